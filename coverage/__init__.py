@@ -1,0 +1,1 @@
+"""Walking model, routing, isochrones, indicators and siting over a `WalkNetwork`."""

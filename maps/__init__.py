@@ -1,0 +1,1 @@
+"""Interactive HTML maps, the HTML report, static figures and table exports."""

@@ -1,0 +1,1 @@
+"""Scenario files, presets, the run pipeline, comparisons, distributed runs and the CLI."""
