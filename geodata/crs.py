@@ -140,7 +140,9 @@ def transform_geometries(geoms: np.ndarray, func) -> np.ndarray:
     return shapely.transform(np.asarray(geoms), _xy)
 
 
-def to_wgs84(gdf: gpd.GeoDataFrame, declared: str | int | pyproj.CRS | None, *, where: str) -> gpd.GeoDataFrame:
+def to_wgs84(
+    gdf: gpd.GeoDataFrame, declared: str | int | pyproj.CRS | None, *, where: str
+) -> gpd.GeoDataFrame:
     """Return ``gdf`` in WGS84, converting from the CRS the user declared.
 
     ``declared`` overrides whatever CRS the file carries: Chinese sources label GCJ-02

@@ -32,6 +32,6 @@ def require_file(path: str | Path, what: str) -> Path:
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: no such file; check the path of the {what}.")
-    if p.is_dir() and not p.suffix.lower() in {".gdb"}:
+    if p.is_dir() and p.suffix.lower() not in {".gdb"}:
         raise InputError(f"{p}: is a folder, not a file; give the path of the {what}.")
     return p

@@ -309,10 +309,10 @@ def build_network(
     report = ComponentReport(
         n_components=int(n_comp),
         nodes_total=int(n_nodes),
-        edges_total=int(len(seg_start)),
+        edges_total=len(seg_start),
         length_total_m=total_len,
-        nodes_kept=int(len(node_xy)),
-        edges_kept=int(len(u)),
+        nodes_kept=len(node_xy),
+        edges_kept=len(u),
         length_kept_m=float(seg_len.sum()),
         largest=tuple(int(s) for s in np.sort(sizes)[::-1][:10]),
     )
@@ -332,7 +332,9 @@ def build_network(
     )
 
 
-def network_from_saved(edges: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, source: str) -> WalkNetwork:
+def network_from_saved(
+    edges: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, source: str
+) -> WalkNetwork:
     """Rebuild a `WalkNetwork` from the layers `WalkNetwork.to_file` wrote."""
     nodes = nodes.sort_values("node")
     xy = shapely.get_coordinates(nodes.geometry.to_numpy())
@@ -359,5 +361,7 @@ def network_from_saved(edges: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, source:
         way_id=edges["way_id"].astype(str).to_numpy(dtype=object),
         components=report,
         source=source,
-        name=edges["name"].to_numpy(dtype=object) if "name" in edges else np.array([], dtype=object),
+        name=edges["name"].to_numpy(dtype=object)
+        if "name" in edges
+        else np.array([], dtype=object),
     )

