@@ -1,0 +1,1 @@
+"""Siting: propose new service stations over the sparse reach matrix."""
