@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -160,6 +161,7 @@ class Scenario(_Model):
 
     name: str
     description: str | None = None
+    data_dir: str | None = None
     jurisdiction: str = "chongqing"
     study_area: StudyArea = StudyArea()
     network: NetworkSpec = NetworkSpec()
@@ -181,11 +183,19 @@ class Scenario(_Model):
         return v
 
     def resolve(self, path: str | None) -> str | None:
-        """Return ``path`` relative to the scenario folder; keywords pass through unchanged."""
+        """Return ``path`` resolved against ``data_dir`` (itself relative to the scenario folder).
+
+        Environment variables and ``~`` are expanded; the keywords ``embedded`` and
+        ``place:<name>`` pass through unchanged.
+        """
         if path is None or path == "embedded" or path.startswith("place:"):
             return path
-        p = Path(path)
-        return str(p if p.is_absolute() else (self.base_dir / p))
+        root = self.base_dir
+        if self.data_dir:
+            d = Path(os.path.expanduser(os.path.expandvars(self.data_dir)))
+            root = d if d.is_absolute() else self.base_dir / d
+        p = Path(os.path.expanduser(os.path.expandvars(path)))
+        return str(p if p.is_absolute() else root / p)
 
 
 def load_scenario(path: str | Path) -> Scenario:
