@@ -111,6 +111,94 @@ def print_network_summary(summary: dict, lang: str = "zh") -> None:
 
 
 @app.command()
+def facilities(
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="A facility list (.csv/.xlsx/.geojson/.gpkg/.shp), an OSM extract (.osm.pbf, "
+            ".osm(.bz2)) whose tags are read, or 'embedded' (central Helsinki)."
+        ),
+    ],
+    service: Annotated[
+        str | None, typer.Option(help="elderly or childcare: keep only this service, or set it.")
+    ] = None,
+    crs: Annotated[
+        str | None,
+        typer.Option(help="CRS of the coordinates: wgs84, gcj02 (Amap), bd09 (Baidu) or an EPSG code."),
+    ] = None,
+    column: Annotated[
+        list[str] | None,
+        typer.Option(help="Header of a field, as field=header (e.g. name=机构, capacity=核定床位)."),
+    ] = None,
+    sheet: Annotated[str | None, typer.Option(help="Worksheet (XLSX) or layer (GPKG) to read.")] = None,
+    status: Annotated[
+        str, typer.Option(help="Status of rows without one: existing, planned or candidate.")
+    ] = "existing",
+    clip: Annotated[
+        str | None, typer.Option(help="OSM only: clip area, a polygon file or minlon,minlat,maxlon,maxlat.")
+    ] = None,
+    save: Annotated[
+        Path | None, typer.Option("--out", help="Save the table as .gpkg, .geojson or .csv.")
+    ] = None,
+    lang: Lang = "zh",
+) -> None:
+    """Read facilities and print counts by service, tier and status (optionally save the table)."""
+    from lifecircle.geodata.facilities import (
+        check_out_path,
+        facilities_from_osm,
+        facility_counts,
+        read_facilities,
+        write_facilities,
+    )
+
+    if save is not None:
+        check_out_path(save)
+    name = source.lower()
+    if name == "embedded" or name.endswith((".pbf", ".osm", ".osm.bz2", ".osm.gz")):
+        services = (service,) if service else ("elderly", "childcare")
+        table = facilities_from_osm(source, clip=clip, services=services)
+    else:
+        table = read_facilities(
+            source,
+            service=service,
+            crs=crs,
+            columns=_column_overrides(column or [], source),
+            sheet=sheet,
+            status=status,
+        )
+    if save is not None:
+        write_facilities(table, save)
+    counts = facility_counts(table)
+    tab = Table(title=f"{t('facility_counts', lang)}: {source}")
+    for key in ("service", "tier", "status", "count", "capacity", "capacity_known"):
+        tab.add_column(t(key, lang), justify="right" if key.startswith(("count", "cap")) else "left")
+    for row in counts.itertuples(index=False):
+        tab.add_row(
+            t(row.service, lang),
+            t(row.tier, lang) if row.tier else t("tier_unknown", lang),
+            t(row.status, lang),
+            f"{row.count:,}",
+            f"{row.capacity:,.0f}" if row.capacity_known else "–",
+            f"{row.capacity_known:,}",
+        )
+    tab.add_row(t("total", lang), "", "", f"{len(table):,}", "", "", end_section=True)
+    out.print(tab)
+    if save is not None:
+        out.print(f"{t('saved', lang)}: {save}")
+
+
+def _column_overrides(pairs: list[str], source: str) -> dict[str, str]:
+    """Parse ``field=header`` pairs given with ``--column``."""
+    overrides = {}
+    for pair in pairs:
+        field, sep, header = pair.partition("=")
+        if not sep or not field.strip() or not header.strip():
+            raise InputError(f"{source}: --column {pair!r} must read field=header, e.g. name=机构名称.")
+        overrides[field.strip()] = header.strip()
+    return overrides
+
+
+@app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/demo"),
     lang: Lang = "zh",
@@ -131,18 +219,22 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except InputError as exc:
-        err.print(f"[bold red]{t('error')} / error:[/] {exc.message}", highlight=False)
+        err.print(
+            f"[bold red]{t('error')} / error:[/] {exc.message}",
+            highlight=False,
+            markup=True,
+            soft_wrap=True,
+        )
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:  # usage errors of the click bundled in typer (no public class to catch)
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            sys.exit(code)
         raise
 
 
