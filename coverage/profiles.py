@@ -1,0 +1,329 @@
+"""Walking profiles (speed, steps factor) and the per-edge walking times they give."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from lifecircle.geodata.assumptions import Assumption
+from lifecircle.geodata.errors import InputError
+
+if TYPE_CHECKING:
+    from lifecircle.coverage.slope import VertexElevation
+    from lifecircle.geodata.network import WalkNetwork
+
+
+@dataclass(frozen=True)
+class WalkProfile:
+    """How one group of people walks: flat speed and how much slower they are on stairs.
+
+    Profiles are data: the jurisdiction presets override them with `WalkProfile.override`.
+
+    Attributes
+    ----------
+    name
+        Profile name (``elderly``, ``adult``, ``childcare`` or a preset's own).
+    speed_mps
+        Walking speed on flat ground, metres per second. The access leg (from a point to its
+        snapped position on the network) is walked at this speed.
+    steps_factor
+        Speed multiplier on ``steps`` edges (1.0 = no penalty; 0.5 = half speed).
+    slope_on_steps
+        Whether Tobler's slope factor also applies on ``steps`` edges (on top of
+        ``steps_factor``) when elevation is given.
+    assumptions
+        The `Assumption` records behind the numbers, carried with every result.
+    """
+
+    name: str
+    speed_mps: float
+    steps_factor: float = 1.0
+    slope_on_steps: bool = True
+    assumptions: tuple[Assumption, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if not np.isfinite(self.speed_mps) or self.speed_mps <= 0:
+            raise InputError(
+                f"walking profile {self.name!r}: speed_mps must be a positive number of metres per "
+                f"second, not {self.speed_mps!r}."
+            )
+        if not np.isfinite(self.steps_factor) or not 0 < self.steps_factor <= 1.5:
+            raise InputError(
+                f"walking profile {self.name!r}: steps_factor must be in (0, 1.5], not "
+                f"{self.steps_factor!r}."
+            )
+
+    def override(self, **changes: float | str | bool) -> WalkProfile:
+        """Return a copy with some fields changed (e.g. ``speed_mps=0.8`` from a preset).
+
+        An overridden speed or steps factor replaces the matching default assumption by one
+        that says the value came from the override.
+        """
+        if not changes:
+            return self
+        unknown = set(changes) - {"name", "speed_mps", "steps_factor", "slope_on_steps"}
+        if unknown:
+            raise InputError(
+                f"walking profile {self.name!r}: unknown field(s) {sorted(unknown)}; use speed_mps, "
+                "steps_factor, slope_on_steps or name."
+            )
+        kept = tuple(
+            a
+            for a in self.assumptions
+            if not (
+                (a.key.startswith("speed.") and "speed_mps" in changes)
+                or (a.key.startswith("steps.") and "steps_factor" in changes)
+            )
+        )
+        new = replace(self, **changes, assumptions=kept)
+        added = []
+        if "speed_mps" in changes:
+            added.append(
+                Assumption(
+                    key=f"speed.{new.name}",
+                    value=float(new.speed_mps),
+                    unit="m/s",
+                    zh=f"步行速度 {new.speed_mps:g} 米/秒（由配置指定）。",
+                    en=f"Walking speed {new.speed_mps:g} m/s (set by the configuration).",
+                    source="configuration",
+                )
+            )
+        if "steps_factor" in changes:
+            added.append(
+                Assumption(
+                    key=f"steps.{new.name}",
+                    value=float(new.steps_factor),
+                    unit="×",
+                    zh=f"台阶上的速度为平地的 {new.steps_factor:g} 倍（由配置指定）。",
+                    en=f"Speed on steps is {new.steps_factor:g}× the flat speed (set by the configuration).",
+                    source="configuration",
+                )
+            )
+        return replace(new, assumptions=new.assumptions + tuple(added))
+
+    @property
+    def metres_per_minute(self) -> float:
+        """Flat-ground metres walked per minute."""
+        return self.speed_mps * 60.0
+
+
+_ELDERLY_SPEED = Assumption(
+    key="speed.elderly",
+    value=0.9,
+    unit="m/s",
+    zh="老年人步行速度取 0.9 米/秒：65 岁以上老人的实测正常步速为 0.76–0.9 米/秒，"
+    "按 0.9 米/秒计 15 分钟约合规划常用的 800 米。",
+    en="Elderly walking speed 0.9 m/s: measured normal gait of people over 65 is 0.76–0.9 m/s, "
+    "and 0.9 m/s makes 15 minutes about the 800 m planners use.",
+    source="gait studies of people over 65 (peers.md §d.4)",
+)
+_ELDERLY_STEPS = Assumption(
+    key="steps.elderly",
+    value=0.5,
+    unit="×",
+    zh="老年人上下台阶的速度取平地的 0.5 倍。",
+    en="Older people walk steps at half their flat speed.",
+)
+_ADULT_SPEED = Assumption(
+    key="speed.adult",
+    value=1.2,
+    unit="m/s",
+    zh="成年人步行速度取 1.2 米/秒（人行横道信号配时的设计速度）。",
+    en="Adult walking speed 1.2 m/s (the design speed of pedestrian crossing signals).",
+    source="pedestrian crossing design speed",
+)
+_ADULT_STEPS = Assumption(
+    key="steps.adult",
+    value=1.0,
+    unit="×",
+    zh="成年人在台阶上不减速（坡度另计）。",
+    en="Adults keep their speed on steps (slope is counted separately).",
+)
+_CHILDCARE_SPEED = Assumption(
+    key="speed.childcare",
+    value=1.0,
+    unit="m/s",
+    zh="带婴幼儿或推婴儿车的家长步行速度取 1.0 米/秒。",
+    en="A parent walking with a toddler or a stroller: 1.0 m/s.",
+)
+_CHILDCARE_STEPS = Assumption(
+    key="steps.childcare",
+    value=0.3,
+    unit="×",
+    zh="推婴儿车上下台阶的速度取平地的 0.3 倍。",
+    en="With a stroller, steps are walked at 0.3× the flat speed.",
+)
+
+#: The named default profiles. Every number in them is an assumption (no policy sets a speed:
+#: policy-digest §1.7).
+PROFILES: dict[str, WalkProfile] = {
+    "elderly": WalkProfile("elderly", 0.9, 0.5, assumptions=(_ELDERLY_SPEED, _ELDERLY_STEPS)),
+    "adult": WalkProfile("adult", 1.2, 1.0, assumptions=(_ADULT_SPEED, _ADULT_STEPS)),
+    "childcare": WalkProfile(
+        "childcare", 1.0, 0.3, assumptions=(_CHILDCARE_SPEED, _CHILDCARE_STEPS)
+    ),
+}
+
+
+def get_profile(profile: str | WalkProfile = "elderly", **overrides: float | str | bool) -> WalkProfile:
+    """Return a named profile (or the given one), with ``overrides`` applied.
+
+    Parameters
+    ----------
+    profile
+        A name from `PROFILES` or a `WalkProfile`.
+    **overrides
+        Field changes, e.g. ``speed_mps=0.8``.
+    """
+    if isinstance(profile, WalkProfile):
+        return profile.override(**overrides)
+    try:
+        base = PROFILES[profile]
+    except KeyError:
+        raise InputError(
+            f"walking profile {profile!r} is unknown; use one of {sorted(PROFILES)} or give speed_mps."
+        ) from None
+    return base.override(**overrides)
+
+
+@dataclass(frozen=True, eq=False)
+class EdgeCosts:
+    """Directed walking times of every edge and, under slope, how time accrues along each edge.
+
+    Without elevation the speed is constant along an edge, so the time to a point at distance
+    ``a`` from ``u`` is ``t_fwd * a / length``. With elevation the time is piecewise linear in
+    ``a`` over the edge's geometry segments; the vertex arrays hold it as global, monotone
+    sequences (each edge is offset past the previous one), so one `numpy.interp` call answers
+    for all edges at once.
+
+    Attributes
+    ----------
+    t_fwd, t_back
+        Seconds to walk each edge from ``u`` to ``v`` and from ``v`` to ``u``.
+    length
+        Edge lengths in metres (as on the network).
+    speed_mps
+        Flat speed of the profile (access legs).
+    profile
+        The `WalkProfile` used.
+    v_pos, v_tf, v_tb
+        Sloped only: per geometry vertex, global distance, global cumulative ``u→v`` time and
+        global cumulative ``v→u`` time measured from ``u`` (so ``v_tb`` at distance ``a`` minus
+        that at ``u`` is the time to walk from ``a`` back to ``u``).
+    e_pos, e_tf, e_tb
+        Sloped only: the global offset of each edge in those three sequences.
+    """
+
+    t_fwd: np.ndarray
+    t_back: np.ndarray
+    length: np.ndarray
+    speed_mps: float
+    profile: WalkProfile
+    v_pos: np.ndarray | None = None
+    v_tf: np.ndarray | None = None
+    v_tb: np.ndarray | None = None
+    e_pos: np.ndarray | None = None
+    e_tf: np.ndarray | None = None
+    e_tb: np.ndarray | None = None
+
+    @property
+    def sloped(self) -> bool:
+        """Whether time accrues non-linearly along edges (elevation given)."""
+        return self.v_pos is not None
+
+    def along(self, edge: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Times between ``u`` and a point ``a`` metres along each edge.
+
+        Returns
+        -------
+        tf
+            Seconds to walk from ``u`` to the point.
+        tb
+            Seconds to walk from the point back to ``u``.
+        """
+        edge = np.asarray(edge, dtype=np.int64)
+        a = np.clip(np.asarray(a, dtype=np.float64), 0.0, self.length[edge])
+        if not self.sloped:
+            frac = np.divide(a, self.length[edge], out=np.zeros_like(a), where=self.length[edge] > 0)
+            return self.t_fwd[edge] * frac, self.t_back[edge] * frac
+        g = self.e_pos[edge] + a
+        tf = np.interp(g, self.v_pos, self.v_tf) - self.e_tf[edge]
+        tb = np.interp(g, self.v_pos, self.v_tb) - self.e_tb[edge]
+        return np.clip(tf, 0.0, self.t_fwd[edge]), np.clip(tb, 0.0, self.t_back[edge])
+
+    def distance_at_tf(self, edge: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Distance from ``u`` reached after walking ``t`` seconds from ``u`` towards ``v``."""
+        edge = np.asarray(edge, dtype=np.int64)
+        t = np.clip(np.asarray(t, dtype=np.float64), 0.0, self.t_fwd[edge])
+        if not self.sloped:
+            return np.divide(
+                t * self.length[edge], self.t_fwd[edge], out=np.zeros_like(t), where=self.t_fwd[edge] > 0
+            )
+        return np.interp(self.e_tf[edge] + t, self.v_tf, self.v_pos) - self.e_pos[edge]
+
+    def distance_at_tb(self, edge: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Distance from ``u`` of the point from which walking back to ``u`` takes ``t`` seconds."""
+        edge = np.asarray(edge, dtype=np.int64)
+        t = np.clip(np.asarray(t, dtype=np.float64), 0.0, self.t_back[edge])
+        if not self.sloped:
+            return np.divide(
+                t * self.length[edge], self.t_back[edge], out=np.zeros_like(t), where=self.t_back[edge] > 0
+            )
+        return np.interp(self.e_tb[edge] + t, self.v_tb, self.v_pos) - self.e_pos[edge]
+
+
+def edge_costs(
+    net: WalkNetwork,
+    profile: str | WalkProfile = "elderly",
+    elevation: VertexElevation | np.ndarray | None = None,
+) -> EdgeCosts:
+    """Directed walking times of every edge for ``profile``, optionally on sloped ground.
+
+    Parameters
+    ----------
+    net
+        The walk network.
+    profile
+        Profile name or `WalkProfile`.
+    elevation
+        ``None`` for flat ground; a `lifecircle.coverage.slope.VertexElevation` (heights at
+        the vertices of every edge geometry, from `lifecircle.coverage.slope.sample_dem`);
+        or an array of node heights (metres, length ``n_nodes``), taken as a constant grade
+        along each edge.
+
+    Returns
+    -------
+    EdgeCosts
+        Speed on an edge is ``speed_mps`` times ``steps_factor`` on ``steps`` edges, times
+        Tobler's factor ``exp(-3.5 (|g + 0.05| - 0.05))`` per geometry segment of grade ``g``
+        when elevation is given (Tobler's hiking function scaled so that flat ground gives
+        ``speed_mps``).
+    """
+    from lifecircle.coverage import slope as _slope
+
+    prof = get_profile(profile)
+    length = np.asarray(net.length, dtype=np.float64)
+    factor = np.where(np.asarray(net.highway) == "steps", prof.steps_factor, 1.0)
+    speed = prof.speed_mps * factor
+    if elevation is None:
+        t = length / speed
+        return EdgeCosts(t, t.copy(), length, prof.speed_mps, prof)
+    if isinstance(elevation, np.ndarray) and elevation.ndim == 1 and len(elevation) == net.n_nodes:
+        elevation = _slope.node_heights_to_vertices(net, elevation)
+    if not isinstance(elevation, _slope.VertexElevation):
+        raise InputError(
+            "elevation: give a VertexElevation from slope.sample_dem or one height per network node."
+        )
+    return _slope.sloped_costs(net, prof, speed, elevation)
+
+
+def edge_times(
+    net: WalkNetwork,
+    profile: str | WalkProfile = "elderly",
+    elevation: VertexElevation | np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Seconds to walk each edge ``u→v`` and ``v→u`` (see `edge_costs`)."""
+    c = edge_costs(net, profile, elevation)
+    return c.t_fwd, c.t_back

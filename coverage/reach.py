@@ -1,0 +1,411 @@
+"""Walking time from every home to the nearest service, the demand × facility time matrix, thresholds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.sparse import csr_matrix
+
+from lifecircle.coverage.profiles import EdgeCosts, WalkProfile, edge_costs, get_profile
+from lifecircle.coverage.routing import (
+    SplitGraph,
+    build_split_graph,
+    nearest_facility,
+    per_facility_searches,
+)
+from lifecircle.coverage.snapping import MAX_SNAP_M, Points, Snap, snap_points
+from lifecircle.geodata.assumptions import Assumption
+from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.network import WalkNetwork
+
+#: Map tiers, minutes.
+TIERS_MIN: tuple[int, ...] = (5, 10, 15, 20)
+
+#: Entries of `reach_matrix` whose time is exactly zero are stored as this many seconds, so
+#: they stay explicit (a sparse matrix drops zeros): a point that stands on its facility.
+ZERO_TIME_S = 1e-9
+
+CHILDCARE_THRESHOLD = Assumption(
+    key="childcare.threshold",
+    value=10,
+    unit="min",
+    zh="托育服务的步行可达标准取 10 分钟：五份政策文件均未规定托育服务半径（政策摘要 §1.5）。",
+    en="Childcare is counted as reachable within a 10-minute walk: none of the five policy "
+    "documents sets a childcare radius (policy digest §1.5).",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class ServiceReach:
+    """Walking time from every demand point to the nearest facility of one service.
+
+    Attributes
+    ----------
+    service
+        Service name (``elderly``, ``childcare``, …).
+    profile
+        The walking profile used.
+    time_s
+        Seconds from each demand point to its nearest facility, access leg included; ``inf``
+        when nothing is reached within ``limit_s``, for points off the network and when there
+        are no facilities.
+    facility
+        Index (into the facility input) of that facility, ``-1`` where unreached.
+    access_s
+        Seconds of the access leg (point to its snapped position), ``inf`` off the network.
+    node_time_s
+        Seconds from every network node to its nearest facility (``inf`` beyond the limit).
+    off_network
+        Demand points not attached to the network (farther than the snap limit).
+    facility_off_network
+        Facilities not attached to the network (they serve nobody).
+    limit_s
+        Search limit in seconds (``inf`` for none).
+    demand, facilities
+        The snaps used.
+    graph
+        The split search graph (for isochrones).
+    split_time_s, split_facility
+        Time and nearest facility of every node of ``graph`` (network and virtual nodes).
+    costs
+        The directed edge times used.
+    notes
+        Plain sentences about what the result could not cover (no facilities, points off
+        the network).
+    """
+
+    service: str
+    profile: WalkProfile
+    time_s: np.ndarray
+    facility: np.ndarray
+    access_s: np.ndarray
+    node_time_s: np.ndarray
+    off_network: np.ndarray
+    facility_off_network: np.ndarray
+    limit_s: float
+    demand: Snap
+    facilities: Snap
+    graph: SplitGraph
+    split_time_s: np.ndarray
+    split_facility: np.ndarray
+    costs: EdgeCosts
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def assumptions(self) -> tuple[Assumption, ...]:
+        """Assumptions behind the times (walking speed, steps factor)."""
+        return self.profile.assumptions
+
+    def covered(self, threshold_s: float | np.ndarray) -> np.ndarray:
+        """Demand points within ``threshold_s`` seconds (scalar or one per point)."""
+        thr = np.asarray(threshold_s, dtype=np.float64)
+        if np.any(thr > self.limit_s):
+            raise ValueError(f"threshold {thr.max():g} s exceeds the search limit {self.limit_s:g} s")
+        return self.time_s <= thr
+
+    def share(self, threshold_s: float | np.ndarray, weights: np.ndarray | None = None) -> float:
+        """Share (0–1) of demand, weighted by ``weights`` (e.g. people aged 60+), within reach."""
+        cov = self.covered(threshold_s)
+        w = np.ones(len(cov)) if weights is None else np.asarray(weights, dtype=np.float64)
+        total = w.sum()
+        return float(w[cov].sum() / total) if total > 0 else 0.0
+
+
+def service_reach(
+    net: WalkNetwork,
+    demand: Points | Snap,
+    facilities: Points | Snap,
+    *,
+    service: str = "elderly",
+    profile: str | WalkProfile = "elderly",
+    costs: EdgeCosts | None = None,
+    limit_s: float = np.inf,
+    max_snap_m: float = MAX_SNAP_M,
+) -> ServiceReach:
+    """Walking time from every demand point to the nearest facility, by one multi-source search.
+
+    Facilities are snapped to their nearest edges and inserted as virtual nodes (their edges
+    split); one `scipy.sparse.csgraph.dijkstra` call with ``min_only=True`` on the reversed
+    graph gives every node its time to the nearest facility. A demand point snapped at
+    distance ``a`` along a piece from node ``p`` to node ``q`` (ends at ``a0``, ``a1``) then
+    takes
+
+    ``t = d / s + min(Tb(a) − Tb(a0) + T[p],  Tf(a1) − Tf(a) + T[q])``
+
+    where ``d`` is its snap distance, ``s`` the profile's flat speed, ``Tf``/``Tb`` the
+    cumulative forward/backward times along the edge and ``T`` the node times; a facility
+    on the same edge is a piece end, so the direct walk along the edge is included.
+
+    The result is exact for a region when the network given covers it plus a buffer of the
+    largest reach (partition-friendly).
+
+    Parameters
+    ----------
+    net
+        The walk network.
+    demand, facilities
+        Points (GeoDataFrame in any CRS, or metric ``(x, y)``) or ready `Snap` objects.
+    service
+        Service name carried on the result.
+    profile
+        Walking profile (ignored when ``costs`` is given).
+    costs
+        Precomputed `EdgeCosts` (e.g. with slope); default flat times for ``profile``.
+    limit_s
+        Search limit, seconds: the largest threshold in play. Times beyond it are ``inf``.
+    max_snap_m
+        Snapping limit for points given as coordinates.
+
+    Returns
+    -------
+    ServiceReach
+    """
+    if costs is None:
+        costs = edge_costs(net, get_profile(profile))
+    if not (limit_s > 0):
+        raise InputError(f"limit_s must be a positive number of seconds, not {limit_s!r}.")
+    dsnap = snap_points(net, demand, max_snap_m=max_snap_m, what="demand")
+    fsnap = snap_points(net, facilities, max_snap_m=max_snap_m, what="facilities")
+    graph = build_split_graph(net, costs, fsnap)
+    split_t, split_f = nearest_facility(graph, limit_s)
+    time_s, fac, access = _demand_times(graph, costs, dsnap, split_t, split_f, limit_s)
+    notes = []
+    if len(fsnap) == 0:
+        notes.append(f"{service}: there are no facilities, so nobody is within reach (coverage 0).")
+    elif graph.n_facilities_on_network == 0:
+        notes.append(
+            f"{service}: all {len(fsnap)} facilities lie farther than {fsnap.max_snap_m:g} m from the "
+            "network, so nobody is within reach (coverage 0)."
+        )
+    elif fsnap.n_off_network:
+        notes.append(
+            f"{service}: {fsnap.n_off_network} of {len(fsnap)} facilities lie farther than "
+            f"{fsnap.max_snap_m:g} m from the network and serve nobody."
+        )
+    if len(dsnap) and dsnap.n_off_network == len(dsnap):
+        notes.append(
+            f"all {len(dsnap)} demand points lie farther than {dsnap.max_snap_m:g} m from the network; "
+            "check that the demand and the network cover the same area and CRS."
+        )
+    elif dsnap.n_off_network:
+        notes.append(
+            f"{dsnap.n_off_network} of {len(dsnap)} demand points lie farther than "
+            f"{dsnap.max_snap_m:g} m from the network and are counted as not reached."
+        )
+    return ServiceReach(
+        service=service,
+        profile=costs.profile,
+        time_s=time_s,
+        facility=fac,
+        access_s=access,
+        node_time_s=split_t[: net.n_nodes],
+        off_network=dsnap.off_network,
+        facility_off_network=fsnap.off_network,
+        limit_s=float(limit_s),
+        demand=dsnap,
+        facilities=fsnap,
+        graph=graph,
+        split_time_s=split_t,
+        split_facility=split_f,
+        costs=costs,
+        notes=tuple(notes),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _DemandLegs:
+    """Each on-network demand point's piece and its times to the piece's two ends."""
+
+    idx: np.ndarray  # demand indices on the network
+    p_from: np.ndarray
+    p_to: np.ndarray
+    to_from: np.ndarray  # access + time to walk to p_from
+    to_to: np.ndarray  # access + time to walk to p_to
+
+
+def _demand_legs(graph: SplitGraph, costs: EdgeCosts, dsnap: Snap) -> _DemandLegs:
+    idx = np.flatnonzero(~dsnap.off_network)
+    e = dsnap.edge[idx]
+    a = np.clip(dsnap.along_m[idx], 0.0, costs.length[e])
+    piece = graph.locate(e, a)
+    tf_a, tb_a = costs.along(e, a)
+    _, tb_0 = costs.along(e, graph.p_a0[piece])
+    tf_1, _ = costs.along(e, graph.p_a1[piece])
+    access = dsnap.dist_m[idx] / costs.speed_mps
+    return _DemandLegs(
+        idx=idx,
+        p_from=graph.p_from[piece],
+        p_to=graph.p_to[piece],
+        to_from=access + np.maximum(tb_a - tb_0, 0.0),
+        to_to=access + np.maximum(tf_1 - tf_a, 0.0),
+    )
+
+
+def _demand_times(
+    graph: SplitGraph,
+    costs: EdgeCosts,
+    dsnap: Snap,
+    split_t: np.ndarray,
+    split_f: np.ndarray,
+    limit_s: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = len(dsnap)
+    time_s = np.full(n, np.inf)
+    fac = np.full(n, -1, dtype=np.int64)
+    access = np.full(n, np.inf)
+    legs = _demand_legs(graph, costs, dsnap)
+    access[legs.idx] = dsnap.dist_m[legs.idx] / costs.speed_mps
+    t1 = legs.to_from + split_t[legs.p_from]
+    t2 = legs.to_to + split_t[legs.p_to]
+    second = t2 < t1
+    t = np.where(second, t2, t1)
+    f = np.where(second, split_f[legs.p_to], split_f[legs.p_from])
+    ok = t <= limit_s
+    time_s[legs.idx[ok]] = t[ok]
+    fac[legs.idx[ok]] = f[ok]
+    return time_s, fac, access
+
+
+def reach_matrix(
+    net: WalkNetwork,
+    demand: Points | Snap,
+    facilities: Points | Snap,
+    *,
+    limit_s: float,
+    profile: str | WalkProfile = "elderly",
+    costs: EdgeCosts | None = None,
+    graph: SplitGraph | None = None,
+    max_snap_m: float = MAX_SNAP_M,
+) -> csr_matrix:
+    """Sparse demand × facility matrix of walking seconds, kept up to ``limit_s``.
+
+    Entry ``(i, j)`` is the time from demand point ``i`` to facility ``j`` (access leg
+    included, computed as in `service_reach` but from facility ``j`` alone), present only
+    when it is at most ``limit_s``. A time of exactly zero is stored as `ZERO_TIME_S` so it
+    stays an explicit entry; compare times with ``<=`` against thresholds as usual.
+
+    The searches run per facility on local subgraphs (`routing.per_facility_searches`), so
+    the work follows the reached area.
+
+    Parameters
+    ----------
+    net
+        The walk network.
+    demand, facilities
+        Points or ready `Snap` objects, as in `service_reach`.
+    limit_s
+        The largest threshold in play, seconds (finite).
+    profile
+        Walking profile (ignored when ``costs`` is given).
+    costs
+        Precomputed `EdgeCosts`; default flat times for ``profile``.
+    graph
+        A split graph built for the same facilities and costs (e.g. `ServiceReach.graph`),
+        to skip rebuilding it.
+    max_snap_m
+        Snapping limit for points given as coordinates.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        Shape ``(n_demand, n_facilities)``, float64 seconds.
+    """
+    if not np.isfinite(limit_s) or limit_s <= 0:
+        raise InputError(f"reach_matrix needs a finite positive limit_s, not {limit_s!r}.")
+    if costs is None:
+        costs = edge_costs(net, get_profile(profile))
+    dsnap = snap_points(net, demand, max_snap_m=max_snap_m, what="demand")
+    fsnap = snap_points(net, facilities, max_snap_m=max_snap_m, what="facilities")
+    if graph is None:
+        graph = build_split_graph(net, costs, fsnap)
+    n_d, n_f = len(dsnap), len(fsnap)
+    legs = _demand_legs(graph, costs, dsnap)
+    # node → (demand, leg cost) incidence, both piece ends of every demand point
+    inc_node = np.concatenate([legs.p_from, legs.p_to])
+    inc_dem = np.concatenate([legs.idx, legs.idx])
+    inc_cost = np.concatenate([legs.to_from, legs.to_to])
+    o = np.argsort(inc_node, kind="stable")
+    inc_node, inc_dem, inc_cost = inc_node[o], inc_dem[o], inc_cost[o]
+    ptr = np.zeros(graph.n_total + 1, dtype=np.int64)
+    np.cumsum(np.bincount(inc_node, minlength=graph.n_total), out=ptr[1:])
+
+    rows_all, cols_all, vals_all = [], [], []
+    for fac, nodes, dist in per_facility_searches(graph, net, costs, limit_s):
+        r, c = np.nonzero(np.isfinite(dist))
+        g = nodes[c]
+        cnt = ptr[g + 1] - ptr[g]
+        has = cnt > 0
+        r, g, cnt, d = r[has], g[has], cnt[has], dist[r[has], c[has]]
+        if len(r) == 0:
+            continue
+        rep = np.repeat(np.arange(len(r)), cnt)
+        start = np.repeat(ptr[g] - np.cumsum(np.r_[0, cnt[:-1]]), cnt)
+        j = start + np.arange(len(rep))
+        t = d[rep] + inc_cost[j]
+        dem = inc_dem[j]
+        fi = fac[r[rep]]
+        ok = t <= limit_s
+        t, dem, fi = t[ok], dem[ok], fi[ok]
+        key = dem * n_f + fi
+        o = np.lexsort((t, key))
+        key, t = key[o], t[o]
+        first = np.r_[True, key[1:] != key[:-1]]
+        rows_all.append(key[first] // n_f)
+        cols_all.append(key[first] % n_f)
+        vals_all.append(t[first])
+    if rows_all:
+        rows = np.concatenate(rows_all)
+        cols = np.concatenate(cols_all)
+        vals = np.concatenate(vals_all)
+    else:
+        rows = cols = np.zeros(0, dtype=np.int64)
+        vals = np.zeros(0)
+    vals = np.where(vals == 0.0, ZERO_TIME_S, vals)
+    o = np.lexsort((cols, rows))
+    rows, cols, vals = rows[o], cols[o], vals[o]
+    indptr = np.zeros(n_d + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_d), out=indptr[1:])
+    return csr_matrix((vals, cols, indptr), shape=(n_d, n_f))
+
+
+def demand_thresholds(
+    urban: np.ndarray,
+    *,
+    service: str = "elderly",
+    urban_min: float = 15.0,
+    rural_min: float = 20.0,
+    childcare_min: float | None = None,
+) -> np.ndarray:
+    """Walking threshold in seconds for every demand point, by service and urban/rural.
+
+    Elderly care: 15 minutes in urban communities and 20 in rural ones (000, Table 1 no. 2;
+    policy digest §1.1); jurisdiction presets pass their own (Yuzhong 10 — 001 task 8;
+    Chongqing and Bazhong 15 — 004 ch. 4 §3, 003 task 24). Childcare: `CHILDCARE_THRESHOLD`
+    (10 minutes, an assumption) everywhere unless ``childcare_min`` is given.
+
+    Parameters
+    ----------
+    urban
+        True for urban demand points (街道/社区), False for rural ones (镇/乡/村).
+    service
+        ``elderly`` (or any service using the urban/rural pair) or ``childcare``.
+    urban_min, rural_min
+        Minutes for urban and rural points.
+    childcare_min
+        Minutes for childcare; default `CHILDCARE_THRESHOLD`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Seconds, one per demand point.
+    """
+    urban = np.asarray(urban)
+    if urban.dtype != bool:
+        if urban.dtype == object and any(v is None or v != v for v in urban):
+            raise InputError("demand: the 'urban' column has missing values; fill it with true or false.")
+        urban = urban.astype(bool)
+    if service == "childcare":
+        minutes = float(CHILDCARE_THRESHOLD.value) if childcare_min is None else float(childcare_min)
+        return np.full(len(urban), minutes * 60.0)
+    return np.where(urban, urban_min, rural_min) * 60.0

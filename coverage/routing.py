@@ -1,0 +1,351 @@
+"""The directed search graph: edges split at facility snap points, reversed, as a scipy CSR matrix."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import shapely
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+if TYPE_CHECKING:
+    from lifecircle.coverage.profiles import EdgeCosts
+    from lifecircle.coverage.snapping import Snap
+    from lifecircle.geodata.network import WalkNetwork
+
+
+@dataclass(frozen=True, eq=False)
+class SplitGraph:
+    """The network with every facility's snap point inserted as a virtual node.
+
+    An edge carrying ``k`` facilities becomes ``k + 1`` pieces; other edges are one piece each.
+    Nodes ``0 … n_nodes − 1`` are the network's; node ``n_nodes + i`` is the ``i``-th facility
+    in order of (edge, distance along it).
+
+    Attributes
+    ----------
+    n_nodes
+        Nodes of the network.
+    n_total
+        Nodes including the virtual ones.
+    p_edge, p_a0, p_a1
+        Each piece's network edge and its start and end, metres along the edge from ``u``.
+    p_from, p_to
+        Each piece's end nodes (at ``p_a0`` and ``p_a1``).
+    p_tf, p_tb
+        Seconds to walk each piece from ``p_from`` to ``p_to`` and back.
+    rev
+        CSR adjacency of the reversed directed graph: entry ``(b, a)`` is the time to walk
+        from ``a`` to ``b``, so a search from facilities gives every node its time *to* them.
+        Parallel arcs keep their minimum.
+    fac_node
+        Virtual node of each facility of the input (``-1`` for facilities off the network).
+    node_fac
+        Facility index (into the input) of each virtual node.
+    edge_piece
+        Piece of each network edge that has no facility on it, ``-1`` for split edges.
+    split_key
+        For pieces of split edges, sorted global keys ``e_off[edge] + a0`` used to find the
+        piece holding a point.
+    split_piece
+        Piece index behind each ``split_key``.
+    e_off
+        Global offset of each edge (cumulative length plus a gap), for the keys above.
+    vx, vy
+        Coordinates of the virtual nodes.
+    """
+
+    n_nodes: int
+    n_total: int
+    p_edge: np.ndarray
+    p_a0: np.ndarray
+    p_a1: np.ndarray
+    p_from: np.ndarray
+    p_to: np.ndarray
+    p_tf: np.ndarray
+    p_tb: np.ndarray
+    rev: csr_matrix
+    fac_node: np.ndarray
+    node_fac: np.ndarray
+    edge_piece: np.ndarray
+    split_key: np.ndarray
+    split_piece: np.ndarray
+    e_off: np.ndarray
+    vx: np.ndarray
+    vy: np.ndarray
+
+    @property
+    def n_facilities_on_network(self) -> int:
+        """Number of facilities inserted."""
+        return len(self.node_fac)
+
+    def locate(self, edge: np.ndarray, along: np.ndarray) -> np.ndarray:
+        """Piece holding each point ``along`` metres on network ``edge`` (``edge >= 0``)."""
+        edge = np.asarray(edge, dtype=np.int64)
+        piece = self.edge_piece[edge]
+        split = piece < 0
+        if split.any():
+            key = self.e_off[edge[split]] + along[split]
+            j = np.searchsorted(self.split_key, key, side="right") - 1
+            piece[split] = self.split_piece[np.clip(j, 0, len(self.split_piece) - 1)]
+        return piece
+
+
+def build_split_graph(net: WalkNetwork, costs: EdgeCosts, facilities: Snap) -> SplitGraph:
+    """Split the edges at the facilities' snap points and build the reversed search graph.
+
+    Parameters
+    ----------
+    net
+        The walk network.
+    costs
+        Directed edge times (`lifecircle.coverage.profiles.edge_costs`).
+    facilities
+        Facility snaps (`lifecircle.coverage.snapping.snap_points`); off-network ones are left out.
+
+    Returns
+    -------
+    SplitGraph
+    """
+    n, m = net.n_nodes, net.n_edges
+    on = np.flatnonzero(~facilities.off_network)
+    fe = facilities.edge[on]
+    fa = np.clip(facilities.along_m[on], 0.0, net.length[fe])
+    order = np.lexsort((fa, fe))
+    on, fe, fa = on[order], fe[order], fa[order]
+    k = len(on)
+    fac_node = np.full(len(facilities), -1, dtype=np.int64)
+    fac_node[on] = n + np.arange(k)
+    has_fac = np.zeros(m, dtype=bool)
+    has_fac[fe] = True
+
+    plain = np.flatnonzero(~has_fac)
+    edge_piece = np.full(m, -1, dtype=np.int64)
+    edge_piece[plain] = np.arange(len(plain))
+
+    # pieces of split edges: breakpoints u, facilities…, v per split edge, in order
+    split_edges = np.flatnonzero(has_fac)
+    se_count = np.bincount(fe, minlength=m)[split_edges]  # facilities per split edge
+    bp_edge = np.concatenate([split_edges, fe, split_edges])
+    bp_a = np.concatenate([np.zeros(len(split_edges)), fa, net.length[split_edges]])
+    bp_kind = np.concatenate(
+        [np.zeros(len(split_edges)), np.ones(k), np.full(len(split_edges), 2.0)]
+    )
+    bp_node = np.concatenate([net.u[split_edges], n + np.arange(k), net.v[split_edges]])
+    o = np.lexsort((bp_kind, bp_a, bp_edge))
+    bp_edge, bp_a, bp_kind, bp_node = bp_edge[o], bp_a[o], bp_kind[o], bp_node[o]
+    starts = np.flatnonzero(bp_kind != 2)
+    s_edge = bp_edge[starts]
+    s_a0, s_a1 = bp_a[starts], bp_a[starts + 1]
+    s_from, s_to = bp_node[starts], bp_node[starts + 1]
+    assert len(starts) == int(se_count.sum()) + len(split_edges)
+
+    p_edge = np.concatenate([plain, s_edge])
+    p_a0 = np.concatenate([np.zeros(len(plain)), s_a0])
+    p_a1 = np.concatenate([net.length[plain], s_a1])
+    p_from = np.concatenate([net.u[plain], s_from])
+    p_to = np.concatenate([net.v[plain], s_to])
+    tf0, tb0 = costs.along(s_edge, s_a0)
+    tf1, tb1 = costs.along(s_edge, s_a1)
+    p_tf = np.concatenate([costs.t_fwd[plain], np.maximum(tf1 - tf0, 0.0)])
+    p_tb = np.concatenate([costs.t_back[plain], np.maximum(tb1 - tb0, 0.0)])
+
+    e_off = np.concatenate([[0.0], np.cumsum(net.length + 1.0)[:-1]])
+    split_key = e_off[s_edge] + s_a0
+    split_piece = len(plain) + np.arange(len(starts))
+
+    n_total = n + k
+    rev = _csr_min(
+        rows=np.concatenate([p_to, p_from]),
+        cols=np.concatenate([p_from, p_to]),
+        w=np.concatenate([p_tf, p_tb]),
+        n=n_total,
+    )
+    if k:
+        vpts = shapely.line_interpolate_point(net.geometry[fe], fa)
+        vx, vy = shapely.get_x(vpts), shapely.get_y(vpts)
+    else:
+        vx = vy = np.zeros(0)
+    return SplitGraph(
+        n_nodes=n,
+        n_total=n_total,
+        p_edge=p_edge,
+        p_a0=p_a0,
+        p_a1=p_a1,
+        p_from=p_from,
+        p_to=p_to,
+        p_tf=p_tf,
+        p_tb=p_tb,
+        rev=rev,
+        fac_node=fac_node,
+        node_fac=on,
+        edge_piece=edge_piece,
+        split_key=split_key,
+        split_piece=split_piece,
+        e_off=e_off,
+        vx=np.asarray(vx),
+        vy=np.asarray(vy),
+    )
+
+
+def _csr_min(rows: np.ndarray, cols: np.ndarray, w: np.ndarray, n: int) -> csr_matrix:
+    """CSR matrix of arcs keeping the minimum over parallel arcs and dropping self-loops.
+
+    (Building CSR from COO would *sum* parallel arcs.) Zero weights stay explicit entries,
+    which scipy.sparse.csgraph treats as arcs of length zero.
+    """
+    keep = rows != cols
+    rows, cols, w = rows[keep], cols[keep], w[keep]
+    key = rows.astype(np.int64) * n + cols
+    o = np.lexsort((w, key))
+    key, w = key[o], w[o]
+    first = np.r_[True, key[1:] != key[:-1]]
+    key, w = key[first], w[first]
+    r = key // n
+    c = key - r * n
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(r, minlength=n), out=indptr[1:])
+    idx_dtype = np.int32 if n < 2**31 - 1 and len(c) < 2**31 - 1 else np.int64
+    return csr_matrix((w.astype(np.float64), c.astype(idx_dtype), indptr.astype(idx_dtype)), shape=(n, n))
+
+
+def nearest_facility(
+    graph: SplitGraph, limit_s: float = np.inf
+) -> tuple[np.ndarray, np.ndarray]:
+    """One multi-source search: every node's time to its nearest facility, and which.
+
+    Returns
+    -------
+    time_s
+        Seconds from each node (network and virtual) to the nearest facility, ``inf`` beyond
+        ``limit_s`` or unreachable.
+    facility
+        Index (into the facility input) of that facility, ``-1`` where unreached.
+    """
+    if graph.n_facilities_on_network == 0:
+        return np.full(graph.n_total, np.inf), np.full(graph.n_total, -1, dtype=np.int64)
+    sources = graph.n_nodes + np.arange(graph.n_facilities_on_network)
+    dist, _, src = dijkstra(
+        graph.rev, directed=True, indices=sources, limit=limit_s, min_only=True, return_predecessors=True
+    )
+    fac = np.full(graph.n_total, -1, dtype=np.int64)
+    ok = src >= 0
+    fac[ok] = graph.node_fac[src[ok] - graph.n_nodes]
+    return dist, fac
+
+
+def node_xy(graph: SplitGraph, net: WalkNetwork) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates of all nodes of the split graph (network nodes, then virtual ones)."""
+    return np.concatenate([net.x, graph.vx]), np.concatenate([net.y, graph.vy])
+
+
+def max_speed(graph: SplitGraph, costs: EdgeCosts) -> float:
+    """Largest average speed over any piece in either direction (m/s).
+
+    No walk of ``t`` seconds along the network ends farther than ``t · max_speed`` in a
+    straight line from where it began, which bounds every limited search to a disc.
+    """
+    length = graph.p_a1 - graph.p_a0
+    t = np.minimum(graph.p_tf, graph.p_tb)
+    pos = length > 0
+    if not pos.any():
+        return costs.speed_mps
+    with np.errstate(divide="ignore"):
+        v = np.where(t[pos] > 0, length[pos] / t[pos], np.inf)
+    return float(max(v.max(), costs.speed_mps))
+
+
+def per_facility_searches(
+    graph: SplitGraph,
+    net: WalkNetwork,
+    costs: EdgeCosts,
+    limit_s: float,
+    facilities: np.ndarray | None = None,
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Limited searches from each facility separately, on local subgraphs, tile by tile.
+
+    Facilities are grouped into square tiles of side ``S ≥ R``, where ``R = limit_s ·
+    max_speed`` bounds how far a limited search can go. For each tile only the nodes within
+    ``R`` of the tile are kept and one batched `scipy.sparse.csgraph.dijkstra` call runs from
+    the tile's facilities, so the work follows the reached area, not facilities × network.
+    The results are exact: every node a search reaches lies within ``R`` of its source.
+
+    Parameters
+    ----------
+    graph
+        The split search graph.
+    net
+        The network (node coordinates).
+    costs
+        The directed edge times the graph was built with.
+    limit_s
+        Search limit, seconds (finite).
+    facilities
+        Indices (into the facility input) to search from; default all on the network.
+
+    Yields
+    ------
+    fac
+        Facility indices of the tile (rows of ``dist``).
+    nodes
+        Global node ids (split graph) of the subgraph (columns of ``dist``).
+    dist
+        Seconds from each node to each facility, ``inf`` beyond ``limit_s``.
+    """
+    if not np.isfinite(limit_s):
+        raise ValueError("per-facility searches need a finite limit")
+    if facilities is None:
+        fac = graph.node_fac
+    else:
+        fac = np.asarray(facilities, dtype=np.int64)
+        fac = fac[graph.fac_node[fac] >= 0]
+    if len(fac) == 0:
+        return
+    radius = limit_s * max_speed(graph, costs) + 1e-6
+    cell = max(radius, 2.0 * radius)
+    xs, ys = node_xy(graph, net)
+    x0, y0 = float(xs.min()), float(ys.min())
+    cx = np.floor((xs - x0) / cell).astype(np.int64)
+    cy = np.floor((ys - y0) / cell).astype(np.int64)
+    ny = int(cy.max()) + 3
+    cid = (cx + 1) * ny + (cy + 1)
+    node_order = np.argsort(cid, kind="stable")
+    cid_sorted = cid[node_order]
+    fnode = graph.fac_node[fac]
+    fcid = cid[fnode]
+    forder = np.argsort(fcid, kind="stable")
+    fac, fnode, fcid = fac[forder], fnode[forder], fcid[forder]
+    bounds = np.flatnonzero(np.r_[True, fcid[1:] != fcid[:-1], True])
+    local = np.full(graph.n_total, -1, dtype=np.int64)
+    rev = graph.rev
+    offsets = np.array([dx * ny + dy for dx in (-1, 0, 1) for dy in (-1, 0, 1)])
+    for b0, b1 in itertools.pairwise(bounds):
+        c = fcid[b0]
+        want = c + offsets
+        lo = np.searchsorted(cid_sorted, want, side="left")
+        hi = np.searchsorted(cid_sorted, want, side="right")
+        nodes = np.concatenate([node_order[a:z] for a, z in zip(lo, hi, strict=False)])
+        fx, fy = xs[fnode[b0:b1]], ys[fnode[b0:b1]]
+        near = (
+            (xs[nodes] >= fx.min() - radius)
+            & (xs[nodes] <= fx.max() + radius)
+            & (ys[nodes] >= fy.min() - radius)
+            & (ys[nodes] <= fy.max() + radius)
+        )
+        nodes = np.sort(nodes[near])
+        local[nodes] = np.arange(len(nodes))
+        sub = rev[nodes]
+        cols = local[sub.indices]
+        keep = cols >= 0
+        row_of = np.repeat(np.arange(len(nodes)), np.diff(sub.indptr))
+        rr, cc, ww = row_of[keep], cols[keep], sub.data[keep]
+        indptr = np.zeros(len(nodes) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rr, minlength=len(nodes)), out=indptr[1:])
+        subg = csr_matrix((ww, cc, indptr), shape=(len(nodes), len(nodes)))
+        dist = dijkstra(subg, directed=True, indices=local[fnode[b0:b1]], limit=limit_s)
+        local[nodes] = -1
+        yield fac[b0:b1], nodes, np.atleast_2d(dist)

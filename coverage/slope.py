@@ -1,0 +1,272 @@
+"""Heights from a DEM GeoTIFF along the network, and directed walking times by Tobler's function."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyproj
+import shapely
+
+from lifecircle.geodata.errors import InputError, require_file
+
+if TYPE_CHECKING:
+    from lifecircle.coverage.profiles import EdgeCosts, WalkProfile
+    from lifecircle.geodata.network import WalkNetwork
+
+#: Tobler's hiking function at zero grade, km/h: 6·exp(−3.5·0.05).
+TOBLER_FLAT_KMH = 6.0 * np.exp(-3.5 * 0.05)
+
+
+@dataclass(frozen=True, eq=False)
+class VertexElevation:
+    """Heights at the vertices of every edge geometry, in edge order then along the edge.
+
+    Attributes
+    ----------
+    x, y
+        Vertex coordinates in the network's metric CRS.
+    edge
+        Edge index of each vertex (non-decreasing).
+    z
+        Height in metres (0 where missing).
+    missing
+        True where the DEM gave no height (outside it or nodata); segments touching such a
+        vertex are taken as flat.
+    source
+        Where the heights came from.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    edge: np.ndarray
+    z: np.ndarray
+    missing: np.ndarray
+    source: str = ""
+
+    @property
+    def share_missing(self) -> float:
+        """Share of vertices without a height, 0–1."""
+        return float(self.missing.mean()) if len(self.missing) else 0.0
+
+
+def tobler_kmh(grade: np.ndarray) -> np.ndarray:
+    """Tobler's hiking function ``W = 6·exp(−3.5·|g + 0.05|)`` in km/h for grade ``g = dh/dx``."""
+    return 6.0 * np.exp(-3.5 * np.abs(np.asarray(grade, dtype=np.float64) + 0.05))
+
+
+def tobler_factor(grade: np.ndarray) -> np.ndarray:
+    """Speed on grade ``g`` relative to flat ground: ``W(g) / W(0)``."""
+    return tobler_kmh(grade) / TOBLER_FLAT_KMH
+
+
+def sample_dem(
+    dem: str | Path,
+    net: WalkNetwork,
+    *,
+    fallback: str | None = None,
+    densify_m: float | None = 30.0,
+) -> VertexElevation:
+    """Sample a DEM GeoTIFF at the vertices of every edge geometry (bilinear).
+
+    Parameters
+    ----------
+    dem
+        Path of a single-band elevation raster (metres) with a CRS.
+    net
+        The walk network.
+    fallback
+        ``None`` (default): a DEM that does not cover every vertex raises `InputError`.
+        ``"flat"``: vertices without a height are kept and the segments touching them are
+        walked as flat ground.
+    densify_m
+        Add vertices so no segment is longer than this (metres), so long straight edges
+        over a hill see the hill; ``None`` samples the existing vertices only.
+
+    Returns
+    -------
+    VertexElevation
+    """
+    import rasterio
+
+    if fallback not in (None, "flat"):
+        raise ValueError(f"fallback must be None or 'flat', not {fallback!r}")
+    path = require_file(dem, "DEM GeoTIFF")
+    geoms = net.geometry
+    if densify_m is not None:
+        geoms = shapely.segmentize(geoms, densify_m)
+    coords, edge = shapely.get_coordinates(geoms, return_index=True)
+    try:
+        src = rasterio.open(path)
+    except Exception as exc:
+        raise InputError(
+            f"{path}: cannot read it as a DEM GeoTIFF ({exc.__class__.__name__}); give a GeoTIFF "
+            "of heights in metres."
+        ) from None
+    with src:
+        if src.crs is None:
+            raise InputError(f"{path}: the DEM has no coordinate reference system; set one.")
+        tr = pyproj.Transformer.from_crs(net.crs, pyproj.CRS.from_user_input(src.crs), always_xy=True)
+        dx, dy = tr.transform(coords[:, 0], coords[:, 1])
+        z, ok = _bilinear(src, np.asarray(dx), np.asarray(dy))
+    missing = ~ok
+    if missing.any() and fallback is None:
+        raise InputError(
+            f"{path}: the DEM does not cover the walk network ({missing.mean():.1%} of the sampled "
+            "points fall outside it or on nodata); give a DEM that covers the whole area, or ask "
+            "for flat ground where it is missing (dem_fallback='flat')."
+        )
+    return VertexElevation(
+        x=coords[:, 0].copy(),
+        y=coords[:, 1].copy(),
+        edge=edge.astype(np.int64),
+        z=np.where(ok, z, 0.0),
+        missing=missing,
+        source=str(path),
+    )
+
+
+def _bilinear(src, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bilinear heights at ``x, y`` (raster CRS) and a mask of points that got one."""
+    from rasterio.windows import Window
+
+    inv = ~src.transform
+    colf, rowf = inv * (x, y)
+    colf, rowf = np.asarray(colf, dtype=np.float64), np.asarray(rowf, dtype=np.float64)
+    inside = (colf >= 0) & (colf < src.width) & (rowf >= 0) & (rowf < src.height)
+    inside &= np.isfinite(colf) & np.isfinite(rowf)
+    z = np.zeros(len(x))
+    if not inside.any():
+        return z, inside
+    # read only the window the points need (one pixel of margin for the interpolation)
+    c0 = max(int(np.floor(colf[inside].min())) - 1, 0)
+    r0 = max(int(np.floor(rowf[inside].min())) - 1, 0)
+    c1 = min(int(np.floor(colf[inside].max())) + 2, src.width)
+    r1 = min(int(np.floor(rowf[inside].max())) + 2, src.height)
+    band = src.read(1, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True)
+    vals = np.asarray(band.filled(np.nan), dtype=np.float64)
+    h, w = vals.shape
+    # pixel centres sit at integer + 0.5
+    c = colf[inside] - 0.5 - c0
+    r = rowf[inside] - 0.5 - r0
+    ci = np.floor(c).astype(np.int64)
+    ri = np.floor(r).astype(np.int64)
+    fc, fr = c - ci, r - ri
+    ci0, ci1 = np.clip(ci, 0, w - 1), np.clip(ci + 1, 0, w - 1)
+    ri0, ri1 = np.clip(ri, 0, h - 1), np.clip(ri + 1, 0, h - 1)
+    z00, z01 = vals[ri0, ci0], vals[ri0, ci1]
+    z10, z11 = vals[ri1, ci0], vals[ri1, ci1]
+    zb = (z00 * (1 - fc) + z01 * fc) * (1 - fr) + (z10 * (1 - fc) + z11 * fc) * fr
+    # where a neighbour is nodata, fall back to the nearest pixel
+    near = vals[np.clip(np.floor(rowf[inside]).astype(np.int64) - r0, 0, h - 1),
+                np.clip(np.floor(colf[inside]).astype(np.int64) - c0, 0, w - 1)]
+    zb = np.where(np.isfinite(zb), zb, near)
+    good = np.isfinite(zb)
+    z[inside] = np.where(good, zb, 0.0)
+    ok = inside.copy()
+    ok[inside] = good
+    return z, ok
+
+
+def node_heights_to_vertices(net: WalkNetwork, z_nodes: np.ndarray) -> VertexElevation:
+    """Heights at every geometry vertex from node heights, linear in distance along each edge."""
+    z_nodes = np.asarray(z_nodes, dtype=np.float64)
+    if not np.isfinite(z_nodes).all():
+        raise InputError("node elevations: some heights are NaN; give a height for every node.")
+    coords, edge = shapely.get_coordinates(net.geometry, return_index=True)
+    cum = _cum_within(edge, _seg_lengths(coords, edge))
+    total = np.zeros(net.n_edges)
+    last = np.r_[edge[1:] != edge[:-1], True]
+    total[edge[last]] = cum[last]
+    frac = np.divide(cum, total[edge], out=np.zeros_like(cum), where=total[edge] > 0)
+    z = z_nodes[net.u[edge]] * (1 - frac) + z_nodes[net.v[edge]] * frac
+    return VertexElevation(
+        x=coords[:, 0].copy(),
+        y=coords[:, 1].copy(),
+        edge=edge.astype(np.int64),
+        z=z,
+        missing=np.zeros(len(z), dtype=bool),
+        source="node heights",
+    )
+
+
+def _seg_lengths(coords: np.ndarray, edge: np.ndarray) -> np.ndarray:
+    """Length of the segment ending at each vertex (0 at the first vertex of each edge)."""
+    d = np.zeros(len(coords))
+    d[1:] = np.hypot(np.diff(coords[:, 0]), np.diff(coords[:, 1]))
+    d[np.r_[True, edge[1:] != edge[:-1]]] = 0.0
+    return d
+
+
+def _cum_within(edge: np.ndarray, inc: np.ndarray) -> np.ndarray:
+    """Cumulative sum of ``inc`` restarting at the first vertex of each edge."""
+    c = np.cumsum(inc)
+    start = np.r_[True, edge[1:] != edge[:-1]]
+    first_idx = np.flatnonzero(start)
+    base = np.repeat(c[first_idx] - inc[first_idx], np.diff(np.r_[first_idx, len(edge)]))
+    return c - base
+
+
+def sloped_costs(
+    net: WalkNetwork, profile: WalkProfile, edge_speed: np.ndarray, elev: VertexElevation
+) -> EdgeCosts:
+    """Directed edge times under Tobler's function, per geometry segment.
+
+    Each segment of grade ``g = Δz / Δd`` (horizontal length ``Δd``) is walked forward at
+    ``s_e · W(g) / W(0)`` and backward at ``s_e · W(−g) / W(0)``, where ``s_e`` is the edge's
+    flat speed (profile speed times the steps factor). Segments touching a vertex without a
+    height are flat. The times accrue along each edge as the piecewise-linear sequences kept
+    in `EdgeCosts`.
+    """
+    from lifecircle.coverage.profiles import EdgeCosts
+
+    edge = elev.edge
+    if len(edge) == 0 or edge.max() >= net.n_edges or np.any(np.diff(edge) < 0):
+        raise InputError("elevation: the vertex heights do not belong to this network; sample them again.")
+    coords = np.column_stack([elev.x, elev.y])
+    first = np.r_[True, edge[1:] != edge[:-1]]
+    seg = _seg_lengths(coords, edge)  # segment ending at each vertex
+    dz = np.zeros(len(edge))
+    dz[1:] = np.diff(elev.z)
+    flat = elev.missing.copy()
+    flat[1:] |= elev.missing[:-1]
+    if not profile.slope_on_steps:
+        flat |= (np.asarray(net.highway) == "steps")[edge]
+    grade = np.divide(dz, seg, out=np.zeros_like(seg), where=(seg > 0) & ~flat & ~first)
+    sp = edge_speed[edge]
+    tf_seg = np.where(first, 0.0, seg / (sp * tobler_factor(grade)))
+    tb_seg = np.where(first, 0.0, seg / (sp * tobler_factor(-grade)))
+    gap = np.where(first, 1.0, 0.0)
+    gap[0] = 0.0
+    v_pos = np.cumsum(seg + gap)
+    v_tf = np.cumsum(tf_seg + gap)
+    v_tb = np.cumsum(tb_seg + gap)
+    first_idx = np.flatnonzero(first)
+    last_idx = np.r_[first_idx[1:] - 1, len(edge) - 1]
+    e_of = edge[first_idx]
+    n = net.n_edges
+    if len(e_of) != n:
+        raise InputError("elevation: the vertex heights do not cover every edge; sample them again.")
+    e_pos = np.empty(n)
+    e_tf = np.empty(n)
+    e_tb = np.empty(n)
+    e_pos[e_of], e_tf[e_of], e_tb[e_of] = v_pos[first_idx], v_tf[first_idx], v_tb[first_idx]
+    t_fwd = np.empty(n)
+    t_back = np.empty(n)
+    t_fwd[e_of] = v_tf[last_idx] - v_tf[first_idx]
+    t_back[e_of] = v_tb[last_idx] - v_tb[first_idx]
+    return EdgeCosts(
+        t_fwd=t_fwd,
+        t_back=t_back,
+        length=np.asarray(net.length, dtype=np.float64),
+        speed_mps=profile.speed_mps,
+        profile=profile,
+        v_pos=v_pos,
+        v_tf=v_tf,
+        v_tb=v_tb,
+        e_pos=e_pos,
+        e_tf=e_tf,
+        e_tb=e_tb,
+    )

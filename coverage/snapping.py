@@ -1,0 +1,183 @@
+"""Attach points (homes, facilities) to the nearest network edge at their projected position."""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import shapely
+
+from lifecircle.geodata.errors import InputError
+
+if TYPE_CHECKING:
+    from lifecircle.geodata.network import WalkNetwork
+
+#: Default largest distance from a point to the network for it to count as on the network.
+MAX_SNAP_M = 250.0
+
+_TREES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+Points = gpd.GeoDataFrame | gpd.GeoSeries | tuple[np.ndarray, np.ndarray] | np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Snap:
+    """Where each point meets the network.
+
+    Attributes
+    ----------
+    edge
+        Index of the nearest edge, ``-1`` for points off the network.
+    along_m
+        Distance along that edge from its ``u`` end to the snapped position, metres (NaN off
+        the network).
+    dist_m
+        Straight-line distance from the point to the snapped position (the access leg),
+        metres; ``inf`` for points off the network (nothing within ``max_snap_m``) and for
+        points without a geometry.
+    off_network
+        True for points not attached (farther than ``max_snap_m`` from every edge, or
+        without a geometry).
+    x, y
+        The points in the network's metric CRS (NaN without a geometry).
+    max_snap_m
+        The snapping limit used.
+    """
+
+    edge: np.ndarray
+    along_m: np.ndarray
+    dist_m: np.ndarray
+    off_network: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    max_snap_m: float
+
+    def __len__(self) -> int:
+        return len(self.edge)
+
+    @property
+    def n_off_network(self) -> int:
+        """Number of points not attached to the network."""
+        return int(self.off_network.sum())
+
+    def subset(self, mask: np.ndarray) -> Snap:
+        """The snaps of the points selected by a boolean mask or an index array."""
+        return Snap(
+            self.edge[mask],
+            self.along_m[mask],
+            self.dist_m[mask],
+            self.off_network[mask],
+            self.x[mask],
+            self.y[mask],
+            self.max_snap_m,
+        )
+
+
+def edge_tree(net: WalkNetwork) -> shapely.STRtree:
+    """The spatial index of the network's edge geometries (built once per network)."""
+    tree = _TREES.get(net)
+    if tree is None:
+        tree = shapely.STRtree(net.geometry)
+        _TREES[net] = tree
+    return tree
+
+
+def points_xy(points: Points, crs: pyproj.CRS, what: str = "points") -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates of ``points`` in the metric CRS ``crs``.
+
+    Parameters
+    ----------
+    points
+        A GeoDataFrame or GeoSeries of points in any CRS (projected here), a tuple of ``x``
+        and ``y`` arrays already in ``crs``, or an ``(n, 2)`` array in ``crs``.
+    crs
+        The network's metric CRS.
+    what
+        Name of the table, for error messages.
+    """
+    if isinstance(points, gpd.GeoDataFrame | gpd.GeoSeries):
+        if points.crs is None:
+            raise InputError(
+                f"{what}: the table has no coordinate reference system; set one (e.g. EPSG:4326)."
+            )
+        geoms = points.to_crs(crs).geometry.to_numpy() if len(points) else np.array([], dtype=object)
+        bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        kind = shapely.get_type_id(geoms)
+        if np.any(~bad & (kind != 0)):
+            # polygons and lines are represented by a point inside them
+            geoms = geoms.copy()
+            sel = ~bad & (kind != 0)
+            geoms[sel] = shapely.point_on_surface(geoms[sel])
+        x = np.full(len(geoms), np.nan)
+        y = np.full(len(geoms), np.nan)
+        x[~bad] = shapely.get_x(geoms[~bad])
+        y[~bad] = shapely.get_y(geoms[~bad])
+        return x, y
+    if isinstance(points, tuple) and len(points) == 2:
+        x, y = (np.asarray(a, dtype=np.float64).ravel() for a in points)
+    else:
+        arr = np.asarray(points, dtype=np.float64)
+        if arr.ndim != 2 or arr.shape[1] != 2:
+            raise InputError(f"{what}: give points as a GeoDataFrame, an (x, y) tuple or an (n, 2) array.")
+        x, y = arr[:, 0].copy(), arr[:, 1].copy()
+    if len(x) != len(y):
+        raise InputError(f"{what}: the x and y arrays differ in length.")
+    return x, y
+
+
+def snap_points(
+    net: WalkNetwork,
+    points: Points | Snap,
+    *,
+    max_snap_m: float = MAX_SNAP_M,
+    what: str = "points",
+) -> Snap:
+    """Attach each point to the nearest edge at its projected position.
+
+    Parameters
+    ----------
+    net
+        The walk network.
+    points
+        See `points_xy`; a `Snap` is returned unchanged.
+    max_snap_m
+        Points farther than this from every edge are flagged off-network and never attached.
+    what
+        Name of the table, for error messages.
+
+    Returns
+    -------
+    Snap
+    """
+    if isinstance(points, Snap):
+        return points
+    if not np.isfinite(max_snap_m) or max_snap_m < 0:
+        raise InputError(f"max_snap_m must be a non-negative number of metres, not {max_snap_m!r}.")
+    x, y = points_xy(points, net.crs, what)
+    n = len(x)
+    edge = np.full(n, -1, dtype=np.int64)
+    along = np.full(n, np.nan)
+    dist = np.full(n, np.inf)
+    valid = np.isfinite(x) & np.isfinite(y)
+    if valid.any() and net.n_edges:
+        pts = shapely.points(x[valid], y[valid])
+        (qi, ei), d = edge_tree(net).query_nearest(
+            pts, max_distance=max_snap_m, return_distance=True, all_matches=False
+        )
+        idx = np.flatnonzero(valid)[qi]
+        edge[idx] = ei
+        dist[idx] = d
+        along[idx] = shapely.line_locate_point(net.geometry[ei], pts[qi])
+    return Snap(
+        edge=edge,
+        along_m=along,
+        dist_m=dist,
+        off_network=edge < 0,
+        x=x,
+        y=y,
+        max_snap_m=float(max_snap_m),
+    )
