@@ -63,23 +63,27 @@ def gcj02_to_wgs84(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.nda
     glon, glat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     wlon, wlat = glon.copy(), glat.copy()
     for _ in range(8):
-        flon, flat = wgs84_to_gcj02(wlon, wlat)
-        wlon = wlon - (flon - glon)
-        wlat = wlat - (flat - glat)
-    inside = in_china(glon, glat)
+        dlon, dlat = _delta(wlon, wlat)
+        wlon, wlat = glon - dlon, glat - dlat
+    # the forward transform shifts a point when its WGS84 position is inside the box, so the
+    # inverse decides by the solution, not by the input (they differ near the box's edges)
+    inside = in_china(wlon, wlat)
     return np.where(inside, wlon, glon), np.where(inside, wlat, glat)
+
+
+def _bd09_shift(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """BD-09 position of GCJ-02 ``(x, y)``, without the inside-China test."""
+    z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _X_PI)
+    theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _X_PI)
+    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
 
 
 def gcj02_to_bd09(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Convert GCJ-02 longitude/latitude arrays to BD-09."""
     x, y = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _X_PI)
-    theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _X_PI)
+    bx, by = _bd09_shift(x, y)
     inside = in_china(x, y)
-    return (
-        np.where(inside, z * np.cos(theta) + 0.0065, x),
-        np.where(inside, z * np.sin(theta) + 0.006, y),
-    )
+    return np.where(inside, bx, x), np.where(inside, by, y)
 
 
 def bd09_to_gcj02(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -87,10 +91,10 @@ def bd09_to_gcj02(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndar
     blon, blat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     glon, glat = blon - 0.0065, blat - 0.006
     for _ in range(6):
-        flon, flat = gcj02_to_bd09(glon, glat)
+        flon, flat = _bd09_shift(glon, glat)
         glon = glon - (flon - blon)
         glat = glat - (flat - blat)
-    inside = in_china(blon, blat)
+    inside = in_china(glon, glat)  # decided by the solution, as in `gcj02_to_wgs84`
     return np.where(inside, glon, blon), np.where(inside, glat, blat)
 
 
