@@ -131,6 +131,8 @@ def read_admin_units(
     urban
         Set the urban flag of every unit; by default it comes from the names (`name_kind`),
         then from statistical codes (`code_kind`), and is urban with a warning otherwise.
+        Districts are urban by default without a warning: their flag classifies no demand
+        (`attribute_admin` takes it from streets and communities).
     lookup
         Optional code table from `read_admin_codes` that supplies missing names, parents and
         urban flags by code.
@@ -176,6 +178,8 @@ def read_admin_units(
     if lookup is not None:
         table = _fill_from_lookup(table, lookup)
     table["level"] = level
+    if urban is None and level == "district" and "urban" not in table.columns:
+        urban = True
     table["urban"] = _urban_flags(table, urban, where)
     geoms = shapely.make_valid(gdf.geometry.to_numpy())
     out = gpd.GeoDataFrame(table, geometry=geoms, crs=4326)
@@ -231,8 +235,8 @@ def attribute_admin(
     Each level's polygons go in an STR-tree and all points are queried at once; a point on a
     shared border goes to the unit listed first. A level without a polygon for a point is filled
     from the parent code of the finer unit it falls in, when the units table knows that parent.
-    The urban flag is that of the finest unit found; points outside every unit get ``""``
-    codes and keep their own flag.
+    The urban flag is that of the finest street or community found (a district as a whole is
+    neither); points outside every unit get ``""`` codes and keep their own flag.
 
     Parameters
     ----------
@@ -254,7 +258,6 @@ def attribute_admin(
     n = len(geoms)
     codes = {lvl: np.full(n, "", dtype=object) for lvl in ADMIN_LEVELS}
     urban = np.asarray(given, dtype=bool).copy()
-    found = np.zeros(n, dtype=bool)
     parent_of = dict(zip(units["code"], units["parent"], strict=True))
     for lvl in ADMIN_LEVELS:  # coarse to fine, so the finest unit's flag wins
         sub = units.loc[units["level"] == lvl]
@@ -262,8 +265,8 @@ def attribute_admin(
             continue
         hit, unit = _first_hit(geoms, sub.geometry.to_numpy())
         codes[lvl][hit] = sub["code"].to_numpy()[unit]
-        urban[hit] = sub["urban"].to_numpy(dtype=bool)[unit]
-        found[hit] = True
+        if lvl != "district":  # a district as a whole is neither urban nor rural
+            urban[hit] = sub["urban"].to_numpy(dtype=bool)[unit]
     # fill coarser levels from the parent chain of finer units
     for finer, coarser in (("community", "street"), ("street", "district")):
         gap = (codes[coarser] == "") & (codes[finer] != "")

@@ -513,6 +513,41 @@ def buildings_from_osm(
 # -- summary and output ------------------------------------------------------------------------
 
 
+def read_unit_totals(path: str | Path) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """Read per-unit population totals from a CSV/Excel table (census figures per street, …).
+
+    The table has a ``code`` column (``区划代码`` also accepted) and ``pop_total`` (or
+    ``population``/``常住人口``), and optionally ``pop_60``, ``pop_80``, ``pop_0_3``; empty
+    group cells mean unknown.
+
+    Returns
+    -------
+    tuple
+        ``(totals, group_totals)`` as `demand_from_buildings` takes them.
+    """
+    df, where = _read_table(path)
+    code_col = _find_col(df, None, ("code", "区划代码", "adcode", "unit"))
+    if code_col is None:
+        raise InputError(f"{where}: no code column; name the column of unit codes 'code'.")
+    codes = df[code_col].astype(str).str.strip()
+    dup = codes.duplicated(keep=False).to_numpy()
+    if dup.any():
+        raise InputError(
+            f"{where}: column {code_col!r} repeats codes in rows {_rows(dup)}; one row per unit."
+        )
+    pcol = _find_col(df, None, ("pop_total", *_POP_COLS))
+    if pcol is None:
+        raise InputError(f"{where}: no population column; name the column of residents pop_total.")
+    totals = dict(zip(codes, _check_pop(df[pcol], where, pcol), strict=True))
+    groups: dict[str, dict[str, float]] = {}
+    for g in GROUPS[1:]:
+        if g in df.columns:
+            vals = _check_pop(df[g], where, g, allow_nan=True)
+            known = ~np.isnan(vals)
+            groups[g] = dict(zip(codes[known], vals[known], strict=True))
+    return totals, groups
+
+
 def demand_summary(demand: Demand | gpd.GeoDataFrame) -> dict:
     """A plain dictionary of a demand table: points, group totals, urban/rural, admin units."""
     table = demand.table if isinstance(demand, Demand) else demand
@@ -832,7 +867,8 @@ def _assemble(
         for lvl in ADMIN_LEVELS:
             fill = codes[lvl] == ""
             codes[lvl] = np.where(fill, att[lvl].to_numpy(dtype=object), codes[lvl])
-            inside |= att[lvl].to_numpy(dtype=object) != ""
+            if lvl != "district":  # districts tell no urban from rural
+                inside |= att[lvl].to_numpy(dtype=object) != ""
         take = inside & ~classified
         flag[take] = att["urban"].to_numpy(dtype=bool)[take]
         classified |= inside
@@ -1072,8 +1108,7 @@ def _levels(gdf: gpd.GeoDataFrame, levels_col: str | None, where: str) -> np.nda
         return np.full(len(gdf), np.nan)
     first = gdf[col].astype(str).str.extract(r"^\s*(\d+(?:\.\d+)?)")[0]
     lv = pd.to_numeric(first, errors="coerce").to_numpy(dtype=float)
-    lv[lv <= 0] = np.nan
-    return lv
+    return np.where(lv > 0, lv, np.nan)
 
 
 def _building_ids(gdf: gpd.GeoDataFrame) -> np.ndarray:

@@ -199,6 +199,201 @@ def _column_overrides(pairs: list[str], source: str) -> dict[str, str]:
 
 
 @app.command()
+def demand(
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="A population table (.csv/.xlsx with lon/lat, .geojson/.gpkg/.zip of points or "
+            "polygons), a population raster (.tif), building footprints (.geojson/.gpkg/.osm.pbf), "
+            "or 'embedded' (central Helsinki buildings)."
+        ),
+    ],
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="auto, table, raster, buildings (spread known totals) or floor-area "
+            "(residents per m² of floor area).",
+        ),
+    ] = "auto",
+    pop_col: Annotated[str, typer.Option(help="Column of residents in a table.")] = "population",
+    group_col: Annotated[
+        list[str] | None,
+        typer.Option(help="Column of a group in a table, as group=column (e.g. pop_60=老年人口)."),
+    ] = None,
+    crs: Annotated[
+        str | None, typer.Option(help="CRS of the source: wgs84, gcj02, bd09 or an EPSG code.")
+    ] = None,
+    total: Annotated[
+        float | None, typer.Option(help="Residents of the whole area, spread over the buildings.")
+    ] = None,
+    group_total: Annotated[
+        list[str] | None,
+        typer.Option(help="Known group count of the whole area, as group=count (e.g. pop_60=116300)."),
+    ] = None,
+    totals: Annotated[
+        Path | None,
+        typer.Option(help="CSV of totals per admin unit (code, pop_total, pop_60, …); needs --units."),
+    ] = None,
+    share: Annotated[
+        list[str] | None,
+        typer.Option(help="Share of residents in a group, as group=share (e.g. pop_60=0.187)."),
+    ] = None,
+    persons_per_m2: Annotated[
+        float | None, typer.Option(help="floor-area: residents per m² of floor area (default 1/40).")
+    ] = None,
+    levels: Annotated[
+        float | None,
+        typer.Option(help="Levels of buildings that state none (default: median of those that do)."),
+    ] = None,
+    clip: Annotated[
+        str | None, typer.Option(help="Keep demand inside this polygon file or minlon,minlat,maxlon,maxlat.")
+    ] = None,
+    clip_crs: Annotated[
+        str | None, typer.Option(help="CRS of the clip file (gcj02 for Chinese sources).")
+    ] = None,
+    units: Annotated[Path | None, typer.Option(help="Admin-unit polygons to attribute demand to.")] = None,
+    units_level: Annotated[
+        str, typer.Option(help="Level of --units: district, street or community.")
+    ] = "district",
+    units_crs: Annotated[str | None, typer.Option(help="CRS of --units (gcj02 for Chinese sources).")] = None,
+    units_code: Annotated[
+        str | None, typer.Option(help="Code of a single --units polygon without attributes.")
+    ] = None,
+    units_name: Annotated[
+        str | None, typer.Option(help="Name of a single --units polygon without attributes.")
+    ] = None,
+    rural_zone: Annotated[
+        Path | None,
+        typer.Option(help="Polygons whose demand is rural whatever its admin type (e.g. 中梁山以西)."),
+    ] = None,
+    zone_crs: Annotated[str | None, typer.Option(help="CRS of --rural-zone.")] = None,
+    save: Annotated[
+        Path | None, typer.Option("--out", help="Save the table as .gpkg, .geojson or .csv.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    lang: Lang = "zh",
+) -> None:
+    """Build the demand table (residents by group, admin codes, urban flag) and print its summary."""
+    from lifecircle.geodata.admin import apply_urban_overrides, read_admin_units
+    from lifecircle.geodata.demand import (
+        Demand,
+        demand_from_buildings,
+        demand_from_floor_area,
+        demand_from_raster,
+        demand_from_table,
+        demand_summary,
+        read_unit_totals,
+        write_demand,
+    )
+
+    if save is not None and save.suffix.lower() not in {".gpkg", ".geojson", ".csv"}:
+        raise InputError(f"{save}: demand is saved as .gpkg, .geojson or .csv; change the file name.")
+    shares = {k: _float_value(v, "--share", k) for k, v in _column_overrides(share or [], "--share").items()}
+    gtotals = {
+        k: _float_value(v, "--group-total", k)
+        for k, v in _column_overrides(group_total or [], "--group-total").items()
+    }
+    unit_table = None
+    if units is not None:
+        unit_table = read_admin_units(
+            units, level=units_level, crs=units_crs, code=units_code, name=units_name
+        )
+    name = source.lower()
+    if kind == "auto":
+        if name.endswith((".tif", ".tiff")):
+            kind = "raster"
+        elif name == "embedded" or name.endswith(".pbf"):
+            kind = "buildings" if (total is not None or totals is not None) else "floor-area"
+        else:
+            kind = "buildings" if (total is not None or totals is not None) else "table"
+    if kind == "table":
+        result = demand_from_table(
+            source, pop_col=pop_col, group_cols=_column_overrides(group_col or [], "--group-col"),
+            group_shares=shares, crs=crs, units=unit_table, clip=clip, clip_crs=clip_crs,
+        )  # fmt: skip
+    elif kind == "raster":
+        result = demand_from_raster(
+            source, clip=clip, clip_crs=clip_crs, crs=crs, group_shares=shares, units=unit_table
+        )
+    elif kind == "buildings":
+        if totals is not None:
+            if unit_table is None:
+                raise InputError(f"{totals}: totals per unit need the units' polygons; add --units FILE.")
+            per_unit, per_unit_groups = read_unit_totals(totals)
+            total_arg, group_arg = per_unit, {**per_unit_groups}
+        elif total is not None and unit_table is not None and len(unit_table) == 1:
+            code = str(unit_table["code"].iloc[0])  # the one unit's total, spread inside it
+            total_arg, group_arg = {code: total}, {g: {code: v} for g, v in gtotals.items()}
+        elif total is not None:
+            total_arg, group_arg = total, gtotals
+        else:
+            raise InputError(f"{source}: spreading over buildings needs --total N or --totals FILE.")
+        result = demand_from_buildings(
+            source, totals=total_arg, units=unit_table, default_levels=levels, group_totals=group_arg,
+            group_shares=shares, crs=crs, clip=clip, clip_crs=clip_crs,
+        )  # fmt: skip
+    elif kind == "floor-area":
+        result = demand_from_floor_area(
+            source, default_levels=levels, group_shares=shares, crs=crs, clip=clip, clip_crs=clip_crs,
+            units=unit_table, **({"persons_per_m2": persons_per_m2} if persons_per_m2 is not None else {}),
+        )  # fmt: skip
+    else:
+        raise InputError(f"--kind {kind!r}: use auto, table, raster, buildings or floor-area.")
+    if rural_zone is not None:
+        result = Demand(
+            apply_urban_overrides(result.table, rural_zone, False, crs=zone_crs),
+            result.assumptions,
+            result.notes,
+        )
+    summary = demand_summary(result)
+    if save is not None:
+        write_demand(result, save)
+        summary["saved"] = str(save)
+    if as_json:
+        out.print_json(json.dumps(summary, ensure_ascii=False))
+        return
+    print_demand_summary(summary, source, lang)
+
+
+def _float_value(text: str, option: str, key: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(f"{option} {key}={text!r}: the value must be a number.") from None
+
+
+def print_demand_summary(summary: dict, source: str, lang: str = "zh") -> None:
+    """Print a demand summary: residents by group, urban and rural, admin units, assumptions."""
+    zh = lang != "en"
+    tab = Table(title=f"{'需求（人口）' if zh else 'Demand (population)'}: {source}", show_header=False)
+    tab.add_row("需求点" if zh else "Demand points", f"{summary['points']:,}")
+    for g, value in summary["totals"].items():
+        tab.add_row(t(g, lang), "–" if value is None else f"{value:,.0f}")
+    for key, flag in (("urban_yes", "urban"), ("urban_no", "rural")):
+        pop = summary[f"{flag}_pop"]
+        tab.add_row(
+            t(key, lang),
+            f"{summary[f'{flag}_points']:,} {'点' if zh else 'points'}, "
+            f"{0 if pop is None else pop:,.0f} {'人' if zh else 'residents'}",
+        )
+    level_names = {"district": ("区县", "Districts"), "street": ("街道/镇", "Streets/towns"),
+                   "community": ("社区/村", "Communities/villages")}  # fmt: skip
+    for lvl, n in summary["units"].items():
+        tab.add_row(level_names[lvl][0 if zh else 1], f"{n:,}")
+    tab.add_row("未归属行政单元" if zh else "Outside every admin unit", f"{summary['unattributed']:,}")
+    if "saved" in summary:
+        tab.add_row(t("saved", lang), summary["saved"])
+    out.print(tab)
+    if summary.get("assumptions"):
+        out.print(f"[bold]{t('assumptions', lang)}[/]")
+        for a in summary["assumptions"]:
+            out.print(f"  • {a['zh'] if zh else a['en']}", highlight=False)
+    for note in summary.get("notes", []):
+        err.print(note, highlight=False)
+
+
+@app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/demo"),
     lang: Lang = "zh",
