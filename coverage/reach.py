@@ -107,9 +107,23 @@ class ServiceReach:
     def share(self, threshold_s: float | np.ndarray, weights: np.ndarray | None = None) -> float:
         """Share (0–1) of demand, weighted by ``weights`` (e.g. people aged 60+), within reach."""
         cov = self.covered(threshold_s)
-        w = np.ones(len(cov)) if weights is None else np.asarray(weights, dtype=np.float64)
+        w = np.ones(len(cov)) if weights is None else check_weights(weights, len(cov))
         total = w.sum()
         return float(w[cov].sum() / total) if total > 0 else 0.0
+
+
+def check_weights(weights: np.ndarray, n: int, what: str = "demand population") -> np.ndarray:
+    """Return ``weights`` as floats, or raise `InputError` naming the rows that are NaN or negative."""
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (n,):
+        raise InputError(f"{what}: {w.size} values given for {n} demand points; give one per point.")
+    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
+    if len(bad):
+        rows = ", ".join(str(i) for i in bad[:10]) + (" …" if len(bad) > 10 else "")
+        raise InputError(
+            f"{what}: {len(bad)} row(s) are missing or negative (rows {rows}); give a number ≥ 0 in each."
+        )
+    return w
 
 
 def service_reach(
@@ -347,6 +361,8 @@ def reach_matrix(
         fi = fac[r[rep]]
         ok = t <= limit_s
         t, dem, fi = t[ok], dem[ok], fi[ok]
+        if len(t) == 0:
+            continue
         key = dem * n_f + fi
         o = np.lexsort((t, key))
         key, t = key[o], t[o]

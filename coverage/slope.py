@@ -133,8 +133,8 @@ def _bilinear(src, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     from rasterio.windows import Window
 
     inv = ~src.transform
-    colf, rowf = inv * (x, y)
-    colf, rowf = np.asarray(colf, dtype=np.float64), np.asarray(rowf, dtype=np.float64)
+    colf = inv.a * x + inv.b * y + inv.c
+    rowf = inv.d * x + inv.e * y + inv.f
     inside = (colf >= 0) & (colf < src.width) & (rowf >= 0) & (rowf < src.height)
     inside &= np.isfinite(colf) & np.isfinite(rowf)
     z = np.zeros(len(x))

@@ -1,0 +1,168 @@
+"""Snapping to edges, the split search graph, and exactness against networkx on Yuzhong."""
+
+from __future__ import annotations
+
+import itertools
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pyproj
+import pytest
+import shapely
+
+from lifecircle.coverage.profiles import edge_costs
+from lifecircle.coverage.reach import reach_matrix, service_reach
+from lifecircle.coverage.routing import build_split_graph
+from lifecircle.coverage.snapping import snap_points
+from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.network import build_network
+
+X0, Y0 = 500000.0, 3300000.0
+UTM48 = pyproj.CRS.from_epsg(32648)
+
+
+def _line(*pts):
+    return shapely.LineString([(X0 + x, Y0 + y) for x, y in pts])
+
+
+def small_network():
+    lines = gpd.GeoDataFrame(
+        {"highway": ["footway", "residential", "footway"]},
+        geometry=[
+            _line((0, 0), (100, 0)),
+            _line((100, 0), (200, 0)),
+            _line((100, 0), (100, 100)),
+        ],
+        crs=UTM48,
+    )
+    return build_network(lines, source="small", crs=UTM48)
+
+
+def test_snap_to_edge_not_node():
+    net = small_network()
+    pts = (np.array([X0 + 150, X0 + 40, X0 + 5000, np.nan]), np.array([Y0 + 10, Y0 - 7, Y0, Y0]))
+    s = snap_points(net, pts, max_snap_m=250)
+    assert s.off_network.tolist() == [False, False, True, True]
+    assert s.n_off_network == 2
+    np.testing.assert_allclose(s.dist_m[:2], [10.0, 7.0])
+    assert np.isinf(s.dist_m[2:]).all() and (s.edge[2:] == -1).all()
+    e0 = s.edge[0]
+    assert net.length[e0] == 100.0
+    # along is measured from u; the edge B-C runs from x=100 to x=200
+    assert s.along_m[0] == pytest.approx(50.0)
+    assert s.along_m[1] == pytest.approx(40.0)
+    # a smaller limit flags the 10 m point off-network, never attaching it
+    s2 = snap_points(net, pts, max_snap_m=8)
+    assert s2.off_network.tolist() == [True, False, True, True]
+
+
+def test_snap_geodataframe_in_wgs84():
+    net = small_network()
+    to_ll = pyproj.Transformer.from_crs(UTM48, 4326, always_xy=True)
+    lon, lat = to_ll.transform([X0 + 150.0], [Y0 + 10.0])
+    gdf = gpd.GeoDataFrame(geometry=[shapely.Point(lon[0], lat[0]), None], crs=4326)
+    s = snap_points(net, gdf)
+    assert s.dist_m[0] == pytest.approx(10.0, abs=1e-6)
+    assert s.off_network.tolist() == [False, True]
+    with pytest.raises(InputError, match="coordinate reference system"):
+        snap_points(net, gpd.GeoDataFrame(geometry=[shapely.Point(1, 2)]))
+
+
+def test_parallel_edges_keep_the_shorter():
+    lines = gpd.GeoDataFrame(
+        {"highway": ["footway", "footway"]},
+        geometry=[_line((0, 0), (100, 0)), _line((0, 0), (50, 70), (100, 0))],
+        crs=UTM48,
+    )
+    net = build_network(lines, source="parallel", crs=UTM48)
+    assert net.n_edges == 2 and net.n_nodes == 2
+    fac = (np.array([X0 - 3.0]), np.array([Y0]))
+    home = (np.array([X0 + 103.0]), np.array([Y0]))
+    r = service_reach(net, home, fac)
+    # the home's 3 m access leg plus 100 m; summed parallel arcs would give (3 + 100 + 172) / 0.9.
+    # (The facility's own snap distance is not walked: time runs to its snap point.)
+    assert r.time_s[0] == pytest.approx((3 + 100) / 0.9, abs=1e-6)
+
+
+def test_split_graph_pieces():
+    net = small_network()
+    costs = edge_costs(net, "elderly")
+    fac = snap_points(net, (np.array([X0 + 20, X0 + 70, X0 + 20]), np.array([Y0 + 1, Y0 - 1, Y0 + 500])))
+    g = build_split_graph(net, costs, fac)
+    assert g.n_facilities_on_network == 2
+    assert g.fac_node.tolist() == [net.n_nodes, net.n_nodes + 1, -1]
+    # the first edge became three pieces, lengths 20, 50, 30; total length is unchanged
+    on_first = g.p_edge == fac.edge[0]
+    np.testing.assert_allclose(np.sort(g.p_a1[on_first] - g.p_a0[on_first]), [20, 30, 50])
+    assert (g.p_a1 - g.p_a0).sum() == pytest.approx(net.length.sum())
+    np.testing.assert_allclose(g.p_tf, (g.p_a1 - g.p_a0) / 0.9)
+
+
+def _reference(net, tf, tb, dsnap, fsnap):
+    """networkx graph with every snap point inserted as a node; returns graph, demand and facility nodes."""
+    G = nx.DiGraph()
+
+    def add(a, b, w):
+        if a != b and (not G.has_edge(a, b) or G[a][b]["weight"] > w):
+            G.add_edge(a, b, weight=w)
+
+    extra = {}
+    for kind, snap in (("d", dsnap), ("f", fsnap)):
+        for i in np.flatnonzero(~snap.off_network):
+            extra.setdefault(int(snap.edge[i]), []).append((float(snap.along_m[i]), (kind, int(i))))
+    for e in range(net.n_edges):
+        u, v, L = int(net.u[e]), int(net.v[e]), float(net.length[e])
+        pts = sorted(extra.get(e, []))
+        chain = [(0.0, u), *pts, (L, v)]
+        for (a0, n0), (a1, n1) in itertools.pairwise(chain):
+            frac = (a1 - a0) / L
+            add(n0, n1, tf[e] * frac)
+            add(n1, n0, tb[e] * frac)
+    return G
+
+
+@pytest.mark.realdata
+def test_yuzhong_times_equal_networkx(yuzhong_network):
+    net = yuzhong_network
+    rng = np.random.default_rng(20260301)
+    costs = edge_costs(net, "elderly")
+    assert (net.highway == "steps").any()
+    # 200 homes scattered around random nodes, 15 facilities around others
+    i = rng.choice(net.n_nodes, 200, replace=False)
+    homes = (net.x[i] + rng.uniform(-120, 120, 200), net.y[i] + rng.uniform(-120, 120, 200))
+    nf = 30
+    j = rng.choice(net.n_nodes, nf, replace=False)
+    facs = (net.x[j] + rng.uniform(-60, 60, nf), net.y[j] + rng.uniform(-60, 60, nf))
+    dsnap = snap_points(net, homes)
+    fsnap = snap_points(net, facs)
+    assert dsnap.n_off_network == 0 and fsnap.n_off_network == 0
+    r = service_reach(net, dsnap, fsnap, costs=costs)
+
+    G = _reference(net, costs.t_fwd, costs.t_back, dsnap, fsnap)
+    to_fac = nx.multi_source_dijkstra_path_length(G.reverse(copy=False), [("f", k) for k in range(nf)])
+    ref = np.array([dsnap.dist_m[k] / 0.9 + to_fac.get(("d", k), np.inf) for k in range(200)])
+    assert np.isfinite(ref).all()
+    np.testing.assert_allclose(r.time_s, ref, rtol=1e-9, atol=1e-6)
+    # node times too
+    nt = np.array([to_fac.get(n, np.inf) for n in range(net.n_nodes)])
+    np.testing.assert_allclose(r.node_time_s, nt, rtol=1e-9, atol=1e-6)
+
+    # the matrix, facility by facility, up to 15 minutes
+    limit = 900.0
+    m = reach_matrix(net, dsnap, fsnap, limit_s=limit, costs=costs, graph=r.graph).toarray()
+    Grev = G.reverse(copy=False)
+    want = np.zeros((200, nf))
+    for k in range(nf):
+        d = nx.single_source_dijkstra_path_length(Grev, ("f", k), cutoff=limit)
+        for h in range(200):
+            t = dsnap.dist_m[h] / 0.9 + d.get(("d", h), np.inf)
+            if t <= limit:
+                want[h, k] = t
+    np.testing.assert_allclose(m, want, rtol=1e-9, atol=1e-6)
+    assert (want > 0).sum() > 200  # the check is not vacuous
+    # nearest facility agrees with the matrix row minimum where reached within the limit
+    reached = r.time_s <= limit
+    row_min = np.where(m > 0, m, np.inf).min(axis=1)
+    np.testing.assert_allclose(row_min[reached], r.time_s[reached], rtol=1e-9)
+    assert (m[np.flatnonzero(reached), r.facility[reached]] == pytest.approx(r.time_s[reached]))
