@@ -670,8 +670,8 @@ def _check_coordinates(
         )
     if isinstance(declared, str) and not here.all():
         raise InputError(
-            f"{where}: {_rows_text(rows[~here], word)} lie outside China, but the layer is declared "
-            f"{declared}, which only exists inside China; fix the coordinates or declare crs wgs84."
+            f"{where}: coordinates outside China in {_rows_text(rows[~here], word)}, but the layer is "
+            f"declared {declared}, which only exists inside China; fix them or declare crs wgs84."
         )
     if declared is None and layer_crs is None and here.any():
         raise InputError(
