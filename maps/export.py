@@ -1,0 +1,198 @@
+"""Table exports: ``indicators.csv`` (UTF-8 with BOM), ``indicators.xlsx`` and ``layers.gpkg``.
+
+All three are written to a temporary name and renamed, and the same tables give byte-identical
+files (fixed timestamps inside the XLSX zip and in the GeoPackage metadata).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from lifecircle.geodata._io import atomic_path
+from lifecircle.geodata.errors import InputError
+from lifecircle.maps.i18n import check_lang, has, t
+from lifecircle.maps.report import CODE_COLUMNS, column_label, pick_language
+
+_FIXED_TIME = "2000-01-01T00:00:00Z"
+_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def write_indicators_csv(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write the long indicator table as CSV in UTF-8 with a BOM (Excel then reads Chinese right).
+
+    Column names stay machine names (``scope, unit, service, group, metric, value, …``) so the
+    file reads back into pandas unchanged; list cells are joined with ``、``.
+    """
+    df = _flatten(pd.DataFrame(table).drop(columns="geometry", errors="ignore"))
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+    return path
+
+
+def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path, *, lang: str = "zh") -> Path:
+    """Write one sheet per table, with translated sheet names and column headers.
+
+    Parameters
+    ----------
+    tables
+        ``{name: table}``; a name with a label (``plan_table`` → 规划指标表) is translated. Geometry
+        columns are left out; ``inf`` (no walking route) is written as ``∞``; a ``<col>_zh`` /
+        ``<col>_en`` pair keeps the column of ``lang``.
+    path
+        The ``.xlsx`` file to write.
+    lang
+        ``zh`` (default) or ``en``.
+    """
+    check_lang(lang)
+    if not tables:
+        raise InputError(f"{path}: no tables to write; pass at least one table to the XLSX export.")
+    names = _sheet_names(list(tables), lang)
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for (_, table), sheet in zip(tables.items(), names, strict=True):
+                df = pick_language(pd.DataFrame(table), lang)
+                df = _flatten(df.drop(columns=[c for c in df.columns if _is_geometry(df[c])]))
+                df = _localise(df, lang)
+                header = [column_label(str(c), lang) for c in df.columns]
+                df.to_excel(writer, sheet_name=sheet, index=False, header=header, inf_rep="∞")
+                _format_sheet(writer.sheets[sheet], df, header)
+                _percent_columns(writer.sheets[sheet], df)
+            props = writer.book.properties
+            props.creator = "lifecircle"
+        _normalise_zip(tmp)
+    return path
+
+
+def write_gpkg(layers: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
+    """Write one GeoPackage layer per table (attribute-only tables for plain DataFrames).
+
+    GeoDataFrames are written in WGS84 (EPSG:4326); list cells are joined with ``、``; layer and
+    column names stay as given.
+    """
+    if not layers:
+        raise InputError(f"{path}: no tables to write; pass at least one table to the GeoPackage export.")
+    path = Path(path)
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _FIXED_TIME})
+    try:
+        with atomic_path(path) as tmp:
+            for name, table in layers.items():
+                if isinstance(table, gpd.GeoDataFrame) and table.geometry.name in table.columns:
+                    out = table if table.crs is None else table.to_crs(4326)
+                    geometry = out.geometry
+                    df = _flatten(pd.DataFrame(out.drop(columns=geometry.name)))
+                    out = gpd.GeoDataFrame(df, geometry=geometry.to_numpy(), crs=out.crs)
+                else:
+                    out = _flatten(pd.DataFrame(table))
+                pyogrio.write_dataframe(out, tmp, layer=str(name), driver="GPKG")
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def _is_geometry(series: pd.Series) -> bool:
+    return str(series.dtype) == "geometry" or series.name == "geometry"
+
+
+def _flatten(df: pd.DataFrame) -> pd.DataFrame:
+    """Join list cells with ``、`` and turn other non-scalar objects into text."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            values = out[col]
+            is_list = values.map(lambda v: isinstance(v, (list, tuple, set, np.ndarray)))
+            if is_list.any():
+                out[col] = values.where(~is_list, values[is_list].map(lambda v: "、".join(map(str, v))))
+    return out
+
+
+def _localise(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Labels for codes (``elderly`` → 养老), 约束性/预期性 for ``binding``, minutes for ``*_s`` times.
+
+    Numbers stay numbers so the sheet can be summed and sorted.
+    """
+    out = df.copy()
+    for col in out.columns:
+        name = str(col)
+        values = out[col]
+        if name.endswith("_s") and has(name[:-2]) and pd.api.types.is_numeric_dtype(values):
+            out[col] = (values.astype(float) / 60.0).round(2)
+        elif name in ("binding", "urban") and pd.api.types.is_bool_dtype(values):
+            yes, no = ("binding_yes", "binding_no") if name == "binding" else ("urban_yes", "urban_no")
+            out[col] = np.where(values.to_numpy(), t(yes, lang), t(no, lang))
+        elif name in CODE_COLUMNS and (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            labels = {v: t(v, lang) for v in values.dropna().unique() if isinstance(v, str) and has(v)}
+            out[col] = values.replace(labels)
+    return out
+
+
+def _sheet_names(keys: list[str], lang: str) -> list[str]:
+    names: list[str] = []
+    for key in keys:
+        base = _SHEET_BAD.sub("_", t(key, lang) if has(key) else str(key))[:31] or "sheet"
+        name, k = base, 2
+        while name.lower() in {n.lower() for n in names}:
+            suffix = f"_{k}"
+            name, k = base[: 31 - len(suffix)] + suffix, k + 1
+        names.append(name)
+    return names
+
+
+def _format_sheet(ws, df: pd.DataFrame, header: list[str]) -> None:
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="F3EDE6")
+    for cell in ws[1]:
+        cell.font = bold
+        cell.fill = fill
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    ws.freeze_panes = "A2"
+    sample = df.head(200).astype(str)
+    for j, name in enumerate(header, start=1):
+        lengths = sample.iloc[:, j - 1].map(_display_width) if len(sample) else pd.Series([0])
+        width = max(_display_width(name), int(lengths.max()) if len(lengths) else 0)
+        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
+
+
+def _percent_columns(ws, df: pd.DataFrame) -> None:
+    """Show coverage shares (``share*`` columns, 0–1) as percentages."""
+    for j, col in enumerate(df.columns, start=1):
+        if str(col).startswith("share") and pd.api.types.is_numeric_dtype(df[col]):
+            for (cell,) in ws.iter_rows(min_row=2, max_row=len(df) + 1, min_col=j, max_col=j):
+                cell.number_format = "0.0%"
+
+
+def _display_width(text: str) -> int:
+    """Width in Excel character units: CJK characters count twice."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(text))
+
+
+def _normalise_zip(path: Path) -> None:
+    """Rewrite the XLSX zip with fixed timestamps so equal tables give equal bytes."""
+    with zipfile.ZipFile(path) as src:
+        entries = [(info.filename, src.read(info.filename)) for info in src.infolist()]
+    stamp = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = stamp.sub(rb"\g<1>" + _FIXED_TIME.encode() + rb"\g<2>", data)
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            dst.writestr(info, data)

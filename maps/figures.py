@@ -1,0 +1,245 @@
+"""Static PNG maps for print (matplotlib): the coverage of one service, drawn in a metric CRS."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from functools import cache
+
+import geopandas as gpd
+import matplotlib
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from lifecircle.maps.i18n import check_lang, t
+from lifecircle.maps.webmap import (
+    _SERVICE_COLORS,
+    _SITE_COLORS,
+    _UNCOVERED,
+    _UNREACHED,
+    MapInputs,
+    _label,
+)
+
+#: Fonts tried, in order, for Chinese labels.
+CJK_FONTS: tuple[str, ...] = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Noto Sans CJK JP",
+)
+_COVERED = "#3182bd"
+
+
+@cache
+def cjk_font() -> str | None:
+    """Name of an installed font that has Chinese glyphs, or ``None``."""
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in installed), None)
+
+
+def _metric(gdf: gpd.GeoDataFrame | None, crs) -> gpd.GeoDataFrame | None:
+    if gdf is None or not len(gdf):
+        return None
+    return gdf.to_crs(crs)
+
+
+def _nice_length(width_m: float) -> float:
+    """A round scale-bar length close to a fifth of the map width."""
+    target = width_m / 5.0
+    steps = np.array([50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 50000], dtype=float)
+    return float(steps[np.argmin(np.abs(steps - target))])
+
+
+def coverage_png(
+    inputs: MapInputs,
+    *,
+    service: str,
+    lang: str = "zh",
+    size_in: tuple[float, float] = (8.0, 8.0),
+    dpi: int = 150,
+) -> bytes:
+    """Draw one service's coverage as a PNG and return its bytes.
+
+    Admin units (outlines), the service's isochrones (lighter for longer tiers), demand points
+    (blue within reach, red beyond the circle, purple with no walking route), facilities,
+    ranked proposed sites, a scale bar and a north arrow. Geometry is drawn in the local UTM
+    zone so distances read true. Chinese labels need a CJK font (e.g. Debian's
+    ``fonts-noto-cjk``); without one the figure falls back to English labels with a warning.
+
+    Parameters
+    ----------
+    inputs
+        The same tables as the HTML map (see `lifecircle.maps.webmap.MapInputs`).
+    service
+        The service to draw (``elderly``, ``childcare``, …).
+    lang
+        ``zh`` or ``en``.
+    size_in, dpi
+        Figure size in inches and resolution.
+    """
+    check_lang(lang)
+    font = cjk_font()
+    if lang == "zh" and font is None:
+        warnings.warn(
+            "no CJK font installed (e.g. fonts-noto-cjk); the figure uses English labels", stacklevel=2
+        )
+        lang = "en"
+    tables = [inputs.admin, inputs.isochrones, inputs.demand, inputs.facilities, inputs.sites]
+    present = [g for g in tables if g is not None and len(g)]
+    if not present:
+        raise ValueError("nothing to draw: every table is empty")
+    crs = present[0].estimate_utm_crs()
+    admin, iso, demand, fac, sites = (_metric(g, crs) for g in tables)
+
+    rc = {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False}
+    with matplotlib.rc_context(rc):
+        fig = Figure(figsize=size_in, dpi=dpi)
+        ax = fig.subplots()
+        handles: list = []
+        if admin is not None:
+            admin.boundary.plot(ax=ax, color="#666666", linewidth=0.6, zorder=1)
+        if iso is not None and "service" in iso.columns:
+            part = iso.loc[iso["service"].astype(str) == service]
+            color = _SERVICE_COLORS.get(service, "#756bb1")
+            tiers = sorted(pd.to_numeric(part["minutes"], errors="coerce").dropna().unique(), reverse=True)
+            for k, minutes in enumerate(tiers):
+                tier = part.loc[pd.to_numeric(part["minutes"], errors="coerce") == minutes]
+                tier.plot(ax=ax, color=color, alpha=0.12 + 0.1 * min(k, 3), linewidth=0, zorder=2)
+                tier.boundary.plot(ax=ax, color=color, linewidth=0.8, zorder=2)
+                handles.append(
+                    Patch(color=color, alpha=0.3, label=f"{minutes:g}{t('isochrone_layer', lang)}")
+                )
+        if demand is not None and f"time_s_{service}" in demand.columns:
+            seconds = pd.to_numeric(demand[f"time_s_{service}"], errors="coerce").to_numpy(dtype=float)
+            seconds = np.where(np.isnan(seconds), np.inf, seconds)
+            thr_col = (
+                f"threshold_s_{service}" if f"threshold_s_{service}" in demand.columns else "threshold_s"
+            )
+            threshold = pd.to_numeric(demand[thr_col], errors="coerce").to_numpy(dtype=float)
+            pts = shapely.point_on_surface(demand.geometry.to_numpy())
+            x, y = shapely.get_x(pts), shapely.get_y(pts)
+            reached = np.isfinite(seconds)
+            covered = reached & (seconds <= threshold)
+            beyond = reached & ~covered
+            for mask, color, size, key in (
+                (covered, _COVERED, 2.0, "covered"),
+                (beyond, _UNCOVERED, 5.0, "uncovered"),
+                (~reached, _UNREACHED, 5.0, "unreached"),
+            ):
+                if mask.any():
+                    ax.scatter(x[mask], y[mask], s=size, color=color, linewidths=0, zorder=3)
+                    handles.append(
+                        Line2D(
+                            [], [], marker="o", linestyle="", color=color, label=t(key, lang), markersize=5
+                        )
+                    )
+        if fac is not None and "service" in fac.columns:
+            part = fac.loc[fac["service"].astype(str) == service]
+            if len(part):
+                planned = (
+                    part.get("status", pd.Series("existing", index=part.index)).astype(str) != "existing"
+                )
+                pts = shapely.point_on_surface(part.geometry.to_numpy())
+                x, y = shapely.get_x(pts), shapely.get_y(pts)
+                ax.scatter(
+                    x[~planned.to_numpy()],
+                    y[~planned.to_numpy()],
+                    s=40,
+                    color="#222222",
+                    edgecolors="white",
+                    linewidths=0.8,
+                    zorder=4,
+                )
+                ax.scatter(
+                    x[planned.to_numpy()],
+                    y[planned.to_numpy()],
+                    s=40,
+                    facecolors="none",
+                    edgecolors="#222222",
+                    linewidths=1.2,
+                    linestyle="--",
+                    zorder=4,
+                )
+                handles.append(
+                    Line2D(
+                        [],
+                        [],
+                        marker="o",
+                        linestyle="",
+                        color="#222222",
+                        markersize=6,
+                        label=f"{_label(service, lang)}{t('facility_layer', lang)}"
+                        if lang == "zh"
+                        else f"{_label(service, lang)} {t('facility_layer', lang)}",
+                    )
+                )
+        if sites is not None and "service" in sites.columns:
+            part = sites.loc[sites["service"].astype(str) == service]
+            if len(part):
+                rank = pd.to_numeric(part.get("rank", pd.Series(np.nan, index=part.index)), errors="coerce")
+                rank = rank.fillna(pd.Series(np.arange(1, len(part) + 1), index=part.index)).astype(int)
+                pts = shapely.point_on_surface(part.geometry.to_numpy())
+                x, y = shapely.get_x(pts), shapely.get_y(pts)
+                color = _SITE_COLORS.get(service, "#54278f")
+                ax.scatter(x, y, s=170, color=color, edgecolors="white", linewidths=1.2, zorder=5)
+                for xi, yi, r in zip(x, y, rank, strict=True):  # a handful of sites, one label each
+                    ax.annotate(
+                        str(r),
+                        (xi, yi),
+                        ha="center",
+                        va="center",
+                        color="white",
+                        fontsize=7,
+                        fontweight="bold",
+                        zorder=6,
+                    )
+                handles.append(
+                    Line2D(
+                        [],
+                        [],
+                        marker="o",
+                        linestyle="",
+                        color=color,
+                        markersize=8,
+                        label=t("sites_layer", lang),
+                    )
+                )
+
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+        x0, x1 = ax.get_xlim()
+        y0, y1 = ax.get_ylim()
+        bar = _nice_length(x1 - x0)
+        bx, by = x0 + 0.04 * (x1 - x0), y0 + 0.04 * (y1 - y0)
+        ax.plot([bx, bx + bar], [by, by], color="black", linewidth=3, solid_capstyle="butt", zorder=7)
+        label = f"{bar / 1000:g} km" if bar >= 1000 else f"{bar:g} m"
+        ax.text(bx + bar / 2, by + 0.015 * (y1 - y0), label, ha="center", va="bottom", fontsize=8, zorder=7)
+        ax.annotate(
+            "N",
+            xy=(0.96, 0.95),
+            xytext=(0.96, 0.87),
+            xycoords="axes fraction",
+            ha="center",
+            va="center",
+            fontsize=10,
+            fontweight="bold",
+            arrowprops={"arrowstyle": "-|>", "color": "black"},
+        )
+        if handles:
+            ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.9)
+        title = f"{_label(service, lang)} · {t('figure', lang)}"
+        ax.set_title(title, fontsize=11)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()

@@ -1,0 +1,334 @@
+"""The plan-style HTML report: one self-contained file that prints well, Chinese first.
+
+Sections: headline numbers, the plan's indicator table (metric, baseline, 2025 target,
+约束性/预期性, now, gap), coverage by street and community, capacity gaps with their population
+base and year, the siting proposal, static coverage maps (PNG, inlined as base64), the
+assumptions and the data sources with their licences. Every value is escaped by the template
+engine; the report only renders the tables it is given and computes nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+import pandas as pd
+
+from lifecircle.geodata._io import atomic_path
+from lifecircle.geodata.assumptions import Assumption
+from lifecircle.geodata.schema import GROUPS
+from lifecircle.maps.i18n import check_lang, has, t
+from lifecircle.maps.webmap import DataSource, assumption_rows
+
+#: Columns whose string values are codes with a label (``elderly`` → 养老, ``street`` → 街道/镇).
+CODE_COLUMNS: frozenset[str] = frozenset({"service", "group", "level", "status", "tier", "scope", "metric"})
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("lifecircle.maps", "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass
+class ReportInputs:
+    """What the report shows; every part is optional and a missing part says so.
+
+    Attributes
+    ----------
+    title
+        Report title (default: 一老一小服务圈评估报告).
+    plan_table
+        The plan-style indicator table, one row per indicator, with columns ``metric`` (or
+        ``metric_zh``/``metric_en``), ``baseline``, ``target`` (2025), ``binding`` (bool:
+        约束性 True, 预期性 False), ``now`` (this run), ``gap``; optional ``unit_of_measure``,
+        ``year``, ``lead_unit``, ``source``, ``note``.
+    coverage_by_unit
+        Coverage by admin unit: one table with a ``level`` column (split into street and
+        community sections) or a mapping ``{level: table}``. Share columns (``share_*``) print
+        as percentages.
+    capacity_gaps
+        Beds and 托位 gaps, each row naming its population base and year, standard, supply and
+        supply date (e.g. ``service, metric, standard, population, population_base, base_year,
+        supply, supply_date, need, gap, source``).
+    sites
+        The proposed sites, ranked (``rank, service, name, gain_<group>, communities, streets,
+        time_median_s, time_p90_s, capacity, capacity_used``; a geometry column is ignored).
+    siting_summary
+        ``(label, value)`` pairs about the solve: model, objective, bound, gap, status.
+    indicators
+        The long indicator table, printed as an appendix up to ``max_rows`` rows.
+    assumptions, sources
+        Shown in their own sections.
+    figures
+        ``(caption, PNG bytes)`` pairs, e.g. from `lifecircle.maps.figures.coverage_png`.
+    headlines, run_info
+        ``(label, value)`` pairs shown at the top.
+    max_rows
+        Longest table printed; longer ones point to the CSV/XLSX exports.
+    """
+
+    title: str | None = None
+    plan_table: pd.DataFrame | None = None
+    coverage_by_unit: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None
+    capacity_gaps: pd.DataFrame | None = None
+    sites: pd.DataFrame | None = None
+    siting_summary: Sequence[tuple[str, str]] = ()
+    indicators: pd.DataFrame | None = None
+    assumptions: Sequence[Assumption] = ()
+    sources: Sequence[DataSource] = ()
+    figures: Sequence[tuple[str, bytes]] = ()
+    headlines: Sequence[tuple[str, str]] = ()
+    run_info: Sequence[tuple[str, str]] = ()
+    max_rows: int = 2000
+
+
+# --------------------------------------------------------------------------------------------
+# public API
+
+
+def render_report(inputs: ReportInputs, *, lang: str = "zh") -> str:
+    """Return the report as one HTML string (see `ReportInputs`); ``lang`` is ``zh`` or ``en``."""
+    check_lang(lang)
+    sections = _sections(inputs, lang)
+    toc = [(s["id"], s["heading"]) for s in sections]
+    toc += [("assumptions", t("assumptions", lang)), ("sources", t("data_sources", lang))]
+    labels = {
+        k: t(k, lang)
+        for k in (
+            "contents",
+            "headline",
+            "assumptions",
+            "assumption_note",
+            "data_sources",
+            "key",
+            "value",
+            "source",
+            "licence",
+            "note",
+            "none_given",
+        )
+    }
+    try:
+        version = metadata.version("lifecircle")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        version = "dev"
+    return _ENV.get_template("report.html.j2").render(
+        lang=lang,
+        title=inputs.title or t("report_title", lang),
+        version=version,
+        run_info=list(inputs.run_info),
+        headlines=list(inputs.headlines),
+        toc=toc,
+        sections=sections,
+        assumptions=assumption_rows(inputs.assumptions, lang),
+        sources=list(inputs.sources),
+        L=labels,
+    )
+
+
+def write_report(inputs: ReportInputs, path: str | Path, *, lang: str = "zh") -> Path:
+    """Render the report and write it atomically to ``path``; return the path."""
+    text = render_report(inputs, lang=lang)
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
+def column_label(column: str, lang: str = "zh") -> str:
+    """Header for a table column: known names translated, ``gain_pop_60`` → 新增覆盖 · 60岁及以上老年人."""
+    if has(column):
+        return t(column, lang)
+    if column.endswith("_s") and has(column[:-2]):
+        return t(column[:-2], lang)
+    if column.startswith("gain_") and column[5:] in GROUPS:
+        return f"{t('gain', lang)} · {t(column[5:], lang)}"
+    if column.startswith("share_"):
+        for group in GROUPS:
+            if column.endswith(f"_{group}") and len(column) > len(f"share__{group}"):
+                service = column[len("share_") : -len(group) - 1]
+                sep = " " if lang == "en" else ""
+                return f"{_code_label(service, lang)}{sep}{t('coverage_share', lang)} · {t(group, lang)}"
+    return column
+
+
+def _code_label(code: str, lang: str) -> str:
+    return t(code, lang) if has(code) else code
+
+
+def pick_language(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Keep the ``<name>_<lang>`` columns as ``<name>`` and drop the other language's columns."""
+    other = "zh" if lang == "en" else "en"
+    stems = {c[:-3] for c in df.columns if isinstance(c, str) and c.endswith(f"_{lang}")}
+    drop = [c for c in df.columns if isinstance(c, str) and c.endswith(f"_{other}") and c[:-3] in stems]
+    drop += [s for s in stems if s in df.columns]
+    out = df.drop(columns=drop)
+    return out.rename(columns={f"{s}_{lang}": s for s in stems})
+
+
+# --------------------------------------------------------------------------------------------
+# tables
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return bool(value is pd.NA or value is pd.NaT)
+
+
+def _number(value: float) -> str:
+    if not math.isfinite(value):
+        return "∞" if value > 0 else "−∞"
+    if float(value).is_integer() or abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _cell(value: Any, column: str, lang: str) -> tuple[str, str]:
+    """``(text, css class)`` of one cell."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return (", " if lang == "en" else "、").join(str(v) for v in value), ""
+    if _is_missing(value):
+        return "—", "num"
+    if isinstance(value, (bool, np.bool_)):
+        if column == "binding":
+            return t("binding_yes" if value else "binding_no", lang), ""
+        if column == "urban":
+            return t("urban_yes" if value else "urban_no", lang), ""
+        return ("yes" if value else "no") if lang == "en" else ("是" if value else "否"), ""
+    if column.endswith("_s") and has(column[:-2]) and isinstance(value, (int, float, np.number)):
+        seconds = float(value)
+        return (f"{seconds / 60:.1f}" if math.isfinite(seconds) else t("unreached", lang)), "num"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return f"{int(value):,}" if column not in ("year", "base_year", "code", "unit") else str(value), "num"
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        if column.startswith("share") or column.endswith("_share"):
+            return f"{value * 100:.1f}%", "num"
+        if column in ("year", "base_year") and value.is_integer():
+            return str(int(value)), "num"
+        return _number(value), "num"
+    text = str(value)
+    if column in CODE_COLUMNS and has(text):
+        return t(text, lang), ""
+    return text, ""
+
+
+def _table(
+    df: pd.DataFrame | None, lang: str, *, caption: str = "", max_rows: int = 2000, css: str = ""
+) -> dict:
+    if df is None:
+        return {"caption": caption, "headers": [], "rows": [], "more": "", "css": css}
+    df = pick_language(pd.DataFrame(df), lang)
+    df = df.drop(columns=[c for c in df.columns if c == "geometry" or str(df[c].dtype) == "geometry"])
+    more = ""
+    if len(df) > max_rows:
+        more = (
+            f"Showing the first {max_rows:,} of {len(df):,} rows; all rows are in indicators.csv/.xlsx."
+            if lang == "en"
+            else f"仅列出前 {max_rows:,} 行（共 {len(df):,} 行），完整数据见 indicators.csv/.xlsx。"
+        )
+        df = df.iloc[:max_rows]
+    columns = [str(c) for c in df.columns]
+    rows = [
+        [_cell(v, c, lang) for v, c in zip(record, columns, strict=True)]
+        for record in df.itertuples(index=False, name=None)
+    ]
+    return {
+        "caption": caption,
+        "headers": [column_label(c, lang) for c in columns],
+        "rows": rows,
+        "more": more,
+        "css": css,
+    }
+
+
+def _coverage_tables(cov: pd.DataFrame | Mapping[str, pd.DataFrame] | None, lang: str, max_rows: int) -> list:
+    if cov is None:
+        return [_table(None, lang)]
+    if isinstance(cov, Mapping):
+        return [_table(df, lang, caption=t(level, lang), max_rows=max_rows) for level, df in cov.items()]
+    cov = pd.DataFrame(cov)
+    if "level" not in cov.columns:
+        return [_table(cov, lang, max_rows=max_rows)]
+    known = [lv for lv in ("district", "street", "community") if (cov["level"] == lv).any()]
+    levels = known + sorted(set(cov["level"].astype(str)) - set(known))
+    return [
+        _table(
+            cov.loc[cov["level"] == level].drop(columns="level"),
+            lang,
+            caption=t(level, lang),
+            max_rows=max_rows,
+        )
+        for level in levels
+    ]
+
+
+def _sections(inputs: ReportInputs, lang: str) -> list[dict]:
+    n = inputs.max_rows
+    gaps_intro = (
+        "Gap = standard × population ÷ 1,000 − supply; each row names the population base, its year and the "
+        "date of the supply it uses."
+        if lang == "en"
+        else "缺口 = 标准 × 人口 ÷ 1000 − 现有供给；每行注明所用人口基数、年份及供给日期。"
+    )
+    siting_tables = []
+    if inputs.siting_summary:
+        summary = pd.DataFrame(list(inputs.siting_summary), columns=["key", "value"])
+        siting_tables.append(_table(summary, lang))
+    siting_tables.append(_table(inputs.sites, lang, max_rows=n))
+    sections = [
+        {
+            "id": "plan",
+            "heading": t("plan_table", lang),
+            "tables": [_table(inputs.plan_table, lang, max_rows=n)],
+        },
+        {
+            "id": "coverage",
+            "heading": t("coverage_by_unit", lang),
+            "tables": _coverage_tables(inputs.coverage_by_unit, lang, n),
+        },
+        {
+            "id": "capacity",
+            "heading": t("capacity_gaps", lang),
+            "intro": gaps_intro,
+            "tables": [_table(inputs.capacity_gaps, lang, max_rows=n)],
+        },
+        {"id": "siting", "heading": t("siting", lang), "tables": siting_tables},
+    ]
+    if inputs.figures:
+        sections.append(
+            {
+                "id": "figures",
+                "heading": t("figure", lang),
+                "intro": t("map_caption", lang),
+                "tables": [],
+                "figures": [
+                    {"caption": caption, "data": base64.b64encode(png).decode("ascii")}
+                    for caption, png in inputs.figures
+                ],
+            }
+        )
+    if inputs.indicators is not None:
+        sections.append(
+            {
+                "id": "indicators",
+                "heading": t("indicators", lang),
+                "tables": [_table(inputs.indicators, lang, max_rows=n)],
+            }
+        )
+    for s in sections:
+        s.setdefault("intro", "")
+        s.setdefault("figures", [])
+    return sections
