@@ -268,7 +268,9 @@ def demand_from_raster(
             "the raster's nodata value."
         )
     rows, cols = np.nonzero(np.isfinite(vals) & (vals > 0))
-    xs, ys = transform * (cols + 0.5, rows + 0.5)
+    a, b, c, d, e, f = transform[:6]  # cell centre = affine map of (col + ½, row + ½)
+    xs = a * (cols + 0.5) + b * (rows + 0.5) + c
+    ys = d * (cols + 0.5) + e * (rows + 0.5) + f
     if area_local is not None:
         inside = shapely.intersects_xy(area_local, xs, ys)
         rows, cols, xs, ys = rows[inside], cols[inside], xs[inside], ys[inside]
