@@ -1,0 +1,1441 @@
+"""The plans' indicators: coverage by group and unit, one-per-unit compliance, capacity gaps, equity.
+
+Everything lands in one long table (`COLUMNS`), one row per scope × unit × area × service × group ×
+metric, in a fixed order, so the same inputs give an identical table. `plan_table` and
+`coverage_wide` render it as the plans' own tables; `METRIC_LABELS` and `label` give Chinese and
+English names (Chinese first).
+
+Scopes are ``total`` (only when the demand spans several districts), ``district``, ``street``
+(街道/镇/乡) and ``community`` (社区/村). Areas are ``all`` plus ``urban``/``rural`` rows for the
+district (and total) and for any unit whose demand is part urban, part rural, because 004 sets
+separate binding targets for 街道（社区） and 乡镇（村）. ``unit_class`` says whether a unit is urban,
+rural or mixed (from the admin table when given, else from its demand).
+
+Computation is vectorized over demand points and units (numpy ``bincount`` and one sort per
+service and scope for the weighted quantiles and Gini); the loops run over scopes, services,
+areas and groups only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lifecircle.coverage.standards import Figure, Standards, Target, UnitRule, tier_mask
+from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.schema import GROUPS, SERVICES
+
+#: Columns of the long indicator table, in order.
+COLUMNS: tuple[str, ...] = (
+    "scope",
+    "unit",
+    "unit_name",
+    "parent",
+    "unit_class",
+    "area",
+    "service",
+    "group",
+    "rule",
+    "metric",
+    "value",
+    "target",
+    "unit_of_measure",
+    "source",
+    "note",
+)
+SCOPES: tuple[str, ...] = ("total", "district", "street", "community")
+AREAS: tuple[str, ...] = ("all", "urban", "rural")
+
+#: Population groups reported per service by default (override with ``groups=``).
+SERVICE_GROUPS: dict[str, tuple[str, ...]] = {
+    "elderly": ("pop_60", "pop_80", "pop_total"),
+    "childcare": ("pop_0_3", "pop_total"),
+}
+
+#: Metric keys with (Chinese, English) labels, in table order.
+METRIC_LABELS: dict[str, tuple[str, str]] = {
+    "pop": ("人口", "Population"),
+    "pop_covered": ("步行可达人口", "Population within the walking threshold"),
+    "coverage": ("覆盖率", "Coverage"),
+    "pop_beyond": ("超出步行阈值人口", "Population beyond the threshold"),
+    "pop_unreached": ("路网不可达人口", "Population with no network path"),
+    "time_median_min": ("步行时间中位数", "Median walking time"),
+    "time_p90_min": ("步行时间90分位", "90th-percentile walking time"),
+    "gini_time": ("步行时间基尼系数", "Gini of walking time"),
+    "access_per_1000": ("可达供给（2SFCA，每千人）", "Supply within reach (2SFCA, per 1,000)"),
+    "gini_access": ("可达供给基尼系数", "Gini of supply within reach"),
+    "facility_count": ("设施数", "Facilities in the unit"),
+    "facilities": ("设施数", "Facilities counted by the rule"),
+    "units_total": ("单元数", "Units"),
+    "units_compliant": ("达标单元数", "Units meeting the rule"),
+    "unit_share": ("达标单元比例", "Share of units meeting the rule"),
+    "supply": ("现有供给", "Supply"),
+    "supply_unknown": ("容量未知设施数", "Facilities with unknown capacity"),
+    "per_1000": ("每千人供给", "Supply per 1,000"),
+    "need": ("按标准需求", "Need at the standard"),
+    "gap": ("缺口", "Gap"),
+    "nursing_share": ("护理型床位占比", "Nursing-bed share"),
+}
+GROUP_LABELS: dict[str, tuple[str, str]] = {
+    "pop_total": ("常住人口", "Residents"),
+    "pop_60": ("60岁以上老年人", "Aged 60+"),
+    "pop_80": ("80岁以上老年人", "Aged 80+"),
+    "pop_0_3": ("0–3岁婴幼儿", "Aged 0–3"),
+    "": ("", ""),
+}
+SERVICE_LABELS: dict[str, tuple[str, str]] = {
+    "elderly": ("养老", "Elderly care"),
+    "childcare": ("托育", "Childcare"),
+}
+SCOPE_LABELS: dict[str, tuple[str, str]] = {
+    "total": ("合计", "Total"),
+    "district": ("区县", "District"),
+    "street": ("街道/镇", "Street/town"),
+    "community": ("社区/村", "Community/village"),
+}
+AREA_LABELS: dict[str, tuple[str, str]] = {
+    "all": ("全部", "All"),
+    "urban": ("城市（街道/社区）", "Urban (streets/communities)"),
+    "rural": ("农村（乡镇/村）", "Rural (towns/villages)"),
+    "mixed": ("城乡混合", "Mixed"),
+    "": ("", ""),
+}
+_METRIC_RANK = {k: i for i, k in enumerate(METRIC_LABELS)}
+_UNKNOWN = ("未知", "unknown")
+_SEP = "\x1f"
+
+
+def label(key: str, lang: str = "zh") -> str:
+    """Label of a metric, group, service, scope or area key in ``lang`` (``zh`` or ``en``)."""
+    for table in (METRIC_LABELS, GROUP_LABELS, SERVICE_LABELS, SCOPE_LABELS, AREA_LABELS):
+        if key in table:
+            zh, en = table[key]
+            return en if lang == "en" else zh
+    return key
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the population base and the supply of capacity rows come from.
+
+    Attributes
+    ----------
+    population_source
+        Source of the demand table's population (e.g. "7th census totals spread over building
+        footprints").
+    population_year
+        Year of that population.
+    supply_source
+        Source of the facility capacities (e.g. "civil-affairs facility list").
+    supply_date
+        Date of the facility list (``"YYYY-MM"``).
+    """
+
+    population_source: str = "demand table"
+    population_year: int | str = ""
+    supply_source: str = "facility table"
+    supply_date: str = ""
+
+
+@dataclass(frozen=True)
+class CapacityGap:
+    """A capacity gap computed from documented figures: need = standard × population / 1,000.
+
+    Attributes
+    ----------
+    service
+        ``elderly`` (beds) or ``childcare`` (托位).
+    per_1000
+        The standard, per 1,000 of the population base.
+    standard_source
+        Citation of the standard.
+    population
+        The population base (`Figure`: which group, how many, which year, which source).
+    supply
+        The supply (`Figure`: how many, as of when, which source).
+    """
+
+    service: str
+    per_1000: float
+    standard_source: str
+    population: Figure
+    supply: Figure
+
+    @property
+    def need(self) -> float:
+        """Need: standard × population / 1,000."""
+        return self.per_1000 * self.population.value / 1000.0
+
+    @property
+    def gap(self) -> float:
+        """Gap: need − supply (negative: supply above the standard)."""
+        return self.need - self.supply.value
+
+
+def capacity_gap(
+    per_1000: float, population: Figure, supply: Figure, *, service: str, source: str = ""
+) -> CapacityGap:
+    """Gap in beds or 托位 between a per-1,000 standard and a supply, from stated figures.
+
+    Examples
+    --------
+    001: 4.5 托位 per 1,000 × 588,700 residents = 2,649 ≈ 2,650 托位 needed.
+    """
+    if population.value < 0 or supply.value < 0 or per_1000 < 0:
+        raise InputError("capacity gap: the standard, population and supply must be ≥ 0.")
+    return CapacityGap(service, float(per_1000), source, population, supply)
+
+
+def gap_frame(gaps: Sequence[CapacityGap], *, lang: str = "zh") -> pd.DataFrame:
+    """Capacity gaps as a table stating population base, year and source, and supply date."""
+    rows = [
+        {
+            "service": label(g.service, lang),
+            "per_1000": g.per_1000,
+            "standard_source": g.standard_source,
+            "base_group": label(g.population.key, lang),
+            "base_value": g.population.value,
+            "base_year": str(g.population.year),
+            "base_source": g.population.source,
+            "need": g.need,
+            "supply": g.supply.value,
+            "supply_date": str(g.supply.year),
+            "supply_source": g.supply.source,
+            "gap": g.gap,
+        }
+        for g in gaps
+    ]
+    df = pd.DataFrame(rows, columns=list(_GAP_HEADERS))
+    return df.rename(columns={k: v[0 if lang != "en" else 1] for k, v in _GAP_HEADERS.items()})
+
+
+_GAP_HEADERS: dict[str, tuple[str, str]] = {
+    "service": ("服务", "Service"),
+    "per_1000": ("标准（每千人）", "Standard (per 1,000)"),
+    "standard_source": ("标准依据", "Standard source"),
+    "base_group": ("人口基数口径", "Population base"),
+    "base_value": ("人口基数", "Population"),
+    "base_year": ("人口年份", "Population year"),
+    "base_source": ("人口来源", "Population source"),
+    "need": ("按标准需求", "Need"),
+    "supply": ("现有供给", "Supply"),
+    "supply_date": ("供给时点", "Supply date"),
+    "supply_source": ("供给来源", "Supply source"),
+    "gap": ("缺口", "Gap"),
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# weighted statistics
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """Weighted quantile by the inverted CDF: the smallest value v with Σ_{x ≤ v} w ≥ q · Σ w.
+
+    ``inf`` values (unreached) count as the largest; NaN if the weights sum to zero.
+    """
+    v, w = _checked_pair(values, weights)
+    order = np.argsort(v, kind="stable")
+    starts, ends = np.array([0]), np.array([v.size])
+    return float(_seg_quantiles(v[order], w[order], starts, ends, (q,))[0, 0]) if v.size else float("nan")
+
+
+def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
+    r"""Weighted Gini coefficient of non-negative ``values``.
+
+    .. math:: G = \frac{\sum_i \sum_j w_i w_j |x_i - x_j|}{2 W^2 \bar{x}}, \quad W = \sum_i w_i,
+              \ \bar{x} = \frac{1}{W}\sum_i w_i x_i
+
+    computed in O(n log n) from the sorted values as Σ_k w_k x_k (2 C_k − w_k − W) / (W Σ_k w_k x_k),
+    C_k the cumulative weight up to and including k. Non-finite values are left out. 0 when every
+    value is equal; NaN when the weights sum to zero.
+    """
+    v, w = _checked_pair(values, weights)
+    ok = np.isfinite(v)
+    v, w = v[ok], w[ok]
+    order = np.argsort(v, kind="stable")
+    idx = np.zeros(v.size, dtype=np.int64)
+    return float(_seg_gini(v[order], w[order], idx, np.array([0]), np.array([v.size]))[0])
+
+
+def _checked_pair(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    v = np.asarray(values, dtype=float).reshape(-1)
+    w = np.asarray(weights, dtype=float).reshape(-1)
+    if v.shape != w.shape:
+        raise InputError(
+            f"weighted statistic: {v.size} values but {w.size} weights; give one weight per value."
+        )
+    if np.any(np.isnan(v)) or np.any(~np.isfinite(w)) or np.any(w < 0):
+        raise InputError("weighted statistic: values must not be NaN and weights must be finite and ≥ 0.")
+    return v, w
+
+
+def _seg_quantiles(
+    v: np.ndarray, w: np.ndarray, starts: np.ndarray, ends: np.ndarray, qs: Sequence[float]
+) -> np.ndarray:
+    """Weighted quantiles per segment [starts, ends) of values sorted within each segment."""
+    cw = np.cumsum(w)
+    cw0 = np.concatenate(([0.0], cw))
+    off = cw0[starts]
+    tot = cw0[ends] - off
+    tol = np.minimum(1e-10 * np.abs(cw0[ends]), 1e-6 * tot)
+    out = np.full((len(qs), starts.size), np.nan)
+    has = tot > 0
+    for k, q in enumerate(qs):
+        pos = np.searchsorted(cw, off + q * tot - tol, side="left")
+        pos = np.clip(pos, starts, np.maximum(ends - 1, starts))
+        out[k, has] = v[pos[has]]
+    return out
+
+
+def _seg_gini(
+    v: np.ndarray, w: np.ndarray, idx: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> np.ndarray:
+    """Weighted Gini per segment of values sorted within each segment (``idx`` = segment of each value)."""
+    g = starts.size
+    cw0 = np.concatenate(([0.0], np.cumsum(w)))
+    off = cw0[starts]
+    tot = cw0[ends] - off
+    c = cw0[1:] - off[idx]
+    wx = w * v
+    num = np.bincount(idx, wx * (2.0 * c - w - tot[idx]), minlength=g)
+    sx = np.bincount(idx, wx, minlength=g)
+    out = np.full(g, np.nan)
+    pos = (tot > 0) & (sx > 0)
+    out[pos] = num[pos] / (tot[pos] * sx[pos])
+    out[(tot > 0) & (sx <= 0)] = 0.0
+    return np.clip(out, 0.0, 1.0)
+
+
+# --------------------------------------------------------------------------------------------------
+# admin units
+
+
+@dataclass
+class _Level:
+    scope: str
+    keys: np.ndarray  # path strings, sorted
+    unit: np.ndarray
+    unit_name: np.ndarray
+    parent: np.ndarray
+    unit_class: np.ndarray  # urban / rural / mixed / ""
+    has_urban: np.ndarray  # demand of that class in the unit
+    has_rural: np.ndarray
+    idx: np.ndarray  # unit of each demand point
+
+    def index_of(self, paths: np.ndarray) -> np.ndarray:
+        return pd.Index(self.keys).get_indexer(paths)
+
+
+def _admin_str(values: pd.Series) -> np.ndarray:
+    """Admin codes or names as clean strings ("" when missing); float codes lose their ".0"."""
+    s = pd.Series(values)
+    if pd.api.types.is_float_dtype(s):
+        ok = s.notna() & np.isfinite(s.to_numpy(dtype=float, na_value=np.nan))
+        out = np.full(len(s), "", dtype=object)
+        out[ok.to_numpy()] = s[ok].astype(np.int64).astype(str).to_numpy()
+        return out
+    return s.astype("string").fillna("").str.strip().to_numpy(dtype=object)
+
+
+class _Admin:
+    """The admin-unit table (optional): names, parents, urban flags, name → code lookups."""
+
+    def __init__(self, units: pd.DataFrame | None) -> None:
+        self.name: dict[str, str] = {}
+        self.parent: dict[str, str] = {}
+        self.urban: dict[str, bool] = {}
+        self.codes: dict[str, list[str]] = {lvl: [] for lvl in ("district", "street", "community")}
+        self._by_name: dict[tuple[str, str, str], str] = {}
+        if units is None:
+            return
+        missing = [c for c in ("code", "name", "level") if c not in units.columns]
+        if missing:
+            raise InputError(
+                f"admin-unit table: no column {', '.join(missing)}; give code, name, level, parent, urban."
+            )
+        code = _admin_str(units["code"])
+        name = _admin_str(units["name"])
+        level = _admin_str(units["level"])
+        parent = _admin_str(units["parent"]) if "parent" in units else np.full(len(units), "", dtype=object)
+        bad = np.flatnonzero(~np.isin(level, ["district", "street", "community"]) | (code == ""))
+        if bad.size:
+            raise InputError(
+                "admin-unit table: rows "
+                f"{', '.join(str(i + 1) for i in bad[:5])} have an empty code or a level "
+                "other than district, street or community; fix those rows."
+            )
+        dup = pd.Series(code).duplicated(keep=False).to_numpy()
+        if dup.any():
+            raise InputError(
+                "admin-unit table: codes repeat "
+                f"({', '.join(sorted(set(code[dup]))[:5])}); make codes unique."
+            )
+        urb = units["urban"].to_numpy() if "urban" in units else np.full(len(units), None)
+        for c, n, lv, p, u in zip(code, name, level, parent, urb, strict=True):
+            self.name[c], self.parent[c] = n, p
+            self.codes[lv].append(c)
+            if u is not None and not (isinstance(u, float) and np.isnan(u)):
+                self.urban[c] = bool(u)
+            self._by_name[(lv, p, n)] = c
+            self._by_name.setdefault((lv, "", n), c)
+
+    def to_codes(self, level: str, values: np.ndarray, parents: np.ndarray) -> np.ndarray:
+        """Map names to codes where the value is not already a code of ``level``."""
+        if not self.codes[level]:
+            return values
+        known = np.isin(values, self.codes[level])
+        out = values.copy()
+        todo = np.flatnonzero(~known & (values != ""))
+        if todo.size:
+            uniq, inv = np.unique(
+                np.stack([values[todo], parents[todo]]).astype(str), axis=1, return_inverse=True
+            )
+            mapped = np.array(
+                [self._by_name.get((level, p, n), self._by_name.get((level, "", n), n)) for n, p in uniq.T],
+                dtype=object,
+            )
+            out[todo] = mapped[inv.reshape(-1)]
+        return out
+
+    def path(self, level: str, code: str) -> tuple[str, str, str]:
+        if level == "district":
+            return (code, "", "")
+        if level == "street":
+            return (self.parent.get(code, ""), code, "")
+        street = self.parent.get(code, "")
+        return (self.parent.get(street, ""), street, code)
+
+
+def _paths(admin: _Admin, frame: pd.DataFrame, what: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    missing = [c for c in ("district", "street", "community") if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{what}: no column {', '.join(missing)}; attribute each row to its district, street and "
+            'community first ("" where unknown).'
+        )
+    d = admin.to_codes("district", _admin_str(frame["district"]), np.full(len(frame), "", dtype=object))
+    s = admin.to_codes("street", _admin_str(frame["street"]), d)
+    c = admin.to_codes("community", _admin_str(frame["community"]), s)
+    return d, s, c
+
+
+def _join(*parts: np.ndarray) -> np.ndarray:
+    out = parts[0].astype(str).astype(object)
+    for p in parts[1:]:
+        out = out + _SEP + p.astype(str).astype(object)
+    return out
+
+
+def _levels(
+    demand_paths: tuple[np.ndarray, np.ndarray, np.ndarray],
+    urban: np.ndarray,
+    admin: _Admin,
+    extra_paths: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]] = (),
+) -> list[_Level]:
+    """Unit lists per scope: units of the demand, of the admin table and of ``extra_paths``."""
+    d = demand_paths[0]
+    all_paths = [demand_paths, *extra_paths]
+    n = d.size
+    levels: list[_Level] = []
+    for depth, scope in enumerate(("district", "street", "community")):
+        keyparts = [p[: depth + 1] for p in all_paths]
+        found = [_join(*kp) for kp in keyparts]
+        table = [_SEP.join(admin.path(scope, code)[: depth + 1]) for code in admin.codes[scope]]
+        keys = np.unique(np.concatenate([*found, np.asarray(table, dtype=object)]).astype(str))
+        lvl_idx = pd.Index(keys).get_indexer(found[0]) if n else np.zeros(0, dtype=np.int64)
+        g = keys.size
+        cnt_u = np.bincount(lvl_idx, urban.astype(float), minlength=g) if n else np.zeros(g)
+        cnt_r = np.bincount(lvl_idx, (~urban).astype(float), minlength=g) if n else np.zeros(g)
+        split = np.array([k.split(_SEP) for k in keys], dtype=object).reshape(g, depth + 1)
+        unit = split[:, depth]
+        parent = split[:, depth - 1] if depth else np.full(g, "", dtype=object)
+        names = np.array([admin.name.get(u, u) if u else _UNKNOWN[0] for u in unit], dtype=object)
+        cls = np.where(cnt_u > 0, np.where(cnt_r > 0, "mixed", "urban"), np.where(cnt_r > 0, "rural", ""))
+        # the admin table's urban flag decides for streets and communities (a 镇 stays rural even
+        # with a 社区 in it); a district's class comes from its demand
+        fixed = np.array([admin.urban.get(u) if depth else None for u in unit], dtype=object)
+        cls = np.where(fixed == True, "urban", np.where(fixed == False, "rural", cls))  # noqa: E712
+        levels.append(
+            _Level(scope, keys, unit, names, parent, cls.astype(object), cnt_u > 0, cnt_r > 0, lvl_idx)
+        )
+    if levels[0].keys.size > 1:
+        zero = np.zeros(n, dtype=np.int64)
+        levels.insert(
+            0,
+            _Level(
+                "total",
+                np.array([""], dtype=object),
+                np.array([""], dtype=object),
+                np.array(["合计"], dtype=object),
+                np.array([""], dtype=object),
+                np.array([_class(urban)], dtype=object),
+                np.array([urban.any()]),
+                np.array([(~urban).any()]),
+                zero,
+            ),
+        )
+    return levels
+
+
+def _class(urban: np.ndarray) -> str:
+    if urban.size == 0:
+        return ""
+    return "mixed" if urban.any() and (~urban).any() else "urban" if urban.any() else "rural"
+
+
+def _area_units(level: _Level, area: str) -> np.ndarray:
+    """Units that get rows for ``area``: all for ``all``; the top scopes and mixed units otherwise."""
+    if area == "all":
+        return np.ones(level.keys.size, dtype=bool)
+    both = level.has_urban & level.has_rural
+    present = level.has_urban if area == "urban" else level.has_rural
+    if level.scope in ("total", "district"):
+        return present
+    return both
+
+
+# --------------------------------------------------------------------------------------------------
+# input checks
+
+
+def _check_demand(demand: pd.DataFrame) -> tuple[dict[str, np.ndarray], list[str], np.ndarray]:
+    """Population arrays per known group, the groups that are unknown (all NaN), and the urban flags."""
+    if "pop_total" not in demand.columns:
+        raise InputError("demand table: no column pop_total; give the population of every demand point.")
+    ids = (
+        demand["id"].astype(str).to_numpy() if "id" in demand.columns else np.arange(len(demand)).astype(str)
+    )
+    pops: dict[str, np.ndarray] = {}
+    unknown: list[str] = []
+    for g in GROUPS:
+        if g not in demand.columns:
+            unknown.append(g)
+            continue
+        try:
+            v = pd.to_numeric(demand[g], errors="raise").to_numpy(dtype=float, na_value=np.nan)
+        except (TypeError, ValueError):
+            raise InputError(f"demand table: column {g} is not numeric; give numbers of persons.") from None
+        nan = np.isnan(v)
+        if nan.all() and g != "pop_total":
+            unknown.append(g)
+            continue
+        bad = np.flatnonzero(nan | (v < 0) | np.isinf(v))
+        if bad.size:
+            raise InputError(
+                f"demand table: column {g} is NaN, infinite or negative in rows with id "
+                f"{', '.join(ids[bad[:5]])}{' …' if bad.size > 5 else ''}; give a count ≥ 0 "
+                "(or leave the whole column empty when the group is unknown)."
+            )
+        pops[g] = v
+    if "urban" not in demand.columns:
+        raise InputError("demand table: no column urban; mark each point urban (True) or rural (False).")
+    u = demand["urban"]
+    if u.isna().any():
+        bad = np.flatnonzero(u.isna().to_numpy())
+        raise InputError(
+            "demand table: column urban is empty in rows with id "
+            f"{', '.join(ids[bad[:5]])}; set True or False."
+        )
+    return pops, unknown, u.astype(bool).to_numpy()
+
+
+def _check_times(
+    times: Mapping[str, np.ndarray], thresholds: Mapping[str, np.ndarray | float], n: int
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for svc in _ordered(times):
+        if svc not in thresholds:
+            raise InputError(f"thresholds: no threshold for service {svc!r}; give one per service in times.")
+        t = np.asarray(times[svc], dtype=float).reshape(-1)
+        thr = np.broadcast_to(np.asarray(thresholds[svc], dtype=float), (n,)).astype(float)
+        if t.size != n:
+            raise InputError(f"times[{svc!r}]: {t.size} values for {n} demand points; give one per point.")
+        if np.isnan(t).any() or (t < 0).any():
+            raise InputError(f"times[{svc!r}]: NaN or negative seconds; use inf for unreached points.")
+        if (~np.isfinite(thr)).any() or (thr <= 0).any():
+            raise InputError(f"thresholds[{svc!r}]: give positive, finite seconds for every demand point.")
+        out[svc] = (t, thr)
+    return out
+
+
+def _ordered(services: Mapping[str, object] | Sequence[str]) -> list[str]:
+    keys = list(services)
+    return [s for s in SERVICES if s in keys] + sorted(s for s in keys if s not in SERVICES)
+
+
+def _groups_for(service: str, groups: Mapping[str, Sequence[str]] | None) -> tuple[str, ...]:
+    if groups is not None and service in groups:
+        return tuple(groups[service])
+    return SERVICE_GROUPS.get(service, GROUPS)
+
+
+# --------------------------------------------------------------------------------------------------
+# row collection
+
+
+class _Rows:
+    """Collects blocks of rows as arrays; `frame` builds the table once."""
+
+    def __init__(self) -> None:
+        self.blocks: list[dict[str, np.ndarray]] = []
+
+    def add(
+        self,
+        level: _Level,
+        sel: np.ndarray,
+        *,
+        area: str,
+        service: str,
+        group: str,
+        metric: str,
+        value: np.ndarray,
+        target: float | np.ndarray = np.nan,
+        uom: str = "",
+        source: str = "",
+        note: str | np.ndarray = "",
+        rule: str = "",
+    ) -> None:
+        k = int(sel.sum())
+        if k == 0:
+            return
+        full = lambda x: np.broadcast_to(np.asarray(x, dtype=object), (level.keys.size,))[sel]  # noqa: E731
+        self.blocks.append(
+            {
+                "scope": np.full(k, level.scope, dtype=object),
+                "unit": level.unit[sel],
+                "unit_name": level.unit_name[sel],
+                "parent": level.parent[sel],
+                "unit_class": level.unit_class[sel],
+                "area": np.full(k, area, dtype=object),
+                "service": np.full(k, service, dtype=object),
+                "group": np.full(k, group, dtype=object),
+                "rule": np.full(k, rule, dtype=object),
+                "metric": np.full(k, metric, dtype=object),
+                "value": np.broadcast_to(np.asarray(value, dtype=float), (level.keys.size,))[sel],
+                "target": np.broadcast_to(np.asarray(target, dtype=float), (level.keys.size,))[sel],
+                "unit_of_measure": np.full(k, uom, dtype=object),
+                "source": np.full(k, source, dtype=object),
+                "note": full(note),
+            }
+        )
+
+    def frame(self) -> pd.DataFrame:
+        if not self.blocks:
+            return _empty()
+        cols = {c: np.concatenate([b[c] for b in self.blocks]) for c in COLUMNS}
+        return pd.DataFrame(cols, columns=list(COLUMNS))
+
+
+def _empty() -> pd.DataFrame:
+    df = pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+    df["value"] = df["value"].astype(float)
+    df["target"] = df["target"].astype(float)
+    return df
+
+
+def _sorted(df: pd.DataFrame) -> pd.DataFrame:
+    """Fixed order: scope, parent, unit, area, service, group, rule, metric."""
+    if df.empty:
+        return df.reset_index(drop=True)
+    keys = pd.DataFrame(
+        {
+            "s": df["scope"].map({s: i for i, s in enumerate(SCOPES)}),
+            "p": df["parent"],
+            "u": df["unit"],
+            "a": df["area"].map({a: i for i, a in enumerate(AREAS)}),
+            "v": df["service"].map(lambda x: f"{SERVICES.index(x) if x in SERVICES else len(SERVICES)}{x}"),
+            "g": df["group"].map(lambda x: GROUPS.index(x) if x in GROUPS else len(GROUPS)),
+            "r": df["rule"],
+            "m": df["metric"].map(lambda x: _METRIC_RANK.get(x, len(_METRIC_RANK))),
+        }
+    )
+    order = np.lexsort(
+        [keys[c].astype(str).to_numpy() if c in "vpur" else keys[c].to_numpy() for c in "mrgvaups"]
+    )
+    return df.iloc[order].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# coverage and equity
+
+
+def _thr_note(thr: np.ndarray, mask: np.ndarray) -> str:
+    mins = np.unique(np.round(thr[mask] / 60.0, 2))
+    if mins.size == 0:
+        return ""
+    return f"threshold {'/'.join(f'{m:g}' for m in mins)} min"
+
+
+def coverage_indicators(
+    demand: pd.DataFrame,
+    times: Mapping[str, np.ndarray],
+    thresholds: Mapping[str, np.ndarray | float],
+    *,
+    units: pd.DataFrame | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
+) -> pd.DataFrame:
+    """Coverage and equity rows of the indicator table.
+
+    Per scope, unit, area, service and population group: ``pop``, ``pop_covered`` (time ≤ the
+    point's threshold), ``coverage`` (%), ``pop_beyond`` (beyond the threshold, unreached included),
+    ``pop_unreached`` (no network path, time inf), ``time_median_min`` and ``time_p90_min``
+    (population-weighted, inverted-CDF quantiles; inf when more than half or a tenth are
+    unreached) and ``gini_time`` (weighted Gini of the walking time of people with a path).
+
+    Parameters
+    ----------
+    demand
+        DEMAND_COLUMNS (`lifecircle.geodata.schema`). A group column that is entirely NaN is unknown:
+        it is skipped and a row says so.
+    times
+        Service → seconds to the nearest facility per demand point (inf = unreached or off-network).
+    thresholds
+        Service → seconds per demand point (or one number).
+    units
+        Optional admin-unit table (``code, name, level, parent, urban``) so that units with no
+        demand still appear.
+    groups
+        Service → groups to report (default `SERVICE_GROUPS`).
+    """
+    pops, unknown, urban = _check_demand(demand)
+    tt = _check_times(times, thresholds, len(demand))
+    admin = _Admin(units)
+    levels = _levels(_paths(admin, demand, "demand table"), urban, admin)
+    rows = _Rows()
+    _coverage_rows(rows, levels, pops, unknown, urban, tt, groups)
+    return _sorted(rows.frame())
+
+
+def _coverage_rows(
+    rows: _Rows,
+    levels: list[_Level],
+    pops: dict[str, np.ndarray],
+    unknown: list[str],
+    urban: np.ndarray,
+    tt: dict[str, tuple[np.ndarray, np.ndarray]],
+    groups: Mapping[str, Sequence[str]] | None,
+) -> None:
+    masks = {"all": np.ones(urban.size, dtype=bool), "urban": urban, "rural": ~urban}
+    for svc, (t, thr) in tt.items():
+        covered = t <= thr
+        unreached = np.isinf(t)
+        wanted = _groups_for(svc, groups)
+        for level in levels:
+            g_n = level.keys.size
+            order = np.lexsort((t, level.idx))
+            idx_s, t_s = level.idx[order], t[order]
+            starts = np.searchsorted(idx_s, np.arange(g_n), side="left")
+            ends = np.searchsorted(idx_s, np.arange(g_n), side="right")
+            t_fin = np.where(np.isinf(t_s), 0.0, t_s)
+            fin_s = np.isfinite(t_s)
+            for area in AREAS:
+                sel = _area_units(level, area)
+                if not sel.any():
+                    continue
+                m = masks[area]
+                note = _thr_note(thr, m)
+                for grp in wanted:
+                    if grp in unknown:
+                        if level is levels[0] and area == "all":
+                            rows.add(
+                                level,
+                                sel,
+                                area=area,
+                                service=svc,
+                                group=grp,
+                                metric="coverage",
+                                value=np.nan,
+                                uom="%",
+                                note=f"{grp} unknown (empty in the demand table): group skipped",
+                            )
+                        continue
+                    w = pops[grp] * m
+                    pop = np.bincount(level.idx, w, minlength=g_n)
+                    cov = np.bincount(level.idx, w * covered, minlength=g_n)
+                    unr = np.bincount(level.idx, w * unreached, minlength=g_n)
+                    share = np.divide(100.0 * cov, pop, out=np.full(g_n, np.nan), where=pop > 0)
+                    empty = np.where(pop > 0, note, "no population in this unit")
+                    common = {"area": area, "service": svc, "group": grp}
+                    rows.add(level, sel, **common, metric="pop", value=pop, uom="persons")
+                    rows.add(level, sel, **common, metric="pop_covered", value=cov, uom="persons", note=note)
+                    rows.add(level, sel, **common, metric="coverage", value=share, uom="%", note=empty)
+                    rows.add(
+                        level, sel, **common, metric="pop_beyond", value=pop - cov, uom="persons", note=note
+                    )
+                    rows.add(level, sel, **common, metric="pop_unreached", value=unr, uom="persons")
+                    ws = w[order]
+                    q = _seg_quantiles(t_s, ws, starts, ends, (0.5, 0.9)) / 60.0
+                    gini = _seg_gini(t_fin, ws * fin_s, idx_s, starts, ends)
+                    inf_note = np.where(np.isinf(q), "beyond network reach", "")
+                    rows.add(
+                        level,
+                        sel,
+                        **common,
+                        metric="time_median_min",
+                        value=q[0],
+                        uom="min",
+                        note=inf_note[0],
+                    )
+                    rows.add(
+                        level, sel, **common, metric="time_p90_min", value=q[1], uom="min", note=inf_note[1]
+                    )
+                    rows.add(
+                        level,
+                        sel,
+                        **common,
+                        metric="gini_time",
+                        value=gini,
+                        uom="",
+                        note=np.where(unr > 0, "people with no network path left out", ""),
+                    )
+
+
+def _access_rows(
+    rows: _Rows,
+    levels: list[_Level],
+    pops: dict[str, np.ndarray],
+    unknown: list[str],
+    urban: np.ndarray,
+    access: Mapping[str, np.ndarray],
+    groups: Mapping[str, Sequence[str]] | None,
+    standards: Standards | None,
+) -> None:
+    masks = {"all": np.ones(urban.size, dtype=bool), "urban": urban, "rural": ~urban}
+    for svc in _ordered(access):
+        a = np.asarray(access[svc], dtype=float).reshape(-1) * 1000.0
+        if a.size != urban.size or np.isnan(a).any() or (a < 0).any():
+            raise InputError(
+                f"access[{svc!r}]: give one finite score ≥ 0 per demand point (from two_step_fca)."
+            )
+        std, base, src = standards.per_1000(svc) if standards else (None, "", "")
+        target = np.nan if std is None else std
+        for level in levels:
+            g_n = level.keys.size
+            order = np.lexsort((a, level.idx))
+            idx_s, a_s = level.idx[order], a[order]
+            starts = np.searchsorted(idx_s, np.arange(g_n), side="left")
+            ends = np.searchsorted(idx_s, np.arange(g_n), side="right")
+            for area in AREAS:
+                sel = _area_units(level, area)
+                if not sel.any():
+                    continue
+                for grp in _groups_for(svc, groups):
+                    if grp in unknown:
+                        continue
+                    w = pops[grp] * masks[area]
+                    pop = np.bincount(level.idx, w, minlength=g_n)
+                    mean = np.divide(
+                        np.bincount(level.idx, w * a, minlength=g_n),
+                        pop,
+                        out=np.full(g_n, np.nan),
+                        where=pop > 0,
+                    )
+                    tgt = target if grp == base else np.nan
+                    common = {"area": area, "service": svc, "group": grp}
+                    rows.add(
+                        level,
+                        sel,
+                        **common,
+                        metric="access_per_1000",
+                        value=mean,
+                        target=tgt,
+                        uom="per 1,000",
+                        source=src if grp == base else "",
+                        note="population-weighted mean of 2SFCA scores",
+                    )
+                    rows.add(
+                        level,
+                        sel,
+                        **common,
+                        metric="gini_access",
+                        value=_seg_gini(a_s, w[order], idx_s, starts, ends),
+                        uom="",
+                    )
+
+
+# --------------------------------------------------------------------------------------------------
+# one per unit
+
+
+def _facility_table(facilities: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in ("service", "tier", "status") if c not in facilities.columns]
+    if missing:
+        raise InputError(f"facility table: no column {', '.join(missing)}; give service, tier and status.")
+    return facilities
+
+
+def _rule_rows(
+    rows: _Rows,
+    levels: list[_Level],
+    fac_paths: tuple[np.ndarray, np.ndarray, np.ndarray],
+    facilities: pd.DataFrame,
+    rules: Sequence[UnitRule],
+    statuses: Sequence[str],
+) -> None:
+    by_scope = {lv.scope: lv for lv in levels}
+    service = facilities["service"].astype(str).to_numpy()
+    status = facilities["status"].astype(str).to_numpy()
+    tiers = facilities["tier"].to_numpy()
+    for rule in rules:
+        level = by_scope[rule.level]
+        depth = 2 if rule.level == "community" else 1
+        counted = (service == rule.service) & np.isin(status, list(statuses)) & tier_mask(tiers, rule.tiers)
+        paths = _join(*fac_paths[: depth + 1])[counted]
+        fidx = level.index_of(paths)
+        unplaced = int((fac_paths[depth][counted] == "").sum())
+        n_counted = int(counted.sum())
+        g_n = level.keys.size
+        count = np.bincount(fidx[fidx >= 0], minlength=g_n).astype(float)
+        applies = level.unit != ""
+        if rule.area != "all":
+            applies &= level.unit_class == rule.area
+        ok = count >= rule.min_count
+        src = rule.source
+        miss_note = np.where(ok, "", "missing: fewer than the rule asks")
+        rows.add(
+            level,
+            applies,
+            area="all",
+            service=rule.service,
+            group="",
+            rule=rule.key,
+            metric="facility_count",
+            value=count,
+            target=float(rule.min_count),
+            uom="facilities",
+            source=src,
+            note=miss_note,
+        )
+        # aggregate over every scope above the rule's level
+        for upper in levels:
+            if SCOPES.index(upper.scope) >= SCOPES.index(rule.level):
+                break
+            up = _parent_index(level, upper)
+            tot = np.bincount(up[applies], minlength=upper.keys.size).astype(float)
+            good = np.bincount(up[applies & ok], minlength=upper.keys.size).astype(float)
+            if upper.scope == "total":
+                nfac = np.array([float(n_counted)])
+            else:
+                up_f = upper.index_of(_join(*fac_paths[: SCOPES.index(upper.scope)])[counted])
+                nfac = np.bincount(up_f[up_f >= 0], minlength=upper.keys.size).astype(float)
+            sel = tot > 0
+            share = np.divide(100.0 * good, tot, out=np.full(upper.keys.size, np.nan), where=tot > 0)
+            note = f"{unplaced} counted facilities have no {rule.level} code" if unplaced else ""
+            common = {"area": "all", "service": rule.service, "group": "", "rule": rule.key, "source": src}
+            rows.add(upper, sel, **common, metric="facilities", value=nfac, uom="facilities", note=note)
+            rows.add(upper, sel, **common, metric="units_total", value=tot, uom="units")
+            rows.add(upper, sel, **common, metric="units_compliant", value=good, uom="units")
+            rows.add(
+                upper, sel, **common, metric="unit_share", value=share, target=rule.share_target, uom="%"
+            )
+
+
+def _parent_index(level: _Level, upper: _Level) -> np.ndarray:
+    """Index in ``upper`` of each unit of ``level`` (by path prefix)."""
+    depth = SCOPES.index(upper.scope) - 1  # district = 0
+    if upper.scope == "total":
+        return np.zeros(level.keys.size, dtype=np.int64)
+    prefix = np.array([_SEP.join(k.split(_SEP)[: depth + 1]) for k in level.keys], dtype=object)
+    return upper.index_of(prefix)
+
+
+def unit_rule_indicators(
+    facilities: pd.DataFrame,
+    rules: Sequence[UnitRule],
+    *,
+    demand: pd.DataFrame | None = None,
+    units: pd.DataFrame | None = None,
+    statuses: Sequence[str] = ("existing",),
+) -> pd.DataFrame:
+    """One-per-unit rows: facilities per unit against each rule, and the share of units that comply.
+
+    Rows: ``facility_count`` per unit at the rule's level (target = ``min_count``; note "missing"
+    where short), and above it ``facilities``, ``units_total``, ``units_compliant`` and
+    ``unit_share`` (target = the rule's ``share_target``). Units come from the admin table, the
+    demand and the facilities, so a community with no station is listed. A rule with an ``area``
+    applies to units of that class only (a village rule to 村, a station rule to 社区).
+    """
+    return _build(
+        demand if demand is not None else _demand_stub(),
+        {},
+        {},
+        facilities=facilities,
+        units=units,
+        rules=rules,
+        statuses=statuses,
+        parts=("rules",),
+    )
+
+
+def missing_units(table: pd.DataFrame, rule: str | None = None) -> pd.DataFrame:
+    """The units that miss a one-per-unit rule, from the long table (``facility_count`` < target)."""
+    m = (table["metric"] == "facility_count") & (table["value"] < table["target"])
+    if rule is not None:
+        m &= table["rule"] == rule
+    cols = [
+        "scope",
+        "unit",
+        "unit_name",
+        "parent",
+        "unit_class",
+        "service",
+        "rule",
+        "value",
+        "target",
+        "source",
+    ]
+    return table.loc[m, cols].rename(columns={"value": "count", "target": "min_count"}).reset_index(drop=True)
+
+
+def _demand_stub() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "pop_total": pd.Series(dtype=float),
+            "district": pd.Series(dtype=object),
+            "street": pd.Series(dtype=object),
+            "community": pd.Series(dtype=object),
+            "urban": pd.Series(dtype=bool),
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# capacity
+
+
+def _capacity_rows(
+    rows: _Rows,
+    levels: list[_Level],
+    pops: dict[str, np.ndarray],
+    unknown: list[str],
+    fac_paths: tuple[np.ndarray, np.ndarray, np.ndarray],
+    facilities: pd.DataFrame,
+    standards: Standards | None,
+    statuses: Sequence[str],
+    prov: Provenance,
+) -> None:
+    if "capacity" not in facilities.columns:
+        raise InputError("facility table: no column capacity; give beds or 托位 (empty where unknown).")
+    cap = pd.to_numeric(facilities["capacity"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if (cap < 0).any():
+        raise InputError("facility table: negative capacity; give beds or 托位 ≥ 0.")
+    service = facilities["service"].astype(str).to_numpy()
+    status = np.isin(facilities["status"].astype(str).to_numpy(), list(statuses))
+    svcs = [s for s in _ordered(sorted(set(service[status]) | {"elderly", "childcare"})) if s in SERVICES]
+    for svc in svcs:
+        std, grp, std_src = standards.per_1000(svc) if standards else (None, _BASE[svc], "")
+        grp = grp or _BASE[svc]
+        sel_f = (service == svc) & status
+        if not sel_f.any() and std is None:
+            continue
+        uom = "beds" if svc == "elderly" else "托位"
+        supply_note = (
+            f"Σ capacity of {'/'.join(statuses)} {svc} facilities "
+            f"({prov.supply_source}{', ' + prov.supply_date if prov.supply_date else ''})"
+        )
+        base_note = (
+            f"population base: {grp} summed over the demand table "
+            f"({prov.population_source}"
+            f"{', ' + str(prov.population_year) if prov.population_year != '' else ''})"
+        )
+        for level in levels:
+            g_n = level.keys.size
+            depth = SCOPES.index(level.scope) - 1
+            if level.scope == "total":
+                fidx = np.zeros(int(sel_f.sum()), dtype=np.int64)
+            else:
+                fidx = level.index_of(_join(*fac_paths[: depth + 1])[sel_f])
+            c = cap[sel_f]
+            known = (fidx >= 0) & ~np.isnan(c)
+            supply = np.bincount(fidx[known], c[known], minlength=g_n)
+            n_unknown = np.bincount(fidx[(fidx >= 0) & np.isnan(c)], minlength=g_n).astype(float)
+            lost = int((fidx < 0).sum())
+            all_units = np.ones(g_n, dtype=bool)
+            common = {"area": "all", "service": svc, "group": grp}
+            note = supply_note + (f"; {lost} facilities have no {level.scope} code" if lost else "")
+            rows.add(level, all_units, **common, metric="supply", value=supply, uom=uom, note=note)
+            rows.add(level, all_units, **common, metric="supply_unknown", value=n_unknown, uom="facilities")
+            if grp in unknown:
+                rows.add(
+                    level,
+                    all_units,
+                    **common,
+                    metric="per_1000",
+                    value=np.nan,
+                    target=np.nan if std is None else std,
+                    uom=f"{uom} per 1,000",
+                    source=std_src,
+                    note=f"{grp} unknown (empty in the demand table)",
+                )
+                continue
+            pop = np.bincount(level.idx, pops[grp], minlength=g_n)
+            ratio = np.divide(1000.0 * supply, pop, out=np.full(g_n, np.nan), where=pop > 0)
+            rows.add(
+                level,
+                all_units,
+                **common,
+                metric="per_1000",
+                value=ratio,
+                target=np.nan if std is None else std,
+                uom=f"{uom} per 1,000",
+                source=std_src,
+                note=base_note,
+            )
+            if std is None:
+                continue
+            need = std * pop / 1000.0
+            rows.add(
+                level, all_units, **common, metric="need", value=need, uom=uom, source=std_src, note=base_note
+            )
+            rows.add(
+                level,
+                all_units,
+                **common,
+                metric="gap",
+                value=need - supply,
+                uom=uom,
+                source=std_src,
+                note=f"need − supply (negative: above the standard); {base_note}; {supply_note}",
+            )
+
+
+_BASE = {"elderly": "pop_60", "childcare": "pop_total"}
+
+
+def capacity_indicators(
+    demand: pd.DataFrame,
+    facilities: pd.DataFrame,
+    standards: Standards | None = None,
+    *,
+    units: pd.DataFrame | None = None,
+    statuses: Sequence[str] = ("existing",),
+    provenance: Provenance = Provenance(),
+) -> pd.DataFrame:
+    """Capacity rows: supply, beds (托位) per 1,000 of the standard's base, need and gap per unit.
+
+    need = standard × population / 1,000 and gap = need − supply, with population the standard's
+    group (60+ for beds, all residents for 托位) summed over the demand of the unit, and supply
+    the capacities of facilities with a status in ``statuses``. Each row's note states the
+    population base and its year and source, and the supply date (`Provenance`).
+    """
+    return _build(
+        demand,
+        {},
+        {},
+        facilities=facilities,
+        standards=standards,
+        units=units,
+        statuses=statuses,
+        provenance=provenance,
+        parts=("capacity",),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# the whole table
+
+
+def indicator_table(
+    demand: pd.DataFrame,
+    times: Mapping[str, np.ndarray],
+    thresholds: Mapping[str, np.ndarray | float],
+    *,
+    facilities: pd.DataFrame | None = None,
+    standards: Standards | None = None,
+    units: pd.DataFrame | None = None,
+    access: Mapping[str, np.ndarray] | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    statuses: Sequence[str] = ("existing",),
+    provenance: Provenance = Provenance(),
+    rules: Sequence[UnitRule] | None = None,
+) -> pd.DataFrame:
+    """The long indicator table (`COLUMNS`) of one run, in a fixed order.
+
+    Parameters
+    ----------
+    demand
+        DEMAND_COLUMNS: population by group, ``district``/``street``/``community`` (codes or names,
+        "" unknown), ``urban``.
+    times, thresholds
+        Service → seconds per demand point to the nearest facility (inf = unreached), and the
+        threshold per point (see `coverage_indicators`).
+    facilities
+        ``id, name, service, tier, capacity, status, district, street, community``: for the
+        one-per-unit rules and capacity rows (skipped when None).
+    standards
+        The jurisdiction's `Standards`: ratio targets, unit rules and plan targets (the ``target``
+        column is filled from them).
+    units
+        Admin-unit table (``code, name, level, parent, urban``) so units without demand or
+        facilities are listed.
+    access
+        Service → 2SFCA score per demand point (`lifecircle.coverage.access.two_step_fca`
+        ``.access``), reported per 1,000 as ``access_per_1000`` and ``gini_access``.
+    groups
+        Service → groups to report (default `SERVICE_GROUPS`).
+    statuses
+        Facility statuses that count (``existing``; add ``planned`` to test a plan).
+    provenance
+        Population and supply sources and dates, written into the capacity rows.
+    rules
+        Unit rules to check (default: ``standards.one_per_unit``).
+    """
+    return _build(
+        demand,
+        times,
+        thresholds,
+        facilities=facilities,
+        standards=standards,
+        units=units,
+        access=access,
+        groups=groups,
+        statuses=statuses,
+        provenance=provenance,
+        rules=rules,
+        parts=("coverage", "access", "rules", "capacity"),
+    )
+
+
+def _build(
+    demand: pd.DataFrame,
+    times: Mapping[str, np.ndarray],
+    thresholds: Mapping[str, np.ndarray | float],
+    *,
+    facilities: pd.DataFrame | None = None,
+    standards: Standards | None = None,
+    units: pd.DataFrame | None = None,
+    access: Mapping[str, np.ndarray] | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    statuses: Sequence[str] = ("existing",),
+    provenance: Provenance = Provenance(),
+    rules: Sequence[UnitRule] | None = None,
+    parts: Sequence[str] = (),
+) -> pd.DataFrame:
+    pops, unknown, urban = _check_demand(demand)
+    tt = _check_times(times, thresholds, len(demand)) if "coverage" in parts else {}
+    admin = _Admin(units)
+    d_paths = _paths(admin, demand, "demand table")
+    extra = []
+    fac_paths = None
+    if facilities is not None:
+        facilities = _facility_table(facilities)
+        fac_paths = _paths(admin, facilities, "facility table")
+        extra.append(fac_paths)
+    levels = _levels(d_paths, urban, admin, extra)
+    rows = _Rows()
+    if "coverage" in parts:
+        _coverage_rows(rows, levels, pops, unknown, urban, tt, groups)
+    if access and "access" in parts:
+        _access_rows(rows, levels, pops, unknown, urban, access, groups, standards)
+    if facilities is not None and fac_paths is not None:
+        if "rules" in parts:
+            use_rules = tuple(rules) if rules is not None else (standards.one_per_unit if standards else ())
+            _rule_rows(rows, levels, fac_paths, facilities, use_rules, statuses)
+        if "capacity" in parts:
+            _capacity_rows(
+                rows, levels, pops, unknown, fac_paths, facilities, standards, statuses, provenance
+            )
+    table = rows.frame()
+    if standards is not None:
+        table = _attach_targets(table, standards)
+    return _sorted(table)
+
+
+def _attach_targets(table: pd.DataFrame, standards: Standards) -> pd.DataFrame:
+    """Fill ``target`` (and cite it) for coverage rows from the standards' coverage targets."""
+    if table.empty:
+        return table
+    table = table.copy()
+    for t in standards.coverage_targets:
+        if t.metric != "coverage":
+            continue
+        m = (table["metric"] == "coverage") & (table["service"] == t.service)
+        if t.group:
+            m &= table["group"] == t.group
+        if t.area == "all":
+            m &= table["area"] == "all"
+        else:
+            m &= (table["area"] == t.area) | ((table["area"] == "all") & (table["unit_class"] == t.area))
+        table.loc[m, "target"] = t.value
+        table.loc[m, "source"] = t.source
+    return table
+
+
+# --------------------------------------------------------------------------------------------------
+# the plans' own tables
+
+
+_PLAN_HEADERS: dict[str, tuple[str, str]] = {
+    "indicator": ("指标", "Indicator"),
+    "unit_of_measure": ("单位", "Unit"),
+    "baseline": ("基期值", "Baseline"),
+    "baseline_year": ("基期年份", "Baseline year"),
+    "target": ("目标值", "Target"),
+    "target_year": ("目标年份", "Target year"),
+    "attribute": ("属性", "Attribute"),
+    "now": ("现状（测算）", "Now (computed)"),
+    "gap": ("差距", "Gap"),
+    "lead_unit": ("牵头单位", "Lead unit"),
+    "source": ("依据", "Source"),
+    "note": ("备注", "Note"),
+}
+_UOM = {"coverage": "%", "unit_share": "%", "nursing_share": "%", "per_1000": "‰", "facilities": "个"}
+
+
+def _top(table: pd.DataFrame) -> pd.DataFrame:
+    scope = "total" if (table["scope"] == "total").any() else "district"
+    return table[table["scope"] == scope]
+
+
+def _now(top: pd.DataFrame, t: Target) -> tuple[float, str]:
+    if t.metric == "nursing_share":
+        return np.nan, "not computed: needs nursing-bed counts per facility"
+    m = (top["metric"] == t.metric) & (top["service"] == t.service)
+    if t.metric == "coverage":
+        m &= top["area"] == t.area
+        if t.group:
+            m &= top["group"] == t.group
+    elif t.metric in ("unit_share", "facilities"):
+        m &= top["rule"] == t.rule
+    sel = top.loc[m, "value"]
+    if sel.empty:
+        return np.nan, "no data for this indicator in the run"
+    if t.metric in ("coverage", "per_1000", "unit_share"):
+        if sel.size > 1:
+            return np.nan, "several districts: see the total"
+        return float(sel.iloc[0]), ""
+    return float(sel.sum()), ""
+
+
+def plan_table(
+    table: pd.DataFrame, standards: Standards, *, lang: str = "zh", binding: bool | None = None
+) -> pd.DataFrame:
+    """The plan-style indicator table: indicator, baseline, target, 约束性/预期性, now, gap.
+
+    One row per `Target` of ``standards`` (in the plan's order); ``now`` is read from the district
+    (or total) rows of ``table``; ``gap`` = target − now for "at least" targets, now − target for
+    "at most", baseline + increase − now for increase targets (positive: short of the target).
+    ``binding=True`` keeps the 约束性 rows only, ``False`` the 预期性 rows.
+    """
+    top = _top(table) if not table.empty else table
+    rows = []
+    for t in standards.coverage_targets:
+        if binding is not None and t.binding is not binding:
+            continue
+        now, why = _now(top, t) if not table.empty else (np.nan, "empty indicator table")
+        gap = now - t.goal if t.comparison == "<=" else t.goal - now
+        attr = {True: ("约束性", "binding"), False: ("预期性", "expected")}.get(t.binding, ("—", "—"))  # type: ignore[arg-type]
+        name = (
+            (t.label_en or label(t.metric, "en")) if lang == "en" else (t.label_zh or label(t.metric, "zh"))
+        )
+        if t.metric == "coverage" and t.group:
+            name = f"{name}（{label(t.group, lang)}）" if lang != "en" else f"{name} ({label(t.group, lang)})"
+        uom = _UOM.get(t.metric, "张" if t.service == "elderly" else "个")
+        if t.metric in ("supply",) and lang == "en":
+            uom = "beds" if t.service == "elderly" else "places"
+        rows.append(
+            {
+                "indicator": name,
+                "unit_of_measure": uom,
+                "baseline": np.nan if t.baseline is None else float(t.baseline),
+                "baseline_year": "" if t.baseline_year is None else str(t.baseline_year),
+                "target": f"+{t.value:g}"
+                if t.comparison == "+"
+                else (f"≤{t.value:g}" if t.comparison == "<=" else f"{t.value:g}"),
+                "target_year": str(t.year),
+                "attribute": attr[1] if lang == "en" else attr[0],
+                "now": now,
+                "gap": gap,
+                "lead_unit": t.lead_unit,
+                "source": t.source,
+                "note": "; ".join(x for x in (t.note, why) if x),
+            }
+        )
+    df = pd.DataFrame(rows, columns=list(_PLAN_HEADERS))
+    return df.rename(columns={k: v[1 if lang == "en" else 0] for k, v in _PLAN_HEADERS.items()})
+
+
+def coverage_wide(
+    table: pd.DataFrame,
+    *,
+    level: str = "street",
+    service: str = "elderly",
+    groups: Sequence[str] | None = None,
+    standards: Standards | None = None,
+    lang: str = "zh",
+) -> pd.DataFrame:
+    """Coverage by street or community, one row per unit (the plans' 分街道/分社区 table).
+
+    Columns: unit code and name, the enclosing unit's name, urban/rural class; per group the
+    population, the coverage (%), the median and 90th-percentile walking time (min); then, per
+    one-per-unit rule of ``service`` at this level, the facility count and "缺" (missing) where the
+    unit has fewer than the rule asks. Rules are named by their label in ``standards`` when given.
+    """
+    if level not in ("street", "community", "district"):
+        raise InputError(f"coverage table: level {level!r} is not district, street or community.")
+    en = lang == "en"
+    sub = table[(table["scope"] == level) & (table["area"] == "all") & (table["service"] == service)]
+    key = ["parent", "unit"]
+    out = table.loc[table["scope"] == level, [*key, "unit_name", "unit_class"]].drop_duplicates(subset=key)
+    above = _above(level)
+    names = table.loc[table["scope"] == above, ["unit", "unit_name"]].drop_duplicates("unit")
+    out["parent_name"] = (
+        out["parent"].map(dict(zip(names["unit"], names["unit_name"], strict=True))).fillna("")
+    )
+    out["unit_class"] = out["unit_class"].map(lambda c: label(c, lang) if c else "")
+    out = out[[*key, "unit_name", "parent_name", "unit_class"]]
+    grp_list = (
+        list(groups)
+        if groups is not None
+        else [g for g in GROUPS if g in set(sub.loc[sub["metric"] == "pop", "group"])]
+    )
+    for g in grp_list:
+        for mname in ("pop", "coverage", "time_median_min", "time_p90_min"):
+            col = sub[(sub["group"] == g) & (sub["metric"] == mname)][[*key, "value"]]
+            if mname == "pop":
+                head = f"{label(g, lang)} (persons)" if en else f"{label(g, lang)}（人）"
+            else:
+                unit = "%" if mname == "coverage" else ("min" if en else "分钟")
+                head = (
+                    f"{label(g, lang)} {label(mname, lang)} ({unit})"
+                    if en
+                    else (f"{label(g, lang)}{label(mname, lang)}（{unit}）")
+                )
+            out = out.merge(col.rename(columns={"value": head}), on=key, how="left")
+    rule_names = {}
+    if standards is not None:
+        rule_names = {r.key: (r.label_en if en else r.label_zh) or r.key for r in standards.one_per_unit}
+    for r in sub.loc[sub["metric"] == "facility_count", "rule"].drop_duplicates().tolist():
+        col = sub[(sub["rule"] == r) & (sub["metric"] == "facility_count")][[*key, "value", "target"]]
+        name = rule_names.get(r, r)
+        col = col.assign(miss=np.where(col["value"] < col["target"], "missing" if en else "缺", ""))
+        heads = {
+            "value": f"{name}: count" if en else f"{name}：设施数",
+            "miss": f"{name}: status" if en else f"{name}：达标",
+        }
+        out = out.merge(col[[*key, "value", "miss"]].rename(columns=heads), on=key, how="left")
+    out = out.sort_values(key, kind="mergesort").reset_index(drop=True)
+    out = out.drop(columns=["parent"] + (["parent_name"] if not above else []))
+    heads = {
+        "unit": "Code" if en else "代码",
+        "unit_name": label(level, lang),
+        "parent_name": label(above, lang) if above else "",
+        "unit_class": "Urban/rural" if en else "城乡",
+    }
+    return out.rename(columns={k: v for k, v in heads.items() if v})
+
+
+def _above(level: str) -> str:
+    return {"community": "street", "street": "district"}.get(level, "")
+
+
+def localize(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The long table with labels for scope, area, service, group and metric in ``lang``."""
+    out = table.copy()
+    for col in ("scope", "area", "service", "group", "metric"):
+        out[f"{col}_label"] = out[col].map(lambda k: label(k, lang))
+    return out
