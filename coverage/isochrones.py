@@ -170,9 +170,12 @@ def _polygons(lines: np.ndarray, group: np.ndarray, n_groups: int, width_m: floa
         return polys, length, inside
     o = np.argsort(group, kind="stable")
     lines, group = lines[o], group[o]
-    present = np.unique(group)
-    multi = shapely.multilinestrings(lines, indices=np.searchsorted(present, group))
-    polys[present] = shapely.buffer(multi, width_m, quad_segs=quad_segs)
+    # buffering each line and dissolving by cascaded union is far faster in GEOS than
+    # buffering one MultiLineString (and gives the same polygon: buffer distributes over union)
+    buffers = shapely.buffer(lines, width_m, quad_segs=quad_segs)
+    present, first = np.unique(group, return_index=True)
+    for gid, part in zip(present, np.split(buffers, first[1:]), strict=True):
+        polys[gid] = shapely.union_all(part)
     seg_len = shapely.length(lines)
     length[:] = np.bincount(group, seg_len, minlength=n_groups)
     shapely.prepare(polys[present])

@@ -1,0 +1,167 @@
+"""Isochrone polygons: partial edges cut at the reach point, holes kept, 100% of reached length inside."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import pytest
+import shapely
+
+from lifecircle.coverage.isochrones import facility_isochrones, service_isochrones, substrings
+from lifecircle.coverage.profiles import edge_costs
+from lifecircle.coverage.reach import reach_matrix, service_reach
+from lifecircle.coverage.snapping import snap_points
+from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.network import build_network
+
+X0, Y0 = 500000.0, 3300000.0
+UTM48 = pyproj.CRS.from_epsg(32648)
+V = 0.9
+
+
+def _line(*pts):
+    return shapely.LineString([(X0 + x, Y0 + y) for x, y in pts])
+
+
+@pytest.fixture(scope="module")
+def net():
+    lines = gpd.GeoDataFrame(
+        {"highway": ["footway", "residential", "steps", "footway", "residential", "footway", "footway"]},
+        geometry=[
+            _line((0, 0), (100, 0)),
+            _line((100, 0), (200, 0)),
+            _line((200, 0), (200, 100)),
+            _line((100, 0), (100, 100)),
+            _line((100, 100), (200, 100)),
+            _line((200, 100), (300, 100)),
+            _line((300, 100), (350, 100), (350, 150), (300, 150)),
+        ],
+        crs=UTM48,
+    )
+    return build_network(lines, source="hand", crs=UTM48)
+
+
+def xy(*p):
+    a = np.array(p, dtype=float)
+    return (X0 + a[:, 0], Y0 + a[:, 1])
+
+
+def test_substrings_follow_the_edge(net):
+    e = int(np.flatnonzero(net.length == 150.0)[0])  # the bent edge, 3 segments
+    lines = substrings(net, np.array([e, e]), np.array([20.0, 0.0]), np.array([120.0, 150.0]))
+    assert shapely.length(lines).tolist() == pytest.approx([100.0, 150.0])
+    c = shapely.get_coordinates(lines[0]) - [X0, Y0]
+    np.testing.assert_allclose(c, [[320, 100], [350, 100], [350, 150], [330, 150]])
+    assert shapely.equals(lines[1], net.geometry[e])
+
+
+def test_service_tiers_by_hand(net):
+    fac = xy((30, 5), (80, -3))
+    r = service_reach(net, xy((150, 10)), fac, limit_s=1200)
+    gdf = service_isochrones(r, net, minutes=[1, 2, 20], width_m=10)
+    assert gdf.crs == net.crs
+    assert gdf["minutes"].tolist() == [1, 2, 20]
+    # 1 min = 54 m: all of A–B (the facilities at 30 and 80 cover it), 34 m up B–C and B–E
+    # 2 min = 108 m: A–B, 88 m of B–C and of B–E; 20 min: the whole network (750 m)
+    np.testing.assert_allclose(gdf["reached_length_m"], [168.0, 276.0, 750.0], atol=1e-6)
+    np.testing.assert_allclose(gdf["inside_share"], 1.0)
+    # the polygon is exactly the buffer of the hand-cut lines
+    want = shapely.buffer(
+        shapely.MultiLineString(
+            [
+                [(X0, Y0), (X0 + 134, Y0)],
+                [(X0 + 100, Y0), (X0 + 100, Y0 + 34)],
+            ]
+        ),
+        10,
+        quad_segs=8,
+    )
+    g1 = gdf.geometry.iloc[0]
+    assert shapely.symmetric_difference(g1, want).area < 1e-6 * want.area
+    assert gdf["area_m2"].iloc[0] == pytest.approx(want.area)
+    # tiers nest
+    assert gdf.geometry.iloc[1].contains(g1) and gdf.geometry.iloc[2].contains(gdf.geometry.iloc[1])
+
+
+def test_holes_are_kept(net):
+    r = service_reach(net, xy((150, 10)), xy((100, 0)), limit_s=1200)
+    gdf = service_isochrones(r, net, minutes=[20], width_m=20)
+    poly = gdf.geometry.iloc[0]
+    assert poly.geom_type == "Polygon"
+    assert len(poly.interiors) == 1
+    assert shapely.Polygon(poly.interiors[0]).area == pytest.approx(60 * 60, rel=1e-6)
+
+
+def test_partial_edge_cut_uphill(net, tmp_path):
+    z = 0.1 * (net.x - X0)  # eastward edges climb at 10%
+    costs = edge_costs(net, "elderly", z)
+    # facility at C(200,0): who reaches it in 60 s? Walking west→east up B–C is slow (factor e^−0.35),
+    # walking down the steps C–D is level (north–south) at 0.45 m/s.
+    r = service_reach(net, xy((150, 0)), xy((200, 0)), costs=costs, limit_s=600)
+    gdf = service_isochrones(r, net, minutes=[1], width_m=5)
+    up = 60 * V * np.exp(-0.35)  # metres of B–C from which C is reached in 60 s walking uphill
+    steps = 60 * 0.45
+    assert gdf["reached_length_m"].iloc[0] == pytest.approx(up + steps, abs=1e-6)
+    assert gdf["inside_share"].iloc[0] == pytest.approx(1.0)
+
+
+def test_facility_isochrones(net):
+    fac = xy((30, 5), (80, -3), (9000, 9000))
+    r = service_reach(net, xy((150, 10)), fac, limit_s=600)
+    gdf = facility_isochrones(r, net, minutes=[1, 2], width_m=10)
+    assert gdf["facility"].tolist() == [0, 0, 1, 1]  # the off-network one is left out
+    # facility 0 at 30: 30 m west to A (dead end) and 54 m east; facility 1 at 80: 54 west,
+    # 20 east to B, then 34 m on both B–C and B–E
+    np.testing.assert_allclose(gdf["reached_length_m"], [84, 176, 142, 276], atol=1e-6)
+    np.testing.assert_allclose(gdf["inside_share"], 1.0)
+    one = facility_isochrones(r, net, minutes=[2], facilities=[1], width_m=10)
+    assert one["facility"].tolist() == [1] and one["reached_length_m"].iloc[0] == pytest.approx(276)
+
+
+def test_tiers_beyond_the_limit(net):
+    r = service_reach(net, xy((150, 10)), xy((30, 5)), limit_s=600)
+    with pytest.raises(InputError, match="exceeds the search limit"):
+        service_isochrones(r, net, minutes=[5, 20])
+
+
+def test_no_facilities_gives_empty_polygons(net):
+    r = service_reach(net, xy((150, 10)), (np.zeros(0), np.zeros(0)), limit_s=1200)
+    gdf = service_isochrones(r, net)
+    assert gdf["minutes"].tolist() == [5, 10, 15, 20]
+    assert gdf.geometry.is_empty.all() and (gdf["area_m2"] == 0).all()
+    assert (gdf["reached_length_m"] == 0).all()
+
+
+@pytest.mark.realdata
+def test_yuzhong_elderly_ten_minutes(yuzhong_network, yuzhong_buildings):
+    net = yuzhong_network
+    b = gpd.read_file(yuzhong_buildings).to_crs(net.crs)
+    b = b.loc[b.geometry.notna() & ~b.geometry.is_empty].reset_index(drop=True)
+    area = b.geometry.area.to_numpy()
+    elderly = 116_300 * area / area.sum()  # 7th census, Yuzhong aged 60+, spread by footprint
+    homes = b.geometry.representative_point()
+    rng = np.random.default_rng(68)
+    sites = homes.iloc[rng.choice(len(b), 68, replace=False)]
+    r = service_reach(net, homes, sites, limit_s=1200)
+    assert r.facility_off_network.sum() == 0
+    share = r.share(600, weights=elderly)
+    assert 0.3 < share < 1.0
+    # the per-facility matrix agrees with the single multi-source search
+    m = reach_matrix(net, r.demand, r.facilities, limit_s=600, costs=r.costs, graph=r.graph)
+    covered_m = np.asarray(m.getnnz(axis=1) > 0).ravel()
+    assert np.array_equal(covered_m, r.time_s <= 600)
+    assert elderly[covered_m].sum() / elderly.sum() == pytest.approx(share)
+    # polygons: 100% of reached length inside, and every covered home's street position inside
+    gdf = service_isochrones(r, net, minutes=[5, 10, 15, 20])
+    np.testing.assert_allclose(gdf["inside_share"], 1.0, atol=1e-9)
+    assert (np.diff(gdf["reached_length_m"]) > 0).all()
+    ten = gdf.loc[gdf["minutes"] == 10].geometry.iloc[0]
+    cov = np.flatnonzero(r.time_s <= 600)
+    snap = snap_points(net, homes.iloc[cov])
+    on = shapely.line_interpolate_point(net.geometry[snap.edge], snap.along_m)
+    assert shapely.covered_by(on, ten.buffer(1e-6)).all()
+    fac_polys = facility_isochrones(r, net, minutes=[10], facilities=np.arange(5))
+    np.testing.assert_allclose(fac_polys["inside_share"], 1.0, atol=1e-9)
+    # (buffers of different line sets approximate their arcs differently, by well under 0.5 m)
+    assert (fac_polys.geometry.apply(lambda g: ten.buffer(0.5).covers(g))).all()
