@@ -986,7 +986,11 @@ def _prepare(
     need_levels: bool,
 ) -> _Buildings:
     """Representative points, areas (m²) and levels of the footprints that can hold homes."""
-    geoms = shapely.make_valid(gdf.geometry.to_numpy())
+    geoms = gdf.geometry.to_numpy()
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():  # self-intersecting rings from hand digitizing
+        geoms = geoms.copy()
+        geoms[invalid] = shapely.make_valid(geoms[invalid])
     points = shapely.point_on_surface(geoms)
     keep = np.ones(len(gdf), dtype=bool)
     area_geom = _read_clip(clip, clip_crs)
@@ -998,10 +1002,6 @@ def _prepare(
                 "(boundaries from Chinese sources are gcj02)."
             )
         notes.append(f"{where}: {int(keep.sum())} of {len(keep)} buildings inside the clip area")
-    # footprint areas in the local UTM zone
-    minx, miny, maxx, maxy = shapely.total_bounds(points[keep])
-    utm = utm_crs_for((minx + maxx) / 2, (miny + maxy) / 2)
-    area = gpd.GeoSeries(geoms, crs=4326).to_crs(utm).area.to_numpy()
     # clearly not homes
     tcol = _type_column(gdf, type_col, where)
     if tcol is not None:
@@ -1020,6 +1020,11 @@ def _prepare(
                 f"{', '.join(shown[:8]) or 'none'}) hold no residents; untagged buildings count as homes.",
             )
         )
+    # footprint areas in the local UTM zone, for what is still kept
+    area = np.full(len(gdf), np.nan)
+    minx, miny, maxx, maxy = shapely.total_bounds(points[keep])
+    utm = utm_crs_for((minx + maxx) / 2, (miny + maxy) / 2)
+    area[keep] = gpd.GeoSeries(geoms[keep], crs=4326).to_crs(utm).area.to_numpy()
     small = (area < min_area_m2) & keep
     keep &= ~small
     assumptions.append(
@@ -1108,8 +1113,12 @@ def _levels(gdf: gpd.GeoDataFrame, levels_col: str | None, where: str) -> np.nda
     col = levels_col if levels_col is not None else _find_col(gdf, None, _LEVEL_COLS)
     if col is None:
         return np.full(len(gdf), np.nan)
-    first = gdf[col].astype(str).str.extract(r"^\s*(\d+(?:\.\d+)?)")[0]
-    lv = pd.to_numeric(first, errors="coerce").to_numpy(dtype=float)
+    raw = gdf[col]
+    lv = np.array(pd.to_numeric(raw, errors="coerce"), dtype=float)  # a writable copy
+    text = np.isnan(lv) & raw.notna().to_numpy()
+    if text.any():  # "5;6", "3 floors": the leading number
+        first = raw[text].astype(str).str.extract(r"^\s*(\d+(?:\.\d+)?)")[0]
+        lv[text] = pd.to_numeric(first, errors="coerce").to_numpy(dtype=float)
     return np.where(lv > 0, lv, np.nan)
 
 
@@ -1124,8 +1133,9 @@ def _building_ids(gdf: gpd.GeoDataFrame) -> np.ndarray:
         ids = pd.Series(np.arange(1, len(gdf) + 1).astype(str))
     ids = ids.reset_index(drop=True)
     ids = ids.where(ids != "", "b" + pd.Series(np.arange(1, len(gdf) + 1).astype(str)))
-    dup = ids.groupby(ids).cumcount()
-    ids = ids.where(dup == 0, ids + "#" + dup.astype(str))
+    if ids.duplicated().any():
+        dup = ids.groupby(ids).cumcount()
+        ids = ids.where(dup == 0, ids + "#" + dup.astype(str))
     return ids.to_numpy(dtype=object)
 
 
