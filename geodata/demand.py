@@ -98,7 +98,7 @@ class Demand:
         yield self.assumptions
 
     def totals(self) -> dict[str, float]:
-        """Population per group (NaN for a group whose size is unknown anywhere)."""
+        """Population per group: the sum over points that know it, NaN when none does."""
         return {g: float(self.table[g].sum(min_count=1)) for g in GROUPS}
 
 
@@ -596,6 +596,53 @@ def write_demand(demand: Demand | gpd.GeoDataFrame, path: str | Path) -> Path:
             driver = "GPKG" if suffix == ".gpkg" else "GeoJSON"
             table.to_file(tmp, layer="demand" if driver == "GPKG" else None, driver=driver)
     return path
+
+
+def check_demand(table: gpd.GeoDataFrame, *, where: str = "demand table") -> gpd.GeoDataFrame:
+    """Check a demand table made elsewhere and return it in schema order, in WGS84.
+
+    Raises `InputError` naming the table, the column and up to five rows (1-based) for: a
+    missing column, a geometry that is not a point, empty or repeated ids, a ``pop_total`` that
+    is NaN or negative, a negative group count, an empty ``urban`` flag. Group counts may be NaN
+    (unknown).
+    """
+    missing = [c for c in DEMAND_COLUMNS if c not in table.columns]
+    if missing:
+        raise InputError(
+            f"{where}: missing column {', '.join(repr(m) for m in missing)}; a demand table has "
+            f"{', '.join(DEMAND_COLUMNS)}."
+        )
+    if not isinstance(table, gpd.GeoDataFrame):
+        raise InputError(f"{where}: no geometry; a demand table holds one point per row.")
+    if table.crs is None:
+        raise InputError(f"{where}: the table has no CRS; demand is exchanged in WGS84 (EPSG:4326).")
+    out = table.to_crs(4326) if not table.crs.equals(4326) else table.copy()
+    out = out.reset_index(drop=True)
+    not_point = shapely.get_type_id(out.geometry.to_numpy()) != 0
+    if not_point.any():
+        raise InputError(
+            f"{where}: geometry is not a point in rows {_rows(not_point)}; use one point per row."
+        )
+    ids = out["id"]
+    empty = (ids.isna() | (ids.astype(str).str.strip() == "")).to_numpy()
+    if empty.any():
+        raise InputError(f"{where}: column 'id' is empty in rows {_rows(empty)}; give every row an id.")
+    dup = ids.astype(str).duplicated(keep=False).to_numpy()
+    if dup.any():
+        raise InputError(f"{where}: column 'id' repeats ids in rows {_rows(dup)}; ids must be unique.")
+    out["pop_total"] = _check_pop(out["pop_total"], where, "pop_total")
+    for g in GROUPS[1:]:
+        out[g] = _check_pop(out[g], where, g, allow_nan=True)
+    if out["urban"].isna().any():
+        raise InputError(
+            f"{where}: column 'urban' is empty in rows {_rows(out['urban'].isna().to_numpy())}; "
+            "set True (城市) or False (农村)."
+        )
+    out["urban"] = out["urban"].astype(bool)
+    for lvl in ADMIN_LEVELS:
+        out[lvl] = out[lvl].fillna("").astype(str)
+    out["id"] = ids.astype(str)
+    return out[[*DEMAND_COLUMNS, out.geometry.name]]
 
 
 # -- helpers: reading and checking -------------------------------------------------------------

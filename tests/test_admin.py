@@ -252,3 +252,20 @@ def test_urban_override_zone(tmp_path):
     path = tmp_path / "zone.geojson"
     gpd.GeoDataFrame(geometry=[west], crs=4326).to_file(path)
     assert apply_urban_overrides(demand, path, False, crs="wgs84")["urban"].sum() == 0
+
+
+def test_units_named_and_flagged_from_code_list(codes):
+    comm = codes.loc[(codes["level"] == "community") & codes["code"].str.startswith("500107")]
+    town_village = comm.loc[~comm["urban"]].iloc[0]
+    street_comm = comm.loc[comm["urban"]].iloc[0]
+    gdf = gpd.GeoDataFrame(
+        {"code": [street_comm["code"], town_village["code"]]},
+        geometry=[_box(0, 0, 1, 1), _box(1, 0, 2, 1)],
+        crs=4326,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        units = read_admin_units(gdf, level="community", lookup=codes)
+    assert units["name"].tolist() == [street_comm["name"], town_village["name"]]
+    assert units["parent"].tolist() == [street_comm["parent"], town_village["parent"]]
+    assert units["urban"].tolist() == [True, False]

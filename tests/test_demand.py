@@ -510,3 +510,24 @@ def test_cli_bad_input_exit_2_nothing_written(monkeypatch, capsys, tmp_path):
     err = capsys.readouterr().err
     assert "p.csv" in err and "population" in err and "Traceback" not in err
     assert not out.exists() and list(tmp_path.iterdir()) == [path]
+
+
+def test_check_demand_names_rows(saopaulo_hexgrid):
+    from lifecircle.geodata.demand import check_demand
+
+    table = demand_from_table(saopaulo_hexgrid).table
+    ok = check_demand(table.to_crs(32723))
+    assert ok.crs.equals(4326) and ok["pop_total"].sum() == table["pop_total"].sum()
+    bad = table.copy()
+    bad.loc[[4, 9], "pop_total"] = [np.nan, -1.0]
+    with pytest.raises(InputError, match=r"hexgrid: column 'pop_total' is empty \(NaN\) in rows 5"):
+        check_demand(bad, where="hexgrid")
+    bad.loc[4, "pop_total"] = 1.0
+    with pytest.raises(InputError, match="negative or infinite in rows 10"):
+        check_demand(bad, where="hexgrid")
+    with pytest.raises(InputError, match="missing column 'urban'"):
+        check_demand(table.drop(columns="urban"))
+    dup = table.copy()
+    dup.loc[2, "id"] = dup.loc[0, "id"]
+    with pytest.raises(InputError, match="repeats ids in rows 1, 3"):
+        check_demand(dup)
