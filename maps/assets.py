@@ -36,7 +36,7 @@ def _script_safe(code: str) -> str:
 
 
 def _style_safe(css: str) -> str:
-    css = re.sub(r"/\*# sourceMappingURL=.*?\*/", "", css)
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)  # comments (bug-tracker links, source maps)
     return css.replace("</style", "<\\/style")
 
 

@@ -553,7 +553,8 @@ def _demand_specs(
         for level in ("street", "community"):
             if level in demand.columns:
                 codes = demand[level].astype(str).to_numpy()[order]
-                shown = pd.Series(codes).map(names).fillna(pd.Series(codes)).to_numpy()
+                mapped = pd.Series(codes, dtype=object).map(names)
+                shown = np.where(mapped.isna(), codes, mapped.to_numpy())
                 cols[level] = _texts(shown)
                 rows.append([t(level, lang), level, "text", True])
         yield {
