@@ -18,6 +18,7 @@ areas and groups only.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -174,6 +175,16 @@ class CapacityGap:
         """Gap: need − supply (negative: supply above the standard)."""
         return self.need - self.supply.value
 
+    @property
+    def need_whole(self) -> int:
+        """Need in whole beds or 托位, rounded up (001 states 588,700 × 4.5 / 1,000 as 2,650)."""
+        return math.ceil(self.need - 1e-9)
+
+    @property
+    def gap_whole(self) -> int:
+        """Whole-number gap: `need_whole` − supply (001: 2,650 − 1,011 = 1,639)."""
+        return self.need_whole - math.ceil(self.supply.value - 1e-9)
+
 
 def capacity_gap(
     per_1000: float, population: Figure, supply: Figure, *, service: str, source: str = ""
@@ -200,11 +211,11 @@ def gap_frame(gaps: Sequence[CapacityGap], *, lang: str = "zh") -> pd.DataFrame:
             "base_value": g.population.value,
             "base_year": str(g.population.year),
             "base_source": g.population.source,
-            "need": g.need,
+            "need": g.need_whole,
             "supply": g.supply.value,
             "supply_date": str(g.supply.year),
             "supply_source": g.supply.source,
-            "gap": g.gap,
+            "gap": g.gap_whole,
         }
         for g in gaps
     ]
@@ -220,7 +231,7 @@ _GAP_HEADERS: dict[str, tuple[str, str]] = {
     "base_value": ("人口基数", "Population"),
     "base_year": ("人口年份", "Population year"),
     "base_source": ("人口来源", "Population source"),
-    "need": ("按标准需求", "Need"),
+    "need": ("按标准需求（取整）", "Need (rounded up)"),
     "supply": ("现有供给", "Supply"),
     "supply_date": ("供给时点", "Supply date"),
     "supply_source": ("供给来源", "Supply source"),
