@@ -414,8 +414,10 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except InputError as exc:
+        from rich.markup import escape
+
         err.print(
-            f"[bold red]{t('error')} / error:[/] {exc.message}",
+            f"[bold red]{t('error')} / error:[/] {escape(exc.message)}",
             highlight=False,
             markup=True,
             soft_wrap=True,
