@@ -48,7 +48,8 @@ NON_RESIDENTIAL: frozenset[str] = frozenset(
         "service", "utility", "transformer_tower", "water_tower", "tower", "bunker", "silo",
         "storage_tank", "digester", "hangar", "boathouse", "hotel", "museum", "toilets",
         "bridge", "entrance", "underpass_entrance", "atrium", "ship", "ruins", "construction",
-        "factory", "manufacture", "power", "substation", "data_center",
+        "factory", "manufacture", "power", "substation", "data_center", "library", "dam",
+        "theatre", "cinema", "prison",
     }
 )  # fmt: skip
 
