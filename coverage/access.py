@@ -180,19 +180,27 @@ def _canonical(matrix: sp.spmatrix | sp.sparray) -> sp.csr_array:
     """CSR with sorted indices and one entry per pair (the shortest time where pairs repeat)."""
     if not sp.issparse(matrix):
         raise InputError("2SFCA matrix: expected a scipy.sparse demand × facility matrix of seconds.")
-    m = sp.csr_array(matrix)
-    if m.nnz and (np.any(~np.isfinite(m.data)) or m.data.min() < 0):
-        raise InputError("2SFCA matrix: times must be finite and ≥ 0 (store only reachable pairs).")
-    if m.has_canonical_format:
-        return m
-    coo = m.tocoo()
+    if matrix.format == "csr":
+        m = sp.csr_array(matrix)
+        if m.has_canonical_format:
+            _check_times(m.data)
+            return m
+    coo = sp.coo_array(matrix)  # keeps repeated pairs apart (converting COO to CSR would add them)
+    _check_times(coo.data)
     order = np.lexsort((coo.data, coo.col, coo.row))
     r, c, d = coo.row[order], coo.col[order], coo.data[order]
     first = np.ones(r.size, dtype=bool)
     first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
-    out = sp.csr_array((d[first], (r[first], c[first])), shape=m.shape)
+    indptr = np.zeros(coo.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(r[first], minlength=coo.shape[0]), out=indptr[1:])
+    out = sp.csr_array((d[first], c[first], indptr), shape=coo.shape)
     out.has_canonical_format = True
     return out
+
+
+def _check_times(data: np.ndarray) -> None:
+    if data.size and (np.any(~np.isfinite(data)) or data.min() < 0):
+        raise InputError("2SFCA matrix: times must be finite and ≥ 0 (store only reachable pairs).")
 
 
 def _vector(x: np.ndarray, size: int, what: str) -> np.ndarray:
