@@ -200,6 +200,27 @@ def capacity_gap(
     return CapacityGap(service, float(per_1000), source, population, supply)
 
 
+def documented_gaps(standards: Standards) -> list[CapacityGap]:
+    """Every gap the jurisdiction's documented figures allow: each population base × each supply.
+
+    For beds, the standard's group (60+) figures against the ``beds`` figures; for 托位, the
+    residents' figures against the ``places`` figures. Listing every pairing shows which base
+    (census or projection, which year) and which supply date a stated gap rests on, e.g. 001's
+    托位 gap of 1,639 = 2,650 − 1,011 uses the 2020 census and the text's supply, not the table's.
+    """
+    out: list[CapacityGap] = []
+    for service, supply_key in (("elderly", "beds"), ("childcare", "places")):
+        per, group, source = standards.per_1000(service)
+        if per is None:
+            continue
+        bases = [f for f in standards.figures if f.key == group]
+        supplies = [f for f in standards.figures if f.key == supply_key]
+        out.extend(
+            capacity_gap(per, b, sup, service=service, source=source) for b in bases for sup in supplies
+        )
+    return out
+
+
 def gap_frame(gaps: Sequence[CapacityGap], *, lang: str = "zh") -> pd.DataFrame:
     """Capacity gaps as a table stating population base, year and source, and supply date."""
     rows = [
@@ -648,6 +669,12 @@ def _empty() -> pd.DataFrame:
     return df
 
 
+def _rank_map(values: pd.Series, known: tuple[str, ...]) -> dict[str, str]:
+    """Sort keys: known values in their given order, then the others alphabetically."""
+    rank = {k: f"{i:04d}" for i, k in enumerate(known)}
+    return {v: rank.get(v, f"9999{v}") for v in values.unique()}
+
+
 def _sorted(df: pd.DataFrame) -> pd.DataFrame:
     """Fixed order: scope, parent, unit, area, service, group, rule, metric."""
     if df.empty:
@@ -658,14 +685,14 @@ def _sorted(df: pd.DataFrame) -> pd.DataFrame:
             "p": df["parent"],
             "u": df["unit"],
             "a": df["area"].map({a: i for i, a in enumerate(AREAS)}),
-            "v": df["service"].map(lambda x: f"{SERVICES.index(x) if x in SERVICES else len(SERVICES)}{x}"),
-            "g": df["group"].map(lambda x: GROUPS.index(x) if x in GROUPS else len(GROUPS)),
+            "v": df["service"].map(_rank_map(df["service"], SERVICES)),
+            "g": df["group"].map(_rank_map(df["group"], GROUPS)),
             "r": df["rule"],
-            "m": df["metric"].map(lambda x: _METRIC_RANK.get(x, len(_METRIC_RANK))),
+            "m": df["metric"].map(_rank_map(df["metric"], tuple(_METRIC_RANK))),
         }
     )
     order = np.lexsort(
-        [keys[c].astype(str).to_numpy() if c in "vpur" else keys[c].to_numpy() for c in "mrgvaups"]
+        [keys[c].astype(str).to_numpy() if c in "vgmpur" else keys[c].to_numpy() for c in "mrgvaups"]
     )
     return df.iloc[order].reset_index(drop=True)
 

@@ -14,6 +14,7 @@ from lifecircle.coverage.indicators import (
     capacity_indicators,
     coverage_indicators,
     coverage_wide,
+    documented_gaps,
     gap_frame,
     indicator_table,
     missing_units,
@@ -346,6 +347,18 @@ def test_gap_frame_states_base_year_and_source():
     assert list(gap_frame([g], lang="en").columns)[-1] == "Gap"
 
 
+def test_documented_gaps_list_every_base():
+    gaps = documented_gaps(st.yuzhong())
+    rows = {(g.service, g.population.year, str(g.supply.year)): g for g in gaps}
+    # 托位: census 2020 and projection 2025 × table (1,088) and text (1,011) supplies; beds: 2 bases × 1
+    assert len(rows) == 6
+    g = rows[("childcare", 2020, "baseline-text")]
+    assert (g.need_whole, g.gap_whole) == (2650, 1639)
+    assert rows[("elderly", 2025, "baseline")].gap == pytest.approx(2085)
+    assert rows[("elderly", 2020, "baseline")].need == pytest.approx(32 * 116.3)
+    assert documented_gaps(st.shapingba()) == []  # 002 sets neither ratio
+
+
 def test_capacity_rows_from_data():
     d = _demand()
     prov = Provenance("census totals spread over buildings", 2020, "civil-affairs list", "2024-06")
@@ -396,6 +409,20 @@ def test_table_is_deterministic_and_ordered():
     np.testing.assert_allclose(a["value"], c["value"], rtol=1e-12, equal_nan=True)
     scopes = a["scope"].map(ind.SCOPES.index).to_numpy()
     assert (np.diff(scopes) >= 0).all()
+
+
+def test_several_districts_get_a_total():
+    d = pd.concat([_demand(), _demand().assign(id=lambda x: x["id"] + "2", district="E")], ignore_index=True)
+    times = {"elderly": np.concatenate([TIMES["elderly"], np.full(6, 60.0)])}
+    t = indicator_table(d, times, _thresholds(d), standards=st.jiulongpo())
+    e = {"area": "all", "service": "elderly", "group": "pop_60", "metric": "coverage"}
+    assert _row(t, scope="total", **e) == pytest.approx(100 * (45 + 80) / 160)
+    assert _row(t, scope="district", unit="E", **e) == 100.0
+    # the same street code in two districts stays two streets
+    s1 = t[(t["scope"] == "street") & (t["unit"] == "S1")]
+    assert sorted(s1.loc[(s1["metric"] == "pop") & (s1["group"] == "pop_60"), "parent"]) == ["D", "E"]
+    p = plan_table(t, st.jiulongpo())
+    assert p.iloc[1]["现状（测算）"] == pytest.approx(100 * (40 + 70) / 140)  # 004 urban, over both
 
 
 def test_targets_attached_from_standards():
