@@ -205,8 +205,8 @@ def build_map(
 
     root.html.add_child(_Raw(_panels(inputs, services, basemap, lang)), name="lifecircle_panels")
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
-    fmap.add_child(_ReadyHook())
     fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    fmap.add_child(_ReadyHook())
     _stable_ids(root)
     return fmap
 
@@ -735,7 +735,7 @@ def _site_specs(sites: gpd.GeoDataFrame | None, services: Sequence[str], lang: s
             "p90": _nums(_column(part, "time_p90_s"), 0),
             "cap": cap_text,
         }
-        rows = [[t(f"{g}", lang), f"g_{g}", "int", True] for g in GROUPS]
+        rows = [[f"{t('gain', lang)} · {t(g, lang)}", f"g_{g}", "int", True] for g in GROUPS]
         for g in GROUPS:
             cols[f"g_{g}"] = _nums(gains[g], 0)
         rows += [
