@@ -452,6 +452,11 @@ def _paths(admin: _Admin, frame: pd.DataFrame, what: str) -> tuple[np.ndarray, n
     d = admin.to_codes("district", _admin_str(frame["district"]), np.full(len(frame), "", dtype=object))
     s = admin.to_codes("street", _admin_str(frame["street"]), d)
     c = admin.to_codes("community", _admin_str(frame["community"]), s)
+    if admin.parent:
+        # a blank street or district is filled from the admin table's parent of the unit below
+        parent = pd.Series(admin.parent)
+        s = np.where(s == "", pd.Series(c).map(parent).fillna("").to_numpy(dtype=object), s)
+        d = np.where(d == "", pd.Series(s).map(parent).fillna("").to_numpy(dtype=object), d)
     return d, s, c
 
 

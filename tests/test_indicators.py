@@ -164,6 +164,14 @@ def test_units_without_demand_are_listed(cov):
     assert (s3["note"] == "no population in this unit").all()
 
 
+def test_blank_district_and_street_filled_from_the_admin_table(cov):
+    d = _demand().assign(district="", street=["S1", "", "", "T1", "T1", ""])
+    t = coverage_indicators(d, TIMES, _thresholds(d), units=_units())
+    assert set(t.loc[t["scope"] == "district", "unit"]) == {"D"}
+    assert set(t.loc[t["scope"] == "street", "unit"]) == {"S1", "S2", "S3", "T1"}
+    pd.testing.assert_frame_equal(t, cov)
+
+
 def test_unknown_group_is_skipped_and_said(cov):
     rows = cov[cov["group"] == "pop_0_3"]
     assert rows.empty  # the elderly service does not report 0–3 by default
