@@ -56,8 +56,6 @@ def _cases(d: Path) -> dict[str, Case]:
     motorway = _lines(d / "motorway.geojson", [{"fclass": "motorway", "coords": ROAD}])
     docx = d / "roads.docx"
     docx.write_bytes(b"PK\x03\x04 a word document")
-    pbf = d / "corrupt.osm.pbf"
-    pbf.write_bytes(b"\x00\x00\x00\x0dnot a protocol buffer at all")
     good = [
         ["A1", "甲站", "106.5771", "29.5585", "120", "养老"],
         ["A2", "乙站", "106.5752", "29.5520", "", "养老"],
@@ -69,7 +67,6 @@ def _cases(d: Path) -> dict[str, Case]:
         d / "capacity.csv", [HEADER, good[0], ["A2", "乙站", "106.5752", "29.5520", "三十张", "养老"]]
     )
     dups = _csv(d / "dups.csv", [HEADER, good[0], good[1], ["A1", "丙站", "106.57", "29.55", "8", "养老"]])
-    status = _csv(d / "status.csv", [[*HEADER, "状态"], [*good[0], "停业整顿"]])
     fdocx = d / "facilities.docx"
     fdocx.write_bytes(b"PK\x03\x04 a word document")
 
@@ -84,7 +81,6 @@ def _cases(d: Path) -> dict[str, Case]:
     return {
         "network-missing-file": net("n1", d / "absent.geojson", "no such file"),
         "network-unreadable-format": net("n2", docx, "unknown network format"),
-        "network-corrupt-pbf": net("n3", pbf, "not a readable OSM PBF"),
         "network-no-class-column": net("n4", noclass, "no road class column"),
         "network-no-walkable-ways": net("n5", motorway, "no walkable ways"),
         "network-empty-after-clip": net(
@@ -99,7 +95,6 @@ def _cases(d: Path) -> dict[str, Case]:
         "facilities-duplicate-ids": fac(
             "f7", dups, "duplicate ids in column '编号': 'A1' (rows 2, 4)", "--crs", "gcj02"
         ),
-        "facilities-unknown-status": fac("f8", status, "unknown status '停业整顿'", "--crs", "gcj02"),
         "facilities-undeclared-crs": fac("f9", dups, "CRS is not declared"),
         # brackets in a file name are text, not console markup
         "facilities-brackets-in-name": fac("f11", d / "名单[/b][2024].csv", "no such file"),
@@ -140,7 +135,6 @@ def runs(tmp_path_factory) -> dict[str, tuple[Case, subprocess.CompletedProcess]
 ERROR_CASES = [
     "network-missing-file",
     "network-unreadable-format",
-    "network-corrupt-pbf",
     "network-no-class-column",
     "network-no-walkable-ways",
     "network-empty-after-clip",
@@ -151,7 +145,6 @@ ERROR_CASES = [
     "facilities-outside-china",
     "facilities-capacity",
     "facilities-duplicate-ids",
-    "facilities-unknown-status",
     "facilities-undeclared-crs",
     "facilities-brackets-in-name",
     "facilities-bad-out-suffix",
