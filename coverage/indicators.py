@@ -410,10 +410,12 @@ class _Admin:
         for c, n, lv, p, u in zip(code, name, level, parent, urb, strict=True):
             self.name[c], self.parent[c] = n, p
             self.codes[lv].append(c)
-            if u is not None and not (isinstance(u, float) and np.isnan(u)):
+            if not pd.isna(u):
                 self.urban[c] = bool(u)
             self._by_name[(lv, p, n)] = c
-            self._by_name.setdefault((lv, "", n), c)
+            # a name alone finds its code only when no other unit of the level shares it
+            bare = (lv, "", n)
+            self._by_name[bare] = c if self._by_name.get(bare, c) == c else ""
 
     def to_codes(self, level: str, values: np.ndarray, parents: np.ndarray) -> np.ndarray:
         """Map names to codes where the value is not already a code of ``level``."""
@@ -427,7 +429,10 @@ class _Admin:
                 np.stack([values[todo], parents[todo]]).astype(str), axis=1, return_inverse=True
             )
             mapped = np.array(
-                [self._by_name.get((level, p, n), self._by_name.get((level, "", n), n)) for n, p in uniq.T],
+                [
+                    self._by_name.get((level, p, n)) or self._by_name.get((level, "", n)) or n
+                    for n, p in uniq.T
+                ],
                 dtype=object,
             )
             out[todo] = mapped[inv.reshape(-1)]

@@ -172,6 +172,33 @@ def test_blank_district_and_street_filled_from_the_admin_table(cov):
     pd.testing.assert_frame_equal(t, cov)
 
 
+def test_names_map_to_codes_within_their_street():
+    units = pd.concat(
+        [
+            _units(),
+            pd.DataFrame(
+                {
+                    "code": ["N1", "N2"],
+                    "name": ["新村", "新村"],
+                    "level": "community",
+                    "parent": ["S1", "T1"],
+                    "urban": [True, False],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    d = _demand().assign(
+        street=["一街", "S1", "S2", "一镇", "T1", ""],
+        community=["新村", "新村", "三社", "新村", "新村", "新村"],
+    )
+    t = coverage_indicators(d, TIMES, _thresholds(d), units=units)
+    pops = t[(t["scope"] == "community") & (t["metric"] == "pop") & (t["group"] == "pop_total")]
+    got = dict(zip(pops["unit"], pops["value"], strict=True))
+    assert got["N1"] == 300 and got["N2"] == 100 and got["C3"] == 300
+    assert got["新村"] == 100  # no street given and the name is ambiguous: left as it is, not guessed
+
+
 def test_unknown_group_is_skipped_and_said(cov):
     rows = cov[cov["group"] == "pop_0_3"]
     assert rows.empty  # the elderly service does not report 0–3 by default
