@@ -22,6 +22,13 @@ _LABELS: dict[str, tuple[str, str]] = {
     "class": ("道路类别", "Class"),
     "saved": ("已保存", "Saved"),
     "error": ("错误", "Error"),
+    # run summary printed by the CLI
+    "headline_elderly": ("60岁及以上老人步行可达养老服务比例", "Share of people 60+ within walking reach of elderly care"),
+    "headline_childcare": ("0–3岁婴幼儿步行可达托育服务比例", "Share of children 0–3 within walking reach of childcare"),
+    "sites": ("建议新增站点", "Proposed new sites"),
+    "seconds": ("用时（秒）", "Seconds"),
+    "written": ("已写出", "Written"),
+    "note": ("提示", "Note"),
     # services
     "elderly": ("养老", "Elderly care"),
     "childcare": ("托育", "Childcare"),

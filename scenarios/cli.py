@@ -398,15 +398,71 @@ def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/demo"),
     lang: Lang = "zh",
 ) -> None:
-    """Run the default job on the embedded central-Helsinki extract (works offline)."""
-    from lifecircle.geodata.sources import network_summary, read_network
+    """Run the default scenario on the embedded central-Helsinki extract (works offline)."""
+    from lifecircle.scenarios.presets import example_scenario
+    from lifecircle.scenarios.schema import load_scenario
 
-    net = read_network("embedded")
-    summary = network_summary(net)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    net.to_file(out_dir / "network.gpkg")
-    summary["saved"] = str(out_dir / "network.gpkg")
-    print_network_summary(summary, lang)
+    _run_and_print(load_scenario(example_scenario("helsinki")), out_dir, lang)
+
+
+@app.command()
+def run(
+    scenario: Annotated[
+        Path | None,
+        typer.Argument(help="Scenario YAML file; leave out to run the default (central Helsinki)."),
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/run"),
+    lang: Annotated[str | None, typer.Option("--lang", help="zh or en; default the scenario's.")] = None,
+) -> None:
+    """Run a scenario: map.html, report.html, indicators.csv/.xlsx, layers.gpkg, run.json."""
+    from lifecircle.scenarios.presets import example_scenario
+    from lifecircle.scenarios.schema import load_scenario
+
+    path = scenario if scenario is not None else example_scenario("helsinki")
+    scen = load_scenario(path)
+    if lang is not None and lang not in ("zh", "en"):
+        raise InputError(f"--lang {lang!r}: use zh or en.")
+    _run_and_print(scen, out_dir, lang)
+
+
+def _run_and_print(scen, out_dir: Path, lang: str | None) -> None:
+    from lifecircle.scenarios.pipeline import OUTPUT_FILES, run_scenario
+
+    lang = lang or scen.outputs.lang
+    if settings.show_progress:
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(scen.name, total=None)
+            result = run_scenario(scen, out_dir, lang=lang, log=lambda s: bar.update(task, description=s))
+    else:
+        result = run_scenario(scen, out_dir, lang=lang)
+    tab = Table(title=scen.name, show_header=False)
+    for svc, r in result.services.items():
+        grp = {"elderly": "pop_60", "childcare": "pop_0_3"}.get(svc, "pop_total")
+        w = result.demand[grp].to_numpy(dtype=float)
+        if w.sum() > 0:
+            share = w[r.reach.time_s <= r.threshold_s].sum() / w.sum()
+            tab.add_row(t(f"headline_{svc}", lang), f"{share:.1%}")
+    if result.siting is not None:
+        tab.add_row(
+            t("sites", lang),
+            f"{len(result.siting.sites)} ({result.siting.status}, gap {result.siting.gap:.2%})",
+        )
+    tab.add_row(
+        t("seconds", lang), f"{result.timings.get('total_compute', 0) + result.timings.get('outputs', 0):.1f}"
+    )
+    for name in OUTPUT_FILES:
+        tab.add_row(t("written", lang), str(out_dir / name))
+    out.print(tab)
+    for note in result.notes:
+        err.print(f"[yellow]{t('note', lang)}:[/] {note}", highlight=False)
 
 
 def main() -> None:

@@ -1,0 +1,593 @@
+"""The main job: one scenario in, a folder of maps, reports and tables out."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry.base import BaseGeometry
+
+from lifecircle.coverage import access as _access
+from lifecircle.coverage import indicators as _ind
+from lifecircle.coverage.isochrones import service_isochrones
+from lifecircle.coverage.profiles import edge_costs, get_profile
+from lifecircle.coverage.reach import ServiceReach, demand_thresholds, reach_matrix, service_reach
+from lifecircle.coverage.standards import Standards, standards_from_profile
+from lifecircle.geodata import admin as _admin
+from lifecircle.geodata import demand as _demand
+from lifecircle.geodata import facilities as _fac
+from lifecircle.geodata.assumptions import Assumption
+from lifecircle.geodata.boundaries import boundary_from_adcode
+from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.network import WalkNetwork, utm_crs_for
+from lifecircle.geodata.sources import network_summary, read_clip, read_network
+from lifecircle.scenarios.presets import Jurisdiction, load_jurisdiction
+from lifecircle.scenarios.schema import Scenario
+
+#: Walking profile used for each service (other services walk at the adult profile).
+SERVICE_PROFILE = {"elderly": "elderly", "childcare": "childcare"}
+#: The population group each service is measured and sited for.
+SERVICE_GROUP = {"elderly": "pop_60", "childcare": "pop_0_3"}
+#: Output files of a run, in the order they are written.
+OUTPUT_FILES = (
+    "map.html",
+    "report.html",
+    "indicators.csv",
+    "indicators.xlsx",
+    "layers.gpkg",
+    "run.json",
+)
+
+
+@dataclass
+class ServiceRun:
+    """Everything computed for one service."""
+
+    service: str
+    facilities: gpd.GeoDataFrame
+    reach: ServiceReach
+    threshold_s: np.ndarray
+    isochrones: gpd.GeoDataFrame
+    access: np.ndarray | None = None
+
+
+@dataclass
+class RunResult:
+    """What a run produced, in memory and on disk."""
+
+    scenario: Scenario
+    jurisdiction: Jurisdiction
+    standards: Standards
+    network: WalkNetwork
+    area: BaseGeometry | None
+    demand: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    units: gpd.GeoDataFrame | None
+    services: dict[str, ServiceRun]
+    indicators: pd.DataFrame
+    assumptions: list[Assumption]
+    notes: list[str]
+    timings: dict[str, float] = field(default_factory=dict)
+    siting: Any = None
+    sites: gpd.GeoDataFrame | None = None
+    indicators_after: pd.DataFrame | None = None
+    out_dir: Path | None = None
+
+
+class _Clock:
+    """Named wall-clock timings for run.json."""
+
+    def __init__(self, log: Callable[[str], None] | None) -> None:
+        self.timings: dict[str, float] = {}
+        self._log = log
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        if self._log:
+            self._log(name)
+        t0 = time.perf_counter()
+        yield
+        self.timings[name] = round(time.perf_counter() - t0, 3)
+
+
+def run_scenario(
+    scen: Scenario,
+    out_dir: str | Path | None = None,
+    *,
+    lang: str | None = None,
+    log: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Run a scenario end to end and, with ``out_dir``, write its outputs.
+
+    Parameters
+    ----------
+    scen
+        A validated scenario (`lifecircle.scenarios.schema.load_scenario`).
+    out_dir
+        Folder for ``map.html``, ``report.html``, ``indicators.csv``, ``indicators.xlsx``,
+        ``layers.gpkg`` and ``run.json``. Everything is written into a temporary folder
+        beside it and moved into place at the end, so a failed run leaves nothing.
+    lang
+        ``zh`` or ``en``; default the scenario's ``outputs.lang``.
+    log
+        Called with the name of each step as it starts (for progress display).
+    """
+    lang = lang or scen.outputs.lang
+    clock = _Clock(log)
+    t_start = time.perf_counter()
+    notes: list[str] = []
+    with clock.step("profile"):
+        juris = load_jurisdiction(scen.jurisdiction)
+        standards = standards_from_profile(juris)
+        limits = _thresholds(scen, juris)
+        tiers = sorted(set(scen.outputs.tiers) | {m for pair in limits.values() for m in pair[:2]})
+        profiles = {s: _profile(scen, juris, s) for s in scen.services}
+        max_min = max(tiers)
+    with clock.step("area"):
+        area = _study_area(scen)
+    with clock.step("network"):
+        fastest = max(p.speed_mps for p in profiles.values())
+        buffer_m = max_min * 60.0 * fastest + scen.outputs.max_snap_m
+        clip = _buffer_wgs84(area, buffer_m) if area is not None else None
+        net = read_network(
+            scen.resolve(scen.network.source), clip=clip, lines_crs=scen.network.crs, keep=scen.network.keep
+        )
+    with clock.step("admin"):
+        units = _units(scen)
+    with clock.step("demand"):
+        dem = _load_demand(scen, area, units)
+        demand = dem.table.reset_index(drop=True)
+        notes.extend(dem.notes)
+    with clock.step("facilities"):
+        facilities = _load_facilities(scen, clip, units)
+    services: dict[str, ServiceRun] = {}
+    for svc in scen.services:
+        with clock.step(f"reach:{svc}"):
+            services[svc] = _service_run(scen, net, demand, facilities, svc, profiles[svc], limits, tiers)
+            notes.extend(services[svc].reach.notes)
+    with clock.step("indicators"):
+        prov = _provenance(scen, juris, facilities)
+        indicators = _ind.indicator_table(
+            demand,
+            {s: r.reach.time_s for s, r in services.items()},
+            {s: r.threshold_s for s, r in services.items()},
+            facilities=_with_admin(facilities, units),
+            standards=standards,
+            units=None if units is None else pd.DataFrame(units.drop(columns="geometry")),
+            access={s: r.access for s, r in services.items() if r.access is not None},
+            provenance=prov,
+        )
+    assumptions = _assumptions(scen, juris, profiles, dem.assumptions)
+    result = RunResult(
+        scenario=scen,
+        jurisdiction=juris,
+        standards=standards,
+        network=net,
+        area=area,
+        demand=demand,
+        facilities=facilities,
+        units=units,
+        services=services,
+        indicators=indicators,
+        assumptions=assumptions,
+        notes=notes,
+    )
+    if scen.siting is not None:
+        with clock.step("siting"):
+            from lifecircle.scenarios import siting as _siting
+
+            _siting.run_siting(result, profiles, limits)
+    result.timings = clock.timings
+    result.timings["total_compute"] = round(time.perf_counter() - t_start, 3)
+    if out_dir is not None:
+        with clock.step("outputs"):
+            from lifecircle.scenarios import outputs as _outputs
+
+            result.out_dir = _outputs.write_outputs(result, Path(out_dir), lang=lang)
+        result.timings = clock.timings
+    return result
+
+
+# -- configuration ---------------------------------------------------------------------------------
+
+
+def _thresholds(scen: Scenario, juris: Jurisdiction) -> dict[str, tuple[float, float, str]]:
+    """Service → (urban minutes, rural minutes, source) after scenario overrides."""
+    out = {}
+    for svc in scen.services:
+        base = juris.thresholds.get(svc)
+        if base is None:
+            raise InputError(
+                f"jurisdiction {juris.id}: no walking threshold for service {svc!r}; add it under "
+                "thresholds in the scenario."
+            )
+        urban, rural, source = base.urban_min, base.rural_min, base.source
+        ov = scen.thresholds.get(svc)
+        if ov is not None:
+            if ov.urban is not None:
+                urban, source = ov.urban, "scenario"
+            if ov.rural is not None:
+                rural, source = ov.rural, "scenario"
+        out[svc] = (urban, rural, source)
+    return out
+
+
+def _profile(scen: Scenario, juris: Jurisdiction, service: str):
+    name = SERVICE_PROFILE.get(service, "adult")
+    changes: dict[str, float] = {}
+    for src in (juris.profiles.get(name) or {}, scen.profiles.get(name) or None):
+        if src is None:
+            continue
+        items = src.items() if isinstance(src, dict) else src.model_dump(exclude_none=True).items()
+        changes.update({k: v for k, v in items if v is not None and k in ("speed_mps", "steps_factor")})
+    return get_profile(name, **changes)
+
+
+def _study_area(scen: Scenario) -> BaseGeometry | None:
+    sa = scen.study_area
+    if sa.boundary is not None:
+        return read_clip(scen.resolve(sa.boundary.path), sa.boundary.crs)
+    if sa.bbox is not None:
+        return read_clip(tuple(sa.bbox))
+    if sa.adcode is not None:
+        return boundary_from_adcode(sa.adcode)
+    return None
+
+
+def _buffer_wgs84(area: BaseGeometry, metres: float) -> BaseGeometry:
+    """``area`` grown by ``metres`` (computed in the local UTM zone), back in WGS84."""
+    c = area.centroid
+    utm = utm_crs_for(c.x, c.y)
+    g = gpd.GeoSeries([area], crs=4326).to_crs(utm).buffer(metres).to_crs(4326)
+    return g.iloc[0]
+
+
+def _units(scen: Scenario) -> gpd.GeoDataFrame | None:
+    if not scen.admin:
+        return None
+    layers = [
+        _admin.read_admin_units(
+            scen.resolve(a.path),
+            level=a.level,
+            code_col=a.code_col,
+            name_col=a.name_col,
+            parent_col=a.parent_col,
+            crs=a.crs,
+        )
+        for a in scen.admin
+    ]
+    return gpd.GeoDataFrame(pd.concat(layers, ignore_index=True), crs=4326)
+
+
+def _load_demand(scen: Scenario, area: BaseGeometry | None, units: gpd.GeoDataFrame | None):
+    d = scen.demand
+    common: dict[str, Any] = {"units": units}
+    if d.kind == "table":
+        kw: dict[str, Any] = {"pop_col": d.pop_col or "population", "crs": d.crs, "clip": area}
+        if d.group_cols:
+            kw["group_cols"] = d.group_cols
+        if d.group_shares:
+            kw["group_shares"] = d.group_shares
+        return _demand.demand_from_table(scen.resolve(d.path), **kw, **common)
+    if d.kind == "raster":
+        return _demand.demand_from_raster(
+            scen.resolve(d.path), clip=area, crs=d.crs, group_shares=d.group_shares, **common
+        )
+    buildings = (
+        scen.resolve(d.path)
+        if d.path is not None
+        else _demand.buildings_from_osm(scen.resolve(d.osm), clip=area)
+    )
+    extra: dict[str, Any] = {}
+    if d.levels_col:
+        extra["levels_col"] = d.levels_col
+    if d.default_levels:
+        extra["default_levels"] = d.default_levels
+    if d.kind == "buildings":
+        if not d.totals or "pop_total" not in d.totals:
+            raise InputError(
+                "scenario: field 'demand.totals' needs pop_total (and optionally pop_60, pop_80, "
+                "pop_0_3) for building demand."
+            )
+        groups = {g: v for g, v in d.totals.items() if g != "pop_total"}
+        return _demand.demand_from_buildings(
+            buildings,
+            totals=d.totals["pop_total"],
+            group_totals=groups or None,
+            group_shares=d.group_shares,
+            shares_source=d.totals_source or "scenario",
+            crs=d.crs,
+            clip=area if d.path is not None else None,
+            **extra,
+            **common,
+        )
+    if d.persons_per_m2:
+        extra["persons_per_m2"] = d.persons_per_m2
+    return _demand.demand_from_floor_area(
+        buildings,
+        group_shares=d.group_shares,
+        crs=d.crs,
+        clip=area if d.path is not None else None,
+        **extra,
+        **common,
+    )
+
+
+def _load_facilities(
+    scen: Scenario, clip: BaseGeometry | None, units: gpd.GeoDataFrame | None
+) -> gpd.GeoDataFrame:
+    frames = []
+    for src in scen.facilities:
+        if src.osm is not None:
+            services = (src.service,) if src.service else tuple(scen.services)
+            f = _fac.facilities_from_osm(scen.resolve(src.osm), clip=clip, services=services)
+        else:
+            f = _fac.read_facilities(
+                scen.resolve(src.path),
+                service=src.service,
+                crs=src.crs,
+                columns=src.columns,
+                sheet=src.sheet,
+                status=src.status,
+            )
+        frames.append(f)
+    if not frames:
+        return gpd.GeoDataFrame(
+            {c: pd.Series(dtype=object) for c in ("id", "name", "service", "tier", "status")}
+            | {"capacity": pd.Series(dtype=float)},
+            geometry=gpd.GeoSeries([], crs=4326),
+            crs=4326,
+        )
+    fac = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=4326)
+    dup = fac["id"].duplicated(keep=False)
+    if dup.any():
+        ids = ", ".join(sorted(set(fac.loc[dup, "id"].astype(str)))[:5])
+        raise InputError(
+            f"facilities: the same id appears in two sources ({ids}); give each source its own ids."
+        )
+    return fac
+
+
+def _with_admin(facilities: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None) -> pd.DataFrame:
+    fac = facilities.copy()
+    if units is not None and len(fac):
+        adm = _admin.attribute_admin(fac, units)
+        for col in ("district", "street", "community"):
+            fac[col] = adm[col].to_numpy()
+    else:
+        for col in ("district", "street", "community"):
+            fac[col] = ""
+    return pd.DataFrame(fac.drop(columns="geometry"))
+
+
+def _service_run(
+    scen: Scenario,
+    net: WalkNetwork,
+    demand: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    service: str,
+    profile,
+    limits: dict[str, tuple[float, float, str]],
+    tiers: list[float],
+) -> ServiceRun:
+    urban_min, rural_min, _ = limits[service]
+    fac = facilities[(facilities["service"] == service) & (facilities["status"] == "existing")]
+    fac = fac.reset_index(drop=True)
+    costs = edge_costs(net, profile)
+    limit_s = max(max(tiers), urban_min, rural_min) * 60.0
+    reach = service_reach(
+        net,
+        demand,
+        fac,
+        service=service,
+        costs=costs,
+        limit_s=limit_s,
+        max_snap_m=scen.outputs.max_snap_m,
+    )
+    thr = demand_thresholds(
+        demand["urban"].to_numpy(),
+        service=service,
+        urban_min=urban_min,
+        rural_min=rural_min,
+        childcare_min=urban_min if service == "childcare" else None,
+    )
+    iso = service_isochrones(reach, net, minutes=tiers, width_m=scen.outputs.access_width_m)
+    acc = None
+    cap = fac["capacity"].to_numpy(dtype=float) if len(fac) else np.array([])
+    group = SERVICE_GROUP.get(service, "pop_total")
+    pop = demand[group].to_numpy(dtype=float) if group in demand else None
+    if len(fac) and np.isfinite(cap).any() and pop is not None and np.isfinite(pop).all():
+        matrix = reach_matrix(
+            net, reach.demand, reach.facilities, limit_s=float(thr.max()), costs=costs, graph=reach.graph
+        )
+        acc = _access.two_step_fca(matrix, pop, np.nan_to_num(cap, nan=0.0), catchment=thr).access
+    return ServiceRun(service, fac, reach, thr, iso, acc)
+
+
+def _provenance(scen: Scenario, juris: Jurisdiction, facilities: gpd.GeoDataFrame) -> _ind.Provenance:
+    d = scen.demand
+    base = juris.population.get("base", {})
+    if d.kind == "buildings":
+        src = d.totals_source or base.get("source", "scenario totals")
+        src = f"{src}; spread over building footprints by floor area"
+        year = base.get("year", "")
+    elif d.kind == "floor_area":
+        src, year = "residential floor area × residents per m² (assumption)", ""
+    else:
+        src, year = f"{d.kind} {Path(d.path or '').name}", ""
+    fac_src = "; ".join(Path(s.path).name if s.path else f"OpenStreetMap ({s.osm})" for s in scen.facilities)
+    return _ind.Provenance(
+        population_source=src,
+        population_year=year,
+        supply_source=fac_src or "no facility source",
+        supply_date="",
+    )
+
+
+def _assumptions(scen, juris, profiles, demand_assumptions) -> list[Assumption]:
+    out: list[Assumption] = []
+    seen: set[str] = set()
+    for svc, prof in profiles.items():
+        for a in prof.assumptions:
+            if a.key not in seen:
+                out.append(a)
+                seen.add(a.key)
+        th = juris.thresholds.get(svc)
+        if th is not None and th.is_assumption and f"threshold.{svc}" not in seen:
+            out.append(
+                Assumption(
+                    key=f"threshold.{svc}",
+                    value=th.urban_min,
+                    unit="min",
+                    zh=f"{_svc_zh(svc)}步行可达阈值取 {th.urban_min:g} 分钟："
+                    "政策文件未规定该半径，此为工具默认值，可在情景文件中修改。",
+                    en=f"The {svc} walking threshold is {th.urban_min:g} minutes: no policy document "
+                    "sets it; this is a tool default the scenario can change.",
+                )
+            )
+            seen.add(f"threshold.{svc}")
+    for a in demand_assumptions:
+        if a.key not in seen:
+            out.append(a)
+            seen.add(a.key)
+    out.append(
+        Assumption(
+            key="access_width",
+            value=scen.outputs.access_width_m,
+            unit="m",
+            zh=f"等时圈面为已达街道两侧各 {scen.outputs.access_width_m:g} 米的范围；"
+            "覆盖率按路网步行时间计算，不按面判断。",
+            en=f"Isochrone areas reach {scen.outputs.access_width_m:g} m either side of reached streets; "
+            "coverage is computed from network walking times, not from the areas.",
+        )
+    )
+    return out
+
+
+def _svc_zh(service: str) -> str:
+    return {"elderly": "养老服务", "childcare": "托育服务"}.get(service, service)
+
+
+# -- run record ------------------------------------------------------------------------------------
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file (hex)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def run_record(result: RunResult) -> dict:
+    """The run.json content: inputs with hashes, versions, assumptions, timings, headline numbers."""
+    scen = result.scenario
+    inputs = []
+    paths = [scen.network.source, scen.demand.path, scen.demand.osm]
+    paths += [s.path or s.osm for s in scen.facilities]
+    paths += [a.path for a in scen.admin]
+    if scen.study_area.boundary is not None:
+        paths.append(scen.study_area.boundary.path)
+    for p in paths:
+        rp = scen.resolve(p) if p else None
+        if rp is None:
+            continue
+        if rp == "embedded":
+            from lifecircle.geodata.sources import embedded_pbf
+
+            rp = str(embedded_pbf())
+        if os.path.isfile(rp):
+            inputs.append({"path": p, "sha256": file_sha256(rp), "bytes": os.path.getsize(rp)})
+        else:
+            inputs.append({"path": p, "sha256": None})
+    versions = {}
+    for pkg in (
+        "lifecircle",
+        "numpy",
+        "scipy",
+        "shapely",
+        "geopandas",
+        "pyproj",
+        "osmnx",
+        "pyrosm",
+        "highspy",
+        "folium",
+    ):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    versions["python"] = platform.python_version()
+    head = {}
+    for svc, r in result.services.items():
+        grp = SERVICE_GROUP.get(svc, "pop_total")
+        w = result.demand[grp].to_numpy(dtype=float) if grp in result.demand else None
+        if w is not None and np.isfinite(w).all() and w.sum() > 0:
+            head[svc] = {
+                "group": grp,
+                "coverage_share": round(float(w[r.reach.time_s <= r.threshold_s].sum() / w.sum()), 6),
+                "facilities": len(r.facilities),
+            }
+    rec = {
+        "scenario": json.loads(scen.model_dump_json()),
+        "jurisdiction": {"id": result.jurisdiction.id, "document": result.jurisdiction.document},
+        "inputs": inputs,
+        "network": network_summary(result.network),
+        "demand_points": len(result.demand),
+        "facilities": len(result.facilities),
+        "headline": head,
+        "assumptions": [dataclasses.asdict(a) for a in result.assumptions],
+        "notes": result.notes,
+        "timings_s": result.timings,
+        "versions": versions,
+    }
+    if result.siting is not None:
+        s = result.siting
+        rec["siting"] = {
+            "model": s.model,
+            "sites": [str(x) for x in s.site_ids],
+            "objective": s.objective,
+            "bound": s.bound,
+            "gap": s.gap,
+            "status": s.status,
+            "solver": s.solver,
+            "seconds": s.seconds,
+        }
+    return rec
+
+
+@contextmanager
+def staged_folder(target: Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``target``; on success it replaces ``target`` whole."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    tmp.chmod(0o755)
+    try:
+        yield tmp
+        if target.exists():
+            old = target.with_name(f".{target.name}.old-{os.getpid()}")
+            target.rename(old)
+            tmp.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,177 @@
+"""The siting stage of a run: candidates, the reach matrix, the model, and indicators after."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from lifecircle.coverage import indicators as _ind
+from lifecircle.coverage.profiles import edge_costs
+from lifecircle.coverage.reach import reach_matrix, service_reach
+from lifecircle.coverage.siting import LSCP, MCLP, BudgetCoverage, siting_problem
+from lifecircle.geodata import facilities as _fac
+from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.network import WalkNetwork
+from lifecircle.scenarios.pipeline import RunResult
+
+
+def candidates(result: RunResult) -> gpd.GeoDataFrame:
+    """Candidate sites for the scenario's siting spec, in WGS84 with ``id``, ``cost``, ``capacity``."""
+    scen = result.scenario
+    spec = scen.siting.candidates
+    if spec.kind == "file":
+        if not spec.path:
+            raise InputError(
+                "scenario: field 'siting.candidates.path' is needed for candidates of kind file."
+            )
+        cols = {}
+        if spec.capacity_col:
+            cols["capacity"] = spec.capacity_col
+        cand = _fac.read_facilities(
+            scen.resolve(spec.path),
+            service=scen.siting.service,
+            crs=spec.crs,
+            columns=cols or None,
+            status="candidate",
+        )
+        raw = gpd.read_file(scen.resolve(spec.path)) if spec.cost_col else None
+        cost = (
+            pd.to_numeric(raw[spec.cost_col], errors="coerce").to_numpy(dtype=float)
+            if raw is not None and spec.cost_col in raw
+            else np.ones(len(cand))
+        )
+        out = cand[["id", "name", "capacity", "geometry"]].copy()
+        out["cost"] = cost
+    elif spec.kind in ("demand", "buildings"):
+        pts = result.demand
+        out = gpd.GeoDataFrame(
+            {"id": pts["id"].astype(str).to_numpy(), "name": pts["id"].astype(str).to_numpy()},
+            geometry=pts.geometry.to_numpy(),
+            crs=4326,
+        )
+        out["cost"], out["capacity"] = 1.0, np.nan
+    else:
+        out = grid_candidates(result.network, spec.spacing_m)
+    if spec.max_candidates and len(out) > spec.max_candidates:
+        rng = np.random.default_rng(spec.seed)
+        keep = np.sort(rng.choice(len(out), spec.max_candidates, replace=False))
+        out = out.iloc[keep]
+    return out.reset_index(drop=True)
+
+
+def grid_candidates(net: WalkNetwork, spacing_m: float) -> gpd.GeoDataFrame:
+    """One candidate per grid cell of ``spacing_m``: the network point nearest the cell centre."""
+    if spacing_m <= 0:
+        raise InputError("scenario: field 'siting.candidates.spacing_m' must be a positive number of metres.")
+    x0, x1, y0, y1 = net.x.min(), net.x.max(), net.y.min(), net.y.max()
+    gx, gy = np.meshgrid(np.arange(x0, x1 + spacing_m, spacing_m), np.arange(y0, y1 + spacing_m, spacing_m))
+    centres = shapely.points(gx.ravel() + spacing_m / 2, gy.ravel() + spacing_m / 2)
+    tree = shapely.STRtree(net.geometry)
+    (ci, ei), dist = tree.query_nearest(centres, return_distance=True, all_matches=False)
+    near = dist <= spacing_m / 2
+    ci, ei = ci[near], ei[near]
+    pts = shapely.shortest_line(net.geometry[ei], centres[ci])
+    start = shapely.get_point(pts, 0)
+    gdf = gpd.GeoDataFrame({"id": [f"grid-{i}" for i in ci]}, geometry=start, crs=net.crs).to_crs(4326)
+    gdf["name"], gdf["cost"], gdf["capacity"] = gdf["id"], 1.0, np.nan
+    return gdf
+
+
+def run_siting(result: RunResult, profiles: dict, limits: dict) -> None:
+    """Solve the scenario's siting model and fill ``result.siting``, ``sites``, ``indicators_after``."""
+    scen = result.scenario
+    spec = scen.siting
+    svc = spec.service
+    if svc not in result.services:
+        raise InputError(f"scenario: field 'siting.service' is {svc!r}, which is not among services.")
+    run = result.services[svc]
+    demand = result.demand
+    if spec.group not in demand or not np.isfinite(demand[spec.group].to_numpy(dtype=float)).all():
+        raise InputError(
+            f"scenario: field 'siting.group' is {spec.group!r}, but the demand does not know that group; "
+            "give its totals or shares under demand."
+        )
+    cand = candidates(result)
+    costs = edge_costs(result.network, profiles[svc])
+    limit = float(run.threshold_s.max())
+    matrix = reach_matrix(result.network, run.reach.demand, cand, limit_s=limit, costs=costs)
+    problem = siting_problem(
+        matrix,
+        demand[spec.group].to_numpy(dtype=float),
+        threshold_s=run.threshold_s,
+        existing=run.reach.time_s <= run.threshold_s,
+        cost=cand["cost"].to_numpy(dtype=float),
+        capacity=None,
+        demand=demand,
+        candidate_ids=cand["id"].to_numpy(dtype=object),
+        assumptions=tuple(result.assumptions),
+        where="siting",
+    )
+    if spec.model == "lscp":
+        model = LSCP(problem)
+    elif spec.model == "mclp":
+        if spec.p is None:
+            raise InputError("scenario: field 'siting.p' is needed for the mclp model (number of new sites).")
+        model = MCLP(problem, spec.p)
+    elif spec.model == "budget":
+        if spec.budget is None:
+            raise InputError("scenario: field 'siting.budget' is needed for the budget model.")
+        model = BudgetCoverage(problem, spec.budget, spec.p)
+    else:
+        raise InputError(
+            f"scenario: siting model {spec.model!r} is not available in runs yet; use lscp, mclp or budget."
+        )
+    res = model.solve(time_limit=spec.time_limit_s)
+    result.siting = res
+    chosen = cand.iloc[np.asarray(res.sites, dtype=np.int64)].reset_index(drop=True)
+    sites = gpd.GeoDataFrame(chosen[["id", "name"]].copy(), geometry=chosen.geometry.to_numpy(), crs=4326)
+    sites["service"] = svc
+    sites["rank"] = np.arange(1, len(sites) + 1)
+    tab = res.sites_table
+    if tab is not None and len(tab) == len(sites):
+        for col in tab.columns:
+            if col.startswith("new_"):
+                sites[f"gain_{col.removeprefix('new_')}"] = tab[col].to_numpy()
+        for src, dst in (("walk_median_min", "time_median_s"), ("walk_p90_min", "time_p90_s")):
+            if src in tab:
+                sites[dst] = tab[src].to_numpy() * 60.0
+        for level, dst in (("community", "communities"), ("street", "streets")):
+            if f"top_{level}" in tab:
+                sites[dst] = tab[f"top_{level}"].astype(str).to_numpy()
+    result.sites = sites
+    # indicators after: existing facilities plus the new sites
+    fac = run.facilities
+    new = gpd.GeoDataFrame(
+        {
+            "id": sites["id"],
+            "name": sites["name"],
+            "service": svc,
+            "tier": "proposed",
+            "capacity": np.nan,
+            "status": "existing",
+        },
+        geometry=sites.geometry.to_numpy(),
+        crs=4326,
+    )
+    both = gpd.GeoDataFrame(pd.concat([fac, new], ignore_index=True), crs=4326)
+    after = service_reach(
+        result.network,
+        run.reach.demand,
+        both,
+        service=svc,
+        costs=costs,
+        limit_s=run.reach.limit_s,
+        max_snap_m=scen.outputs.max_snap_m,
+    )
+    times = {s: r.reach.time_s for s, r in result.services.items()}
+    times[svc] = after.time_s
+    result.indicators_after = _ind.indicator_table(
+        demand,
+        times,
+        {s: r.threshold_s for s, r in result.services.items()},
+        units=None if result.units is None else pd.DataFrame(result.units.drop(columns="geometry")),
+        standards=result.standards,
+    )
+    result.siting_after_times = after.time_s
