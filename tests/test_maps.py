@@ -321,3 +321,40 @@ def test_png_figure(inputs):
     assert red.sum() > 50  # uncovered residents are drawn in red
     english = coverage_png(inputs, service="childcare", lang="en")
     assert english != png
+
+
+@pytest.mark.realdata
+def test_amap_shift_puts_real_yuzhong_buildings_inside_the_gcj02_outline(yuzhong_boundary, yuzhong_buildings):
+    """Real data: on an Amap basemap the overlays must sit where Amap draws Yuzhong (GCJ-02).
+
+    The README measures that about 84% of Yuzhong's OSM building centroids fall inside the raw
+    GCJ-02 outline and about 99.5% once the outline is converted to WGS84; shifting the WGS84
+    buildings to GCJ-02 for the Amap map must give the same 99.5% against the raw outline.
+    """
+    from lifecircle.geodata.crs import to_wgs84
+
+    outline_gcj = gpd.read_file(yuzhong_boundary)
+    outline = to_wgs84(outline_gcj, "gcj02", where=str(yuzhong_boundary))
+    buildings = gpd.read_file(yuzhong_buildings)
+    centroids = buildings.to_crs(32648).centroid.to_crs(4326)
+    demand = gpd.GeoDataFrame(
+        {"time_s_elderly": np.full(len(centroids), 300.0), "threshold_s": 900.0},
+        geometry=centroids.values,
+        crs=4326,
+    )
+    admin = outline.assign(code="500103", name="渝中区", level="district", share_elderly_pop_60=0.9)
+    inputs = MapInputs(demand=demand, admin=admin)
+    raw_polygon = outline_gcj.geometry.union_all()
+
+    shifted = specs_of(build_map(inputs, basemap="amap").get_root().render())
+    pts = shapely.points(shifted["养老 · 居民点步行时间"]["x"], shifted["养老 · 居民点步行时间"]["y"])
+    inside_shifted = shapely.contains(raw_polygon, pts).mean()
+    plain = specs_of(build_map(inputs, basemap="none").get_root().render())
+    pts = shapely.points(plain["养老 · 居民点步行时间"]["x"], plain["养老 · 居民点步行时间"]["y"])
+    inside_plain = shapely.contains(raw_polygon, pts).mean()
+    assert inside_shifted > 0.99, inside_shifted
+    assert inside_plain < 0.9, inside_plain
+    # the district outline drawn on Amap is the GCJ-02 outline again (round trip, ~1.5 m simplification)
+    unit = shifted["区县 · 养老覆盖率（60岁及以上老年人）"]
+    drawn = shapely.from_geojson(json.dumps(unit["geoms"][0]))
+    assert drawn.hausdorff_distance(raw_polygon) < 3e-5
