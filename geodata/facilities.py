@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -326,7 +327,8 @@ def facility_counts(facilities: gpd.GeoDataFrame) -> pd.DataFrame:
 def _osm_pbf_features(path: Path, area: BaseGeometry | None) -> pd.DataFrame:
     from pyrosm import OSM
 
-    with progress_task(f"reading facilities from {path.name}"):
+    with progress_task(f"reading facilities from {path.name}"), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Could not find any POIs")
         try:
             osm = OSM(str(path), bounding_box=area)
             feats = osm.get_pois(

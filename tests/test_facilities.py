@@ -401,6 +401,14 @@ def test_helsinki_embedded_social_facilities():
     assert len(facilities_from_osm("embedded", services=("elderly",))) == 0
 
 
+@pytest.mark.realdata
+def test_pbf_without_facilities_gives_an_empty_table(saopaulo_pbf):
+    fac = facilities_from_osm(saopaulo_pbf)  # a roads-only extract
+    assert len(fac) == 0
+    assert list(fac.columns) == [*FACILITY_COLUMNS, "geometry"]
+    assert fac.crs.to_epsg() == 4326
+
+
 def test_osm_source_errors(tmp_path):
     with pytest.raises(InputError, match=r"absent\.osm\.pbf: no such file"):
         facilities_from_osm(tmp_path / "absent.osm.pbf")
