@@ -37,6 +37,8 @@ OSM_ELDERLY_FOR: tuple[str, ...] = ("senior", "seniors", "elderly", "aged", "eld
 OSM_CHILD_FOR: tuple[str, ...] = ("child", "children", "toddler", "infant")
 #: ``amenity`` values read from OSM.
 OSM_AMENITIES: tuple[str, ...] = ("social_facility", "nursing_home", "kindergarten", "childcare")
+#: The ``tier`` values `facilities_from_osm` gives.
+OSM_TIERS: tuple[str, ...] = (*OSM_ELDERLY_SOCIAL, "kindergarten", "childcare")
 
 TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".txt", ".xlsx", ".xlsm")
 LAYER_SUFFIXES: tuple[str, ...] = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb")
@@ -563,6 +565,11 @@ def _match_columns(
             if n.lower() in by_norm:
                 cols[field] = by_norm[n.lower()]
                 break
+    if overrides and "capacity" in overrides:
+        # a capacity column the user names wins over the detected 床位数/托位数 columns
+        for field in ("beds", "places"):
+            if field not in overrides:
+                cols.pop(field, None)
     for field, column in (overrides or {}).items():
         if field not in FIELDS:
             raise InputError(
@@ -811,6 +818,7 @@ def _check_services(services: Iterable[str]) -> tuple[str, ...]:
 __all__ = [
     "FIELDS",
     "HEADERS",
+    "OSM_TIERS",
     "check_out_path",
     "facilities_from_osm",
     "facility_counts",

@@ -144,6 +144,7 @@ def facilities(
 ) -> None:
     """Read facilities and print counts by service, tier and status (optionally save the table)."""
     from lifecircle.geodata.facilities import (
+        OSM_TIERS,
         check_out_path,
         facilities_from_osm,
         facility_counts,
@@ -175,7 +176,7 @@ def facilities(
     for row in counts.itertuples(index=False):
         tab.add_row(
             t(row.service, lang),
-            t(row.tier, lang) if row.tier else t("tier_unknown", lang),
+            (t(row.tier, lang) if row.tier in OSM_TIERS else row.tier) or t("tier_unknown", lang),
             t(row.status, lang),
             f"{row.count:,}",
             f"{row.capacity:,.0f}" if row.capacity_known else "–",

@@ -103,6 +103,10 @@ def test_column_overrides_and_english_headers(tmp_path):
     assert list(fac["status"]) == ["existing", "candidate"]
     # outside China no declaration is needed and nothing is shifted
     np.testing.assert_allclose(_xy(fac), [[-46.63, -23.55], [-46.64, -23.56]])
+    # a capacity column named by the user wins over the detected Beds column
+    rows = [[*r, c] for r, c in zip(rows, ["核定床位", "90", "30"], strict=True)]
+    named = read_facilities(_write_csv(tmp_path / "sp2.csv", rows, "utf-8"), columns={"capacity": "核定床位"})
+    assert list(named["capacity"]) == [90.0, 30.0]
     with pytest.raises(InputError, match=r"sp\.csv: no column '机构' for name; the columns are Facility"):
         read_facilities(path, columns={"name": "机构"})
     with pytest.raises(InputError, match=r"sp\.csv: unknown field 'nom'"):
