@@ -103,7 +103,10 @@ def test_map_holds_the_expected_layers(opened, inputs):
         "return Object.fromEntries(Object.entries(lifecircle.layers)"
         ".map(([k, l]) => [k, l.getLayers().length]))"
     )
-    assert sizes["养老 · 居民点步行时间"] == sizes["托育 · 居民点步行时间"] == len(inputs.demand)
+    assert sizes["养老 · 居民点步行时间"] == len(inputs.demand)
+    assert sizes["托育 · 居民点步行时间"] == 0  # hidden layers are filled when first shown
+    counts = opened.execute_script("return lifecircle.counts")
+    assert counts["托育 · 居民点步行时间"] == len(inputs.demand) and counts["托育 · 15分钟步行圈"] == 1
     assert sizes["养老 · 建议新增站点"] == 2
     assert sizes["养老 · 10分钟步行圈"] == 1
     labels = opened.execute_script(
@@ -113,6 +116,17 @@ def test_map_holds_the_expected_layers(opened, inputs):
     assert len(labels) == len(names)
     assert f"养老设施 · {EVIL_TIER}" in labels  # shown as text in the layer control
     assert "养老 · 15分钟步行圈" in labels
+    # ticking a layer in the layer control draws it
+    shown = opened.execute_script(
+        """
+        const label = [...document.querySelectorAll('.leaflet-control-layers-overlays label')]
+          .find(l => l.textContent.trim() === '托育 · 居民点步行时间');
+        label.querySelector('input').click();
+        const layer = lifecircle.layers['托育 · 居民点步行时间'];
+        return [lifecircle.map.hasLayer(layer), layer.getLayers().length];
+        """
+    )
+    assert shown == [True, len(inputs.demand)]
 
 
 def test_popups_and_tooltips_show_markup_as_text(opened):

@@ -87,37 +87,24 @@
     }
   }
 
-  function points(spec) {
-    var group = L.featureGroup();
-    var n = spec.x.length;
-    for (var i = 0; i < n; i++) {
-      var st = spec.styles[spec.cls[i]];
-      var m = L.circleMarker([spec.y[i], spec.x[i]], st);
+  function points(spec, group) {
+    for (var i = 0; i < spec.x.length; i++) {
+      var m = L.circleMarker([spec.y[i], spec.x[i]], spec.styles[spec.cls[i]]);
       if (spec.popup) bind(spec, m, i);
       group.addLayer(m);
     }
-    return group;
   }
 
-  function shapes(spec) {
-    var feats = spec.geoms.map(function (g, i) {
-      return { type: "Feature", geometry: g, properties: { _i: i } };
+  function shapes(spec, group) {
+    group.addData({
+      type: "FeatureCollection",
+      features: spec.geoms.map(function (g, i) {
+        return { type: "Feature", geometry: g, properties: { _i: i } };
+      }),
     });
-    return L.geoJSON(
-      { type: "FeatureCollection", features: feats },
-      {
-        style: function (f) {
-          return spec.styles[spec.cls[f.properties._i]];
-        },
-        onEachFeature: function (f, layer) {
-          if (spec.popup) bind(spec, layer, f.properties._i);
-        },
-      }
-    );
   }
 
-  function sites(spec) {
-    var group = L.featureGroup();
+  function sites(spec, group) {
     for (var i = 0; i < spec.x.length; i++) {
       var st = spec.styles[spec.cls[i]];
       var icon = L.divIcon({
@@ -132,16 +119,36 @@
       bind(spec, m, i);
       group.addLayer(m);
     }
-    return group;
   }
 
-  var BUILDERS = { points: points, shapes: shapes, sites: sites };
+  var FILL = { points: points, shapes: shapes, sites: sites };
 
-  /* Build one overlay from its spec and register it under its display name. */
+  /* Build one overlay from its spec and register it under its display name.
+   * The features are created the first time the layer is shown, so hidden layers cost nothing
+   * at load time; `layer.lcFill()` creates them on demand. */
   lc.build = function (spec) {
-    var layer = BUILDERS[spec.kind](spec);
-    lc.layers[spec.name] = layer;
+    var group =
+      spec.kind === "shapes"
+        ? L.geoJSON(null, {
+            style: function (f) {
+              return spec.styles[spec.cls[f.properties._i]];
+            },
+            onEachFeature: function (f, layer) {
+              if (spec.popup) bind(spec, layer, f.properties._i);
+            },
+          })
+        : L.featureGroup();
+    var filled = false;
+    group.lcFill = function () {
+      if (!filled) {
+        filled = true;
+        FILL[spec.kind](spec, group);
+      }
+      return group;
+    };
+    group.on("add", group.lcFill);
+    lc.layers[spec.name] = group;
     lc.counts[spec.name] = spec.kind === "shapes" ? spec.geoms.length : spec.x.length;
-    return layer;
+    return group;
   };
 })();
