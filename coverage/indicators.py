@@ -1147,7 +1147,14 @@ def _capacity_rows(
                 value=need - supply,
                 uom=uom,
                 source=std_src,
-                note=f"need − supply (negative: above the standard); {base_note}; {supply_note}",
+                note=np.array(
+                    [
+                        f"need − supply (negative: above the standard); {base_note}; {supply_note}"
+                        + (f"; {k:g} facilities with unknown capacity not counted" if k else "")
+                        for k in n_unknown
+                    ],
+                    dtype=object,
+                ),
             )
 
 
@@ -1351,12 +1358,39 @@ def _now(top: pd.DataFrame, t: Target) -> tuple[float, str]:
         m &= top["rule"] == t.rule
     sel = top.loc[m, "value"]
     if sel.empty:
+        if t.metric == "coverage" and t.area != "all":
+            return np.nan, f"no {t.area} population in the study area"
+        if t.metric in ("unit_share", "facilities"):
+            return np.nan, "no facility table or no units for this rule in the run"
         return np.nan, "no data for this indicator in the run"
     if t.metric in ("coverage", "per_1000", "unit_share"):
         if sel.size > 1:
             return np.nan, "several districts: see the total"
         return float(sel.iloc[0]), ""
     return float(sel.sum()), ""
+
+
+def _target_name(t: Target, lang: str) -> str:
+    """The plan's wording when the target carries it, else a name built from its fields."""
+    en = lang == "en"
+    own = t.label_en if en else t.label_zh
+    parts = []
+    if not own:
+        own = (
+            f"{label(t.service, lang)} {label(t.metric, lang).lower()}"
+            if en
+            else (f"{label(t.service, lang)}服务{label(t.metric, lang)}")
+        )
+        if t.metric == "coverage" and t.area != "all":
+            parts.append(_AREA_SHORT[t.area][1 if en else 0])
+    if t.metric == "coverage" and t.group:
+        parts.append(label(t.group, lang))
+    if not parts:
+        return own
+    return f"{own}, {', '.join(parts)}" if en else f"{own}：{'，'.join(parts)}"
+
+
+_AREA_SHORT = {"urban": ("街道（社区）", "urban"), "rural": ("乡镇（村）", "rural")}
 
 
 def plan_table(
@@ -1377,11 +1411,7 @@ def plan_table(
         now, why = _now(top, t) if not table.empty else (np.nan, "empty indicator table")
         gap = now - t.goal if t.comparison == "<=" else t.goal - now
         attr = {True: ("约束性", "binding"), False: ("预期性", "expected")}.get(t.binding, ("—", "—"))  # type: ignore[arg-type]
-        name = (
-            (t.label_en or label(t.metric, "en")) if lang == "en" else (t.label_zh or label(t.metric, "zh"))
-        )
-        if t.metric == "coverage" and t.group:
-            name = f"{name}（{label(t.group, lang)}）" if lang != "en" else f"{name} ({label(t.group, lang)})"
+        name = _target_name(t, lang)
         uom = _UOM.get(t.metric, "张" if t.service == "elderly" else "个")
         if t.metric in ("supply",) and lang == "en":
             uom = "beds" if t.service == "elderly" else "places"

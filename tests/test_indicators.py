@@ -411,6 +411,7 @@ def test_capacity_rows_from_data():
         (t["metric"] == "gap") & (t["scope"] == "district") & (t["service"] == "elderly"), "note"
     ]
     assert "2024-06" in gap_note.iloc[0]
+    assert "1 facilities with unknown capacity not counted" in gap_note.iloc[0]
     # childcare: 40 托位 in S2 against 4.5 per 1,000 of its 300 residents
     c = {"scope": "street", "unit": "S2", "service": "childcare", "group": "pop_total"}
     assert _row(t, metric="gap", **c) == pytest.approx(4.5 * 300 / 1000 - 40)
@@ -505,6 +506,26 @@ def test_plan_table_now_and_gap():
     assert len(binding) == sum(1 for x in std.coverage_targets if x.binding is True)
     en = plan_table(t, std, lang="en")
     assert "Attribute" in en.columns and en.iloc[0]["Attribute"] == "binding"
+
+
+def test_plan_table_says_why_a_value_is_missing():
+    d = _demand().assign(urban=True)
+    t = indicator_table(d, TIMES, {"elderly": 900.0}, standards=st.chongqing())
+    p = plan_table(t, st.chongqing())
+    rural = p[p["指标"].str.startswith("乡镇（村）")].iloc[0]
+    assert np.isnan(rural["现状（测算）"]) and rural["备注"] == "no rural population in the study area"
+    names = plan_table(
+        t,
+        st.standards_from_dict(
+            {
+                **st.chongqing().to_dict(),
+                "coverage_targets": [
+                    {**st.chongqing().coverage_targets[0].__dict__, "label_zh": "", "label_en": ""}
+                ],
+            }
+        ),
+    )
+    assert names.iloc[0]["指标"] == "养老服务覆盖率：街道（社区），60岁以上老年人"
 
 
 def test_coverage_wide_by_community():
