@@ -466,6 +466,28 @@ def _run_and_print(scen, out_dir: Path, lang: str | None) -> None:
         err.print(f"[yellow]{t('note', lang)}:[/] {note}", highlight=False)
 
 
+@app.command()
+def compare(
+    run_a: Annotated[Path, typer.Argument(help="A run folder written by lifecircle run (the baseline).")],
+    run_b: Annotated[
+        Path | None,
+        typer.Argument(help="A second run folder; leave out to compare RUN_A with its own optimized state."),
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/compare"),
+    lang: Lang = "zh",
+) -> None:
+    """Compare two runs: indicator deltas and people newly within reach, by street and community."""
+    from lifecircle.scenarios.compare import compare_runs
+
+    res = compare_runs(run_a, run_b, out_dir, lang=lang)
+    tab = Table(title=t("comparison", lang), show_header=False)
+    for name, value in res["headline"]:
+        tab.add_row(name, value)
+    for name in ("comparison.html", "map.html", "deltas.csv", "gains.csv"):
+        tab.add_row(t("written", lang), str(out_dir / name))
+    out.print(tab)
+
+
 def main() -> None:
     """Console entry point: run the app; bad input becomes one sentence and exit code 2."""
     try:

@@ -191,6 +191,9 @@ def layers(result: RunResult, mi: MapInputs) -> dict[str, gpd.GeoDataFrame | pd.
     demand = mi.demand.copy()
     for col in [c for c in demand.columns if c.startswith("time_s_")]:
         demand[col] = demand[col].replace(np.inf, np.nan)
+    after = getattr(result, "siting_after_times", None)
+    if after is not None:
+        demand[f"time_s_{result.scenario.siting.service}_after"] = np.where(np.isfinite(after), after, np.nan)
     out["demand"] = demand
     if mi.isochrones is not None:
         out["isochrones"] = mi.isochrones
@@ -201,6 +204,8 @@ def layers(result: RunResult, mi: MapInputs) -> dict[str, gpd.GeoDataFrame | pd.
     if result.sites is not None:
         out["sites"] = result.sites
     out["indicators"] = result.indicators
+    if result.indicators_after is not None:
+        out["indicators_after"] = result.indicators_after
     return out
 
 
@@ -212,6 +217,12 @@ def write_outputs(result: RunResult, out_dir: Path, *, lang: str = "zh") -> Path
         write_map(mi, tmp / "map.html", basemap=scen.outputs.basemap, lang=lang)
         write_report(report_inputs(result, mi, lang), tmp / "report.html", lang=lang)
         _export.write_indicators_csv(result.indicators, tmp / "indicators.csv")
+        if result.indicators_after is not None:
+            _export.write_indicators_csv(result.indicators_after, tmp / "indicators_after.csv")
+        if result.sites is not None:
+            sites = result.sites.copy()
+            sites["tier"], sites["status"] = "proposed", "planned"
+            sites.to_file(tmp / "sites.geojson", driver="GeoJSON")
         tables = {"indicators": result.indicators}
         if len(result.standards.coverage_targets):
             tables["plan"] = _ind.plan_table(result.indicators, result.standards, lang=lang)

@@ -86,6 +86,7 @@ class RunResult:
     siting: Any = None
     sites: gpd.GeoDataFrame | None = None
     indicators_after: pd.DataFrame | None = None
+    siting_after_times: np.ndarray | None = None
     out_dir: Path | None = None
 
 

@@ -1,0 +1,255 @@
+"""Compare two runs (baseline vs plan vs optimized; candidate A vs B): indicator deltas and gains by unit."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from lifecircle.coverage.indicators import label
+from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.network import utm_crs_for
+from lifecircle.geodata.schema import GROUPS
+from lifecircle.maps.export import write_indicators_csv
+from lifecircle.maps.report import ReportInputs, write_report
+from lifecircle.maps.webmap import MapInputs, write_map
+from lifecircle.scenarios.pipeline import staged_folder
+
+#: Indicator rows compared (the rest of the long table is carried in the CSV as is).
+COMPARED_METRICS = (
+    "coverage",
+    "pop_covered",
+    "pop_beyond",
+    "time_median_min",
+    "time_p90_min",
+    "facility_count",
+    "supply",
+    "per_1000",
+    "gap",
+)
+_KEYS = ["scope", "unit", "unit_name", "area", "service", "group", "rule", "metric"]
+#: Grid cell size (m) used to report gains by area when a run has no admin units.
+GRID_M = 1000.0
+
+
+@dataclass
+class RunFolder:
+    """What `compare` reads from a run folder (or from the "after" state of one run)."""
+
+    path: Path
+    label: str
+    record: dict
+    indicators: pd.DataFrame
+    demand: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame | None
+    isochrones: gpd.GeoDataFrame | None
+    units: gpd.GeoDataFrame | None
+
+
+def load_run(path: str | Path, *, after: bool = False) -> RunFolder:
+    """Read a run folder written by ``lifecircle run``; ``after=True`` takes its optimized state."""
+    path = Path(path)
+    rec_path = path / "run.json"
+    if not rec_path.exists():
+        raise InputError(f"{path}: not a run folder (no run.json); give a folder written by lifecircle run.")
+    record = json.loads(rec_path.read_text(encoding="utf-8"))
+    ind_name = "indicators_after.csv" if after else "indicators.csv"
+    if not (path / ind_name).exists():
+        raise InputError(
+            f"{path}: has no {ind_name}; "
+            + (
+                "the run proposed no sites, so it has no optimized state."
+                if after
+                else "the run is incomplete."
+            )
+        )
+    indicators = pd.read_csv(path / ind_name, encoding="utf-8-sig", dtype={"unit": str, "parent": str})
+    layers = {name for name, _ in pyogrio.list_layers(path / "layers.gpkg")}
+    demand = gpd.read_file(path / "layers.gpkg", layer="demand")
+    if after:
+        for col in [c for c in demand.columns if c.endswith("_after")]:
+            demand[col.removesuffix("_after")] = demand[col]
+    sites = gpd.read_file(path / "layers.gpkg", layer="sites") if after and "sites" in layers else None
+    iso = gpd.read_file(path / "layers.gpkg", layer="isochrones") if "isochrones" in layers else None
+    units = gpd.read_file(path / "layers.gpkg", layer="units") if "units" in layers else None
+    name = record.get("scenario", {}).get("name", path.name)
+    return RunFolder(
+        path=path,
+        label=f"{name} (optimized)" if after else name,
+        record=record,
+        indicators=indicators,
+        demand=demand,
+        sites=sites,
+        isochrones=None if after else iso,
+        units=units,
+    )
+
+
+def indicator_deltas(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """Rows of both indicator tables side by side with ``value_a``, ``value_b`` and ``delta``."""
+    keys = [k for k in _KEYS if k in a.columns and k in b.columns]
+    sa = a[a["metric"].isin(COMPARED_METRICS)][[*keys, "value"]].copy()
+    sb = b[b["metric"].isin(COMPARED_METRICS)][[*keys, "value"]].copy()
+    for df in (sa, sb):
+        df[keys] = df[keys].fillna("").astype(str)
+    out = sa.merge(sb, on=keys, how="outer", suffixes=("_a", "_b"), sort=False)
+    out["delta"] = out["value_b"] - out["value_a"]
+    order = {m: i for i, m in enumerate(COMPARED_METRICS)}
+    scope_rank = {"total": 0, "district": 1, "street": 2, "community": 3}
+    out["_s"] = out["scope"].map(scope_rank).fillna(9)
+    out["_m"] = out["metric"].map(order)
+    return (
+        out.sort_values(["_s", "unit", "service", "group", "_m", "area"])
+        .drop(columns=["_s", "_m"])
+        .reset_index(drop=True)
+    )
+
+
+def gains_by_unit(a: RunFolder, b: RunFolder, services: list[str]) -> pd.DataFrame:
+    """People newly within reach (and newly out of reach) in B against A, by street and community.
+
+    Demand points are matched by ``id``; a point is covered when its walking time is at most
+    its threshold. Runs without admin units are summarized on a grid of `GRID_M` cells.
+    """
+    da, db = a.demand, b.demand
+    if "id" not in da or "id" not in db:
+        raise InputError("compare: the demand layers have no id column; re-run both scenarios.")
+    m = da[["id"]].reset_index().merge(db[["id"]].reset_index(), on="id", suffixes=("_a", "_b"))
+    if len(m) == 0:
+        raise InputError(
+            "compare: the two runs share no demand points; compare runs of the same area and demand."
+        )
+    ia, ib = m["index_a"].to_numpy(), m["index_b"].to_numpy()
+    base = db.iloc[ib].reset_index(drop=True)
+    levels = [lv for lv in ("street", "community") if lv in base and (base[lv].astype(str) != "").any()]
+    if not levels:
+        base["grid"] = _grid_labels(base)
+        levels = ["grid"]
+    rows = []
+    for svc in services:
+        ta = f"time_s_{svc}"
+        if ta not in da or ta not in db:
+            continue
+        cov_a = _covered(da.iloc[ia], svc)
+        cov_b = _covered(db.iloc[ib], svc)
+        gained, lost = cov_b & ~cov_a, cov_a & ~cov_b
+        for level in levels:
+            key = base[level].astype(str).replace("", "—")
+            for grp in [g for g in GROUPS if g in base]:
+                w = base[grp].to_numpy(dtype=float)
+                if not np.isfinite(w).any():
+                    continue
+                df = pd.DataFrame(
+                    {
+                        "unit": key,
+                        "pop": w,
+                        "a": w * cov_a,
+                        "b": w * cov_b,
+                        "gain": w * gained,
+                        "loss": w * lost,
+                    }
+                )
+                g = df.groupby("unit", sort=True).sum()
+                g["coverage_a"] = np.where(g["pop"] > 0, 100 * g["a"] / g["pop"], np.nan)
+                g["coverage_b"] = np.where(g["pop"] > 0, 100 * g["b"] / g["pop"], np.nan)
+                g = g.reset_index()
+                g.insert(0, "level", level)
+                g.insert(1, "service", svc)
+                g.insert(2, "group", grp)
+                rows.append(g)
+    if not rows:
+        return pd.DataFrame(columns=["level", "service", "group", "unit", "pop", "a", "b", "gain", "loss"])
+    out = pd.concat(rows, ignore_index=True).rename(columns={"a": "covered_a", "b": "covered_b"})
+    return out.sort_values(
+        ["service", "group", "level", "gain", "unit"], ascending=[True, True, True, False, True]
+    )
+
+
+def _covered(d: gpd.GeoDataFrame, service: str) -> np.ndarray:
+    t = pd.to_numeric(d[f"time_s_{service}"], errors="coerce").to_numpy(dtype=float)
+    thr = pd.to_numeric(d[f"threshold_s_{service}"], errors="coerce").to_numpy(dtype=float)
+    return np.nan_to_num(t, nan=np.inf) <= thr
+
+
+def _grid_labels(d: gpd.GeoDataFrame) -> np.ndarray:
+    """``网格 r-c`` labels of `GRID_M` cells in the local UTM zone (rows from the south-west)."""
+    c = d.geometry.union_all().centroid
+    pts = d.to_crs(utm_crs_for(c.x, c.y))
+    x, y = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
+    col = np.floor((x - x.min()) / GRID_M).astype(int)
+    row = np.floor((y - y.min()) / GRID_M).astype(int)
+    return np.array([f"G{r:02d}-{q:02d}" for r, q in zip(row, col, strict=True)], dtype=object)
+
+
+def compare_runs(
+    run_a: str | Path,
+    run_b: str | Path | None = None,
+    out_dir: str | Path = "out/compare",
+    *,
+    lang: str = "zh",
+) -> dict:
+    """Compare two runs and write ``comparison.html``, ``map.html``, ``deltas.csv``, ``gains.csv``.
+
+    With ``run_b`` left out, ``run_a`` is compared with its own optimized state (its proposed
+    sites added to the existing facilities). Returns headline numbers.
+    """
+    a = load_run(run_a)
+    b = load_run(run_b) if run_b is not None else load_run(run_a, after=True)
+    services = sorted(
+        {
+            c.removeprefix("time_s_")
+            for c in a.demand.columns
+            if c.startswith("time_s_") and not c.endswith("_after")
+        }
+    )
+    deltas = indicator_deltas(a.indicators, b.indicators)
+    gains = gains_by_unit(a, b, services)
+    head = _headline(deltas, gains, lang)
+    demand = b.demand.copy()
+    mi = MapInputs(
+        demand=demand,
+        isochrones=b.isochrones,
+        sites=b.sites,
+        admin=b.units,
+        services=tuple(services),
+        title=_title(a, b, lang),
+        headlines=tuple(head),
+    )
+    gain_tables = {}
+    for (svc, level), sub in gains.groupby(["service", "level"], sort=True):
+        gain_tables[f"{level}:{svc}"] = sub.drop(columns=["service", "level"])
+    ri = ReportInputs(
+        title=_title(a, b, lang),
+        coverage_by_unit=gain_tables or None,
+        indicators=deltas,
+        headlines=tuple(head),
+        run_info=(("A", str(a.path)), ("B", str(b.path) + (" (optimized)" if run_b is None else ""))),
+    )
+    with staged_folder(Path(out_dir)) as tmp:
+        write_indicators_csv(deltas, tmp / "deltas.csv")
+        write_indicators_csv(gains, tmp / "gains.csv")
+        write_map(mi, tmp / "map.html", lang=lang)
+        write_report(ri, tmp / "comparison.html", lang=lang)
+    return {"headline": head, "deltas": len(deltas), "gain_rows": len(gains)}
+
+
+def _title(a: RunFolder, b: RunFolder, lang: str) -> str:
+    return f"{'Comparison' if lang == 'en' else '方案比较'}: {a.label} → {b.label}"
+
+
+def _headline(deltas: pd.DataFrame, gains: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
+    out = []
+    top = deltas[(deltas["metric"] == "coverage") & (deltas["area"] == "all")]
+    scope = "total" if (top["scope"] == "total").any() else "district"
+    top = top[top["scope"] == scope]
+    for _, r in top.iterrows():
+        if not (np.isfinite(r["value_a"]) or np.isfinite(r["value_b"])):
+            continue
+        name = f"{label(r['service'], lang)} · {label(r['group'], lang)}"
+        out.append((name, f"{r['value_a']:.1f}% → {r['value_b']:.1f}% ({r['delta']:+.1f})"))
+    return out
