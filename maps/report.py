@@ -258,7 +258,7 @@ def _coverage_tables(cov: pd.DataFrame | Mapping[str, pd.DataFrame] | None, lang
     if cov is None:
         return [_table(None, lang)]
     if isinstance(cov, Mapping):
-        return [_table(df, lang, caption=t(level, lang), max_rows=max_rows) for level, df in cov.items()]
+        return [_table(df, lang, caption=_caption(key, lang), max_rows=max_rows) for key, df in cov.items()]
     cov = pd.DataFrame(cov)
     if "level" not in cov.columns:
         return [_table(cov, lang, max_rows=max_rows)]
@@ -273,6 +273,11 @@ def _coverage_tables(cov: pd.DataFrame | Mapping[str, pd.DataFrame] | None, lang
         )
         for level in levels
     ]
+
+
+def _caption(key: str, lang: str) -> str:
+    """``"street:elderly"`` → 街道/镇 · 养老 (each part translated when it has a label)."""
+    return " · ".join(_code_label(part, lang) for part in str(key).split(":"))
 
 
 def _sections(inputs: ReportInputs, lang: str) -> list[dict]:

@@ -114,8 +114,13 @@ class MapInputs:
     admin
         Unit polygons with ``code, name, level`` and coverage shares ``share_<service>_<group>``
         in 0–1 (NaN where the unit has nobody of that group); optional ``pop_<group>``.
+    streets
+        The walk network as lines (e.g. `WalkNetwork.geometry` in WGS84), drawn grey for context
+        — the only street picture an offline map has; optional ``highway`` (class) marks steps
+        and footways.
     services
-        Services to draw, in order; by default every service found in the tables.
+        Services to draw, in order; by default every service found in the tables. The first
+        one with isochrones or facilities starts visible.
     assumptions
         Shown in the legend beside the results that depend on them.
     sources
@@ -129,6 +134,7 @@ class MapInputs:
     facilities: gpd.GeoDataFrame | None = None
     sites: gpd.GeoDataFrame | None = None
     admin: gpd.GeoDataFrame | None = None
+    streets: gpd.GeoDataFrame | None = None
     services: tuple[str, ...] | None = None
     assumptions: Sequence[Assumption] = ()
     sources: Sequence[DataSource] = ()
@@ -191,9 +197,10 @@ def build_map(
 
     _add_basemap(fmap, basemap, key, lang)
     labels = _spec_labels(lang)
-    first = services[0] if services else None
+    first = _first_service(inputs, services)
     for spec in itertools.chain(
         _admin_specs(inputs.admin, services, lang),
+        _street_specs(inputs.streets, lang),
         _isochrone_specs(inputs.isochrones, services, lang, first),
         _demand_specs(inputs.demand, services, names, lang, first),
         _facility_specs(inputs.facilities, services, lang),
@@ -239,6 +246,7 @@ def shift_for_basemap(inputs: MapInputs, basemap: str) -> MapInputs:
             ("facilities", inputs.facilities),
             ("sites", inputs.sites),
             ("admin", inputs.admin),
+            ("streets", inputs.streets),
         )
     }
     return replace(inputs, **shifted)
@@ -247,11 +255,12 @@ def shift_for_basemap(inputs: MapInputs, basemap: str) -> MapInputs:
 def layer_names(inputs: MapInputs, *, lang: str = "zh") -> list[str]:
     """Names of the overlays `build_map` makes from ``inputs``, in drawing order."""
     services = _services(inputs)
-    first = services[0] if services else None
+    first = _first_service(inputs, services)
     return [
         spec["name"]
         for spec in itertools.chain(
             _admin_specs(inputs.admin, services, lang),
+            _street_specs(inputs.streets, lang),
             _isochrone_specs(inputs.isochrones, services, lang, first),
             _demand_specs(inputs.demand, services, {}, lang, first),
             _facility_specs(inputs.facilities, services, lang),
@@ -352,6 +361,15 @@ def _services(inputs: MapInputs) -> list[str]:
     return [s for s in SERVICES if s in found] + sorted(found - set(SERVICES))
 
 
+def _first_service(inputs: MapInputs, services: Sequence[str]) -> str | None:
+    """The service shown when the map opens: the first that has isochrones or facilities."""
+    for service in services:
+        for gdf in (inputs.isochrones, inputs.facilities):
+            if gdf is not None and "service" in gdf.columns and (gdf["service"].astype(str) == service).any():
+                return service
+    return services[0] if services else None
+
+
 def _label(value: str, lang: str) -> str:
     """Translated label of a known code (service, tier, level), else the value itself."""
     return t(value, lang) if has(value) else value
@@ -444,7 +462,14 @@ def _admin_names(admin: gpd.GeoDataFrame | None) -> dict[str, str]:
 def _bounds(inputs: MapInputs) -> tuple[float, float, float, float]:
     boxes = [
         gdf.total_bounds
-        for gdf in (inputs.admin, inputs.isochrones, inputs.demand, inputs.facilities, inputs.sites)
+        for gdf in (
+            inputs.admin,
+            inputs.isochrones,
+            inputs.demand,
+            inputs.facilities,
+            inputs.sites,
+            inputs.streets,
+        )
         if gdf is not None and len(gdf) and not gdf.geometry.is_empty.all()
     ]
     if not boxes:
@@ -569,6 +594,33 @@ def _demand_specs(
             "tooltip": None,
             "_show": service == first,
         }
+
+
+_FOOT = ("footway", "path", "pedestrian", "cycleway", "track", "corridor", "bridleway")
+_STREET_STYLES = [
+    {"color": "#8c8c8c", "weight": 1.2, "opacity": 0.8, "interactive": False},
+    {"color": "#7f2704", "weight": 1.6, "opacity": 0.9, "dashArray": "2 3", "interactive": False},
+    {"color": "#a6a6a6", "weight": 0.8, "opacity": 0.8, "interactive": False},
+]
+
+
+def _street_specs(streets: gpd.GeoDataFrame | None, lang: str) -> Iterable[dict]:
+    streets = _drop_empty(streets)
+    if streets is None or not len(streets):
+        return
+    kind = _column(streets, "highway", "").fillna("").astype(str).to_numpy()
+    cls = np.select([kind == "steps", np.isin(kind, _FOOT)], [1, 2], 0)
+    yield {
+        "name": _safe_name(t("network", lang)),
+        "kind": "shapes",
+        "_geoms": _geoms_json(streets.geometry.to_numpy()),
+        "cls": cls.astype(int).tolist(),
+        "styles": _STREET_STYLES,
+        "cols": {},
+        "popup": None,
+        "tooltip": None,
+        "_show": True,
+    }
 
 
 def _isochrone_specs(
@@ -869,7 +921,10 @@ def _panels(inputs: MapInputs, services: Sequence[str], basemap: str, lang: str)
             "candidate": ("灰色小圆", "small grey"),
         }
         present = set(_column(inputs.facilities, "status", "existing").fillna("existing").astype(str))
-        statuses = [(t(k, lang), v[1] if lang == "en" else v[0]) for k, v in note.items() if k in present]
+        colon = ": " if lang == "en" else "："
+        statuses = [
+            (t(k, lang) + colon, v[1] if lang == "en" else v[0]) for k, v in note.items() if k in present
+        ]
     sites = []
     if inputs.sites is not None and len(inputs.sites):
         for s in services:
@@ -880,12 +935,25 @@ def _panels(inputs: MapInputs, services: Sequence[str], basemap: str, lang: str)
                         _service_color(s, services, _SITE_COLORS),
                     )
                 )
+    streets = []
+    if inputs.streets is not None and len(inputs.streets):
+        streets = [(t("network", lang), _STREET_STYLES[0]["color"])]
+        if "highway" in inputs.streets.columns and (inputs.streets["highway"].astype(str) == "steps").any():
+            streets.append((t("steps", lang), _STREET_STYLES[1]["color"]))
     shares = []
     if inputs.admin is not None and any(c.startswith("share_") for c in inputs.admin.columns):
         shares = _share_legend(lang)
     labels = {
         k: t(k, lang)
-        for k in ("legend", "walk_time", "facilities", "assumptions", "assumption_note", "data_sources")
+        for k in (
+            "legend",
+            "walk_time",
+            "facilities",
+            "assumptions",
+            "assumption_note",
+            "data_sources",
+            "network",
+        )
     }
     labels["circles"] = "步行服务圈" if lang == "zh" else "Walking circles"
     labels["sites"] = t("sites_layer", lang)
@@ -905,6 +973,7 @@ def _panels(inputs: MapInputs, services: Sequence[str], basemap: str, lang: str)
         statuses=statuses,
         sites=sites,
         shares=shares,
+        streets=streets,
         assumptions=assumption_rows(inputs.assumptions, lang),
         basemap=t(f"basemap_{basemap}", lang),
         sources=[(s.name, s.licence) for s in inputs.sources],

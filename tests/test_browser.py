@@ -93,6 +93,7 @@ def test_map_holds_the_expected_layers(opened, inputs):
     )
     # first service's circles and residents, every facility tier and the proposed sites start visible
     assert set(on_map) == {
+        "步行路网",
         "养老 · 15分钟步行圈",
         "养老 · 10分钟步行圈",
         "养老 · 居民点步行时间",

@@ -123,8 +123,18 @@ def synthetic_inputs(n: int = 400, seed: int = 0) -> MapInputs:
         geometry=gpd.points_from_xy([106.585, 106.552], [29.565, 29.545]),
         crs=4326,
     )
+    streets = gpd.GeoDataFrame(
+        {"highway": ["residential", "steps", "footway"]},
+        geometry=[
+            shapely.LineString([(106.55, 29.55), (106.56, 29.55), (106.59, 29.551)]),
+            shapely.LineString([(106.56, 29.55), (106.56, 29.56)]),
+            shapely.LineString([(106.57, 29.54), (106.5700001, 29.555), (106.57, 29.57)]),
+        ],
+        crs=4326,
+    )
     return MapInputs(
         demand=demand,
+        streets=streets,
         isochrones=isochrones,
         facilities=facilities,
         sites=sites,
@@ -161,6 +171,7 @@ def test_layers_per_service_and_tier(inputs, page):
     expected = {
         "街道/镇 · 养老覆盖率（60岁及以上老年人）",
         "街道/镇 · 托育覆盖率（0–3岁婴幼儿）",
+        "步行路网",
         "养老 · 15分钟步行圈",
         "养老 · 10分钟步行圈",
         "托育 · 15分钟步行圈",
@@ -181,6 +192,10 @@ def test_layers_per_service_and_tier(inputs, page):
     assert len(specs["养老 · 居民点步行时间"]["x"]) == len(inputs.demand)
     assert specs["养老 · 10分钟步行圈"]["cols"]["area"] == [1100000]
     assert specs["养老 · 15分钟步行圈"]["cols"]["len"] == [9100]
+    # streets: classes by highway, and the ~1.5 m simplification drops the 1 cm kink of the footway
+    streets = specs["步行路网"]
+    assert streets["cls"] == [0, 1, 2]
+    assert [len(g["coordinates"]) for g in streets["geoms"]] == [3, 2, 2]
     # the layer control lists every overlay under the same name
     block = page[page.index("overlays :") : page.index("L.control.layers(")]
     control = {json.loads(f'"{k}"') for k in re.findall(r'"((?:[^"\\]|\\.)*)" : data_layer_', block)}
