@@ -96,7 +96,7 @@ def indicator_deltas(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     sa = a[a["metric"].isin(COMPARED_METRICS)][[*keys, "value"]].copy()
     sb = b[b["metric"].isin(COMPARED_METRICS)][[*keys, "value"]].copy()
     for df in (sa, sb):
-        df[keys] = df[keys].fillna("").astype(str)
+        df[keys] = df[keys].astype("string").fillna("").astype(str)
     out = sa.merge(sb, on=keys, how="outer", suffixes=("_a", "_b"), sort=False)
     out["delta"] = out["value_b"] - out["value_a"]
     order = {m: i for i, m in enumerate(COMPARED_METRICS)}

@@ -40,8 +40,10 @@ def map_inputs(result: RunResult, lang: str = "zh") -> MapInputs:
             continue
         share = w[r.reach.time_s <= r.threshold_s].sum() / w.sum()
         heads.append((_headline_label(svc, grp, lang), f"{share:.1%}"))
+    streets = result.network.edges_gdf()[["highway", "geometry"]].to_crs(4326)
     return MapInputs(
         demand=demand,
+        streets=streets,
         isochrones=isochrones,
         facilities=result.facilities,
         sites=result.sites,

@@ -1,0 +1,228 @@
+"""Scenario files, presets, the run pipeline end to end, and run comparison."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from lifecircle.coverage.standards import standards_from_profile
+from lifecircle.geodata.errors import InputError
+from lifecircle.scenarios.compare import compare_runs
+from lifecircle.scenarios.pipeline import OUTPUT_FILES, run_scenario
+from lifecircle.scenarios.presets import example_scenario, jurisdiction_names, load_jurisdiction
+from lifecircle.scenarios.schema import load_scenario, scenario_from_dict
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+# -- presets ---------------------------------------------------------------------------------------
+
+
+def test_every_preset_loads_with_cited_thresholds():
+    assert jurisdiction_names() == ["bazhong", "chongqing", "jiulongpo", "shapingba", "yuzhong"]
+    expected = {
+        "yuzhong": (10, 10, "001"),
+        "jiulongpo": (15, 20, "000"),
+        "chongqing": (15, 15, "004"),
+        "shapingba": (15, 15, "002"),
+        "bazhong": (15, 15, "003"),
+    }
+    for key, (urban, rural, doc) in expected.items():
+        j = load_jurisdiction(key)
+        th = j.thresholds["elderly"]
+        assert (th.urban_min, th.rural_min) == (urban, rural)
+        assert th.source.startswith(doc) and not th.is_assumption
+        assert j.document["code"] == doc
+        assert j.thresholds["childcare"].is_assumption  # no document sets a childcare radius
+
+
+def test_preset_standards_come_from_the_documents():
+    assert standards_from_profile(load_jurisdiction("jiulongpo")).beds_per_1000_elderly == 35
+    assert standards_from_profile(load_jurisdiction("yuzhong")).beds_per_1000_elderly == 32
+    assert standards_from_profile(load_jurisdiction("yuzhong")).places_per_1000 == 4.5
+    # 004 sets no 2025 bed ratio; its 32.8 is the 2020 achievement and must not become a standard
+    assert standards_from_profile(load_jurisdiction("chongqing")).beds_per_1000_elderly is None
+
+
+def test_unknown_jurisdiction_is_one_sentence():
+    with pytest.raises(InputError, match="not a shipped profile"):
+        load_jurisdiction("atlantis")
+
+
+# -- scenario validation ---------------------------------------------------------------------------
+
+
+def test_scenario_errors_name_the_field(tmp_path):
+    bad = tmp_path / "s.yaml"
+    bad.write_text("name: x\ndemand: {kind: table}\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"s\.yaml: field 'demand': demand of kind table needs a path"):
+        load_scenario(bad)
+    bad.write_text("name: x\ndemand: {kind: floor_area, osm: embedded}\nnetwerk: {}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="field 'netwerk': unknown field"):
+        load_scenario(bad)
+    bad.write_text("name: x\n  demand: [\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not valid YAML at line"):
+        load_scenario(bad)
+    with pytest.raises(InputError, match="field 'demand': required field is missing"):
+        scenario_from_dict({"name": "x"}, where="inline")
+    with pytest.raises(InputError, match="give only one of boundary, bbox or adcode"):
+        scenario_from_dict(
+            {
+                "name": "x",
+                "demand": {"kind": "floor_area", "osm": "embedded"},
+                "study_area": {"bbox": [0, 0, 1, 1], "adcode": "500103"},
+            },
+            where="inline",
+        )
+
+
+def test_paths_resolve_against_data_dir(tmp_path):
+    scen = scenario_from_dict(
+        {"name": "x", "data_dir": "../data", "demand": {"kind": "table", "path": "pop.csv"}},
+        where="inline",
+        base_dir=tmp_path / "scen",
+    )
+    assert Path(scen.resolve("pop.csv")) == tmp_path / "scen" / ".." / "data" / "pop.csv"
+    assert scen.resolve("embedded") == "embedded"
+
+
+# -- the default run (embedded Helsinki) ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def helsinki_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "helsinki"
+    result = run_scenario(load_scenario(example_scenario("helsinki")), out)
+    return result, out
+
+
+def test_default_run_writes_every_output(helsinki_run):
+    _, out = helsinki_run
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*OUTPUT_FILES, "indicators_after.csv", "sites.geojson"]
+    )
+    rec = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    pbf = next(i for i in rec["inputs"] if i["path"] == "embedded")
+    assert len(pbf["sha256"]) == 64 and pbf["bytes"] > 500_000
+    assert rec["versions"]["numpy"] and "reach:elderly" in rec["timings_s"]
+    keys = {a["key"] for a in rec["assumptions"]}
+    assert {"threshold.childcare", "access_width"} <= keys
+    assert any("speed" in k for k in keys)  # the walking speed is stated as an assumption
+    html = (out / "map.html").read_text(encoding="utf-8")
+    assert "<script src=" not in html and '<link rel="stylesheet" href="http' not in html
+    assert "0.9" in html  # the elderly walking speed is shown where the result appears
+
+
+def test_default_run_numbers_agree_across_outputs(helsinki_run):
+    result, out = helsinki_run
+    demand = gpd.read_file(out / "layers.gpkg", layer="demand")
+    t = demand["time_s_childcare"].fillna(np.inf).to_numpy()
+    covered = t <= demand["threshold_s_childcare"].to_numpy()
+    w = demand["pop_0_3"].to_numpy()
+    share = 100 * w[covered].sum() / w.sum()
+    ind = pd.read_csv(out / "indicators.csv", encoding="utf-8-sig")
+    row = ind[
+        (ind["metric"] == "coverage")
+        & (ind["service"] == "childcare")
+        & (ind["group"] == "pop_0_3")
+        & (ind["area"] == "all")
+        & (ind["scope"] == "district")
+    ]
+    assert len(row) == 1 and row["value"].iloc[0] == pytest.approx(share, abs=1e-9)
+    assert 0 < share < 100
+    # no elderly facility is tagged in the extract: the baseline says 0 and the proposal closes it
+    assert result.services["elderly"].facilities.empty
+    assert result.siting.status == "optimal" and len(result.siting.sites) >= 1
+    after = demand["time_s_elderly_after"].fillna(np.inf).to_numpy()
+    assert (after <= demand["threshold_s_elderly"].to_numpy()).mean() == 1.0
+
+
+def test_failed_run_leaves_nothing(tmp_path):
+    scen = scenario_from_dict(
+        {"name": "x", "demand": {"kind": "table", "path": "missing.csv"}}, where="inline", base_dir=tmp_path
+    )
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match=r"missing\.csv"):
+        run_scenario(scen, out)
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_cli_run_reports_bad_scenario_in_one_line(tmp_path):
+    bad = tmp_path / "s.yaml"
+    bad.write_text("name: x\ndemand: {kind: raster}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "lifecircle.scenarios.cli", "run", str(bad), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "demand of kind raster needs a path" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+# -- Yuzhong from the real data -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def yuzhong_runs(tmp_path_factory):
+    from conftest import shared_file
+
+    shared_file("chongqing", "osm_roads_yuzhong.geojson")
+    shared_file("chongqing", "osm_buildings_yuzhong.geojson")
+    base = tmp_path_factory.mktemp("yz")
+    result = run_scenario(load_scenario(EXAMPLES / "yuzhong.yaml"), base / "run")
+    return result, base
+
+
+def test_yuzhong_end_to_end(yuzhong_runs):
+    result, base = yuzhong_runs
+    d = result.demand
+    assert d["pop_60"].sum() == pytest.approx(116_300, rel=1e-9)
+    assert d["pop_0_3"].sum() == pytest.approx(17_420, rel=1e-9)
+    assert d["urban"].all()  # Yuzhong is wholly urban (001)
+    el = result.services["elderly"]
+    assert (el.threshold_s == 600).all()  # 10 minutes (001 task 8)
+    assert (result.services["childcare"].threshold_s == 600).all()
+    iso = el.isochrones
+    assert sorted(iso["minutes"]) == [5, 10, 15, 20]
+    s = result.siting
+    assert s.model == "lscp" and s.status == "optimal" and s.gap == 0
+    # every elderly resident some candidate reaches is within 10 minutes after the proposal
+    after = result.siting_after_times
+    reachable = np.ones(len(d), bool)
+    reachable[np.asarray(s.uncoverable, dtype=int)] = False
+    assert (after[reachable] <= 600).all()
+    assert 60 <= len(s.sites) <= 140
+    for name in OUTPUT_FILES:
+        assert (base / "run" / name).stat().st_size > 0
+
+
+def test_yuzhong_compare_shows_the_gain(yuzhong_runs):
+    result, base = yuzhong_runs
+    res = compare_runs(base / "run", None, base / "cmp")
+    gains = pd.read_csv(base / "cmp" / "gains.csv", encoding="utf-8-sig")
+    el = gains[(gains["service"] == "elderly") & (gains["group"] == "pop_60")]
+    after = result.siting_after_times
+    before = result.services["elderly"].reach.time_s
+    w = result.demand["pop_60"].to_numpy()
+    newly = w[(after <= 600) & ~(before <= 600)].sum()
+    assert el["gain"].sum() == pytest.approx(newly, rel=1e-9)
+    assert el["loss"].sum() == 0
+    assert (el["level"] == "grid").all()  # the shared data has no street polygons
+    assert any("养老" in name and "→ 100.0%" in value for name, value in res["headline"])
+    deltas = pd.read_csv(base / "cmp" / "deltas.csv", encoding="utf-8-sig")
+    cov = deltas[
+        (deltas["metric"] == "coverage") & (deltas["service"] == "elderly") & (deltas["group"] == "pop_60")
+    ]
+    assert cov["delta"].max() == pytest.approx(100 * newly / w.sum())
