@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from lifecircle.geodata._io import atomic_path
 from lifecircle.geodata.errors import InputError
 from lifecircle.maps.i18n import check_lang, has, t
-from lifecircle.maps.report import CODE_COLUMNS, column_label, pick_language
+from lifecircle.maps.report import CODE_COLUMNS, column_label, pick_language, value_label
 
 _FIXED_TIME = "2000-01-01T00:00:00Z"
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
@@ -138,7 +138,7 @@ def _localise(df: pd.DataFrame, lang: str) -> pd.DataFrame:
             yes, no = ("binding_yes", "binding_no") if name == "binding" else ("urban_yes", "urban_no")
             out[col] = np.where(values.to_numpy(), t(yes, lang), t(no, lang))
         elif name in CODE_COLUMNS and (values.dtype == object or pd.api.types.is_string_dtype(values)):
-            labels = {v: t(v, lang) for v in values.dropna().unique() if isinstance(v, str) and has(v)}
+            labels = {v: value_label(name, v, lang) for v in values.dropna().unique() if isinstance(v, str)}
             out[col] = values.replace(labels)
     return out
 

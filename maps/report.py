@@ -28,7 +28,14 @@ from lifecircle.maps.i18n import check_lang, has, t
 from lifecircle.maps.webmap import DataSource, assumption_rows
 
 #: Columns whose string values are codes with a label (``elderly`` → 养老, ``street`` → 街道/镇).
-CODE_COLUMNS: frozenset[str] = frozenset({"service", "group", "level", "status", "tier", "scope", "metric"})
+CODE_COLUMNS: frozenset[str] = frozenset(
+    {"service", "group", "level", "status", "tier", "scope", "metric", "area", "unit_class"}
+)
+
+try:  # labels of the indicator table's codes, kept beside the indicators themselves
+    from lifecircle.coverage.indicators import label as _indicator_label
+except ImportError:  # pragma: no cover - maps used without the coverage package
+    _indicator_label = None
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("lifecircle.maps", "templates"),
@@ -150,8 +157,9 @@ def column_label(column: str, lang: str = "zh") -> str:
         return t(column, lang)
     if column.endswith("_s") and has(column[:-2]):
         return t(column[:-2], lang)
-    if column.startswith("gain_") and column[5:] in GROUPS:
-        return f"{t('gain', lang)} · {t(column[5:], lang)}"
+    for prefix in ("gain_", "new_"):
+        if column.startswith(prefix) and column[len(prefix) :] in GROUPS:
+            return f"{t('gain', lang)} · {t(column[len(prefix) :], lang)}"
     if column.startswith("share_"):
         for group in GROUPS:
             if column.endswith(f"_{group}") and len(column) > len(f"share__{group}"):
@@ -219,10 +227,25 @@ def _cell(value: Any, column: str, lang: str) -> tuple[str, str]:
         if column in ("year", "base_year") and value.is_integer():
             return str(int(value)), "num"
         return _number(value), "num"
-    text = str(value)
-    if column in CODE_COLUMNS and has(text):
-        return t(text, lang), ""
-    return text, ""
+    return value_label(column, str(value), lang), ""
+
+
+def value_label(column: str, value: str, lang: str = "zh") -> str:
+    """Label of a code in a table cell: ``area=urban`` → 城市（街道/社区）, ``service=elderly`` → 养老.
+
+    Codes of the indicator table (metrics, groups, scopes) use the labels of
+    `lifecircle.coverage.indicators` when that module is installed.
+    """
+    if has(f"{column}_{value}"):
+        return t(f"{column}_{value}", lang)
+    if column in CODE_COLUMNS:
+        if _indicator_label is not None and column in ("metric", "group", "scope"):
+            label = _indicator_label(value, lang)
+            if label != value:
+                return label
+        if has(value):
+            return t(value, lang)
+    return value
 
 
 def _table(

@@ -14,7 +14,14 @@ import pytest
 
 from lifecircle.geodata.errors import InputError
 from lifecircle.maps.export import write_gpkg, write_indicators_csv, write_xlsx
-from lifecircle.maps.report import ReportInputs, column_label, pick_language, render_report, write_report
+from lifecircle.maps.report import (
+    ReportInputs,
+    column_label,
+    pick_language,
+    render_report,
+    value_label,
+    write_report,
+)
 from lifecircle.maps.webmap import DataSource
 
 EVIL = "<img src=x onerror=alert(1)>"
@@ -225,6 +232,10 @@ def test_column_labels_and_language_pick():
     assert column_label("share_childcare_pop_0_3", "en") == "Childcare Coverage · Children aged 0–3"
     assert column_label("gain_pop_80") == "新增覆盖 · 80岁及以上老年人"
     assert column_label("mystery") == "mystery"
+    assert column_label("new_pop_0_3", "en") == "Newly covered · Children aged 0–3"
+    assert value_label("area", "urban") == "城市（街道/社区）"  # the code, not the column header 城市/农村
+    assert value_label("level", "community", "en") == "Community/village"
+    assert value_label("name", "elderly") == "elderly"  # free text is never translated
     picked = pick_language(PLAN, "en")
     assert "metric" in picked and "metric_zh" not in picked and "metric_en" not in picked
     assert picked["metric"].iloc[1] == "Beds per 1,000 elderly"
