@@ -24,6 +24,7 @@ from lifecircle.maps.webmap import (
     _UNREACHED,
     MapInputs,
     _label,
+    shift_for_basemap,
 )
 
 #: Fonts tried, in order, for Chinese labels.
@@ -94,6 +95,7 @@ def coverage_png(
             "no CJK font installed (e.g. fonts-noto-cjk); the figure uses English labels", stacklevel=2
         )
         lang = "en"
+    inputs = shift_for_basemap(inputs, "none")  # every table in WGS84
     tables = [inputs.admin, inputs.isochrones, inputs.demand, inputs.facilities, inputs.sites]
     present = [g for g in tables if g is not None and len(g)]
     if not present:

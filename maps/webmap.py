@@ -28,6 +28,7 @@ import geopandas as gpd
 import jinja2
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 from branca.element import Element, Figure
 from folium.map import Layer
@@ -60,6 +61,8 @@ _SHARE_COLORS = ("#d73027", "#fc8d59", "#fee08b", "#91cf60", "#1a9850", "#cccccc
 #: Group whose coverage shades admin units, per service (others are listed in the popup).
 PRIMARY_GROUP: dict[str, str] = {"elderly": "pop_60", "childcare": "pop_0_3"}
 
+_TABLES = ("demand", "isochrones", "facilities", "sites", "admin", "streets")
+_WGS84 = pyproj.CRS.from_epsg(4326)
 _DEG_PER_M = 1.0 / 111_320.0
 _SIMPLIFY_M = 1.5
 _TIANDITU = (
@@ -235,21 +238,21 @@ def write_map(
 
 
 def shift_for_basemap(inputs: MapInputs, basemap: str) -> MapInputs:
-    """Return ``inputs`` in the basemap's datum: GCJ-02 for ``amap``, WGS84 (unchanged) otherwise."""
-    if basemap != "amap":
-        return inputs
-    shifted = {
-        name: (None if gdf is None else from_wgs84(gdf, "gcj02"))
-        for name, gdf in (
-            ("demand", inputs.demand),
-            ("isochrones", inputs.isochrones),
-            ("facilities", inputs.facilities),
-            ("sites", inputs.sites),
-            ("admin", inputs.admin),
-            ("streets", inputs.streets),
-        )
-    }
-    return replace(inputs, **shifted)
+    """Return ``inputs`` in the basemap's datum: GCJ-02 for ``amap``, WGS84 otherwise.
+
+    Tables in another CRS (a metric one, say) are brought to WGS84 first; a table without a CRS
+    is taken to be WGS84, as `MapInputs` asks.
+    """
+    out = {}
+    for name in _TABLES:
+        gdf = getattr(inputs, name)
+        if gdf is None:
+            continue
+        gdf = gdf.set_crs(4326) if gdf.crs is None else gdf
+        if not gdf.crs.equals(_WGS84):
+            gdf = gdf.to_crs(4326)
+        out[name] = from_wgs84(gdf, "gcj02") if basemap == "amap" else gdf
+    return replace(inputs, **out)
 
 
 def layer_names(inputs: MapInputs, *, lang: str = "zh") -> list[str]:

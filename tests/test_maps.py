@@ -373,3 +373,18 @@ def test_amap_shift_puts_real_yuzhong_buildings_inside_the_gcj02_outline(yuzhong
     unit = shifted["区县 · 养老覆盖率（60岁及以上老年人）"]
     drawn = shapely.from_geojson(json.dumps(unit["geoms"][0]))
     assert drawn.hausdorff_distance(raw_polygon) < 3e-5
+
+
+def test_tables_in_a_metric_crs_are_drawn_in_wgs84(inputs):
+    from dataclasses import replace
+
+    metric = replace(
+        inputs, isochrones=inputs.isochrones.to_crs(32648), facilities=inputs.facilities.to_crs(32648)
+    )
+    a = specs_of(build_map(inputs).get_root().render())
+    b = specs_of(build_map(metric).get_root().render())
+    assert b["养老设施 · 社区养老服务站"]["x"] == pytest.approx(a["养老设施 · 社区养老服务站"]["x"], abs=2e-6)
+    ring_a = np.array(a["养老 · 15分钟步行圈"]["geoms"][0]["coordinates"][0])
+    ring_b = np.array(b["养老 · 15分钟步行圈"]["geoms"][0]["coordinates"][0])
+    assert ring_b[:, 0].min() == pytest.approx(ring_a[:, 0].min(), abs=2e-5)
+    assert ring_b[:, 1].max() == pytest.approx(ring_a[:, 1].max(), abs=2e-5)
