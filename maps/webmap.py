@@ -555,6 +555,7 @@ def _demand_specs(
             continue
         thr_col = f"threshold_s_{service}" if f"threshold_s_{service}" in demand.columns else "threshold_s"
         if thr_col not in demand.columns:
+            # example thresholds in the message: 000 Table 1 policy no. 2 (15 min urban, 20 min rural)
             raise InputError(
                 f"demand table: no threshold_s_{service} or threshold_s column; give each point's "
                 "threshold in seconds (urban 15 min = 900, rural 20 min = 1200)."
