@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
-from scipy.sparse import csr_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 if TYPE_CHECKING:
     from lifecircle.coverage.profiles import EdgeCosts
     from lifecircle.coverage.snapping import Snap
     from lifecircle.geodata.network import WalkNetwork
+
+
+_BASE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,12 +163,17 @@ def build_split_graph(net: WalkNetwork, costs: EdgeCosts, facilities: Snap) -> S
     split_piece = len(plain) + np.arange(len(starts))
 
     n_total = n + k
-    rev = _csr_min(
-        rows=np.concatenate([p_to, p_from]),
-        cols=np.concatenate([p_from, p_to]),
-        w=np.concatenate([p_tf, p_tb]),
+    # the network's own arcs (cached per costs) plus the arcs of the split pieces; a split
+    # edge keeps its whole-edge arcs too, which is harmless: they take exactly as long as the
+    # chain of pieces they stand for
+    ns = len(plain)
+    extra = _csr_min(
+        rows=np.concatenate([s_to, s_from]),
+        cols=np.concatenate([s_from, s_to]),
+        w=np.concatenate([p_tf[ns:], p_tb[ns:]]),
         n=n_total,
     )
+    rev = _splice(base_graph(net, costs), extra)
     if k:
         vpts = shapely.line_interpolate_point(net.geometry[fe], fa)
         vx, vy = shapely.get_x(vpts), shapely.get_y(vpts)
@@ -192,25 +201,75 @@ def build_split_graph(net: WalkNetwork, costs: EdgeCosts, facilities: Snap) -> S
     )
 
 
-def _csr_min(rows: np.ndarray, cols: np.ndarray, w: np.ndarray, n: int) -> csr_matrix:
-    """CSR matrix of arcs keeping the minimum over parallel arcs and dropping self-loops.
+def base_graph(net: WalkNetwork, costs: EdgeCosts) -> csr_matrix:
+    """The reversed directed graph of the network's own edges (built once per `EdgeCosts`).
 
-    (Building CSR from COO would *sum* parallel arcs.) Zero weights stay explicit entries,
-    which scipy.sparse.csgraph treats as arcs of length zero.
+    Entry ``(v, u)`` is the time to walk edge ``u → v``; parallel edges keep their minimum,
+    self-loops are dropped.
+    """
+    got = _BASE.get(costs)
+    if got is None:
+        got = _csr_min(
+            rows=np.concatenate([net.v, net.u]),
+            cols=np.concatenate([net.u, net.v]),
+            w=np.concatenate([costs.t_fwd, costs.t_back]),
+            n=net.n_nodes,
+        )
+        _BASE[costs] = got
+    return got
+
+
+def _csr_min(rows: np.ndarray, cols: np.ndarray, w: np.ndarray, n: int) -> csr_matrix:
+    """Canonical CSR matrix of arcs keeping the minimum over parallel arcs, without self-loops.
+
+    Building CSR from COO *sums* parallel arcs, so where any were summed their entries are
+    replaced by the minimum. Zero weights stay explicit entries, which
+    scipy.sparse.csgraph treats as arcs of length zero.
     """
     keep = rows != cols
-    rows, cols, w = rows[keep], cols[keep], w[keep]
-    key = rows.astype(np.int64) * n + cols
-    o = np.lexsort((w, key))
-    key, w = key[o], w[o]
-    first = np.r_[True, key[1:] != key[:-1]]
-    key, w = key[first], w[first]
-    r = key // n
-    c = key - r * n
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(r, minlength=n), out=indptr[1:])
-    idx_dtype = np.int32 if n < 2**31 - 1 and len(c) < 2**31 - 1 else np.int64
-    return csr_matrix((w.astype(np.float64), c.astype(idx_dtype), indptr.astype(idx_dtype)), shape=(n, n))
+    rows, cols, w = rows[keep].astype(np.int64), cols[keep].astype(np.int64), w[keep].astype(np.float64)
+    # placeholder weights of 1 so that zero-time arcs survive the conversion as entries
+    m = coo_matrix((np.ones(len(w)), (rows, cols)), shape=(n, n)).tocsr()
+    m.sort_indices()
+    row_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(m.indptr))
+    key_m = row_of * n + m.indices
+    key = rows * n + cols
+    pos = np.searchsorted(key_m, key)
+    data = np.full(m.nnz, np.inf)
+    if m.nnz < len(w):
+        np.minimum.at(data, pos, w)  # parallel arcs: keep the quickest
+    else:
+        data[pos] = w
+    idx_dtype = np.int32 if n < 2**31 - 1 and m.nnz < 2**31 - 1 else np.int64
+    return csr_matrix(
+        (data, m.indices.astype(idx_dtype), m.indptr.astype(idx_dtype)), shape=(n, n)
+    )
+
+
+def _splice(base: csr_matrix, extra: csr_matrix) -> csr_matrix:
+    """Sum of two CSR graphs with no arc in common; ``base`` is padded to ``extra``'s size."""
+    n_total = extra.shape[0]
+    nb = base.shape[0]
+    cb = np.zeros(n_total, dtype=np.int64)
+    cb[:nb] = np.diff(base.indptr)
+    ce = np.diff(extra.indptr).astype(np.int64)
+    indptr = np.zeros(n_total + 1, dtype=np.int64)
+    np.cumsum(cb + ce, out=indptr[1:])
+    nnz = int(indptr[-1])
+    indices = np.empty(nnz, dtype=np.int64)
+    data = np.empty(nnz)
+    shift_b = np.repeat(indptr[:nb] - base.indptr[:nb], cb[:nb])
+    pos_b = np.arange(base.nnz) + shift_b
+    indices[pos_b] = base.indices
+    data[pos_b] = base.data
+    shift_e = np.repeat(indptr[:-1] + cb - extra.indptr[:-1], ce)
+    pos_e = np.arange(extra.nnz) + shift_e
+    indices[pos_e] = extra.indices
+    data[pos_e] = extra.data
+    idx_dtype = np.int32 if n_total < 2**31 - 1 and nnz < 2**31 - 1 else np.int64
+    return csr_matrix(
+        (data, indices.astype(idx_dtype), indptr.astype(idx_dtype)), shape=(n_total, n_total)
+    )
 
 
 def nearest_facility(
