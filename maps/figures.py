@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import textwrap
 import warnings
 from functools import cache
 
@@ -24,6 +25,7 @@ from lifecircle.maps.webmap import (
     _UNREACHED,
     MapInputs,
     _label,
+    assumption_rows,
     shift_for_basemap,
 )
 
@@ -59,6 +61,19 @@ def _nice_length(width_m: float) -> float:
     target = width_m / 5.0
     steps = np.array([50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 50000], dtype=float)
     return float(steps[np.argmin(np.abs(steps - target))])
+
+
+def _assumption_note(inputs: MapInputs, lang: str, limit: int = 5) -> str:
+    """One footnote line per assumption (the first ``limit``), so the PNG carries them too."""
+    rows = assumption_rows(inputs.assumptions, lang)[:limit]
+    if not rows:
+        return ""
+    head = "Assumptions: " if lang == "en" else "假设条件："
+    width = 150 if lang == "en" else 75
+    lines = [
+        textwrap.shorten(f"{text} ({value})" if value not in text else text, width) for text, value, _ in rows
+    ]
+    return head + "\n".join(lines)
 
 
 def coverage_png(
@@ -241,7 +256,10 @@ def coverage_png(
             ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.9)
         title = f"{_label(service, lang)} · {t('figure', lang)}"
         ax.set_title(title, fontsize=11)
-        fig.tight_layout()
+        note = _assumption_note(inputs, lang)
+        if note:
+            fig.text(0.01, 0.005, note, fontsize=5.5, color="#444444", ha="left", va="bottom", wrap=True)
+        fig.tight_layout(rect=(0, 0.06 if note else 0, 1, 1))
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()

@@ -336,6 +336,12 @@ def test_png_figure(inputs):
     assert red.sum() > 50  # uncovered residents are drawn in red
     english = coverage_png(inputs, service="childcare", lang="en")
     assert english != png
+    # the assumptions are printed as a footnote under the map: the bottom strip has ink only with them
+    from dataclasses import replace
+
+    bare = mpimg.imread(io.BytesIO(coverage_png(replace(inputs, assumptions=()), service="elderly")))[..., :3]
+    ink = (img[-25:, : img.shape[1] // 3] < 0.6).sum()
+    assert ink > 50 and (bare[-25:, : bare.shape[1] // 3] < 0.6).sum() == 0
 
 
 @pytest.mark.realdata
