@@ -25,8 +25,9 @@ from shapely.geometry.base import BaseGeometry
 from lifecircle.coverage import access as _access
 from lifecircle.coverage import indicators as _ind
 from lifecircle.coverage.isochrones import service_isochrones
-from lifecircle.coverage.profiles import edge_costs, get_profile
+from lifecircle.coverage.profiles import EdgeCosts, edge_costs, get_profile
 from lifecircle.coverage.reach import ServiceReach, demand_thresholds, reach_matrix, service_reach
+from lifecircle.coverage.slope import sample_dem
 from lifecircle.coverage.standards import Standards, standards_from_profile
 from lifecircle.geodata import admin as _admin
 from lifecircle.geodata import demand as _demand
@@ -83,6 +84,7 @@ class RunResult:
     assumptions: list[Assumption]
     notes: list[str]
     timings: dict[str, float] = field(default_factory=dict)
+    elevation: Any = None
     siting: Any = None
     sites: gpd.GeoDataFrame | None = None
     indicators_after: pd.DataFrame | None = None
@@ -156,10 +158,16 @@ def run_scenario(
         notes.extend(dem.notes)
     with clock.step("facilities"):
         facilities = _load_facilities(scen, clip, units)
+    elevation = None
+    if scen.network.dem:
+        with clock.step("dem"):
+            fallback = "flat" if scen.network.dem_fallback == "flat" else None
+            elevation = sample_dem(scen.resolve(scen.network.dem), net, fallback=fallback)
     services: dict[str, ServiceRun] = {}
     for svc in scen.services:
         with clock.step(f"reach:{svc}"):
-            services[svc] = _service_run(scen, net, demand, facilities, svc, profiles[svc], limits, tiers)
+            costs = edge_costs(net, profiles[svc], elevation)
+            services[svc] = _service_run(scen, net, demand, facilities, svc, costs, limits, tiers)
             notes.extend(services[svc].reach.notes)
     with clock.step("indicators"):
         prov = _provenance(scen, juris, facilities)
@@ -187,6 +195,7 @@ def run_scenario(
         indicators=indicators,
         assumptions=assumptions,
         notes=notes,
+        elevation=elevation,
     )
     if scen.siting is not None:
         with clock.step("siting"):
@@ -382,14 +391,13 @@ def _service_run(
     demand: gpd.GeoDataFrame,
     facilities: gpd.GeoDataFrame,
     service: str,
-    profile,
+    costs: EdgeCosts,
     limits: dict[str, tuple[float, float, str]],
     tiers: list[float],
 ) -> ServiceRun:
     urban_min, rural_min, _ = limits[service]
     fac = facilities[(facilities["service"] == service) & (facilities["status"] == "existing")]
     fac = fac.reset_index(drop=True)
-    costs = edge_costs(net, profile)
     limit_s = max(max(tiers), urban_min, rural_min) * 60.0
     reach = service_reach(
         net,
@@ -462,6 +470,18 @@ def _assumptions(scen, juris, profiles, demand_assumptions) -> list[Assumption]:
                 )
             )
             seen.add(f"threshold.{svc}")
+    if scen.network.dem:
+        out.append(
+            Assumption(
+                key="slope.tobler",
+                value=scen.network.dem,
+                unit="",
+                zh="坡度影响按 Tobler 徒步函数计算，并按各人群平地步速等比缩放；上坡与下坡用时不同。",
+                en="Slope follows Tobler's hiking function scaled to each profile's flat speed; uphill and "
+                "downhill times differ.",
+                source="Tobler (1993)",
+            )
+        )
     for a in demand_assumptions:
         if a.key not in seen:
             out.append(a)

@@ -41,11 +41,18 @@ class StudyArea(_Model):
 
 
 class NetworkSpec(_Model):
-    """The walk network source: ``embedded``, a PBF/OSM/line-layer file, or ``place:<name>``."""
+    """The walk network source: ``embedded``, a PBF/OSM/line-layer file, or ``place:<name>``.
+
+    ``dem`` is an optional elevation GeoTIFF: walking times then follow Tobler's hiking
+    function (uphill and downhill differ). ``dem_fallback: flat`` walks the parts the DEM
+    does not cover as flat ground instead of stopping with an error.
+    """
 
     source: str = "embedded"
     crs: str | None = None
     keep: Literal["giant", "all"] = "giant"
+    dem: str | None = None
+    dem_fallback: Literal["error", "flat"] = "error"
 
 
 class FacilitySource(_Model):

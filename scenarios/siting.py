@@ -94,7 +94,7 @@ def run_siting(result: RunResult, profiles: dict, limits: dict) -> None:
             "give its totals or shares under demand."
         )
     cand = candidates(result)
-    costs = edge_costs(result.network, profiles[svc])
+    costs = edge_costs(result.network, profiles[svc], result.elevation)
     limit = float(run.threshold_s.max())
     matrix = reach_matrix(result.network, run.reach.demand, cand, limit_s=limit, costs=costs)
     problem = siting_problem(

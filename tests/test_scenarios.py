@@ -226,3 +226,35 @@ def test_yuzhong_compare_shows_the_gain(yuzhong_runs):
         (deltas["metric"] == "coverage") & (deltas["service"] == "elderly") & (deltas["group"] == "pop_60")
     ]
     assert cov["delta"].max() == pytest.approx(100 * newly / w.sum())
+
+
+# -- lifecircle coverage ---------------------------------------------------------------------------
+
+
+def test_coverage_command_on_sao_paulo(tmp_path, saopaulo_pbf, saopaulo_hexgrid):
+    hexes = pd.read_csv(saopaulo_hexgrid)
+    schools = hexes[hexes["schools"] > 0].assign(service="childcare", name=lambda d: "school " + d["id"])
+    fac = tmp_path / "schools.csv"
+    schools[["id", "name", "lon", "lat", "service"]].to_csv(fac, index=False)
+    out = tmp_path / "spo.gpkg"
+    proc = subprocess.run(
+        [
+            sys.executable, "-m", "lifecircle.scenarios.cli", "coverage", str(saopaulo_pbf),
+            "-f", str(fac), "-s", "childcare", "-d", str(saopaulo_hexgrid), "--minutes", "15",
+            "--out", str(out), "--lang", "en",
+        ],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    demand = gpd.read_file(out, layer="demand")
+    assert demand["pop_total"].sum() == hexes["population"].sum()
+    t = demand["time_s_childcare"].fillna(np.inf).to_numpy()
+    share = demand["pop_total"][t <= 900].sum() / demand["pop_total"].sum()
+    ind = pd.read_csv(tmp_path / "spo_indicators.csv", encoding="utf-8-sig")
+    row = ind[(ind["metric"] == "coverage") & (ind["group"] == "pop_total") & (ind["area"] == "all")]
+    assert row["value"].iloc[0] == pytest.approx(100 * share)
+    # exact network reach at a parent's 1.0 m/s for 15 minutes, access legs walked
+    assert 0.8 < share < 0.95
+    iso = gpd.read_file(out, layer="isochrones")
+    assert set(iso["minutes"]) == {5, 10, 15, 20}
+    assert iso["inside_share"].to_numpy() == pytest.approx(1.0, abs=1e-12)
