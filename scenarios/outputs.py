@@ -124,7 +124,8 @@ def report_inputs(result: RunResult, mi: MapInputs, lang: str = "zh") -> ReportI
     )
     by_unit: dict[str, pd.DataFrame] = {}
     for level in ("street", "community"):
-        if (tab["scope"] == level).any():
+        known = tab.loc[tab["scope"] == level, "unit"].fillna("").astype(str)
+        if (known != "").any():
             for svc in result.services:
                 key = f"{level}:{svc}"
                 by_unit[key] = _ind.coverage_wide(
