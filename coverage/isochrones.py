@@ -181,7 +181,7 @@ def _polygons(lines: np.ndarray, group: np.ndarray, n_groups: int, width_m: floa
     # the check runs on the chains: the same linework as the lines, in fewer pieces
     shapely.prepare(polys[present])
     chain_len = shapely.length(chains)
-    cov = shapely.covered_by(chains, polys[chain_group])
+    cov = shapely.covers(polys[chain_group], chains)  # prepared geometry as the first argument
     ins = np.where(cov, chain_len, 0.0)
     if (~cov).any():
         nc = np.flatnonzero(~cov)
