@@ -111,11 +111,17 @@ def run_engine(inst):
     r = service_reach(net, ds, fs, costs=costs, limit_s=THRESHOLD_S)
     share = r.share(THRESHOLD_S, inst["w"])
     t2 = time.perf_counter()
+    # a second service on the same network and profile reuses the network's search graph
+    r = service_reach(net, ds, fs, costs=costs, limit_s=THRESHOLD_S)
+    share = r.share(THRESHOLD_S, inst["w"])
+    t3 = time.perf_counter()
     # for the note only: the share if the access leg were not walked (as the peers do)
     r2 = service_reach(net, ds, fs, costs=costs, limit_s=2 * THRESHOLD_S)
     no_access = float(inst["w"][(r2.time_s - r2.access_s) <= THRESHOLD_S].sum() / inst["w"].sum())
     return (
-        [("snap demand+facilities (STRtree built)", t1 - t0), ("reach + share", t2 - t1),
+        [("snap demand+facilities (STRtree built)", t1 - t0),
+         ("reach + share (search graph built)", t2 - t1),
+         ("reach + share (search graph of the profile cached)", t3 - t2),
          ("TOTAL -> covered share", t2 - t0)],
         share,
         f"access leg walked; {no_access:.4f} without it; {ds.n_off_network} demand off-network",
@@ -180,10 +186,9 @@ def run_engine_whole(inst):
     cov = r.time_s <= THRESHOLD_S
     units, uidx = np.unique(inst["unit"], return_inverse=True)
     per_unit = np.bincount(uidx, w * cov, len(units)) / np.maximum(np.bincount(uidx, w, len(units)), 1e-9)
-    o = np.argsort(r.time_s)
-    cw = np.cumsum(w[o]) / w.sum()
-    median_t = r.time_s[o][np.searchsorted(cw, 0.5)]
-    p90_t = r.time_s[o][np.searchsorted(cw, 0.9)]
+    o = np.argsort(r.time_s[cov])
+    cw = np.cumsum(w[cov][o]) / w[cov].sum()
+    median_t = r.time_s[cov][o][np.searchsorted(cw, 0.5)]
     supply = np.ones(m.shape[1])
     demand_in_reach = m.T.astype(bool) @ w
     ratio = np.divide(supply, demand_in_reach, out=np.zeros_like(supply), where=demand_in_reach > 0)
@@ -193,8 +198,8 @@ def run_engine_whole(inst):
     steps.append(("TOTAL whole run", total))
     share = r.share(THRESHOLD_S, w)
     return steps, share, (
-        f"{len(units)} units, min unit share {per_unit.min():.2f}; median {median_t:.0f} s, "
-        f"p90 {p90_t:.0f} s; 2SFCA mean {access.mean():.2e}"
+        f"{len(units)} units, unit shares {per_unit.min():.2f}–{per_unit.max():.2f}; median time of "
+        f"the covered {median_t:.0f} s; 2SFCA mean {access.mean():.2e}"
     )
 
 

@@ -229,6 +229,23 @@ class EdgeCosts:
     e_tb: np.ndarray | None = None
 
     @property
+    def max_speed_mps(self) -> float:
+        """An upper bound of the walking speed anywhere on the network (m/s).
+
+        No walk of ``t`` seconds ends farther than ``t · max_speed_mps`` in a straight line
+        from where it began (used to size partition buffers).
+        """
+        if self.sloped:
+            dv = np.diff(self.v_pos) / np.maximum(np.diff(self.v_tf), 1e-12)
+            db = np.diff(self.v_pos) / np.maximum(np.diff(self.v_tb), 1e-12)
+            top = max(float(dv.max(initial=0.0)), float(db.max(initial=0.0)))
+        else:
+            t = np.minimum(self.t_fwd, self.t_back)
+            pos = t > 0
+            top = float((self.length[pos] / t[pos]).max(initial=0.0))
+        return max(top, self.speed_mps)
+
+    @property
     def sloped(self) -> bool:
         """Whether time accrues non-linearly along edges (elevation given)."""
         return self.v_pos is not None

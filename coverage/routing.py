@@ -272,6 +272,55 @@ def _splice(base: csr_matrix, extra: csr_matrix) -> csr_matrix:
     )
 
 
+def region_network(
+    net: WalkNetwork, bounds: tuple[float, float, float, float], buffer_m: float
+) -> tuple[WalkNetwork, np.ndarray]:
+    """The part of the network needed for exact reach inside a region (partitioned runs).
+
+    Keeps every edge with an end within ``buffer_m`` of the box ``bounds``
+    ``(minx, miny, maxx, maxy)`` (network CRS). With ``buffer_m ≥ limit_s · max_speed`` and
+    points snapped on the whole network first (then moved with `Snap.on_subnetwork`), times up
+    to ``limit_s`` for demand points inside the box equal those on the whole network: no
+    walk of ``limit_s`` seconds leaves a disc of radius ``limit_s · max_speed``.
+
+    Returns
+    -------
+    part
+        The sub-network (nodes renumbered, edges in their original order and orientation).
+    edge_map
+        Index in ``part`` of every edge of ``net``, ``-1`` for edges left out.
+    """
+    from dataclasses import replace
+
+    minx, miny, maxx, maxy = bounds
+    inside = (
+        (net.x >= minx - buffer_m)
+        & (net.x <= maxx + buffer_m)
+        & (net.y >= miny - buffer_m)
+        & (net.y <= maxy + buffer_m)
+    )
+    keep_e = inside[net.u] | inside[net.v]
+    keep_n = np.zeros(net.n_nodes, dtype=bool)
+    keep_n[net.u[keep_e]] = True
+    keep_n[net.v[keep_e]] = True
+    new_node = np.cumsum(keep_n) - 1
+    edge_map = np.where(keep_e, np.cumsum(keep_e) - 1, -1)
+    part = replace(
+        net,
+        x=net.x[keep_n],
+        y=net.y[keep_n],
+        u=new_node[net.u[keep_e]],
+        v=new_node[net.v[keep_e]],
+        length=net.length[keep_e],
+        highway=net.highway[keep_e],
+        geometry=net.geometry[keep_e],
+        way_id=net.way_id[keep_e],
+        name=net.name[keep_e] if len(net.name) == net.n_edges else net.name,
+        source=f"{net.source} (region {bounds}, buffer {buffer_m:g} m)",
+    )
+    return part, edge_map
+
+
 def nearest_facility(
     graph: SplitGraph, limit_s: float = np.inf
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -64,6 +64,24 @@ class Snap:
         """Number of points not attached to the network."""
         return int(self.off_network.sum())
 
+    def on_subnetwork(self, edge_map: np.ndarray) -> Snap:
+        """The same snaps on a part of the network (see `routing.region_network`).
+
+        ``edge_map`` gives each edge of the whole network its index in the part, ``-1`` where
+        it was left out; points on left-out edges become off-network there.
+        """
+        edge = np.where(self.edge >= 0, edge_map[np.maximum(self.edge, 0)], -1)
+        off = edge < 0
+        return Snap(
+            edge,
+            np.where(off, np.nan, self.along_m),
+            np.where(off, np.inf, self.dist_m),
+            off,
+            self.x,
+            self.y,
+            self.max_snap_m,
+        )
+
     def subset(self, mask: np.ndarray) -> Snap:
         """The snaps of the points selected by a boolean mask or an index array."""
         return Snap(
@@ -165,9 +183,10 @@ def snap_points(
     valid = np.isfinite(x) & np.isfinite(y)
     if valid.any() and net.n_edges:
         pts = shapely.points(x[valid], y[valid])
-        (qi, ei), d = edge_tree(net).query_nearest(
-            pts, max_distance=max_snap_m, return_distance=True, all_matches=False
-        )
+        # (an unbounded nearest search, then the limit, is faster than a bounded one in GEOS)
+        (qi, ei), d = edge_tree(net).query_nearest(pts, return_distance=True, all_matches=False)
+        near = d <= max_snap_m
+        qi, ei, d = qi[near], ei[near], d[near]
         idx = np.flatnonzero(valid)[qi]
         edge[idx] = ei
         dist[idx] = d

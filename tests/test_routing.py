@@ -166,3 +166,39 @@ def test_yuzhong_times_equal_networkx(yuzhong_network):
     row_min = np.where(m > 0, m, np.inf).min(axis=1)
     np.testing.assert_allclose(row_min[reached], r.time_s[reached], rtol=1e-9)
     assert (m[np.flatnonzero(reached), r.facility[reached]] == pytest.approx(r.time_s[reached]))
+
+
+@pytest.mark.realdata
+def test_region_plus_buffer_is_exact(yuzhong_network):
+    from lifecircle.coverage.routing import region_network
+
+    net = yuzhong_network
+    rng = np.random.default_rng(7)
+    costs = edge_costs(net, "elderly")
+    limit = 600.0
+    x0, x1 = np.quantile(net.x, [0.35, 0.6])
+    y0, y1 = np.quantile(net.y, [0.35, 0.6])
+    homes = (rng.uniform(x0, x1, 300), rng.uniform(y0, y1, 300))
+    j = rng.choice(net.n_nodes, 60, replace=False)
+    facs = (net.x[j] + rng.uniform(-40, 40, 60), net.y[j] + rng.uniform(-40, 40, 60))
+    dsnap, fsnap = snap_points(net, homes), snap_points(net, facs)
+    whole = service_reach(net, dsnap, fsnap, costs=costs, limit_s=limit)
+
+    buffer = limit * costs.max_speed_mps
+    assert buffer == pytest.approx(540.0)  # 0.9 m/s is the fastest: steps only slow down
+    part, edge_map = region_network(net, (x0, y0, x1, y1), buffer)
+    assert part.n_edges < 0.8 * net.n_edges  # the part is really a part
+    np.testing.assert_array_equal(part.length, net.length[edge_map >= 0])
+    costs_p = edge_costs(part, "elderly")
+    r = service_reach(
+        part, dsnap.on_subnetwork(edge_map), fsnap.on_subnetwork(edge_map), costs=costs_p, limit_s=limit
+    )
+    np.testing.assert_allclose(r.time_s, whole.time_s, rtol=1e-12)
+    assert np.isfinite(whole.time_s).sum() > 50
+    # a buffer too small loses reach somewhere
+    small, m2 = region_network(net, (x0, y0, x1, y1), 50.0)
+    r2 = service_reach(
+        small, dsnap.on_subnetwork(m2), fsnap.on_subnetwork(m2), costs=edge_costs(small, "elderly"),
+        limit_s=limit,
+    )
+    assert (r2.time_s > whole.time_s + 1e-6).any()
