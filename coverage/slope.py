@@ -116,7 +116,7 @@ def sample_dem(
         raise InputError(
             f"{path}: the DEM does not cover the walk network ({missing.mean():.1%} of the sampled "
             "points fall outside it or on nodata); give a DEM that covers the whole area, or ask "
-            "for flat ground where it is missing (dem_fallback='flat')."
+            "for flat ground where it is missing (dem_fallback: flat)."
         )
     return VertexElevation(
         x=coords[:, 0].copy(),

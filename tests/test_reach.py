@@ -152,6 +152,12 @@ def test_no_facilities_is_coverage_zero(net):
     assert r2.share(600) == 0.0 and any("farther than 250 m" in n for n in r2.notes)
 
 
+def test_no_demand_points(net):
+    r = service_reach(net, (np.zeros(0), np.zeros(0)), pts((30, 5)))
+    assert len(r.time_s) == 0 and r.share(600) == 0.0
+    assert reach_matrix(net, (np.zeros(0), np.zeros(0)), pts((30, 5)), limit_s=600).shape == (0, 1)
+
+
 def test_all_demand_off_network(net):
     r = service_reach(net, pts((5000, 5000), (-4000, 0)), pts((30, 5)))
     assert r.off_network.all() and np.isinf(r.time_s).all()
