@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 ACCESS_WIDTH_M = 50.0
 
 _VERTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_MERGE_TILE_M = 5000.0
 
 COLUMNS = (
     "service",
@@ -196,17 +197,22 @@ def _chains(lines: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarra
     Lines are split into mostly east–west and mostly north–south ones first, so at a street
     crossing the chains run straight through instead of stopping (a node where only two lines
     of a kind meet is joined by `shapely.line_merge`). Fewer, longer lines make the buffers
-    and their union much cheaper; the union of the buffers is unchanged.
+    and their union much cheaper; the union of the buffers is unchanged. Merging runs per
+    5 km tile, which keeps each merge small (chains simply break at tile edges).
     """
     coords = shapely.get_coordinates(lines)
     last = np.cumsum(shapely.get_num_coordinates(lines)) - 1
-    d = coords[last] - coords[np.r_[0, last[:-1] + 1]]
-    key = group * 2 + (np.abs(d[:, 0]) >= np.abs(d[:, 1]))
+    start = coords[np.r_[0, last[:-1] + 1]]
+    d = coords[last] - start
+    tx = np.floor((start[:, 0] - start[:, 0].min()) / _MERGE_TILE_M).astype(np.int64)
+    ty = np.floor((start[:, 1] - start[:, 1].min()) / _MERGE_TILE_M).astype(np.int64)
+    tile = tx * (int(ty.max()) + 1) + ty
+    key = (group * (int(tile.max()) + 1) + tile) * 2 + (np.abs(d[:, 0]) >= np.abs(d[:, 1]))
     o = np.argsort(key, kind="stable")
-    keys, inv = np.unique(key[o], return_inverse=True)
+    _, first, inv = np.unique(key[o], return_index=True, return_inverse=True)
     merged = shapely.line_merge(shapely.multilinestrings(lines[o], indices=inv))
     parts, idx = shapely.get_parts(merged, return_index=True)
-    return parts, keys[idx] // 2
+    return parts, group[o][first][idx]
 
 
 def service_isochrones(
