@@ -1,10 +1,11 @@
 """Planning standards a jurisdiction is judged against: ratios, one-per-unit rules, targets, figures.
 
-Every number here comes from ``shared/docs/policy-digest.md`` and carries its citation as
-``"<document code> <clause>"``: 000 Jiulongpo (九龙坡府发〔2023〕2号), 001 Yuzhong (2022-12-29),
-002 Shapingba (沙府办发〔2020〕56号), 003 Bazhong (Sichuan), 004 Chongqing municipal 14th FYP
-(渝府发〔2022〕15号). The jurisdiction presets (YAML) fill the same fields; `standards_from_profile`
-turns a preset into a `Standards` object, and `Standards.to_dict` / `standards_from_dict` round-trip.
+The numbers themselves are data: the jurisdiction profiles (YAML presets shipped with
+``lifecircle.scenarios``, or a user's profile file) hold them, each citing
+``"<document code> <clause>"`` from ``shared/docs/policy-digest.md``: 000 Jiulongpo
+(九龙坡府发〔2023〕2号), 001 Yuzhong (2022-12-29), 002 Shapingba (沙府办发〔2020〕56号), 003 Bazhong
+(Sichuan), 004 Chongqing municipal 14th FYP (渝府发〔2022〕15号). `standards_from_profile` turns a
+profile into a `Standards` object; `Standards.to_dict` / `standards_from_dict` round-trip.
 
 Field vocabulary shared with the indicator table (`lifecircle.coverage.indicators`):
 
@@ -410,139 +411,306 @@ def standards_from_dict(data: Mapping[str, Any], *, where: str = "standards") ->
     )
 
 
-def _binding(v: Any) -> bool | None:
-    return None if v is None else bool(v)
-
-
-def standards_from_profile(profile: Mapping[str, Any] | Any) -> Standards:
-    """Build `Standards` from a jurisdiction preset (the YAML mapping, or an object with its fields).
-
-    Understands the preset layout shipped in ``scenarios/presets/jurisdictions``: ``standards``
-    (``beds_per_1000_elderly``, ``places_per_1000``, ``land_per_capita_m2``, ``nursing_share``, each
-    ``{value, year, binding, source}``), ``population`` (``base``/``projection`` with group counts,
-    ``year``, ``source``), ``supply`` (``beds``/``places``: ``{value, date, source}``), ``thresholds``,
-    ``one_per_unit`` (``service, level, tiers, urban_only|rural_only, source``) and ``targets``
-    (``metric`` in `TARGET_METRICS` or ``share_units_with_service``/``facility_count``; ``scope``
-    ``urban``/``rural``/``district`` for the area).
-    """
-
-    def get(name: str, default: Any = None) -> Any:
-        if isinstance(profile, Mapping):
-            return profile.get(name, default)
-        return getattr(profile, name, default)
-
-    name = get("name") or {}
-    name_zh = name.get("zh", "") if isinstance(name, Mapping) else get("name_zh", "")
-    name_en = name.get("en", "") if isinstance(name, Mapping) else get("name_en", "")
-    doc = get("document") or {}
-    key = str(get("id", "") or "")
-    where = f"jurisdiction profile {key or '(no id)'}"
-    if not key:
-        raise InputError(f"{where}: the profile has no id; add an id field.")
-    std = dict(get("standards") or {})
-    beds = std.get("beds_per_1000_elderly") or {}
-    places = std.get("places_per_1000") or {}
-    land = std.get("land_per_capita_m2") or {}
-    nursing = std.get("nursing_share") or {}
-    thr = (get("thresholds") or {}).get("elderly")
-    if thr is not None and not isinstance(thr, Mapping):  # a Threshold object
-        thr = {"urban": thr.urban_min, "rural": thr.rural_min, "source": thr.source}
-    thr = thr or {}
-
-    figures: list[Figure] = []
-    for kind, block in (get("population") or {}).items():
-        for grp in ("pop_total", "pop_60", "pop_80", "pop_0_3"):
-            if grp in block:
-                figures.append(
-                    Figure(grp, float(block[grp]), block.get("year", ""), str(block.get("source", "")), kind)
-                )
-    for what, block in (get("supply") or {}).items():
-        figures.append(
-            Figure(what, float(block["value"]), block.get("date", ""), str(block.get("source", "")))
-        )
-
-    rules: list[UnitRule] = []
-    for i, r in enumerate(get("one_per_unit") or ()):
-        area = "urban" if r.get("urban_only") else "rural" if r.get("rural_only") else r.get("area", "all")
-        tiers = tuple(r.get("tiers") or ())
-        rkey = r.get("key") or f"{r['service']}_{r['level']}_{area}_{'-'.join(tiers) or 'any'}"
-        if any(x.key == rkey for x in rules):
-            rkey = f"{rkey}_{i}"
-        rules.append(
-            UnitRule(
-                key=rkey,
-                service=r["service"],
-                tiers=tiers,
-                level=r["level"],
-                area=area,
-                min_count=int(r.get("min_count", 1)),
-                share_target=float(r.get("share_target", 100.0)),
-                year=r.get("year"),
-                binding=_binding(r.get("binding")),
-                source=str(r.get("source", "")),
-            )
-        )
-
-    targets: list[Target] = []
-    for t in get("targets") or ():
-        metric = t["metric"]
-        scope = t.get("scope", t.get("area", "all"))
-        area = scope if scope in ("urban", "rural") else "all"
-        rule = t.get("rule", "")
-        if metric in ("share_units_with_service", "facility_count"):
-            rule = rule or _rule_for(rules, t, metric)
-            metric = "unit_share" if metric == "share_units_with_service" else "facilities"
-        targets.append(
-            Target(
-                metric=metric,
-                value=float(t["value"]),
-                year=int(t.get("year", 0) or 0),
-                binding=_binding(t.get("binding")),
-                lead_unit=str(t.get("lead_unit", "")),
-                source=str(t.get("source", "")),
-                service=t.get("service", "elderly"),
-                group=t.get("group", ""),
-                area=area,
-                rule=rule,
-                baseline=t.get("baseline"),
-                baseline_year=t.get("baseline_year"),
-                comparison=t.get("comparison", ">="),
-                label_zh=t.get("label_zh", ""),
-                label_en=t.get("label_en", ""),
-                note=t.get("note", ""),
-            )
-        )
-    return Standards(
-        key=key,
-        name_zh=name_zh,
-        name_en=name_en,
-        document=str(doc.get("code", "")),
-        adcode=str(get("adcode", "")),
-        circle_min_urban=thr.get("urban"),
-        circle_min_rural=thr.get("rural"),
-        circle_source=str(thr.get("source", "")),
-        beds_per_1000_elderly=beds.get("value"),
-        beds_year=beds.get("year"),
-        beds_binding=_binding(beds.get("binding")),
-        beds_source=str(beds.get("source", "")),
-        places_per_1000=places.get("value"),
-        places_year=places.get("year"),
-        places_binding=_binding(places.get("binding")),
-        places_source=str(places.get("source", "")),
-        nursing_share_pct=nursing.get("value"),
-        nursing_year=nursing.get("year"),
-        nursing_binding=_binding(nursing.get("binding")),
-        nursing_source=str(nursing.get("source", "")),
-        land_m2_per_capita=land.get("value"),
-        land_source=str(land.get("source", "")),
-        one_per_unit=tuple(rules),
-        coverage_targets=tuple(targets),
-        figures=tuple(figures),
+def _binding(v: Any, where: str = "standards") -> bool | None:
+    if v is None or isinstance(v, bool):
+        return v
+    raise InputError(
+        f"{where}: binding {v!r} is not true (约束性), false (预期性) or null (not stated); use one of those."
     )
 
 
+# --------------------------------------------------------------------------------------------------
+# building from a jurisdiction profile (the YAML presets in scenarios/presets/jurisdictions)
+
+#: Population groups a profile's ``population`` blocks may give.
+_GROUPS: tuple[str, ...] = ("pop_total", "pop_60", "pop_80", "pop_0_3")
+#: Supply figures a profile's ``supply`` block may give.
+_SUPPLIES: tuple[str, ...] = ("beds", "nursing_beds", "places")
+_RATIOS: dict[str, tuple[str, ...]] = {
+    "beds_per_1000_elderly": ("value", "group", "year", "binding", "source"),
+    "places_per_1000": ("value", "group", "year", "binding", "source"),
+    "places_per_1000_by_area": ("new_residential", "old_areas", "source"),
+    "nursing_share": ("value", "year", "binding", "source"),
+    "land_per_capita_m2": ("value", "source"),
+}
+_RULE_FIELDS: tuple[str, ...] = (
+    *(f.name for f in dataclasses.fields(UnitRule)),
+    "urban_only",
+    "rural_only",
+)
+_TARGET_FIELDS: tuple[str, ...] = (
+    *(f.name for f in dataclasses.fields(Target)),
+    "scope",  # older spelling of area (district = all)
+    "tier",  # with metric facility_count: the tier counted
+    "level",  # with metric share_units_with_service: the unit level
+)
+#: Older target metric names and the metric they stand for.
+_METRIC_ALIASES: dict[str, str] = {"share_units_with_service": "unit_share", "facility_count": "facilities"}
+
+
+def standards_from_profile(profile: Mapping[str, Any] | Any, *, where: str | None = None) -> Standards:
+    """Build `Standards` from a jurisdiction profile, the single source of the shipped policy numbers.
+
+    ``profile`` is the profile's YAML mapping, or a loaded profile carrying it as ``raw``
+    (`lifecircle.scenarios.presets.Jurisdiction`). The layout (see the shipped
+    ``scenarios/presets/jurisdictions/*.yaml``):
+
+    - ``id``, ``name`` (``zh``, ``en``), ``document`` (``code``, …), ``adcode``.
+    - ``thresholds.elderly``: ``urban`` and ``rural`` walking minutes with ``source``; ``rural`` is
+      left out where the document sets no separate rural time (`Standards.circle_min_rural` is then
+      None).
+    - ``standards``: ``beds_per_1000_elderly`` and ``places_per_1000`` (``value, group, year,
+      binding, source``), ``places_per_1000_by_area`` (``new_residential, old_areas, source``),
+      ``nursing_share`` (``value, year, binding, source``), ``land_per_capita_m2`` (``value,
+      source``).
+    - ``population``: blocks (``base``, ``projection``, …) with ``year``, ``note``, ``source`` and a
+      count per group (``pop_total``, ``pop_60``, ``pop_80``, ``pop_0_3``); a count may be a mapping
+      ``{value, source, note}`` when it has its own citation (e.g. a derived total).
+    - ``supply``: ``beds``, ``nursing_beds``, ``places``, each ``{value, date, source, note}`` or a
+      list of those (the first listed is the default figure).
+    - ``one_per_unit``: `UnitRule` fields (``key``, ``service``, ``level``, ``tiers``, ``area`` or
+      ``urban_only``/``rural_only``, ``share_target``, ``year``, ``binding``, ``source``, labels).
+    - ``targets``: `Target` fields in the plan's order; ``rule`` names a unit rule's ``key``. The
+      older forms (``scope``; ``share_units_with_service`` with ``level``, ``facility_count`` with
+      ``tier``) are still read.
+    - ``notes``: data-quality flags (policy-digest §7 item 18).
+
+    ``binding`` is true (约束性), false (预期性) or left out where the document states none.
+
+    Raises
+    ------
+    InputError
+        Naming the profile, the entry and the field that is unknown, missing or malformed.
+    """
+    raw = profile if isinstance(profile, Mapping) else getattr(profile, "raw", None)
+    if not isinstance(raw, Mapping):
+        raise InputError(
+            "jurisdiction profile: expected the profile's YAML mapping; load it with load_jurisdiction."
+        )
+    key = str(raw.get("id") or "")
+    where = where or getattr(profile, "origin", "") or f"jurisdiction profile {key or '(no id)'}"
+    if not key:
+        raise InputError(f"{where}: the profile has no id; add an id field.")
+    name = _mapping(raw.get("name"), f"{where}: name")
+    doc = _mapping(raw.get("document"), f"{where}: document")
+    thr = _mapping(_mapping(raw.get("thresholds"), f"{where}: thresholds").get("elderly"), where)
+    std = _mapping(raw.get("standards"), f"{where}: standards")
+    _known(std, tuple(_RATIOS), f"{where}: standards")
+    ratio = {
+        k: _known(_mapping(std.get(k), f"{where}: standards.{k}"), fields, f"{where}: standards.{k}")
+        for k, fields in _RATIOS.items()
+    }
+    beds, places = ratio["beds_per_1000_elderly"], ratio["places_per_1000"]
+    by_area, nursing, land = (
+        ratio["places_per_1000_by_area"],
+        ratio["nursing_share"],
+        ratio["land_per_capita_m2"],
+    )
+    rules = _rules(raw.get("one_per_unit"), where)
+    targets = _targets(raw.get("targets"), rules, where)
+    notes = raw.get("notes") or ()
+    if isinstance(notes, str) or not all(isinstance(n, str) for n in notes):
+        raise InputError(f"{where}: notes must be a list of sentences; write one per line after '- '.")
+    try:
+        return Standards(
+            key=key,
+            name_zh=str(name.get("zh", "")),
+            name_en=str(name.get("en", "")),
+            document=str(doc.get("code", "")),
+            adcode=str(raw.get("adcode", "")),
+            circle_min_urban=_num(thr.get("urban"), f"{where}: thresholds.elderly.urban"),
+            circle_min_rural=_num(thr.get("rural"), f"{where}: thresholds.elderly.rural"),
+            circle_source=str(thr.get("source", "")),
+            beds_per_1000_elderly=_num(beds.get("value"), f"{where}: standards.beds_per_1000_elderly"),
+            beds_group=str(beds.get("group", "pop_60")),
+            beds_year=beds.get("year"),
+            beds_binding=_binding(beds.get("binding"), f"{where}: standards.beds_per_1000_elderly"),
+            beds_source=str(beds.get("source", "")),
+            places_per_1000=_num(places.get("value"), f"{where}: standards.places_per_1000"),
+            places_group=str(places.get("group", "pop_total")),
+            places_year=places.get("year"),
+            places_binding=_binding(places.get("binding"), f"{where}: standards.places_per_1000"),
+            places_source=str(places.get("source", "")),
+            places_per_1000_new_residential=_num(
+                by_area.get("new_residential"), f"{where}: standards.places_per_1000_by_area"
+            ),
+            places_per_1000_old_areas=_num(
+                by_area.get("old_areas"), f"{where}: standards.places_per_1000_by_area"
+            ),
+            places_area_source=str(by_area.get("source", "")),
+            nursing_share_pct=_num(nursing.get("value"), f"{where}: standards.nursing_share"),
+            nursing_year=nursing.get("year"),
+            nursing_binding=_binding(nursing.get("binding"), f"{where}: standards.nursing_share"),
+            nursing_source=str(nursing.get("source", "")),
+            land_m2_per_capita=_num(land.get("value"), f"{where}: standards.land_per_capita_m2"),
+            land_source=str(land.get("source", "")),
+            one_per_unit=tuple(rules),
+            coverage_targets=tuple(targets),
+            figures=_figures(raw, where),
+            notes=tuple(notes),
+        )
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None
+
+
+def _mapping(v: Any, where: str) -> Mapping[str, Any]:
+    """``v`` as a mapping (empty for None)."""
+    if v is None:
+        return {}
+    if not isinstance(v, Mapping):
+        raise InputError(f"{where}: expected fields (key: value), got {v!r}; compare with a shipped profile.")
+    return v
+
+
+def _known(entry: Mapping[str, Any], fields: Iterable[str], where: str) -> Mapping[str, Any]:
+    """``entry`` after checking it has no field outside ``fields``."""
+    names = tuple(fields)
+    unknown = sorted(str(k) for k in set(entry) - set(names))
+    if unknown:
+        raise InputError(
+            f"{where}: unknown field(s) {', '.join(unknown)}; the fields are {', '.join(sorted(names))}."
+        )
+    return entry
+
+
+def _num(v: Any, where: str) -> float | None:
+    """``v`` as a float (None stays None)."""
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise InputError(f"{where}: {v!r} is not a number; write the number without units or quotes.")
+    return float(v)
+
+
+def _entries(v: Any, where: str) -> list[Mapping[str, Any]]:
+    """A mapping or a list of mappings, as a list."""
+    items = v if isinstance(v, list) else [v]
+    return [_mapping(x, f"{where}[{i}]" if isinstance(v, list) else where) for i, x in enumerate(items)]
+
+
+def _figures(raw: Mapping[str, Any], where: str) -> tuple[Figure, ...]:
+    """Documented population bases (``population``) and supplies (``supply``), in profile order."""
+    out: list[Figure] = []
+    population = _mapping(raw.get("population"), f"{where}: population")
+    for kind, block in population.items():
+        at = f"{where}: population.{kind}"
+        block = _known(_mapping(block, at), (*_GROUPS, "year", "note", "source"), at)
+        for grp in _GROUPS:
+            if grp not in block:
+                continue
+            v = block[grp]
+            own = _known(v, ("value", "source", "note"), f"{at}.{grp}") if isinstance(v, Mapping) else {}
+            value = _num(own.get("value") if own else v, f"{at}.{grp}")
+            if value is None:
+                raise InputError(f"{at}.{grp}: no value; give the count.")
+            out.append(
+                Figure(
+                    grp,
+                    value,
+                    block.get("year", ""),
+                    str(own.get("source", block.get("source", ""))),
+                    str(own.get("note", block.get("note", kind))),
+                )
+            )
+    supply = _known(_mapping(raw.get("supply"), f"{where}: supply"), _SUPPLIES, f"{where}: supply")
+    for what, block in supply.items():
+        for i, e in enumerate(_entries(block, f"{where}: supply.{what}")):
+            at = f"{where}: supply.{what}" + (f"[{i}]" if isinstance(block, list) else "")
+            _known(e, ("value", "date", "source", "note"), at)
+            value = _num(e.get("value"), at)
+            if value is None:
+                raise InputError(f"{at}: no value; give the count.")
+            out.append(
+                Figure(what, value, e.get("date", ""), str(e.get("source", "")), str(e.get("note", "")))
+            )
+    return tuple(out)
+
+
+def _rules(entries: Any, where: str) -> list[UnitRule]:
+    """The profile's ``one_per_unit`` rules; a rule without a key gets one built from its fields."""
+    rules: list[UnitRule] = []
+    for i, r in enumerate(entries or ()):
+        at = f"{where}: one_per_unit[{i}]"
+        r = _known(_mapping(r, at), _RULE_FIELDS, at)
+        if r.get("urban_only") and r.get("rural_only"):
+            raise InputError(f"{at}: urban_only and rural_only are both set; keep one.")
+        area = "urban" if r.get("urban_only") else "rural" if r.get("rural_only") else r.get("area", "all")
+        tiers = tuple(str(x) for x in (r.get("tiers") or ()))
+        for req in ("service", "level"):
+            if req not in r:
+                raise InputError(f"{at}: no {req}; add it (see a shipped profile).")
+        rkey = r.get("key") or f"{r['service']}_{r['level']}_{area}_{'-'.join(tiers) or 'any'}"
+        if not r.get("key") and any(x.key == rkey for x in rules):
+            rkey = f"{rkey}_{i}"
+        share = _num(r.get("share_target", 100.0), f"{at}: share_target")
+        try:
+            rules.append(
+                UnitRule(
+                    key=str(rkey),
+                    service=str(r["service"]),
+                    tiers=tiers,
+                    level=str(r["level"]),
+                    area=str(area),
+                    min_count=int(r.get("min_count", 1)),
+                    share_target=100.0 if share is None else share,
+                    year=r.get("year"),
+                    binding=_binding(r.get("binding"), at),
+                    source=str(r.get("source", "")),
+                    label_zh=str(r.get("label_zh", "")),
+                    label_en=str(r.get("label_en", "")),
+                    note=str(r.get("note", "")),
+                )
+            )
+        except InputError as exc:
+            raise InputError(f"{at}: {exc}") from None
+    return rules
+
+
+def _targets(entries: Any, rules: list[UnitRule], where: str) -> list[Target]:
+    """The profile's ``targets`` in order; older share/count forms find (or add) their unit rule."""
+    targets: list[Target] = []
+    for i, t in enumerate(entries or ()):
+        at = f"{where}: targets[{i}]"
+        t = _known(_mapping(t, at), _TARGET_FIELDS, at)
+        for req in ("metric", "value", "year"):
+            if req not in t:
+                raise InputError(f"{at}: no {req}; add it (see a shipped profile).")
+        metric = str(t["metric"])
+        area = str(t.get("area", t.get("scope", "all")))
+        area = "all" if area == "district" else area
+        rule = str(t.get("rule", ""))
+        if metric in _METRIC_ALIASES:
+            rule = rule or _rule_for(rules, t, metric)
+            metric = _METRIC_ALIASES[metric]
+        baseline = _num(t.get("baseline"), f"{at}: baseline")
+        try:
+            targets.append(
+                Target(
+                    metric=metric,
+                    value=_num(t["value"], f"{at}: value"),  # type: ignore[arg-type]
+                    year=int(t["year"]),
+                    binding=_binding(t.get("binding"), at),
+                    lead_unit=str(t.get("lead_unit", "")),
+                    source=str(t.get("source", "")),
+                    service=str(t.get("service", "elderly")),
+                    group=str(t.get("group", "")),
+                    area=area,
+                    rule=rule,
+                    baseline=baseline,
+                    baseline_year=t.get("baseline_year"),
+                    comparison=str(t.get("comparison", ">=")),
+                    label_zh=str(t.get("label_zh", "")),
+                    label_en=str(t.get("label_en", "")),
+                    note=str(t.get("note", "")),
+                )
+            )
+        except (InputError, TypeError, ValueError) as exc:
+            raise InputError(f"{at}: {exc}") from None
+    return targets
+
+
 def _rule_for(rules: list[UnitRule], t: Mapping[str, Any], metric: str) -> str:
-    """Find (or add) the rule a preset's share/count target refers to."""
+    """Find (or add) the rule an older-form share/count target refers to."""
     service, level, tier = t.get("service", "elderly"), t.get("level"), t.get("tier")
     for r in rules:
         if r.service != service:
@@ -591,823 +759,3 @@ def tier_mask(tiers: Iterable[Any], wanted: tuple[str, ...]) -> np.ndarray:
         accepted.add(w.strip().casefold())
         accepted.update(s.casefold() for s in TIER_TERMS.get(w, ()))
     return np.isin(values, list(accepted))
-
-
-# --------------------------------------------------------------------------------------------------
-# the five jurisdictions of the digest
-
-_CQ_URBAN = "004 (digest §3.2): 街道（社区）养老服务覆盖率 100% (2025, 约束性)"
-_CQ_RURAL = "004 (digest §3.2): 乡镇（村）养老服务覆盖率 100% (2025, 约束性)"
-
-
-def _chongqing_coverage_targets() -> tuple[Target, ...]:
-    """004's two binding coverage targets, which every Chongqing district plan implements."""
-    return (
-        Target(
-            "coverage",
-            100.0,
-            2025,
-            True,
-            "",
-            _CQ_URBAN,
-            service="elderly",
-            group="pop_60",
-            area="urban",
-            label_zh="街道（社区）养老服务覆盖率",
-            label_en="Elderly-service coverage, streets (communities)",
-        ),
-        Target(
-            "coverage",
-            100.0,
-            2025,
-            True,
-            "",
-            _CQ_RURAL,
-            service="elderly",
-            group="pop_60",
-            area="rural",
-            label_zh="乡镇（村）养老服务覆盖率",
-            label_en="Elderly-service coverage, towns (villages)",
-        ),
-    )
-
-
-def _village_rule(source: str, year: int) -> UnitRule:
-    return UnitRule(
-        "village_point",
-        "elderly",
-        ("village_point",),
-        "community",
-        area="rural",
-        year=year,
-        source=source,
-        label_zh="每个村设置1个互助养老点",
-        label_en="One mutual-aid elderly point per village",
-    )
-
-
-def yuzhong() -> Standards:
-    """渝中区 (Yuzhong), document 001 (2022-12-29); fully urban, 11 streets."""
-    return Standards(
-        key="yuzhong",
-        name_zh="重庆市渝中区",
-        name_en="Yuzhong District, Chongqing",
-        document="001",
-        adcode="500103",
-        circle_min_urban=10.0,
-        circle_min_rural=None,
-        circle_source="001 task 8: 打造更便捷、更及时的10分钟养老服务圈 (the district has no villages)",
-        beds_per_1000_elderly=32.0,
-        beds_year=2025,
-        beds_binding=False,
-        beds_source="001 (digest §3.1): 每千名常住老年人养老床位数 32 (2025, 预期性; 16.5 at baseline)",
-        places_per_1000=4.5,
-        places_year=2025,
-        places_binding=False,
-        places_source="001 (digest §3.1): 每千人口托位数 4.5 (2025, 预期性)",
-        nursing_share_pct=60.0,
-        nursing_year=2025,
-        nursing_binding=True,
-        nursing_source="001 (digest §3.1): 护理型床位占比 60% (2025, 约束性; baseline 37.4%)",
-        one_per_unit=(
-            UnitRule(
-                "street_centre",
-                "elderly",
-                ("street_centre",),
-                "street",
-                year=2025,
-                source="001 task 8: 一街道一中心",
-                label_zh="一街道一中心",
-                label_en="One elderly-service centre per street",
-            ),
-            UnitRule(
-                "community_station",
-                "elderly",
-                ("community_station", "street_centre"),
-                "community",
-                year=2025,
-                source="001 task 8: 一社区一站点",
-                label_zh="一社区一站点",
-                label_en="One elderly-service station per community",
-                note="a street centre in the community also serves as its station",
-            ),
-            UnitRule(
-                "childcare_point",
-                "childcare",
-                ("community_point",),
-                "street",
-                year=2025,
-                source="001 附件3: 培育11个社区托育点 (11 streets)",
-                label_zh="社区托育点（每街道1个）",
-                label_en="Community childcare point per street",
-                note="one per street is implied by 11 points for 11 streets, not stated",
-            ),
-        ),
-        coverage_targets=(
-            *_chongqing_coverage_targets(),
-            Target(
-                "per_1000",
-                32.0,
-                2025,
-                False,
-                "",
-                "001 (digest §3.1): 每千名常住老年人养老床位数",
-                service="elderly",
-                group="pop_60",
-                baseline=16.5,
-                baseline_year="baseline",
-                label_zh="每千名常住老年人养老床位数",
-                label_en="Elderly beds per 1,000 resident elderly",
-            ),
-            Target(
-                "per_1000",
-                4.5,
-                2025,
-                False,
-                "",
-                "001 (digest §3.1): 每千人口托位数",
-                service="childcare",
-                group="pop_total",
-                baseline=1.5,
-                baseline_year="baseline",
-                label_zh="每千人口托位数",
-                label_en="托位 per 1,000 residents",
-            ),
-            Target(
-                "supply",
-                4000.0,
-                2025,
-                False,
-                "",
-                "001 (digest §3.3): 养老服务床位 1,915 → 4,000",
-                service="elderly",
-                baseline=1915.0,
-                baseline_year="baseline",
-                label_zh="养老服务床位",
-                label_en="Elderly beds",
-                note="components stated (500 + 2,500 + 500) sum to 3,500, not 4,000",
-            ),
-            Target(
-                "supply",
-                2650.0,
-                2025,
-                False,
-                "",
-                "001 (digest §3.3): 托位 1,088 → 2,650",
-                service="childcare",
-                baseline=1088.0,
-                baseline_year="baseline",
-                label_zh="托位数",
-                label_en="Childcare places",
-                note="baseline 181 + 830 = 1,011 in the text vs 1,088 in the table",
-            ),
-            Target(
-                "facilities",
-                11.0,
-                2025,
-                False,
-                "",
-                "001 (digest §3.3): 街道养老服务中心 11 → 11",
-                service="elderly",
-                rule="street_centre",
-                baseline=11.0,
-                baseline_year="baseline",
-                label_zh="街道养老服务中心",
-                label_en="Street elderly-service centres",
-            ),
-            Target(
-                "facilities",
-                68.0,
-                2025,
-                False,
-                "",
-                "001 (digest §3.3): 社区养老服务站 68 → 68",
-                service="elderly",
-                rule="community_station",
-                baseline=68.0,
-                baseline_year="baseline",
-                label_zh="社区养老服务站",
-                label_en="Community elderly-service stations",
-            ),
-            Target(
-                "facilities",
-                11.0,
-                2025,
-                None,
-                "",
-                "001 附件3: 培育11个社区托育点",
-                service="childcare",
-                rule="childcare_point",
-                label_zh="社区托育点",
-                label_en="Community childcare points",
-            ),
-            Target(
-                "nursing_share",
-                60.0,
-                2025,
-                True,
-                "",
-                "001 (digest §3.1): 护理型床位占比 60%",
-                service="elderly",
-                baseline=37.4,
-                baseline_year="baseline",
-                label_zh="护理型床位占比",
-                label_en="Nursing-bed share",
-            ),
-        ),
-        figures=(
-            Figure("pop_total", 588_700, 2020, "001 (digest §4) baseline: 常住人口 588,700", "census"),
-            Figure("pop_60", 116_300, 2020, "001 (digest §4) baseline: 60岁以上 116,300 (19.76%)", "census"),
-            Figure("pop_0_3", 17_420, 2020, "001 (digest §4) baseline: 0–3岁 17,420", "census"),
-            Figure(
-                "pop_total",
-                568_000,
-                2025,
-                "001 (digest §4) projection: 568,000 residents (−0.68%/yr)",
-                "projection",
-            ),
-            Figure("pop_60", 125_000, 2025, "001 (digest §4) projection: 60+ 125,000 (22.01%)", "projection"),
-            Figure("pop_0_3", 15_000, 2025, "001 (digest §4) projection: 0–3 15,000", "projection"),
-            Figure("beds", 1_915, "baseline", "001 (digest §4): 1,915 beds = 325 public + 1,590 social"),
-            Figure("nursing_beds", 716, "baseline", "001 (digest §4): nursing beds 716 (37.4%)"),
-            Figure("places", 1_088, "baseline", "001 (digest §3.3) indicator table: 托位 1,088"),
-            Figure(
-                "places",
-                1_011,
-                "baseline-text",
-                "001 (digest §4): 181 托位 in institutions + 830 in kindergartens",
-                "the text's components; the stated gap 1,639 = 2,650 − 1,011",
-            ),
-        ),
-        notes=(
-            "001: 托位 baseline 181 + 830 = 1,011 in the text vs 1,088 in the indicator table.",
-            "001: planned new 托位 200 + 1,839 = 2,039 vs the stated gap of 1,639.",
-            "001: bed components 500 + 2,500 + 500 = 3,500 vs the 4,000 target.",
-        ),
-    )
-
-
-def jiulongpo() -> Standards:
-    """九龙坡区 (Jiulongpo), document 000 (九龙坡府发〔2023〕2号); streets and towns, urban and rural."""
-    return Standards(
-        key="jiulongpo",
-        name_zh="重庆市九龙坡区",
-        name_en="Jiulongpo District, Chongqing",
-        document="000",
-        adcode="500107",
-        circle_min_urban=15.0,
-        circle_min_rural=20.0,
-        circle_source=(
-            "000 Table 1 policy no. 2 and §一(一)2: 城市社区15分钟、农村社区20分钟步行半径养老服务圈"
-        ),
-        beds_per_1000_elderly=35.0,
-        beds_year=2025,
-        beds_binding=None,
-        beds_source="000 §一(三)2; policy list no. 1: 每千名老年人养老床位数 35",
-        places_per_1000=4.5,
-        places_year=2025,
-        places_binding=False,
-        places_source="000 (digest §3.1): 每千人口托位数 4.5 (2025, 预期性)",
-        nursing_share_pct=60.0,
-        nursing_year=2025,
-        nursing_binding=True,
-        nursing_source="000 Table 2 no. 3: 护理型床位占比 ≥60% (约束性)",
-        one_per_unit=(
-            UnitRule(
-                "street_centre",
-                "elderly",
-                ("street_centre",),
-                "street",
-                year=2025,
-                source="000 task 10: 确保一镇街一中心; Table 1 policy no. 3",
-                label_zh="一镇街一中心",
-                label_en="One elderly-service centre per street or town",
-            ),
-            UnitRule(
-                "community_station",
-                "elderly",
-                ("community_station", "street_centre"),
-                "community",
-                area="urban",
-                year=2025,
-                source="000 task 10: 一社区一站点",
-                label_zh="一社区一站点",
-                label_en="One elderly-service station per community",
-            ),
-            _village_rule(
-                "000 policy list no. 8: 每个村设置1个互助养老点 (by end of 2021); Table 1 policy no. 3", 2021
-            ),
-            UnitRule(
-                "childcare_street",
-                "childcare",
-                (),
-                "street",
-                share_target=80.0,
-                year=2025,
-                source="000 §二(4)2, task 8: 全区80%街镇能提供托育服务",
-                label_zh="街镇能提供托育服务",
-                label_en="Streets and towns offering childcare",
-            ),
-            UnitRule(
-                "childcare_community",
-                "childcare",
-                (),
-                "community",
-                share_target=30.0,
-                year=2025,
-                binding=False,
-                source="000 Table 2 no. 22: 社区托育服务覆盖率 10% → 30% (预期性)",
-                label_zh="社区托育服务覆盖率",
-                label_en="Communities with childcare service",
-                note="000 policy list no. 3 gives ≥60% for the same indicator",
-            ),
-        ),
-        coverage_targets=(
-            Target(
-                "coverage",
-                100.0,
-                2025,
-                True,
-                "区民政局",
-                "000 Table 2 no. 5: “一刻钟”城市居家养老服务圈…覆盖率 100% → 100% (约束性)",
-                service="elderly",
-                group="pop_60",
-                area="urban",
-                baseline=100.0,
-                baseline_year=2020,
-                label_zh="“一刻钟”城市居家养老服务圈覆盖率",
-                label_en="Coverage of the quarter-hour urban home-care circle",
-            ),
-            *_chongqing_coverage_targets(),
-            Target(
-                "unit_share",
-                100.0,
-                2025,
-                None,
-                "",
-                "000 task 1: 城镇社区养老服务设施覆盖率 → 100%",
-                service="elderly",
-                rule="community_station",
-                label_zh="城镇社区养老服务设施覆盖率",
-                label_en="Urban communities with an elderly facility",
-            ),
-            Target(
-                "unit_share",
-                80.0,
-                2025,
-                None,
-                "",
-                "000 §二(4)2, task 8: 全区80%街镇能提供托育服务",
-                service="childcare",
-                rule="childcare_street",
-                label_zh="街镇能提供托育服务",
-                label_en="Streets and towns offering childcare",
-            ),
-            Target(
-                "unit_share",
-                30.0,
-                2025,
-                False,
-                "",
-                "000 Table 2 no. 22: 社区托育服务覆盖率 10% → 30%",
-                service="childcare",
-                rule="childcare_community",
-                baseline=10.0,
-                baseline_year="baseline",
-                label_zh="社区托育服务覆盖率",
-                label_en="Community childcare coverage",
-                note="policy list no. 3 says ≥60% (社区婴幼儿托育服务机构覆盖率)",
-            ),
-            Target(
-                "per_1000",
-                35.0,
-                2025,
-                None,
-                "",
-                "000 §一(三)2: 每千名老年人养老床位数 35",
-                service="elderly",
-                group="pop_60",
-                label_zh="每千名老年人养老床位数",
-                label_en="Elderly beds per 1,000 elderly",
-            ),
-            Target(
-                "per_1000",
-                4.5,
-                2025,
-                False,
-                "",
-                "000 (digest §3.1): 每千人口托位数 4.5",
-                service="childcare",
-                group="pop_total",
-                baseline=1.04,
-                baseline_year=2020,
-                label_zh="每千人口托位数",
-                label_en="托位 per 1,000 residents",
-                note="2.13 per 1,000 stated for Oct 2022",
-            ),
-            Target(
-                "supply",
-                6700.0,
-                2025,
-                None,
-                "",
-                "000 (digest §3.3): 养老服务床位 6,810 (2022-10) → ≥6,700",
-                service="elderly",
-                baseline=6810.0,
-                baseline_year="2022-10",
-                label_zh="养老服务床位",
-                label_en="Elderly beds",
-            ),
-            Target(
-                "supply",
-                5000.0,
-                2025,
-                None,
-                "",
-                "000 (digest §3.3): 托位 2,841 (2022-10) → +5,000",
-                service="childcare",
-                baseline=2841.0,
-                baseline_year="2022-10",
-                comparison="+",
-                label_zh="托位数",
-                label_en="Childcare places",
-            ),
-            Target(
-                "nursing_share",
-                60.0,
-                2025,
-                True,
-                "",
-                "000 Table 2 no. 3: 护理型床位占比 ≥60%",
-                service="elderly",
-                baseline=60.0,
-                baseline_year=2020,
-                label_zh="护理型床位占比",
-                label_en="Nursing-bed share",
-                note="policy list no. 1 says 65%",
-            ),
-        ),
-        figures=(
-            Figure(
-                "pop_60",
-                276_000,
-                2020,
-                "000 (digest §4): 60岁以上 27.60万, 18.08% of residents (7th census)",
-                "census",
-            ),
-            Figure(
-                "pop_total",
-                round(276_000 / 0.1808),
-                2020,
-                "derived: 276,000 / 18.08% ≈ 1.527 M (policy-digest §4)",
-                "derived",
-            ),
-            Figure("beds", 6_810, "2022-10", "000 §一(一)2: 备案养老机构35家、床位6810张"),
-            Figure("places", 2_841, "2022-10", "000 (digest §4): 2,841 托位, 2.13 per 1,000"),
-            Figure("places", 1_510, 2020, "000 (digest §4): 1,510 托位 at end of 2020"),
-        ),
-        notes=(
-            "000: 托位 per 1,000 is 2.13 (2022) vs 1.04 (2020 in Table 2).",
-            "000: implied population 2,841 / 2.13 ≈ 1.33 M vs 276,000 / 18.08% ≈ 1.53 M.",
-            "000: community childcare coverage target 30% (Table 2) vs ≥60% (policy list).",
-            "000: nursing-bed share >60% vs 65%.",
-            "000: the stated bed gap of 5,000+ at 35 per 1,000 (9,660 needed) implies a supply of ~4,600, "
-            "the 2020 base, not the 6,810 of 2022.",
-        ),
-    )
-
-
-def chongqing() -> Standards:
-    """重庆市 municipal 14th FYP elderly-care plan, document 004 (渝府发〔2022〕15号); elderly care only."""
-    return Standards(
-        key="chongqing",
-        name_zh="重庆市（市级规划）",
-        name_en="Chongqing municipality",
-        document="004",
-        adcode="500000",
-        circle_min_urban=15.0,
-        circle_min_rural=None,
-        circle_source="004 ch. 4 §3; 专栏2: 建成“一刻钟”养老服务圈 (no separate rural time)",
-        nursing_share_pct=60.0,
-        nursing_year=2025,
-        nursing_binding=True,
-        nursing_source="004 专栏1 no. 2: 养老机构护理型养老床位占比 ≥60% (约束性)",
-        one_per_unit=(_village_rule("004 ch. 6 §1: 每个村设置1个互助养老点 (by 2025)", 2025),),
-        coverage_targets=(
-            *_chongqing_coverage_targets(),
-            Target(
-                "supply",
-                250_000.0,
-                2025,
-                False,
-                "",
-                "004 (digest §3.3): beds 230,000 → 250,000",
-                service="elderly",
-                baseline=230_000.0,
-                baseline_year=2020,
-                label_zh="养老床位",
-                label_en="Elderly beds",
-            ),
-            Target(
-                "nursing_share",
-                60.0,
-                2025,
-                True,
-                "",
-                "004 专栏1 no. 2: 护理型养老床位占比 ≥60%",
-                service="elderly",
-                label_zh="养老机构护理型养老床位占比",
-                label_en="Nursing-bed share in institutions",
-            ),
-        ),
-        figures=(
-            Figure("beds", 230_000, 2020, "004 (digest §4): 230,000 beds; 32.8 per 1,000 elderly (2020)"),
-        ),
-        notes=("004: 32.8 beds per 1,000 elderly is the 2020 achievement; the plan sets no 2025 ratio.",),
-    )
-
-
-def shapingba() -> Standards:
-    """沙坪坝区 (Shapingba), document 002 (沙府办发〔2020〕56号); elderly care only, streets and towns."""
-    return Standards(
-        key="shapingba",
-        name_zh="重庆市沙坪坝区",
-        name_en="Shapingba District, Chongqing",
-        document="002",
-        adcode="500106",
-        circle_min_urban=15.0,
-        circle_min_rural=None,
-        circle_source="002 task 九: 基本形成“一刻钟”社区居家养老服务圈",
-        nursing_share_pct=50.0,
-        nursing_year=2022,
-        nursing_binding=None,
-        nursing_source="002 (digest §3.1): 护理型床位占比 ≥50% (2022)",
-        land_m2_per_capita=0.2,
-        land_source="002 task 三: 人均养老用地 ≥0.2 m²",
-        one_per_unit=(
-            UnitRule(
-                "street_facility",
-                "elderly",
-                (),
-                "street",
-                year=2022,
-                source=(
-                    "002 (digest §3.2): 社区居家养老服务设施 → 全覆盖 (2022); "
-                    "streets and communities 基本全覆盖 (2020)"
-                ),
-                label_zh="街道（镇）养老服务设施全覆盖",
-                label_en="Every street and town has an elderly facility",
-            ),
-            UnitRule(
-                "community_facility",
-                "elderly",
-                (),
-                "community",
-                year=2022,
-                source="002 (digest §3.2): 社区居家养老服务设施 → 全覆盖 (2022)",
-                label_zh="社区养老服务设施全覆盖",
-                label_en="Every community has an elderly facility",
-            ),
-            _village_rule("004 ch. 6 §1: 每个村设置1个互助养老点 (by 2025)", 2025),
-        ),
-        coverage_targets=(
-            *_chongqing_coverage_targets(),
-            Target(
-                "unit_share",
-                100.0,
-                2022,
-                None,
-                "",
-                "002 (digest §3.2): 社区居家养老服务设施 全覆盖",
-                service="elderly",
-                rule="community_facility",
-                label_zh="社区居家养老服务设施覆盖",
-                label_en="Communities with home and community elderly facilities",
-            ),
-            Target(
-                "supply",
-                7800.0,
-                2022,
-                None,
-                "",
-                "002 (digest §3.3): effective beds → 7,800",
-                service="elderly",
-                label_zh="有效养老床位",
-                label_en="Effective elderly beds",
-            ),
-            Target(
-                "nursing_share",
-                50.0,
-                2022,
-                None,
-                "",
-                "002 (digest §3.1): 护理型床位占比 ≥50%",
-                service="elderly",
-                label_zh="护理型床位占比",
-                label_en="Nursing-bed share",
-            ),
-        ),
-        notes=(
-            "002 gives no baseline population or facility counts; bed gaps need a population base from data.",
-        ),
-    )
-
-
-def bazhong() -> Standards:
-    """巴中市 (Bazhong, Sichuan), document 003; streets, towns, townships and villages."""
-    return Standards(
-        key="bazhong",
-        name_zh="四川省巴中市",
-        name_en="Bazhong, Sichuan",
-        document="003",
-        adcode="511900",
-        circle_min_urban=15.0,
-        circle_min_rural=None,
-        circle_source="003 task 24: 形成居家社区15分钟养老服务圈",
-        places_per_1000=4.5,
-        places_year=2025,
-        places_binding=None,
-        places_source="003 (digest §3.1): 每千人口托位数 4.5 (2025)",
-        places_per_1000_new_residential=10.0,
-        places_per_1000_old_areas=8.0,
-        places_area_source="003 task 7: 新建居住区 ≥10, 老城区和已建成居住区 ≥8 托位 per 1,000",
-        nursing_share_pct=55.0,
-        nursing_year=2025,
-        nursing_binding=None,
-        nursing_source="003 (digest §3.1): 护理型床位占比 ≥55% (baseline 50%)",
-        land_m2_per_capita=0.1,
-        land_source="003 task 6: 人均用地 ≥0.1 m²",
-        one_per_unit=(
-            UnitRule(
-                "community_complex",
-                "elderly",
-                ("community_complex", "street_centre"),
-                "street",
-                area="urban",
-                year=2025,
-                source="003 task 24; Table 1 no. 7: 每个城区街道…建设社区养老服务综合体100%",
-                label_zh="城区街道社区养老服务综合体",
-                label_en="Community elderly complex in every urban street",
-            ),
-            UnitRule(
-                "regional_centre",
-                "elderly",
-                ("regional_centre", "street_centre"),
-                "street",
-                share_target=65.0,
-                year=2025,
-                source="003 task 29; Table 1 no. 23: 乡镇（街道）层面区域养老服务中心建有率达65%",
-                label_zh="乡镇（街道）区域养老服务中心建有率",
-                label_en="Towns and streets with a regional elderly centre",
-            ),
-            UnitRule(
-                "childcare_community",
-                "childcare",
-                (),
-                "community",
-                share_target=80.0,
-                year=2025,
-                source="003 Table 2 no. 11; task 26: 社区婴幼儿照护服务覆盖率 0 → ≥80%",
-                label_zh="社区婴幼儿照护服务覆盖率",
-                label_en="Communities with infant-care service",
-            ),
-        ),
-        coverage_targets=(
-            Target(
-                "unit_share",
-                100.0,
-                2025,
-                None,
-                "",
-                "003 Table 1 no. 7: 17.65% → ≥100%",
-                service="elderly",
-                rule="community_complex",
-                baseline=17.65,
-                baseline_year=2020,
-                label_zh="街道和有条件乡镇建有社区养老服务综合体",
-                label_en="Streets (and qualifying towns) with a community elderly complex",
-            ),
-            Target(
-                "unit_share",
-                65.0,
-                2025,
-                None,
-                "",
-                "003 task 29; Table 1 no. 23",
-                service="elderly",
-                rule="regional_centre",
-                label_zh="乡镇（街道）层面区域养老服务中心建有率",
-                label_en="Towns and streets with a regional elderly centre",
-            ),
-            Target(
-                "unit_share",
-                80.0,
-                2025,
-                None,
-                "",
-                "003 Table 2 no. 11: 社区婴幼儿照护服务覆盖率 0 → ≥80%",
-                service="childcare",
-                rule="childcare_community",
-                baseline=0.0,
-                baseline_year=2020,
-                label_zh="社区婴幼儿照护服务覆盖率",
-                label_en="Community infant-care coverage",
-            ),
-            Target(
-                "per_1000",
-                4.5,
-                2025,
-                None,
-                "",
-                "003 (digest §3.1): 每千人口托位数 4.5",
-                service="childcare",
-                group="pop_total",
-                baseline=0.72,
-                baseline_year=2020,
-                label_zh="每千人口托位数",
-                label_en="托位 per 1,000 residents",
-                note="1.7 per 1,000 stated for May 2023",
-            ),
-            Target(
-                "supply",
-                23_000.0,
-                2025,
-                None,
-                "",
-                "003 (digest §3.3): beds 20,000 → ≥23,000",
-                service="elderly",
-                baseline=20_000.0,
-                baseline_year=2020,
-                label_zh="养老床位",
-                label_en="Elderly beds",
-            ),
-            Target(
-                "supply",
-                10_000.0,
-                2025,
-                None,
-                "",
-                "003 (digest §3.3): 托位 4,662 (2023-05) → +~10,000",
-                service="childcare",
-                baseline=4662.0,
-                baseline_year="2023-05",
-                comparison="+",
-                label_zh="托位数",
-                label_en="Childcare places",
-            ),
-            Target(
-                "nursing_share",
-                55.0,
-                2025,
-                None,
-                "",
-                "003 (digest §3.1): 护理型床位占比 ≥55%",
-                service="elderly",
-                baseline=50.0,
-                baseline_year=2020,
-                label_zh="护理型床位占比",
-                label_en="Nursing-bed share",
-            ),
-        ),
-        figures=(
-            Figure(
-                "pop_total", 2_712_900, 2020, "003 (digest §4): 2,712,900 residents (7th census)", "census"
-            ),
-            Figure("pop_60", 663_400, 2020, "003 (digest §4): 60+ 663,400 (24.46%)", "census"),
-            Figure("pop_0_3", 86_900, 2020, "003 (digest §4): 0–3 86,900 (3.2%)", "census"),
-            Figure("places", 4_662, "2023-05", "003 (digest §4): 4,662 托位, 1.7 per 1,000"),
-            Figure(
-                "places",
-                round(0.72 * 2_712.9),
-                2020,
-                "derived: 0.72 per 1,000 (003 Table 2 base) × 2,712,900",
-                "derived",
-            ),
-            Figure("beds", 8_749, "2023-05", "003 (digest §4): 74 institutions with 8,749 beds"),
-            Figure("beds", 20_000, 2020, "003 (digest §4): 2020 base beds 20,000"),
-        ),
-        notes=(
-            "003: 托位 per 1,000 is 1.7 (2023) vs 0.72 (2020 base).",
-            "003: geriatrics-department share 61.11% vs 61.54%.",
-        ),
-    )
-
-
-#: Factories of the shipped standards, by key.
-STANDARDS: dict[str, Any] = {
-    "yuzhong": yuzhong,
-    "jiulongpo": jiulongpo,
-    "chongqing": chongqing,
-    "shapingba": shapingba,
-    "bazhong": bazhong,
-}
-
-
-def get_standards(key: str) -> Standards:
-    """The shipped standards of jurisdiction ``key`` (`STANDARDS`)."""
-    try:
-        return STANDARDS[key]()
-    except KeyError:
-        raise InputError(
-            f"standards {key!r}: unknown jurisdiction; use one of {', '.join(STANDARDS)}."
-        ) from None

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from lifecircle.coverage.standards import standards_from_profile
 from lifecircle.geodata.errors import InputError
 
 _PRESETS = resources.files("lifecircle.scenarios") / "presets"
@@ -30,7 +31,28 @@ class Threshold:
 
 @dataclass(frozen=True)
 class Jurisdiction:
-    """A jurisdiction profile: thresholds, standards, baselines and rules, each with its source."""
+    """A jurisdiction profile: its walking thresholds, profiles and population bases, and the raw YAML.
+
+    The policy numbers (ratios, supplies, one-per-unit rules, plan targets, data-quality notes) are
+    read from ``raw`` by `lifecircle.coverage.standards.standards_from_profile`.
+
+    Attributes
+    ----------
+    id, name_zh, name_en, adcode
+        Identity of the jurisdiction.
+    document
+        The governing document (``code``, ``title``, ``issuer``, ``date``).
+    thresholds
+        Walking minutes per service; ``rural`` defaults to ``urban`` where the document sets none.
+    profiles
+        Overrides of the walking profiles (``speed_mps``, ``steps_factor``) by profile name.
+    population
+        Documented population bases (``base``, ``projection``) with year and source.
+    raw
+        The profile as read from YAML.
+    origin
+        Where it was read from (``preset yuzhong`` or the file path), for messages.
+    """
 
     id: str
     name_zh: str
@@ -40,11 +62,8 @@ class Jurisdiction:
     thresholds: dict[str, Threshold]
     profiles: dict[str, dict[str, float]] = field(default_factory=dict)
     population: dict[str, dict[str, Any]] = field(default_factory=dict)
-    standards: dict[str, dict[str, Any]] = field(default_factory=dict)
-    supply: dict[str, dict[str, Any]] = field(default_factory=dict)
-    one_per_unit: tuple[dict[str, Any], ...] = ()
-    targets: tuple[dict[str, Any], ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+    origin: str = ""
 
     def name(self, lang: str = "zh") -> str:
         """Display name in ``lang``."""
@@ -58,7 +77,11 @@ def jurisdiction_names() -> list[str]:
 
 
 def load_jurisdiction(name_or_path: str | Path) -> Jurisdiction:
-    """Load a shipped profile by id (``yuzhong``, ``jiulongpo``, …) or a profile YAML file."""
+    """Load a shipped profile by id (``yuzhong``, ``jiulongpo``, …) or a profile YAML file.
+
+    The policy numbers in it are checked on load (`standards_from_profile`), so a malformed
+    profile fails here with one sentence naming the file and the field.
+    """
     key = str(name_or_path)
     if key in jurisdiction_names():
         text = (_PRESETS / "jurisdictions" / f"{key}.yaml").read_text(encoding="utf-8")
@@ -71,13 +94,22 @@ def load_jurisdiction(name_or_path: str | Path) -> Jurisdiction:
                 "nor a profile file; pick one of those or give a path."
             )
         text, where = path.read_text(encoding="utf-8"), str(path)
-    raw = yaml.safe_load(text)
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark is not None else ""
+        raise InputError(f"{where}: not valid YAML{at}; fix the indentation or quoting there.") from None
+    if not isinstance(raw, dict):
+        raise InputError(
+            f"{where}: a jurisdiction profile is a mapping of fields; compare with a shipped one."
+        )
     try:
         thresholds = {
             svc: Threshold(float(v["urban"]), float(v.get("rural", v["urban"])), str(v["source"]))
             for svc, v in raw["thresholds"].items()
         }
-        return Jurisdiction(
+        juris = Jurisdiction(
             id=raw["id"],
             name_zh=raw["name"]["zh"],
             name_en=raw["name"]["en"],
@@ -86,16 +118,15 @@ def load_jurisdiction(name_or_path: str | Path) -> Jurisdiction:
             thresholds=thresholds,
             profiles=dict(raw.get("profiles") or {}),
             population=dict(raw.get("population") or {}),
-            standards=dict(raw.get("standards") or {}),
-            supply=dict(raw.get("supply") or {}),
-            one_per_unit=tuple(raw.get("one_per_unit") or ()),
-            targets=tuple(raw.get("targets") or ()),
-            extra={k: v for k, v in raw.items() if k == "rural_zone"},
+            raw=raw,
+            origin=where,
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(
             f"{where}: malformed jurisdiction profile (field {exc}); compare with a shipped one."
         ) from None
+    standards_from_profile(juris)  # the policy numbers: fail here, naming the file, not mid-run
+    return juris
 
 
 def example_scenario(name: str) -> Path:

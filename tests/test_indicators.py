@@ -25,7 +25,14 @@ from lifecircle.coverage.indicators import (
 )
 from lifecircle.coverage.standards import Target, UnitRule
 from lifecircle.geodata.errors import InputError
+from lifecircle.scenarios.presets import jurisdiction_names, load_jurisdiction
 from tests.conftest import shared_file
+
+
+def _preset(key: str) -> st.Standards:
+    """The shipped standards of jurisdiction ``key``, from its YAML preset."""
+    return st.standards_from_profile(load_jurisdiction(key))
+
 
 # -- a hand-made district -------------------------------------------------------------------------
 # District D: street S1 (urban: C1, C2), street S2 (urban: C3), town T1 (village V1 and the
@@ -344,7 +351,7 @@ def test_facilities_need_admin_columns():
 
 def test_digest_gap_checks():
     # 001: 588,700 × 4.5 / 1,000 = 2,650 托位; gap 1,639 against the text's 181 + 830 = 1,011
-    yz = st.yuzhong()
+    yz = _preset("yuzhong")
     g = capacity_gap(
         4.5, yz.figure("pop_total", 2020), yz.figure("places", "baseline-text"), service="childcare"
     )
@@ -355,7 +362,7 @@ def test_digest_gap_checks():
     assert g.need == pytest.approx(4000)
     assert g.gap == pytest.approx(2085)
     # 000: 35 × 276,000 / 1,000 = 9,660 beds; 4.5 × 1.527 M = 6,869 托位, gap ≈ 5,360 vs 1,510 (2020)
-    jl = st.jiulongpo()
+    jl = _preset("jiulongpo")
     assert capacity_gap(35, jl.figure("pop_60"), jl.figure("beds"), service="elderly").need == pytest.approx(
         9660
     )
@@ -363,7 +370,7 @@ def test_digest_gap_checks():
     assert round(g.need) == 6869
     assert g.gap_whole == 5360
     # 003: 4.5 × 2.713 M = 12,208; gap ≈ 10,250 vs the 2020 base, ≈ 7,550 vs the 2023 supply of 4,662
-    bz = st.bazhong()
+    bz = _preset("bazhong")
     g20 = capacity_gap(4.5, bz.figure("pop_total"), bz.figure("places", 2020), service="childcare")
     g23 = capacity_gap(4.5, bz.figure("pop_total"), bz.figure("places", "2023-05"), service="childcare")
     assert round(g20.need) == 12208
@@ -372,7 +379,7 @@ def test_digest_gap_checks():
 
 
 def test_gap_frame_states_base_year_and_source():
-    yz = st.yuzhong()
+    yz = _preset("yuzhong")
     g = capacity_gap(4.5, yz.figure("pop_total", 2020), yz.figure("places"), service="childcare")
     df = gap_frame([g])
     row = df.iloc[0]
@@ -383,7 +390,7 @@ def test_gap_frame_states_base_year_and_source():
 
 
 def test_documented_gaps_list_every_base():
-    gaps = documented_gaps(st.yuzhong())
+    gaps = documented_gaps(_preset("yuzhong"))
     rows = {(g.service, g.population.year, str(g.supply.year)): g for g in gaps}
     # 托位: census 2020 and projection 2025 × table (1,088) and text (1,011) supplies; beds: 2 bases × 1
     assert len(rows) == 6
@@ -391,13 +398,13 @@ def test_documented_gaps_list_every_base():
     assert (g.need_whole, g.gap_whole) == (2650, 1639)
     assert rows[("elderly", 2025, "baseline")].gap == pytest.approx(2085)
     assert rows[("elderly", 2020, "baseline")].need == pytest.approx(32 * 116.3)
-    assert documented_gaps(st.shapingba()) == []  # 002 sets neither ratio
+    assert documented_gaps(_preset("shapingba")) == []  # 002 sets neither ratio
 
 
 def test_capacity_rows_from_data():
     d = _demand()
     prov = Provenance("census totals spread over buildings", 2020, "civil-affairs list", "2024-06")
-    t = capacity_indicators(d, _facilities(), st.jiulongpo(), units=_units(), provenance=prov)
+    t = capacity_indicators(d, _facilities(), _preset("jiulongpo"), units=_units(), provenance=prov)
     e = {"scope": "district", "service": "elderly", "group": "pop_60"}
     # existing elderly supply: f1 50 beds; f2 has no capacity (counted as unknown); f3/f4 planned
     assert _row(t, metric="supply", **e) == 50
@@ -429,7 +436,7 @@ def _full(demand=None):
         TIMES if demand is None else {"elderly": TIMES["elderly"][d.index.to_numpy()]},
         _thresholds(d),
         facilities=_facilities(),
-        standards=st.jiulongpo(),
+        standards=_preset("jiulongpo"),
         units=_units(),
     )
 
@@ -450,14 +457,14 @@ def test_table_is_deterministic_and_ordered():
 def test_several_districts_get_a_total():
     d = pd.concat([_demand(), _demand().assign(id=lambda x: x["id"] + "2", district="E")], ignore_index=True)
     times = {"elderly": np.concatenate([TIMES["elderly"], np.full(6, 60.0)])}
-    t = indicator_table(d, times, _thresholds(d), standards=st.jiulongpo())
+    t = indicator_table(d, times, _thresholds(d), standards=_preset("jiulongpo"))
     e = {"area": "all", "service": "elderly", "group": "pop_60", "metric": "coverage"}
     assert _row(t, scope="total", **e) == pytest.approx(100 * (45 + 80) / 160)
     assert _row(t, scope="district", unit="E", **e) == 100.0
     # the same street code in two districts stays two streets
     s1 = t[(t["scope"] == "street") & (t["unit"] == "S1")]
     assert sorted(s1.loc[(s1["metric"] == "pop") & (s1["group"] == "pop_60"), "parent"]) == ["D", "E"]
-    p = plan_table(t, st.jiulongpo())
+    p = plan_table(t, _preset("jiulongpo"))
     assert p.iloc[1]["现状（测算）"] == pytest.approx(100 * (40 + 70) / 140)  # 004 urban, over both
 
 
@@ -478,7 +485,7 @@ def test_targets_attached_from_standards():
 
 
 def test_plan_table_now_and_gap():
-    std = st.jiulongpo()
+    std = _preset("jiulongpo")
     t = _full()
     p = plan_table(t, std)
     assert list(p.columns)[:9] == [
@@ -510,17 +517,17 @@ def test_plan_table_now_and_gap():
 
 def test_plan_table_says_why_a_value_is_missing():
     d = _demand().assign(urban=True)
-    t = indicator_table(d, TIMES, {"elderly": 900.0}, standards=st.chongqing())
-    p = plan_table(t, st.chongqing())
+    t = indicator_table(d, TIMES, {"elderly": 900.0}, standards=_preset("chongqing"))
+    p = plan_table(t, _preset("chongqing"))
     rural = p[p["指标"].str.startswith("乡镇（村）")].iloc[0]
     assert np.isnan(rural["现状（测算）"]) and rural["备注"] == "no rural population in the study area"
     names = plan_table(
         t,
         st.standards_from_dict(
             {
-                **st.chongqing().to_dict(),
+                **_preset("chongqing").to_dict(),
                 "coverage_targets": [
-                    {**st.chongqing().coverage_targets[0].__dict__, "label_zh": "", "label_en": ""}
+                    {**_preset("chongqing").coverage_targets[0].__dict__, "label_zh": "", "label_en": ""}
                 ],
             }
         ),
@@ -529,7 +536,7 @@ def test_plan_table_says_why_a_value_is_missing():
 
 
 def test_coverage_wide_by_community():
-    std = st.jiulongpo()
+    std = _preset("jiulongpo")
     w = coverage_wide(_full(), level="community", standards=std)
     assert list(w["代码"]) == ["C1", "C2", "C3", "C9", "C4", "V1"]  # by street code, then community
     v1 = w[w["代码"] == "V1"].iloc[0]
@@ -545,9 +552,9 @@ def test_coverage_wide_by_community():
 # -- standards -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("key", sorted(st.STANDARDS))
+@pytest.mark.parametrize("key", jurisdiction_names())
 def test_standards_cite_their_documents(key):
-    s = st.get_standards(key)
+    s = _preset(key)
     assert s.document in {"000", "001", "002", "003", "004"}
     for t in s.coverage_targets:
         assert t.source[:3] in {"000", "001", "002", "003", "004"}, t
@@ -559,16 +566,16 @@ def test_standards_cite_their_documents(key):
 
 
 def test_standards_numbers_from_the_digest():
-    assert st.jiulongpo().beds_per_1000_elderly == 35
-    assert st.yuzhong().beds_per_1000_elderly == 32
-    assert (st.jiulongpo().circle_min_urban, st.jiulongpo().circle_min_rural) == (15, 20)
-    assert st.yuzhong().circle_min_urban == 10
-    assert st.bazhong().land_m2_per_capita == 0.1 and st.shapingba().land_m2_per_capita == 0.2
-    assert st.bazhong().beds_per_1000_elderly is None  # 003 sets no bed ratio
-    assert st.bazhong().rule("regional_centre").share_target == 65
+    assert _preset("jiulongpo").beds_per_1000_elderly == 35
+    assert _preset("yuzhong").beds_per_1000_elderly == 32
+    assert (_preset("jiulongpo").circle_min_urban, _preset("jiulongpo").circle_min_rural) == (15, 20)
+    assert _preset("yuzhong").circle_min_urban == 10
+    assert _preset("bazhong").land_m2_per_capita == 0.1 and _preset("shapingba").land_m2_per_capita == 0.2
+    assert _preset("bazhong").beds_per_1000_elderly is None  # 003 sets no bed ratio
+    assert _preset("bazhong").rule("regional_centre").share_target == 65
     # Bazhong is in Sichuan: none of Chongqing's municipal targets apply
-    assert not any(t.source.startswith("004") for t in st.bazhong().coverage_targets)
-    assert sum(t.binding is True and t.area == "rural" for t in st.shapingba().coverage_targets) == 1
+    assert not any(t.source.startswith("004") for t in _preset("bazhong").coverage_targets)
+    assert sum(t.binding is True and t.area == "rural" for t in _preset("shapingba").coverage_targets) == 1
 
 
 def test_standards_reject_bad_fields():
@@ -577,7 +584,7 @@ def test_standards_reject_bad_fields():
     with pytest.raises(InputError, match="needs a baseline"):
         Target("supply", 5000.0, 2025, None, "", "000", comparison="+")
     with pytest.raises(InputError, match="unknown field"):
-        st.standards_from_dict({**st.yuzhong().to_dict(), "beds": 3})
+        st.standards_from_dict({**_preset("yuzhong").to_dict(), "beds": 3})
     with pytest.raises(InputError, match="level"):
         UnitRule("x", "elderly", (), "county")
     with pytest.raises(InputError, match="names rule"):
@@ -591,6 +598,115 @@ def test_standards_reject_bad_fields():
         )
 
 
+def test_presets_carry_every_policy_number():
+    yz, jl, cq, sp, bz = (_preset(k) for k in ("yuzhong", "jiulongpo", "chongqing", "shapingba", "bazhong"))
+    # nursing-bed shares (digest §3.1): value, year, attribute
+    assert (yz.nursing_share_pct, yz.nursing_year, yz.nursing_binding) == (60, 2025, True)
+    assert (jl.nursing_share_pct, jl.nursing_binding) == (60, True) and cq.nursing_binding is True
+    assert (sp.nursing_share_pct, sp.nursing_year, sp.nursing_binding) == (50, 2022, None)
+    assert (bz.nursing_share_pct, bz.nursing_binding) == (55, None)
+    # 003 task 7: 托位 per 1,000 in new (≥10) and built-up (≥8) residential areas
+    assert (bz.places_per_1000_new_residential, bz.places_per_1000_old_areas) == (10, 8)
+    assert bz.places_area_source.startswith("003 task 7")
+    # attributes the digest gives as "—" stay unstated, not 预期性
+    assert jl.beds_binding is None and bz.places_binding is None
+    assert yz.beds_binding is False and jl.places_binding is False
+    # a rural time only where the document sets one; the walking threshold still applies to villages
+    assert [s.circle_min_rural for s in (yz, jl, cq, sp, bz)] == [None, 20, None, None, None]
+    assert load_jurisdiction("chongqing").thresholds["elderly"].rural_min == 15
+    # documented figures: derived ones say so; several supply dates per key, first is the default
+    assert jl.figure("pop_total").value == 1_526_549 and jl.figure("pop_total").note == "derived"
+    assert (bz.figure("beds").year, bz.figure("beds", 2020).value) == ("2023-05", 20_000)
+    assert yz.figure("nursing_beds").value == 716
+    # labels, lead unit and data-quality flags (digest §7 item 18)
+    assert yz.rule("community_station").label_zh == "一社区一站点"
+    assert jl.coverage_targets[0].lead_unit == "区民政局"
+    assert len(yz.notes) == 3 and len(jl.notes) == 6 and len(bz.notes) == 2
+    # the village rule counts mutual-aid points only (每个村设置1个互助养老点)
+    assert jl.rule("village_point").tiers == cq.rule("village_point").tiers == ("village_point",)
+    # 002's full coverage counts any elderly facility in each street and community
+    assert sp.rule("community_facility").tiers == () and sp.rule("street_facility").tiers == ()
+
+
+def _profile_file(tmp_path, edit):
+    """Yuzhong's preset after ``edit``, written as a user's profile file."""
+    import copy
+
+    import yaml
+
+    raw = copy.deepcopy(load_jurisdiction("yuzhong").raw)
+    edit(raw)
+    path = tmp_path / "my_profile.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_profile_errors_name_the_file_entry_and_field(tmp_path):
+    def typo(raw):
+        raw["targets"][3]["lable_zh"] = raw["targets"][3].pop("label_zh")
+
+    with pytest.raises(InputError, match=r"my_profile\.yaml: targets\[3\]: unknown field\(s\) lable_zh"):
+        load_jurisdiction(_profile_file(tmp_path, typo))
+
+    def words(raw):
+        raw["standards"]["places_per_1000"]["binding"] = "预期"
+
+    with pytest.raises(InputError, match=r"standards\.places_per_1000: binding '预期' is not true"):
+        load_jurisdiction(_profile_file(tmp_path, words))
+
+    def dangling(raw):
+        raw["targets"][-2]["rule"] = "childcare_station"
+
+    with pytest.raises(InputError, match="names rule 'childcare_station'"):
+        load_jurisdiction(_profile_file(tmp_path, dangling))
+
+    def text(raw):
+        raw["supply"]["beds"]["value"] = "1,915"
+
+    with pytest.raises(InputError, match=r"supply\.beds: '1,915' is not a number"):
+        load_jurisdiction(_profile_file(tmp_path, text))
+
+    def no_year(raw):
+        del raw["targets"][0]["year"]
+
+    with pytest.raises(InputError, match=r"targets\[0\]: no year"):
+        load_jurisdiction(_profile_file(tmp_path, no_year))
+
+
+def test_older_profile_forms_still_read():
+    raw = {
+        "id": "old",
+        "name": {"zh": "旧", "en": "Old"},
+        "document": {"code": "000"},
+        "thresholds": {"elderly": {"urban": 15, "rural": 20, "source": "000"}},
+        "population": {"base": {"pop_60": 100, "year": 2020, "source": "000"}},
+        "supply": {"beds": {"value": 7, "date": "2022-10", "source": "000"}},
+        "one_per_unit": [
+            {"service": "elderly", "level": "street", "tiers": ["street_centre"], "source": "000"},
+            {"service": "elderly", "level": "community", "tiers": ["village_point"], "rural_only": True},
+        ],
+        "targets": [
+            {"metric": "coverage", "group": "pop_60", "scope": "district", "value": 90, "year": 2025},
+            {"metric": "facility_count", "tier": "street_centre", "value": 3, "year": 2025},
+            {"metric": "share_units_with_service", "service": "childcare", "level": "street", "value": 80,
+             "year": 2025, "binding": False},
+        ],
+    }  # fmt: skip
+    s = st.standards_from_profile(raw)
+    assert [r.key for r in s.one_per_unit] == [
+        "elderly_street_all_street_centre",
+        "elderly_community_rural_village_point",
+        "childcare_street_any",  # added for the share target
+    ]
+    cov, count, share = s.coverage_targets
+    assert (cov.area, cov.value) == ("all", 90)
+    assert (count.metric, count.rule) == ("facilities", "elderly_street_all_street_centre")
+    assert (share.metric, share.rule) == ("unit_share", "childcare_street_any")
+    assert s.rule(share.rule).share_target == 80
+    assert s.figure("pop_60").note == "base" and s.figure("beds").year == "2022-10"
+    assert s.circle_min_rural == 20
+
+
 def test_tier_names_in_chinese_match():
     m = st.tier_mask(
         ["社区养老服务站", "Community_Station ", "村级互助养老点", "nursing_home", None],
@@ -601,8 +717,6 @@ def test_tier_names_in_chinese_match():
 
 
 def test_shipped_presets_convert():
-    from lifecircle.scenarios.presets import jurisdiction_names, load_jurisdiction
-
     for name in jurisdiction_names():
         s = st.standards_from_profile(load_jurisdiction(name))
         assert s.key == name
@@ -614,7 +728,7 @@ def test_shipped_presets_convert():
 
 def test_figure_lookup_error_lists_what_is_documented():
     with pytest.raises(InputError, match="pop_60@2020"):
-        st.yuzhong().figure("pop_60", 1999)
+        _preset("yuzhong").figure("pop_60", 1999)
 
 
 # -- real data: Yuzhong's official unit codes --------------------------------------------------------
@@ -662,7 +776,7 @@ def test_yuzhong_codes_one_station_per_community():
             "community": has["name"].to_numpy(),
         }
     )
-    t = unit_rule_indicators(fac, st.yuzhong().one_per_unit[1:2], units=units)
+    t = unit_rule_indicators(fac, _preset("yuzhong").one_per_unit[1:2], units=units)
     miss = missing_units(t)
     assert set(miss["unit"]) == set(comm["code"].iloc[1::2])
     assert _row(t, scope="district", metric="units_total") == len(comm)
