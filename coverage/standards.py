@@ -493,64 +493,55 @@ def standards_from_profile(profile: Mapping[str, Any] | Any, *, where: str | Non
         raise InputError(f"{where}: the profile has no id; add an id field.")
     name = _mapping(raw.get("name"), f"{where}: name")
     doc = _mapping(raw.get("document"), f"{where}: document")
-    thr = _mapping(_mapping(raw.get("thresholds"), f"{where}: thresholds").get("elderly"), where)
-    std = _mapping(raw.get("standards"), f"{where}: standards")
-    _known(std, tuple(_RATIOS), f"{where}: standards")
-    ratio = {
-        k: _known(_mapping(std.get(k), f"{where}: standards.{k}"), fields, f"{where}: standards.{k}")
-        for k, fields in _RATIOS.items()
+    thr = _mapping(raw.get("thresholds"), f"{where}: thresholds").get("elderly")
+    at = f"{where}: thresholds.elderly"
+    thr = _known(_mapping(thr, at), ("urban", "rural", "source"), at)
+    std = _known(_mapping(raw.get("standards"), f"{where}: standards"), _RATIOS, f"{where}: standards")
+    ratios: dict[str, Mapping[str, Any]] = {
+        k: _known(_mapping(std.get(k), f"{where}: standards.{k}"), names, f"{where}: standards.{k}")
+        for k, names in _RATIOS.items()
     }
-    beds, places = ratio["beds_per_1000_elderly"], ratio["places_per_1000"]
-    by_area, nursing, land = (
-        ratio["places_per_1000_by_area"],
-        ratio["nursing_share"],
-        ratio["land_per_capita_m2"],
-    )
+    notes = raw.get("notes") or []
+    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+        raise InputError(f"{where}: notes must be a list of sentences; write one per line after '- '.")
+    fields: dict[str, Any] = {
+        "circle_min_urban": _num(thr.get("urban"), f"{where}: thresholds.elderly.urban"),
+        "circle_min_rural": _num(thr.get("rural"), f"{where}: thresholds.elderly.rural"),
+        "circle_source": str(thr.get("source", "")),
+    }
+    for prefix, block, default_group in (
+        ("beds", "beds_per_1000_elderly", "pop_60"),
+        ("places", "places_per_1000", "pop_total"),
+        ("nursing", "nursing_share", ""),
+    ):
+        e, at = ratios[block], f"{where}: standards.{block}"
+        fields["nursing_share_pct" if prefix == "nursing" else block] = _num(e.get("value"), at)
+        if default_group:
+            fields[f"{prefix}_group"] = str(e.get("group", default_group))
+        fields[f"{prefix}_year"] = e.get("year")
+        fields[f"{prefix}_binding"] = _binding(e.get("binding"), at)
+        fields[f"{prefix}_source"] = str(e.get("source", ""))
+    by_area, at = ratios["places_per_1000_by_area"], f"{where}: standards.places_per_1000_by_area"
+    fields["places_per_1000_new_residential"] = _num(by_area.get("new_residential"), at)
+    fields["places_per_1000_old_areas"] = _num(by_area.get("old_areas"), at)
+    fields["places_area_source"] = str(by_area.get("source", ""))
+    land = ratios["land_per_capita_m2"]
+    fields["land_m2_per_capita"] = _num(land.get("value"), f"{where}: standards.land_per_capita_m2")
+    fields["land_source"] = str(land.get("source", ""))
     rules = _rules(raw.get("one_per_unit"), where)
     targets = _targets(raw.get("targets"), rules, where)
-    notes = raw.get("notes") or ()
-    if isinstance(notes, str) or not all(isinstance(n, str) for n in notes):
-        raise InputError(f"{where}: notes must be a list of sentences; write one per line after '- '.")
-    try:
-        return Standards(
-            key=key,
-            name_zh=str(name.get("zh", "")),
-            name_en=str(name.get("en", "")),
-            document=str(doc.get("code", "")),
-            adcode=str(raw.get("adcode", "")),
-            circle_min_urban=_num(thr.get("urban"), f"{where}: thresholds.elderly.urban"),
-            circle_min_rural=_num(thr.get("rural"), f"{where}: thresholds.elderly.rural"),
-            circle_source=str(thr.get("source", "")),
-            beds_per_1000_elderly=_num(beds.get("value"), f"{where}: standards.beds_per_1000_elderly"),
-            beds_group=str(beds.get("group", "pop_60")),
-            beds_year=beds.get("year"),
-            beds_binding=_binding(beds.get("binding"), f"{where}: standards.beds_per_1000_elderly"),
-            beds_source=str(beds.get("source", "")),
-            places_per_1000=_num(places.get("value"), f"{where}: standards.places_per_1000"),
-            places_group=str(places.get("group", "pop_total")),
-            places_year=places.get("year"),
-            places_binding=_binding(places.get("binding"), f"{where}: standards.places_per_1000"),
-            places_source=str(places.get("source", "")),
-            places_per_1000_new_residential=_num(
-                by_area.get("new_residential"), f"{where}: standards.places_per_1000_by_area"
-            ),
-            places_per_1000_old_areas=_num(
-                by_area.get("old_areas"), f"{where}: standards.places_per_1000_by_area"
-            ),
-            places_area_source=str(by_area.get("source", "")),
-            nursing_share_pct=_num(nursing.get("value"), f"{where}: standards.nursing_share"),
-            nursing_year=nursing.get("year"),
-            nursing_binding=_binding(nursing.get("binding"), f"{where}: standards.nursing_share"),
-            nursing_source=str(nursing.get("source", "")),
-            land_m2_per_capita=_num(land.get("value"), f"{where}: standards.land_per_capita_m2"),
-            land_source=str(land.get("source", "")),
-            one_per_unit=tuple(rules),
-            coverage_targets=tuple(targets),
-            figures=_figures(raw, where),
-            notes=tuple(notes),
-        )
-    except InputError as exc:
-        raise InputError(f"{where}: {exc}") from None
+    return Standards(
+        key=key,
+        name_zh=str(name.get("zh", "")),
+        name_en=str(name.get("en", "")),
+        document=str(doc.get("code", "")),
+        adcode=str(raw.get("adcode", "")),
+        one_per_unit=tuple(rules),
+        coverage_targets=tuple(targets),
+        figures=_figures(raw, where),
+        notes=tuple(notes),
+        **fields,
+    )
 
 
 def _mapping(v: Any, where: str) -> Mapping[str, Any]:
@@ -640,9 +631,13 @@ def _rules(entries: Any, where: str) -> list[UnitRule]:
             if req not in r:
                 raise InputError(f"{at}: no {req}; add it (see a shipped profile).")
         rkey = r.get("key") or f"{r['service']}_{r['level']}_{area}_{'-'.join(tiers) or 'any'}"
-        if not r.get("key") and any(x.key == rkey for x in rules):
+        if any(x.key == rkey for x in rules):
+            if r.get("key"):
+                raise InputError(f"{at}: key {rkey!r} is already used by another rule; make it unique.")
             rkey = f"{rkey}_{i}"
         share = _num(r.get("share_target", 100.0), f"{at}: share_target")
+        min_count = _num(r.get("min_count", 1), f"{at}: min_count")
+        binding = _binding(r.get("binding"), at)
         try:
             rules.append(
                 UnitRule(
@@ -651,10 +646,10 @@ def _rules(entries: Any, where: str) -> list[UnitRule]:
                     tiers=tiers,
                     level=str(r["level"]),
                     area=str(area),
-                    min_count=int(r.get("min_count", 1)),
+                    min_count=int(min_count or 0),
                     share_target=100.0 if share is None else share,
                     year=r.get("year"),
-                    binding=_binding(r.get("binding"), at),
+                    binding=binding,
                     source=str(r.get("source", "")),
                     label_zh=str(r.get("label_zh", "")),
                     label_en=str(r.get("label_en", "")),
@@ -682,14 +677,27 @@ def _targets(entries: Any, rules: list[UnitRule], where: str) -> list[Target]:
         if metric in _METRIC_ALIASES:
             rule = rule or _rule_for(rules, t, metric)
             metric = _METRIC_ALIASES[metric]
+        keys = [x.key for x in rules]
+        if rule and rule not in keys:
+            raise InputError(
+                f"{at}: rule {rule!r} is not the key of a one_per_unit rule ({', '.join(keys) or 'none'}); "
+                "use one of those."
+            )
         baseline = _num(t.get("baseline"), f"{at}: baseline")
+        value = _num(t["value"], f"{at}: value")
+        if value is None:
+            raise InputError(f"{at}: value is empty; give the target value.")
+        year = t["year"]
+        if isinstance(year, bool) or not isinstance(year, int):
+            raise InputError(f"{at}: year {year!r} is not a year; write it as a number such as 2025.")
+        binding = _binding(t.get("binding"), at)
         try:
             targets.append(
                 Target(
                     metric=metric,
-                    value=_num(t["value"], f"{at}: value"),  # type: ignore[arg-type]
-                    year=int(t["year"]),
-                    binding=_binding(t.get("binding"), at),
+                    value=value,
+                    year=year,
+                    binding=binding,
                     lead_unit=str(t.get("lead_unit", "")),
                     source=str(t.get("source", "")),
                     service=str(t.get("service", "elderly")),
@@ -704,7 +712,7 @@ def _targets(entries: Any, rules: list[UnitRule], where: str) -> list[Target]:
                     note=str(t.get("note", "")),
                 )
             )
-        except (InputError, TypeError, ValueError) as exc:
+        except InputError as exc:  # the metric, comparison or area is not one of ours
             raise InputError(f"{at}: {exc}") from None
     return targets
 

@@ -657,7 +657,9 @@ def test_profile_errors_name_the_file_entry_and_field(tmp_path):
     def dangling(raw):
         raw["targets"][-2]["rule"] = "childcare_station"
 
-    with pytest.raises(InputError, match="names rule 'childcare_station'"):
+    with pytest.raises(
+        InputError, match=r"targets\[9\]: rule 'childcare_station' is not the key of a one_per"
+    ):
         load_jurisdiction(_profile_file(tmp_path, dangling))
 
     def text(raw):
