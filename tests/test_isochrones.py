@@ -142,7 +142,7 @@ def test_yuzhong_elderly_ten_minutes(yuzhong_network, yuzhong_buildings):
     elderly = 116_300 * area / area.sum()  # 7th census, Yuzhong aged 60+, spread by footprint
     homes = b.geometry.representative_point()
     rng = np.random.default_rng(68)
-    sites = homes.iloc[rng.choice(len(b), 68, replace=False)]
+    sites = b.geometry.centroid.iloc[rng.choice(len(b), 68, replace=False)]
     r = service_reach(net, homes, sites, limit_s=1200)
     assert r.facility_off_network.sum() == 0
     share = r.share(600, weights=elderly)
