@@ -99,9 +99,17 @@ def test_split_graph_pieces():
     np.testing.assert_allclose(g.p_tf, (g.p_a1 - g.p_a0) / 0.9)
 
 
-def _reference(net, tf, tb, dsnap, fsnap):
-    """networkx graph with every snap point inserted as a node; returns graph, demand and facility nodes."""
+def _reference(net, tf, tb, dsnap, fsnap, along=None):
+    """networkx graph with every snap point inserted as a node.
+
+    ``along(e, a)`` gives the times (u→a, a→u) on edge ``e``; default linear in ``a``.
+    """
     G = nx.DiGraph()
+    if along is None:
+
+        def along(e, a):
+            frac = a / float(net.length[e])
+            return tf[e] * frac, tb[e] * frac
 
     def add(a, b, w):
         if a != b and (not G.has_edge(a, b) or G[a][b]["weight"] > w):
@@ -116,9 +124,10 @@ def _reference(net, tf, tb, dsnap, fsnap):
         pts = sorted(extra.get(e, []))
         chain = [(0.0, u), *pts, (L, v)]
         for (a0, n0), (a1, n1) in itertools.pairwise(chain):
-            frac = (a1 - a0) / L
-            add(n0, n1, tf[e] * frac)
-            add(n1, n0, tb[e] * frac)
+            f0, b0 = along(e, a0)
+            f1, b1 = along(e, a1)
+            add(n0, n1, f1 - f0)
+            add(n1, n0, b1 - b0)
     return G
 
 
@@ -202,3 +211,64 @@ def test_region_plus_buffer_is_exact(yuzhong_network):
         limit_s=limit,
     )
     assert (r2.time_s > whole.time_s + 1e-6).any()
+
+
+@pytest.mark.realdata
+def test_yuzhong_sloped_times_equal_networkx(yuzhong_network, tmp_path):
+    """Under a tilted-plane DEM, per-segment Tobler times (computed here independently) match."""
+    import math
+
+    import rasterio
+    from affine import Affine
+
+    from lifecircle.coverage.slope import sample_dem
+
+    net = yuzhong_network
+    x0, y0 = float(net.x.min()) - 500, float(net.y.max()) + 500
+    res = 20.0
+    w = int((net.x.max() + 500 - x0) / res) + 1
+    h = int((y0 - (net.y.min() - 500)) / res) + 1
+
+    def plane(x, y):
+        return 0.08 * (x - x0) - 0.05 * (y - y0)
+
+    xc = x0 + res * (np.arange(w) + 0.5)
+    yc = y0 - res * (np.arange(h) + 0.5)
+    z = plane(xc[None, :], yc[:, None]).astype("float64")
+    dem = tmp_path / "plane.tif"
+    with rasterio.open(dem, "w", driver="GTiff", width=w, height=h, count=1, dtype="float64",
+                       crs=net.crs.to_wkt(), transform=Affine(res, 0, x0, 0, -res, y0)) as dst:
+        dst.write(z, 1)
+    costs = edge_costs(net, "elderly", sample_dem(dem, net))
+
+    # independent per-segment times along every edge
+    segs = {}
+    for e in range(net.n_edges):
+        c = np.asarray(net.geometry[e].coords)
+        d = np.hypot(*np.diff(c, axis=0).T)
+        g = np.diff(plane(c[:, 0], c[:, 1])) / d
+        v = 0.9 * (0.5 if net.highway[e] == "steps" else 1.0)
+        f = lambda s: math.exp(-3.5 * abs(s + 0.05)) / math.exp(-3.5 * 0.05)  # noqa: E731
+        segs[e] = (np.r_[0, np.cumsum(d)], d / np.array([v * f(s) for s in g]),
+                   d / np.array([v * f(-s) for s in g]))
+
+    def along(e, a):
+        cum, sf, sb = segs[e]
+        k = min(int(np.searchsorted(cum, a, side="right")) - 1, len(sf) - 1)
+        part = (a - cum[k]) / (cum[k + 1] - cum[k])
+        return sf[:k].sum() + part * sf[k], sb[:k].sum() + part * sb[k]
+
+    rng = np.random.default_rng(11)
+    i = rng.choice(net.n_nodes, 200, replace=False)
+    homes = (net.x[i] + rng.uniform(-100, 100, 200), net.y[i] + rng.uniform(-100, 100, 200))
+    j = rng.choice(net.n_nodes, 20, replace=False)
+    facs = (net.x[j] + rng.uniform(-50, 50, 20), net.y[j] + rng.uniform(-50, 50, 20))
+    dsnap, fsnap = snap_points(net, homes), snap_points(net, facs)
+    r = service_reach(net, dsnap, fsnap, costs=costs)
+    G = _reference(net, None, None, dsnap, fsnap, along=along)
+    to_fac = nx.multi_source_dijkstra_path_length(G.reverse(copy=False), [("f", k) for k in range(20)])
+    ok = ~dsnap.off_network
+    ref = np.array([dsnap.dist_m[k] / 0.9 + to_fac.get(("d", k), np.inf) for k in range(200)])
+    np.testing.assert_allclose(r.time_s[ok], ref[ok], rtol=1e-9, atol=1e-6)
+    # uphill and downhill really differ on this DEM
+    assert np.abs(costs.t_fwd - costs.t_back).max() > 10.0
