@@ -426,6 +426,19 @@ def run(
     _run_and_print(scen, out_dir, lang)
 
 
+def _headline_table(result, lang: str) -> Table:
+    """A table of the run's headline shares (the group each service is for)."""
+    from lifecircle.maps.report import column_label
+    from lifecircle.scenarios.pipeline import headline
+
+    tab = Table(title=result.scenario.name, show_header=False)
+    for svc, (grp, share) in headline(result).items():
+        key = f"headline_{svc}"
+        name = t(key, lang) if grp != "pop_total" else f"{t(svc, lang)} · {column_label(grp, lang)}"
+        tab.add_row(name, f"{share:.1%}")
+    return tab
+
+
 def _run_and_print(scen, out_dir: Path, lang: str | None) -> None:
     from lifecircle.scenarios.pipeline import OUTPUT_FILES, run_scenario
 
@@ -444,13 +457,7 @@ def _run_and_print(scen, out_dir: Path, lang: str | None) -> None:
             result = run_scenario(scen, out_dir, lang=lang, log=lambda s: bar.update(task, description=s))
     else:
         result = run_scenario(scen, out_dir, lang=lang)
-    tab = Table(title=scen.name, show_header=False)
-    for svc, r in result.services.items():
-        grp = {"elderly": "pop_60", "childcare": "pop_0_3"}.get(svc, "pop_total")
-        w = result.demand[grp].to_numpy(dtype=float)
-        if w.sum() > 0:
-            share = w[r.reach.time_s <= r.threshold_s].sum() / w.sum()
-            tab.add_row(t(f"headline_{svc}", lang), f"{share:.1%}")
+    tab = _headline_table(result, lang)
     if result.siting is not None:
         tab.add_row(
             t("sites", lang),
@@ -559,14 +566,7 @@ def coverage(
     csv = csv or out_file.with_name(f"{out_file.stem}_indicators.csv")
     write_gpkg(layers(result, map_inputs(result, lang)), out_file)
     write_indicators_csv(result.indicators, csv)
-    tab = Table(title=scen.name, show_header=False)
-    for svc, r in result.services.items():
-        grp = {"elderly": "pop_60", "childcare": "pop_0_3"}.get(svc, "pop_total")
-        w = result.demand[grp].to_numpy(dtype=float)
-        if not (w.sum() > 0):
-            w = result.demand["pop_total"].to_numpy(dtype=float)
-        share = w[r.reach.time_s <= r.threshold_s].sum() / w.sum() if w.sum() > 0 else 0.0
-        tab.add_row(t(f"headline_{svc}", lang), f"{share:.1%}")
+    tab = _headline_table(result, lang)
     tab.add_row(t("written", lang), str(out_file))
     tab.add_row(t("written", lang), str(csv))
     out.print(tab)

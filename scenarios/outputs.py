@@ -14,7 +14,7 @@ from lifecircle.maps import export as _export
 from lifecircle.maps.figures import coverage_png
 from lifecircle.maps.report import ReportInputs, write_report
 from lifecircle.maps.webmap import DataSource, MapInputs, write_map
-from lifecircle.scenarios.pipeline import SERVICE_GROUP, RunResult, run_record, staged_folder
+from lifecircle.scenarios.pipeline import RunResult, headline, run_record, staged_folder
 
 #: Licences of the data sources the tool knows by name.
 _OSM = "ODbL © OpenStreetMap contributors"
@@ -32,14 +32,9 @@ def map_inputs(result: RunResult, lang: str = "zh") -> MapInputs:
         isochrones = isochrones[~isochrones.geometry.is_empty]
         isochrones = isochrones.rename(columns={"reached_length_m": "length_m"})
     admin = _admin_shares(result)
-    heads = []
-    for svc, r in result.services.items():
-        grp = SERVICE_GROUP.get(svc, "pop_total")
-        w = result.demand[grp].to_numpy(dtype=float) if grp in result.demand else None
-        if w is None or not np.isfinite(w).all() or w.sum() <= 0:
-            continue
-        share = w[r.reach.time_s <= r.threshold_s].sum() / w.sum()
-        heads.append((_headline_label(svc, grp, lang), f"{share:.1%}"))
+    heads = [
+        (_headline_label(svc, grp, lang), f"{share:.1%}") for svc, (grp, share) in headline(result).items()
+    ]
     streets = result.network.edges_gdf()[["highway", "geometry"]].to_crs(4326)
     return MapInputs(
         demand=demand,

@@ -92,6 +92,22 @@ class RunResult:
     out_dir: Path | None = None
 
 
+def headline(result: RunResult) -> dict[str, tuple[str, float]]:
+    """Service → (population group, share 0–1 of that group within its walking threshold).
+
+    The group is the one the service is for (60+ for elderly care, 0–3 for childcare), or all
+    residents where that group's size is unknown.
+    """
+    out = {}
+    for svc, r in result.services.items():
+        for grp in (SERVICE_GROUP.get(svc, "pop_total"), "pop_total"):
+            w = result.demand[grp].to_numpy(dtype=float) if grp in result.demand else None
+            if w is not None and np.isfinite(w).all() and w.sum() > 0:
+                out[svc] = (grp, float(w[r.reach.time_s <= r.threshold_s].sum() / w.sum()))
+                break
+    return out
+
+
 class _Clock:
     """Named wall-clock timings for run.json."""
 
@@ -555,16 +571,14 @@ def run_record(result: RunResult) -> dict:
         except metadata.PackageNotFoundError:
             versions[pkg] = None
     versions["python"] = platform.python_version()
-    head = {}
-    for svc, r in result.services.items():
-        grp = SERVICE_GROUP.get(svc, "pop_total")
-        w = result.demand[grp].to_numpy(dtype=float) if grp in result.demand else None
-        if w is not None and np.isfinite(w).all() and w.sum() > 0:
-            head[svc] = {
-                "group": grp,
-                "coverage_share": round(float(w[r.reach.time_s <= r.threshold_s].sum() / w.sum()), 6),
-                "facilities": len(r.facilities),
-            }
+    head = {
+        svc: {
+            "group": grp,
+            "coverage_share": round(share, 6),
+            "facilities": len(result.services[svc].facilities),
+        }
+        for svc, (grp, share) in headline(result).items()
+    }
     rec = {
         "scenario": json.loads(scen.model_dump_json()),
         "jurisdiction": {"id": result.jurisdiction.id, "document": result.jurisdiction.document},
