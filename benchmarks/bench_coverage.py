@@ -278,25 +278,26 @@ def run_pandana(inst):
     )
 
 
-def run_osmnx_example(inst):
-    """OSMnx examples (notebook 13): ego_graph per facility, buffer nodes 50 m and edges 25 m, union."""
-    import geopandas as gpd
+def _nx_graph(net):
     import networkx as nx
-    import shapely
-    from shapely.geometry import LineString, Point
 
-    net = inst["net"]
     G = nx.MultiGraph()
-    G.add_nodes_from((i, {"x": float(x), "y": float(y)}) for i, (x, y) in enumerate(zip(net.x, net.y,
-                                                                                    strict=True)))
+    G.add_nodes_from(
+        (i, {"x": float(x), "y": float(y)}) for i, (x, y) in enumerate(zip(net.x, net.y, strict=True))
+    )
     G.add_edges_from(
         (int(u), int(v), {"length": float(ln), "geometry": g})
         for u, v, ln, g in zip(net.u, net.v, net.length, net.geometry, strict=True)
     )
-    t0 = time.perf_counter()
-    centres = _nearest_nodes(net, inst["fx"], inst["fy"])
-    subgraphs = [nx.ego_graph(G, int(c), radius=RADIUS_M, distance="length") for c in centres]
-    t1 = time.perf_counter()
+    return G
+
+
+def _osmnx_polygons(G, subgraphs):  # noqa: N803 (the examples' name)
+    """make_iso_polys of the OSMnx examples (infill=False) per facility, then their union."""
+    import geopandas as gpd
+    import shapely
+    from shapely.geometry import LineString, Point
+
     polys = []
     for sub in subgraphs:
         node_points = [Point((d["x"], d["y"])) for _, d in sub.nodes(data=True)]
@@ -309,7 +310,21 @@ def run_osmnx_example(inst):
         n = nodes_gdf.buffer(50).geometry
         e = gpd.GeoSeries(edge_lines).buffer(25).geometry
         polys.append(gpd.GeoSeries(list(n) + list(e)).union_all())
-    iso = shapely.union_all(polys)
+    return shapely.union_all(polys)
+
+
+def run_osmnx_example(inst):
+    """OSMnx examples (notebook 13): ego_graph per facility, buffer nodes 50 m and edges 25 m, union."""
+    import networkx as nx
+    import shapely
+
+    net = inst["net"]
+    G = _nx_graph(net)
+    t0 = time.perf_counter()
+    centres = _nearest_nodes(net, inst["fx"], inst["fy"])
+    subgraphs = [nx.ego_graph(G, int(c), radius=RADIUS_M, distance="length") for c in centres]
+    t1 = time.perf_counter()
+    iso = _osmnx_polygons(G, subgraphs)
     t2 = time.perf_counter()
     shapely.prepare(iso)
     inside = shapely.contains_xy(iso, inst["dx"], inst["dy"])
@@ -323,7 +338,42 @@ def run_osmnx_example(inst):
     )
 
 
+def run_polys_pair(inst, repeats: int = 3):
+    """Service polygon of this engine and the OSMnx-example buffer-and-union, timed alternately."""
+    import networkx as nx
+
+    from lifecircle.coverage import isochrones
+    from lifecircle.coverage.isochrones import service_isochrones
+    from lifecircle.coverage.profiles import WalkProfile, edge_costs
+    from lifecircle.coverage.reach import service_reach
+
+    net = inst["net"]
+    costs = edge_costs(net, WalkProfile("bench", SPEED, inst["steps_factor"]))
+    r = service_reach(net, (inst["dx"], inst["dy"]), (inst["fx"], inst["fy"]), costs=costs,
+                      limit_s=THRESHOLD_S)
+    G = _nx_graph(net)
+    centres = _nearest_nodes(net, inst["fx"], inst["fy"])
+    subgraphs = [nx.ego_graph(G, int(c), radius=RADIUS_M, distance="length") for c in centres]
+    ours, theirs = [], []
+    for _ in range(repeats):
+        isochrones._VERTS.clear()
+        t0 = time.perf_counter()
+        service_isochrones(r, net, minutes=[THRESHOLD_S / 60])
+        t1 = time.perf_counter()
+        _osmnx_polygons(G, subgraphs)
+        t2 = time.perf_counter()
+        ours.append(t1 - t0)
+        theirs.append(t2 - t1)
+    a, b = statistics.median(ours), statistics.median(theirs)
+    return (
+        [("engine service polygon", a), ("OSMnx-example buffer+union", b)],
+        None,
+        f"timed alternately in one process, median of {repeats}: engine {b / a:.1f}x faster",
+    )
+
+
 APPROACHES = {
+    "polys_pair": run_polys_pair,
     "engine": run_engine,
     "engine_polys": run_engine_polys,
     "engine_whole": run_engine_whole,
@@ -392,21 +442,23 @@ def main() -> None:
         worker(args)
         return
     plan = {
-        "sp": ["engine", "engine_polys", "floor", "pandana", "osmnx_example"],
+        "sp": ["engine", "engine_polys", "floor", "pandana", "osmnx_example", "polys_pair"],
         "city": ["engine", "engine_polys", "engine_whole", "floor"]
         + (["pandana"] if args.city_peers else []),
     }
     rows = []
+    got: dict[tuple[str, str], dict] = {}
     for inst in args.instances.split(","):
         approaches = args.approaches.split(",") if args.approaches else plan[inst]
         exact = None
         for a in approaches:
-            runs = args.runs if inst == "sp" else 1
+            runs = args.runs if inst == "sp" and a != "polys_pair" else 1
             sub = argparse.Namespace(**{**vars(args), "runs": runs})
             res = run_case(inst, a, sub)
             if "error" in res:
                 rows.append((inst, a, "FAILED", "", "", "", "", res["error"]))
                 continue
+            got[(inst, a)] = {**dict(res["steps"]), "rss_mb": res["rss_mb"]}
             if a == "engine":
                 exact = res["share"]
                 print(
@@ -429,6 +481,52 @@ def main() -> None:
     print("|" + "---|" * len(header))
     for r in rows:
         print("| " + " | ".join(str(c) for c in r) + " |")
+    _targets(got)
+
+
+def _targets(got: dict) -> None:
+    """The issue's targets against what was measured."""
+
+    def step(inst, a, name):
+        return got.get((inst, a), {}).get(name)
+
+    checks = []
+    eng = step("sp", "engine", "TOTAL -> covered share")
+    osm = step("sp", "osmnx_example", "TOTAL -> covered share")
+    pdn = step("sp", "pandana", "TOTAL build+query")
+    if eng and osm:
+        checks.append(("SP coverage vs OSMnx-example (>= 50x)", osm / eng, osm / eng >= 50))
+    if eng and pdn:
+        checks.append(("SP coverage vs pandana build+query (> 1x)", pdn / eng, pdn / eng > 1))
+    a, b = step("sp", "polys_pair", "engine service polygon"), step("sp", "polys_pair",
+                                                                    "OSMnx-example buffer+union")
+    if a and b:
+        checks.append(("SP polygons vs OSMnx buffer+union, same process (>= 5x)", b / a, b / a >= 5))
+    a, b = step("sp", "engine_polys", "service polygon, cut edges, 50 m"), step(
+        "sp", "osmnx_example", "buffer+union polygons")
+    if a and b:
+        checks.append(("SP polygons vs OSMnx buffer+union, separate runs (>= 5x)", b / a, b / a >= 5))
+    cached = step("city", "engine", "reach + share (search graph of the profile cached)")
+    built = step("city", "engine", "reach + share (search graph built)")
+    dij = step("city", "floor", "multi-source dijkstra -> share")
+    csr = step("city", "floor", "edge arrays -> CSR")
+    if cached and dij:
+        r = cached / dij
+        checks.append(("city reach / floor dijkstra, graph prebuilt (<= 3x)", r, r <= 3))
+    if built and dij and csr:
+        r = built / (dij + csr)
+        checks.append(("city reach / floor CSR+dijkstra, graph built (<= 3x)", r, r <= 3))
+    whole = got.get(("city", "engine_whole"), {})
+    if whole:
+        total = whole["TOTAL whole run"]
+        checks.append(("city whole run seconds (< 60)", total, total < 60))
+        checks.append(("city whole run peak RSS MB (< 4096)", whole["rss_mb"], whole["rss_mb"] < 4096))
+    if checks:
+        print()
+        print("| target | measured | met |")
+        print("|---|---|---|")
+        for name, val, ok in checks:
+            print(f"| {name} | {val:.2f} | {'yes' if ok else 'NO'} |")
 
 
 if __name__ == "__main__":
