@@ -34,6 +34,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "seconds": ("用时（秒）", "Seconds"),
     "written": ("已写出", "Written"),
     "comparison": ("方案比较", "Comparison"),
+    "data_quality": ("数据质量提示", "Data-quality notes"),
     # services
     "elderly": ("养老", "Elderly care"),
     "childcare": ("托育", "Childcare"),

@@ -75,6 +75,9 @@ class ReportInputs:
         The long indicator table, printed as an appendix up to ``max_rows`` rows.
     assumptions, sources
         Shown in their own sections.
+    notes
+        Data-quality notes: inconsistencies in the source documents (policy-digest §7 item 18)
+        and what the run could not use (points off the network, …), shown after the assumptions.
     figures
         ``(caption, PNG bytes)`` pairs, e.g. from `lifecircle.maps.figures.coverage_png`.
     headlines, run_info
@@ -91,6 +94,7 @@ class ReportInputs:
     siting_summary: Sequence[tuple[str, str]] = ()
     indicators: pd.DataFrame | None = None
     assumptions: Sequence[Assumption] = ()
+    notes: Sequence[str] = ()
     sources: Sequence[DataSource] = ()
     figures: Sequence[tuple[str, bytes]] = ()
     headlines: Sequence[tuple[str, str]] = ()
@@ -107,7 +111,10 @@ def render_report(inputs: ReportInputs, *, lang: str = "zh") -> str:
     check_lang(lang)
     sections = _sections(inputs, lang)
     toc = [(s["id"], s["heading"]) for s in sections]
-    toc += [("assumptions", t("assumptions", lang)), ("sources", t("data_sources", lang))]
+    toc += [("assumptions", t("assumptions", lang))]
+    if inputs.notes:
+        toc += [("quality", t("data_quality", lang))]
+    toc += [("sources", t("data_sources", lang))]
     labels = {
         k: t(k, lang)
         for k in (
@@ -122,6 +129,7 @@ def render_report(inputs: ReportInputs, *, lang: str = "zh") -> str:
             "licence",
             "note",
             "none_given",
+            "data_quality",
         )
     }
     try:
@@ -137,6 +145,7 @@ def render_report(inputs: ReportInputs, *, lang: str = "zh") -> str:
         toc=toc,
         sections=sections,
         assumptions=assumption_rows(inputs.assumptions, lang),
+        notes=list(inputs.notes),
         sources=list(inputs.sources),
         L=labels,
     )

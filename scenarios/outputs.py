@@ -170,6 +170,7 @@ def report_inputs(result: RunResult, mi: MapInputs, lang: str = "zh") -> ReportI
         siting_summary=summary,
         indicators=tab,
         assumptions=result.assumptions,
+        notes=[*result.standards.notes, *result.notes],
         sources=mi.sources,
         figures=figures,
         headlines=mi.headlines,

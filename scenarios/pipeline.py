@@ -589,6 +589,7 @@ def run_record(result: RunResult) -> dict:
         "headline": head,
         "assumptions": [dataclasses.asdict(a) for a in result.assumptions],
         "notes": result.notes,
+        "data_quality_notes": list(result.standards.notes),
         "timings_s": result.timings,
         "versions": versions,
     }
