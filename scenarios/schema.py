@@ -202,7 +202,7 @@ class Scenario(_Model):
             d = Path(os.path.expanduser(os.path.expandvars(self.data_dir)))
             root = d if d.is_absolute() else self.base_dir / d
         p = Path(os.path.expanduser(os.path.expandvars(path)))
-        return str(p if p.is_absolute() else root / p)
+        return os.path.normpath(p if p.is_absolute() else root / p)
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -89,7 +89,7 @@ def test_paths_resolve_against_data_dir(tmp_path):
         where="inline",
         base_dir=tmp_path / "scen",
     )
-    assert Path(scen.resolve("pop.csv")) == tmp_path / "scen" / ".." / "data" / "pop.csv"
+    assert Path(scen.resolve("pop.csv")) == tmp_path / "data" / "pop.csv"
     assert scen.resolve("embedded") == "embedded"
 
 
