@@ -333,6 +333,8 @@ def reach_matrix(
     fsnap = snap_points(net, facilities, max_snap_m=max_snap_m, what="facilities")
     if graph is None:
         graph = build_split_graph(net, costs, fsnap)
+    elif len(graph.fac_node) != len(fsnap):
+        raise ValueError("the split graph was built for other facilities; leave graph out to rebuild it")
     n_d, n_f = len(dsnap), len(fsnap)
     legs = _demand_legs(graph, costs, dsnap)
     # node → (demand, leg cost) incidence, both piece ends of every demand point

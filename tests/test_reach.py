@@ -139,6 +139,21 @@ def test_reach_matrix_by_hand(net):
         reach_matrix(net, homes, fac, limit_s=np.inf)
 
 
+def test_reach_matrix_in_batches_is_the_same(net, monkeypatch):
+    from lifecircle.coverage import routing
+
+    homes = pts((150, 10), (60, 0), (30, 0), (210, 50), (320, 160))
+    fac = pts((30, 5), (80, -3), (200, 100), (340, 120), (100, 50))
+    whole = reach_matrix(net, homes, fac, limit_s=600.0)
+    monkeypatch.setattr(routing, "_MAX_DIST_ENTRIES", 1)  # one facility per search
+    batched = reach_matrix(net, homes, fac, limit_s=600.0)
+    assert whole.nnz == batched.nnz > 15
+    np.testing.assert_array_equal(whole.toarray(), batched.toarray())
+    r = service_reach(net, homes, fac, limit_s=600.0)
+    with pytest.raises(ValueError, match="other facilities"):
+        reach_matrix(net, homes, pts((30, 5)), limit_s=600.0, graph=r.graph)
+
+
 def test_no_facilities_is_coverage_zero(net):
     homes = pts((150, 10), (60, 0))
     r = service_reach(net, homes, (np.zeros(0), np.zeros(0)))
