@@ -414,6 +414,14 @@ def run(
     ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/run"),
     lang: Annotated[str | None, typer.Option("--lang", help="zh or en; default the scenario's.")] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Run on an existing Dask cluster, e.g. tcp://host:8786 (implies partitions)."),
+    ] = None,
+    partitions: Annotated[
+        str | None,
+        typer.Option(help="Split the area into a tile grid run in parallel on Dask, e.g. 4x4."),
+    ] = None,
 ) -> None:
     """Run a scenario: map.html, report.html, indicators.csv/.xlsx, layers.gpkg, run.json."""
     from lifecircle.scenarios.presets import example_scenario
@@ -423,7 +431,16 @@ def run(
     scen = load_scenario(path)
     if lang is not None and lang not in ("zh", "en"):
         raise InputError(f"--lang {lang!r}: use zh or en.")
-    _run_and_print(scen, out_dir, lang)
+    runner = None
+    if scheduler or partitions or scen.distributed is not None:
+        from functools import partial
+
+        from lifecircle.scenarios.distributed import run_scenario_distributed
+        from lifecircle.scenarios.partition import parse_tiles
+
+        tiles = parse_tiles(partitions) if partitions else None
+        runner = partial(run_scenario_distributed, partitions=tiles, scheduler=scheduler)
+    _run_and_print(scen, out_dir, lang, runner)
 
 
 def _headline_table(result, lang: str) -> Table:
@@ -439,9 +456,10 @@ def _headline_table(result, lang: str) -> Table:
     return tab
 
 
-def _run_and_print(scen, out_dir: Path, lang: str | None) -> None:
+def _run_and_print(scen, out_dir: Path, lang: str | None, runner=None) -> None:
     from lifecircle.scenarios.pipeline import OUTPUT_FILES, run_scenario
 
+    run_scenario = runner or run_scenario  # a partitioned run on Dask takes the same arguments
     lang = lang or scen.outputs.lang
     if settings.show_progress:
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
+import shapely
 
 from lifecircle.coverage.profiles import WalkProfile, edge_costs
 from lifecircle.coverage.reach import reach_matrix, service_reach
@@ -53,6 +54,7 @@ class ServiceSpec:
     profile: WalkProfile
     limit_s: float
     matrix_limit_s: float | None = None
+    tiers_min: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,6 +114,8 @@ class PartitionReach:
     edges: int = 0
     seconds: float = 0.0
     notes: tuple[str, ...] = ()
+    reached: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    streets: tuple[np.ndarray, np.ndarray] | None = None
 
 
 @dataclass(eq=False)
@@ -144,13 +148,25 @@ class MergedReach:
     tiles: list[dict]
     notes: list[str]
     seconds: float = 0.0
+    reached: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    streets: tuple[np.ndarray, np.ndarray] | None = None
+    components: dict = field(default_factory=dict)
 
 
 # -- worker side -----------------------------------------------------------------------------------
 
 
 def _load_task(source: LineSource, grid: TileGrid, tile: int, margin_m: float) -> LoadedPartition:
-    return load_partition(source, grid, tile, margin_m)
+    return _clean_input_errors(load_partition, source, grid, tile, margin_m)
+
+
+def _clean_input_errors(fn, *args):
+    """Call ``fn``; an `InputError` is raised anew, without the chained error that may not pickle."""
+    try:
+        return fn(*args)
+    except InputError as exc:
+        message = exc.message
+    raise InputError(message)
 
 
 def _reach_task(
@@ -163,6 +179,24 @@ def _reach_task(
     margin_m: float,
     max_snap_m: float,
     dem: str | None,
+    streets: bool = False,
+) -> PartitionReach:
+    return _clean_input_errors(
+        _reach, part, keep_labels, grid, demand, facilities, services, margin_m, max_snap_m, dem, streets
+    )
+
+
+def _reach(
+    part: LoadedPartition,
+    keep_labels: np.ndarray | None,
+    grid: TileGrid,
+    demand: TilePoints | GeneratedPoints,
+    facilities: dict[str, TilePoints | GeneratedPoints],
+    services: list[ServiceSpec],
+    margin_m: float,
+    max_snap_m: float,
+    dem: str | None,
+    streets: bool,
 ) -> PartitionReach:
     t0 = time.perf_counter()
     tile = part.tile
@@ -176,6 +210,7 @@ def _reach_task(
     times: dict[str, np.ndarray] = {}
     facs: dict[str, np.ndarray] = {}
     mats: dict[str, tuple] = {}
+    reached: dict[str, tuple] = {}
     notes: list[str] = []
     for spec in services:
         fpts = _zone_points(facilities[spec.name], grid.zone(tile, margin_m))
@@ -203,7 +238,14 @@ def _reach_task(
                 net, r.demand, r.facilities, limit_s=spec.matrix_limit_s, costs=costs, graph=r.graph
             ).tocoo()
             mats[spec.name] = (dem_pts.idx[m.row], fpts.idx[m.col], m.data)
+        if spec.tiers_min:
+            reached[spec.name] = _reached_lines(r, net, spec.tiers_min, grid.box(tile))
         notes.extend(r.notes)
+    own_streets = None
+    if streets and net.n_edges:
+        mid = shapely.line_interpolate_point(net.geometry, 0.5, normalized=True)
+        mine = grid.owner(shapely.get_x(mid), shapely.get_y(mid)) == tile
+        own_streets = (shapely.to_wkb(net.geometry[mine]), net.highway[mine])
     return PartitionReach(
         tile=tile,
         demand_idx=dem_pts.idx,
@@ -214,7 +256,27 @@ def _reach_task(
         edges=net.n_edges,
         seconds=time.perf_counter() - t0,
         notes=tuple(notes),
+        reached=reached,
+        streets=own_streets,
     )
+
+
+def _reached_lines(reach, net, tiers_min: tuple[float, ...], box: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Reached parts of the streets per tier, cut to the tile (exact there), as WKB and tier index."""
+    from lifecircle.coverage.isochrones import reached_intervals, substrings
+
+    g = reach.graph
+    t = reach.split_time_s
+    lines, group = [], []
+    for i, m in enumerate(tiers_min):
+        _, edge, a, b = reached_intervals(g, reach.costs, t[g.p_from], t[g.p_to], m * 60.0)
+        pieces = substrings(net, edge, a, b)
+        pieces = shapely.clip_by_rect(pieces, *box)
+        keep = ~shapely.is_empty(pieces)
+        lines.append(pieces[keep])
+        group.append(np.full(int(keep.sum()), i, dtype=np.int64))
+    lines_a = np.concatenate(lines) if lines else np.zeros(0, dtype=object)
+    return shapely.to_wkb(lines_a), np.concatenate(group) if group else np.zeros(0, np.int64)
 
 
 def _own_points(points: TilePoints | GeneratedPoints, grid: TileGrid, tile: int) -> TilePoints:
@@ -283,6 +345,7 @@ def partitioned_reach(
     dem: str | None = None,
     retries: int = DEFAULT_RETRIES,
     show_progress: bool | None = None,
+    streets: bool = False,
 ) -> MergedReach:
     """Walking time from every demand point to the nearest facility, computed tile by tile on Dask.
 
@@ -316,6 +379,8 @@ def partitioned_reach(
         Retries of each failed task.
     show_progress
         Dask's progress bar on stderr (default: when stderr is a terminal).
+    streets
+        Send back the streets (each tile those whose midpoint it owns) for maps.
 
     Returns
     -------
@@ -393,14 +458,25 @@ def partitioned_reach(
             f = facilities[s.name]
             fpts[s.name] = f if isinstance(f, GeneratedPoints) else _zone_subset(*fac_xy[s.name], zone)
         futures[k] = client.submit(
-            _reach_task, loads[k], giant[k], grid, dpts, fpts, services, margin, max_snap_m, dem,
+            _reach_task, loads[k], giant[k], grid, dpts, fpts, services, margin, max_snap_m, dem, streets,
             key=f"reach-{grid.tile_id(k)}-{run}", retries=retries, pure=False,
         )  # fmt: skip
     _wait(client, list(futures.values()), grid, show_progress, "reach")
     parts = _gather(client, futures, grid)
     for f in loads.values():
         f.release()
-    return _merge(parts, services, n_dem, fac_n, grid, margin, time.perf_counter() - t0)
+    merged = _merge(parts, services, n_dem, fac_n, grid, margin, time.perf_counter() - t0)
+    merged.components = _component_report(summaries, giant, keep)
+    return merged
+
+
+def _component_report(summaries: dict, giant: dict, keep: str) -> dict:
+    """Nodes of the whole network and of what was kept (each node counted by its own tile)."""
+    total = sum(float(s.own_nodes.sum()) for s in summaries.values())
+    kept = total
+    if keep == "giant":
+        kept = sum(float(s.own_nodes[giant[k]].sum()) for k, s in summaries.items())
+    return {"nodes_total": int(total), "nodes_kept": int(kept)}
 
 
 def _zone_subset(x: np.ndarray, y: np.ndarray, zone) -> TilePoints:
@@ -480,6 +556,13 @@ def _merge(
                 "seconds": round(p.seconds, 3),
             }
         )
+    reached: dict[str, tuple] = {}
+    for s in services:
+        chunks = [p.reached[s.name] for k, p in sorted(parts.items()) if s.name in p.reached]
+        if chunks:
+            reached[s.name] = (np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks]))
+    st = [p.streets for _, p in sorted(parts.items()) if p.streets is not None]
+    streets = (np.concatenate([c[0] for c in st]), np.concatenate([c[1] for c in st])) if st else None
     if (seen != 1).any():
         bad = int(np.flatnonzero(seen != 1)[0])
         raise RuntimeError(
@@ -493,7 +576,7 @@ def _merge(
         m = sp.csr_matrix((v, (r, c)), shape=(n_dem, fac_n[name]))
         m.sort_indices()
         matrices[name] = m
-    return MergedReach(times, facs, matrices, grid, margin, rows, notes, seconds)
+    return MergedReach(times, facs, matrices, grid, margin, rows, notes, seconds, reached, streets)
 
 
 # -- memory sampling (benchmarks) ------------------------------------------------------------------
@@ -535,3 +618,249 @@ def _rss() -> int:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+# -- the scenario pipeline, partitioned ------------------------------------------------------------
+
+
+def run_scenario_distributed(
+    scen,
+    out_dir=None,
+    *,
+    partitions: tuple[int, int] | None = None,
+    scheduler: str | None = None,
+    client=None,
+    lang: str | None = None,
+    log=None,
+    retries: int | None = None,
+    show_progress: bool | None = None,
+):
+    """Run a scenario with the reach computed tile by tile on Dask; same outputs as `run_scenario`.
+
+    The client loads the demand (its totals are spread over the whole area, so it is built once)
+    and the facilities; workers read the network source themselves for their buffered tiles and
+    send back each owned point's seconds, the reached streets cut to their tile (for the
+    isochrone polygons) and the streets they own (for the map). Indicators are computed once
+    over the merged per-point times, exactly as in the single run. Outputs are staged and moved
+    into place only when everything succeeded.
+
+    Parameters
+    ----------
+    scen
+        A validated `~lifecircle.scenarios.schema.Scenario`.
+    out_dir
+        Output folder (as `run_scenario`); ``None`` computes only.
+    partitions
+        Tile grid ``(columns, rows)``; default the scenario's ``distributed.tiles``.
+    scheduler
+        Address of a running Dask scheduler; default the scenario's ``distributed.scheduler``,
+        else a local cluster sized to the machine.
+    client
+        A ready `distributed.Client` (tests); overrides ``scheduler``.
+    lang, log
+        As `run_scenario`.
+    retries
+        Retries per failed tile task (default the scenario's, else `DEFAULT_RETRIES`).
+    show_progress
+        Dask's progress bar on stderr (default: when stderr is a terminal).
+    """
+    from pathlib import Path
+
+    from lifecircle.scenarios import pipeline as _p
+
+    spec = getattr(scen, "distributed", None)
+    tiles = partitions or (tuple(spec.tiles) if spec is not None and spec.tiles else (2, 2))
+    scheduler = scheduler or (spec.scheduler if spec is not None else None)
+    if retries is None:
+        retries = spec.retries if spec is not None else DEFAULT_RETRIES
+    if client is None:
+        with dask_client(scheduler) as c:
+            return run_scenario_distributed(
+                scen, out_dir, partitions=tiles, client=c, lang=lang, log=log, retries=retries,
+                show_progress=show_progress,
+            )  # fmt: skip
+    lang = lang or scen.outputs.lang
+    clock = _p._Clock(log)
+    t_start = time.perf_counter()
+    notes: list[str] = []
+    with clock.step("profile"):
+        juris = _p.load_jurisdiction(scen.jurisdiction)
+        standards = _p.standards_from_profile(juris)
+        limits = _p._thresholds(scen, juris)
+        tiers = sorted(set(scen.outputs.tiers) | {m for pair in limits.values() for m in pair[:2]})
+        profiles = {s: _p._profile(scen, juris, s) for s in scen.services}
+        max_min = max(tiers)
+    with clock.step("area"):
+        area = _p._study_area(scen)
+        fastest = max(p.speed_mps for p in profiles.values())
+        buffer_m = max_min * 60.0 * fastest + scen.outputs.max_snap_m
+        clip = _p._buffer_wgs84(area, buffer_m) if area is not None else None
+    with clock.step("admin"):
+        units = _p._units(scen)
+    with clock.step("demand"):
+        dem = _p._load_demand(scen, area, units)
+        demand = dem.table.reset_index(drop=True)
+        notes.extend(dem.notes)
+    with clock.step("facilities"):
+        facilities = _p._load_facilities(scen, clip, units)
+    from lifecircle.coverage.reach import demand_thresholds
+    from lifecircle.coverage.snapping import points_xy
+    from lifecircle.geodata.network import utm_crs_for
+    from lifecircle.scenarios.partition import FileSource
+
+    if clip is not None:
+        c = clip.centroid
+        crs = utm_crs_for(c.x, c.y)
+    else:
+        b = demand.to_crs(4326).total_bounds
+        crs = utm_crs_for((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
+    source_path = scen.resolve(scen.network.source)
+    if source_path == "embedded":
+        from lifecircle.geodata.sources import embedded_pbf
+
+        source_path = str(embedded_pbf())
+    if str(source_path).startswith("place:"):
+        raise InputError(
+            "scenario: field 'network.source' is an Overpass place; a partitioned run reads a file on every "
+            "worker, so download an .osm.pbf extract or a road layer first."
+        )
+    source = FileSource(str(source_path), crs=crs, clip=clip, lines_crs=scen.network.crs)
+    dx, dy = points_xy(demand, crs, "demand")
+    specs, fac_tables, fac_xy, thr = [], {}, {}, {}
+    for svc in scen.services:
+        urban_min, rural_min, _ = limits[svc]
+        fac = facilities[(facilities["service"] == svc) & (facilities["status"] == "existing")].reset_index(
+            drop=True
+        )
+        fac_tables[svc] = fac
+        fac_xy[svc] = points_xy(fac, crs, "facilities") if len(fac) else (np.zeros(0), np.zeros(0))
+        thr[svc] = demand_thresholds(
+            demand["urban"].to_numpy(), service=svc, urban_min=urban_min, rural_min=rural_min,
+            childcare_min=urban_min if svc == "childcare" else None,
+        )  # fmt: skip
+        cap = fac["capacity"].to_numpy(dtype=float) if len(fac) else np.array([])
+        grp = _p.SERVICE_GROUP.get(svc, "pop_total")
+        pop = demand[grp].to_numpy(dtype=float) if grp in demand else None
+        want_matrix = len(fac) and np.isfinite(cap).any() and pop is not None and np.isfinite(pop).all()
+        specs.append(
+            ServiceSpec(
+                svc,
+                profiles[svc],
+                max(max(tiers), urban_min, rural_min) * 60.0,
+                matrix_limit_s=float(thr[svc].max()) if want_matrix else None,
+                tiers_min=tuple(tiers),
+            )
+        )
+    with clock.step("reach"):
+        merged = partitioned_reach(
+            source, (dx, dy), fac_xy, specs, client=client, tiles=tiles, max_snap_m=scen.outputs.max_snap_m,
+            keep=scen.network.keep, dem=scen.resolve(scen.network.dem) if scen.network.dem else None,
+            retries=retries, show_progress=show_progress, streets=out_dir is not None,
+        )  # fmt: skip
+        notes.extend(merged.notes)
+    net = _display_network(merged, crs, str(source_path))
+    services = {}
+    for sp_ in specs:
+        svc = sp_.name
+        acc = None
+        if svc in merged.matrix:
+            from lifecircle.coverage import access as _access
+
+            cap = np.nan_to_num(fac_tables[svc]["capacity"].to_numpy(dtype=float), nan=0.0)
+            pop = demand[_p.SERVICE_GROUP.get(svc, "pop_total")].to_numpy(dtype=float)
+            acc = _access.two_step_fca(merged.matrix[svc], pop, cap, catchment=thr[svc]).access
+        iso = _isochrones(merged, svc, tiers, scen.outputs.access_width_m, net)
+        services[svc] = _p.ServiceRun(
+            svc, fac_tables[svc], _MergedService(merged.time_s[svc]), thr[svc], iso, acc
+        )
+    with clock.step("indicators"):
+        indicators = _p._ind.indicator_table(
+            demand,
+            {s: r.reach.time_s for s, r in services.items()},
+            {s: r.threshold_s for s, r in services.items()},
+            facilities=_p._with_admin(facilities, units),
+            standards=standards,
+            units=None if units is None else _p.pd.DataFrame(units.drop(columns="geometry")),
+            access={s: r.access for s, r in services.items() if r.access is not None},
+            provenance=_p._provenance(scen, juris, facilities),
+        )
+    result = _p.RunResult(
+        scenario=scen, jurisdiction=juris, standards=standards, network=net, area=area, demand=demand,
+        facilities=facilities, units=units, services=services, indicators=indicators,
+        assumptions=_p._assumptions(scen, juris, profiles, dem.assumptions), notes=notes,
+    )  # fmt: skip
+    if scen.siting is not None:
+        with clock.step("siting"):
+            run_partitioned_siting(result, source, merged, profiles, client=client, retries=retries)
+    result.timings = clock.timings
+    result.timings["total_compute"] = round(time.perf_counter() - t_start, 3)
+    result.timings["tiles"] = merged.tiles  # type: ignore[assignment]
+    if out_dir is not None:
+        with clock.step("outputs"):
+            from lifecircle.scenarios import outputs as _outputs
+
+            result.out_dir = _outputs.write_outputs(result, Path(out_dir), lang=lang)
+        result.timings.update(clock.timings)
+    return result
+
+
+@dataclass(frozen=True, eq=False)
+class _MergedService:
+    """The merged per-point times of one service (what outputs and indicators read)."""
+
+    time_s: np.ndarray
+    notes: tuple[str, ...] = ()
+
+
+def _display_network(merged: MergedReach, crs, source: str):
+    """The streets the tiles sent back, as a `WalkNetwork` for the map and the run record."""
+    from lifecircle.geodata.network import ComponentReport, WalkNetwork
+
+    if merged.streets is None or len(merged.streets[0]) == 0:
+        geoms, highway = np.zeros(0, dtype=object), np.zeros(0, dtype=object)
+    else:
+        geoms, highway = shapely.from_wkb(merged.streets[0]), merged.streets[1]
+    if len(geoms):
+        first = shapely.get_coordinates(shapely.get_point(geoms, 0))
+        last = shapely.get_coordinates(shapely.get_point(geoms, -1))
+        ends = np.stack([first, last], axis=1)
+    else:
+        ends = np.zeros((0, 2, 2))
+    xy, inv = np.unique(ends.reshape(-1, 2), axis=0, return_inverse=True)
+    inv = inv.ravel()
+    length = shapely.length(geoms) if len(geoms) else np.zeros(0)
+    comp = merged.components
+    report = ComponentReport(
+        n_components=0, nodes_total=comp.get("nodes_total", len(xy)), edges_total=len(geoms),
+        length_total_m=float(length.sum()), nodes_kept=comp.get("nodes_kept", len(xy)), edges_kept=len(geoms),
+        length_kept_m=float(length.sum()),
+    )  # fmt: skip
+    return WalkNetwork(
+        x=np.ascontiguousarray(xy[:, 0]) if len(xy) else np.zeros(0),
+        y=np.ascontiguousarray(xy[:, 1]) if len(xy) else np.zeros(0),
+        u=inv[0::2].astype(np.int64), v=inv[1::2].astype(np.int64), length=length,
+        highway=np.asarray(highway),
+        geometry=np.asarray(geoms), crs=crs, way_id=np.arange(len(geoms)).astype(str).astype(object),
+        components=report, source=f"{source} (partitioned: {len(merged.tiles)} tiles)",
+    )  # fmt: skip
+
+
+def _isochrones(merged: MergedReach, service: str, tiers: list[float], width_m: float, net):
+    """Per-tier polygons from every tile's reached streets (each cut to its own tile)."""
+    from lifecircle.coverage.isochrones import _frame, _polygons
+
+    mins = np.asarray(tiers, dtype=np.float64)
+    wkb, group = merged.reached.get(service, (np.zeros(0, dtype=object), np.zeros(0, np.int64)))
+    lines = shapely.from_wkb(wkb) if len(wkb) else np.zeros(0, dtype=object)
+    polys, length, inside = _polygons(lines, group, len(mins), width_m, 8)
+    return _frame(service, mins, np.full(len(mins), -1), polys, length, inside, net)
+
+
+def run_partitioned_siting(
+    result, source, merged, profiles, *, client, retries: int = DEFAULT_RETRIES
+) -> None:
+    """Siting with partitions is not wired to runs yet: say so plainly."""
+    raise InputError(
+        "scenario: a partitioned run does not run the 'siting' section yet; run siting without "
+        "--partitions/--scheduler, or use lifecircle.scenarios.distributed.partitioned_siting."
+    )

@@ -706,15 +706,20 @@ def _parts(ways: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     Adds ``_pid``: a stable id of each part (source row × 2¹⁶ + part number).
     """
     geoms = ways.geometry.to_numpy()
-    polys = np.isin(shapely.get_type_id(geoms), (3, 6))
-    if polys.any():
-        geoms = geoms.copy()
-        geoms[polys] = shapely.boundary(shapely.force_2d(geoms[polys]))
-    parts, src = shapely.get_parts(geoms, return_index=True)
-    parts = np.asarray(parts)
-    is_line = shapely.get_type_id(parts) == 1
-    parts, src = parts[is_line], src[is_line]
-    parts = shapely.force_2d(parts)
+    kind = shapely.get_type_id(geoms)
+    if np.all(kind == 1) and not shapely.has_z(geoms).any():
+        # plain 2-D LineStrings already (generated cities, most line layers): nothing to split
+        parts, src = geoms, np.arange(len(geoms))
+    else:
+        polys = np.isin(kind, (3, 6))
+        if polys.any():
+            geoms = geoms.copy()
+            geoms[polys] = shapely.boundary(shapely.force_2d(geoms[polys]))
+        parts, src = shapely.get_parts(geoms, return_index=True)
+        parts = np.asarray(parts)
+        is_line = shapely.get_type_id(parts) == 1
+        parts, src = parts[is_line], src[is_line]
+        parts = shapely.force_2d(parts)
     # part number within its source row
     first = np.r_[True, src[1:] != src[:-1]] if len(src) else np.zeros(0, bool)
     start = np.maximum.accumulate(np.where(first, np.arange(len(src)), 0)) if len(src) else src

@@ -163,6 +163,21 @@ class OutputSpec(_Model):
     max_snap_m: float = Field(default=250.0, gt=0)
 
 
+class DistributedSpec(_Model):
+    """Run the reach tile by tile on Dask: a tile grid, an optional scheduler address, retries."""
+
+    tiles: tuple[int, int] = (2, 2)
+    scheduler: str | None = None
+    retries: int = Field(default=2, ge=0, le=10)
+
+    @field_validator("tiles")
+    @classmethod
+    def _tiles(cls, v: tuple[int, int]) -> tuple[int, int]:
+        if min(v) < 1:
+            raise ValueError("tiles are two whole numbers ≥ 1 (columns, rows), e.g. [3, 3]")
+        return v
+
+
 class Scenario(_Model):
     """A whole scenario. Relative paths are relative to the scenario file's folder."""
 
@@ -180,6 +195,7 @@ class Scenario(_Model):
     profiles: dict[str, ProfileOverride] = {}
     siting: SitingSpec | None = None
     outputs: OutputSpec = OutputSpec()
+    distributed: DistributedSpec | None = None
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     @field_validator("services")

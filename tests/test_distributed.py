@@ -381,3 +381,64 @@ def test_failed_partition_is_reported_by_its_id(client):
             tiles=(2, 1),
             retries=1,
         )
+
+
+# -- the scenario pipeline -------------------------------------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.fixture(scope="module")
+def yuzhong_scenario(yuzhong_roads, yuzhong_buildings, yuzhong_boundary):
+    from lifecircle.scenarios.schema import load_scenario
+
+    scen = load_scenario(EXAMPLES / "yuzhong.yaml")
+    # ten stations on building centroids (fixed seed) so there is reach to merge
+    b = gpd.read_file(yuzhong_buildings)
+    rng = np.random.default_rng(68)
+    pick = b.iloc[np.sort(rng.choice(len(b), 10, replace=False))]
+    return scen, pick
+
+
+def test_scenario_partitioned_equals_single_run(client, yuzhong_scenario, tmp_path):
+    from lifecircle.scenarios.pipeline import run_scenario
+
+    scen, pick = yuzhong_scenario
+    fac = gpd.GeoDataFrame(
+        {"id": [f"s{i}" for i in range(len(pick))], "name": "站", "service": "elderly", "capacity": 30.0},
+        geometry=pick.geometry.centroid.to_numpy(),
+        crs=pick.crs,
+    )
+    path = tmp_path / "stations.geojson"
+    fac.to_file(path)
+    from lifecircle.scenarios.schema import FacilitySource
+
+    scen = scen.model_copy(
+        update={"siting": None, "facilities": [FacilitySource(path=str(path), service="elderly")]}
+    )
+    single = run_scenario(scen)
+    part = dist.run_scenario_distributed(scen, tmp_path / "out", partitions=(2, 2), client=client)
+    for svc in scen.services:
+        _assert_exact(part.services[svc].reach.time_s, single.services[svc].reach, single.network)
+    pd.testing.assert_frame_equal(part.indicators, single.indicators)
+    assert (part.indicators["metric"] == "coverage").sum() > 10
+    # the same isochrone areas (tiles cut the reached streets; their buffers dissolve back)
+    a = single.services["elderly"].isochrones["area_m2"].to_numpy()
+    b = part.services["elderly"].isochrones["area_m2"].to_numpy()
+    np.testing.assert_allclose(b, a, rtol=1e-6)
+    assert {p.name for p in (tmp_path / "out").iterdir()} >= {"map.html", "indicators.csv", "run.json"}
+
+
+def test_scenario_with_unreadable_network_fails_by_tile_and_writes_nothing(
+    client, yuzhong_scenario, tmp_path
+):
+    from lifecircle.scenarios.schema import NetworkSpec
+
+    scen, _ = yuzhong_scenario
+    bad = tmp_path / "roads.geojson"
+    bad.write_text('{"type": "FeatureCollection", "features": [')
+    scen = scen.model_copy(update={"siting": None, "network": NetworkSpec(source=str(bad))})
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match=r"partition c\dr\d: .*roads.geojson: cannot read it"):
+        dist.run_scenario_distributed(scen, out, partitions=(2, 1), client=client, retries=0)
+    assert not out.exists() and not any(tmp_path.glob(".out*"))
