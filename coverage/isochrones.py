@@ -317,13 +317,11 @@ def facility_isochrones(
         lt = np.searchsorted(nodes, g.p_to[pcs]).clip(max=len(nodes) - 1)
         okf = nodes[lf] == g.p_from[pcs]
         okt = nodes[lt] == g.p_to[pcs]
+        tfrom = np.where(okf, dist[:, lf], np.inf).ravel()  # (k, |pcs|) flattened
+        tto = np.where(okt, dist[:, lt], np.inf).ravel()
+        all_pcs = np.tile(pcs, len(fac))
         for i, m in enumerate(mins):
-            tfrom = np.where(okf, dist[:, lf], np.inf)  # (k, |pcs|)
-            tto = np.where(okt, dist[:, lt], np.inf)
-            k = len(fac)
-            row, edge, s, e = reached_intervals(
-                g, reach.costs, tfrom.ravel(), tto.ravel(), m * 60.0, np.tile(pcs, k)
-            )
+            row, edge, s, e = reached_intervals(g, reach.costs, tfrom, tto, m * 60.0, all_pcs)
             lines_l.append(substrings(net, edge, s, e))
             group_l.append(fac[row // len(pcs)] * len(mins) + i)
     n_groups = n_fac * len(mins)

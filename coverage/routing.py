@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 _BASE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 #: Largest facilities × nodes block of times one batched search returns (8 bytes each).
-_MAX_DIST_ENTRIES = 20_000_000
+_MAX_DIST_ENTRIES = 5_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -456,9 +456,10 @@ def per_facility_searches(
         np.cumsum(np.bincount(rr, minlength=len(nodes)), out=indptr[1:])
         subg = csr_matrix((ww, cc, indptr), shape=(len(nodes), len(nodes)))
         src = local[fnode[b0:b1]]
+        tile_fac = fac[b0:b1]
         local[nodes] = -1
         # many facilities in one tile (candidate sites) are searched in batches to bound memory
         step = max(1, _MAX_DIST_ENTRIES // max(len(nodes), 1))
         for s0 in range(0, len(src), step):
             dist = dijkstra(subg, directed=True, indices=src[s0 : s0 + step], limit=limit_s)
-            yield fac[b0 + s0 : b0 + s0 + step], nodes, np.atleast_2d(dist)
+            yield tile_fac[s0 : s0 + step], nodes, np.atleast_2d(dist)

@@ -106,7 +106,7 @@ def test_partial_edge_cut_uphill(net, tmp_path):
     assert gdf["inside_share"].iloc[0] == pytest.approx(1.0)
 
 
-def test_facility_isochrones(net):
+def test_facility_isochrones(net, monkeypatch):
     fac = xy((30, 5), (80, -3), (9000, 9000))
     r = service_reach(net, xy((150, 10)), fac, limit_s=600)
     gdf = facility_isochrones(r, net, minutes=[1, 2], width_m=10)
@@ -117,6 +117,13 @@ def test_facility_isochrones(net):
     np.testing.assert_allclose(gdf["inside_share"], 1.0)
     one = facility_isochrones(r, net, minutes=[2], facilities=[1], width_m=10)
     assert one["facility"].tolist() == [1] and one["reached_length_m"].iloc[0] == pytest.approx(276)
+    # searched one facility at a time (as for many candidate sites in one tile): the same
+    from lifecircle.coverage import routing
+
+    monkeypatch.setattr(routing, "_MAX_DIST_ENTRIES", 1)
+    again = facility_isochrones(r, net, minutes=[1, 2], width_m=10)
+    np.testing.assert_allclose(again["reached_length_m"], gdf["reached_length_m"])
+    assert again["facility"].tolist() == gdf["facility"].tolist()
 
 
 def test_tiers_beyond_the_limit(net):
