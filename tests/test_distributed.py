@@ -442,3 +442,50 @@ def test_scenario_with_unreadable_network_fails_by_tile_and_writes_nothing(
     with pytest.raises(InputError, match=r"partition c\dr\d: .*roads.geojson: cannot read it"):
         dist.run_scenario_distributed(scen, out, partitions=(2, 1), client=client, retries=0)
     assert not out.exists() and not any(tmp_path.glob(".out*"))
+
+
+# -- siting at scale -------------------------------------------------------------------------------
+
+
+def test_budget_split_by_largest_remainder():
+    # quotas 10·[5, 3, 2]/10 = 5, 3, 2 exactly
+    assert dist.split_budget(10, np.array([5.0, 3.0, 2.0])).tolist() == [5, 3, 2]
+    # quotas 7·[0.5, 0.3, 0.2] = 3.5, 2.1, 1.4 → floors 3, 2, 1, one left for the largest remainder
+    assert dist.split_budget(7, np.array([50.0, 30.0, 20.0])).tolist() == [4, 2, 1]
+    # ties in remainder go to the lower index; districts without need get nothing
+    assert dist.split_budget(1, np.array([1.0, 1.0, 0.0])).tolist() == [1, 0, 0]
+    assert dist.split_budget(5, np.zeros(3)).tolist() == [0, 0, 0]
+    assert dist.split_budget(3, np.array([1.0, 0.0, 2.0])).sum() == 3
+
+
+def test_partitioned_siting_plans_each_district_within_its_budget(client):
+    src = SyntheticGridSource.with_nodes(8_000, seed=4)
+    dx, dy = src.demand()
+    fx, fy = src.facilities()
+    spec = dist.ServiceSpec("elderly", ELDERLY, 600.0)
+    reach = dist.partitioned_reach(src, (dx, dy), {"elderly": (fx, fy)}, [spec], client=client, tiles=(2, 2))
+    w = src.population()
+    thr = np.full(len(dx), 600.0)
+    cov = reach.time_s["elderly"] <= thr
+    rng = np.random.default_rng(1)
+    ci = rng.choice(len(dx), 200, replace=False)
+    res = dist.partitioned_siting(
+        src, (dx, dy), w, thr, cov, (dx[ci], dy[ci]), spec, client=client, grid=reach.grid, model="mclp", p=6,
+        time_limit=20,
+    )  # fmt: skip
+    b = res.budget
+    assert (
+        b["allotted"].sum() == 6
+        and (b["chosen"] <= b["allotted"]).all()
+        and len(res.sites) == b["chosen"].sum()
+    )
+    # need is each tile's uncovered weight
+    owner = reach.grid.owner(dx, dy)
+    np.testing.assert_allclose(b["need"], np.bincount(owner[~cov], weights=w[~cov], minlength=4))
+    # new sites only add coverage, and the objective is the covered weight after
+    assert (res.covered_after >= res.covered_before).all()
+    assert res.objective == pytest.approx(w[res.covered_after].sum())
+    assert res.objective > w[cov].sum()
+    # every chosen site stands in its own tile
+    tiles = reach.grid.owner(dx[ci][res.sites["candidate"]], dy[ci][res.sites["candidate"]])
+    assert [reach.grid.tile_id(k) for k in tiles] == res.sites["tile"].tolist()
