@@ -1,1 +1,27 @@
 """Siting: propose new service stations over the sparse reach matrix."""
+
+from lifecircle.coverage.siting.explain import explain, indicators
+from lifecircle.coverage.siting.greedy import greedy_max_cover, greedy_set_cover, swap_improve
+from lifecircle.coverage.siting.lagrange import lagrangian_mclp
+from lifecircle.coverage.siting.models import LSCP, MCLP, BudgetCoverage
+from lifecircle.coverage.siting.problem import SitingProblem, coverage_need, siting_problem
+from lifecircle.coverage.siting.reduce import Reduced, reduce_cover
+from lifecircle.coverage.siting.result import SitingResult
+
+__all__ = [
+    "LSCP",
+    "MCLP",
+    "BudgetCoverage",
+    "Reduced",
+    "SitingProblem",
+    "SitingResult",
+    "coverage_need",
+    "explain",
+    "greedy_max_cover",
+    "greedy_set_cover",
+    "indicators",
+    "lagrangian_mclp",
+    "reduce_cover",
+    "siting_problem",
+    "swap_improve",
+]

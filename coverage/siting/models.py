@@ -1,0 +1,606 @@
+r"""Covering models: set covering (LSCP), maximal covering (MCLP) and budgeted maximal covering.
+
+All three work on the boolean coverage :math:`a_{ij}` of a `SitingProblem` (demand ``i`` within
+its own threshold of candidate ``j``). Existing services and fixed (planned) sites always
+count: demand they reach is covered before any new site is chosen. Each ``solve`` reduces the
+instance exactly (`reduce_cover`), runs a greedy(+swap) heuristic, then proves optimality
+with HiGHS warm-started by the heuristic, within a time limit, reporting bound and gap.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from lifecircle.coverage.siting._highs import INF, MilpSolution, solve_milp
+from lifecircle.coverage.siting.explain import explain
+from lifecircle.coverage.siting.greedy import (
+    covered_weight,
+    drop_redundant,
+    greedy_max_cover,
+    greedy_set_cover,
+    marginal_order,
+    swap_improve,
+)
+from lifecircle.coverage.siting.lagrange import lagrangian_mclp
+from lifecircle.coverage.siting.problem import SitingProblem
+from lifecircle.coverage.siting.reduce import Reduced, reduce_cover
+from lifecircle.coverage.siting.result import SitingResult
+from lifecircle.geodata.errors import InputError
+
+#: Above this many nonzeros in the reduced MCLP, ``method="auto"`` bounds with the Lagrangian
+#: relaxation and keeps the exact solver for the remaining time only when it pays.
+EXACT_NNZ_LIMIT = 1_500_000
+
+METHODS = ("auto", "exact", "greedy")
+
+
+@dataclass
+class LSCP:
+    r"""Location set covering: the fewest (cheapest) new sites that cover every coverable demand point.
+
+    .. math::
+
+        \min \sum_{j \in J} c_j x_j
+        \quad\text{s.t.}\quad \sum_{j \in J} a_{ij} x_j \ge 1 \;\; \forall i \in I_c, \qquad
+        x_j = 1 \;\; \forall j \in F, \qquad x_j \in \{0, 1\}
+
+    where :math:`I_c` is the demand that some candidate reaches and no existing or fixed site
+    already covers, :math:`F` the fixed (planned) sites and :math:`c_j` the candidate cost (1
+    by default: fewest sites). Demand no candidate reaches is reported in
+    ``result.uncoverable``; it never makes the model infeasible. The objective counts new
+    sites only (fixed sites are given).
+
+    Parameters
+    ----------
+    problem
+        The instance.
+    cover_zero_weight
+        Also cover demand points of weight zero (the classic model and spopt's); ``False``
+        covers only demand with people.
+    """
+
+    problem: SitingProblem
+    cover_zero_weight: bool = True
+
+    def solve(
+        self,
+        *,
+        method: str = "auto",
+        time_limit: float = 60.0,
+        mip_gap: float = 0.0,
+        threads: int = 1,
+        reduce: bool = True,
+    ) -> SitingResult:
+        """Solve and explain.
+
+        Parameters
+        ----------
+        method
+            ``auto``/``exact`` (greedy warm start, then HiGHS) or ``greedy`` (heuristic only).
+        time_limit
+            Seconds for HiGHS.
+        mip_gap
+            Relative gap at which HiGHS may stop.
+        threads
+            HiGHS threads.
+        reduce
+            Apply the exact reductions first (``False``: the plain model, for comparison).
+        """
+        _check_method(method)
+        t0 = time.perf_counter()
+        pb = self.problem
+        red = reduce_cover(pb, model="lscp", drop_zero_weight=not self.cover_zero_weight, merge=reduce)
+        greedy = greedy_set_cover(red.a, red.cost) if red.a.shape[0] else np.zeros(0, dtype=np.int64)
+        forced_cost = float(pb.cost[red.forced].sum())
+        heur = forced_cost + float(red.cost[greedy].sum())
+        stats = dict(red.stats)
+        if red.a.shape[0] == 0 or method == "greedy":
+            chosen = np.concatenate([red.forced, red.cols[greedy]])
+            status = "optimal" if red.a.shape[0] == 0 else "heuristic"
+            bound = heur if status == "optimal" else _lscp_lp_bound(red) + forced_cost
+            return _finish(
+                pb,
+                "lscp",
+                chosen,
+                objective=heur,
+                bound=bound,
+                status=status,
+                solver="reduction" if status == "optimal" else "greedy",
+                t0=t0,
+                solve_s=0.0,
+                stats=stats,
+                heur=heur,
+            )
+        n_row, n_col = red.a.shape
+        lp = _lscp_lp(red)
+        if lp is not None:
+            stats["lp_bound"] = float(lp.objective)
+            rounded = _round_lscp(red, lp.x)
+            if red.cost[rounded].sum() < red.cost[greedy].sum():
+                greedy = rounded
+            lp_bound = lp.objective
+            if np.all(red.cost == np.round(red.cost)):
+                lp_bound = math.ceil(lp_bound - 1e-6)
+            if red.cost[greedy].sum() <= lp_bound + 1e-9:
+                # the rounded LP solution meets the LP bound: optimal without branching
+                chosen = np.concatenate([red.forced, red.cols[greedy]])
+                obj = forced_cost + float(red.cost[greedy].sum())
+                return _finish(
+                    pb,
+                    "lscp",
+                    chosen,
+                    objective=obj,
+                    bound=forced_cost + lp_bound,
+                    status="optimal",
+                    solver="highs-lp",
+                    t0=t0,
+                    solve_s=lp.seconds,
+                    stats=stats,
+                    heur=heur,
+                )
+        start = np.zeros(n_col)
+        start[greedy] = 1.0
+        sol = solve_milp(
+            red.cost,
+            red.a,
+            np.ones(n_row),
+            np.full(n_row, INF),
+            np.zeros(n_col),
+            np.ones(n_col),
+            np.ones(n_col, dtype=bool),
+            time_limit=time_limit,
+            mip_gap=mip_gap,
+            threads=threads,
+            start=start,
+        )
+        stats["nodes"] = sol.nodes
+        x = sol.x if sol.x is not None else start
+        picked = np.flatnonzero(x > 0.5)
+        chosen = np.concatenate([red.forced, red.cols[picked]])
+        objective = forced_cost + float(red.cost[picked].sum())
+        bound = forced_cost + (sol.bound if math.isfinite(sol.bound) else 0.0)
+        # integer costs: the optimum is at least the rounded-up bound
+        if np.all(red.cost == np.round(red.cost)):
+            bound = math.ceil(bound - 1e-6)
+        return _finish(
+            pb,
+            "lscp",
+            chosen,
+            objective=objective,
+            bound=bound,
+            status=_status(sol),
+            solver="highs",
+            t0=t0,
+            solve_s=sol.seconds,
+            stats=stats,
+            heur=heur,
+        )
+
+
+@dataclass
+class MCLP:
+    r"""Maximal covering: ``p`` new sites that maximize the covered weight.
+
+    .. math::
+
+        \max \sum_{i} w_i y_i
+        \quad\text{s.t.}\quad y_i \le e_i + \sum_{j} a_{ij} x_j \;\; \forall i, \qquad
+        \sum_{j \notin F} x_j \le p, \qquad x_j = 1 \;\; \forall j \in F, \qquad
+        x_j \in \{0,1\}, \;\; 0 \le y_i \le 1
+
+    with :math:`w_i` the demand weight (group population × priority weight), :math:`e_i = 1`
+    for demand an existing service already reaches and :math:`F` the fixed (planned) sites,
+    which come on top of the ``p`` new ones. :math:`y` may be continuous: at an optimum with
+    integral :math:`x` it is integral. The objective is the total covered weight, demand
+    covered before included. When fewer than ``p`` sites already cover every coverable point,
+    only those are returned.
+
+    Parameters
+    ----------
+    problem
+        The instance.
+    p
+        Number of new sites.
+    """
+
+    problem: SitingProblem
+    p: int
+
+    def solve(
+        self,
+        *,
+        method: str = "auto",
+        time_limit: float = 60.0,
+        mip_gap: float = 0.0,
+        threads: int = 1,
+        reduce: bool = True,
+        swap: bool = True,
+    ) -> SitingResult:
+        """Solve and explain.
+
+        Parameters
+        ----------
+        method
+            ``exact``: greedy+swap warm start, then HiGHS. ``greedy``: greedy+swap only (with a
+            Lagrangian bound). ``auto``: exact, except that above `EXACT_NNZ_LIMIT` nonzeros the
+            Lagrangian bound is computed first and HiGHS runs only if the gap is not yet
+            within ``max(mip_gap, 0.005)``.
+        time_limit
+            Seconds for the whole solve after the heuristic.
+        mip_gap
+            Relative gap at which to stop.
+        threads
+            HiGHS threads.
+        reduce
+            Apply the exact reductions first.
+        swap
+            Improve the greedy solution by 1-swaps.
+        """
+        if int(self.p) < 0:
+            raise InputError(f"MCLP: p = {self.p}; give the number of new sites as 0 or more.")
+        return _max_cover(
+            self.problem,
+            "mclp",
+            p=int(self.p),
+            budget=None,
+            method=method,
+            time_limit=time_limit,
+            mip_gap=mip_gap,
+            threads=threads,
+            reduce=reduce,
+            swap=swap,
+        )
+
+
+@dataclass
+class BudgetCoverage:
+    r"""Budgeted maximal covering: new sites within a budget that maximize the covered weight.
+
+    .. math::
+
+        \max \sum_{i} w_i y_i
+        \quad\text{s.t.}\quad y_i \le e_i + \sum_{j} a_{ij} x_j \;\; \forall i, \qquad
+        \sum_{j \notin F} c_j x_j \le B, \qquad \Big[\sum_{j \notin F} x_j \le p\Big], \qquad
+        x_j = 1 \;\; \forall j \in F, \qquad x \in \{0,1\}, \;\; 0 \le y \le 1
+
+    :math:`c_j` is the candidate cost (for example a subsidy or construction cost from the
+    funding formulas, policy-digest §3.4) and :math:`B` the budget for new sites; fixed sites
+    are paid already. The optional cardinality row caps the number of new sites.
+
+    Parameters
+    ----------
+    problem
+        The instance (with ``cost``).
+    budget
+        Budget for new sites, in the units of ``cost``.
+    p
+        Optional cap on the number of new sites.
+    """
+
+    problem: SitingProblem
+    budget: float
+    p: int | None = None
+
+    def solve(
+        self,
+        *,
+        method: str = "auto",
+        time_limit: float = 60.0,
+        mip_gap: float = 0.0,
+        threads: int = 1,
+        reduce: bool = True,
+    ) -> SitingResult:
+        """Solve and explain (parameters as `MCLP.solve`)."""
+        if not (self.budget >= 0 and math.isfinite(self.budget)):
+            raise InputError(f"budget model: budget = {self.budget}; give a finite budget of 0 or more.")
+        return _max_cover(
+            self.problem,
+            "budget",
+            p=self.p,
+            budget=float(self.budget),
+            method=method,
+            time_limit=time_limit,
+            mip_gap=mip_gap,
+            threads=threads,
+            reduce=reduce,
+            swap=True,
+        )
+
+
+def _max_cover(
+    pb: SitingProblem,
+    model: str,
+    *,
+    p: int | None,
+    budget: float | None,
+    method: str,
+    time_limit: float,
+    mip_gap: float,
+    threads: int,
+    reduce: bool,
+    swap: bool,
+) -> SitingResult:
+    """Shared solve of MCLP and the budget model."""
+    _check_method(method)
+    t0 = time.perf_counter()
+    red = reduce_cover(pb, model="mclp", drop_zero_weight=True, merge=reduce)
+    base_w = float(pb.weights[pb.base_covered].sum())
+    total_w = base_w + float(red.weight.sum())
+    stats = dict(red.stats)
+    n_row, n_col = red.a.shape
+    a_csr = red.a.tocsr()
+    pk = n_col if p is None else min(p, n_col)
+    if n_row == 0 or pk == 0:
+        return _finish(
+            pb,
+            model,
+            np.zeros(0, dtype=np.int64),
+            objective=base_w,
+            bound=base_w,
+            status="optimal",
+            solver="reduction",
+            t0=t0,
+            solve_s=0.0,
+            stats=stats,
+            heur=base_w,
+        )
+    if budget is None:
+        g = greedy_max_cover(red.a, red.weight, pk, a_csr=a_csr)
+    else:
+        g = greedy_max_cover(red.a, red.weight, pk, cost=red.cost, budget=budget, a_csr=a_csr)
+    if swap and len(g) and (budget is not None or len(g) == pk):
+        g = swap_improve(red.a, red.weight, g, a_csr=a_csr, cost=red.cost, budget=budget)
+    heur_val = covered_weight(red.a, red.weight, g)
+    heur = base_w + heur_val
+    if heur_val >= float(red.weight.sum()) * (1 - 1e-12):
+        # everything coverable is covered: no better solution exists
+        return _finish(
+            pb,
+            model,
+            red.cols[g],
+            objective=heur,
+            bound=heur,
+            status="optimal",
+            solver="greedy+swap",
+            t0=t0,
+            solve_s=0.0,
+            stats=stats,
+            heur=heur,
+        )
+    big = red.a.nnz > EXACT_NNZ_LIMIT
+    bound_lag = math.inf
+    if budget is None and (method == "greedy" or (method == "auto" and big)):
+        lag = lagrangian_mclp(
+            red.a,
+            red.weight,
+            pk,
+            chosen=g,
+            value=heur_val,
+            a_csr=a_csr,
+            target_gap=max(mip_gap, 0.005),
+            time_limit=time_limit * (1.0 if method == "greedy" else 0.5),
+        )
+        stats["lagrangian_iterations"] = lag.iterations
+        stats["lagrangian_seconds"] = round(lag.seconds, 3)
+        bound_lag = lag.bound
+        if lag.value > heur_val:
+            g = lag.chosen
+            if swap:
+                g = swap_improve(red.a, red.weight, g, a_csr=a_csr)
+            heur_val = covered_weight(red.a, red.weight, g)
+        gap = (bound_lag - heur_val) / max(base_w + heur_val, 1e-9)
+        if method == "greedy" or gap <= max(mip_gap, 0.005):
+            return _finish(
+                pb,
+                model,
+                red.cols[g],
+                objective=base_w + heur_val,
+                bound=base_w + bound_lag,
+                status="heuristic" if method == "greedy" else "gap_limit",
+                solver="greedy+swap+lagrangian",
+                t0=t0,
+                solve_s=lag.seconds,
+                stats=stats,
+                heur=heur,
+            )
+    elif method == "greedy":
+        return _finish(
+            pb,
+            model,
+            red.cols[g],
+            objective=heur,
+            bound=math.nan,
+            status="heuristic",
+            solver="greedy+swap",
+            t0=t0,
+            solve_s=0.0,
+            stats=stats,
+            heur=heur,
+        )
+    remaining = max(time_limit - (time.perf_counter() - t0), 1.0)
+    sol = _solve_max_cover_milp(red, pk, budget, g, base_w, remaining, mip_gap, threads)
+    stats["nodes"] = sol.nodes
+    if sol.x is not None:
+        picked = np.flatnonzero(sol.x[:n_col] > 0.5)
+        obj = base_w + covered_weight(red.a, red.weight, picked)
+    else:
+        picked, obj = g, heur
+    if obj < base_w + heur_val - 1e-9:
+        picked, obj = g, base_w + heur_val
+    bound = min(sol.bound if math.isfinite(sol.bound) else math.inf, base_w + bound_lag, total_w)
+    status = _status(sol)
+    if status != "optimal" and bound - obj <= 1e-9 * max(obj, 1.0):
+        status = "optimal"
+    return _finish(
+        pb,
+        model,
+        red.cols[picked],
+        objective=obj,
+        bound=bound,
+        status=status,
+        solver="highs",
+        t0=t0,
+        solve_s=sol.seconds,
+        stats=stats,
+        heur=heur,
+    )
+
+
+def _solve_max_cover_milp(
+    red: Reduced,
+    p: int | None,
+    budget: float | None,
+    start_cols: np.ndarray,
+    base_w: float,
+    time_limit: float,
+    mip_gap: float,
+    threads: int,
+) -> MilpSolution:
+    """Build ``[x | y]`` with rows ``y_i − Σ a_ij x_j ≤ 0``, count and budget rows; solve with HiGHS."""
+    n_row, n_col = red.a.shape
+    top = sp.hstack([-red.a.astype(np.float64), sp.identity(n_row, format="csc")], format="csc")
+    extra, lo, hi = [], [], []
+    if p is not None:
+        extra.append(sp.csc_matrix(np.r_[np.ones(n_col), np.zeros(n_row)][None, :]))
+        lo.append(-INF)
+        hi.append(float(p))
+    if budget is not None:
+        extra.append(sp.csc_matrix(np.r_[red.cost, np.zeros(n_row)][None, :]))
+        lo.append(-INF)
+        hi.append(float(budget))
+    a = sp.vstack([top, *extra], format="csc")
+    c = np.r_[np.zeros(n_col), red.weight]
+    start = np.zeros(n_col + n_row)
+    start[start_cols] = 1.0
+    hit = np.asarray(red.a[:, start_cols].sum(axis=1)).ravel() > 0
+    start[n_col:] = hit
+    return solve_milp(
+        c,
+        a,
+        np.r_[np.full(n_row, -INF), lo],
+        np.r_[np.zeros(n_row), hi],
+        np.zeros(n_col + n_row),
+        np.ones(n_col + n_row),
+        np.r_[np.ones(n_col, bool), np.zeros(n_row, bool)],
+        maximize=True,
+        offset=base_w,
+        time_limit=time_limit,
+        mip_gap=mip_gap,
+        threads=threads,
+        start=start,
+    )
+
+
+def _lscp_lp(red: Reduced, time_limit: float = 30.0) -> MilpSolution | None:
+    """LP relaxation of the reduced set-covering model (``None`` if HiGHS found no solution)."""
+    n_row, n_col = red.a.shape
+    sol = solve_milp(
+        red.cost,
+        red.a,
+        np.ones(n_row),
+        np.full(n_row, INF),
+        np.zeros(n_col),
+        np.ones(n_col),
+        np.zeros(n_col, dtype=bool),
+        time_limit=time_limit,
+    )
+    return sol if sol.x is not None else None
+
+
+def _lscp_lp_bound(red: Reduced) -> float:
+    """LP bound of the reduced set-covering model, rounded up for integer costs."""
+    sol = _lscp_lp(red)
+    if sol is None:
+        return math.nan
+    if np.all(red.cost == np.round(red.cost)):
+        return math.ceil(sol.objective - 1e-6)
+    return sol.objective
+
+
+def _round_lscp(red: Reduced, x: np.ndarray) -> np.ndarray:
+    """A cover from an LP solution: columns at ≥ 1/2, greedy completion, redundant ones dropped."""
+    chosen = np.flatnonzero(x >= 0.5 - 1e-9)
+    covered = (
+        np.asarray(red.a[:, chosen].sum(axis=1)).ravel() > 0
+        if len(chosen)
+        else np.zeros(red.a.shape[0], bool)
+    )
+    if not covered.all():
+        rest = red.a[~covered].tocsc()
+        # prefer columns the LP likes: cost scaled down by the LP value
+        extra = greedy_set_cover(rest, red.cost * (1.0 - 0.5 * np.clip(x, 0, 1)))
+        chosen = np.union1d(chosen, extra)
+    # drop redundant columns, lowest LP value first
+    order = np.argsort(x[chosen], kind="stable")
+    return np.sort(drop_redundant(red.a, chosen[order][::-1], red.cost))
+
+
+def _finish(
+    pb: SitingProblem,
+    model: str,
+    chosen: np.ndarray,
+    *,
+    objective: float,
+    bound: float,
+    status: str,
+    solver: str,
+    t0: float,
+    solve_s: float,
+    stats: dict,
+    heur: float,
+    assignment=None,
+    order: tuple[np.ndarray, np.ndarray] | None = None,
+) -> SitingResult:
+    """Order the chosen sites by marginal gain, build the result and its explanation."""
+    chosen = np.unique(np.asarray(chosen, dtype=np.int64))
+    chosen = chosen[~np.isin(chosen, pb.fixed)]
+    sites, gains = (
+        order if order is not None else marginal_order(pb.cover_csc, pb.weights, chosen, pb.base_covered)
+    )
+    after = pb.base_covered.copy()
+    if len(sites):
+        after |= np.asarray(pb.cover_csc[:, sites].sum(axis=1)).ravel() > 0
+    gap = abs(bound - objective) / max(abs(objective), 1e-9) if math.isfinite(bound) else math.nan
+    res = SitingResult(
+        model=model,
+        sites=sites,
+        site_ids=pb.candidate_label(sites),
+        gains=gains,
+        fixed=pb.fixed.copy(),
+        objective=float(objective),
+        bound=float(bound),
+        gap=float(gap),
+        status=status,
+        solver=solver,
+        solve_seconds=float(solve_s),
+        stats=stats,
+        heuristic_objective=float(heur),
+        covered_before=pb.base_covered.copy(),
+        covered_after=after,
+        uncoverable=pb.uncoverable,
+        assignment=assignment,
+        assumptions=pb.assumptions,
+    )
+    explain(pb, res)
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def _status(sol: MilpSolution) -> str:
+    """Result status from a HiGHS status."""
+    if sol.status == "optimal":
+        return "optimal"
+    if sol.x is None:
+        return "heuristic"
+    return sol.status
+
+
+def _check_method(method: str) -> None:
+    """Raise `InputError` for an unknown solve method."""
+    if method not in METHODS:
+        raise InputError(f"siting: method {method!r} is unknown; use one of {', '.join(METHODS)}.")

@@ -1,0 +1,355 @@
+"""The inputs every siting model shares: reach matrix, thresholds, weights, existing and fixed sites."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from lifecircle.geodata.assumptions import Assumption
+from lifecircle.geodata.errors import InputError
+
+
+@dataclass(frozen=True, eq=False)
+class SitingProblem:
+    """A demand × candidate siting instance, validated and normalized.
+
+    Build it with `siting_problem`. Demand point ``i`` is covered by candidate ``j`` iff the
+    matrix stores an entry ``t_ij`` and ``t_ij <= threshold_s[i]`` (or, for a boolean matrix,
+    the stored entry is true). Stored zeros are real zero-second walks and count as covered.
+
+    Attributes
+    ----------
+    reach
+        CSR matrix, demand × candidate: walking seconds (float) or coverage (bool).
+    threshold_s
+        Per-demand threshold in seconds (``inf`` for a boolean matrix).
+    weights
+        Per-demand weight (population × priority weight, or need in beds/托位).
+    existing_covered
+        Per-demand flag: already within reach of an existing (or fixed planned) service.
+    fixed
+        Candidate indices that must be opened (planned sites).
+    cost
+        Per-candidate cost (ones when none is given).
+    capacity
+        Per-candidate capacity in the units of ``weights``, or ``None``.
+    existing_reach
+        Demand × existing-site matrix (seconds or bool) when existing sites were given as a
+        matrix, else ``None``.
+    existing_capacity
+        Capacity of each existing site (``inf`` where unknown), or ``None``.
+    demand
+        Optional demand table (one row per demand point, same order) with population groups
+        and admin columns, used to explain results.
+    candidate_ids
+        Label of each candidate (its index when none is given).
+    assumptions
+        Assumptions behind the inputs (walking speed, thresholds), carried to results.
+    """
+
+    reach: sp.csr_matrix
+    threshold_s: np.ndarray
+    weights: np.ndarray
+    existing_covered: np.ndarray
+    fixed: np.ndarray
+    cost: np.ndarray
+    capacity: np.ndarray | None = None
+    existing_reach: sp.csr_matrix | None = None
+    existing_capacity: np.ndarray | None = None
+    demand: pd.DataFrame | None = None
+    candidate_ids: np.ndarray = field(default_factory=lambda: np.array([]))
+    assumptions: tuple[Assumption, ...] = ()
+
+    @property
+    def n_demand(self) -> int:
+        """Number of demand points."""
+        return self.reach.shape[0]
+
+    @property
+    def n_candidates(self) -> int:
+        """Number of candidate sites."""
+        return self.reach.shape[1]
+
+    @property
+    def has_times(self) -> bool:
+        """Whether the reach matrix holds walking seconds (not only coverage)."""
+        return self.reach.dtype != np.bool_
+
+    @cached_property
+    def cover(self) -> sp.csr_matrix:
+        """Boolean CSR coverage matrix ``a_ij`` after applying the per-demand thresholds."""
+        return _cover(self.reach, self.threshold_s)
+
+    @cached_property
+    def cover_csc(self) -> sp.csc_matrix:
+        """`cover` in CSC layout (column slices per candidate)."""
+        m = self.cover.tocsc()
+        m.sort_indices()
+        return m
+
+    @cached_property
+    def times(self) -> sp.csr_matrix | None:
+        """Walking seconds restricted to covering pairs (same pattern as `cover`), or ``None``."""
+        if not self.has_times:
+            return None
+        keep = _entry_mask(self.reach, self.threshold_s)
+        return _mask_entries(self.reach, keep)
+
+    @cached_property
+    def fixed_covered(self) -> np.ndarray:
+        """Per-demand flag: covered by a fixed (planned) candidate."""
+        out = np.zeros(self.n_demand, dtype=bool)
+        if len(self.fixed):
+            out = np.asarray(self.cover_csc[:, self.fixed].sum(axis=1)).ravel() > 0
+        return out
+
+    @cached_property
+    def base_covered(self) -> np.ndarray:
+        """Per-demand flag: covered before any new site (existing or fixed)."""
+        return self.existing_covered | self.fixed_covered
+
+    @cached_property
+    def coverable(self) -> np.ndarray:
+        """Per-demand flag: some candidate or existing site covers it."""
+        return (np.diff(self.cover.indptr) > 0) | self.existing_covered
+
+    @property
+    def uncoverable(self) -> np.ndarray:
+        """Indices of demand no candidate and no existing site reaches."""
+        return np.flatnonzero(~self.coverable)
+
+    def candidate_label(self, j: np.ndarray) -> np.ndarray:
+        """Labels of candidates ``j``."""
+        return self.candidate_ids[np.asarray(j, dtype=np.int64)]
+
+
+def siting_problem(
+    reach: sp.spmatrix | np.ndarray,
+    weights: np.ndarray | pd.Series | None = None,
+    *,
+    threshold_s: float | np.ndarray | None = None,
+    existing: np.ndarray | sp.spmatrix | None = None,
+    existing_capacity: np.ndarray | None = None,
+    fixed: np.ndarray | list[int] | None = None,
+    cost: np.ndarray | None = None,
+    capacity: np.ndarray | None = None,
+    demand: pd.DataFrame | None = None,
+    candidate_ids: np.ndarray | list | None = None,
+    assumptions: tuple[Assumption, ...] = (),
+    where: str = "siting input",
+) -> SitingProblem:
+    """Validate and normalize the inputs of a siting model.
+
+    Parameters
+    ----------
+    reach
+        Demand × candidate sparse matrix of walking seconds with explicit entries only where
+        reachable (a stored 0 is a zero-second walk), or a boolean coverage matrix.
+    weights
+        Demand weights (default 1 each): group population × optional priority weights, or the
+        need in beds/托位 for the capacitated models.
+    threshold_s
+        Seconds, one number or one per demand point (urban 15 min, rural 20 min, …). Required
+        for a matrix of seconds; ignored for a boolean matrix.
+    existing
+        Existing services: a boolean per demand ("already covered"), or a demand × existing
+        site matrix in the same units as ``reach`` (the same thresholds apply).
+    existing_capacity
+        Capacity per existing site (only with an ``existing`` matrix; ``inf`` where unknown).
+    fixed
+        Indices of candidates that must be opened (planned sites), or a boolean mask.
+    cost
+        Cost per candidate (default 1), e.g. a subsidy from policy-digest §3.4.
+    capacity
+        Capacity per candidate, in the units of ``weights``.
+    demand
+        Demand table in the same row order (population groups, admin columns).
+    candidate_ids
+        Labels of the candidates.
+    assumptions
+        Assumptions the inputs rest on, carried into every result.
+    where
+        Name of the input (file or table) used in error messages.
+    """
+    if not sp.issparse(reach):
+        arr = np.asarray(reach)
+        if arr.ndim != 2:
+            raise InputError(f"{where}: the reach matrix must be 2-D (demand × candidate).")
+        reach = sp.csr_matrix(arr) if arr.dtype == np.bool_ else _dense_times(arr)
+    reach = sp.csr_matrix(reach)
+    reach.sort_indices()
+    n_dem, n_cand = reach.shape
+    if n_dem == 0 or n_cand == 0:
+        raise InputError(
+            f"{where}: the reach matrix is empty; give at least one demand point and one candidate."
+        )
+    is_bool = reach.dtype == np.bool_
+    if not is_bool:
+        reach = reach.astype(np.float64)
+        if not np.all(np.isfinite(reach.data)) or (reach.data < 0).any():
+            raise InputError(
+                f"{where}: reach holds negative, NaN or infinite seconds; store only reachable pairs "
+                "with their walking time."
+            )
+    thr = _thresholds(threshold_s, n_dem, is_bool, where)
+    w = _vector(weights, n_dem, 1.0, "weights", where, "demand points")
+    if (w < 0).any():
+        raise InputError(f"{where}: weights must be zero or positive; fix the negative weights.")
+    existing_covered = np.zeros(n_dem, dtype=bool)
+    existing_reach = None
+    ex_cap = None
+    if existing is not None:
+        if sp.issparse(existing):
+            existing_reach = sp.csr_matrix(existing)
+            existing_reach.sort_indices()
+            if existing_reach.shape[0] != n_dem:
+                raise InputError(
+                    f"{where}: the existing-site matrix has {existing_reach.shape[0]} rows but there "
+                    f"are {n_dem} demand points; give one row per demand point."
+                )
+            if existing_reach.dtype != np.bool_:
+                existing_reach = existing_reach.astype(np.float64)
+            existing_covered = np.diff(_cover(existing_reach, thr).indptr) > 0
+            if existing_capacity is not None:
+                ex_cap = _vector(
+                    existing_capacity,
+                    existing_reach.shape[1],
+                    np.inf,
+                    "existing_capacity",
+                    where,
+                    "existing sites",
+                )
+            else:
+                ex_cap = np.full(existing_reach.shape[1], np.inf)
+        else:
+            existing_covered = np.asarray(existing, dtype=bool).ravel()
+            if existing_covered.shape != (n_dem,):
+                raise InputError(
+                    f"{where}: 'existing' has {existing_covered.size} flags for {n_dem} demand points; "
+                    "give one flag per demand point or a demand × site matrix."
+                )
+    fixed_idx = _indices(fixed, n_cand, "fixed", where)
+    c = _vector(cost, n_cand, 1.0, "cost", where, "candidates")
+    if (c < 0).any():
+        raise InputError(f"{where}: candidate costs must be zero or positive; fix the 'cost' column.")
+    cap = None
+    if capacity is not None:
+        cap = _vector(capacity, n_cand, np.nan, "capacity", where, "candidates")
+        if np.isnan(cap).any() or (cap < 0).any():
+            raise InputError(
+                f"{where}: every candidate needs a capacity of zero or more; fill the 'capacity' column."
+            )
+    if demand is not None and len(demand) != n_dem:
+        raise InputError(
+            f"{where}: the demand table has {len(demand)} rows but the reach matrix {n_dem}; "
+            "give the table in the matrix's row order."
+        )
+    ids = np.arange(n_cand) if candidate_ids is None else np.asarray(candidate_ids)
+    if len(ids) != n_cand:
+        raise InputError(f"{where}: {len(ids)} candidate ids for {n_cand} candidates; give one id each.")
+    return SitingProblem(
+        reach=reach,
+        threshold_s=thr,
+        weights=w,
+        existing_covered=existing_covered,
+        fixed=fixed_idx,
+        cost=c,
+        capacity=cap,
+        existing_reach=existing_reach,
+        existing_capacity=ex_cap,
+        demand=None if demand is None else demand.reset_index(drop=True),
+        candidate_ids=ids,
+        assumptions=tuple(assumptions),
+    )
+
+
+def coverage_need(population: np.ndarray, per_1000: float) -> np.ndarray:
+    """Need in beds or 托位 from population and a standard per 1,000 (e.g. 4.5 托位, 001/003)."""
+    return np.asarray(population, dtype=np.float64) * (per_1000 / 1000.0)
+
+
+def _dense_times(arr: np.ndarray) -> sp.csr_matrix:
+    """CSR of a dense seconds matrix; ``inf``/NaN mark unreachable pairs, zeros are kept."""
+    arr = np.asarray(arr, dtype=np.float64)
+    r, c = np.nonzero(np.isfinite(arr))
+    return sp.csr_matrix((arr[r, c], (r, c)), shape=arr.shape)
+
+
+def _row_of_entries(m: sp.csr_matrix) -> np.ndarray:
+    """Row index of every stored entry of a CSR matrix."""
+    return np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+
+
+def _entry_mask(m: sp.csr_matrix, thr: np.ndarray) -> np.ndarray:
+    """Which stored entries cover: true entries of a boolean matrix, ``t <= threshold`` otherwise."""
+    if m.dtype == np.bool_:
+        return m.data.astype(bool)
+    return m.data <= thr[_row_of_entries(m)]
+
+
+def _mask_entries(m: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
+    """Copy of CSR ``m`` keeping only the stored entries flagged in ``keep`` (explicit zeros stay)."""
+    rows = _row_of_entries(m)[keep]
+    indptr = np.zeros(m.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=m.shape[0]), out=indptr[1:])
+    return sp.csr_matrix((m.data[keep], m.indices[keep], indptr), shape=m.shape)
+
+
+def _cover(m: sp.csr_matrix, thr: np.ndarray) -> sp.csr_matrix:
+    """Boolean coverage pattern of ``m`` under per-row thresholds."""
+    keep = _entry_mask(m, thr)
+    out = _mask_entries(m, keep)
+    out.data = np.ones(len(out.data), dtype=bool)
+    return out
+
+
+def _thresholds(value, n: int, is_bool: bool, where: str) -> np.ndarray:
+    """Per-demand thresholds in seconds."""
+    if is_bool:
+        if value is None:
+            return np.full(n, np.inf)
+        return _vector(value, n, np.inf, "threshold_s", where, "demand points")
+    if value is None:
+        raise InputError(
+            f"{where}: a reach matrix of seconds needs 'threshold_s' (one value or one per demand point)."
+        )
+    thr = _vector(value, n, np.nan, "threshold_s", where, "demand points")
+    if not np.all(np.isfinite(thr)) or (thr <= 0).any():
+        raise InputError(f"{where}: thresholds must be positive seconds; fix 'threshold_s'.")
+    return thr
+
+
+def _vector(value, n: int, default: float, name: str, where: str, items: str = "items") -> np.ndarray:
+    """A float vector of length ``n`` (one per ``items``) from a scalar, a sequence or ``None``."""
+    if value is None:
+        return np.full(n, default, dtype=np.float64)
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim == 0:
+        return np.full(n, float(arr))
+    arr = arr.ravel()
+    if arr.shape != (n,):
+        raise InputError(
+            f"{where}: '{name}' has {arr.size} values for {n} {items}; give one value per {items[:-1]}."
+        )
+    if np.isnan(arr).any() and name not in {"capacity"}:
+        raise InputError(f"{where}: '{name}' has missing values; fill them in.")
+    return arr.copy()
+
+
+def _indices(value, n: int, name: str, where: str) -> np.ndarray:
+    """Sorted unique candidate indices from a list of indices or a boolean mask."""
+    if value is None:
+        return np.zeros(0, dtype=np.int64)
+    arr = np.asarray(value)
+    if arr.dtype == np.bool_:
+        if arr.shape != (n,):
+            raise InputError(f"{where}: the '{name}' mask has {arr.size} flags for {n} candidates.")
+        return np.flatnonzero(arr)
+    arr = arr.astype(np.int64).ravel()
+    if len(arr) and (arr.min() < 0 or arr.max() >= n):
+        raise InputError(f"{where}: '{name}' names a candidate index outside 0..{n - 1}; fix the index.")
+    return np.unique(arr)
