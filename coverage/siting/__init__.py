@@ -1,9 +1,12 @@
 """Siting: propose new service stations over the sparse reach matrix."""
 
+from lifecircle.coverage.siting.capacitated import CapacitatedCoverage
 from lifecircle.coverage.siting.explain import explain, indicators
 from lifecircle.coverage.siting.greedy import greedy_max_cover, greedy_set_cover, swap_improve
+from lifecircle.coverage.siting.joint import JointSiting
 from lifecircle.coverage.siting.lagrange import lagrangian_mclp
 from lifecircle.coverage.siting.models import LSCP, MCLP, BudgetCoverage
+from lifecircle.coverage.siting.pmedian import PMedian
 from lifecircle.coverage.siting.problem import SitingProblem, coverage_need, siting_problem
 from lifecircle.coverage.siting.reduce import Reduced, reduce_cover
 from lifecircle.coverage.siting.result import SitingResult
@@ -12,6 +15,9 @@ __all__ = [
     "LSCP",
     "MCLP",
     "BudgetCoverage",
+    "CapacitatedCoverage",
+    "JointSiting",
+    "PMedian",
     "Reduced",
     "SitingProblem",
     "SitingResult",

@@ -62,6 +62,8 @@ class SitingResult:
         For capacitated and p-median models: demand, site, amount, seconds.
     assumptions
         Assumptions the result rests on.
+    by_service
+        For the joint model: each service's own result (its sites, explanation, indicators).
     """
 
     model: str
@@ -85,6 +87,7 @@ class SitingResult:
     indicators: pd.DataFrame | None = None
     assignment: pd.DataFrame | None = None
     assumptions: tuple[Assumption, ...] = ()
+    by_service: dict[str, SitingResult] = field(default_factory=dict)
 
     @property
     def n_sites(self) -> int:
