@@ -184,7 +184,8 @@ def snap_points(
     if valid.any() and net.n_edges:
         pts = shapely.points(x[valid], y[valid])
         # (an unbounded nearest search, then the limit, is faster than a bounded one in GEOS)
-        (qi, ei), d = edge_tree(net).query_nearest(pts, return_distance=True, all_matches=False)
+        (qi, ei), d = edge_tree(net).query_nearest(pts, return_distance=True, all_matches=True)
+        qi, ei, d = _break_ties(net, qi, ei, d)
         near = d <= max_snap_m
         qi, ei, d = qi[near], ei[near], d[near]
         idx = np.flatnonzero(valid)[qi]
@@ -200,3 +201,24 @@ def snap_points(
         y=y,
         max_snap_m=float(max_snap_m),
     )
+
+
+def _break_ties(
+    net: WalkNetwork, qi: np.ndarray, ei: np.ndarray, d: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keep one nearest edge per point; among equally near edges, the one with the smallest ends.
+
+    A point nearest to a node touches every edge at that node at the same distance. Choosing by
+    the edges' end coordinates (not by their index or the spatial index's order) makes the
+    choice the same on any network that holds the same edges, such as a partition's.
+    """
+    if len(qi) == len(np.unique(qi)):
+        return qi, ei, d
+    ux, uy, vx, vy = net.x[net.u[ei]], net.y[net.u[ei]], net.x[net.v[ei]], net.y[net.v[ei]]
+    swap = (vx < ux) | ((vx == ux) & (vy < uy))
+    ax, ay = np.where(swap, vx, ux), np.where(swap, vy, uy)
+    bx, by = np.where(swap, ux, vx), np.where(swap, uy, vy)
+    order = np.lexsort((net.length[ei], by, bx, ay, ax, qi))
+    qi, ei, d = qi[order], ei[order], d[order]
+    first = np.r_[True, qi[1:] != qi[:-1]]
+    return qi[first], ei[first], d[first]

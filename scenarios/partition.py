@@ -45,12 +45,10 @@ tiles reach to infinity, so every point has exactly one owner) and builds its ow
    components of ``N`` exactly; the largest by node count is the giant (an exact tie in size,
    where ``N``'s choice depends on vertex order, is reported as an error rather than guessed).
 
-What remains outside the bit-for-bit guarantee: where the nearest network point of a home is a
-node shared by several edges, all those edges are exactly as near, and the snap takes whichever
-the spatial index yields first (an order that differs between ``N`` and ``N_T``). The time is
-then the node's time plus the same access leg either way, equal up to the rounding of the
-position along the chosen edge (below 1e-9 s; the tests check this). The single run must also
-use the same metric CRS (the UTM zone of the study area; ``read_network`` picks the zone of the
+Ties between equally near edges (a home whose nearest network point is a node shared by several
+edges) are broken by the edges' end coordinates (`lifecircle.coverage.snapping`), not by index
+order, so ``N`` and ``N_T`` pick the same edge and the times agree bit for bit. The single run must
+also use the same metric CRS (the UTM zone of the study area; ``read_network`` picks the zone of the
 mean vertex, the same zone unless the area straddles a zone border).
 """
 
