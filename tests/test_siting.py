@@ -287,3 +287,44 @@ def test_explanation_table():
     ind = res.indicators.set_index("group")
     assert ind.loc["pop_60", "share_before"] == 0
     assert ind.loc["pop_60", "share_after"] == pytest.approx(85 / 90)
+
+
+def test_lagrangian_bound_is_valid_for_any_multipliers():
+    from lifecircle.coverage.siting import lagrangian_bound
+
+    rng = np.random.default_rng(11)
+    t, thr, w = _random_instance(rng, 25, 7)
+    a = t <= thr[:, None]
+    best = _brute_mclp(a, w, 2)
+    ac = sp.csc_matrix(a)
+    for _ in range(50):
+        lam = rng.uniform(0, 1.5, len(w)) * w
+        b, _ = lagrangian_bound(ac, w, 2, lam)
+        assert b >= best - 1e-9
+    # λ = 0 gives the trivial bound: all weight
+    assert lagrangian_bound(ac, w, 2, np.zeros(len(w)))[0] == pytest.approx(w.sum())
+
+
+def test_large_path_lp_bound_and_lns(monkeypatch):
+    import lifecircle.coverage.siting.models as models
+
+    rng = np.random.default_rng(21)
+    n, m = 400, 60
+    pts = rng.uniform(0, 20, (n, 2))
+    cand = rng.uniform(0, 20, (m, 2))
+    d = np.hypot(*(pts[:, None, :] - cand[None, :, :]).transpose(2, 0, 1)) * 60.0
+    d[d > 240] = INF
+    w = rng.integers(1, 30, n).astype(float)
+    pb = siting_problem(d, w, threshold_s=240.0)
+    exact = MCLP(pb, 6).solve(method="exact")
+    assert exact.optimal
+    monkeypatch.setattr(models, "DIRECT_NNZ_LIMIT", 0)
+    big = MCLP(pb, 6).solve(method="auto", time_limit=20, mip_gap=0.0)
+    # the LP (Lagrangian) bound is above the optimum, the LNS answer never above it
+    assert big.bound >= exact.objective - 1e-6
+    assert big.objective <= exact.objective + 1e-6
+    assert big.objective >= big.heuristic_objective
+    assert big.stats["lp_bound"] == pytest.approx(big.bound)
+    assert big.objective == pytest.approx(exact.objective)  # small enough for LNS to find it
+    greedy = MCLP(pb, 6).solve(method="greedy")
+    assert greedy.status == "heuristic" and greedy.bound >= exact.objective - 1e-6

@@ -169,7 +169,8 @@ def solve_milp(
         bound = obj
         gap = 0.0 if status == "optimal" else math.inf
         nodes = 0
-        if has_x and info.dual_solution_status == 2:
+        # any duals are useful: callers turn them into a valid Lagrangian bound themselves
+        if len(solution.row_dual) == n_row:
             duals = np.asarray(solution.row_dual, dtype=np.float64)
     return MilpSolution(x, obj, bound, gap, status, time.perf_counter() - t0, nodes, duals)
 

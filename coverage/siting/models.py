@@ -26,15 +26,16 @@ from lifecircle.coverage.siting.greedy import (
     marginal_order,
     swap_improve,
 )
-from lifecircle.coverage.siting.lagrange import lagrangian_mclp
+from lifecircle.coverage.siting.lagrange import mclp_lp, subgradient
+from lifecircle.coverage.siting.lns import mip_lns
 from lifecircle.coverage.siting.problem import SitingProblem
 from lifecircle.coverage.siting.reduce import Reduced, reduce_cover
 from lifecircle.coverage.siting.result import SitingResult
 from lifecircle.geodata.errors import InputError
 
-#: Above this many nonzeros in the reduced MCLP, ``method="auto"`` bounds with the Lagrangian
-#: relaxation and keeps the exact solver for the remaining time only when it pays.
-EXACT_NNZ_LIMIT = 1_500_000
+#: Above this many nonzeros in the reduced MCLP, ``method="auto"`` bounds by the LP relaxation
+#: (interior point) and searches with MIP-based LNS instead of one branch-and-bound over all.
+DIRECT_NNZ_LIMIT = 30_000
 
 METHODS = ("auto", "exact", "greedy")
 
@@ -226,12 +227,13 @@ class MCLP:
         Parameters
         ----------
         method
-            ``exact``: greedy+swap warm start, then HiGHS. ``greedy``: greedy+swap only (with a
-            Lagrangian bound). ``auto``: exact, except that above `EXACT_NNZ_LIMIT` nonzeros the
-            Lagrangian bound is computed first and HiGHS runs only if the gap is not yet
-            within ``max(mip_gap, 0.005)``.
+            ``exact``: greedy+swap warm start, then one HiGHS branch-and-bound. ``greedy``:
+            greedy+swap only, with the LP bound. ``auto``: ``exact`` up to `DIRECT_NNZ_LIMIT`
+            nonzeros after reduction; above it, the LP bound (interior point, read as a
+            Lagrangian bound), an LP-rounded start and MIP-based LNS (`mip_lns`) until the
+            proven gap is at most ``mip_gap`` or the time is up.
         time_limit
-            Seconds for the whole solve after the heuristic.
+            Seconds for the whole solve.
         mip_gap
             Relative gap at which to stop.
         threads
@@ -372,55 +374,22 @@ def _max_cover(
             stats=stats,
             heur=heur,
         )
-    big = red.a.nnz > EXACT_NNZ_LIMIT
-    bound_lag = math.inf
-    if budget is None and (method == "greedy" or (method == "auto" and big)):
-        lag = lagrangian_mclp(
-            red.a,
-            red.weight,
-            pk,
-            chosen=g,
-            value=heur_val,
-            a_csr=a_csr,
-            target_gap=max(mip_gap, 0.005),
-            time_limit=time_limit * (1.0 if method == "greedy" else 0.5),
-        )
-        stats["lagrangian_iterations"] = lag.iterations
-        stats["lagrangian_seconds"] = round(lag.seconds, 3)
-        bound_lag = lag.bound
-        if lag.value > heur_val:
-            g = lag.chosen
-            if swap:
-                g = swap_improve(red.a, red.weight, g, a_csr=a_csr)
-            heur_val = covered_weight(red.a, red.weight, g)
-        gap = (bound_lag - heur_val) / max(base_w + heur_val, 1e-9)
-        if method == "greedy" or gap <= max(mip_gap, 0.005):
-            return _finish(
-                pb,
-                model,
-                red.cols[g],
-                objective=base_w + heur_val,
-                bound=base_w + bound_lag,
-                status="heuristic" if method == "greedy" else "gap_limit",
-                solver="greedy+swap+lagrangian",
-                t0=t0,
-                solve_s=lag.seconds,
-                stats=stats,
-                heur=heur,
-            )
-    elif method == "greedy":
-        return _finish(
+    large = budget is None and red.a.nnz > DIRECT_NNZ_LIMIT
+    if method == "greedy" or (method == "auto" and large):
+        return _large_max_cover(
             pb,
             model,
-            red.cols[g],
-            objective=heur,
-            bound=math.nan,
-            status="heuristic",
-            solver="greedy+swap",
+            red,
+            pk,
+            g,
+            base_w,
+            heur,
+            method=method,
+            time_limit=time_limit,
+            mip_gap=mip_gap,
             t0=t0,
-            solve_s=0.0,
             stats=stats,
-            heur=heur,
+            swap=swap,
         )
     remaining = max(time_limit - (time.perf_counter() - t0), 1.0)
     sol = _solve_max_cover_milp(red, pk, budget, g, base_w, remaining, mip_gap, threads)
@@ -432,7 +401,7 @@ def _max_cover(
         picked, obj = g, heur
     if obj < base_w + heur_val - 1e-9:
         picked, obj = g, base_w + heur_val
-    bound = min(sol.bound if math.isfinite(sol.bound) else math.inf, base_w + bound_lag, total_w)
+    bound = min(sol.bound if math.isfinite(sol.bound) else math.inf, total_w)
     status = _status(sol)
     if status != "optimal" and bound - obj <= 1e-9 * max(obj, 1.0):
         status = "optimal"
@@ -446,6 +415,84 @@ def _max_cover(
         solver="highs",
         t0=t0,
         solve_s=sol.seconds,
+        stats=stats,
+        heur=heur,
+    )
+
+
+def _large_max_cover(
+    pb: SitingProblem,
+    model: str,
+    red: Reduced,
+    p: int,
+    g: np.ndarray,
+    base_w: float,
+    heur: float,
+    *,
+    method: str,
+    time_limit: float,
+    mip_gap: float,
+    t0: float,
+    stats: dict,
+    swap: bool,
+) -> SitingResult:
+    """MCLP beyond the direct MILP: LP bound by interior point, LP-guided start, MIP-based LNS.
+
+    The bound is the Lagrangian value of the LP row duals (valid whatever the LP's accuracy).
+    The search stops once the proven gap is at most ``mip_gap`` or the time is up. With
+    ``method="greedy"`` only the greedy(+swap) answer and the bound are returned.
+    """
+    a, w = red.a, red.weight
+    a_csr = a.tocsr()
+    val = covered_weight(a, w, g)
+    lp = mclp_lp(a, w, p, time_limit=max(0.5 * time_limit, 1.0))
+    if lp is None:
+        lag = subgradient(a, w, p, lower=val, time_limit=max(0.2 * time_limit, 1.0))
+        bound, lp_x = lag.bound, None
+        stats["subgradient_iterations"] = lag.iterations
+    else:
+        bound, lp_x = lp.bound, lp.x
+        stats["lp_seconds"] = round(lp.seconds, 3)
+    stats["lp_bound"] = base_w + bound
+    solver = "greedy+swap"
+    if method != "greedy" and lp_x is not None:
+        top = np.argsort(-lp_x, kind="stable")[:p]
+        top = swap_improve(a, w, top, a_csr=a_csr) if swap else top
+        v2 = covered_weight(a, w, top)
+        if v2 > val:
+            g, val = top, v2
+            solver = "lp-rounding+swap"
+    target_gap = max(mip_gap, 0.0)
+    target = bound / (1.0 + target_gap) if target_gap > 0 else bound
+    if method != "greedy" and val < target - 1e-9 * max(val, 1.0):
+        remaining = time_limit - (time.perf_counter() - t0)
+        if remaining > 0.5:
+            g2, v2, lns_stats = mip_lns(a, w, g, time_limit=remaining - 0.3, target=target)
+            stats.update(lns_stats)
+            if v2 > val:
+                g, val = g2, v2
+                solver = "lns"
+    obj = base_w + val
+    ub = base_w + bound
+    gap = (ub - obj) / max(obj, 1e-9)
+    if method == "greedy":
+        status = "heuristic"
+    elif gap <= 1e-9:
+        status = "optimal"
+    elif gap <= target_gap:
+        status = "gap_limit"
+    else:
+        status = "time_limit"
+    return _finish(
+        pb,
+        model,
+        red.cols[g],
+        objective=obj,
+        bound=ub,
+        status=status,
+        solver=solver,
+        t0=t0,
+        solve_s=time.perf_counter() - t0,
         stats=stats,
         heur=heur,
     )

@@ -36,8 +36,9 @@ class SitingResult:
     gap
         Relative optimality gap ``|bound − objective| / |objective|``.
     status
-        ``optimal``, ``time_limit`` (solution with a proven gap), ``heuristic`` (no bound
-        proof beyond ``bound``) or ``infeasible``.
+        ``optimal``, ``gap_limit`` (stopped with the proven gap within the requested one),
+        ``time_limit`` (stopped by time, with its proven gap), ``heuristic`` (greedy answer;
+        ``bound`` still holds) or ``infeasible``.
     solver
         Which solver produced the answer (``highs``, ``greedy+swap``, ``lagrangian``, …).
     seconds
