@@ -37,7 +37,7 @@ class LagrangianBound:
     lam
         The multipliers.
     scores
-        Column scores :math:`\\sum_i a_{ij} \lambda_i`.
+        Column scores :math:`\sum_i a_{ij} \lambda_i`.
     x
         LP column values when the bound came from an LP solve (else ``None``).
     iterations
