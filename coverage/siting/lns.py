@@ -30,6 +30,7 @@ def mip_lns(
     k_max: int = 16,
     window_seconds: float = 2.0,
     n_jumps: int = 40,
+    stall_seconds: float = np.inf,
     seed: int = 0,
 ) -> tuple[np.ndarray, float, dict]:
     """Improve a maximal-covering solution by exact re-optimization of windows of ``k`` sites.
@@ -54,6 +55,8 @@ def mip_lns(
         When every site window has failed, this many windows are built around the candidates
         covering the most uncovered weight, with the cheapest-to-remove sites added, so a
         site can move far.
+    stall_seconds
+        Stop after this long without an improvement.
     seed
         Seed of the window order.
 
@@ -82,7 +85,10 @@ def mip_lns(
     k_jump = -1
     passes = 0
     jumps: list[int] = []
+    last = t0
     while time.perf_counter() - t0 < time_limit and value < target and p:
+        if time.perf_counter() - last > stall_seconds:
+            break
         if not queue and not jumps:
             # every site window failed: try long jumps towards the heaviest uncovered demand
             if k_jump != k:
@@ -146,6 +152,7 @@ def mip_lns(
             count = cnt_other + np.asarray(af[:, pick].sum(axis=1)).ravel()
             value = float(w[count > 0].sum())
             improved += 1
+            last = time.perf_counter()
             trace.append((round(time.perf_counter() - t0, 2), value))
             # windows around the change may now improve: queue the new sites and their chosen neighbours
             near = np.unique(

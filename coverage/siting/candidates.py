@@ -1,0 +1,230 @@
+"""Candidate sites: from a user layer, from building or landuse footprints, or along the network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from lifecircle.geodata.crs import to_wgs84
+from lifecircle.geodata.errors import InputError, require_file
+from lifecircle.geodata.network import WalkNetwork, utm_crs_for
+
+#: Smallest footprint for a community service site: a single facility of at least 300 m²
+#: (003 保障要素二: "单处用房建筑面积不低于300平方米").
+MIN_SITE_AREA_M2 = 300.0
+
+#: Columns of every candidate table (besides geometry, WGS84 points).
+CANDIDATE_COLUMNS = ("id", "name", "service", "tier", "capacity", "status", "cost", "area_m2")
+
+
+def candidates_from_layer(
+    layer: str | Path | gpd.GeoDataFrame,
+    *,
+    crs: str | int | None = None,
+    id_col: str | None = None,
+    name_col: str | None = None,
+    cost_col: str | None = None,
+    capacity_col: str | None = None,
+    service: str = "",
+    tier: str = "",
+    min_area_m2: float | None = None,
+) -> gpd.GeoDataFrame:
+    """Candidate sites from a user layer (idle schools, offices, 小区配套用房 …): points or polygons.
+
+    Polygons become their representative point (always inside) and keep their footprint area.
+
+    Parameters
+    ----------
+    layer
+        A GeoDataFrame or a vector file (GeoJSON, GeoPackage, Shapefile).
+    crs
+        CRS of the file when it does not say it right (``gcj02``, ``bd09`` or an EPSG code).
+    id_col, name_col
+        Columns with ids and names (default: row numbers, empty names).
+    cost_col, capacity_col
+        Optional cost (e.g. a subsidy, policy-digest §3.4) and capacity (beds or 托位) columns.
+    service, tier
+        Labels copied to every candidate.
+    min_area_m2
+        Drop polygons smaller than this (e.g. `MIN_SITE_AREA_M2`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        WGS84 points with `CANDIDATE_COLUMNS`.
+    """
+    gdf, where = _read(layer, crs, "candidate layer")
+    n = len(gdf)
+    for col in (id_col, name_col, cost_col, capacity_col):
+        if col is not None and col not in gdf.columns:
+            raise InputError(
+                f"{where}: no column {col!r}; the layer has {', '.join(map(str, gdf.columns[:12]))}."
+            )
+    geoms = gdf.geometry.to_numpy()
+    area = _area_m2(geoms)
+    out = gpd.GeoDataFrame(
+        {
+            "id": gdf[id_col].astype(str).to_numpy() if id_col else np.arange(n).astype(str),
+            "name": gdf[name_col].astype(str).to_numpy() if name_col else np.full(n, "", dtype=object),
+            "service": service,
+            "tier": tier,
+            "capacity": _numeric(gdf, capacity_col, where, np.nan),
+            "status": "candidate",
+            "cost": _numeric(gdf, cost_col, where, 1.0),
+            "area_m2": area,
+        },
+        geometry=shapely.point_on_surface(geoms),
+        crs=4326,
+    )
+    if min_area_m2 is not None:
+        out = out[~(area < min_area_m2)]
+    if out["id"].duplicated().any():
+        dup = out.loc[out["id"].duplicated(), "id"].iloc[0]
+        raise InputError(f"{where}: id {dup!r} appears twice in column {id_col!r}; ids must be unique.")
+    return out.reset_index(drop=True)
+
+
+def candidates_from_footprints(
+    footprints: str | Path | gpd.GeoDataFrame,
+    *,
+    min_area_m2: float = MIN_SITE_AREA_M2,
+    crs: str | int | None = None,
+    type_col: str | None = None,
+    types: tuple[str, ...] | None = None,
+    capacity_per_m2: float | None = None,
+    service: str = "",
+) -> gpd.GeoDataFrame:
+    """Candidate sites from OSM buildings or landuse polygons, filtered by footprint area.
+
+    Parameters
+    ----------
+    footprints
+        Building or landuse polygons: a GeoDataFrame, a vector file, or an ``.osm.pbf``
+        (buildings read through `lifecircle.geodata.demand.buildings_from_osm`).
+    min_area_m2
+        Smallest footprint kept; default `MIN_SITE_AREA_M2` (003 保障要素二).
+    crs
+        CRS of the file when it does not say it right.
+    type_col, types
+        Keep only rows whose ``type_col`` is in ``types`` (e.g. ``building`` in
+        ``("school", "office", "commercial")``).
+    capacity_per_m2
+        Capacity per m² of footprint (an assumption the caller states), or ``None``.
+    service
+        Service label.
+    """
+    src = str(footprints)
+    if not isinstance(footprints, gpd.GeoDataFrame) and src.lower().endswith(".pbf"):
+        from lifecircle.geodata.demand import buildings_from_osm
+
+        footprints = buildings_from_osm(src)
+    gdf, where = _read(footprints, crs, "footprint layer")
+    poly = np.isin(shapely.get_type_id(gdf.geometry.to_numpy()), (3, 6))
+    if not poly.any():
+        raise InputError(f"{where}: no polygons; footprints must be building or landuse polygons.")
+    gdf = gdf.loc[poly]
+    if types is not None:
+        if type_col is None or type_col not in gdf.columns:
+            raise InputError(f"{where}: filtering by type needs a 'type_col' that the layer has.")
+        gdf = gdf[gdf[type_col].astype(str).isin(types)]
+    id_col = next((c for c in ("id", "osm_id") if c in gdf.columns), None)
+    name_col = "name" if "name" in gdf.columns else None
+    out = candidates_from_layer(
+        gdf.reset_index(drop=True), id_col=id_col, name_col=name_col, service=service,
+        tier="building", min_area_m2=min_area_m2,
+    )  # fmt: skip
+    if capacity_per_m2 is not None:
+        out["capacity"] = np.floor(out["area_m2"].to_numpy() * capacity_per_m2)
+    return out
+
+
+def candidates_on_network(net: WalkNetwork, spacing_m: float, *, service: str = "") -> gpd.GeoDataFrame:
+    """Candidate sites on the walk network every ``spacing_m`` metres along each edge.
+
+    An edge of length ``L`` gets ``max(1, round(L / spacing_m))`` points at equal spacing, the
+    first half a step from its start, so no two edges share a point at a junction.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        WGS84 points with `CANDIDATE_COLUMNS` plus ``edge`` and ``offset_m`` (position along
+        the edge from ``u``).
+    """
+    if not np.isfinite(spacing_m) or spacing_m <= 0:
+        raise InputError(f"network candidates: spacing {spacing_m!r} m; give a positive number of metres.")
+    length = shapely.length(net.geometry)
+    per = np.maximum(1, np.round(length / spacing_m)).astype(np.int64)
+    edge = np.repeat(np.arange(net.n_edges), per)
+    k = np.arange(per.sum()) - np.repeat(np.cumsum(per) - per, per)
+    offset = (k + 0.5) * (length[edge] / per[edge])
+    pts = shapely.line_interpolate_point(net.geometry[edge], offset)
+    n = len(pts)
+    out = gpd.GeoDataFrame(
+        {
+            "id": np.char.add("net-", np.arange(n).astype(str)),
+            "name": "",
+            "service": service,
+            "tier": "network",
+            "capacity": np.nan,
+            "status": "candidate",
+            "cost": 1.0,
+            "area_m2": np.nan,
+            "edge": edge,
+            "offset_m": offset,
+        },
+        geometry=pts,
+        crs=net.crs,
+    )
+    return out.to_crs(4326)
+
+
+def _read(layer, crs, what: str) -> tuple[gpd.GeoDataFrame, str]:
+    """A WGS84 GeoDataFrame and a name for messages."""
+    if isinstance(layer, gpd.GeoDataFrame):
+        gdf, where = layer, f"{what} table"
+        if gdf.crs is None and crs is None:
+            raise InputError(f"{where}: it has no CRS; set one or give 'crs' (wgs84, gcj02, bd09, EPSG).")
+    else:
+        path = require_file(layer, what)
+        where = str(path)
+        try:
+            gdf = gpd.read_file(path)
+        except Exception as exc:
+            raise InputError(
+                f"{path}: cannot read it as a {what} ({exc.__class__.__name__}); use GeoJSON, GeoPackage "
+                "or a Shapefile."
+            ) from None
+    if len(gdf) == 0:
+        raise InputError(f"{where}: the {what} is empty; give at least one site.")
+    gdf = to_wgs84(gdf, crs, where=where)
+    empty = gdf.geometry.isna() | gdf.geometry.is_empty
+    if empty.any():
+        raise InputError(f"{where}: {int(empty.sum())} rows have no geometry; fix or drop them.")
+    return gdf.reset_index(drop=True), where
+
+
+def _area_m2(geoms: np.ndarray) -> np.ndarray:
+    """Footprint area in m² in the local UTM zone (NaN for points and lines)."""
+    area = np.full(len(geoms), np.nan)
+    poly = np.isin(shapely.get_type_id(geoms), (3, 6))
+    if poly.any():
+        c = shapely.centroid(shapely.union_all(shapely.envelope(geoms[poly])))
+        utm = utm_crs_for(c.x, c.y)
+        area[poly] = gpd.GeoSeries(geoms[poly], crs=4326).to_crs(utm).area.to_numpy()
+    return area
+
+
+def _numeric(gdf: pd.DataFrame, col: str | None, where: str, default: float) -> np.ndarray:
+    """A numeric column (``default`` when no column is named); bad values are an error."""
+    if col is None:
+        return np.full(len(gdf), default)
+    vals = pd.to_numeric(gdf[col], errors="coerce")
+    bad = vals.isna() & gdf[col].notna()
+    if bad.any() or (vals < 0).any():
+        row = int(np.argmax(bad | (vals < 0)))
+        raise InputError(f"{where}: column {col!r} must hold numbers of zero or more; fix row {row}.")
+    return vals.to_numpy(dtype=float)
