@@ -592,6 +592,203 @@ def coverage(
         err.print(f"[yellow]{t('note', lang)}:[/] {note}", highlight=False)
 
 
+@app.command()
+def site(
+    network_source: Annotated[
+        str, typer.Argument(help="Walk network: .osm.pbf, .osm, line layer or 'embedded'.")
+    ],
+    demand: Annotated[
+        Path,
+        typer.Option("--demand", "-d", help="Demand table from 'lifecircle demand' (.gpkg/.geojson/.csv)."),
+    ],
+    model: Annotated[str, typer.Option(help="lscp, mclp, budget, capacitated or pmedian.")] = "lscp",
+    p: Annotated[
+        int | None, typer.Option("--p", help="Number of new sites (mclp, capacitated, pmedian).")
+    ] = None,
+    budget: Annotated[
+        float | None, typer.Option(help="Budget for new sites, in the cost column's unit.")
+    ] = None,
+    candidates: Annotated[
+        str | None, typer.Option(help="Candidate layer (points or polygons), or 'buildings:<file>'.")
+    ] = None,
+    spacing: Annotated[float, typer.Option(help="Without --candidates: network points every N m.")] = 200.0,
+    min_area: Annotated[float, typer.Option(help="Smallest candidate footprint, m² (003: 300).")] = 300.0,
+    cost_col: Annotated[str | None, typer.Option(help="Cost column of the candidate layer.")] = None,
+    capacity_col: Annotated[str | None, typer.Option(help="Capacity column (beds or 托位).")] = None,
+    candidates_crs: Annotated[
+        str | None, typer.Option(help="CRS of the candidate layer (e.g. gcj02).")
+    ] = None,
+    facilities: Annotated[
+        Path | None, typer.Option("--facilities", "-f", help="Existing and planned sites; they always count.")
+    ] = None,
+    facilities_crs: Annotated[str | None, typer.Option(help="CRS of the facility file.")] = None,
+    fixed: Annotated[list[str] | None, typer.Option(help="Candidate id that must open (repeatable).")] = None,
+    service: Annotated[str, typer.Option(help="elderly or childcare.")] = "elderly",
+    group: Annotated[str, typer.Option(help="Demand column to cover, e.g. pop_60 or pop_0_3.")] = "pop_60",
+    per_1000: Annotated[
+        float | None, typer.Option(help="Capacitated: places per 1,000 of the group (e.g. 4.5 托位).")
+    ] = None,
+    minutes: Annotated[float, typer.Option(help="Urban walking threshold, minutes.")] = 15.0,
+    rural_minutes: Annotated[float, typer.Option(help="Rural walking threshold, minutes.")] = 20.0,
+    time_limit: Annotated[float, typer.Option(help="Solver time limit, seconds.")] = 60.0,
+    gap: Annotated[float, typer.Option(help="Stop at this proven relative gap (0: optimal).")] = 0.0,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Sites table (.csv, .geojson or .gpkg).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    lang: Lang = "zh",
+) -> None:
+    """Propose new sites: fewest to cover everyone (lscp), best p, within a budget, with capacities."""
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+
+    from lifecircle.coverage.reach import demand_thresholds, reach_matrix
+    from lifecircle.coverage.siting import (
+        LSCP,
+        MCLP,
+        BudgetCoverage,
+        CapacitatedCoverage,
+        PMedian,
+        coverage_need,
+        siting_problem,
+    )
+    from lifecircle.coverage.siting import candidates as cands
+    from lifecircle.geodata._io import atomic_path
+    from lifecircle.geodata.demand import check_demand
+    from lifecircle.geodata.errors import require_file
+    from lifecircle.geodata.facilities import read_facilities
+    from lifecircle.geodata.sources import read_network
+
+    zh = lang != "en"
+    need_p = {"mclp", "pmedian"} | ({"capacitated"} if budget is None else set())
+    if model not in {"lscp", "mclp", "budget", "capacitated", "pmedian"}:
+        raise InputError(f"--model {model!r}: use lscp, mclp, budget, capacitated or pmedian.")
+    if model in need_p and p is None:
+        raise InputError(f"--model {model}: give the number of new sites with --p.")
+    if model == "budget" and budget is None:
+        raise InputError("--model budget: give the budget with --budget.")
+    net = read_network(network_source)
+    path = require_file(demand, "demand table")
+    if path.suffix.lower() == ".csv":
+        raw = pd.read_csv(path)
+        if not {"lon", "lat"} <= set(raw.columns):
+            raise InputError(
+                f"{path}: a demand CSV needs lon and lat columns; write it with 'lifecircle demand'."
+            )
+        raw = gpd.GeoDataFrame(raw, geometry=gpd.points_from_xy(raw["lon"], raw["lat"]), crs=4326)
+    else:
+        raw = gpd.read_file(path)
+    dem = check_demand(raw, where=str(path))
+    if group not in dem.columns or dem[group].isna().any():
+        raise InputError(f"{path}: column {group!r} is missing or has gaps; choose --group or fill it.")
+    if candidates is None:
+        cand = cands.candidates_on_network(net, spacing, service=service)
+    elif candidates.startswith("buildings:"):
+        cand = cands.candidates_from_footprints(
+            candidates.removeprefix("buildings:"), min_area_m2=min_area, crs=candidates_crs, service=service
+        )
+    else:
+        cand = cands.candidates_from_layer(
+            candidates,
+            crs=candidates_crs,
+            cost_col=cost_col,
+            capacity_col=capacity_col,
+            service=service,
+            id_col=None,
+        )
+    thr = demand_thresholds(
+        dem["urban"].to_numpy(), service=service, urban_min=minutes, rural_min=rural_minutes
+    )
+    limit = float(thr.max())
+    profile = "elderly" if service == "elderly" else "adult"
+    m = reach_matrix(net, dem, cand, limit_s=limit, profile=profile)
+    existing = ex_cap = None
+    if facilities is not None:
+        fac = read_facilities(facilities, service=service, crs=facilities_crs)
+        fac = fac[fac["status"].isin(["existing", "planned"])]
+        if len(fac):
+            existing = reach_matrix(net, dem, fac, limit_s=limit, profile=profile)
+            ex_cap = fac["capacity"].fillna(np.inf).to_numpy(float)
+    weights = dem[group].to_numpy(float)
+    if model == "capacitated":
+        if per_1000 is None:
+            raise InputError("--model capacitated: give the standard with --per-1000 (e.g. 4.5 托位).")
+        weights = coverage_need(weights, per_1000)
+    ids = cand["id"].astype(str).to_numpy()
+    fixed_idx = None
+    if fixed:
+        missing = sorted(set(fixed) - set(ids))
+        if missing:
+            raise InputError(f"--fixed {missing[0]!r}: no candidate has that id; check the candidate layer.")
+        fixed_idx = np.flatnonzero(np.isin(ids, fixed))
+    cap = cand["capacity"].to_numpy(float) if model == "capacitated" else None
+    pb = siting_problem(
+        m,
+        weights,
+        threshold_s=thr,
+        existing=existing,
+        existing_capacity=ex_cap,
+        fixed=fixed_idx,
+        cost=cand["cost"].to_numpy(float),
+        capacity=cap,
+        demand=dem,
+        candidate_ids=ids,
+        where="lifecircle site",
+    )
+    if model == "lscp":
+        res = LSCP(pb).solve(time_limit=time_limit, mip_gap=gap)
+    elif model == "mclp":
+        res = MCLP(pb, p).solve(time_limit=time_limit, mip_gap=gap)
+    elif model == "budget":
+        res = BudgetCoverage(pb, budget, p).solve(time_limit=time_limit, mip_gap=gap)
+    elif model == "capacitated":
+        res = CapacitatedCoverage(pb, p, budget).solve(time_limit=time_limit, mip_gap=gap)
+    else:
+        res = PMedian(pb, p).solve(time_limit=time_limit, mip_gap=gap)
+    table = res.sites_table.copy()
+    table["geometry"] = cand.geometry.to_numpy()[res.sites]
+    sites = gpd.GeoDataFrame(table, geometry="geometry", crs=4326)
+    if out_file is not None:
+        suffix = out_file.suffix.lower()
+        if suffix not in {".csv", ".geojson", ".gpkg"}:
+            raise InputError(f"{out_file}: --out is .csv, .geojson or .gpkg; change the file name.")
+        with atomic_path(out_file) as tmp:
+            if suffix == ".csv":
+                flat = pd.DataFrame(sites.drop(columns="geometry"))
+                flat["lon"], flat["lat"] = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
+                flat.to_csv(tmp, index=False)
+            else:
+                sites.to_file(tmp, driver="GPKG" if suffix == ".gpkg" else "GeoJSON")
+    summary = res.summary()
+    if as_json:
+        summary["indicators"] = res.indicators.to_dict(orient="records")
+        out.print_json(json.dumps(summary, ensure_ascii=False, default=float))
+        return
+    tab = Table(title="选址结果" if zh else "Siting result", show_header=False)
+    rows = [
+        ("模型", "Model", model),
+        ("新增站点数", "New sites", str(res.n_sites)),
+        ("目标值", "Objective", f"{res.objective:,.2f}"),
+        ("界", "Bound", f"{res.bound:,.2f}"),
+        ("最优性差距", "Optimality gap", f"{res.gap:.3%}"),
+        ("求解状态", "Status", res.status),
+        ("用时（秒）", "Seconds", f"{res.seconds:.2f}"),
+        ("无法覆盖的需求点", "Demand no site reaches", str(len(res.uncoverable))),
+    ]
+    for z, e, v in rows:
+        tab.add_row(z if zh else e, v)
+    if out_file is not None:
+        tab.add_row(t("written", lang), str(out_file))
+    out.print(tab)
+    ind = Table(title="覆盖率（前 / 后）" if zh else "Coverage (before / after)")
+    for col in ("group", "share_before", "share_after", "newly_covered"):
+        ind.add_column(col)
+    for r in res.indicators.itertuples():
+        ind.add_row(str(r.group), f"{r.share_before:.1%}", f"{r.share_after:.1%}", f"{r.newly_covered:,.0f}")
+    out.print(ind)
+
+
 def main() -> None:
     """Console entry point: run the app; bad input becomes one sentence and exit code 2."""
     try:

@@ -89,6 +89,8 @@ def indicators(problem: SitingProblem, before: np.ndarray, after: np.ndarray) ->
     for col in table.columns:
         v = table[col].to_numpy()
         total = float(v.sum())
+        if total <= 0 and col != "weight":
+            continue  # a group the demand table does not know
         b, a = float(v[before].sum()), float(v[after].sum())
         rows.append(
             {
