@@ -111,17 +111,21 @@ def run_engine(inst):
     r = service_reach(net, ds, fs, costs=costs, limit_s=THRESHOLD_S)
     share = r.share(THRESHOLD_S, inst["w"])
     t2 = time.perf_counter()
-    # a second service on the same network and profile reuses the network's search graph
-    r = service_reach(net, ds, fs, costs=costs, limit_s=THRESHOLD_S)
-    share = r.share(THRESHOLD_S, inst["w"])
-    t3 = time.perf_counter()
+    # further services on the same network and profile reuse the network's search graph
+    # (median of 3, as for the floor's search)
+    cached = []
+    for _ in range(3):
+        s0 = time.perf_counter()
+        r = service_reach(net, ds, fs, costs=costs, limit_s=THRESHOLD_S)
+        share = r.share(THRESHOLD_S, inst["w"])
+        cached.append(time.perf_counter() - s0)
     # for the note only: the share if the access leg were not walked (as the peers do)
     r2 = service_reach(net, ds, fs, costs=costs, limit_s=2 * THRESHOLD_S)
     no_access = float(inst["w"][(r2.time_s - r2.access_s) <= THRESHOLD_S].sum() / inst["w"].sum())
     return (
         [("snap demand+facilities (STRtree built)", t1 - t0),
          ("reach + share (search graph built)", t2 - t1),
-         ("reach + share (search graph of the profile cached)", t3 - t2),
+         ("reach + share (search graph of the profile cached)", statistics.median(cached)),
          ("TOTAL -> covered share", t2 - t0)],
         share,
         f"access leg walked; {no_access:.4f} without it; {ds.n_off_network} demand off-network",
@@ -237,12 +241,15 @@ def run_floor(inst):
     t = np.where(net.highway == "steps", t / inst["steps_factor"], t)
     g = _min_csr(net, t, t)
     t2 = time.perf_counter()
-    d = dijkstra(g, directed=True, indices=fn, min_only=True, limit=THRESHOLD_S)
-    share = float(inst["w"][d[dn] <= THRESHOLD_S].sum() / inst["w"].sum())
-    t3 = time.perf_counter()
+    searches = []
+    for _ in range(3):  # median of 3
+        s0 = time.perf_counter()
+        d = dijkstra(g, directed=True, indices=fn, min_only=True, limit=THRESHOLD_S)
+        share = float(inst["w"][d[dn] <= THRESHOLD_S].sum() / inst["w"].sum())
+        searches.append(time.perf_counter() - s0)
     return (
         [("nearest-node snap (cKDTree)", t1 - t0), ("edge arrays -> CSR", t2 - t1),
-         ("multi-source dijkstra -> share", t3 - t2)],
+         ("multi-source dijkstra -> share", statistics.median(searches))],
         share,
         "demand and facilities moved to their nearest node, snap leg not walked",
     )

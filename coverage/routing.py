@@ -257,7 +257,8 @@ def _splice(base: csr_matrix, extra: csr_matrix) -> csr_matrix:
     indptr = np.zeros(n_total + 1, dtype=np.int64)
     np.cumsum(cb + ce, out=indptr[1:])
     nnz = int(indptr[-1])
-    indices = np.empty(nnz, dtype=np.int64)
+    idx_dtype = np.int32 if n_total < 2**31 - 1 and nnz < 2**31 - 1 else np.int64
+    indices = np.empty(nnz, dtype=idx_dtype)
     data = np.empty(nnz)
     shift_b = np.repeat(indptr[:nb] - base.indptr[:nb], cb[:nb])
     pos_b = np.arange(base.nnz) + shift_b
@@ -267,10 +268,7 @@ def _splice(base: csr_matrix, extra: csr_matrix) -> csr_matrix:
     pos_e = np.arange(extra.nnz) + shift_e
     indices[pos_e] = extra.indices
     data[pos_e] = extra.data
-    idx_dtype = np.int32 if n_total < 2**31 - 1 and nnz < 2**31 - 1 else np.int64
-    return csr_matrix(
-        (data, indices.astype(idx_dtype), indptr.astype(idx_dtype)), shape=(n_total, n_total)
-    )
+    return csr_matrix((data, indices, indptr.astype(idx_dtype)), shape=(n_total, n_total))
 
 
 def region_network(
