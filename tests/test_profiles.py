@@ -217,3 +217,21 @@ def test_dem_not_covering_network(tmp_path):
         sample_dem(write_dem(tmp_path / "holes.tif", nodata_block=True), net)
     with pytest.raises(InputError, match="no such file"):
         sample_dem(tmp_path / "absent.tif", net)
+
+
+def test_slope_on_steps_can_be_left_to_the_steps_factor():
+    net = hand_network()
+    z = 0.1 * (net.y - Y0)  # northward edges climb at 10%: the steps C–D among them
+    tf, tb = edge_times(net, "elderly", z)
+    up, down = _directed(tf, tb, net, (200, 0), (200, 100))
+    assert up == pytest.approx(100 / (0.45 * math.exp(-0.35)), abs=0.1)
+    assert down == pytest.approx(100 / 0.45, abs=0.1)
+    flat_steps = get_profile("elderly", slope_on_steps=False)
+    tf2, tb2 = edge_times(net, flat_steps, z)
+    up2, down2 = _directed(tf2, tb2, net, (200, 0), (200, 100))
+    assert up2 == pytest.approx(100 / 0.45, abs=0.1) and down2 == pytest.approx(100 / 0.45, abs=0.1)
+    # other edges keep their slope
+    e_up, _ = _directed(tf2, tb2, net, (100, 0), (100, 100))
+    assert e_up == pytest.approx(100 / (0.9 * math.exp(-0.35)), abs=0.1)
+    with pytest.raises(InputError, match="one height per network node"):
+        edge_times(net, "elderly", np.zeros(3))
