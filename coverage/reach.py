@@ -197,15 +197,21 @@ def service_reach(
             f"{service}: {fsnap.n_off_network} of {len(fsnap)} facilities lie farther than "
             f"{fsnap.max_snap_m:g} m from the network and serve nobody."
         )
-    if len(dsnap) and dsnap.n_off_network == len(dsnap):
+    no_geom = int((~(np.isfinite(dsnap.x) & np.isfinite(dsnap.y))).sum())
+    far = dsnap.n_off_network - no_geom
+    if len(dsnap) and far == len(dsnap):
         notes.append(
             f"all {len(dsnap)} demand points lie farther than {dsnap.max_snap_m:g} m from the network; "
             "check that the demand and the network cover the same area and CRS."
         )
-    elif dsnap.n_off_network:
+    elif far:
         notes.append(
-            f"{dsnap.n_off_network} of {len(dsnap)} demand points lie farther than "
+            f"{far} of {len(dsnap)} demand points lie farther than "
             f"{dsnap.max_snap_m:g} m from the network and are counted as not reached."
+        )
+    if no_geom:
+        notes.append(
+            f"{no_geom} of {len(dsnap)} demand points have no location and are counted as not reached."
         )
     return ServiceReach(
         service=service,

@@ -173,6 +173,13 @@ def test_no_demand_points(net):
     assert reach_matrix(net, (np.zeros(0), np.zeros(0)), pts((30, 5)), limit_s=600).shape == (0, 1)
 
 
+def test_demand_without_location_is_reported(net):
+    r = service_reach(net, (np.array([X0 + 60, np.nan]), np.array([Y0, np.nan])), pts((30, 5)))
+    assert r.off_network.tolist() == [False, True] and np.isinf(r.time_s[1])
+    assert any("1 of 2 demand points have no location" in n for n in r.notes)
+    assert not any("farther than" in n for n in r.notes)
+
+
 def test_all_demand_off_network(net):
     r = service_reach(net, pts((5000, 5000), (-4000, 0)), pts((30, 5)))
     assert r.off_network.all() and np.isinf(r.time_s).all()
