@@ -272,3 +272,25 @@ def test_yuzhong_sloped_times_equal_networkx(yuzhong_network, tmp_path):
     np.testing.assert_allclose(r.time_s[ok], ref[ok], rtol=1e-9, atol=1e-6)
     # uphill and downhill really differ on this DEM
     assert np.abs(costs.t_fwd - costs.t_back).max() > 10.0
+
+
+def test_facility_on_a_loop_edge():
+    # a loop B→(150,0)→(150,50)→(100,50)→B of 200 m hangs off A–B; the facility sits 75 m into it
+    lines = gpd.GeoDataFrame(
+        {"highway": ["footway", "footway"]},
+        geometry=[_line((0, 0), (100, 0)), _line((100, 0), (150, 0), (150, 50), (100, 50), (100, 0))],
+        crs=UTM48,
+    )
+    net = build_network(lines, source="loop", crs=UTM48)
+    loop = int(np.flatnonzero(net.u == net.v)[0])
+    assert net.length[loop] == pytest.approx(200.0)
+    fac = (np.array([X0 + 153.0]), np.array([Y0 + 25.0]))
+    homes = (np.array([X0, X0 + 110, X0 + 104]), np.array([Y0 - 2, Y0 + 50, Y0 + 40]))
+    r = service_reach(net, homes, fac)
+    # A: 2 m access, 100 m to B, then the shorter way round (75 m, not 125 m)
+    # (110, 50): 140 m along the loop: 65 m back to the facility (on through B: 60 + 75)
+    # (104, 40): 4 m access, 160 m along: 85 m back (on through B: 40 + 75 = 115)
+    np.testing.assert_allclose(r.time_s, [(2 + 175) / 0.9, 65 / 0.9, (4 + 85) / 0.9], atol=1e-6)
+    # a facility 40 m past B on the loop's far side is reached from A through B, 100 + 40
+    r2 = service_reach(net, homes, (np.array([X0 + 98.0]), np.array([Y0 + 40.0])))
+    assert r2.time_s[0] == pytest.approx((2 + 140) / 0.9)
