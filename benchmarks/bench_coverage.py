@@ -8,6 +8,9 @@ Instances
 ---------
 SP   central São Paulo (``../shared/data/saopaulo``): hexgrid population as demand, hexes
      with schools as facilities, 15 minutes at 0.9 m/s (810 m), no steps penalty.
+YZ   Yuzhong (``../shared/data/chongqing``): building centroids as demand (116,300 people aged
+     60+ spread by footprint), 68 building centroids drawn with seed 68 as facilities, 10
+     minutes at 0.9 m/s (540 m), no steps penalty.
 CITY the synthetic grid city of ``synthetic.py`` (1,000,000 nodes, 2,000 facilities,
      200,000 demand points by default), 15 minutes at 0.9 m/s, steps at half speed.
 
@@ -33,8 +36,10 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parents[1] / "shared" / "data"
-THRESHOLD_S = 900.0
 SPEED = 0.9
+#: Walking threshold of each instance, seconds (the worker sets THRESHOLD_S and RADIUS_M).
+THRESHOLDS = {"sp": 900.0, "yz": 600.0, "city": 900.0}
+THRESHOLD_S = 900.0
 RADIUS_M = THRESHOLD_S * SPEED  # 810 m
 
 
@@ -61,6 +66,30 @@ def load_sp():
         "w": hexes["population"].to_numpy(dtype=float),
         "fx": x[fac],
         "fy": y[fac],
+        "unit": np.zeros(len(x), dtype=np.int64),
+        "steps_factor": 1.0,
+    }
+
+
+def load_yz():
+    import geopandas as gpd
+
+    from lifecircle.geodata.sources import read_network
+
+    net = read_network(SHARED / "chongqing" / "osm_roads_yuzhong.geojson")
+    b = gpd.read_file(SHARED / "chongqing" / "osm_buildings_yuzhong.geojson").to_crs(net.crs)
+    b = b.loc[b.geometry.notna() & ~b.geometry.is_empty].reset_index(drop=True)
+    area = b.geometry.area.to_numpy()
+    c = b.geometry.centroid
+    x, y = c.x.to_numpy(), c.y.to_numpy()
+    sites = np.random.default_rng(68).choice(len(b), 68, replace=False)
+    return {
+        "net": net,
+        "dx": x,
+        "dy": y,
+        "w": 116_300 * area / area.sum(),  # Yuzhong's 60+ (7th census) spread by footprint
+        "fx": x[sites],
+        "fy": y[sites],
         "unit": np.zeros(len(x), dtype=np.int64),
         "steps_factor": 1.0,
     }
@@ -391,8 +420,16 @@ APPROACHES = {
 
 
 def worker(args) -> None:
+    global THRESHOLD_S, RADIUS_M
+    THRESHOLD_S = THRESHOLDS[args.instance]
+    RADIUS_M = THRESHOLD_S * SPEED
     t = time.perf_counter()
-    inst = load_sp() if args.instance == "sp" else load_city(args.nodes, args.facilities, args.demand)
+    if args.instance == "sp":
+        inst = load_sp()
+    elif args.instance == "yz":
+        inst = load_yz()
+    else:
+        inst = load_city(args.nodes, args.facilities, args.demand)
     load_s = time.perf_counter() - t
     runs = []
     for _ in range(args.runs):
@@ -422,7 +459,8 @@ def run_case(instance: str, approach: str, args) -> dict:
     ]
     p = subprocess.run(cmd, capture_output=True, text=True, check=False)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
-    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
+    # (pandana's progress output can share the result's line)
+    lines = [ln[ln.index('{"steps"') :] for ln in p.stdout.splitlines() if '{"steps"' in ln]
     if p.returncode != 0 or not lines:
         tail = p.stderr.strip().splitlines()[-3:]
         return {"error": " | ".join(tail)[:200], "rss_mb": None}
@@ -433,7 +471,7 @@ def run_case(instance: str, approach: str, args) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--instances", default="sp,city")
+    ap.add_argument("--instances", default="sp,yz,city")
     ap.add_argument("--approaches", default="")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--nodes", type=int, default=1_000_000)
@@ -448,8 +486,10 @@ def main() -> None:
     if args.worker:
         worker(args)
         return
+    small = ["engine", "engine_polys", "floor", "pandana", "osmnx_example", "polys_pair"]
     plan = {
-        "sp": ["engine", "engine_polys", "floor", "pandana", "osmnx_example", "polys_pair"],
+        "sp": small,
+        "yz": small,
         "city": ["engine", "engine_polys", "engine_whole", "floor"]
         + (["pandana"] if args.city_peers else []),
     }
@@ -459,7 +499,7 @@ def main() -> None:
         approaches = args.approaches.split(",") if args.approaches else plan[inst]
         exact = None
         for a in approaches:
-            runs = args.runs if inst == "sp" and a != "polys_pair" else 1
+            runs = args.runs if inst != "city" and a != "polys_pair" else 1
             sub = argparse.Namespace(**{**vars(args), "runs": runs})
             res = run_case(inst, a, sub)
             if "error" in res:
