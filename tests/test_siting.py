@@ -167,6 +167,10 @@ def test_budget_by_hand():
     assert sorted(r.sites.tolist()) == [0, 1] and r.objective == 85.0
     # and with a cap of one site, budget 4: B
     assert BudgetCoverage(pb, 4.0, p=1).solve().sites.tolist() == [1]
+    # the greedy answer stays within budget and never beats the optimum
+    g = BudgetCoverage(pb, 2.0).solve(method="greedy")
+    assert g.status == "heuristic" and g.objective <= 60.0
+    assert cost[g.sites].sum() <= 2.0
 
 
 def test_bad_input_is_one_sentence():

@@ -4,7 +4,9 @@ All three work on the boolean coverage :math:`a_{ij}` of a `SitingProblem` (dema
 its own threshold of candidate ``j``). Existing services and fixed (planned) sites always
 count: demand they reach is covered before any new site is chosen. Each ``solve`` reduces the
 instance exactly (`reduce_cover`), runs a greedy(+swap) heuristic, then proves optimality
-with HiGHS warm-started by the heuristic, within a time limit, reporting bound and gap.
+with HiGHS warm-started by the heuristic, within a time limit, reporting bound and gap. Very
+large MCLPs are bounded by their LP relaxation (interior point) and searched by MIP-based
+large-neighbourhood search (`mip_lns`) instead of one branch-and-bound over everything.
 """
 
 from __future__ import annotations
@@ -380,6 +382,20 @@ def _max_cover(
             heur=heur,
         )
     large = budget is None and red.a.nnz > DIRECT_NNZ_LIMIT
+    if method == "greedy" and budget is not None:
+        return _finish(
+            pb,
+            model,
+            red.cols[g],
+            objective=heur,
+            bound=math.nan,
+            status="heuristic",
+            solver="greedy+swap",
+            t0=t0,
+            solve_s=0.0,
+            stats=stats,
+            heur=heur,
+        )
     if method == "greedy" or (method == "auto" and large):
         return _large_max_cover(
             pb,
