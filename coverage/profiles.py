@@ -117,7 +117,8 @@ _ELDERLY_SPEED = Assumption(
     "按 0.9 米/秒计 15 分钟约合规划常用的 800 米。",
     en="Elderly walking speed 0.9 m/s: measured normal gait of people over 65 is 0.76–0.9 m/s, "
     "and 0.9 m/s makes 15 minutes about the 800 m planners use.",
-    source="gait studies of people over 65 (peers.md §d.4)",
+    source="gait studies of people over 65: mean 0.76 m/s (UK cohort at risk of disability, n=768); "
+    "0.8–0.9 m/s (normal speed, n>3000, Age and Ageing)",
 )
 _ELDERLY_STEPS = Assumption(
     key="steps.elderly",
