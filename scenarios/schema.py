@@ -142,7 +142,12 @@ class CandidateSpec(_Model):
 
 
 class SitingSpec(_Model):
-    """What to optimize: model, service, p or budget, candidates, time limit."""
+    """What to optimize: model, service, p or budget, candidates, time limit.
+
+    The capacitated model needs a need per person (``per_1000``, default the jurisdiction's
+    beds or 托位 per 1,000) and a capacity per candidate (the layer's capacity column, else
+    ``capacity``).
+    """
 
     service: str = "elderly"
     model: Literal["lscp", "mclp", "capacitated", "pmedian", "budget"] = "lscp"
@@ -150,6 +155,8 @@ class SitingSpec(_Model):
     budget: float | None = Field(default=None, gt=0)
     candidates: CandidateSpec = CandidateSpec()
     group: str = "pop_60"
+    capacity: float | None = Field(default=None, gt=0)
+    per_1000: float | None = Field(default=None, gt=0)
     time_limit_s: float = Field(default=60.0, gt=0)
 
 

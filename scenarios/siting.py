@@ -11,6 +11,9 @@ from lifecircle.coverage import indicators as _ind
 from lifecircle.coverage.profiles import edge_costs
 from lifecircle.coverage.reach import reach_matrix, service_reach
 from lifecircle.coverage.siting import LSCP, MCLP, BudgetCoverage, siting_problem
+from lifecircle.coverage.siting.capacitated import CapacitatedCoverage
+from lifecircle.coverage.siting.pmedian import PMedian
+from lifecircle.coverage.siting.problem import coverage_need
 from lifecircle.geodata import facilities as _fac
 from lifecircle.geodata.errors import InputError
 from lifecircle.geodata.network import WalkNetwork
@@ -97,19 +100,45 @@ def run_siting(result: RunResult, profiles: dict, limits: dict) -> None:
     costs = edge_costs(result.network, profiles[svc], result.elevation)
     limit = float(run.threshold_s.max())
     matrix = reach_matrix(result.network, run.reach.demand, cand, limit_s=limit, costs=costs)
+    weights = demand[spec.group].to_numpy(dtype=float)
+    existing: np.ndarray | object = run.reach.time_s <= run.threshold_s
+    existing_capacity = capacity = None
+    if spec.model == "capacitated":
+        per_1000 = spec.per_1000 or _standard_per_1000(result, svc)
+        weights = coverage_need(weights, per_1000)
+        capacity = cand["capacity"].to_numpy(dtype=float)
+        if spec.capacity is not None:
+            capacity = np.where(np.isfinite(capacity), capacity, spec.capacity)
+        if not np.isfinite(capacity).all():
+            raise InputError(
+                "scenario: the capacitated model needs a capacity for every candidate; give "
+                "siting.candidates.capacity_col or siting.capacity."
+            )
+        fac = run.facilities
+        existing = reach_matrix(result.network, run.reach.demand, fac, limit_s=limit, costs=costs)
+        existing_capacity = np.nan_to_num(fac["capacity"].to_numpy(dtype=float), nan=np.inf)
     problem = siting_problem(
         matrix,
-        demand[spec.group].to_numpy(dtype=float),
+        weights,
         threshold_s=run.threshold_s,
-        existing=run.reach.time_s <= run.threshold_s,
+        existing=existing,
+        existing_capacity=existing_capacity,
         cost=cand["cost"].to_numpy(dtype=float),
-        capacity=None,
+        capacity=capacity,
         demand=demand,
         candidate_ids=cand["id"].to_numpy(dtype=object),
         assumptions=tuple(result.assumptions),
         where="siting",
     )
-    if spec.model == "lscp":
+    if spec.model == "capacitated":
+        if spec.p is None and spec.budget is None:
+            raise InputError("scenario: the capacitated model needs siting.p or siting.budget.")
+        model = CapacitatedCoverage(problem, spec.p, spec.budget)
+    elif spec.model == "pmedian":
+        if spec.p is None:
+            raise InputError("scenario: field 'siting.p' is needed for the pmedian model.")
+        model = PMedian(problem, spec.p)
+    elif spec.model == "lscp":
         model = LSCP(problem)
     elif spec.model == "mclp":
         if spec.p is None:
@@ -119,10 +148,9 @@ def run_siting(result: RunResult, profiles: dict, limits: dict) -> None:
         if spec.budget is None:
             raise InputError("scenario: field 'siting.budget' is needed for the budget model.")
         model = BudgetCoverage(problem, spec.budget, spec.p)
-    else:
-        raise InputError(
-            f"scenario: siting model {spec.model!r} is not available in runs yet; use lscp, mclp or budget."
-        )
+    else:  # pragma: no cover - the schema admits no other model
+        raise InputError(f"scenario: unknown siting model {spec.model!r}.")
+
     res = model.solve(time_limit=spec.time_limit_s)
     result.siting = res
     chosen = cand.iloc[np.asarray(res.sites, dtype=np.int64)].reset_index(drop=True)
@@ -175,3 +203,15 @@ def run_siting(result: RunResult, profiles: dict, limits: dict) -> None:
         standards=result.standards,
     )
     result.siting_after_times = after.time_s
+
+
+def _standard_per_1000(result: RunResult, service: str) -> float:
+    """The jurisdiction's beds (elderly) or 托位 (childcare) per 1,000 of the service's group."""
+    std = result.standards
+    value = std.beds_per_1000_elderly if service == "elderly" else std.places_per_1000
+    if value is None:
+        raise InputError(
+            f"jurisdiction {result.jurisdiction.id}: sets no per-1,000 standard for {service}; give "
+            "siting.per_1000 for the capacitated model."
+        )
+    return float(value)

@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from lifecircle.coverage.standards import standards_from_profile
 from lifecircle.geodata.errors import InputError
@@ -258,3 +259,31 @@ def test_coverage_command_on_sao_paulo(tmp_path, saopaulo_pbf, saopaulo_hexgrid)
     iso = gpd.read_file(out, layer="isochrones")
     assert set(iso["minutes"]) == {5, 10, 15, 20}
     assert iso["inside_share"].to_numpy() == pytest.approx(1.0, abs=1e-12)
+
+
+def test_yuzhong_capacitated_childcare_and_pmedian(tmp_path):
+    from conftest import shared_file
+
+    shared_file("chongqing", "osm_roads_yuzhong.geojson")
+    raw = yaml.safe_load((EXAMPLES / "yuzhong.yaml").read_text(encoding="utf-8"))
+    # ten affordable childcare institutions of 50 托位 each (the 000 project size: 450 m², 50 托位)
+    raw["siting"] = {
+        "service": "childcare",
+        "model": "capacitated",
+        "p": 10,
+        "capacity": 50,
+        "group": "pop_total",
+        "candidates": {"kind": "buildings", "max_candidates": 300, "seed": 1},
+    }
+    scen = scenario_from_dict(raw, where="inline", base_dir=EXAMPLES)
+    res = run_scenario(scen, None)
+    need = 588_700 * 4.5 / 1000  # 001: 4.5 托位 per 1,000 residents → 2,649 托位
+    s = res.siting
+    assert s.status == "optimal" and len(s.sites) == 10
+    assert s.objective == pytest.approx(500.0)  # every place filled: need far exceeds 10 × 50
+    assert s.objective < need
+    raw["siting"] = {"service": "elderly", "model": "pmedian", "p": 5, "group": "pop_60",
+                     "candidates": {"kind": "buildings", "max_candidates": 200, "seed": 2}}  # fmt: skip
+    res = run_scenario(scenario_from_dict(raw, where="inline", base_dir=EXAMPLES), None)
+    assert res.siting.model == "pmedian" and len(res.siting.sites) == 5
+    assert res.siting.gap <= 1e-6
