@@ -21,7 +21,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,bench]'
-	$(PY) benchmarks/run_all.py
+	$(PY) benchmarks/bench_coverage.py
+	$(PY) benchmarks/bench_siting.py
+	$(PY) benchmarks/bench_scale.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
