@@ -35,6 +35,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "written": ("已写出", "Written"),
     "comparison": ("方案比较", "Comparison"),
     "data_quality": ("数据质量提示", "Data-quality notes"),
+    "elderly_after": ("养老（含建议站点）", "Elderly care with proposed sites"),
+    "childcare_after": ("托育（含建议站点）", "Childcare with proposed sites"),
     # services
     "elderly": ("养老", "Elderly care"),
     "childcare": ("托育", "Childcare"),

@@ -59,7 +59,12 @@ SHARE_BINS: tuple[float, ...] = (0.5, 0.8, 0.95, 1.0)
 _SHARE_COLORS = ("#d73027", "#fc8d59", "#fee08b", "#91cf60", "#1a9850", "#cccccc")
 
 #: Group whose coverage shades admin units, per service (others are listed in the popup).
-PRIMARY_GROUP: dict[str, str] = {"elderly": "pop_60", "childcare": "pop_0_3"}
+PRIMARY_GROUP: dict[str, str] = {
+    "elderly": "pop_60",
+    "childcare": "pop_0_3",
+    "elderly_after": "pop_60",
+    "childcare_after": "pop_0_3",
+}
 
 _TABLES = ("demand", "isochrones", "facilities", "sites", "admin", "streets")
 _WGS84 = pyproj.CRS.from_epsg(4326)

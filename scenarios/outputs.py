@@ -23,10 +23,13 @@ _OSM = "ODbL © OpenStreetMap contributors"
 def map_inputs(result: RunResult, lang: str = "zh") -> MapInputs:
     """The tables the HTML map and the PNG figure draw, all in WGS84."""
     demand = result.demand.copy()
-    for svc, r in result.services.items():
-        demand[f"time_s_{svc}"] = r.reach.time_s
-        demand[f"threshold_s_{svc}"] = r.threshold_s
-    iso = [r.isochrones.to_crs(4326) for r in result.services.values() if len(r.isochrones)]
+    runs = result.runs()
+    iso = []
+    for key, r in runs.items():
+        demand[f"time_s_{key}"] = r.reach.time_s
+        demand[f"threshold_s_{key}"] = r.threshold_s
+        if len(r.isochrones):
+            iso.append(r.isochrones.to_crs(4326).assign(service=key))
     isochrones = gpd.GeoDataFrame(pd.concat(iso, ignore_index=True), crs=4326) if iso else None
     if isochrones is not None:
         isochrones = isochrones[~isochrones.geometry.is_empty]
@@ -43,7 +46,7 @@ def map_inputs(result: RunResult, lang: str = "zh") -> MapInputs:
         facilities=result.facilities,
         sites=result.sites,
         admin=admin,
-        services=tuple(result.services),
+        services=tuple(runs),
         assumptions=result.assumptions,
         sources=sources(result),
         title=_title(result, lang),
@@ -52,6 +55,11 @@ def map_inputs(result: RunResult, lang: str = "zh") -> MapInputs:
 
 
 def _headline_label(service: str, group: str, lang: str) -> str:
+    if service.endswith("_after"):
+        base = service.removesuffix("_after")
+        if lang == "en":
+            return f"{_headline_label(base, group, lang)}, with the proposed sites"
+        return f"{_headline_label(base, group, lang)}（含建议站点）"
     if lang == "en":
         return f"{_ind.label(group, 'en')} within reach of {_ind.label(service, 'en')}"
     return f"{_ind.label(service, 'zh')}覆盖{_ind.label(group, 'zh')}比例"
@@ -190,9 +198,6 @@ def layers(result: RunResult, mi: MapInputs) -> dict[str, gpd.GeoDataFrame | pd.
     demand = mi.demand.copy()
     for col in [c for c in demand.columns if c.startswith("time_s_")]:
         demand[col] = demand[col].replace(np.inf, np.nan)
-    after = getattr(result, "siting_after_times", None)
-    if after is not None:
-        demand[f"time_s_{result.scenario.siting.service}_after"] = np.where(np.isfinite(after), after, np.nan)
     out["demand"] = demand
     if mi.isochrones is not None:
         out["isochrones"] = mi.isochrones

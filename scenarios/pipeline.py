@@ -88,8 +88,17 @@ class RunResult:
     siting: Any = None
     sites: gpd.GeoDataFrame | None = None
     indicators_after: pd.DataFrame | None = None
-    siting_after_times: np.ndarray | None = None
+    after: ServiceRun | None = None
     out_dir: Path | None = None
+
+    def runs(self) -> dict[str, ServiceRun]:
+        """Every service's run, each followed by ``<service>_after`` (proposed sites open) if sited."""
+        out: dict[str, ServiceRun] = {}
+        for svc, r in self.services.items():
+            out[svc] = r
+            if self.after is not None and self.after.service == svc:
+                out[f"{svc}_after"] = self.after
+        return out
 
 
 def headline(result: RunResult) -> dict[str, tuple[str, float]]:
@@ -99,8 +108,8 @@ def headline(result: RunResult) -> dict[str, tuple[str, float]]:
     residents where that group's size is unknown.
     """
     out = {}
-    for svc, r in result.services.items():
-        for grp in (SERVICE_GROUP.get(svc, "pop_total"), "pop_total"):
+    for svc, r in result.runs().items():
+        for grp in (SERVICE_GROUP.get(r.service, "pop_total"), "pop_total"):
             w = result.demand[grp].to_numpy(dtype=float) if grp in result.demand else None
             if w is not None and np.isfinite(w).all() and w.sum() > 0:
                 out[svc] = (grp, float(w[r.reach.time_s <= r.threshold_s].sum() / w.sum()))
@@ -571,12 +580,9 @@ def run_record(result: RunResult) -> dict:
         except metadata.PackageNotFoundError:
             versions[pkg] = None
     versions["python"] = platform.python_version()
+    runs = result.runs()
     head = {
-        svc: {
-            "group": grp,
-            "coverage_share": round(share, 6),
-            "facilities": len(result.services[svc].facilities),
-        }
+        svc: {"group": grp, "coverage_share": round(share, 6), "facilities": len(runs[svc].facilities)}
         for svc, (grp, share) in headline(result).items()
     }
     rec = {

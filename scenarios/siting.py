@@ -8,6 +8,7 @@ import pandas as pd
 import shapely
 
 from lifecircle.coverage import indicators as _ind
+from lifecircle.coverage.isochrones import service_isochrones
 from lifecircle.coverage.profiles import edge_costs
 from lifecircle.coverage.reach import reach_matrix, service_reach
 from lifecircle.coverage.siting import LSCP, MCLP, BudgetCoverage, siting_problem
@@ -17,7 +18,7 @@ from lifecircle.coverage.siting.problem import coverage_need
 from lifecircle.geodata import facilities as _fac
 from lifecircle.geodata.errors import InputError
 from lifecircle.geodata.network import WalkNetwork
-from lifecircle.scenarios.pipeline import RunResult
+from lifecircle.scenarios.pipeline import RunResult, ServiceRun
 
 
 def candidates(result: RunResult) -> gpd.GeoDataFrame:
@@ -202,7 +203,16 @@ def run_siting(result: RunResult, profiles: dict, limits: dict) -> None:
         units=None if result.units is None else pd.DataFrame(result.units.drop(columns="geometry")),
         standards=result.standards,
     )
-    result.siting_after_times = after.time_s
+    minutes = sorted(set(run.isochrones["minutes"].tolist())) if len(run.isochrones) else None
+    result.after = ServiceRun(
+        service=svc,
+        facilities=both,
+        reach=after,
+        threshold_s=run.threshold_s,
+        isochrones=service_isochrones(
+            after, result.network, minutes=minutes, width_m=scen.outputs.access_width_m
+        ),
+    )
 
 
 def _standard_per_1000(result: RunResult, service: str) -> float:

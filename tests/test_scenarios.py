@@ -200,7 +200,7 @@ def test_yuzhong_end_to_end(yuzhong_runs):
     s = result.siting
     assert s.model == "lscp" and s.status == "optimal" and s.gap == 0
     # every elderly resident some candidate reaches is within 10 minutes after the proposal
-    after = result.siting_after_times
+    after = result.after.reach.time_s
     reachable = np.ones(len(d), bool)
     reachable[np.asarray(s.uncoverable, dtype=int)] = False
     assert (after[reachable] <= 600).all()
@@ -214,7 +214,7 @@ def test_yuzhong_compare_shows_the_gain(yuzhong_runs):
     res = compare_runs(base / "run", None, base / "cmp")
     gains = pd.read_csv(base / "cmp" / "gains.csv", encoding="utf-8-sig")
     el = gains[(gains["service"] == "elderly") & (gains["group"] == "pop_60")]
-    after = result.siting_after_times
+    after = result.after.reach.time_s
     before = result.services["elderly"].reach.time_s
     w = result.demand["pop_60"].to_numpy()
     newly = w[(after <= 600) & ~(before <= 600)].sum()
