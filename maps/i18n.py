@@ -27,6 +27,14 @@ _LABELS: dict[str, tuple[str, str]] = {
         "60岁及以上老人步行可达养老服务比例",
         "Share of people 60+ within walking reach of elderly care",
     ),
+    "headline_elderly_after": (
+        "新增建议站点后60岁及以上老人步行可达比例",
+        "Share of people 60+ within reach with the proposed sites",
+    ),
+    "headline_childcare_after": (
+        "新增建议站点后0–3岁婴幼儿步行可达比例",
+        "Share of children 0–3 within reach with the proposed sites",
+    ),
     "headline_childcare": (
         "0–3岁婴幼儿步行可达托育服务比例",
         "Share of children 0–3 within walking reach of childcare",
