@@ -140,8 +140,10 @@ def service_reach(
     """Walking time from every demand point to the nearest facility, by one multi-source search.
 
     Facilities are snapped to their nearest edges and inserted as virtual nodes (their edges
-    split); one `scipy.sparse.csgraph.dijkstra` call with ``min_only=True`` on the reversed
-    graph gives every node its time to the nearest facility. A demand point snapped at
+    split), each behind a door node one access leg away (its snap distance at the flat speed);
+    one `scipy.sparse.csgraph.dijkstra` call with ``min_only=True`` from the doors on the
+    reversed graph gives every node its time to the nearest facility, the walk from the street
+    to the facility included. A demand point snapped at
     distance ``a`` along a piece from node ``p`` to node ``q`` (ends at ``a0``, ``a1``) then
     takes
 

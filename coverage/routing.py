@@ -49,6 +49,12 @@ class SplitGraph:
         from ``a`` to ``b``, so a search from facilities gives every node its time *to* them.
         Parallel arcs keep their minimum. Split edges keep their whole-edge arcs beside
         their pieces (same time as the chain of pieces, so shortest paths are unchanged).
+        Node ``n_total + i`` is the door of the ``i``-th facility: its one arc leads to the
+        facility's virtual node and takes `fac_access_s` (the walk from the street to the
+        facility), so searches start at the doors.
+    fac_access_s
+        Seconds from each facility's snapped street position to the facility itself (its
+        snap distance at the profile's flat speed), in virtual-node order.
     fac_node
         Virtual node of each facility of the input (``-1`` for facilities off the network).
     node_fac
@@ -84,6 +90,7 @@ class SplitGraph:
     e_off: np.ndarray
     vx: np.ndarray
     vy: np.ndarray
+    fac_access_s: np.ndarray
 
     @property
     def n_facilities_on_network(self) -> int:
@@ -164,15 +171,18 @@ def build_split_graph(net: WalkNetwork, costs: EdgeCosts, facilities: Snap) -> S
     split_piece = len(plain) + np.arange(len(starts))
 
     n_total = n + k
+    # the walk from the street to each facility, at the flat speed (like a home's access leg)
+    access = facilities.dist_m[on] / costs.speed_mps
     # the network's own arcs (cached per costs) plus the arcs of the split pieces; a split
     # edge keeps its whole-edge arcs too, which is harmless: they take exactly as long as the
-    # chain of pieces they stand for
+    # chain of pieces they stand for; then one arc from each facility's door to its node
     ns = len(plain)
+    doors = n_total + np.arange(k)
     extra = _csr_min(
-        rows=np.concatenate([s_to, s_from]),
-        cols=np.concatenate([s_from, s_to]),
-        w=np.concatenate([p_tf[ns:], p_tb[ns:]]),
-        n=n_total,
+        rows=np.concatenate([s_to, s_from, doors]),
+        cols=np.concatenate([s_from, s_to, n + np.arange(k)]),
+        w=np.concatenate([p_tf[ns:], p_tb[ns:], access]),
+        n=n_total + k,
     )
     rev = _splice(base_graph(net, costs), extra)
     if k:
@@ -199,6 +209,7 @@ def build_split_graph(net: WalkNetwork, costs: EdgeCosts, facilities: Snap) -> S
         e_off=e_off,
         vx=np.asarray(vx),
         vy=np.asarray(vy),
+        fac_access_s=np.asarray(access, dtype=np.float64),
     )
 
 
@@ -335,13 +346,14 @@ def nearest_facility(
     """
     if graph.n_facilities_on_network == 0:
         return np.full(graph.n_total, np.inf), np.full(graph.n_total, -1, dtype=np.int64)
-    sources = graph.n_nodes + np.arange(graph.n_facilities_on_network)
+    sources = graph.n_total + np.arange(graph.n_facilities_on_network)  # the facilities' doors
     dist, _, src = dijkstra(
         graph.rev, directed=True, indices=sources, limit=limit_s, min_only=True, return_predecessors=True
     )
+    dist, src = dist[: graph.n_total], src[: graph.n_total]
     fac = np.full(graph.n_total, -1, dtype=np.int64)
     ok = src >= 0
-    fac[ok] = graph.node_fac[src[ok] - graph.n_nodes]
+    fac[ok] = graph.node_fac[src[ok] - graph.n_total]
     return dist, fac
 
 
@@ -458,6 +470,10 @@ def per_facility_searches(
         local[nodes] = -1
         # many facilities in one tile (candidate sites) are searched in batches to bound memory
         step = max(1, _MAX_DIST_ENTRIES // max(len(nodes), 1))
+        tile_access = graph.fac_access_s[fnode[b0:b1] - graph.n_nodes]
         for s0 in range(0, len(src), step):
             dist = dijkstra(subg, directed=True, indices=src[s0 : s0 + step], limit=limit_s)
-            yield tile_fac[s0 : s0 + step], nodes, np.atleast_2d(dist)
+            # add the walk from the street to the facility; what it pushes past the limit drops
+            dist = np.atleast_2d(dist) + tile_access[s0 : s0 + step, None]
+            dist[dist > limit_s] = np.inf
+            yield tile_fac[s0 : s0 + step], nodes, dist

@@ -180,10 +180,11 @@ def test_sloped_reach_walks_uphill_slower(tmp_path):
     fac = (np.array([X0 + 30.0]), np.array([Y0 + 5.0]))
     homes = (np.array([X0 + 10.0, X0 + 60.0]), np.array([Y0 - 4.0, Y0]))
     r = service_reach(net, homes, fac, costs=costs)
-    # home west of the facility walks 20 m uphill (east) after a 4 m level access leg
-    assert r.time_s[0] == pytest.approx(4 / 0.9 + 20 / (0.9 * math.exp(-0.35)), abs=0.1)
+    # home west of the facility walks 20 m uphill (east) after a 4 m level access leg; the
+    # facility stands 5 m off the street, walked level at the flat speed
+    assert r.time_s[0] == pytest.approx(4 / 0.9 + 20 / (0.9 * math.exp(-0.35)) + 5 / 0.9, abs=0.1)
     # home east of it walks 30 m downhill at grade −0.1: Tobler's peak, the flat speed
-    assert r.time_s[1] == pytest.approx(30 / 0.9, abs=0.1)
+    assert r.time_s[1] == pytest.approx((30 + 5) / 0.9, abs=0.1)
 
 
 def test_node_heights_give_constant_grade():

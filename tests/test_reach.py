@@ -62,13 +62,13 @@ def test_hand_times(net):
         (320, 160),  # 10 m off the bent edge, 130 m along it from G: then G–D 100, D–E–B 200, 70
         (5000, 5000),  # off the network
     )
-    fac = pts((30, 5))  # mid-edge on A–B, 5 m off (not walked)
+    fac = pts((30, 5))  # mid-edge on A–B, 5 m off: the last 5 m from the street are walked too
     r = service_reach(net, homes, fac)
     want = [
-        (10 + 50 + 70) / V,
-        10 / V + 50 / VS + 170 / V,
-        30 / V,
-        (10 + 130 + 100 + 200 + 70) / V,  # D–C by the steps would take 100/0.45 + 170/0.9 = 411 s
+        (10 + 50 + 70 + 5) / V,
+        10 / V + 50 / VS + (170 + 5) / V,
+        (30 + 5) / V,
+        (10 + 130 + 100 + 200 + 70 + 5) / V,  # D–C by the steps: 100/0.45 + 175/0.9 = 416 s
     ]
     np.testing.assert_allclose(r.time_s[:4], want, atol=0.1)
     assert np.isinf(r.time_s[4]) and r.facility[4] == -1
@@ -79,8 +79,8 @@ def test_hand_times(net):
     # node times: A is 30 m from the facility, C is 170 m, D via E (200+70) or via steps (100/0.45+170)
     a = np.flatnonzero(np.isclose(net.x, X0) & np.isclose(net.y, Y0))[0]
     d = np.flatnonzero(np.isclose(net.x, X0 + 200) & np.isclose(net.y, Y0 + 100))[0]
-    assert r.node_time_s[a] == pytest.approx(30 / V)
-    assert r.node_time_s[d] == pytest.approx(min(270 / V, 100 / VS + 170 / V))
+    assert r.node_time_s[a] == pytest.approx((30 + 5) / V)
+    assert r.node_time_s[d] == pytest.approx(min(270 / V, 100 / VS + 170 / V) + 5 / V)
     # covered shares under a threshold, weighted and not
     assert r.share(200.0) == pytest.approx(2 / 5)
     assert r.share(200.0, weights=np.array([1, 5, 3, 1, 10.0])) == pytest.approx(4 / 20)
@@ -90,7 +90,7 @@ def test_hand_times(net):
 
 def test_two_facilities_on_one_edge_and_a_limit(net):
     homes = pts((150, 10), (60, 0), (10, -2))
-    fac = pts((30, 5), (80, -3))
+    fac = pts((30, 0), (80, 0))  # on A–B itself: no walk from the street
     r = service_reach(net, homes, fac, limit_s=100.0)
     # (150,10): 10 + 50 + 20 to the second facility; (60,0): 20 m east; (10,-2): 2 + 20 west
     np.testing.assert_allclose(r.time_s, [80 / V, 20 / V, 22 / V], atol=0.1)
@@ -117,7 +117,7 @@ def test_steps_and_profiles(net):
 
 def test_reach_matrix_by_hand(net):
     homes = pts((150, 10), (60, 0), (30, 0), (5000, 5000))
-    fac = pts((30, 5), (80, -3), (9000, 0))
+    fac = pts((30, 0), (80, 0), (9000, 0))
     m = reach_matrix(net, homes, fac, limit_s=150.0)
     assert m.shape == (4, 3)
     dense = m.toarray()

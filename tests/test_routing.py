@@ -80,9 +80,9 @@ def test_parallel_edges_keep_the_shorter():
     fac = (np.array([X0 - 3.0]), np.array([Y0]))
     home = (np.array([X0 + 103.0]), np.array([Y0]))
     r = service_reach(net, home, fac)
-    # the home's 3 m access leg plus 100 m; summed parallel arcs would give (3 + 100 + 172) / 0.9.
-    # (The facility's own snap distance is not walked: time runs to its snap point.)
-    assert r.time_s[0] == pytest.approx((3 + 100) / 0.9, abs=1e-6)
+    # the home's 3 m access leg, 100 m, and the facility's 3 m from the street; summed parallel
+    # arcs would give (3 + 100 + 172 + 3) / 0.9
+    assert r.time_s[0] == pytest.approx((3 + 100 + 3) / 0.9, abs=1e-6)
 
 
 def test_split_graph_pieces():
@@ -99,12 +99,16 @@ def test_split_graph_pieces():
     np.testing.assert_allclose(g.p_tf, (g.p_a1 - g.p_a0) / 0.9)
 
 
-def _reference(net, tf, tb, dsnap, fsnap, along=None):
+def _reference(net, tf, tb, dsnap, fsnap, along=None, speed=0.9):
     """networkx graph with every snap point inserted as a node.
 
-    ``along(e, a)`` gives the times (u→a, a→u) on edge ``e``; default linear in ``a``.
+    ``along(e, a)`` gives the times (u→a, a→u) on edge ``e``; default linear in ``a``. Each
+    facility ``("f", i)`` on its street leads to its door ``("door", i)`` through its access
+    leg (snap distance at ``speed``); searches to facilities end at the doors.
     """
     G = nx.DiGraph()
+    for i in np.flatnonzero(~fsnap.off_network):
+        G.add_edge(("f", int(i)), ("door", int(i)), weight=float(fsnap.dist_m[i]) / speed)
     if along is None:
 
         def along(e, a):
@@ -149,7 +153,7 @@ def test_yuzhong_times_equal_networkx(yuzhong_network):
     r = service_reach(net, dsnap, fsnap, costs=costs)
 
     G = _reference(net, costs.t_fwd, costs.t_back, dsnap, fsnap)
-    to_fac = nx.multi_source_dijkstra_path_length(G.reverse(copy=False), [("f", k) for k in range(nf)])
+    to_fac = nx.multi_source_dijkstra_path_length(G.reverse(copy=False), [("door", k) for k in range(nf)])
     ref = np.array([dsnap.dist_m[k] / 0.9 + to_fac.get(("d", k), np.inf) for k in range(200)])
     assert np.isfinite(ref).all()
     np.testing.assert_allclose(r.time_s, ref, rtol=1e-9, atol=1e-6)
@@ -163,7 +167,7 @@ def test_yuzhong_times_equal_networkx(yuzhong_network):
     Grev = G.reverse(copy=False)
     want = np.zeros((200, nf))
     for k in range(nf):
-        d = nx.single_source_dijkstra_path_length(Grev, ("f", k), cutoff=limit)
+        d = nx.single_source_dijkstra_path_length(Grev, ("door", k), cutoff=limit)
         for h in range(200):
             t = dsnap.dist_m[h] / 0.9 + d.get(("d", h), np.inf)
             if t <= limit:
@@ -266,7 +270,7 @@ def test_yuzhong_sloped_times_equal_networkx(yuzhong_network, tmp_path):
     dsnap, fsnap = snap_points(net, homes), snap_points(net, facs)
     r = service_reach(net, dsnap, fsnap, costs=costs)
     G = _reference(net, None, None, dsnap, fsnap, along=along)
-    to_fac = nx.multi_source_dijkstra_path_length(G.reverse(copy=False), [("f", k) for k in range(20)])
+    to_fac = nx.multi_source_dijkstra_path_length(G.reverse(copy=False), [("door", k) for k in range(20)])
     ok = ~dsnap.off_network
     ref = np.array([dsnap.dist_m[k] / 0.9 + to_fac.get(("d", k), np.inf) for k in range(200)])
     np.testing.assert_allclose(r.time_s[ok], ref[ok], rtol=1e-9, atol=1e-6)
@@ -287,10 +291,13 @@ def test_facility_on_a_loop_edge():
     fac = (np.array([X0 + 153.0]), np.array([Y0 + 25.0]))
     homes = (np.array([X0, X0 + 110, X0 + 104]), np.array([Y0 - 2, Y0 + 50, Y0 + 40]))
     r = service_reach(net, homes, fac)
-    # A: 2 m access, 100 m to B, then the shorter way round (75 m, not 125 m)
+    # A: 2 m access, 100 m to B, then the shorter way round (75 m, not 125 m), then the
+    # facility's 3 m from the street (it stands 3 m east of the loop)
     # (110, 50): 140 m along the loop: 65 m back to the facility (on through B: 60 + 75)
     # (104, 40): 4 m access, 160 m along: 85 m back (on through B: 40 + 75 = 115)
-    np.testing.assert_allclose(r.time_s, [(2 + 175) / 0.9, 65 / 0.9, (4 + 85) / 0.9], atol=1e-6)
-    # a facility 40 m past B on the loop's far side is reached from A through B, 100 + 40
+    np.testing.assert_allclose(
+        r.time_s, [(2 + 175 + 3) / 0.9, (65 + 3) / 0.9, (4 + 85 + 3) / 0.9], atol=1e-6
+    )
+    # a facility 40 m past B on the loop's far side (2 m off it) is reached from A through B
     r2 = service_reach(net, homes, (np.array([X0 + 98.0]), np.array([Y0 + 40.0])))
-    assert r2.time_s[0] == pytest.approx((2 + 140) / 0.9)
+    assert r2.time_s[0] == pytest.approx((2 + 140 + 2) / 0.9)
