@@ -332,3 +332,42 @@ def test_large_path_lp_bound_and_lns(monkeypatch):
     assert big.objective == pytest.approx(exact.objective)  # small enough for LNS to find it
     greedy = MCLP(pb, 6).solve(method="greedy")
     assert greedy.status == "heuristic" and greedy.bound >= exact.objective - 1e-6
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("workers", [1, 2])
+def test_parallel_lp_guided_lns_reaches_brute_force_optimum(seed, workers):
+    from lifecircle.coverage.siting import mclp_lp, parallel_lns
+    from lifecircle.coverage.siting.greedy import covered_weight
+
+    rng = np.random.default_rng(100 + seed)
+    t, thr, w = _random_instance(rng, 40, 12, density=0.25)
+    a = t <= thr[:, None]
+    p = 3
+    best = _brute_mclp(a, w, p)
+    ac = sp.csc_matrix(a)
+    lp = mclp_lp(ac, w, p)
+    assert lp.bound >= best - 1e-6
+    # start from the worst triple, so the search has to move every site
+    worst = min(itertools.combinations(range(12), p), key=lambda s: w[a[:, list(s)].any(axis=1)].sum())
+    start = np.array(worst)
+    v0 = covered_weight(ac, w, start)
+    assert v0 < best
+    chosen, value, stats = parallel_lns(
+        ac,
+        w,
+        start,
+        time_limit=10.0,
+        target=best,
+        guide=lp.x,
+        workers=workers,
+        round_seconds=0.5,
+        k=2,
+        k_max=p,
+    )
+    assert len(np.unique(chosen)) == len(chosen) <= p
+    assert value == pytest.approx(covered_weight(ac, w, chosen))
+    assert value == pytest.approx(best)
+    assert stats["lns_trace"][0][1] == pytest.approx(v0)
+    # the trace only goes up
+    assert all(b[1] > a_[1] for a_, b in itertools.pairwise(stats["lns_trace"]))

@@ -5,7 +5,7 @@ from lifecircle.coverage.siting.explain import explain, indicators
 from lifecircle.coverage.siting.greedy import greedy_max_cover, greedy_set_cover, swap_improve
 from lifecircle.coverage.siting.joint import JointSiting
 from lifecircle.coverage.siting.lagrange import lagrangian_bound, mclp_lp, subgradient
-from lifecircle.coverage.siting.lns import mip_lns
+from lifecircle.coverage.siting.lns import mip_lns, parallel_lns
 from lifecircle.coverage.siting.models import LSCP, MCLP, BudgetCoverage
 from lifecircle.coverage.siting.pmedian import PMedian
 from lifecircle.coverage.siting.problem import SitingProblem, coverage_need, siting_problem
@@ -30,6 +30,7 @@ __all__ = [
     "lagrangian_bound",
     "mclp_lp",
     "mip_lns",
+    "parallel_lns",
     "reduce_cover",
     "siting_problem",
     "subgradient",

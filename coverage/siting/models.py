@@ -29,7 +29,7 @@ from lifecircle.coverage.siting.greedy import (
     swap_improve,
 )
 from lifecircle.coverage.siting.lagrange import mclp_lp, subgradient
-from lifecircle.coverage.siting.lns import mip_lns
+from lifecircle.coverage.siting.lns import mip_lns, parallel_lns
 from lifecircle.coverage.siting.problem import SitingProblem
 from lifecircle.coverage.siting.reduce import Reduced, reduce_cover
 from lifecircle.coverage.siting.result import SitingResult
@@ -43,6 +43,10 @@ DIRECT_NNZ_LIMIT = 30_000
 #: (after at most `LNS_SHARE` of the time limit), so mid-sized instances still get a proof.
 HANDOVER_NNZ_LIMIT = 150_000
 LNS_SHARE = 0.3
+
+#: Search settings for MCLPs beyond `HANDOVER_NNZ_LIMIT`: `parallel_lns` on the usable cores,
+#: LP-guided windows of 10 sites growing to 24, each window solve capped at 3 s.
+LARGE_LNS = {"k": 10, "k_max": 24, "window_seconds": 3.0}
 
 METHODS = ("auto", "exact", "greedy")
 
@@ -460,6 +464,10 @@ def _large_max_cover(
     """MCLP beyond the direct MILP: LP bound by interior point, LP-guided start, MIP-based LNS.
 
     The bound is the Lagrangian value of the LP row duals (valid whatever the LP's accuracy).
+    Up to `HANDOVER_NNZ_LIMIT` nonzeros the LNS (`mip_lns`) hands over to HiGHS; above it,
+    `parallel_lns` searches on the usable cores with windows guided by the LP solution
+    (`LARGE_LNS`): on these instances the LP optimum itself is the bound (reduced-cost fixing
+    fixes nothing and HiGHS' cuts barely move it), so the time goes into the primal side.
     The search stops once the proven gap is at most ``mip_gap`` or the time is up. With
     ``method="greedy"`` only the greedy(+swap) answer and the bound are returned.
     """
@@ -491,9 +499,15 @@ def _large_max_cover(
         if handover:
             remaining = min(remaining, LNS_SHARE * time_limit)
         if remaining > 0.5:
-            g2, v2, lns_stats = mip_lns(
-                a, w, g, time_limit=remaining - 0.3, target=target, stall_seconds=2.0 if handover else np.inf
-            )
+            if handover:
+                g2, v2, lns_stats = mip_lns(
+                    a, w, g, time_limit=remaining - 0.3, target=target, stall_seconds=2.0
+                )
+            else:
+                g2, v2, lns_stats = parallel_lns(
+                    a, w, g, time_limit=remaining - 0.3, target=target, guide=lp_x, **LARGE_LNS
+                )
+            lns_stats.pop("lns_failed", None)
             stats.update(lns_stats)
             if v2 > val:
                 g, val = g2, v2
