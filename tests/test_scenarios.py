@@ -287,3 +287,30 @@ def test_yuzhong_capacitated_childcare_and_pmedian(tmp_path):
     res = run_scenario(scenario_from_dict(raw, where="inline", base_dir=EXAMPLES), None)
     assert res.siting.model == "pmedian" and len(res.siting.sites) == 5
     assert res.siting.gap <= 1e-6
+
+
+def test_gains_by_street_and_community():
+    from shapely.geometry import Point
+
+    from lifecircle.scenarios.compare import RunFolder, gains_by_unit
+
+    pts = [Point(106.55 + i * 0.001, 29.55) for i in range(4)]
+    base = {
+        "id": ["a", "b", "c", "d"],
+        "pop_total": [100.0, 200.0, 300.0, 400.0],
+        "pop_60": [10.0, 20.0, 30.0, 40.0],
+        "street": ["S1", "S1", "S2", "S2"],
+        "community": ["C1", "C2", "C3", "C3"],
+        "threshold_s_elderly": [600.0] * 4,
+    }
+    a = gpd.GeoDataFrame({**base, "time_s_elderly": [100.0, np.nan, 900.0, 700.0]}, geometry=pts, crs=4326)
+    b = gpd.GeoDataFrame({**base, "time_s_elderly": [100.0, 500.0, 550.0, 700.0]}, geometry=pts, crs=4326)
+    # B lists the points in another order: they are matched by id
+    b = b.iloc[[3, 2, 1, 0]].reset_index(drop=True)
+    run = lambda d: RunFolder(Path("."), "x", {}, pd.DataFrame(), d, None, None, None)  # noqa: E731
+    g = gains_by_unit(run(a), run(b), ["elderly"])
+    g60 = g[g["group"] == "pop_60"].set_index(["level", "unit"])
+    assert g60.loc[("street", "S1"), "gain"] == 20  # b: unreached → 500 s
+    assert g60.loc[("street", "S2"), "gain"] == 30  # c: 900 s → 550 s; d stays beyond
+    assert g60.loc[("community", "C3"), "coverage_b"] == pytest.approx(100 * 30 / 70)
+    assert g60["loss"].sum() == 0
