@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
+import pyproj
 import pytest
+import shapely
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -49,3 +53,42 @@ def yuzhong_network(yuzhong_roads):
     from lifecircle.geodata.sources import read_network
 
     return read_network(yuzhong_roads)
+
+
+# -- the hand-checkable network shared by the engine tests ----------------------------------------
+
+#: Origin of the hand network in UTM zone 48N (metres), so lengths are exact.
+X0, Y0 = 500000.0, 3300000.0
+UTM48 = pyproj.CRS.from_epsg(32648)
+
+
+def hand_line(*pts):
+    """A LineString through ``pts`` given relative to the origin ``(X0, Y0)``."""
+    return shapely.LineString([(X0 + x, Y0 + y) for x, y in pts])
+
+
+def hand_xy(*pts):
+    """Metric ``(x, y)`` arrays of points given relative to the origin."""
+    a = np.array(pts, dtype=float)
+    return (X0 + a[:, 0], Y0 + a[:, 1])
+
+
+def hand_network():
+    """Seven edges: A(0,0)–B(100,0)–C(200,0); C–D(200,100) steps; B–E(100,100)–D; D–G(300,100);
+    G–H a 150 m hairpin (east, north, west). East-west edges climb under the tests' planar DEM."""
+    from lifecircle.geodata.network import build_network
+
+    lines = gpd.GeoDataFrame(
+        {"highway": ["footway", "residential", "steps", "footway", "residential", "footway", "footway"]},
+        geometry=[
+            hand_line((0, 0), (100, 0)),
+            hand_line((100, 0), (200, 0)),
+            hand_line((200, 0), (200, 100)),
+            hand_line((100, 0), (100, 100)),
+            hand_line((100, 100), (200, 100)),
+            hand_line((200, 100), (300, 100)),
+            hand_line((300, 100), (350, 100), (350, 150), (300, 150)),
+        ],
+        crs=UTM48,
+    )
+    return build_network(lines, source="hand", crs=UTM48)

@@ -4,52 +4,14 @@ from __future__ import annotations
 
 import math
 
-import geopandas as gpd
 import numpy as np
-import pyproj
 import pytest
-import shapely
+from conftest import X0, Y0, hand_network
 
 from lifecircle.coverage.profiles import PROFILES, WalkProfile, edge_costs, edge_times, get_profile
 from lifecircle.coverage.reach import service_reach
 from lifecircle.coverage.slope import sample_dem, tobler_factor, tobler_kmh
 from lifecircle.geodata.errors import InputError
-from lifecircle.geodata.network import build_network
-
-X0, Y0 = 500000.0, 3300000.0
-UTM48 = pyproj.CRS.from_epsg(32648)
-
-
-def _line(*pts):
-    return shapely.LineString([(X0 + x, Y0 + y) for x, y in pts])
-
-
-def hand_network():
-    """Seven edges: east-west edges climb under the test DEM, north-south ones are level."""
-    lines = gpd.GeoDataFrame(
-        {
-            "highway": [
-                "footway",
-                "residential",
-                "steps",
-                "footway",
-                "residential",
-                "footway",
-                "footway",
-            ]
-        },
-        geometry=[
-            _line((0, 0), (100, 0)),  # A-B, east
-            _line((100, 0), (200, 0)),  # B-C, east
-            _line((200, 0), (200, 100)),  # C-D, steps, north
-            _line((100, 0), (100, 100)),  # B-E, north
-            _line((100, 100), (200, 100)),  # E-D, east
-            _line((200, 100), (300, 100)),  # D-G, east
-            _line((300, 100), (350, 100), (350, 150), (300, 150)),  # hairpin: east, north, west
-        ],
-        crs=UTM48,
-    )
-    return build_network(lines, source="hand", crs=UTM48)
 
 
 def write_dem(path, *, xmax=500.0, grade=0.1, nodata_block=False):

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
-import pyproj
 import pytest
-import shapely
+from conftest import X0, Y0, hand_network, hand_xy
 
 from lifecircle.coverage.profiles import edge_costs, get_profile
 from lifecircle.coverage.reach import (
@@ -18,40 +16,16 @@ from lifecircle.coverage.reach import (
     service_reach,
 )
 from lifecircle.geodata.errors import InputError
-from lifecircle.geodata.network import build_network
 
-X0, Y0 = 500000.0, 3300000.0
-UTM48 = pyproj.CRS.from_epsg(32648)
 V = 0.9  # elderly m/s
 VS = 0.45  # elderly on steps
-
-
-def _line(*pts):
-    return shapely.LineString([(X0 + x, Y0 + y) for x, y in pts])
+pts = hand_xy
 
 
 @pytest.fixture(scope="module")
 def net():
     """A(0,0)–B(100,0)–C(200,0); C–D(200,100) steps; B–E(100,100)–D; D–G(300,100); G–H bent 150 m."""
-    lines = gpd.GeoDataFrame(
-        {"highway": ["footway", "residential", "steps", "footway", "residential", "footway", "footway"]},
-        geometry=[
-            _line((0, 0), (100, 0)),
-            _line((100, 0), (200, 0)),
-            _line((200, 0), (200, 100)),
-            _line((100, 0), (100, 100)),
-            _line((100, 100), (200, 100)),
-            _line((200, 100), (300, 100)),
-            _line((300, 100), (350, 100), (350, 150), (300, 150)),
-        ],
-        crs=UTM48,
-    )
-    return build_network(lines, source="hand", crs=UTM48)
-
-
-def pts(*xy):
-    a = np.array(xy, dtype=float)
-    return (X0 + a[:, 0], Y0 + a[:, 1])
+    return hand_network()
 
 
 def test_hand_times(net):
