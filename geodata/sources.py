@@ -226,22 +226,35 @@ def read_lines(
     return _finish(gdf, source=str(path), clip=clip, keep=keep)
 
 
-def _finish(
-    ways: gpd.GeoDataFrame, *, source: str, clip: BaseGeometry | None, keep: str
-) -> WalkNetwork:
+def walkable_ways(ways: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The walkable ways of a layer, in WGS84, with normalized ``highway`` classes.
+
+    A layer without a CRS is taken as WGS84. Partitioned runs prepare their lines with this
+    and `clip_ways`, so they are exactly those a single run nodes.
+    """
     ways = ways.to_crs(4326) if ways.crs is not None and not ways.crs.equals(4326) else ways
     if ways.crs is None:
         ways = ways.set_crs(4326)
     ways = ways.copy()
     ways["highway"] = normalize_class(ways["highway"])
-    mask = walkable_mask(ways["highway"], ways.get("foot"), ways.get("access"))
-    ways = ways.loc[mask]
+    return ways.loc[walkable_mask(ways["highway"], ways.get("foot"), ways.get("access"))]
+
+
+def clip_ways(ways: gpd.GeoDataFrame, clip: BaseGeometry) -> gpd.GeoDataFrame:
+    """The parts of ``ways`` inside the WGS84 area ``clip`` (lines are cut at its edge)."""
+    ways = ways.loc[shapely.intersects(ways.geometry.to_numpy(), clip)].copy()
+    ways.geometry = shapely.intersection(ways.geometry.to_numpy(), clip)
+    return ways.loc[~ways.geometry.is_empty]
+
+
+def _finish(
+    ways: gpd.GeoDataFrame, *, source: str, clip: BaseGeometry | None, keep: str
+) -> WalkNetwork:
+    ways = walkable_ways(ways)
     if len(ways) == 0:
         raise InputError(f"{source}: no walkable ways (footway, residential, steps, …) found.")
     if clip is not None:
-        ways = ways.loc[shapely.intersects(ways.geometry.to_numpy(), clip)].copy()
-        ways.geometry = shapely.intersection(ways.geometry.to_numpy(), clip)
-        ways = ways.loc[~ways.geometry.is_empty]
+        ways = clip_ways(ways, clip)
         if len(ways) == 0:
             raise InputError(
                 f"{source}: no walkable ways left after clipping; check the clip area."

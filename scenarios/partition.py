@@ -347,21 +347,13 @@ def _layer_ways(path: str, lines_crs: str | None, wbox: tuple) -> gpd.GeoDataFra
 
 def _walkable(ways: gpd.GeoDataFrame, clip: BaseGeometry | None, source: str) -> gpd.GeoDataFrame:
     """The walkable, clipped lines, as `lifecircle.geodata.sources` prepares them for noding."""
-    from lifecircle.geodata.walkable import normalize_class, walkable_mask
+    from lifecircle.geodata.sources import clip_ways, walkable_ways
 
     if "row" not in ways.columns:
         ways = ways.assign(row=np.arange(len(ways), dtype=np.int64))
-    ways = ways.to_crs(4326) if ways.crs is not None and not ways.crs.equals(4326) else ways
-    if ways.crs is None:
-        ways = ways.set_crs(4326)
-    ways = ways.copy()
-    ways["highway"] = normalize_class(ways["highway"])
-    mask = walkable_mask(ways["highway"], ways.get("foot"), ways.get("access"))
-    ways = ways.loc[mask]
+    ways = walkable_ways(ways)
     if clip is not None:
-        ways = ways.loc[shapely.intersects(ways.geometry.to_numpy(), clip)].copy()
-        ways.geometry = shapely.intersection(ways.geometry.to_numpy(), clip)
-        ways = ways.loc[~ways.geometry.is_empty]
+        ways = clip_ways(ways, clip)
     cols = [c for c in ("row", "highway", "way_id", "name", "geometry") if c in ways.columns]
     return ways[cols]
 
