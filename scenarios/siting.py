@@ -12,10 +12,10 @@ from lifecircle.coverage.isochrones import service_isochrones
 from lifecircle.coverage.profiles import edge_costs
 from lifecircle.coverage.reach import reach_matrix, service_reach
 from lifecircle.coverage.siting import LSCP, MCLP, BudgetCoverage, siting_problem
+from lifecircle.coverage.siting.candidates import candidates_from_layer
 from lifecircle.coverage.siting.capacitated import CapacitatedCoverage
 from lifecircle.coverage.siting.pmedian import PMedian
 from lifecircle.coverage.siting.problem import coverage_need
-from lifecircle.geodata import facilities as _fac
 from lifecircle.geodata.errors import InputError
 from lifecircle.geodata.network import WalkNetwork
 from lifecircle.scenarios.pipeline import RunResult, ServiceRun
@@ -30,24 +30,18 @@ def candidates(result: RunResult) -> gpd.GeoDataFrame:
             raise InputError(
                 "scenario: field 'siting.candidates.path' is needed for candidates of kind file."
             )
-        cols = {}
-        if spec.capacity_col:
-            cols["capacity"] = spec.capacity_col
-        cand = _fac.read_facilities(
-            scen.resolve(spec.path),
-            service=scen.siting.service,
+        path = scen.resolve(spec.path)
+        header = set(gpd.read_file(path, rows=0).columns)
+        pick = lambda *names: next((c for c in names if c in header), None)  # noqa: E731
+        out = candidates_from_layer(
+            path,
             crs=spec.crs,
-            columns=cols or None,
-            status="candidate",
-        )
-        raw = gpd.read_file(scen.resolve(spec.path)) if spec.cost_col else None
-        cost = (
-            pd.to_numeric(raw[spec.cost_col], errors="coerce").to_numpy(dtype=float)
-            if raw is not None and spec.cost_col in raw
-            else np.ones(len(cand))
-        )
-        out = cand[["id", "name", "capacity", "geometry"]].copy()
-        out["cost"] = cost
+            id_col=pick("id", "编号"),
+            name_col=pick("name", "名称"),
+            cost_col=spec.cost_col,
+            capacity_col=spec.capacity_col,
+            service=scen.siting.service,
+        )[["id", "name", "capacity", "cost", "geometry"]]
     elif spec.kind in ("demand", "buildings"):
         pts = result.demand
         out = gpd.GeoDataFrame(
