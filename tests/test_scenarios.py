@@ -314,3 +314,22 @@ def test_gains_by_street_and_community():
     assert g60.loc[("street", "S2"), "gain"] == 30  # c: 900 s → 550 s; d stays beyond
     assert g60.loc[("community", "C3"), "coverage_b"] == pytest.approx(100 * 30 / 70)
     assert g60["loss"].sum() == 0
+
+
+def test_candidate_layer_keeps_cost_on_its_row(tmp_path):
+    layer = tmp_path / "cand.geojson"
+    gpd.GeoDataFrame(
+        {"id": ["s1", "s2"], "name": ["闲置校舍", "社区用房"], "cost": [80_000, 50_000], "beds": [40, 20]},
+        geometry=gpd.points_from_xy([24.9410, 24.9450], [60.1690, 60.1670]),
+        crs=4326,
+    ).to_file(layer)
+    raw = yaml.safe_load(example_scenario("helsinki").read_text(encoding="utf-8"))
+    raw["siting"] = {
+        "service": "elderly",
+        "model": "budget",
+        "budget": 60_000,  # affords s2 only
+        "group": "pop_60",
+        "candidates": {"kind": "file", "path": str(layer), "cost_col": "cost", "capacity_col": "beds"},
+    }
+    res = run_scenario(scenario_from_dict(raw, where="inline", base_dir=tmp_path), None)
+    assert list(res.siting.site_ids) == ["s2"] and res.siting.status == "optimal"
