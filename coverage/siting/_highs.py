@@ -78,6 +78,7 @@ def solve_milp(
     seed: int = 0,
     solver: str = "choose",
     crossover: bool = True,
+    options: dict | None = None,
 ) -> MilpSolution:
     """Solve ``opt c·x + offset`` s.t. ``row_lower <= a x <= row_upper``, bounds, integrality.
 
@@ -109,6 +110,8 @@ def solve_milp(
         HiGHS LP solver (``choose``, ``simplex``, ``ipm``) for an LP or the MIP root.
     crossover
         With ``solver="ipm"``: run crossover to a basic solution.
+    options
+        Further HiGHS options by name (for example ``{"presolve": "off"}``).
     """
     t0 = time.perf_counter()
     a = sp.csc_matrix(a, dtype=np.float64)
@@ -126,6 +129,8 @@ def solve_milp(
         h.setOptionValue("solver", solver)
         if solver == "ipm":
             h.setOptionValue("run_crossover", "off" if not crossover else "on")
+    for name, value in (options or {}).items():
+        h.setOptionValue(name, value)
     lp = highspy.HighsLp()
     lp.num_col_ = n_col
     lp.num_row_ = n_row
