@@ -373,6 +373,11 @@ def run_one(inst: str, path: str, model: str, p: int, solver: str, time_limit: f
         solve_s=res.solve_seconds,
         lp_s=res.stats.get("lp_seconds"),
         lns_s=res.stats.get("lns_seconds"),
+        lp_bound=res.stats.get("lp_bound"),
+        dec_bound=res.stats.get("decomposition_bound"),
+        dec_s=res.stats.get("decomposition_seconds"),
+        dec_regions=res.stats.get("decomposition_regions"),
+        dec_optimal=res.stats.get("decomposition_regions_optimal"),
         lns_windows=res.stats.get("lns_windows"),
     )
     return rec
@@ -515,6 +520,12 @@ def _table(records: list[dict], infos: dict) -> str:
             )
         if r.get("lp_s"):
             note.append(f"LP bound {r['lp_s']:.1f} s")
+        if r.get("dec_s") is not None:
+            lp_gap = (r["lp_bound"] - r["objective"]) / r["objective"]
+            note.append(
+                f"regional bound {r['dec_s']:.1f} s ({r['dec_optimal']}/{r['dec_regions']} regions "
+                f"optimal; gap to the LP bound would be {100 * lp_gap:.2f}%)"
+            )
         if r.get("lns_s"):
             note.append(f"LNS {r['lns_s']:.0f} s, {r['lns_windows']} windows")
         if r.get("gen_s"):
