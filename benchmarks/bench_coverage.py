@@ -152,10 +152,12 @@ def run_engine(inst):
     r2 = service_reach(net, ds, fs, costs=costs, limit_s=2 * THRESHOLD_S)
     no_access = float(inst["w"][(r2.time_s - r2.access_s) <= THRESHOLD_S].sum() / inst["w"].sum())
     return (
-        [("snap demand+facilities (STRtree built)", t1 - t0),
-         ("reach + share (search graph built)", t2 - t1),
-         ("reach + share (search graph of the profile cached)", statistics.median(cached)),
-         ("TOTAL -> covered share", t2 - t0)],
+        [
+            ("snap demand+facilities (STRtree built)", t1 - t0),
+            ("reach + share (search graph built)", t2 - t1),
+            ("reach + share (search graph of the profile cached)", statistics.median(cached)),
+            ("TOTAL -> covered share", t2 - t0),
+        ],
         share,
         f"access leg walked; {no_access:.4f} without it; {ds.n_off_network} demand off-network",
     )
@@ -169,8 +171,9 @@ def run_engine_polys(inst, width_m: float = 50.0):
 
     net = inst["net"]
     costs = edge_costs(net, WalkProfile("bench", SPEED, inst["steps_factor"]))
-    r = service_reach(net, (inst["dx"], inst["dy"]), (inst["fx"], inst["fy"]), costs=costs,
-                      limit_s=THRESHOLD_S)
+    r = service_reach(
+        net, (inst["dx"], inst["dy"]), (inst["fx"], inst["fy"]), costs=costs, limit_s=THRESHOLD_S
+    )
     from lifecircle.coverage import isochrones
 
     isochrones._VERTS.clear()
@@ -230,9 +233,13 @@ def run_engine_whole(inst):
     total = sum(s for _, s in steps)
     steps.append(("TOTAL whole run", total))
     share = r.share(THRESHOLD_S, w)
-    return steps, share, (
-        f"{len(units)} units, unit shares {per_unit.min():.2f}–{per_unit.max():.2f}; median time of "
-        f"the covered {median_t:.0f} s; 2SFCA mean {access.mean():.2e}"
+    return (
+        steps,
+        share,
+        (
+            f"{len(units)} units, unit shares {per_unit.min():.2f}–{per_unit.max():.2f}; median time of "
+            f"the covered {median_t:.0f} s; 2SFCA mean {access.mean():.2e}"
+        ),
     )
 
 
@@ -277,8 +284,11 @@ def run_floor(inst):
         share = float(inst["w"][d[dn] <= THRESHOLD_S].sum() / inst["w"].sum())
         searches.append(time.perf_counter() - s0)
     return (
-        [("nearest-node snap (cKDTree)", t1 - t0), ("edge arrays -> CSR", t2 - t1),
-         ("multi-source dijkstra -> share", statistics.median(searches))],
+        [
+            ("nearest-node snap (cKDTree)", t1 - t0),
+            ("edge arrays -> CSR", t2 - t1),
+            ("multi-source dijkstra -> share", statistics.median(searches)),
+        ],
         share,
         "demand and facilities moved to their nearest node, snap leg not walked",
     )
@@ -293,8 +303,12 @@ def run_pandana(inst):
     length = np.where(net.highway == "steps", net.length / inst["steps_factor"], net.length)
     t0 = time.perf_counter()
     pn = pdna.Network(
-        pd.Series(net.x), pd.Series(net.y), pd.Series(net.u), pd.Series(net.v),
-        pd.DataFrame({"length": length}), twoway=True,
+        pd.Series(net.x),
+        pd.Series(net.y),
+        pd.Series(net.u),
+        pd.Series(net.v),
+        pd.DataFrame({"length": length}),
+        twoway=True,
     )
     t1 = time.perf_counter()
     pn.precompute(RADIUS_M)
@@ -307,8 +321,12 @@ def run_pandana(inst):
     share = float(inst["w"][reached[pos]].sum() / inst["w"].sum())
     t3 = time.perf_counter()
     return (
-        [("Network() (contraction hierarchy)", t1 - t0), ("precompute", t2 - t1),
-         ("set_pois+nearest_pois+get_node_ids -> share", t3 - t2), ("TOTAL build+query", t3 - t0)],
+        [
+            ("Network() (contraction hierarchy)", t1 - t0),
+            ("precompute", t2 - t1),
+            ("set_pois+nearest_pois+get_node_ids -> share", t3 - t2),
+            ("TOTAL build+query", t3 - t0),
+        ],
         share,
         "nearest-node snap, snap leg not walked",
     )
@@ -367,8 +385,12 @@ def run_osmnx_example(inst):
     share = float(inst["w"][inside].sum() / inst["w"].sum())
     t3 = time.perf_counter()
     return (
-        [("ego_graph x facilities", t1 - t0), ("buffer+union polygons", t2 - t1),
-         ("point-in-polygon", t3 - t2), ("TOTAL -> covered share", t3 - t0)],
+        [
+            ("ego_graph x facilities", t1 - t0),
+            ("buffer+union polygons", t2 - t1),
+            ("point-in-polygon", t3 - t2),
+            ("TOTAL -> covered share", t3 - t0),
+        ],
         share,
         f"{iso.area / 1e6:.2f} km2",
     )
@@ -385,8 +407,9 @@ def run_polys_pair(inst, repeats: int = 3):
 
     net = inst["net"]
     costs = edge_costs(net, WalkProfile("bench", SPEED, inst["steps_factor"]))
-    r = service_reach(net, (inst["dx"], inst["dy"]), (inst["fx"], inst["fy"]), costs=costs,
-                      limit_s=THRESHOLD_S)
+    r = service_reach(
+        net, (inst["dx"], inst["dy"]), (inst["fx"], inst["fy"]), costs=costs, limit_s=THRESHOLD_S
+    )
     G = _nx_graph(net)
     centres = _nearest_nodes(net, inst["fx"], inst["fy"])
     subgraphs = [nx.ego_graph(G, int(c), radius=RADIUS_M, distance="length") for c in centres]
@@ -435,16 +458,20 @@ def worker(args) -> None:
     for _ in range(args.runs):
         runs.append(APPROACHES[args.approach](inst))
     steps = [(name, statistics.median(r[0][i][1] for r in runs)) for i, (name, _) in enumerate(runs[0][0])]
-    print(json.dumps({
-        "steps": steps,
-        "share": runs[0][1],
-        "note": runs[0][2],
-        "load_s": load_s,
-        "nodes": inst["net"].n_nodes,
-        "edges": inst["net"].n_edges,
-        "demand": len(inst["dx"]),
-        "facilities": len(inst["fx"]),
-    }))
+    print(
+        json.dumps(
+            {
+                "steps": steps,
+                "share": runs[0][1],
+                "note": runs[0][2],
+                "load_s": load_s,
+                "nodes": inst["net"].n_nodes,
+                "edges": inst["net"].n_edges,
+                "demand": len(inst["dx"]),
+                "facilities": len(inst["fx"]),
+            }
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -453,9 +480,23 @@ def worker(args) -> None:
 
 def run_case(instance: str, approach: str, args) -> dict:
     cmd = [
-        "/usr/bin/time", "-v", sys.executable, str(Path(__file__).resolve()), "--worker",
-        "--instance", instance, "--approach", approach, "--runs", str(args.runs),
-        "--nodes", str(args.nodes), "--facilities", str(args.facilities), "--demand", str(args.demand),
+        "/usr/bin/time",
+        "-v",
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        "--instance",
+        instance,
+        "--approach",
+        approach,
+        "--runs",
+        str(args.runs),
+        "--nodes",
+        str(args.nodes),
+        "--facilities",
+        str(args.facilities),
+        "--demand",
+        str(args.demand),
     ]
     p = subprocess.run(cmd, capture_output=True, text=True, check=False)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
@@ -477,8 +518,9 @@ def main() -> None:
     ap.add_argument("--nodes", type=int, default=1_000_000)
     ap.add_argument("--facilities", type=int, default=2_000)
     ap.add_argument("--demand", type=int, default=200_000)
-    ap.add_argument("--city-peers", action="store_true",
-                    help="also run pandana on the synthetic city (slow to build)")
+    ap.add_argument(
+        "--city-peers", action="store_true", help="also run pandana on the synthetic city (slow to build)"
+    )
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--instance", help=argparse.SUPPRESS)
     ap.add_argument("--approach", help=argparse.SUPPRESS)
@@ -517,8 +559,18 @@ def main() -> None:
                 total = name.startswith("TOTAL") or len(res["steps"]) == 1
                 share = res["share"] if total or name.endswith("share") else None
                 diff = "" if share is None or exact is None else f"{share - exact:+.4f}"
-                rows.append((inst, a, name, f"{sec:.3f}", f"{res['rss_mb']:.0f}" if total else "",
-                             "" if share is None else f"{share:.4f}", diff, res["note"] if total else ""))
+                rows.append(
+                    (
+                        inst,
+                        a,
+                        name,
+                        f"{sec:.3f}",
+                        f"{res['rss_mb']:.0f}" if total else "",
+                        "" if share is None else f"{share:.4f}",
+                        diff,
+                        res["note"] if total else "",
+                    )
+                )
             if len(res["steps"]) > 1 and not any(n.startswith("TOTAL") for n, _ in res["steps"]):
                 rows[-1] = (*rows[-1][:4], f"{res['rss_mb']:.0f}", *rows[-1][5:7], res["note"])
             print("  ".join(rows[-1]), flush=True)
@@ -545,12 +597,16 @@ def _targets(got: dict) -> None:
         checks.append(("SP coverage vs OSMnx-example (>= 50x)", osm / eng, osm / eng >= 50))
     if eng and pdn:
         checks.append(("SP coverage vs pandana build+query (> 1x)", pdn / eng, pdn / eng > 1))
-    a, b = step("sp", "polys_pair", "engine service polygon"), step("sp", "polys_pair",
-                                                                    "OSMnx-example buffer+union")
+    a, b = (
+        step("sp", "polys_pair", "engine service polygon"),
+        step("sp", "polys_pair", "OSMnx-example buffer+union"),
+    )
     if a and b:
         checks.append(("SP polygons vs OSMnx buffer+union, same process (>= 5x)", b / a, b / a >= 5))
-    a, b = step("sp", "engine_polys", "service polygon, cut edges, 50 m"), step(
-        "sp", "osmnx_example", "buffer+union polygons")
+    a, b = (
+        step("sp", "engine_polys", "service polygon, cut edges, 50 m"),
+        step("sp", "osmnx_example", "buffer+union polygons"),
+    )
     if a and b:
         checks.append(("SP polygons vs OSMnx buffer+union, separate runs (>= 5x)", b / a, b / a >= 5))
     cached = step("city", "engine", "reach + share (search graph of the profile cached)")

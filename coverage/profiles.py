@@ -51,8 +51,7 @@ class WalkProfile:
             )
         if not np.isfinite(self.steps_factor) or not 0 < self.steps_factor <= 1.5:
             raise InputError(
-                f"walking profile {self.name!r}: steps_factor must be in (0, 1.5], not "
-                f"{self.steps_factor!r}."
+                f"walking profile {self.name!r}: steps_factor must be in (0, 1.5], not {self.steps_factor!r}."
             )
 
     def override(self, **changes: float | str | bool) -> WalkProfile:
@@ -162,9 +161,7 @@ _CHILDCARE_STEPS = Assumption(
 PROFILES: dict[str, WalkProfile] = {
     "elderly": WalkProfile("elderly", 0.9, 0.5, assumptions=(_ELDERLY_SPEED, _ELDERLY_STEPS)),
     "adult": WalkProfile("adult", 1.2, 1.0, assumptions=(_ADULT_SPEED, _ADULT_STEPS)),
-    "childcare": WalkProfile(
-        "childcare", 1.0, 0.3, assumptions=(_CHILDCARE_SPEED, _CHILDCARE_STEPS)
-    ),
+    "childcare": WalkProfile("childcare", 1.0, 0.3, assumptions=(_CHILDCARE_SPEED, _CHILDCARE_STEPS)),
 }
 
 

@@ -145,9 +145,7 @@ def build_split_graph(net: WalkNetwork, costs: EdgeCosts, facilities: Snap) -> S
     split_edges = np.flatnonzero(has_fac)
     bp_edge = np.concatenate([split_edges, fe, split_edges])
     bp_a = np.concatenate([np.zeros(len(split_edges)), fa, net.length[split_edges]])
-    bp_kind = np.concatenate(
-        [np.zeros(len(split_edges)), np.ones(k), np.full(len(split_edges), 2.0)]
-    )
+    bp_kind = np.concatenate([np.zeros(len(split_edges)), np.ones(k), np.full(len(split_edges), 2.0)])
     bp_node = np.concatenate([net.u[split_edges], n + np.arange(k), net.v[split_edges]])
     o = np.lexsort((bp_kind, bp_a, bp_edge))
     bp_edge, bp_a, bp_kind, bp_node = bp_edge[o], bp_a[o], bp_kind[o], bp_node[o]
@@ -253,9 +251,7 @@ def _csr_min(rows: np.ndarray, cols: np.ndarray, w: np.ndarray, n: int) -> csr_m
     else:
         data[pos] = w
     idx_dtype = np.int32 if n < 2**31 - 1 and m.nnz < 2**31 - 1 else np.int64
-    return csr_matrix(
-        (data, m.indices.astype(idx_dtype), m.indptr.astype(idx_dtype)), shape=(n, n)
-    )
+    return csr_matrix((data, m.indices.astype(idx_dtype), m.indptr.astype(idx_dtype)), shape=(n, n))
 
 
 def _splice(base: csr_matrix, extra: csr_matrix) -> csr_matrix:
@@ -331,9 +327,7 @@ def region_network(
     return part, edge_map
 
 
-def nearest_facility(
-    graph: SplitGraph, limit_s: float = np.inf
-) -> tuple[np.ndarray, np.ndarray]:
+def nearest_facility(graph: SplitGraph, limit_s: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
     """One multi-source search: every node's time to its nearest facility, and which.
 
     Returns

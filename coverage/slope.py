@@ -160,8 +160,10 @@ def _bilinear(src, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     z10, z11 = vals[ri1, ci0], vals[ri1, ci1]
     zb = (z00 * (1 - fc) + z01 * fc) * (1 - fr) + (z10 * (1 - fc) + z11 * fc) * fr
     # where a neighbour is nodata, fall back to the nearest pixel
-    near = vals[np.clip(np.floor(rowf[inside]).astype(np.int64) - r0, 0, h - 1),
-                np.clip(np.floor(colf[inside]).astype(np.int64) - c0, 0, w - 1)]
+    near = vals[
+        np.clip(np.floor(rowf[inside]).astype(np.int64) - r0, 0, h - 1),
+        np.clip(np.floor(colf[inside]).astype(np.int64) - c0, 0, w - 1),
+    ]
     zb = np.where(np.isfinite(zb), zb, near)
     good = np.isfinite(zb)
     z[inside] = np.where(good, zb, 0.0)

@@ -129,9 +129,7 @@ def parse_crs(value: str | int | pyproj.CRS | None, *, where: str) -> str | pypr
     try:
         return pyproj.CRS.from_user_input(int(key) if key.isdigit() else value)
     except pyproj.exceptions.CRSError:
-        raise InputError(
-            f"{where}: unknown CRS {value!r}; use wgs84, gcj02, bd09 or an EPSG code."
-        ) from None
+        raise InputError(f"{where}: unknown CRS {value!r}; use wgs84, gcj02, bd09 or an EPSG code.") from None
 
 
 def transform_geometries(geoms: np.ndarray, func) -> np.ndarray:

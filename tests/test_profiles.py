@@ -95,12 +95,14 @@ def test_tobler_function_by_hand():
 def _edge(net, x0, y0, x1, y1):
     """Index of the edge from (x0, y0) to (x1, y1), and whether it runs that way (u→v)."""
     ux, uy, vx, vy = net.x[net.u], net.y[net.u], net.x[net.v], net.y[net.v]
-    fwd = np.flatnonzero(np.isclose(ux, X0 + x0) & np.isclose(uy, Y0 + y0) & np.isclose(vx, X0 + x1)
-                         & np.isclose(vy, Y0 + y1))
+    fwd = np.flatnonzero(
+        np.isclose(ux, X0 + x0) & np.isclose(uy, Y0 + y0) & np.isclose(vx, X0 + x1) & np.isclose(vy, Y0 + y1)
+    )
     if len(fwd):
         return int(fwd[0]), True
-    back = np.flatnonzero(np.isclose(vx, X0 + x0) & np.isclose(vy, Y0 + y0) & np.isclose(ux, X0 + x1)
-                          & np.isclose(uy, Y0 + y1))
+    back = np.flatnonzero(
+        np.isclose(vx, X0 + x0) & np.isclose(vy, Y0 + y0) & np.isclose(ux, X0 + x1) & np.isclose(uy, Y0 + y1)
+    )
     return int(back[0]), False
 
 

@@ -178,7 +178,7 @@ def test_yuzhong_times_equal_networkx(yuzhong_network):
     reached = r.time_s <= limit
     row_min = np.where(m > 0, m, np.inf).min(axis=1)
     np.testing.assert_allclose(row_min[reached], r.time_s[reached], rtol=1e-9)
-    assert (m[np.flatnonzero(reached), r.facility[reached]] == pytest.approx(r.time_s[reached]))
+    assert m[np.flatnonzero(reached), r.facility[reached]] == pytest.approx(r.time_s[reached])
 
 
 @pytest.mark.realdata
@@ -211,7 +211,10 @@ def test_region_plus_buffer_is_exact(yuzhong_network):
     # a buffer too small loses reach somewhere
     small, m2 = region_network(net, (x0, y0, x1, y1), 50.0)
     r2 = service_reach(
-        small, dsnap.on_subnetwork(m2), fsnap.on_subnetwork(m2), costs=edge_costs(small, "elderly"),
+        small,
+        dsnap.on_subnetwork(m2),
+        fsnap.on_subnetwork(m2),
+        costs=edge_costs(small, "elderly"),
         limit_s=limit,
     )
     assert (r2.time_s > whole.time_s + 1e-6).any()
@@ -240,8 +243,17 @@ def test_yuzhong_sloped_times_equal_networkx(yuzhong_network, tmp_path):
     yc = y0 - res * (np.arange(h) + 0.5)
     z = plane(xc[None, :], yc[:, None]).astype("float64")
     dem = tmp_path / "plane.tif"
-    with rasterio.open(dem, "w", driver="GTiff", width=w, height=h, count=1, dtype="float64",
-                       crs=net.crs.to_wkt(), transform=Affine(res, 0, x0, 0, -res, y0)) as dst:
+    with rasterio.open(
+        dem,
+        "w",
+        driver="GTiff",
+        width=w,
+        height=h,
+        count=1,
+        dtype="float64",
+        crs=net.crs.to_wkt(),
+        transform=Affine(res, 0, x0, 0, -res, y0),
+    ) as dst:
         dst.write(z, 1)
     costs = edge_costs(net, "elderly", sample_dem(dem, net))
 
@@ -253,8 +265,11 @@ def test_yuzhong_sloped_times_equal_networkx(yuzhong_network, tmp_path):
         g = np.diff(plane(c[:, 0], c[:, 1])) / d
         v = 0.9 * (0.5 if net.highway[e] == "steps" else 1.0)
         f = lambda s: math.exp(-3.5 * abs(s + 0.05)) / math.exp(-3.5 * 0.05)  # noqa: E731
-        segs[e] = (np.r_[0, np.cumsum(d)], d / np.array([v * f(s) for s in g]),
-                   d / np.array([v * f(-s) for s in g]))
+        segs[e] = (
+            np.r_[0, np.cumsum(d)],
+            d / np.array([v * f(s) for s in g]),
+            d / np.array([v * f(-s) for s in g]),
+        )
 
     def along(e, a):
         cum, sf, sb = segs[e]
@@ -295,9 +310,7 @@ def test_facility_on_a_loop_edge():
     # facility's 3 m from the street (it stands 3 m east of the loop)
     # (110, 50): 140 m along the loop: 65 m back to the facility (on through B: 60 + 75)
     # (104, 40): 4 m access, 160 m along: 85 m back (on through B: 40 + 75 = 115)
-    np.testing.assert_allclose(
-        r.time_s, [(2 + 175 + 3) / 0.9, (65 + 3) / 0.9, (4 + 85 + 3) / 0.9], atol=1e-6
-    )
+    np.testing.assert_allclose(r.time_s, [(2 + 175 + 3) / 0.9, (65 + 3) / 0.9, (4 + 85 + 3) / 0.9], atol=1e-6)
     # a facility 40 m past B on the loop's far side (2 m off it) is reached from A through B
     r2 = service_reach(net, homes, (np.array([X0 + 98.0]), np.array([Y0 + 40.0])))
     assert r2.time_s[0] == pytest.approx((2 + 140 + 2) / 0.9)
