@@ -6,17 +6,34 @@ from pathlib import Path
 
 
 class InputError(Exception):
-    """A problem with the user's input, told in one sentence.
+    """A problem with the user's input, told in one sentence, in Chinese and in English.
 
-    The message names the file, the field and the fix. The command-line interface prints it
-    without a traceback and exits with code 2.
+    The message names the file, the field and the fix. The command-line interface prints the
+    Chinese sentence (the English one with ``--lang en``) without a traceback and exits with
+    code 2.
+
+    Parameters
+    ----------
+    message
+        The English sentence (also the exception's ``str``).
+    zh
+        The same sentence in Chinese (``None``: the English one is shown in both languages).
     """
 
     exit_code = 2
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, zh: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.zh = zh
+
+    def __reduce__(self):
+        """Pickle both sentences (errors raised on Dask workers reach the client whole)."""
+        return (type(self), (self.message, self.zh))
+
+    def text(self, lang: str = "zh") -> str:
+        """The sentence in ``lang`` (``zh`` or ``en``), English when no Chinese one was given."""
+        return self.zh if lang != "en" and self.zh else self.message
 
 
 def require_file(path: str | Path, what: str) -> Path:

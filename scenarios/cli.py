@@ -789,6 +789,15 @@ def site(
     out.print(ind)
 
 
+def argv_lang(argv: list[str]) -> str:
+    """The ``--lang`` given on a command line (``zh`` when none or an unknown one)."""
+    for i, arg in enumerate(argv):
+        value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else arg.removeprefix("--lang=")
+        if (arg == "--lang" or arg.startswith("--lang=")) and value in ("zh", "en"):
+            return value
+    return "zh"
+
+
 def main() -> None:
     """Console entry point: run the app; bad input becomes one sentence and exit code 2."""
     try:
@@ -796,8 +805,9 @@ def main() -> None:
     except InputError as exc:
         from rich.markup import escape
 
+        lang = argv_lang(sys.argv[1:])
         err.print(
-            f"[bold red]{t('error')} / error:[/] {escape(exc.message)}",
+            f"[bold red]{t('error', lang)}{'：' if lang == 'zh' else ': '}[/]{escape(exc.text(lang))}",
             highlight=False,
             markup=True,
             soft_wrap=True,

@@ -165,8 +165,8 @@ def _clean_input_errors(fn, *args):
     try:
         return fn(*args)
     except InputError as exc:
-        message = exc.message
-    raise InputError(message)
+        message, zh = exc.message, exc.zh
+    raise InputError(message, zh)
 
 
 def _reach_task(
