@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.notes import Note
 
 #: Metric keys a `Target` may name (the same keys as the indicator table).
 TARGET_METRICS: tuple[str, ...] = (
@@ -473,7 +474,8 @@ def standards_from_profile(profile: Mapping[str, Any] | Any, *, where: str | Non
     - ``targets``: `Target` fields in the plan's order; ``rule`` names a unit rule's ``key``. The
       older forms (``scope``; ``share_units_with_service`` with ``level``, ``facility_count`` with
       ``tier``) are still read.
-    - ``notes``: data-quality flags (policy-digest §7 item 18).
+    - ``notes``: data-quality flags (policy-digest §7 item 18), each a sentence or an
+      ``{en: ..., zh: ...}`` pair.
 
     ``binding`` is true (约束性), false (预期性) or left out where the document states none.
 
@@ -502,8 +504,16 @@ def standards_from_profile(profile: Mapping[str, Any] | Any, *, where: str | Non
         for k, names in _RATIOS.items()
     }
     notes = raw.get("notes") or []
-    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
-        raise InputError(f"{where}: notes must be a list of sentences; write one per line after '- '.")
+    ok = isinstance(notes, list) and all(
+        isinstance(n, str) or (isinstance(n, dict) and isinstance(n.get("en"), str) and {*n} <= {"en", "zh"})
+        for n in notes
+    )
+    if not ok:
+        raise InputError(
+            f"{where}: notes must be a list of sentences (or of {{en: ..., zh: ...}} pairs); "
+            "write one per line after '- '."
+        )
+    notes = [Note(n["en"], n.get("zh")) if isinstance(n, dict) else n for n in notes]
     fields: dict[str, Any] = {
         "circle_min_urban": _num(thr.get("urban"), f"{where}: thresholds.elderly.urban"),
         "circle_min_rural": _num(thr.get("rural"), f"{where}: thresholds.elderly.rural"),

@@ -23,6 +23,7 @@ import pandas as pd
 
 from lifecircle.geodata._io import atomic_path
 from lifecircle.geodata.assumptions import Assumption
+from lifecircle.geodata.notes import note_text
 from lifecircle.geodata.schema import GROUPS
 from lifecircle.maps.i18n import check_lang, has, t
 from lifecircle.maps.webmap import DataSource, assumption_rows
@@ -145,7 +146,7 @@ def render_report(inputs: ReportInputs, *, lang: str = "zh") -> str:
         toc=toc,
         sections=sections,
         assumptions=assumption_rows(inputs.assumptions, lang),
-        notes=list(inputs.notes),
+        notes=[note_text(n, lang) for n in inputs.notes],
         sources=list(inputs.sources),
         L=labels,
     )

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from lifecircle.geodata import settings
 from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.notes import note_text
 from lifecircle.maps.i18n import t
 
 app = typer.Typer(
@@ -391,7 +392,7 @@ def print_demand_summary(summary: dict, source: str, lang: str = "zh") -> None:
         for a in summary["assumptions"]:
             out.print(f"  • {a['zh'] if zh else a['en']}", highlight=False)
     for note in summary.get("notes", []):
-        err.print(note, highlight=False)
+        _print_note(note, lang)
 
 
 @app.command()
@@ -488,7 +489,7 @@ def _run_and_print(scen, out_dir: Path, lang: str | None, runner=None) -> None:
         tab.add_row(t("written", lang), str(out_dir / name))
     out.print(tab)
     for note in result.notes:
-        err.print(f"[yellow]{t('note', lang)}:[/] {note}", highlight=False)
+        _print_note(note, lang)
 
 
 @app.command()
@@ -589,7 +590,7 @@ def coverage(
     tab.add_row(t("written", lang), str(csv))
     out.print(tab)
     for note in result.notes:
-        err.print(f"[yellow]{t('note', lang)}:[/] {note}", highlight=False)
+        _print_note(note, lang)
 
 
 @app.command()
@@ -787,6 +788,13 @@ def site(
     for r in res.indicators.itertuples():
         ind.add_row(str(r.group), f"{r.share_before:.1%}", f"{r.share_after:.1%}", f"{r.newly_covered:,.0f}")
     out.print(ind)
+
+
+def _print_note(note: str, lang: str) -> None:
+    """Print a remark for the planner on stderr, in ``lang``."""
+    from rich.markup import escape
+
+    err.print(f"[yellow]{t('note', lang)}:[/] {escape(note_text(note, lang))}", highlight=False)
 
 
 def argv_lang(argv: list[str]) -> str:
