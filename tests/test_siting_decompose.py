@@ -133,3 +133,24 @@ def test_large_path_uses_the_decomposition_bound(monkeypatch):
     assert res.gap == pytest.approx((res.bound - res.objective) / res.objective)
     # proved within 0.5 % thanks to the regional bound (the LP bound alone proves 0.72 % at best)
     assert res.status == "gap_limit" and res.gap <= 0.005
+
+
+def _bound_in_daemon(queue):
+    a, w = geometric_instance(1)
+    lp = mclp_lp(a, w, 8)
+    queue.put(decomposition_bound(a, w, 8, lp.lam, rows_per_region=80, workers=2).bound)
+
+
+def test_runs_inside_a_daemonic_worker():
+    import multiprocessing as mp
+
+    a, w = geometric_instance(1)
+    lp = mclp_lp(a, w, 8)
+    here = decomposition_bound(a, w, 8, lp.lam, rows_per_region=80, workers=2).bound
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_bound_in_daemon, args=(queue,), daemon=True)
+    proc.start()
+    there = queue.get(timeout=60)
+    proc.join(timeout=10)
+    assert there == pytest.approx(here)

@@ -348,7 +348,9 @@ def _solve_regions(
     jobs = [(int(k), deadline, float(region_seconds)) for k in order]
     _SHARED = (a_csr, w, row_region, pr, price)
     try:
-        if workers >= 2 and "fork" in mp.get_all_start_methods() and n_regions > 1:
+        # a daemonic process (a Dask or pool worker) may not start processes of its own
+        forkable = "fork" in mp.get_all_start_methods() and not mp.current_process().daemon
+        if workers >= 2 and forkable and n_regions > 1:
             with mp.get_context("fork").Pool(int(workers)) as pool:
                 outs = pool.map(_region_worker, jobs, chunksize=1)
         else:
