@@ -157,7 +157,7 @@ def facilities_from_osm(
     services = _check_services(services)
     area = read_clip(clip, clip_crs)
     src = str(source)
-    path = embedded_pbf() if src == "embedded" else require_file(src, "OSM extract")
+    path = embedded_pbf() if src == "embedded" else require_file(src, "OSM extract", what_zh="OSM 数据文件")
     name = path.name.lower()
     if name.endswith(".pbf"):
         feats = _osm_pbf_features(path, area)
@@ -165,7 +165,8 @@ def facilities_from_osm(
         feats = _osm_xml_features(path, area)
     else:
         raise InputError(
-            f"{path}: unknown OSM format for facilities; use an .osm.pbf extract or an .osm(.bz2) file."
+            f"{path}: unknown OSM format for facilities; use an .osm.pbf extract or an .osm(.bz2) file.",
+            zh=f"{path}：无法识别的设施 OSM 格式；请使用 .osm.pbf 数据或 .osm(.bz2) 文件。",
         )
     out = _classify_osm(feats)
     if area is not None and len(out):
@@ -223,12 +224,18 @@ def read_facilities(
         a GCJ-02/BD-09 layer outside China, non-numeric capacities or coordinates, duplicate ids,
         or unknown service or status values; the message names the file, the field and the fix.
     """
-    path = require_file(path, "facility table")
+    path = require_file(path, "facility table", what_zh="设施表")
     where = str(path)
     if service is not None and service not in SERVICES:
-        raise InputError(f"{where}: unknown service {service!r}; use one of {', '.join(SERVICES)}.")
+        raise InputError(
+            f"{where}: unknown service {service!r}; use one of {', '.join(SERVICES)}.",
+            zh=f"{where}：未知的服务类型 {service!r}；请使用 {'、'.join(SERVICES)} 之一。",
+        )
     if status not in STATUSES:
-        raise InputError(f"{where}: unknown default status {status!r}; use one of {', '.join(STATUSES)}.")
+        raise InputError(
+            f"{where}: unknown default status {status!r}; use one of {', '.join(STATUSES)}.",
+            zh=f"{where}：未知的默认状态 {status!r}；请使用 {'、'.join(STATUSES)} 之一。",
+        )
     declared = None if crs is None else parse_crs(crs, where=where)
 
     suffix = path.suffix.lower()
@@ -239,13 +246,20 @@ def read_facilities(
         table, geoms, layer_crs = _read_layer(path, sheet)
         rows, row_word = np.arange(1, len(table) + 1), "feature"
     elif suffix == ".xls":
-        raise InputError(f"{path}: old .xls workbooks are not read; save it as .xlsx (Excel: 另存为 .xlsx).")
+        raise InputError(
+            f"{path}: old .xls workbooks are not read; save it as .xlsx (Excel: 另存为 .xlsx).",
+            zh=f"{path}：不读取旧版 .xls 工作簿；请在 Excel 中另存为 .xlsx。",
+        )
     else:
         raise InputError(
-            f"{path}: unknown facility table format; use CSV, XLSX, GeoJSON, GeoPackage or a Shapefile."
+            f"{path}: unknown facility table format; use CSV, XLSX, GeoJSON, GeoPackage or a Shapefile.",
+            zh=f"{path}：无法识别的设施表格式；请使用 CSV、XLSX、GeoJSON、GeoPackage 或 Shapefile。",
         )
     if len(table) == 0:
-        raise InputError(f"{path}: the table has no rows; add one facility per row.")
+        raise InputError(
+            f"{path}: the table has no rows; add one facility per row.",
+            zh=f"{path}：设施表中没有数据行；请每行填写一个设施。",
+        )
     cols = _match_columns(table.columns, columns, where)
 
     lon, lat, geo_crs = _coordinates(table, geoms, layer_crs, cols, rows, row_word, where)
@@ -299,7 +313,10 @@ def check_out_path(path: str | Path) -> Path:
     """Return ``path`` if a facility table can be written there, else raise `InputError`."""
     path = Path(path)
     if path.suffix.lower() not in OUT_SUFFIXES:
-        raise InputError(f"{path}: facilities are saved as .gpkg, .geojson or .csv; change the --out name.")
+        raise InputError(
+            f"{path}: facilities are saved as .gpkg, .geojson or .csv; change the --out name.",
+            zh=f"{path}：设施只能保存为 .gpkg、.geojson 或 .csv；请修改 --out 的文件名。",
+        )
     return path
 
 
@@ -338,7 +355,10 @@ def _osm_pbf_features(path: Path, area: BaseGeometry | None) -> pd.DataFrame:
                 extra_attributes=["social_facility:for", "capacity", "beds", "name:zh"],
             )
         except Exception as exc:  # pyrosm raises bare exceptions on corrupt files
-            raise InputError(f"{path}: not a readable OSM PBF file ({exc.__class__.__name__}).") from None
+            raise InputError(
+                f"{path}: not a readable OSM PBF file ({exc.__class__.__name__}).",
+                zh=f"{path}：不是可读取的 OSM PBF 文件（{exc.__class__.__name__}）。",
+            ) from None
     if feats is None or len(feats) == 0:
         return _empty_osm()
     feats = pd.DataFrame(feats)
@@ -355,7 +375,10 @@ def _osm_xml_features(path: Path, area: BaseGeometry | None) -> pd.DataFrame:
         except Exception as exc:
             if exc.__class__.__name__ == "InsufficientResponseError":
                 return _empty_osm()
-            raise InputError(f"{path}: not a readable OSM XML file ({exc.__class__.__name__}).") from None
+            raise InputError(
+                f"{path}: not a readable OSM XML file ({exc.__class__.__name__}).",
+                zh=f"{path}：不是可读取的 OSM XML 文件（{exc.__class__.__name__}）。",
+            ) from None
     if feats is None or len(feats) == 0:
         return _empty_osm()
     feats = pd.DataFrame(feats.reset_index())
@@ -456,9 +479,15 @@ def _read_csv(path: Path) -> pd.DataFrame:
         except UnicodeDecodeError:
             continue
     else:
-        raise InputError(f"{path}: the text is neither UTF-8 nor GB18030; save the CSV as UTF-8.")
+        raise InputError(
+            f"{path}: the text is neither UTF-8 nor GB18030; save the CSV as UTF-8.",
+            zh=f"{path}：文本编码既不是 UTF-8 也不是 GB18030；请将 CSV 另存为 UTF-8 编码。",
+        )
     if "\x00" in text:
-        raise InputError(f"{path}: not a text CSV file; export the table as CSV (UTF-8) or XLSX.")
+        raise InputError(
+            f"{path}: not a text CSV file; export the table as CSV (UTF-8) or XLSX.",
+            zh=f"{path}：不是文本格式的 CSV 文件；请将表格导出为 CSV（UTF-8）或 XLSX。",
+        )
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
         delimiter = dialect.delimiter
@@ -466,7 +495,10 @@ def _read_csv(path: Path) -> pd.DataFrame:
         delimiter = ","
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     if not rows:
-        raise InputError(f"{path}: the file is empty; add a header row and one facility per row.")
+        raise InputError(
+            f"{path}: the file is empty; add a header row and one facility per row.",
+            zh=f"{path}：文件为空；请添加表头行，并每行填写一个设施。",
+        )
     width = max(len(r) for r in rows)
     return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
 
@@ -478,7 +510,8 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> pd.DataFrame:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise InputError(
-            f"{path}: not a readable XLSX workbook ({exc.__class__.__name__}); re-save it in Excel."
+            f"{path}: not a readable XLSX workbook ({exc.__class__.__name__}); re-save it in Excel.",
+            zh=f"{path}：不是可读取的 XLSX 工作簿（{exc.__class__.__name__}）；请在 Excel 中重新保存。",
         ) from None
     try:
         names = book.sheetnames
@@ -487,11 +520,17 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> pd.DataFrame:
         elif isinstance(sheet, int) or str(sheet).isdigit():
             idx = int(sheet)
             if not 0 <= idx < len(names):
-                raise InputError(f"{path}: no sheet number {idx}; the sheets are {', '.join(names)}.")
+                raise InputError(
+                    f"{path}: no sheet number {idx}; the sheets are {', '.join(names)}.",
+                    zh=f"{path}：没有编号为 {idx} 的工作表；现有工作表为 {'、'.join(names)}。",
+                )
             ws = book[names[idx]]
         else:
             if sheet not in names:
-                raise InputError(f"{path}: no sheet named {sheet!r}; the sheets are {', '.join(names)}.")
+                raise InputError(
+                    f"{path}: no sheet named {sheet!r}; the sheets are {', '.join(names)}.",
+                    zh=f"{path}：没有名为 {sheet!r} 的工作表；现有工作表为 {'、'.join(names)}。",
+                )
             ws = book[sheet]
         values = [["" if v is None else _cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
     finally:
@@ -536,7 +575,9 @@ def _read_layer(
     except Exception as exc:
         raise InputError(
             f"{path}: cannot read it as a facility layer ({exc.__class__.__name__}); use GeoJSON, "
-            "GeoPackage, a Shapefile, CSV or XLSX."
+            "GeoPackage, a Shapefile, CSV or XLSX.",
+            zh=f"{path}：无法作为设施图层读取（{exc.__class__.__name__}）；"
+            "请使用 GeoJSON、GeoPackage、Shapefile、CSV 或 XLSX。",
         ) from None
     table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)) if isinstance(gdf, gpd.GeoDataFrame) else gdf
     table.index = np.arange(len(table))
@@ -573,7 +614,8 @@ def _match_columns(
     for field, column in (overrides or {}).items():
         if field not in FIELDS:
             raise InputError(
-                f"{where}: unknown field {field!r} in the column names; use {', '.join(FIELDS)}."
+                f"{where}: unknown field {field!r} in the column names; use {', '.join(FIELDS)}.",
+                zh=f"{where}：列名设置中有未知字段 {field!r}；请使用 {'、'.join(FIELDS)}。",
             )
         if column in headers:
             cols[field] = column
@@ -581,7 +623,9 @@ def _match_columns(
             cols[field] = by_norm[_norm_header(column)]
         else:
             raise InputError(
-                f"{where}: no column {column!r} for {field}; the columns are {', '.join(map(str, headers))}."
+                f"{where}: no column {column!r} for {field}; the columns are {', '.join(map(str, headers))}.",
+                zh=f"{where}：找不到字段 {field} 对应的列 {column!r}；"
+                f"现有列为 {'、'.join(map(str, headers))}。",
             )
     return cols
 
@@ -590,6 +634,14 @@ def _rows_text(rows: np.ndarray, word: str) -> str:
     shown = ", ".join(str(int(r)) for r in rows[:5])
     more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
     return f"{word}{'s' if len(rows) > 1 else ''} {shown}{more}"
+
+
+def _rows_text_zh(rows: np.ndarray, word: str) -> str:
+    """`_rows_text` in Chinese: ``第 2、4 行`` or ``第 3 个要素``."""
+    unit = "行" if word == "row" else "个要素"
+    shown = "、".join(str(int(r)) for r in rows[:5])
+    more = f"及另外 {len(rows) - 5} {unit}" if len(rows) > 5 else ""
+    return f"第 {shown} {unit}{more}"
 
 
 def _numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -622,7 +674,8 @@ def _coordinates(
         if missing.any():
             raise InputError(
                 f"{where}: geometry is empty in {_rows_text(rows[missing], word)}; "
-                "give every facility a location."
+                "give every facility a location.",
+                zh=f"{where}：{_rows_text_zh(rows[missing], word)}的几何为空；请为每个设施给出位置。",
             )
         points = geoms.copy()
         not_point = shapely.get_type_id(points) != 0
@@ -632,7 +685,9 @@ def _coordinates(
     if "lon" not in cols or "lat" not in cols:
         raise InputError(
             f"{where}: no coordinate columns; name them 经度 and 纬度 (or lon and lat), or say which "
-            "columns hold them (--column lon=… --column lat=…)."
+            "columns hold them (--column lon=… --column lat=…).",
+            zh=f"{where}：没有坐标列；请把列名改为 经度 和 纬度（或 lon 和 lat），"
+            "或指明坐标所在的列（--column lon=… --column lat=…）。",
         )
     out = []
     for field in ("lon", "lat"):
@@ -641,7 +696,9 @@ def _coordinates(
         if bad.any():
             raise InputError(
                 f"{where}: column {cols[field]!r} ({'longitude' if field == 'lon' else 'latitude'}) is empty "
-                f"or not a number in {_rows_text(rows[bad], word)}; fill in decimal degrees."
+                f"or not a number in {_rows_text(rows[bad], word)}; fill in decimal degrees.",
+                zh=f"{where}：列 {cols[field]!r}（{'经度' if field == 'lon' else '纬度'}）在"
+                f"{_rows_text_zh(rows[bad], word)}为空或不是数字；请填写十进制度数。",
             )
         out.append(vals)
     return out[0], out[1], None
@@ -669,23 +726,31 @@ def _check_coordinates(
     if swapped.all() and not here.all():
         raise InputError(
             f"{where}: latitude and longitude look swapped (every {lon_name} value is a latitude in China "
-            f"and every {lat_name} value a longitude); exchange the two columns."
+            f"and every {lat_name} value a longitude); exchange the two columns.",
+            zh=f"{where}：经度和纬度似乎填反了（{lon_name} 的值都像中国境内的纬度，"
+            f"{lat_name} 的值都像经度）；请对调这两列。",
         )
     off = (np.abs(lat) > 90) | (np.abs(lon) > 180)
     if off.any():
         raise InputError(
             f"{where}: coordinates out of range in {_rows_text(rows[off], word)} ({lon_name} must be "
-            f"within ±180, {lat_name} within ±90); give decimal degrees or declare a projected CRS."
+            f"within ±180, {lat_name} within ±90); give decimal degrees or declare a projected CRS.",
+            zh=f"{where}：{_rows_text_zh(rows[off], word)}的坐标超出范围（{lon_name} 须在 ±180 以内，"
+            f"{lat_name} 须在 ±90 以内）；请填写十进制度数，或声明投影坐标系。",
         )
     if isinstance(declared, str) and not here.all():
         raise InputError(
             f"{where}: coordinates outside China in {_rows_text(rows[~here], word)}, but the layer is "
-            f"declared {declared}, which only exists inside China; fix them or declare crs wgs84."
+            f"declared {declared}, which only exists inside China; fix them or declare crs wgs84.",
+            zh=f"{where}：{_rows_text_zh(rows[~here], word)}的坐标在中国境外，但图层声明的坐标系是 "
+            f"{declared}，该坐标系只用于中国境内；请修正坐标，或声明 crs wgs84。",
         )
     if declared is None and layer_crs is None and here.any():
         raise InputError(
             f"{where}: the coordinates are in China but their CRS is not declared; say crs gcj02 (Amap, "
-            "Tencent), bd09 (Baidu) or wgs84 (GPS, OpenStreetMap)."
+            "Tencent), bd09 (Baidu) or wgs84 (GPS, OpenStreetMap).",
+            zh=f"{where}：坐标位于中国境内，但未声明坐标系；请指明 crs gcj02（高德、腾讯）、"
+            "bd09（百度）或 wgs84（GPS、OpenStreetMap）。",
         )
     return lon, lat
 
@@ -708,7 +773,9 @@ def _services(
             return np.full(len(table), "elderly" if has_beds else "childcare", dtype=object)
         raise InputError(
             f"{where}: no service column; add 服务类型 (养老 or 托育) or say the service "
-            "(--service elderly|childcare)."
+            "(--service elderly|childcare).",
+            zh=f"{where}：没有服务类型列；请添加 服务类型 列（养老 或 托育），"
+            "或指明服务类型（--service elderly|childcare）。",
         )
     raw = _text(table, col)
     key = pd.Series(raw, dtype="string").str.lower().str.replace(r"\s+", " ", regex=True)
@@ -726,7 +793,9 @@ def _services(
         values = ", ".join(repr(v) for v in pd.unique(raw[bad])[:5])
         raise InputError(
             f"{where}: unknown service {values} in column {col!r} ({_rows_text(rows[bad], word)}); "
-            "use 养老 (elderly) or 托育 (childcare)."
+            "use 养老 (elderly) or 托育 (childcare).",
+            zh=f"{where}：列 {col!r} 中有未知的服务类型 {values}（{_rows_text_zh(rows[bad], word)}）；"
+            "请填写 养老 或 托育。",
         )
     return mapped.astype(object)
 
@@ -751,13 +820,17 @@ def _capacities(
             examples = ", ".join(repr(v) for v in table[col].astype(str).to_numpy()[bad][:3])
             raise InputError(
                 f"{where}: column {col!r} (capacity) is not a number in {_rows_text(rows[bad], word)} "
-                f"({examples}); write whole numbers such as 120, or leave the cell empty when unknown."
+                f"({examples}); write whole numbers such as 120, or leave the cell empty when unknown.",
+                zh=f"{where}：列 {col!r}（容量）在{_rows_text_zh(rows[bad], word)}不是数字（{examples}）；"
+                "请填写整数，如 120，未知时留空。",
             )
         neg = use & (vals < 0)
         if neg.any():
             raise InputError(
                 f"{where}: column {col!r} (capacity) is negative in {_rows_text(rows[neg], word)}; "
-                "capacities are counts of beds or 托位."
+                "capacities are counts of beds or 托位.",
+                zh=f"{where}：列 {col!r}（容量）在{_rows_text_zh(rows[neg], word)}为负数；"
+                "容量是床位数或托位数，不能为负。",
             )
         capacity[use] = vals[use]
         assigned |= use
@@ -779,7 +852,9 @@ def _statuses(
         values = ", ".join(repr(v) for v in pd.unique(raw[bad])[:5])
         raise InputError(
             f"{where}: unknown status {values} in column {col!r} ({_rows_text(rows[bad], word)}); use "
-            "现有/已建/运营 (existing), 规划/在建/拟建 (planned) or 候选/备选 (candidate)."
+            "现有/已建/运营 (existing), 规划/在建/拟建 (planned) or 候选/备选 (candidate).",
+            zh=f"{where}：列 {col!r} 中有未知的状态 {values}（{_rows_text_zh(rows[bad], word)}）；"
+            "请填写 现有/已建/运营、规划/在建/拟建 或 候选/备选。",
         )
     return mapped.astype(object)
 
@@ -801,8 +876,11 @@ def _ids(
         values = pd.unique(ids[dup])
         shown = "; ".join(f"{v!r} ({_rows_text(rows[ids == v], word)})" for v in values[:5])
         more = f" and {len(values) - 5} more" if len(values) > 5 else ""
+        shown_zh = "；".join(f"{v!r}（{_rows_text_zh(rows[ids == v], word)}）" for v in values[:5])
+        more_zh = f"等另外 {len(values) - 5} 个" if len(values) > 5 else ""
         raise InputError(
-            f"{where}: duplicate ids in column {col!r}: {shown}{more}; give every facility its own id."
+            f"{where}: duplicate ids in column {col!r}: {shown}{more}; give every facility its own id.",
+            zh=f"{where}：列 {col!r} 中有重复编号：{shown_zh}{more_zh}；请为每个设施设置唯一编号。",
         )
     return ids
 
@@ -811,7 +889,10 @@ def _check_services(services: Iterable[str]) -> tuple[str, ...]:
     services = (services,) if isinstance(services, str) else tuple(services)
     unknown = [s for s in services if s not in SERVICES]
     if unknown:
-        raise InputError(f"unknown service {unknown[0]!r}; use one of {', '.join(SERVICES)}.")
+        raise InputError(
+            f"unknown service {unknown[0]!r}; use one of {', '.join(SERVICES)}.",
+            zh=f"未知的服务类型 {unknown[0]!r}；请使用 {'、'.join(SERVICES)} 之一。",
+        )
     return services
 
 

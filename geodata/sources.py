@@ -45,16 +45,25 @@ def read_clip(clip: str | Path | BaseGeometry | tuple | None, crs: str | None = 
         try:
             minx, miny, maxx, maxy = (float(p) for p in parts)
         except ValueError:
-            raise InputError(f"clip {clip!r}: a bbox is four numbers minlon,minlat,maxlon,maxlat.") from None
+            raise InputError(
+                f"clip {clip!r}: a bbox is four numbers minlon,minlat,maxlon,maxlat.",
+                zh=f"clip {clip!r}：范围框应为四个数字 minlon,minlat,maxlon,maxlat。",
+            ) from None
         if not (minx < maxx and miny < maxy):
-            raise InputError(f"clip {clip!r}: the bbox must be minlon,minlat,maxlon,maxlat.")
+            raise InputError(
+                f"clip {clip!r}: the bbox must be minlon,minlat,maxlon,maxlat.",
+                zh=f"clip {clip!r}：范围框须按 minlon,minlat,maxlon,maxlat 的顺序给出。",
+            )
         return shapely.box(minx, miny, maxx, maxy)
-    path = require_file(clip, "clip polygon")
-    gdf = _read_layer(path, "clip polygon")
+    path = require_file(clip, "clip polygon", what_zh="裁剪范围面图层")
+    gdf = _read_layer(path, "clip polygon", what_zh="裁剪范围面图层")
     gdf = to_wgs84(gdf, crs, where=str(path))
     area = shapely.union_all(gdf.geometry.to_numpy())
     if area.is_empty or area.area == 0:
-        raise InputError(f"{path}: the clip layer holds no polygon; give a boundary polygon.")
+        raise InputError(
+            f"{path}: the clip layer holds no polygon; give a boundary polygon.",
+            zh=f"{path}：裁剪图层中没有面要素；请提供边界面图层。",
+        )
     return area
 
 
@@ -91,7 +100,7 @@ def read_network(
         return read_pbf(embedded_pbf(), clip=area, keep=keep)
     if src.startswith("place:"):
         return read_overpass(src.removeprefix("place:"), keep=keep)
-    path = require_file(src, "walk network")
+    path = require_file(src, "walk network", what_zh="步行路网文件")
     name = path.name.lower()
     if name.endswith(".pbf"):
         return read_pbf(path, clip=area, keep=keep)
@@ -103,7 +112,9 @@ def read_network(
         return read_lines(path, clip=area, crs=lines_crs, keep=keep)
     raise InputError(
         f"{path}: unknown network format; use .osm.pbf, .osm(.bz2), or a line layer "
-        "(.geojson, .gpkg, .shp, .zip)."
+        "(.geojson, .gpkg, .shp, .zip).",
+        zh=f"{path}：无法识别的路网格式；请使用 .osm.pbf、.osm(.bz2) 或道路线图层"
+        "（.geojson、.gpkg、.shp、.zip）。",
     )
 
 
@@ -111,15 +122,21 @@ def read_pbf(path: str | Path, *, clip: BaseGeometry | None = None, keep: str = 
     """Walk network from an OSM PBF extract through pyrosm, optionally clipped."""
     from pyrosm import OSM
 
-    path = require_file(path, "OSM PBF")
+    path = require_file(path, "OSM PBF", what_zh="OSM PBF 文件")
     with progress_task(f"reading {path.name}"):
         try:
             osm = OSM(str(path), bounding_box=clip)
             ways = osm.get_network(network_type="all", extra_attributes=["foot", "access"])
         except Exception as exc:  # pyrosm raises bare exceptions on corrupt files
-            raise InputError(f"{path}: not a readable OSM PBF file ({exc.__class__.__name__}).") from None
+            raise InputError(
+                f"{path}: not a readable OSM PBF file ({exc.__class__.__name__}).",
+                zh=f"{path}：不是可读取的 OSM PBF 文件（{exc.__class__.__name__}）。",
+            ) from None
     if ways is None or len(ways) == 0:
-        raise InputError(f"{path}: no highway ways found{' inside the clip area' if clip else ''}.")
+        raise InputError(
+            f"{path}: no highway ways found{' inside the clip area' if clip else ''}.",
+            zh=f"{path}：{'裁剪范围内' if clip else ''}未找到任何道路（highway）。",
+        )
     ways = ways.rename(columns={"id": "way_id"})
     return _finish(ways, source=str(path), clip=clip, keep=keep)
 
@@ -128,7 +145,7 @@ def read_osm_xml(path: str | Path, *, clip: BaseGeometry | None = None, keep: st
     """Walk network from an OSM XML file (``.osm``, ``.osm.bz2``, ``.osm.gz``) through osmnx."""
     import osmnx as ox
 
-    path = require_file(path, "OSM XML")
+    path = require_file(path, "OSM XML", what_zh="OSM XML 文件")
     with progress_task(f"reading {path.name}"), tempfile.TemporaryDirectory() as tmp:
         xml = path
         if path.suffix.lower() in {".bz2", ".gz"}:
@@ -138,13 +155,19 @@ def read_osm_xml(path: str | Path, *, clip: BaseGeometry | None = None, keep: st
                 with opener(path, "rb") as fin, open(xml, "wb") as fout:
                     shutil.copyfileobj(fin, fout)
             except OSError:
-                raise InputError(f"{path}: cannot decompress; is it really {path.suffix}?") from None
+                raise InputError(
+                    f"{path}: cannot decompress; is it really {path.suffix}?",
+                    zh=f"{path}：无法解压；请确认它确实是 {path.suffix} 压缩文件。",
+                ) from None
         try:
             feats = ox.features_from_xml(xml, tags={"highway": True})
         except Exception as exc:
             if isinstance(exc, InputError):
                 raise
-            raise InputError(f"{path}: not a readable OSM XML file ({exc.__class__.__name__}).") from None
+            raise InputError(
+                f"{path}: not a readable OSM XML file ({exc.__class__.__name__}).",
+                zh=f"{path}：不是可读取的 OSM XML 文件（{exc.__class__.__name__}）。",
+            ) from None
     ways = _ways_only(feats, path)
     return _finish(ways, source=str(path), clip=clip, keep=keep)
 
@@ -168,11 +191,16 @@ def read_overpass(query: str | BaseGeometry, *, keep: str = "giant") -> WalkNetw
                 feats = ox.features_from_polygon(query, tags={"highway": True})
     except Exception as exc:
         if exc.__class__.__name__ in {"InsufficientResponseError"}:
-            raise InputError(f"Overpass: no highway ways found for {label!r}.") from None
+            raise InputError(
+                f"Overpass: no highway ways found for {label!r}.",
+                zh=f"Overpass：{label!r} 范围内未找到任何道路（highway）。",
+            ) from None
         raise InputError(
             f"Overpass could not be reached for {label!r} ({exc.__class__.__name__}); work from a "
             "file instead: a Geofabrik .osm.pbf extract of the province, an .osm export, or a road "
-            "line layer."
+            "line layer.",
+            zh=f"无法连接 Overpass 获取 {label!r}（{exc.__class__.__name__}）；请改用文件："
+            "Geofabrik 的省级 .osm.pbf 数据、.osm 导出文件或道路线图层。",
         ) from None
     ways = _ways_only(feats, Path(label))
     return _finish(ways, source=f"overpass:{label}", clip=None, keep=keep)
@@ -190,12 +218,15 @@ def read_lines(
     Lines are noded only at shared vertices, never at mere crossings, so bridges and tunnels
     stay apart from the roads they cross.
     """
-    path = require_file(path, "road line layer")
-    gdf = _read_layer(path, "road line layer")
+    path = require_file(path, "road line layer", what_zh="道路线图层")
+    gdf = _read_layer(path, "road line layer", what_zh="道路线图层")
     cols = {c.lower(): c for c in gdf.columns}
     cls_col = cols.get("highway") or cols.get("fclass")
     if cls_col is None:
-        raise InputError(f"{path}: no road class column; the layer needs 'fclass' (Geofabrik) or 'highway'.")
+        raise InputError(
+            f"{path}: no road class column; the layer needs 'fclass' (Geofabrik) or 'highway'.",
+            zh=f"{path}：缺少道路等级字段；图层需要 'fclass'（Geofabrik）或 'highway' 字段。",
+        )
     gdf = to_wgs84(gdf, crs, where=str(path))
     rename = {cls_col: "highway"}
     for key, new in (
@@ -234,18 +265,24 @@ def clip_ways(ways: gpd.GeoDataFrame, clip: BaseGeometry) -> gpd.GeoDataFrame:
 def _finish(ways: gpd.GeoDataFrame, *, source: str, clip: BaseGeometry | None, keep: str) -> WalkNetwork:
     ways = walkable_ways(ways)
     if len(ways) == 0:
-        raise InputError(f"{source}: no walkable ways (footway, residential, steps, …) found.")
+        raise InputError(
+            f"{source}: no walkable ways (footway, residential, steps, …) found.",
+            zh=f"{source}：未找到可步行的道路（footway、residential、steps 等）。",
+        )
     if clip is not None:
         ways = clip_ways(ways, clip)
         if len(ways) == 0:
-            raise InputError(f"{source}: no walkable ways left after clipping; check the clip area.")
+            raise InputError(
+                f"{source}: no walkable ways left after clipping; check the clip area.",
+                zh=f"{source}：裁剪后没有剩下可步行的道路；请检查裁剪范围。",
+            )
     keep_cols = [c for c in ("highway", "way_id", "name", "geometry") if c in ways.columns]
     return build_network(ways[keep_cols], source=source, keep=keep)
 
 
 def _ways_only(feats: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     if feats is None or len(feats) == 0:
-        raise InputError(f"{path}: no highway ways found.")
+        raise InputError(f"{path}: no highway ways found.", zh=f"{path}：未找到任何道路（highway）。")
     feats = feats.reset_index()
     if "element" in feats.columns:
         feats = feats.loc[feats["element"] == "way"]
@@ -255,13 +292,15 @@ def _ways_only(feats: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     return feats.loc[feats.geometry.notna()]
 
 
-def _read_layer(path: Path, what: str) -> gpd.GeoDataFrame:
+def _read_layer(path: Path, what: str, *, what_zh: str = "图层") -> gpd.GeoDataFrame:
     try:
         return gpd.read_file(path)
     except Exception as exc:
         raise InputError(
             f"{path}: cannot read it as a {what} ({exc.__class__.__name__}); use GeoJSON, "
-            "GeoPackage or a Shapefile."
+            "GeoPackage or a Shapefile.",
+            zh=f"{path}：无法作为{what_zh}读取（{exc.__class__.__name__}）；"
+            "请使用 GeoJSON、GeoPackage 或 Shapefile。",
         ) from None
 
 
@@ -279,7 +318,10 @@ def _read_saved(path: Path) -> WalkNetwork:
     edges = gpd.read_file(path, layer="edges")
     nodes = gpd.read_file(path, layer="nodes")
     if not {"u", "v", "length_m", "highway"} <= set(edges.columns):
-        raise InputError(f"{path}: the 'edges' layer lacks u, v, length_m or highway columns.")
+        raise InputError(
+            f"{path}: the 'edges' layer lacks u, v, length_m or highway columns.",
+            zh=f"{path}：'edges' 图层缺少 u、v、length_m 或 highway 字段。",
+        )
     return network_from_saved(edges, nodes, source=str(path))
 
 

@@ -57,7 +57,10 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path, *, lang: st
     """
     check_lang(lang)
     if not tables:
-        raise InputError(f"{path}: no tables to write; pass at least one table to the XLSX export.")
+        raise InputError(
+            f"{path}: no tables to write; pass at least one table to the XLSX export.",
+            zh=f"{path}：没有可写出的表；请至少向 XLSX 导出传入一张表。",
+        )
     names = _sheet_names(list(tables), lang)
     path = Path(path)
     with atomic_path(path) as tmp:
@@ -83,7 +86,10 @@ def write_gpkg(layers: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
     column names stay as given.
     """
     if not layers:
-        raise InputError(f"{path}: no tables to write; pass at least one table to the GeoPackage export.")
+        raise InputError(
+            f"{path}: no tables to write; pass at least one table to the GeoPackage export.",
+            zh=f"{path}：没有可写出的表；请至少向 GeoPackage 导出传入一张表。",
+        )
     path = Path(path)
     previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _FIXED_TIME})

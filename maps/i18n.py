@@ -230,5 +230,8 @@ def has(key: str) -> bool:
 def check_lang(lang: str) -> str:
     """Return ``lang`` if it is ``zh`` or ``en``, else raise `InputError`."""
     if lang not in LANGS:
-        raise InputError(f"lang: unknown language {lang!r}; use zh (Chinese) or en (English).")
+        raise InputError(
+            f"lang: unknown language {lang!r}; use zh (Chinese) or en (English).",
+            zh=f"lang：未知的语言 {lang!r}；请使用 zh（中文）或 en（英文）。",
+        )
     return lang

@@ -183,7 +183,10 @@ def build_map(
     """
     check_lang(lang)
     if basemap not in BASEMAPS:
-        raise InputError(f"outputs.basemap: unknown basemap {basemap!r}; use one of {', '.join(BASEMAPS)}.")
+        raise InputError(
+            f"outputs.basemap: unknown basemap {basemap!r}; use one of {', '.join(BASEMAPS)}.",
+            zh=f"outputs.basemap：未知的底图 {basemap!r}；请使用 {'、'.join(BASEMAPS)} 之一。",
+        )
     key = _tianditu_key(tianditu_key) if basemap == "tianditu" else None
     inputs = shift_for_basemap(inputs, basemap)
     services = _services(inputs)
@@ -348,11 +351,14 @@ def _tianditu_key(key: str | None) -> str:
     if not key:
         raise InputError(
             "outputs.basemap: tianditu needs an API key; set the environment variable TIANDITU_KEY "
-            "or pass the key, or choose basemap none, osm or amap."
+            "or pass the key, or choose basemap none, osm or amap.",
+            zh="outputs.basemap：天地图（tianditu）底图需要 API 密钥；请设置环境变量 TIANDITU_KEY "
+            "或直接传入密钥，或改用底图 none、osm 或 amap。",
         )
     if not re.fullmatch(r"[A-Za-z0-9]{8,64}", key):
         raise InputError(
-            "TIANDITU_KEY: the key should be 8–64 letters and digits; copy it again from 天地图."
+            "TIANDITU_KEY: the key should be 8–64 letters and digits; copy it again from 天地图.",
+            zh="TIANDITU_KEY：密钥应为 8–64 位字母和数字；请从天地图重新复制。",
         )
     return key
 
@@ -482,7 +488,8 @@ def _bounds(inputs: MapInputs) -> tuple[float, float, float, float]:
     ]
     if not boxes:
         raise InputError(
-            "map: every table is empty; give demand, facilities, isochrones or admin units to draw."
+            "map: every table is empty; give demand, facilities, isochrones or admin units to draw.",
+            zh="map：所有表都是空的；请提供需求点、设施、等时圈或行政单元以供绘制。",
         )
     b = np.vstack(boxes)
     return (
@@ -504,7 +511,8 @@ def _require(gdf: pd.DataFrame, table: str, columns: Iterable[str]) -> None:
     missing = [c for c in columns if c not in gdf.columns]
     if missing:
         raise InputError(
-            f"{table} table: missing column {missing[0]!r}; add it (see lifecircle.maps.webmap.MapInputs)."
+            f"{table} table: missing column {missing[0]!r}; add it (see lifecircle.maps.webmap.MapInputs).",
+            zh=f"{table} 表：缺少字段 {missing[0]!r}；请补充该字段（见 lifecircle.maps.webmap.MapInputs）。",
         )
 
 
@@ -563,7 +571,9 @@ def _demand_specs(
             # example thresholds in the message: 000 Table 1 policy no. 2 (15 min urban, 20 min rural)
             raise InputError(
                 f"demand table: no threshold_s_{service} or threshold_s column; give each point's "
-                "threshold in seconds (urban 15 min = 900, rural 20 min = 1200)."
+                "threshold in seconds (urban 15 min = 900, rural 20 min = 1200).",
+                zh=f"需求点表：没有 threshold_s_{service} 或 threshold_s 字段；请为每个需求点给出以秒计的"
+                "时间阈值（城镇 15 分钟 = 900，农村 20 分钟 = 1200）。",
             )
         seconds = pd.to_numeric(demand[tcol], errors="coerce").to_numpy(dtype=float)
         seconds = np.where(np.isnan(seconds), np.inf, seconds)

@@ -195,7 +195,10 @@ def _column_overrides(pairs: list[str], source: str) -> dict[str, str]:
     for pair in pairs:
         field, sep, header = pair.partition("=")
         if not sep or not field.strip() or not header.strip():
-            raise InputError(f"{source}: --column {pair!r} must read field=header, e.g. name=机构名称.")
+            raise InputError(
+                f"{source}: --column {pair!r} must read field=header, e.g. name=机构名称.",
+                zh=f"{source}：--column {pair!r} 须写成 字段=表头，例如 name=机构名称。",
+            )
         overrides[field.strip()] = header.strip()
     return overrides
 
@@ -290,7 +293,10 @@ def demand(
     )
 
     if save is not None and save.suffix.lower() not in {".gpkg", ".geojson", ".csv"}:
-        raise InputError(f"{save}: demand is saved as .gpkg, .geojson or .csv; change the file name.")
+        raise InputError(
+            f"{save}: demand is saved as .gpkg, .geojson or .csv; change the file name.",
+            zh=f"{save}：需求点只能保存为 .gpkg、.geojson 或 .csv；请修改文件名。",
+        )
     shares = {k: _float_value(v, "--share", k) for k, v in _column_overrides(share or [], "--share").items()}
     gtotals = {
         k: _float_value(v, "--group-total", k)
@@ -321,7 +327,10 @@ def demand(
     elif kind == "buildings":
         if totals is not None:
             if unit_table is None:
-                raise InputError(f"{totals}: totals per unit need the units' polygons; add --units FILE.")
+                raise InputError(
+                    f"{totals}: totals per unit need the units' polygons; add --units FILE.",
+                    zh=f"{totals}：按单元给出的总人口需要各单元的边界面；请加上 --units FILE。",
+                )
             per_unit, per_unit_groups = read_unit_totals(totals)
             total_arg, group_arg = per_unit, {**per_unit_groups}
         elif total is not None and unit_table is not None and len(unit_table) == 1:
@@ -330,7 +339,10 @@ def demand(
         elif total is not None:
             total_arg, group_arg = total, gtotals
         else:
-            raise InputError(f"{source}: spreading over buildings needs --total N or --totals FILE.")
+            raise InputError(
+                f"{source}: spreading over buildings needs --total N or --totals FILE.",
+                zh=f"{source}：把人口分配到建筑需要 --total N 或 --totals FILE。",
+            )
         result = demand_from_buildings(
             source, totals=total_arg, units=unit_table, default_levels=levels, group_totals=group_arg,
             group_shares=shares, crs=crs, clip=clip, clip_crs=clip_crs,
@@ -341,7 +353,10 @@ def demand(
             units=unit_table, **({"persons_per_m2": persons_per_m2} if persons_per_m2 is not None else {}),
         )  # fmt: skip
     else:
-        raise InputError(f"--kind {kind!r}: use auto, table, raster, buildings or floor-area.")
+        raise InputError(
+            f"--kind {kind!r}: use auto, table, raster, buildings or floor-area.",
+            zh=f"--kind {kind!r}：请使用 auto、table、raster、buildings 或 floor-area。",
+        )
     if rural_zone is not None:
         result = Demand(
             apply_urban_overrides(result.table, rural_zone, False, crs=zone_crs),
@@ -362,7 +377,10 @@ def _float_value(text: str, option: str, key: str) -> float:
     try:
         return float(text)
     except ValueError:
-        raise InputError(f"{option} {key}={text!r}: the value must be a number.") from None
+        raise InputError(
+            f"{option} {key}={text!r}: the value must be a number.",
+            zh=f"{option} {key}={text!r}：取值必须是数字。",
+        ) from None
 
 
 def print_demand_summary(summary: dict, source: str, lang: str = "zh") -> None:
@@ -431,7 +449,7 @@ def run(
     path = scenario if scenario is not None else example_scenario("helsinki")
     scen = load_scenario(path)
     if lang is not None and lang not in ("zh", "en"):
-        raise InputError(f"--lang {lang!r}: use zh or en.")
+        raise InputError(f"--lang {lang!r}: use zh or en.", zh=f"--lang {lang!r}：请使用 zh 或 en。")
     runner = None
     if scheduler or partitions or scen.distributed is not None:
         from functools import partial
@@ -558,14 +576,20 @@ def coverage(
     from lifecircle.scenarios.schema import scenario_from_dict
 
     if out_file.suffix.lower() != ".gpkg":
-        raise InputError(f"{out_file}: --out is a GeoPackage; use a .gpkg name.")
+        raise InputError(
+            f"{out_file}: --out is a GeoPackage; use a .gpkg name.",
+            zh=f"{out_file}：--out 输出为 GeoPackage；请使用 .gpkg 文件名。",
+        )
     totals = {}
     for item in total or []:
         key, _, value = item.partition("=")
         try:
             totals[key.strip()] = float(value)
         except ValueError:
-            raise InputError(f"--total {item!r}: write group=number, e.g. pop_60=116300.") from None
+            raise InputError(
+                f"--total {item!r}: write group=number, e.g. pop_60=116300.",
+                zh=f"--total {item!r}：请写成 人群=人数，例如 pop_60=116300。",
+            ) from None
     fac = [{"osm": network_source} if f == "osm" else {"path": f, "crs": facilities_crs} for f in facilities]
     raw = {
         "name": out_file.stem,
@@ -664,25 +688,37 @@ def site(
     zh = lang != "en"
     need_p = {"mclp", "pmedian"} | ({"capacitated"} if budget is None else set())
     if model not in {"lscp", "mclp", "budget", "capacitated", "pmedian"}:
-        raise InputError(f"--model {model!r}: use lscp, mclp, budget, capacitated or pmedian.")
+        raise InputError(
+            f"--model {model!r}: use lscp, mclp, budget, capacitated or pmedian.",
+            zh=f"--model {model!r}：请使用 lscp、mclp、budget、capacitated 或 pmedian。",
+        )
     if model in need_p and p is None:
-        raise InputError(f"--model {model}: give the number of new sites with --p.")
+        raise InputError(
+            f"--model {model}: give the number of new sites with --p.",
+            zh=f"--model {model}：请用 --p 给出新增设施点的数量。",
+        )
     if model == "budget" and budget is None:
-        raise InputError("--model budget: give the budget with --budget.")
+        raise InputError(
+            "--model budget: give the budget with --budget.", zh="--model budget：请用 --budget 给出预算。"
+        )
     net = read_network(network_source)
-    path = require_file(demand, "demand table")
+    path = require_file(demand, "demand table", what_zh="需求点表")
     if path.suffix.lower() == ".csv":
         raw = pd.read_csv(path)
         if not {"lon", "lat"} <= set(raw.columns):
             raise InputError(
-                f"{path}: a demand CSV needs lon and lat columns; write it with 'lifecircle demand'."
+                f"{path}: a demand CSV needs lon and lat columns; write it with 'lifecircle demand'.",
+                zh=f"{path}：需求点 CSV 需要 lon 和 lat 列；请用 'lifecircle demand' 生成。",
             )
         raw = gpd.GeoDataFrame(raw, geometry=gpd.points_from_xy(raw["lon"], raw["lat"]), crs=4326)
     else:
         raw = gpd.read_file(path)
     dem = check_demand(raw, where=str(path))
     if group not in dem.columns or dem[group].isna().any():
-        raise InputError(f"{path}: column {group!r} is missing or has gaps; choose --group or fill it.")
+        raise InputError(
+            f"{path}: column {group!r} is missing or has gaps; choose --group or fill it.",
+            zh=f"{path}：字段 {group!r} 不存在或有空值；请用 --group 另选字段，或补齐该字段。",
+        )
     if candidates is None:
         cand = cands.candidates_on_network(net, spacing, service=service)
     elif candidates.startswith("buildings:"):
@@ -714,14 +750,20 @@ def site(
     weights = dem[group].to_numpy(float)
     if model == "capacitated":
         if per_1000 is None:
-            raise InputError("--model capacitated: give the standard with --per-1000 (e.g. 4.5 托位).")
+            raise InputError(
+                "--model capacitated: give the standard with --per-1000 (e.g. 4.5 托位).",
+                zh="--model capacitated：请用 --per-1000 给出配置标准（例如 4.5 托位）。",
+            )
         weights = coverage_need(weights, per_1000)
     ids = cand["id"].astype(str).to_numpy()
     fixed_idx = None
     if fixed:
         missing = sorted(set(fixed) - set(ids))
         if missing:
-            raise InputError(f"--fixed {missing[0]!r}: no candidate has that id; check the candidate layer.")
+            raise InputError(
+                f"--fixed {missing[0]!r}: no candidate has that id; check the candidate layer.",
+                zh=f"--fixed {missing[0]!r}：没有该编号的候选点；请检查候选点图层。",
+            )
         fixed_idx = np.flatnonzero(np.isin(ids, fixed))
     cap = cand["capacity"].to_numpy(float) if model == "capacitated" else None
     pb = siting_problem(
@@ -753,7 +795,10 @@ def site(
     if out_file is not None:
         suffix = out_file.suffix.lower()
         if suffix not in {".csv", ".geojson", ".gpkg"}:
-            raise InputError(f"{out_file}: --out is .csv, .geojson or .gpkg; change the file name.")
+            raise InputError(
+                f"{out_file}: --out is .csv, .geojson or .gpkg; change the file name.",
+                zh=f"{out_file}：--out 只能是 .csv、.geojson 或 .gpkg；请修改文件名。",
+            )
         with atomic_path(out_file) as tmp:
             if suffix == ".csv":
                 flat = pd.DataFrame(sites.drop(columns="geometry"))

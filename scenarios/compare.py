@@ -56,7 +56,10 @@ def load_run(path: str | Path, *, after: bool = False) -> RunFolder:
     path = Path(path)
     rec_path = path / "run.json"
     if not rec_path.exists():
-        raise InputError(f"{path}: not a run folder (no run.json); give a folder written by lifecircle run.")
+        raise InputError(
+            f"{path}: not a run folder (no run.json); give a folder written by lifecircle run.",
+            zh=f"{path}：不是运行结果文件夹（没有 run.json）；请给出由 lifecircle run 生成的文件夹。",
+        )
     record = json.loads(rec_path.read_text(encoding="utf-8"))
     ind_name = "indicators_after.csv" if after else "indicators.csv"
     if not (path / ind_name).exists():
@@ -66,7 +69,9 @@ def load_run(path: str | Path, *, after: bool = False) -> RunFolder:
                 "the run proposed no sites, so it has no optimized state."
                 if after
                 else "the run is incomplete."
-            )
+            ),
+            zh=f"{path}：没有 {ind_name}；"
+            + ("该次运行没有提出新增设施点，因此没有优化后的结果。" if after else "该次运行未完成。"),
         )
     indicators = pd.read_csv(path / ind_name, encoding="utf-8-sig", dtype={"unit": str, "parent": str})
     layers = {name for name, _ in pyogrio.list_layers(path / "layers.gpkg")}
@@ -118,11 +123,15 @@ def gains_by_unit(a: RunFolder, b: RunFolder, services: list[str]) -> pd.DataFra
     """
     da, db = a.demand, b.demand
     if "id" not in da or "id" not in db:
-        raise InputError("compare: the demand layers have no id column; re-run both scenarios.")
+        raise InputError(
+            "compare: the demand layers have no id column; re-run both scenarios.",
+            zh="compare：需求点图层没有 id 字段；请重新运行两个情景。",
+        )
     m = da[["id"]].reset_index().merge(db[["id"]].reset_index(), on="id", suffixes=("_a", "_b"))
     if len(m) == 0:
         raise InputError(
-            "compare: the two runs share no demand points; compare runs of the same area and demand."
+            "compare: the two runs share no demand points; compare runs of the same area and demand.",
+            zh="compare：两次运行没有共同的需求点；请比较同一范围、同一需求数据的运行结果。",
         )
     ia, ib = m["index_a"].to_numpy(), m["index_b"].to_numpy()
     base = db.iloc[ib].reset_index(drop=True)

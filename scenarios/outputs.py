@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from lifecircle.coverage import indicators as _ind
+from lifecircle.geodata.notes import Note
 from lifecircle.maps import export as _export
 from lifecircle.maps.figures import coverage_png
 from lifecircle.maps.report import ReportInputs, write_report
@@ -140,7 +141,12 @@ def report_inputs(result: RunResult, mi: MapInputs, lang: str = "zh") -> ReportI
         try:
             figures.append((_figure_caption(svc, lang), coverage_png(mi, service=svc, lang=lang)))
         except Exception as exc:  # a figure is a convenience; the run record notes why it is missing
-            result.notes.append(f"static map for {svc} not drawn: {exc}")
+            result.notes.append(
+                Note(
+                    f"static map for {svc} not drawn: {exc}",
+                    f"{svc}（{_ind.label(svc, 'zh')}）的静态地图未能绘制：{exc}",
+                )
+            )
     sites = None
     summary: list[tuple[str, str]] = []
     if result.siting is not None:

@@ -249,7 +249,9 @@ def _thresholds(scen: Scenario, juris: Jurisdiction) -> dict[str, tuple[float, f
         if base is None:
             raise InputError(
                 f"jurisdiction {juris.id}: no walking threshold for service {svc!r}; add it under "
-                "thresholds in the scenario."
+                "thresholds in the scenario.",
+                zh=f"jurisdiction {juris.id}：没有服务 {svc!r} 的步行时间阈值；"
+                "请在情景文件的 thresholds 下补充。",
             )
         urban, rural, source = base.urban_min, base.rural_min, base.source
         ov = scen.thresholds.get(svc)
@@ -337,7 +339,9 @@ def _load_demand(scen: Scenario, area: BaseGeometry | None, units: gpd.GeoDataFr
         if not d.totals or "pop_total" not in d.totals:
             raise InputError(
                 "scenario: field 'demand.totals' needs pop_total (and optionally pop_60, pop_80, "
-                "pop_0_3) for building demand."
+                "pop_0_3) for building demand.",
+                zh="scenario：按建筑分配需求点时，字段 'demand.totals' 需要给出 pop_total"
+                "（pop_60、pop_80、pop_0_3 可选）。",
             )
         groups = {g: v for g, v in d.totals.items() if g != "pop_total"}
         return _demand.demand_from_buildings(
@@ -393,7 +397,8 @@ def _load_facilities(
     if dup.any():
         ids = ", ".join(sorted(set(fac.loc[dup, "id"].astype(str)))[:5])
         raise InputError(
-            f"facilities: the same id appears in two sources ({ids}); give each source its own ids."
+            f"facilities: the same id appears in two sources ({ids}); give each source its own ids.",
+            zh=f"facilities：同一编号出现在两个来源中（{ids}）；请让各来源使用各自的编号。",
         )
     return fac
 

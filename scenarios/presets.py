@@ -91,7 +91,9 @@ def load_jurisdiction(name_or_path: str | Path) -> Jurisdiction:
         if not path.exists():
             raise InputError(
                 f"jurisdiction {key!r}: not a shipped profile ({', '.join(jurisdiction_names())}) "
-                "nor a profile file; pick one of those or give a path."
+                "nor a profile file; pick one of those or give a path.",
+                zh=f"jurisdiction {key!r}：既不是内置的辖区配置（{'、'.join(jurisdiction_names())}），"
+                "也不是配置文件；请从中选择一个，或给出文件路径。",
             )
         text, where = path.read_text(encoding="utf-8"), str(path)
     try:
@@ -99,10 +101,15 @@ def load_jurisdiction(name_or_path: str | Path) -> Jurisdiction:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{where}: not valid YAML{at}; fix the indentation or quoting there.") from None
+        at_zh = f"（第 {mark.line + 1} 行）" if mark is not None else ""
+        raise InputError(
+            f"{where}: not valid YAML{at}; fix the indentation or quoting there.",
+            zh=f"{where}：YAML 格式有误{at_zh}；请修正该处的缩进或引号。",
+        ) from None
     if not isinstance(raw, dict):
         raise InputError(
-            f"{where}: a jurisdiction profile is a mapping of fields; compare with a shipped one."
+            f"{where}: a jurisdiction profile is a mapping of fields; compare with a shipped one.",
+            zh=f"{where}：辖区配置应由字段和取值组成；请对照内置的配置文件。",
         )
     try:
         thresholds = {
@@ -123,7 +130,8 @@ def load_jurisdiction(name_or_path: str | Path) -> Jurisdiction:
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(
-            f"{where}: malformed jurisdiction profile (field {exc}); compare with a shipped one."
+            f"{where}: malformed jurisdiction profile (field {exc}); compare with a shipped one.",
+            zh=f"{where}：辖区配置格式有误（字段 {exc}）；请对照内置的配置文件。",
         ) from None
     standards_from_profile(juris)  # the policy numbers: fail here, naming the file, not mid-run
     return juris
@@ -133,5 +141,5 @@ def example_scenario(name: str) -> Path:
     """Path of a shipped example scenario (``helsinki``, ``yuzhong``, …)."""
     path = Path(str(_PRESETS / "scenarios" / f"{name}.yaml"))
     if not path.exists():
-        raise InputError(f"example scenario {name!r} does not exist.")
+        raise InputError(f"example scenario {name!r} does not exist.", zh=f"示例情景 {name!r} 不存在。")
     return path

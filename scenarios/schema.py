@@ -16,6 +16,14 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class _InvalidError(ValueError):
+    """A validator's complaint (a `ValueError`), with the same sentence in Chinese in ``zh``."""
+
+    def __init__(self, message: str, zh: str) -> None:
+        super().__init__(message)
+        self.zh = zh
+
+
 class FileRef(_Model):
     """A data file, with the CRS its coordinates are in when the file does not say it right."""
 
@@ -36,7 +44,10 @@ class StudyArea(_Model):
     def _one_of(self) -> StudyArea:
         given = [k for k in ("boundary", "bbox", "adcode") if getattr(self, k) is not None]
         if len(given) > 1:
-            raise ValueError(f"give only one of boundary, bbox or adcode (got {', '.join(given)})")
+            raise _InvalidError(
+                f"give only one of boundary, bbox or adcode (got {', '.join(given)})",
+                f"boundary、bbox 和 adcode 只能给出其中一项（现在给了 {'、'.join(given)}）",
+            )
         return self
 
 
@@ -69,7 +80,10 @@ class FacilitySource(_Model):
     @model_validator(mode="after")
     def _one_of(self) -> FacilitySource:
         if (self.path is None) == (self.osm is None):
-            raise ValueError("each facility source needs exactly one of path or osm")
+            raise _InvalidError(
+                "each facility source needs exactly one of path or osm",
+                "每个设施来源须在 path 和 osm 中给出且只给出一项",
+            )
         return self
 
 
@@ -96,9 +110,14 @@ class DemandSpec(_Model):
     @model_validator(mode="after")
     def _source(self) -> DemandSpec:
         if self.kind in {"table", "raster"} and self.path is None:
-            raise ValueError(f"demand of kind {self.kind} needs a path")
+            raise _InvalidError(
+                f"demand of kind {self.kind} needs a path", f"kind 为 {self.kind} 的需求点数据需要给出 path"
+            )
         if self.kind in {"buildings", "floor_area"} and self.path is None and self.osm is None:
-            raise ValueError(f"demand of kind {self.kind} needs a path or osm")
+            raise _InvalidError(
+                f"demand of kind {self.kind} needs a path or osm",
+                f"kind 为 {self.kind} 的需求点数据需要给出 path 或 osm",
+            )
         return self
 
 
@@ -181,7 +200,10 @@ class DistributedSpec(_Model):
     @classmethod
     def _tiles(cls, v: tuple[int, int]) -> tuple[int, int]:
         if min(v) < 1:
-            raise ValueError("tiles are two whole numbers ≥ 1 (columns, rows), e.g. [3, 3]")
+            raise _InvalidError(
+                "tiles are two whole numbers ≥ 1 (columns, rows), e.g. [3, 3]",
+                "tiles 应为两个不小于 1 的整数（列数、行数），例如 [3, 3]",
+            )
         return v
 
 
@@ -209,7 +231,9 @@ class Scenario(_Model):
     @classmethod
     def _services(cls, v: list[str]) -> list[str]:
         if not v:
-            raise ValueError("name at least one service (elderly, childcare)")
+            raise _InvalidError(
+                "name at least one service (elderly, childcare)", "请至少列出一项服务（elderly、childcare）"
+            )
         return v
 
     def resolve(self, path: str | None) -> str | None:
@@ -238,22 +262,34 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     if not path.exists():
-        raise InputError(f"{path}: no such scenario file; check the path.")
+        raise InputError(
+            f"{path}: no such scenario file; check the path.", zh=f"{path}：找不到该情景文件；请检查路径。"
+        )
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{path}: not valid YAML{where}; fix the indentation or quoting there.") from None
+        where_zh = f"（第 {mark.line + 1} 行）" if mark is not None else ""
+        raise InputError(
+            f"{path}: not valid YAML{where}; fix the indentation or quoting there.",
+            zh=f"{path}：YAML 格式有误{where_zh}；请修正该处的缩进或引号。",
+        ) from None
     except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text; save the scenario as UTF-8.") from None
+        raise InputError(
+            f"{path}: not UTF-8 text; save the scenario as UTF-8.",
+            zh=f"{path}：不是 UTF-8 编码的文本；请将情景文件另存为 UTF-8 编码。",
+        ) from None
     return scenario_from_dict(raw, where=str(path), base_dir=path.parent)
 
 
 def scenario_from_dict(raw: Any, *, where: str, base_dir: Path = Path(".")) -> Scenario:
     """Validate a parsed scenario mapping; errors become one-sentence `InputError`."""
     if not isinstance(raw, dict):
-        raise InputError(f"{where}: a scenario is a mapping of fields (name, network, demand, …).")
+        raise InputError(
+            f"{where}: a scenario is a mapping of fields (name, network, demand, …).",
+            zh=f"{where}：情景文件应由字段和取值组成（name、network、demand 等）。",
+        )
     try:
         scen = Scenario.model_validate(raw)
     except ValidationError as exc:
@@ -264,5 +300,54 @@ def scenario_from_dict(raw: Any, *, where: str, base_dir: Path = Path(".")) -> S
             msg = "unknown field; check its spelling against the example scenarios"
         elif first["type"] == "missing":
             msg = "required field is missing"
-        raise InputError(f"{where}: field '{field}': {msg}.") from None
+        label_zh = f"字段 '{field}'" if first["loc"] else "顶层"
+        raise InputError(
+            f"{where}: field '{field}': {msg}.", zh=f"{where}：{label_zh}：{_reason_zh(first, msg)}。"
+        ) from None
     return scen.model_copy(update={"base_dir": base_dir})
+
+
+#: Chinese for pydantic's error types; ``{…}`` are filled from the error's context.
+_REASONS_ZH: dict[str, str] = {
+    "missing": "缺少此必填字段",
+    "extra_forbidden": "未知字段；请对照示例情景文件检查拼写",
+    "literal_error": "取值应为 {expected}",
+    "greater_than": "取值应大于 {gt}",
+    "greater_than_equal": "取值应大于或等于 {ge}",
+    "less_than": "取值应小于 {lt}",
+    "less_than_equal": "取值应小于或等于 {le}",
+    "too_short": "至少需要 {min_length} 项，现有 {actual_length} 项",
+    "too_long": "最多只能有 {max_length} 项，现有 {actual_length} 项",
+    "string_type": "取值应为文本",
+    "list_type": "取值应为列表",
+    "tuple_type": "取值应为列表",
+    "dict_type": "取值应为“键: 值”映射",
+    "model_type": "取值应为一组字段（键: 值）",
+    "float_type": "取值应为数字",
+    "float_parsing": "取值应为数字",
+    "int_type": "取值应为整数",
+    "int_parsing": "取值应为整数",
+    "int_from_float": "取值应为整数，不能带小数",
+    "bool_type": "取值应为 true 或 false",
+    "bool_parsing": "取值应为 true 或 false",
+}
+
+
+def _reason_zh(error: dict, msg: str) -> str:
+    """What is wrong with a field, in Chinese (``msg`` is the English reason, the fallback)."""
+    ctx = error.get("ctx") or {}
+    zh = getattr(ctx.get("error"), "zh", None)
+    if zh:
+        return zh
+    template = _REASONS_ZH.get(error["type"])
+    if template is None:
+        return f"取值无效（{msg}）"
+    values = {
+        k: (int(v) if isinstance(v, float) and v.is_integer() else v) for k, v in ctx.items() if k != "error"
+    }
+    if "expected" in values:
+        values["expected"] = str(values["expected"]).replace("', '", "'、'").replace("' or '", "' 或 '")
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return f"取值无效（{msg}）"

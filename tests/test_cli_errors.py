@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -190,3 +191,18 @@ def test_usage_errors_have_no_traceback():
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "No such option" in proc.stderr
+
+
+@pytest.mark.parametrize("name", ERROR_CASES)
+def test_bad_input_in_chinese_by_default(runs, name):
+    case, proc = runs[name]
+    err = proc.stderr.strip()
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "\n" not in err, f"not one line: {err!r}"
+    assert err.startswith("错误："), err
+    message = err.removeprefix("错误：")
+    assert case.names in message
+    # the sentence itself is Chinese, not only a Chinese file name in it
+    assert len(re.findall(r"[\u4e00-\u9fff]", message.replace(case.names, ""))) >= 3, message
+    assert message.endswith("。"), message
