@@ -35,6 +35,9 @@ _RURAL_ANY = re.compile("村|镇|乡")
 _CODE_COLS = ("code", "adcode", "admin_code", "区划代码", "行政区划代码", "代码")
 _NAME_COLS = ("name", "名称", "区划名称", "name_zh")
 _PARENT_COLS = ("parent", "parent_code", "上级代码", "上级区划代码")
+_LEVEL_ZH = {"district": "区县", "street": "街道", "community": "社区"}
+_WHAT_ZH = {"code": "代码", "name": "名称", "parent": "上级代码"}
+_WHERE_ZH = {"admin units": "行政单元"}
 
 
 def name_kind(names: np.ndarray | pd.Series | list[str]) -> np.ndarray:
@@ -145,7 +148,10 @@ def read_admin_units(
     """
     where = str(path) if not isinstance(path, gpd.GeoDataFrame) else "admin units"
     if level not in ADMIN_LEVELS:
-        raise InputError(f"{where}: unknown admin level {level!r}; use one of {', '.join(ADMIN_LEVELS)}.")
+        raise InputError(
+            f"{where}: unknown admin level {level!r}; use one of {', '.join(ADMIN_LEVELS)}.",
+            zh=f"{_where_zh(where)}：未知的行政层级 {level!r}；请使用 {'、'.join(ADMIN_LEVELS)} 之一。",
+        )
     gdf = _read_polygons(path, where)
     gdf = to_wgs84(gdf, crs, where=where)
     cols = {str(c).lower(): c for c in gdf.columns if c != gdf.geometry.name}
@@ -153,11 +159,15 @@ def read_admin_units(
     if codes is None:
         if len(gdf) == 1:
             raise InputError(
-                f"{where}: the layer carries no unit code; pass code= (e.g. code='500103') or code_col=."
+                f"{where}: the layer carries no unit code; pass code= (e.g. code='500103') or code_col=.",
+                zh=f"{_where_zh(where)}：图层没有行政单元代码；"
+                "请传入 code=（例如 code='500103'）或 code_col=。",
             )
         raise InputError(
             f"{where}: no code column among {', '.join(map(str, cols.values())) or 'none'}; "
-            "name it with code_col=."
+            "name it with code_col=.",
+            zh=f"{_where_zh(where)}：在字段 {'、'.join(map(str, cols.values())) or '无'} 中未找到代码字段；"
+            "请用 code_col= 指定。",
         )
     names = _column_or_value(gdf, cols, name_col, _NAME_COLS, name, "name", where)
     parents = _column_or_value(gdf, cols, parent_col, _PARENT_COLS, parent, "parent", where)
@@ -173,7 +183,8 @@ def read_admin_units(
     empty = table["code"] == ""
     if empty.any():
         raise InputError(
-            f"{where}: column of unit codes is empty in rows {_rows(empty.to_numpy())}; fill the codes."
+            f"{where}: column of unit codes is empty in rows {_rows(empty.to_numpy())}; fill the codes.",
+            zh=f"{_where_zh(where)}：行政单元代码字段在{_rows_zh(empty.to_numpy())}为空；请填写代码。",
         )
     if lookup is not None:
         table = _fill_from_lookup(table, lookup)
@@ -342,21 +353,27 @@ def _read_polygons(path: str | Path | gpd.GeoDataFrame, where: str) -> gpd.GeoDa
     if isinstance(path, gpd.GeoDataFrame):
         gdf = path.copy()
     else:
-        p = require_file(path, "admin-unit polygon layer")
+        p = require_file(path, "admin-unit polygon layer", what_zh="行政单元面图层")
         try:
             gdf = gpd.read_file(p)
         except Exception as exc:
             raise InputError(
                 f"{p}: cannot read it as a polygon layer ({exc.__class__.__name__}); use GeoJSON, "
-                "GeoPackage or a Shapefile."
+                "GeoPackage or a Shapefile.",
+                zh=f"{p}：无法作为面图层读取（{exc.__class__.__name__}）；请使用 GeoJSON、GeoPackage 或 "
+                "Shapefile。",
             ) from None
     if len(gdf) == 0:
-        raise InputError(f"{where}: the admin layer holds no features; give unit polygons.")
+        raise InputError(
+            f"{where}: the admin layer holds no features; give unit polygons.",
+            zh=f"{_where_zh(where)}：行政区划图层没有任何要素；请提供行政单元的面。",
+        )
     geoms = gdf.geometry.to_numpy()
     bad = shapely.is_missing(geoms) | ~np.isin(shapely.get_type_id(geoms), (3, 6))  # Polygon, MultiPolygon
     if bad.any():
         raise InputError(
-            f"{where}: geometry is not a polygon in rows {_rows(bad)}; admin units must be polygons."
+            f"{where}: geometry is not a polygon in rows {_rows(bad)}; admin units must be polygons.",
+            zh=f"{_where_zh(where)}：{_rows_zh(bad)}的几何不是面；行政单元必须是面。",
         )
     return gdf
 
@@ -374,14 +391,18 @@ def _column_or_value(
         if col not in gdf.columns:
             raise InputError(
                 f"{where}: no column {col!r} for the unit {what}; columns are "
-                f"{', '.join(map(str, cols.values())) or 'none'}."
+                f"{', '.join(map(str, cols.values())) or 'none'}.",
+                zh=f"{_where_zh(where)}：没有用作行政单元{_WHAT_ZH.get(what, what)}的字段 {col!r}；"
+                f"现有字段为 {'、'.join(map(str, cols.values())) or '无'}。",
             )
         return gdf[col].to_numpy()
     if value is not None:
         if len(gdf) != 1:
             raise InputError(
                 f"{where}: {what}={value!r} fits a single polygon but the layer holds {len(gdf)}; "
-                f"name the {what} column instead."
+                f"name the {what} column instead.",
+                zh=f"{_where_zh(where)}：{what}={value!r} 只适用于单个面，但图层有 {len(gdf)} 个面；"
+                f"请改为指定{_WHAT_ZH.get(what, what)}字段。",
             )
         return np.array([value], dtype=object)
     for cand in candidates:
@@ -423,18 +444,23 @@ def _fill_from_lookup(table: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame
 
 
 def _read_code_csv(path: str | Path, level: str, parent_col: str, keep: list[str] | None) -> pd.DataFrame:
-    p = require_file(path, f"{level} code list")
+    p = require_file(path, f"{level} code list", what_zh=f"{_LEVEL_ZH.get(level, level)}代码表")
     try:
         df = pd.read_csv(p, dtype=str, encoding="utf-8-sig")
     except UnicodeDecodeError:
         df = pd.read_csv(p, dtype=str, encoding="gb18030")
     except Exception as exc:
-        raise InputError(f"{p}: cannot read it as CSV ({exc.__class__.__name__}).") from None
+        raise InputError(
+            f"{p}: cannot read it as CSV ({exc.__class__.__name__}).",
+            zh=f"{p}：无法作为 CSV 读取（{exc.__class__.__name__}）。",
+        ) from None
     missing = [c for c in ("code", "name", parent_col) if c not in df.columns]
     if missing:
         raise InputError(
             f"{p}: missing column {', '.join(repr(m) for m in missing)}; a {level} code list "
-            f"needs code, name and {parent_col}."
+            f"needs code, name and {parent_col}.",
+            zh=f"{p}：缺少字段 {'、'.join(repr(m) for m in missing)}；{_LEVEL_ZH.get(level, level)}代码表"
+            f"需要 code、name 和 {parent_col} 字段。",
         )
     df = df.fillna("")
     if keep is not None:
@@ -472,13 +498,17 @@ def _check_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if missing:
         raise InputError(
             f"admin units table: missing column {', '.join(repr(m) for m in missing)}; "
-            "read the units with read_admin_units."
+            "read the units with read_admin_units.",
+            zh=f"行政单元表：缺少字段 {'、'.join(repr(m) for m in missing)}；"
+            "请用 read_admin_units 读取行政单元。",
         )
     bad = ~units["level"].isin(ADMIN_LEVELS).to_numpy()
     if bad.any():
         raise InputError(
             f"admin units table: column 'level' holds {units['level'][bad].iloc[0]!r} in rows "
-            f"{_rows(bad)}; use district, street or community."
+            f"{_rows(bad)}; use district, street or community.",
+            zh=f"行政单元表：{_rows_zh(bad)}的 'level' 字段为 {units['level'][bad].iloc[0]!r}；"
+            "请使用 district、street 或 community。",
         )
     if units.crs is not None and not units.crs.equals(4326):
         units = units.to_crs(4326)
@@ -501,7 +531,7 @@ def _zone(polygons: gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry | str | Path
     if isinstance(polygons, BaseGeometry):
         return polygons
     if isinstance(polygons, str | Path):
-        p = require_file(polygons, "override zone polygons")
+        p = require_file(polygons, "override zone polygons", what_zh="城乡属性调整区域面图层")
         polygons = to_wgs84(_read_polygons(p, str(p)), crs, where=str(p))
     elif polygons.crs is not None and not polygons.crs.equals(4326):
         polygons = polygons.to_crs(4326)
@@ -514,3 +544,16 @@ def _rows(mask: np.ndarray, limit: int = 5) -> str:
     idx = np.flatnonzero(np.asarray(mask)) + 1
     shown = ", ".join(str(i) for i in idx[:limit])
     return f"{shown} (and {len(idx) - limit} more)" if len(idx) > limit else shown
+
+
+def _rows_zh(mask: np.ndarray, limit: int = 5) -> str:
+    """The same rows in Chinese: ``"第 1、2、3 行"``, ``"第 1、2、3、4、5 行（另有 7 行）"``."""
+    idx = np.flatnonzero(np.asarray(mask)) + 1
+    shown = "、".join(str(i) for i in idx[:limit])
+    more = f"（另有 {len(idx) - limit} 行）" if len(idx) > limit else ""
+    return f"第 {shown} 行{more}"
+
+
+def _where_zh(where: str) -> str:
+    """The Chinese label of a table named in English here (``"admin units"``); paths unchanged."""
+    return _WHERE_ZH.get(where, where)

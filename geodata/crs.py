@@ -122,14 +122,20 @@ def parse_crs(value: str | int | pyproj.CRS | None, *, where: str) -> str | pypr
     if isinstance(value, pyproj.CRS):
         return value
     if value is None:
-        raise InputError(f"{where}: no CRS declared; add crs: wgs84, gcj02, bd09 or an EPSG code.")
+        raise InputError(
+            f"{where}: no CRS declared; add crs: wgs84, gcj02, bd09 or an EPSG code.",
+            zh=f"{where}：未声明坐标系；请添加 crs: wgs84、gcj02、bd09 或 EPSG 代码。",
+        )
     key = str(value).strip().lower().replace("-", "").replace("_", "")
     if key in {"wgs84", "gcj02", "bd09"}:
         return pyproj.CRS.from_epsg(4326) if key == "wgs84" else key
     try:
         return pyproj.CRS.from_user_input(int(key) if key.isdigit() else value)
     except pyproj.exceptions.CRSError:
-        raise InputError(f"{where}: unknown CRS {value!r}; use wgs84, gcj02, bd09 or an EPSG code.") from None
+        raise InputError(
+            f"{where}: unknown CRS {value!r}; use wgs84, gcj02, bd09 or an EPSG code.",
+            zh=f"{where}：无法识别的坐标系 {value!r}；请使用 wgs84、gcj02、bd09 或 EPSG 代码。",
+        ) from None
 
 
 def transform_geometries(geoms: np.ndarray, func) -> np.ndarray:
@@ -154,7 +160,8 @@ def to_wgs84(
     if declared is None:
         if gdf.crs is None:
             raise InputError(
-                f"{where}: the layer has no CRS; declare one (wgs84, gcj02, bd09 or an EPSG code)."
+                f"{where}: the layer has no CRS; declare one (wgs84, gcj02, bd09 or an EPSG code).",
+                zh=f"{where}：图层没有坐标系；请声明坐标系（wgs84、gcj02、bd09 或 EPSG 代码）。",
             )
         return gdf.to_crs(4326)
     crs = parse_crs(declared, where=where)

@@ -14,11 +14,20 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from lifecircle.geodata._io import atomic_path
-from lifecircle.geodata.admin import _first_hit, _rows, attribute_admin, code_kind, name_kind
+from lifecircle.geodata.admin import (
+    _LEVEL_ZH,
+    _first_hit,
+    _rows,
+    _rows_zh,
+    attribute_admin,
+    code_kind,
+    name_kind,
+)
 from lifecircle.geodata.assumptions import Assumption
 from lifecircle.geodata.crs import from_wgs84, in_china, parse_crs, to_wgs84
 from lifecircle.geodata.errors import InputError, require_file
 from lifecircle.geodata.network import utm_crs_for
+from lifecircle.geodata.notes import Note
 from lifecircle.geodata.schema import ADMIN_LEVELS, DEMAND_COLUMNS, GROUPS
 
 #: Residents per m² of residential floor area when no totals are known: one per 40 m².
@@ -72,6 +81,12 @@ _POP_COLS = ("population", "pop", "pop_total", "人口", "常住人口", "人口
 _LEVEL_COLS = ("building:levels", "building_levels", "levels", "floors", "层数", "楼层数")
 _TABLE_SUFFIXES = {".csv", ".txt", ".tsv"}
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+#: Chinese names of the tables this module labels in English (paths stay as they are).
+_WHERE_ZH: dict[str, str] = {
+    "demand table": "需求点表",
+    "buildings table": "建筑表",
+    "embedded Helsinki extract": "内置赫尔辛基数据",
+}
 
 
 @dataclass(frozen=True)
@@ -170,15 +185,25 @@ def demand_from_table(
     groups: dict[str, np.ndarray] = {}
     for g, col in _norm_groups(group_cols or {}, where, "group_cols").items():
         if col not in df.columns:
-            raise InputError(f"{where}: no column {col!r} for {g}; columns are {_cols(df)}.")
+            raise InputError(
+                f"{where}: no column {col!r} for {g}; columns are {_cols(df)}.",
+                zh=f"{_where_zh(where)}：没有 {g} 对应的字段 {col!r}；现有字段为 {_cols_zh(df)}。",
+            )
         groups[g] = _check_pop(df[col], where, col, allow_nan=True)
     ids = _ids(df, id_col, where)
     admin = {}
     for lvl, col in (admin_cols or {}).items():
         if lvl not in ADMIN_LEVELS:
-            raise InputError(f"{where}: admin_cols key {lvl!r}; use district, street or community.")
+            raise InputError(
+                f"{where}: admin_cols key {lvl!r}; use district, street or community.",
+                zh=f"{_where_zh(where)}：admin_cols 的键 {lvl!r} 无效；"
+                "请使用 district、street 或 community。",
+            )
         if col not in df.columns:
-            raise InputError(f"{where}: no column {col!r} for the {lvl}; columns are {_cols(df)}.")
+            raise InputError(
+                f"{where}: no column {col!r} for the {lvl}; columns are {_cols(df)}.",
+                zh=f"{_where_zh(where)}：没有{_LEVEL_ZH[lvl]}对应的字段 {col!r}；现有字段为 {_cols_zh(df)}。",
+            )
         admin[lvl] = df[col].fillna("").astype(str).str.strip().to_numpy(dtype=object)
     keep = _clip_mask(geoms, clip, clip_crs, where)
     if keep is not None:
@@ -188,7 +213,8 @@ def demand_from_table(
     assumptions = list(crs_note)
     groups = _groups_from_shares(pop, groups, group_shares, shares_source, where, assumptions)
     table = _assemble(geoms, ids, pop, groups, admin, units, urban, assumptions)
-    return Demand(table, assumptions, [f"{where}: {len(table)} demand points"])
+    note = Note(f"{where}: {len(table)} demand points", f"{_where_zh(where)}：{len(table)} 个需求点")
+    return Demand(table, assumptions, [note])
 
 
 # -- (b) population raster ---------------------------------------------------------------------
@@ -228,18 +254,27 @@ def demand_from_raster(
     import rasterio
     from rasterio.windows import Window, from_bounds
 
-    p = require_file(tif, "population raster")
+    p = require_file(tif, "population raster", what_zh="人口栅格")
     where = str(p)
     try:
         src = rasterio.open(p)
     except Exception as exc:
-        raise InputError(f"{p}: not a readable raster ({exc.__class__.__name__}); use a GeoTIFF.") from None
+        raise InputError(
+            f"{p}: not a readable raster ({exc.__class__.__name__}); use a GeoTIFF.",
+            zh=f"{p}：无法读取该栅格（{exc.__class__.__name__}）；请使用 GeoTIFF。",
+        ) from None
     with src:
         if band < 1 or band > src.count:
-            raise InputError(f"{p}: no band {band}; the raster has {src.count}.")
+            raise InputError(
+                f"{p}: no band {band}; the raster has {src.count}.",
+                zh=f"{p}：没有第 {band} 波段；该栅格共有 {src.count} 个波段。",
+            )
         declared = parse_crs(crs, where=where) if crs is not None else None
         if declared is None and src.crs is None:
-            raise InputError(f"{p}: the raster has no CRS; declare one (wgs84, gcj02 or an EPSG code).")
+            raise InputError(
+                f"{p}: the raster has no CRS; declare one (wgs84, gcj02 or an EPSG code).",
+                zh=f"{p}：栅格没有坐标系；请声明坐标系（wgs84、gcj02 或 EPSG 代码）。",
+            )
         raster_crs = declared if declared is not None else pyproj.CRS.from_user_input(src.crs)
         area = _read_clip(clip, clip_crs)
         full = Window(0, 0, src.width, src.height)
@@ -252,7 +287,8 @@ def demand_from_raster(
                 window = win.intersection(full)
             except Exception:  # rasterio.errors.WindowError: no overlap
                 raise InputError(
-                    f"{p}: no cell lies inside the clip area; check the clip and its CRS."
+                    f"{p}: no cell lies inside the clip area; check the clip and its CRS.",
+                    zh=f"{p}：没有栅格单元位于裁剪范围内；请检查裁剪范围及其坐标系。",
                 ) from None
         data = src.read(band, window=window, masked=True)
         transform = src.window_transform(window)
@@ -266,7 +302,8 @@ def demand_from_raster(
         )
         raise InputError(
             f"{p}: negative population in cells (row, col, 1-based) {cells}; set them to 0 or to "
-            "the raster's nodata value."
+            "the raster's nodata value.",
+            zh=f"{p}：以下栅格单元人口为负（行, 列，从 1 起算）：{cells}；请将其设为 0 或栅格的 nodata 值。",
         )
     rows, cols = np.nonzero(np.isfinite(vals) & (vals > 0))
     a, b, c, d, e, f = transform[:6]  # cell centre = affine map of (col + ½, row + ½)
@@ -277,7 +314,11 @@ def demand_from_raster(
         rows, cols, xs, ys = rows[inside], cols[inside], xs[inside], ys[inside]
     if len(rows) == 0:
         what = " inside the clip area" if area is not None else ""
-        raise InputError(f"{p}: no populated cell{what}; check the band, the nodata value and the clip.")
+        what_zh = "位于裁剪范围内且" if area is not None else ""
+        raise InputError(
+            f"{p}: no populated cell{what}; check the band, the nodata value and the clip.",
+            zh=f"{p}：没有{what_zh}有人口的栅格单元；请检查波段、nodata 值和裁剪范围。",
+        )
     pop = vals[rows, cols]
     ids = np.char.add(
         np.char.add("r", (rows + row_off).astype(str)), np.char.add("c", (cols + col_off).astype(str))
@@ -291,7 +332,10 @@ def demand_from_raster(
     assumptions: list[Assumption] = []
     groups = _groups_from_shares(pop, {}, group_shares, shares_source, where, assumptions)
     table = _assemble(geoms, ids.astype(object), pop, groups, {}, units, urban, assumptions)
-    return Demand(table, assumptions, [f"{where}: {len(table)} populated cells"])
+    note = Note(
+        f"{where}: {len(table)} populated cells", f"{_where_zh(where)}：{len(table)} 个有人口的栅格单元"
+    )
+    return Demand(table, assumptions, [note])
 
 
 # -- (c) building footprints with known totals ---------------------------------------------------
@@ -376,7 +420,10 @@ def demand_from_buildings(
         codes, unit_of, keep = _units_for_totals(b.points, units, area_totals, where)
         if not keep.all():
             notes.append(
-                f"{where}: {int((~keep).sum())} buildings lie outside the units with totals; left out"
+                Note(
+                    f"{where}: {int((~keep).sum())} buildings lie outside the units with totals; left out",
+                    f"{_where_zh(where)}：{int((~keep).sum())} 栋建筑位于有人口总数的行政单元之外，已剔除",
+                )
             )
             b = b.subset(keep)
             weight = weight[keep]
@@ -389,16 +436,24 @@ def demand_from_buildings(
     empty = wsum <= 0
     if empty.any():
         names = ", ".join(str(c) or "the area" for c in codes[empty][:5])
+        names_zh = "、".join(str(c) or "该区域" for c in codes[empty][:5])
         raise InputError(
             f"{where}: no home footprint lies in unit {names}, which has a population total; "
-            "check the units' polygons and CRS, or give that unit's total elsewhere."
+            "check the units' polygons and CRS, or give that unit's total elsewhere.",
+            zh=f"{_where_zh(where)}：行政单元 {names_zh} 有人口总数，但其中没有住宅建筑轮廓；"
+            "请检查行政单元的面及其坐标系，或在别处给出该单元的人口总数。",
         )
     share = weight / wsum[unit_of]
     pop = tot[unit_of] * share
     groups = {g: v[unit_of] * share for g, v in gtot.items()}
     groups = _groups_from_shares(pop, groups, group_shares, shares_source, where, assumptions)
     table = _assemble(b.points, b.ids, pop, groups, {}, units, urban, assumptions)
-    notes.append(f"{where}: {len(table)} buildings carry {pop.sum():,.0f} residents")
+    notes.append(
+        Note(
+            f"{where}: {len(table)} buildings carry {pop.sum():,.0f} residents",
+            f"{_where_zh(where)}：{len(table)} 栋建筑共分配常住人口 {pop.sum():,.0f} 人",
+        )
+    )
     return Demand(table, assumptions, notes)
 
 
@@ -445,7 +500,8 @@ def demand_from_floor_area(
     bld, where = _load_buildings(buildings, crs)
     if not np.isfinite(persons_per_m2) or persons_per_m2 <= 0:
         raise InputError(
-            f"persons_per_m2={persons_per_m2!r}: give a positive number (e.g. 0.025 = 1 per 40 m²)."
+            f"persons_per_m2={persons_per_m2!r}: give a positive number (e.g. 0.025 = 1 per 40 m²).",
+            zh=f"persons_per_m2={persons_per_m2!r}：请给出正数（例如 0.025 即每 40 m² 1 人）。",
         )
     assumptions = [
         Assumption(
@@ -468,7 +524,12 @@ def demand_from_floor_area(
     pop = b.area * b.levels * float(persons_per_m2)
     groups = _groups_from_shares(pop, {}, group_shares, shares_source, where, assumptions)
     table = _assemble(b.points, b.ids, pop, groups, {}, units, urban, assumptions)
-    notes.append(f"{where}: {len(table)} buildings, {pop.sum():,.0f} residents estimated")
+    notes.append(
+        Note(
+            f"{where}: {len(table)} buildings, {pop.sum():,.0f} residents estimated",
+            f"{_where_zh(where)}：{len(table)} 栋建筑，估算常住人口 {pop.sum():,.0f} 人",
+        )
+    )
     return Demand(table, assumptions, notes)
 
 
@@ -489,18 +550,31 @@ def buildings_from_osm(
 
     from lifecircle.geodata.sources import embedded_pbf
 
-    path = embedded_pbf() if str(source) == "embedded" else require_file(source, "OSM PBF")
+    path = (
+        embedded_pbf()
+        if str(source) == "embedded"
+        else require_file(source, "OSM PBF", what_zh="OSM PBF 文件")
+    )
     area = _read_clip(clip, clip_crs)
     try:
         osm = OSM(str(path), bounding_box=area)
         bld = osm.get_buildings()
     except Exception as exc:  # pyrosm raises bare exceptions on corrupt files
-        raise InputError(f"{path}: not a readable OSM PBF file ({exc.__class__.__name__}).") from None
+        raise InputError(
+            f"{path}: not a readable OSM PBF file ({exc.__class__.__name__}).",
+            zh=f"{path}：无法读取该 OSM PBF 文件（{exc.__class__.__name__}）。",
+        ) from None
     if bld is None or len(bld) == 0:
-        raise InputError(f"{path}: no building footprints{' inside the clip area' if area else ''}.")
+        raise InputError(
+            f"{path}: no building footprints{' inside the clip area' if area else ''}.",
+            zh=f"{path}：{'裁剪范围内' if area else ''}没有建筑轮廓。",
+        )
     bld = bld.loc[np.isin(shapely.get_type_id(bld.geometry.to_numpy()), (3, 6))]
     if len(bld) == 0:
-        raise InputError(f"{path}: no building polygons{' inside the clip area' if area else ''}.")
+        raise InputError(
+            f"{path}: no building polygons{' inside the clip area' if area else ''}.",
+            zh=f"{path}：{'裁剪范围内' if area else ''}没有建筑面。",
+        )
     ids = (
         bld["osm_type"].astype(str) + "/" + bld["id"].astype(str)
         if "osm_type" in bld
@@ -531,16 +605,23 @@ def read_unit_totals(path: str | Path) -> tuple[dict[str, float], dict[str, dict
     df, where = _read_table(path)
     code_col = _find_col(df, None, ("code", "区划代码", "adcode", "unit"))
     if code_col is None:
-        raise InputError(f"{where}: no code column; name the column of unit codes 'code'.")
+        raise InputError(
+            f"{where}: no code column; name the column of unit codes 'code'.",
+            zh=f"{_where_zh(where)}：没有代码字段；请将行政单元代码字段命名为 'code'。",
+        )
     codes = df[code_col].astype(str).str.strip()
     dup = codes.duplicated(keep=False).to_numpy()
     if dup.any():
         raise InputError(
-            f"{where}: column {code_col!r} repeats codes in rows {_rows(dup)}; one row per unit."
+            f"{where}: column {code_col!r} repeats codes in rows {_rows(dup)}; one row per unit.",
+            zh=f"{_where_zh(where)}：字段 {code_col!r} 在{_rows_zh(dup)}有重复代码；每个行政单元只能占一行。",
         )
     pcol = _find_col(df, None, ("pop_total", *_POP_COLS))
     if pcol is None:
-        raise InputError(f"{where}: no population column; name the column of residents pop_total.")
+        raise InputError(
+            f"{where}: no population column; name the column of residents pop_total.",
+            zh=f"{_where_zh(where)}：没有人口字段；请将常住人口字段命名为 pop_total。",
+        )
     totals = dict(zip(codes, _check_pop(df[pcol], where, pcol), strict=True))
     groups: dict[str, dict[str, float]] = {}
     for g in GROUPS[1:]:
@@ -584,7 +665,10 @@ def write_demand(demand: Demand | gpd.GeoDataFrame, path: str | Path) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in {".gpkg", ".geojson", ".csv"}:
-        raise InputError(f"{path}: demand is saved as .gpkg, .geojson or .csv; change the file name.")
+        raise InputError(
+            f"{path}: demand is saved as .gpkg, .geojson or .csv; change the file name.",
+            zh=f"{path}：需求点只能保存为 .gpkg、.geojson 或 .csv；请修改文件名。",
+        )
     with atomic_path(path) as tmp:
         if suffix == ".csv":
             flat = pd.DataFrame(table.drop(columns="geometry"))
@@ -611,33 +695,50 @@ def check_demand(table: gpd.GeoDataFrame, *, where: str = "demand table") -> gpd
     if missing:
         raise InputError(
             f"{where}: missing column {', '.join(repr(m) for m in missing)}; a demand table has "
-            f"{', '.join(DEMAND_COLUMNS)}."
+            f"{', '.join(DEMAND_COLUMNS)}.",
+            zh=f"{_where_zh(where)}：缺少字段 {'、'.join(repr(m) for m in missing)}；需求点表应包含 "
+            f"{'、'.join(DEMAND_COLUMNS)}。",
         )
     if not isinstance(table, gpd.GeoDataFrame):
-        raise InputError(f"{where}: no geometry; a demand table holds one point per row.")
+        raise InputError(
+            f"{where}: no geometry; a demand table holds one point per row.",
+            zh=f"{_where_zh(where)}：没有几何；需求点表每行应为一个点。",
+        )
     if table.crs is None:
-        raise InputError(f"{where}: the table has no CRS; demand is exchanged in WGS84 (EPSG:4326).")
+        raise InputError(
+            f"{where}: the table has no CRS; demand is exchanged in WGS84 (EPSG:4326).",
+            zh=f"{_where_zh(where)}：该表没有坐标系；需求点数据统一采用 WGS84（EPSG:4326）交换。",
+        )
     out = table.to_crs(4326) if not table.crs.equals(4326) else table.copy()
     out = out.reset_index(drop=True)
     not_point = shapely.get_type_id(out.geometry.to_numpy()) != 0
     if not_point.any():
         raise InputError(
-            f"{where}: geometry is not a point in rows {_rows(not_point)}; use one point per row."
+            f"{where}: geometry is not a point in rows {_rows(not_point)}; use one point per row.",
+            zh=f"{_where_zh(where)}：{_rows_zh(not_point)}的几何不是点；请每行使用一个点。",
         )
     ids = out["id"]
     empty = (ids.isna() | (ids.astype(str).str.strip() == "")).to_numpy()
     if empty.any():
-        raise InputError(f"{where}: column 'id' is empty in rows {_rows(empty)}; give every row an id.")
+        raise InputError(
+            f"{where}: column 'id' is empty in rows {_rows(empty)}; give every row an id.",
+            zh=f"{_where_zh(where)}：字段 'id' 在{_rows_zh(empty)}为空；请为每一行填写 id。",
+        )
     dup = ids.astype(str).duplicated(keep=False).to_numpy()
     if dup.any():
-        raise InputError(f"{where}: column 'id' repeats ids in rows {_rows(dup)}; ids must be unique.")
+        raise InputError(
+            f"{where}: column 'id' repeats ids in rows {_rows(dup)}; ids must be unique.",
+            zh=f"{_where_zh(where)}：字段 'id' 在{_rows_zh(dup)}有重复值；id 必须唯一。",
+        )
     out["pop_total"] = _check_pop(out["pop_total"], where, "pop_total")
     for g in GROUPS[1:]:
         out[g] = _check_pop(out[g], where, g, allow_nan=True)
     if out["urban"].isna().any():
         raise InputError(
             f"{where}: column 'urban' is empty in rows {_rows(out['urban'].isna().to_numpy())}; "
-            "set True (城市) or False (农村)."
+            "set True (城市) or False (农村).",
+            zh=f"{_where_zh(where)}：字段 'urban' 在{_rows_zh(out['urban'].isna().to_numpy())}为空；"
+            "请设为 True（城市）或 False（农村）。",
         )
     out["urban"] = out["urban"].astype(bool)
     for lvl in ADMIN_LEVELS:
@@ -652,7 +753,7 @@ def check_demand(table: gpd.GeoDataFrame, *, where: str = "demand table") -> gpd
 def _read_table(path: str | Path | pd.DataFrame) -> tuple[pd.DataFrame, str]:
     if isinstance(path, pd.DataFrame):
         return path.reset_index(drop=True), "demand table"
-    p = require_file(path, "population table")
+    p = require_file(path, "population table", what_zh="人口表")
     suffix = p.suffix.lower()
     try:
         if suffix in _TABLE_SUFFIXES:
@@ -668,10 +769,15 @@ def _read_table(path: str | Path | pd.DataFrame) -> tuple[pd.DataFrame, str]:
     except Exception as exc:
         raise InputError(
             f"{p}: cannot read it as a population table ({exc.__class__.__name__}); use CSV, Excel, "
-            "GeoJSON, GeoPackage or a Shapefile."
+            "GeoJSON, GeoPackage or a Shapefile.",
+            zh=f"{p}：无法作为人口表读取（{exc.__class__.__name__}）；请使用 CSV、Excel、GeoJSON、"
+            "GeoPackage 或 Shapefile。",
         ) from None
     if len(df) == 0:
-        raise InputError(f"{p}: the table has no rows; give one row per area or point with its population.")
+        raise InputError(
+            f"{p}: the table has no rows; give one row per area or point with its population.",
+            zh=f"{p}：表中没有数据行；请为每个区域或点给出一行及其人口。",
+        )
     return df.reset_index(drop=True), str(p)
 
 
@@ -690,13 +796,15 @@ def _table_points(
         missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
         if missing.any():
             raise InputError(
-                f"{where}: no geometry in rows {_rows(missing)}; give every row a point or polygon."
+                f"{where}: no geometry in rows {_rows(missing)}; give every row a point or polygon.",
+                zh=f"{_where_zh(where)}：{_rows_zh(missing)}没有几何；请为每一行提供点或面。",
             )
         kind = shapely.get_type_id(geoms)
         lines = np.isin(kind, (1, 2, 5))
         if lines.any():
             raise InputError(
-                f"{where}: line geometry in rows {_rows(lines)}; demand needs points or polygons."
+                f"{where}: line geometry in rows {_rows(lines)}; demand needs points or polygons.",
+                zh=f"{_where_zh(where)}：{_rows_zh(lines)}是线几何；需求点只能是点或面。",
             )
         gdf = to_wgs84(gpd.GeoDataFrame(geometry=geoms, crs=df.crs), crs, where=where)
         geoms = gdf.geometry.to_numpy()
@@ -708,9 +816,12 @@ def _table_points(
     lat_name = _find_col(df, lat_col, _LAT_COLS)
     if lon_name is None or lat_name is None:
         given = f" (no column {lon_col or lat_col!r})" if (lon_col or lat_col) else ""
+        given_zh = f"（没有字段 {lon_col or lat_col!r}）" if (lon_col or lat_col) else ""
         raise InputError(
             f"{where}: no coordinates{given}; add lon and lat columns (经度, 纬度) or name them with "
-            "lon_col and lat_col."
+            "lon_col and lat_col.",
+            zh=f"{_where_zh(where)}：没有坐标{given_zh}；请添加 lon 和 lat 字段（经度、纬度），"
+            "或用 lon_col 和 lat_col 指定。",
         )
     lon = pd.to_numeric(df[lon_name], errors="coerce").to_numpy(dtype=float)
     lat = pd.to_numeric(df[lat_name], errors="coerce").to_numpy(dtype=float)
@@ -718,7 +829,9 @@ def _table_points(
     if bad.any():
         raise InputError(
             f"{where}: columns {lon_name!r}/{lat_name!r} are empty or not numbers in rows {_rows(bad)}; "
-            "fill the coordinates or drop those rows."
+            "fill the coordinates or drop those rows.",
+            zh=f"{_where_zh(where)}：字段 {lon_name!r}/{lat_name!r} 在{_rows_zh(bad)}为空或不是数字；"
+            "请补全坐标或删除这些行。",
         )
     if crs is None:
         crs = "wgs84"
@@ -741,20 +854,26 @@ def _table_points(
         if swapped.any():
             raise InputError(
                 f"{where}: latitude outside ±90° in rows {_rows(swapped)}; columns {lon_name!r} and "
-                f"{lat_name!r} look swapped; name them with lon_col and lat_col."
+                f"{lat_name!r} look swapped; name them with lon_col and lat_col.",
+                zh=f"{_where_zh(where)}：{_rows_zh(swapped)}的纬度超出 ±90°，"
+                f"字段 {lon_name!r} 和 {lat_name!r} 似乎颠倒了；请用 lon_col 和 lat_col 指定。",
             )
         out = (np.abs(lat) > 90) | (np.abs(lon) > 180)
         if out.any():
             raise InputError(
                 f"{where}: coordinates outside longitude ±180°/latitude ±90° in rows {_rows(out)}; "
-                "projected coordinates need crs set to their EPSG code."
+                "projected coordinates need crs set to their EPSG code.",
+                zh=f"{_where_zh(where)}：{_rows_zh(out)}的坐标超出经度 ±180°/纬度 ±90°；"
+                "投影坐标须将 crs 设为其 EPSG 代码。",
             )
         if isinstance(parsed, str):  # gcj02 / bd09 only exist inside China
             outside = ~in_china(lon, lat)
             if outside.any():
                 raise InputError(
                     f"{where}: rows {_rows(outside)} lie outside China, where {parsed} does not apply; "
-                    f"check that {lon_name!r} is longitude and {lat_name!r} latitude, or declare crs=wgs84."
+                    f"check that {lon_name!r} is longitude and {lat_name!r} latitude, or declare crs=wgs84.",
+                    zh=f"{_where_zh(where)}：{_rows_zh(outside)}位于中国境外，{parsed} 在境外不适用；"
+                    f"请检查 {lon_name!r} 是否为经度、{lat_name!r} 是否为纬度，或声明 crs=wgs84。",
                 )
     pts = gpd.GeoDataFrame(geometry=shapely.points(lon, lat), crs=None)
     return to_wgs84(pts, crs, where=where).geometry.to_numpy()
@@ -779,7 +898,9 @@ def _pop_column(df: pd.DataFrame, pop_col: str, where: str) -> str:
             return found
     raise InputError(
         f"{where}: no population column {pop_col!r}; columns are {_cols(df)}; name the column "
-        "of residents with pop_col."
+        "of residents with pop_col.",
+        zh=f"{_where_zh(where)}：没有人口字段 {pop_col!r}；现有字段为 {_cols_zh(df)}；"
+        "请用 pop_col 指定常住人口字段。",
     )
 
 
@@ -788,17 +909,23 @@ def _check_pop(values: pd.Series, where: str, col: str, *, allow_nan: bool = Fal
     num = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
     text = np.isnan(num) & values.notna().to_numpy()
     if text.any():
-        raise InputError(f"{where}: column {col!r} is not a number in rows {_rows(text)}; fix those cells.")
+        raise InputError(
+            f"{where}: column {col!r} is not a number in rows {_rows(text)}; fix those cells.",
+            zh=f"{_where_zh(where)}：字段 {col!r} 在{_rows_zh(text)}不是数字；请修正这些单元格。",
+        )
     if not allow_nan and np.isnan(num).any():
         raise InputError(
             f"{where}: column {col!r} is empty (NaN) in rows {_rows(np.isnan(num))}; fill in the "
-            "population or drop those rows."
+            "population or drop those rows.",
+            zh=f"{_where_zh(where)}：字段 {col!r} 在{_rows_zh(np.isnan(num))}为空（NaN）；"
+            "请填写人口或删除这些行。",
         )
     bad = (num < 0) | np.isinf(num)
     if bad.any():
         raise InputError(
             f"{where}: column {col!r} is negative or infinite in rows {_rows(bad)}; populations are "
-            "counts of 0 or more."
+            "counts of 0 or more.",
+            zh=f"{_where_zh(where)}：字段 {col!r} 在{_rows_zh(bad)}为负数或无穷大；人口应为 0 或以上的人数。",
         )
     return num
 
@@ -806,17 +933,26 @@ def _check_pop(values: pd.Series, where: str, col: str, *, allow_nan: bool = Fal
 def _ids(df: pd.DataFrame, id_col: str | None, where: str) -> np.ndarray:
     col = id_col if id_col is not None else _find_col(df, None, ("id",))
     if id_col is not None and id_col not in df.columns:
-        raise InputError(f"{where}: no id column {id_col!r}; columns are {_cols(df)}.")
+        raise InputError(
+            f"{where}: no id column {id_col!r}; columns are {_cols(df)}.",
+            zh=f"{_where_zh(where)}：没有 id 字段 {id_col!r}；现有字段为 {_cols_zh(df)}。",
+        )
     if col is None:
         return np.arange(1, len(df) + 1).astype(str).astype(object)
     ids = df[col]
     empty = ids.isna().to_numpy()
     if empty.any():
-        raise InputError(f"{where}: column {col!r} has no id in rows {_rows(empty)}; give every row an id.")
+        raise InputError(
+            f"{where}: column {col!r} has no id in rows {_rows(empty)}; give every row an id.",
+            zh=f"{_where_zh(where)}：字段 {col!r} 在{_rows_zh(empty)}没有 id；请为每一行填写 id。",
+        )
     ids = _as_id(ids)
     dup = pd.Series(ids).duplicated(keep=False).to_numpy()
     if dup.any():
-        raise InputError(f"{where}: column {col!r} repeats ids in rows {_rows(dup)}; ids must be unique.")
+        raise InputError(
+            f"{where}: column {col!r} repeats ids in rows {_rows(dup)}; ids must be unique.",
+            zh=f"{_where_zh(where)}：字段 {col!r} 在{_rows_zh(dup)}有重复 id；id 必须唯一。",
+        )
     return ids
 
 
@@ -833,13 +969,26 @@ def _cols(df: pd.DataFrame) -> str:
     return ", ".join(names[:12]) + (", …" if len(names) > 12 else "") if names else "none"
 
 
+def _cols_zh(df: pd.DataFrame) -> str:
+    """`_cols` for a Chinese sentence."""
+    names = [str(c) for c in df.columns if c != "geometry"]
+    return "、".join(names[:12]) + ("等" if len(names) > 12 else "") if names else "无"
+
+
+def _where_zh(where: str) -> str:
+    """The Chinese label of a table named in English here (``"demand table"``); paths unchanged."""
+    return _WHERE_ZH.get(where, where)
+
+
 def _norm_groups(mapping: Mapping[str, object], where: str, what: str) -> dict[str, object]:
     out: dict[str, object] = {}
     for key, val in mapping.items():
         g = _GROUP_ALIASES.get(str(key).strip().lower())
         if g is None:
             raise InputError(
-                f"{where}: {what} key {key!r} is not a group; use pop_total, pop_60, pop_80 or pop_0_3."
+                f"{where}: {what} key {key!r} is not a group; use pop_total, pop_60, pop_80 or pop_0_3.",
+                zh=f"{_where_zh(where)}：{what} 的键 {key!r} 不是人口组；"
+                "请使用 pop_total、pop_60、pop_80 或 pop_0_3。",
             )
         out[g] = val
     return out
@@ -858,15 +1007,24 @@ def _groups_from_shares(
     norm = _norm_groups(shares or {}, where, "group_shares")
     for g, share in norm.items():
         if g == "pop_total":
-            raise InputError(f"{where}: group_shares cannot set pop_total; shares are of the total.")
+            raise InputError(
+                f"{where}: group_shares cannot set pop_total; shares are of the total.",
+                zh=f"{_where_zh(where)}：group_shares 不能设置 pop_total；比例是相对总人口而言的。",
+            )
         if g in out:
-            raise InputError(f"{where}: {g} is given both as counts and as a share; keep one.")
+            raise InputError(
+                f"{where}: {g} is given both as counts and as a share; keep one.",
+                zh=f"{_where_zh(where)}：{g} 同时以人数和比例给出；请只保留一种。",
+            )
         try:
             s = float(share)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             s = np.nan
         if not (0.0 <= s <= 1.0):
-            raise InputError(f"{where}: group share {g}={share!r} must be a number from 0 to 1.")
+            raise InputError(
+                f"{where}: group share {g}={share!r} must be a number from 0 to 1.",
+                zh=f"{_where_zh(where)}：人口组比例 {g}={share!r} 必须是 0 到 1 之间的数。",
+            )
         out[g] = pop * s
         zh, en = _GROUP_LABEL[g]
         assumptions.append(
@@ -880,7 +1038,11 @@ def _groups_from_shares(
             )
         )
     if "pop_60" in norm and "pop_80" in norm and float(norm["pop_80"]) > float(norm["pop_60"]):  # type: ignore[arg-type]
-        raise InputError(f"{where}: the 80+ share exceeds the 60+ share; 80+ residents are among the 60+.")
+        raise InputError(
+            f"{where}: the 80+ share exceeds the 60+ share; 80+ residents are among the 60+.",
+            zh=f"{_where_zh(where)}：80 岁及以上人口比例大于 60 岁及以上人口比例；"
+            "80 岁及以上人口包含在 60 岁及以上人口之中。",
+        )
     for g in GROUPS[1:]:
         out.setdefault(g, np.full(len(pop), np.nan))
     return out
@@ -962,7 +1124,9 @@ def _clip_mask(geoms: np.ndarray, clip, clip_crs, where: str) -> np.ndarray | No
     if not keep.any():
         raise InputError(
             f"{where}: no demand point lies inside the clip area; check the clip polygon and its CRS "
-            "(boundaries from Chinese sources are gcj02)."
+            "(boundaries from Chinese sources are gcj02).",
+            zh=f"{_where_zh(where)}：没有需求点位于裁剪范围内；"
+            "请检查裁剪面及其坐标系（国内来源的边界为 gcj02）。",
         )
     return keep
 
@@ -1001,21 +1165,29 @@ def _load_buildings(buildings: str | Path | gpd.GeoDataFrame, crs) -> tuple[gpd.
         gdf = buildings_from_osm(buildings)
         where = "embedded Helsinki extract" if str(buildings) == "embedded" else str(buildings)
     else:
-        p = require_file(buildings, "building footprint layer")
+        p = require_file(buildings, "building footprint layer", what_zh="建筑轮廓图层")
         where = str(p)
         try:
             gdf = gpd.read_file(p)
         except Exception as exc:
             raise InputError(
                 f"{p}: cannot read it as a footprint layer ({exc.__class__.__name__}); use GeoJSON, "
-                "GeoPackage, a Shapefile or an .osm.pbf."
+                "GeoPackage, a Shapefile or an .osm.pbf.",
+                zh=f"{p}：无法作为建筑轮廓图层读取（{exc.__class__.__name__}）；请使用 GeoJSON、"
+                "GeoPackage、Shapefile 或 .osm.pbf。",
             ) from None
     if len(gdf) == 0:
-        raise InputError(f"{where}: no building footprints; give a layer of building polygons.")
+        raise InputError(
+            f"{where}: no building footprints; give a layer of building polygons.",
+            zh=f"{_where_zh(where)}：没有建筑轮廓；请提供建筑面图层。",
+        )
     gdf = to_wgs84(gdf, crs, where=where)
     poly = np.isin(shapely.get_type_id(gdf.geometry.to_numpy()), (3, 6))
     if not poly.any():
-        raise InputError(f"{where}: no polygon among the footprints; buildings must be polygons.")
+        raise InputError(
+            f"{where}: no polygon among the footprints; buildings must be polygons.",
+            zh=f"{_where_zh(where)}：建筑轮廓中没有面；建筑必须是面。",
+        )
     return gdf.loc[poly].reset_index(drop=True), where
 
 
@@ -1047,9 +1219,16 @@ def _prepare(
         if not keep.any():
             raise InputError(
                 f"{where}: no building lies inside the clip area; check the clip polygon and its CRS "
-                "(boundaries from Chinese sources are gcj02)."
+                "(boundaries from Chinese sources are gcj02).",
+                zh=f"{_where_zh(where)}：没有建筑位于裁剪范围内；"
+                "请检查裁剪面及其坐标系（国内来源的边界为 gcj02）。",
             )
-        notes.append(f"{where}: {int(keep.sum())} of {len(keep)} buildings inside the clip area")
+        notes.append(
+            Note(
+                f"{where}: {int(keep.sum())} of {len(keep)} buildings inside the clip area",
+                f"{_where_zh(where)}：{len(keep)} 栋建筑中有 {int(keep.sum())} 栋位于裁剪范围内",
+            )
+        )
     # clearly not homes
     tcol = _type_column(gdf, type_col, where)
     if tcol is not None:
@@ -1090,14 +1269,19 @@ def _prepare(
     if not keep.any():
         raise InputError(
             f"{where}: no footprint left that can hold homes (after the clip, the non-residential "
-            f"types and the {min_area_m2:g} m² minimum); check the layer."
+            f"types and the {min_area_m2:g} m² minimum); check the layer.",
+            zh=f"{_where_zh(where)}：经裁剪、剔除非住宅类型和 {min_area_m2:g} m² 面积下限后，"
+            "没有可容纳住宅的建筑轮廓；请检查图层。",
         )
     levels = _levels(gdf, levels_col, where)
     lv = levels[keep]
     known = np.isfinite(lv)
     if default_levels is not None:
         if not np.isfinite(default_levels) or default_levels <= 0:
-            raise InputError(f"default_levels={default_levels!r}: give a positive number of levels.")
+            raise InputError(
+                f"default_levels={default_levels!r}: give a positive number of levels.",
+                zh=f"default_levels={default_levels!r}：请给出正的层数。",
+            )
         fill, how_zh, how_en, source = float(default_levels), "给定", "given", "user input"
     elif known.any():
         fill = float(np.median(lv[known]))
@@ -1109,7 +1293,9 @@ def _prepare(
     elif need_levels:
         raise InputError(
             f"{where}: no building states its levels (building:levels); give default_levels, the "
-            "typical number of storeys of homes in the area."
+            "typical number of storeys of homes in the area.",
+            zh=f"{_where_zh(where)}：没有建筑标注层数（building:levels）；请给出 default_levels，"
+            "即该地区住宅的典型层数。",
         )
     else:
         fill = 1.0
@@ -1145,7 +1331,10 @@ def _type_column(gdf: gpd.GeoDataFrame, type_col: str | bool | None, where: str)
         return None
     if isinstance(type_col, str):
         if type_col not in gdf.columns:
-            raise InputError(f"{where}: no building-type column {type_col!r}; columns are {_cols(gdf)}.")
+            raise InputError(
+                f"{where}: no building-type column {type_col!r}; columns are {_cols(gdf)}.",
+                zh=f"{_where_zh(where)}：没有建筑类型字段 {type_col!r}；现有字段为 {_cols_zh(gdf)}。",
+            )
         return type_col
     if "building" in gdf.columns:
         return "building"
@@ -1157,7 +1346,10 @@ def _type_column(gdf: gpd.GeoDataFrame, type_col: str | bool | None, where: str)
 def _levels(gdf: gpd.GeoDataFrame, levels_col: str | None, where: str) -> np.ndarray:
     """Levels per building (float, NaN where unknown); ``"5;6"`` → 5, ``"3.5"`` → 3.5, ≤ 0 unknown."""
     if levels_col is not None and levels_col not in gdf.columns:
-        raise InputError(f"{where}: no levels column {levels_col!r}; columns are {_cols(gdf)}.")
+        raise InputError(
+            f"{where}: no levels column {levels_col!r}; columns are {_cols(gdf)}.",
+            zh=f"{_where_zh(where)}：没有层数字段 {levels_col!r}；现有字段为 {_cols_zh(gdf)}。",
+        )
     col = levels_col if levels_col is not None else _find_col(gdf, None, _LEVEL_COLS)
     if col is None:
         return np.full(len(gdf), np.nan)
@@ -1199,10 +1391,16 @@ def _split_totals(
         if keys and keys <= set(_GROUP_ALIASES):
             by_group = _norm_groups(totals, where, "totals")
             if "pop_total" not in by_group:
-                raise InputError(f"{where}: totals by group need pop_total, the number of residents.")
+                raise InputError(
+                    f"{where}: totals by group need pop_total, the number of residents.",
+                    zh=f"{_where_zh(where)}：按人口组给出的 totals 须包含 pop_total（常住人口数）。",
+                )
             for g, v in by_group.items():
                 if g != "pop_total" and g in gt:
-                    raise InputError(f"{where}: {g} is given in totals and in group_totals; keep one.")
+                    raise InputError(
+                        f"{where}: {g} is given in totals and in group_totals; keep one.",
+                        zh=f"{_where_zh(where)}：{g} 同时在 totals 和 group_totals 中给出；请只保留一处。",
+                    )
                 gt[g] = v
             totals = by_group.pop("pop_total")  # type: ignore[assignment]
     if not isinstance(totals, Mapping):
@@ -1210,7 +1408,9 @@ def _split_totals(
         for g, v in gt.items():
             if isinstance(v, Mapping):
                 raise InputError(
-                    f"{where}: group_totals[{g!r}] is per unit but totals is one number; match them."
+                    f"{where}: group_totals[{g!r}] is per unit but totals is one number; match them.",
+                    zh=f"{_where_zh(where)}：group_totals[{g!r}] 按行政单元给出，而 totals 是单个数字；"
+                    "请使二者一致。",
                 )
             scalars[g] = _total_value(v, where, f"group_totals[{g!r}]")
         return None, scalars
@@ -1218,11 +1418,17 @@ def _split_totals(
     groups: dict[str, dict[str, float]] = {}
     for g, v in gt.items():
         if not isinstance(v, Mapping):
-            raise InputError(f"{where}: group_totals[{g!r}] must be per unit ({{code: count}}) like totals.")
+            raise InputError(
+                f"{where}: group_totals[{g!r}] must be per unit ({{code: count}}) like totals.",
+                zh=f"{_where_zh(where)}：group_totals[{g!r}] 必须像 totals 一样"
+                "按行政单元给出（{code: count}）。",
+            )
         unknown = [str(k) for k in v if str(k) not in per_unit]
         if unknown:
             raise InputError(
-                f"{where}: group_totals[{g!r}] names units without a total: {', '.join(unknown[:5])}."
+                f"{where}: group_totals[{g!r}] names units without a total: {', '.join(unknown[:5])}.",
+                zh=f"{_where_zh(where)}：group_totals[{g!r}] 中以下行政单元没有人口总数："
+                f"{'、'.join(unknown[:5])}。",
             )
         groups[g] = {str(k): _total_value(x, where, f"group_totals[{g!r}][{k!r}]") for k, x in v.items()}
     return per_unit, groups
@@ -1235,7 +1441,8 @@ def _total_value(value: object, where: str, what: str) -> float:
         v = np.nan
     if not np.isfinite(v) or v < 0:
         raise InputError(
-            f"{where}: {what} = {value!r} is not a population count; give a number of 0 or more."
+            f"{where}: {what} = {value!r} is not a population count; give a number of 0 or more.",
+            zh=f"{_where_zh(where)}：{what} = {value!r} 不是人口数；请给出 0 或以上的数。",
         )
     return v
 
@@ -1250,7 +1457,12 @@ def _check_group_totals(tot: np.ndarray, gtot: dict[str, np.ndarray], codes: np.
         over = gtot[g] > upper * (1 + 1e-12)
         if over.any():
             unit = codes[over][0] or "the area"
-            raise InputError(f"{where}: {g} exceeds the {label} of {unit}; check the group totals.")
+            unit_zh = f" {codes[over][0]} " if codes[over][0] else "该区域"
+            label_zh = {"residents": "常住人口", "residents aged 60+": "60岁及以上人口"}.get(label, label)
+            raise InputError(
+                f"{where}: {g} exceeds the {label} of {unit}; check the group totals.",
+                zh=f"{_where_zh(where)}：{g} 超过了{unit_zh}的{label_zh}；请检查各人口组的总数。",
+            )
 
 
 def _units_for_totals(
@@ -1259,7 +1471,9 @@ def _units_for_totals(
     """Unit codes, each building's unit index and the mask of buildings in some unit."""
     if units is None:
         raise InputError(
-            f"{where}: totals are given per unit but no units; pass units=read_admin_units(...)."
+            f"{where}: totals are given per unit but no units; pass units=read_admin_units(...).",
+            zh=f"{_where_zh(where)}：totals 按行政单元给出，但未提供行政单元；"
+            "请传入 units=read_admin_units(...)。",
         )
     if units.crs is not None and not units.crs.equals(4326):
         units = units.to_crs(4326)
@@ -1267,11 +1481,15 @@ def _units_for_totals(
     missing = sorted(set(totals) - set(sub["code"].astype(str)))
     if missing:
         raise InputError(
-            f"{where}: totals name units the units table lacks: {', '.join(missing[:5])}; check the codes."
+            f"{where}: totals name units the units table lacks: {', '.join(missing[:5])}; check the codes.",
+            zh=f"{_where_zh(where)}：totals 中的以下行政单元在行政单元表中不存在：{'、'.join(missing[:5])}；"
+            "请检查代码。",
         )
     if len(set(sub["level"])) > 1:
         raise InputError(
-            f"{where}: totals mix admin levels ({', '.join(sorted(sub['level'].unique()))}); give one level."
+            f"{where}: totals mix admin levels ({', '.join(sorted(sub['level'].unique()))}); give one level.",
+            zh=f"{_where_zh(where)}：totals 混合了多个行政层级"
+            f"（{'、'.join(sorted(sub['level'].unique()))}）；请只给出一个层级。",
         )
     sub = sub.drop_duplicates("code")
     codes = sub["code"].astype(str).to_numpy(dtype=object)

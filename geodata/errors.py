@@ -36,7 +36,7 @@ class InputError(Exception):
         return self.zh if lang != "en" and self.zh else self.message
 
 
-def require_file(path: str | Path, what: str) -> Path:
+def require_file(path: str | Path, what: str, *, what_zh: str = "文件") -> Path:
     """Return ``path`` as a `Path`, or raise `InputError` when no such file exists.
 
     Parameters
@@ -45,10 +45,19 @@ def require_file(path: str | Path, what: str) -> Path:
         The path the user gave.
     what
         What the file should hold, for the message (e.g. ``"road line layer"``).
+    what_zh
+        The same in Chinese, for the Chinese message (e.g. ``"道路线图层"``); a plain "文件" by
+        default.
     """
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{p}: no such file; check the path of the {what}.")
+        raise InputError(
+            f"{p}: no such file; check the path of the {what}.",
+            zh=f"{p}：文件不存在；请检查{what_zh}的路径。",
+        )
     if p.is_dir() and p.suffix.lower() not in {".gdb"}:
-        raise InputError(f"{p}: is a folder, not a file; give the path of the {what}.")
+        raise InputError(
+            f"{p}: is a folder, not a file; give the path of the {what}.",
+            zh=f"{p}：这是文件夹而不是文件；请给出{what_zh}的路径。",
+        )
     return p

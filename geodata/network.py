@@ -155,7 +155,10 @@ class WalkNetwork:
         """
         path = Path(path)
         if path.suffix.lower() != ".gpkg":
-            raise InputError(f"{path}: a network is saved as a GeoPackage; use a .gpkg name.")
+            raise InputError(
+                f"{path}: a network is saved as a GeoPackage; use a .gpkg name.",
+                zh=f"{path}：步行路网只能保存为 GeoPackage；请使用 .gpkg 文件名。",
+            )
         with atomic_path(path) as tmp:
             self.edges_gdf().to_file(tmp, layer="edges", driver="GPKG")
             self.nodes_gdf().to_file(tmp, layer="nodes", driver="GPKG")
@@ -202,7 +205,10 @@ def build_network(
     WalkNetwork
     """
     if lines.crs is None:
-        raise InputError(f"{source}: the layer has no coordinate reference system; set one.")
+        raise InputError(
+            f"{source}: the layer has no coordinate reference system; set one.",
+            zh=f"{source}：图层没有坐标系；请为其设置坐标系。",
+        )
     if keep not in {"giant", "all"}:
         raise ValueError(f"keep must be 'giant' or 'all', not {keep!r}")
     geoms = lines.geometry.to_numpy()
@@ -216,7 +222,10 @@ def build_network(
     parts, src_idx = parts[is_line], src_idx[is_line]
     parts = shapely.force_2d(parts)
     if len(parts) == 0:
-        raise InputError(f"{source}: no walkable line geometries were found.")
+        raise InputError(
+            f"{source}: no walkable line geometries were found.",
+            zh=f"{source}：未找到可步行的线要素。",
+        )
     coords, line_of = shapely.get_coordinates(parts, return_index=True)
 
     # drop consecutive repeated vertices (zero-length steps inside one line)
@@ -228,7 +237,10 @@ def build_network(
     single = counts[line_of] < 2
     coords, line_of = coords[~single], line_of[~single]
     if len(coords) == 0:
-        raise InputError(f"{source}: every walkable line has zero length.")
+        raise InputError(
+            f"{source}: every walkable line has zero length.",
+            zh=f"{source}：所有可步行线段的长度均为零。",
+        )
 
     # shared-vertex detection on the source coordinates (exact equality)
     _, vid = np.unique(coords, axis=0, return_inverse=True)
