@@ -68,14 +68,21 @@ def decay_weights(
     """
     t = np.asarray(t, dtype=float)
     if decay not in DECAYS:
-        raise InputError(f"2SFCA decay {decay!r}: not one of {', '.join(DECAYS)}; pick one of those.")
+        raise InputError(
+            f"2SFCA decay {decay!r}: not one of {', '.join(DECAYS)}; pick one of those.",
+            zh=f"2SFCA 衰减函数 {decay!r} 不在 {', '.join(DECAYS)} 之中，请从中选择一种。",
+        )
     if decay == "zones":
         b = np.asarray(zones, dtype=float)
         wz = np.asarray(zone_weights, dtype=float)
         if b.size == 0 or b.size != wz.size or np.any(np.diff(b) <= 0) or b[0] <= 0:
             raise InputError(
                 "2SFCA zones: give increasing zone upper bounds in seconds and one weight per zone "
-                f"(got {len(b)} bounds and {len(wz)} weights)."
+                f"(got {len(b)} bounds and {len(wz)} weights).",
+                zh=(
+                    "2SFCA 分区：请按递增顺序给出各分区的时间上限（秒），并为每个分区给出一个权重"
+                    f"（现有 {len(b)} 个上限、{len(wz)} 个权重）。"
+                ),
             )
         k = np.searchsorted(b, t, side="left")  # t <= b_k  ->  zone k
         w = np.where(k < b.size, wz[np.minimum(k, b.size - 1)], 0.0)
@@ -83,7 +90,10 @@ def decay_weights(
         w = np.ones_like(t)
     else:
         if catchment is None:
-            raise InputError(f"2SFCA decay {decay!r} needs a catchment (seconds); set catchment.")
+            raise InputError(
+                f"2SFCA decay {decay!r} needs a catchment (seconds); set catchment.",
+                zh=f"2SFCA 衰减函数 {decay!r} 需要服务范围阈值（秒），请设置 catchment。",
+            )
         d0 = np.broadcast_to(np.asarray(catchment, dtype=float), t.shape)
         x = np.divide(t, d0, out=np.full_like(t, np.inf), where=d0 > 0)
         if decay == "linear":
@@ -146,8 +156,8 @@ def two_step_fca(
     """
     m = _canonical(matrix)
     n, k = m.shape
-    p = _vector(demand, n, "demand population")
-    s = _vector(supply, k, "facility capacity")
+    p = _vector(demand, n, "demand population", what_zh="需求点人口")
+    s = _vector(supply, k, "facility capacity", what_zh="设施容量")
     if decay == "zones" and not zone_weights and len(zones) == len(E2SFCA_WEIGHTS):
         zone_weights = E2SFCA_WEIGHTS
     d0 = None
@@ -156,10 +166,17 @@ def two_step_fca(
         if d0.ndim == 1 and d0.shape[0] != n:
             raise InputError(
                 f"2SFCA catchment: {d0.shape[0]} values for {n} demand points; "
-                "give one per point or a scalar."
+                "give one per point or a scalar.",
+                zh=(
+                    f"2SFCA 服务范围阈值 catchment：有 {d0.shape[0]} 个值，而需求点有 {n} 个；"
+                    "请每个需求点给一个值，或只给一个统一值。"
+                ),
             )
         if np.any(~np.isfinite(d0)) or np.any(d0 <= 0):
-            raise InputError("2SFCA catchment: give positive, finite seconds.")
+            raise InputError(
+                "2SFCA catchment: give positive, finite seconds.",
+                zh="2SFCA 服务范围阈值 catchment：请给出有限的正秒数。",
+            )
     rows = np.repeat(np.arange(n), np.diff(m.indptr))
     d0_entries = None if d0 is None else (d0[rows] if d0.ndim == 1 else float(d0))
     w = decay_weights(m.data, d0_entries, decay, zones=zones, zone_weights=zone_weights)
@@ -179,7 +196,10 @@ def two_step_fca(
 def _canonical(matrix: sp.spmatrix | sp.sparray) -> sp.csr_array:
     """CSR with sorted indices and one entry per pair (the shortest time where pairs repeat)."""
     if not sp.issparse(matrix):
-        raise InputError("2SFCA matrix: expected a scipy.sparse demand × facility matrix of seconds.")
+        raise InputError(
+            "2SFCA matrix: expected a scipy.sparse demand × facility matrix of seconds.",
+            zh="2SFCA 矩阵：应为以秒为单位的 scipy.sparse 稀疏矩阵（行为需求点，列为设施）。",
+        )
     if matrix.format == "csr":
         m = sp.csr_array(matrix)
         if m.has_canonical_format:
@@ -200,17 +220,25 @@ def _canonical(matrix: sp.spmatrix | sp.sparray) -> sp.csr_array:
 
 def _check_times(data: np.ndarray) -> None:
     if data.size and (np.any(~np.isfinite(data)) or data.min() < 0):
-        raise InputError("2SFCA matrix: times must be finite and ≥ 0 (store only reachable pairs).")
+        raise InputError(
+            "2SFCA matrix: times must be finite and ≥ 0 (store only reachable pairs).",
+            zh="2SFCA 矩阵：时间须为有限值且 ≥ 0（只存可达的需求点—设施对）。",
+        )
 
 
-def _vector(x: np.ndarray, size: int, what: str) -> np.ndarray:
+def _vector(x: np.ndarray, size: int, what: str, *, what_zh: str | None = None) -> np.ndarray:
+    what_zh = what_zh or what
     v = np.asarray(x, dtype=float).reshape(-1)
     if v.size != size:
-        raise InputError(f"2SFCA {what}: {v.size} values for a matrix side of {size}; give one per row.")
+        raise InputError(
+            f"2SFCA {what}: {v.size} values for a matrix side of {size}; give one per row.",
+            zh=f"2SFCA {what_zh}：有 {v.size} 个值，而矩阵对应维度的长度为 {size}；请每行给一个值。",
+        )
     bad = np.flatnonzero(~np.isfinite(v) | (v < 0))
     if bad.size:
         raise InputError(
-            f"2SFCA {what}: rows {', '.join(map(str, bad[:5]))} are NaN or negative; fill or drop them."
+            f"2SFCA {what}: rows {', '.join(map(str, bad[:5]))} are NaN or negative; fill or drop them.",
+            zh=f"2SFCA {what_zh}：第 {', '.join(map(str, bad[:5]))} 行为 NaN 或负值，请补全或删除这些行。",
         )
     return v
 

@@ -196,7 +196,10 @@ def capacity_gap(
     001: 4.5 托位 per 1,000 × 588,700 residents = 2,649 ≈ 2,650 托位 needed.
     """
     if population.value < 0 or supply.value < 0 or per_1000 < 0:
-        raise InputError("capacity gap: the standard, population and supply must be ≥ 0.")
+        raise InputError(
+            "capacity gap: the standard, population and supply must be ≥ 0.",
+            zh="容量缺口：标准值、人口和供给量均须 ≥ 0。",
+        )
     return CapacityGap(service, float(per_1000), source, population, supply)
 
 
@@ -298,10 +301,14 @@ def _checked_pair(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, 
     w = np.asarray(weights, dtype=float).reshape(-1)
     if v.shape != w.shape:
         raise InputError(
-            f"weighted statistic: {v.size} values but {w.size} weights; give one weight per value."
+            f"weighted statistic: {v.size} values but {w.size} weights; give one weight per value.",
+            zh=f"加权统计：有 {v.size} 个值，但有 {w.size} 个权重；请每个值给一个权重。",
         )
     if np.any(np.isnan(v)) or np.any(~np.isfinite(w)) or np.any(w < 0):
-        raise InputError("weighted statistic: values must not be NaN and weights must be finite and ≥ 0.")
+        raise InputError(
+            "weighted statistic: values must not be NaN and weights must be finite and ≥ 0.",
+            zh="加权统计：值不能为 NaN，权重须为有限值且 ≥ 0。",
+        )
     return v, w
 
 
@@ -387,7 +394,11 @@ class _Admin:
         missing = [c for c in ("code", "name", "level") if c not in units.columns]
         if missing:
             raise InputError(
-                f"admin-unit table: no column {', '.join(missing)}; give code, name, level, parent, urban."
+                f"admin-unit table: no column {', '.join(missing)}; give code, name, level, parent, urban.",
+                zh=(
+                    f"行政单元表：缺少字段 {', '.join(missing)}；"
+                    "请提供 code、name、level、parent、urban 字段。"
+                ),
             )
         code = _admin_str(units["code"])
         name = _admin_str(units["name"])
@@ -398,13 +409,21 @@ class _Admin:
             raise InputError(
                 "admin-unit table: rows "
                 f"{', '.join(str(i + 1) for i in bad[:5])} have an empty code or a level "
-                "other than district, street or community; fix those rows."
+                "other than district, street or community; fix those rows.",
+                zh=(
+                    f"行政单元表：第 {', '.join(str(i + 1) for i in bad[:5])} 行的 code 为空，"
+                    "或 level 不是 district、street、community 之一；请修正这些行。"
+                ),
             )
         dup = pd.Series(code).duplicated(keep=False).to_numpy()
         if dup.any():
             raise InputError(
                 "admin-unit table: codes repeat "
-                f"({', '.join(sorted(set(code[dup]))[:5])}); make codes unique."
+                f"({', '.join(sorted(set(code[dup]))[:5])}); make codes unique.",
+                zh=(
+                    f"行政单元表：code 有重复（{', '.join(sorted(set(code[dup]))[:5])}），"
+                    "请使每个 code 唯一。"
+                ),
             )
         urb = units["urban"].to_numpy() if "urban" in units else np.full(len(units), None)
         for c, n, lv, p, u in zip(code, name, level, parent, urb, strict=True):
@@ -447,12 +466,18 @@ class _Admin:
         return (self.parent.get(street, ""), street, code)
 
 
-def _paths(admin: _Admin, frame: pd.DataFrame, what: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _paths(
+    admin: _Admin, frame: pd.DataFrame, what: str, *, what_zh: str | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     missing = [c for c in ("district", "street", "community") if c not in frame.columns]
     if missing:
         raise InputError(
             f"{what}: no column {', '.join(missing)}; attribute each row to its district, street and "
-            'community first ("" where unknown).'
+            'community first ("" where unknown).',
+            zh=(
+                f"{what_zh or what}：缺少字段 {', '.join(missing)}；"
+                '请先把每一行归属到所在的区、街道和社区（未知处填 ""）。'
+            ),
         )
     d = admin.to_codes("district", _admin_str(frame["district"]), np.full(len(frame), "", dtype=object))
     s = admin.to_codes("street", _admin_str(frame["street"]), d)
@@ -547,7 +572,10 @@ def _area_units(level: _Level, area: str) -> np.ndarray:
 def _check_demand(demand: pd.DataFrame) -> tuple[dict[str, np.ndarray], list[str], np.ndarray]:
     """Population arrays per known group, the groups that are unknown (all NaN), and the urban flags."""
     if "pop_total" not in demand.columns:
-        raise InputError("demand table: no column pop_total; give the population of every demand point.")
+        raise InputError(
+            "demand table: no column pop_total; give the population of every demand point.",
+            zh="需求点表：缺少字段 pop_total，请给出每个需求点的人口。",
+        )
     ids = (
         demand["id"].astype(str).to_numpy() if "id" in demand.columns else np.arange(len(demand)).astype(str)
     )
@@ -560,7 +588,10 @@ def _check_demand(demand: pd.DataFrame) -> tuple[dict[str, np.ndarray], list[str
         try:
             v = pd.to_numeric(demand[g], errors="raise").to_numpy(dtype=float, na_value=np.nan)
         except (TypeError, ValueError):
-            raise InputError(f"demand table: column {g} is not numeric; give numbers of persons.") from None
+            raise InputError(
+                f"demand table: column {g} is not numeric; give numbers of persons.",
+                zh=f"需求点表：字段 {g} 不是数值，请填写人数。",
+            ) from None
         nan = np.isnan(v)
         if nan.all() and g != "pop_total":
             unknown.append(g)
@@ -570,17 +601,25 @@ def _check_demand(demand: pd.DataFrame) -> tuple[dict[str, np.ndarray], list[str
             raise InputError(
                 f"demand table: column {g} is NaN, infinite or negative in rows with id "
                 f"{', '.join(ids[bad[:5]])}{' …' if bad.size > 5 else ''}; give a count ≥ 0 "
-                "(or leave the whole column empty when the group is unknown)."
+                "(or leave the whole column empty when the group is unknown).",
+                zh=(
+                    f"需求点表：id 为 {', '.join(ids[bad[:5]])}{' …' if bad.size > 5 else ''} 的行中，"
+                    f"字段 {g} 为 NaN、无穷大或负值；请填写 ≥ 0 的人数（该人群未知时可将整列留空）。"
+                ),
             )
         pops[g] = v
     if "urban" not in demand.columns:
-        raise InputError("demand table: no column urban; mark each point urban (True) or rural (False).")
+        raise InputError(
+            "demand table: no column urban; mark each point urban (True) or rural (False).",
+            zh="需求点表：缺少字段 urban，请标明每个需求点属城市（True）还是农村（False）。",
+        )
     u = demand["urban"]
     if u.isna().any():
         bad = np.flatnonzero(u.isna().to_numpy())
         raise InputError(
             "demand table: column urban is empty in rows with id "
-            f"{', '.join(ids[bad[:5]])}; set True or False."
+            f"{', '.join(ids[bad[:5]])}; set True or False.",
+            zh=f"需求点表：id 为 {', '.join(ids[bad[:5]])} 的行中字段 urban 为空，请填写 True 或 False。",
         )
     return pops, unknown, u.astype(bool).to_numpy()
 
@@ -591,15 +630,27 @@ def _check_times(
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for svc in _ordered(times):
         if svc not in thresholds:
-            raise InputError(f"thresholds: no threshold for service {svc!r}; give one per service in times.")
+            raise InputError(
+                f"thresholds: no threshold for service {svc!r}; give one per service in times.",
+                zh=f"thresholds：服务 {svc!r} 没有时间阈值，请为 times 中的每项服务各给一个。",
+            )
         t = np.asarray(times[svc], dtype=float).reshape(-1)
         thr = np.broadcast_to(np.asarray(thresholds[svc], dtype=float), (n,)).astype(float)
         if t.size != n:
-            raise InputError(f"times[{svc!r}]: {t.size} values for {n} demand points; give one per point.")
+            raise InputError(
+                f"times[{svc!r}]: {t.size} values for {n} demand points; give one per point.",
+                zh=f"times[{svc!r}]：有 {t.size} 个值，而需求点有 {n} 个；请每个需求点给一个值。",
+            )
         if np.isnan(t).any() or (t < 0).any():
-            raise InputError(f"times[{svc!r}]: NaN or negative seconds; use inf for unreached points.")
+            raise InputError(
+                f"times[{svc!r}]: NaN or negative seconds; use inf for unreached points.",
+                zh=f"times[{svc!r}]：有 NaN 或负的秒数；不可达的需求点请用 inf。",
+            )
         if (~np.isfinite(thr)).any() or (thr <= 0).any():
-            raise InputError(f"thresholds[{svc!r}]: give positive, finite seconds for every demand point.")
+            raise InputError(
+                f"thresholds[{svc!r}]: give positive, finite seconds for every demand point.",
+                zh=f"thresholds[{svc!r}]：请为每个需求点给出有限的正秒数。",
+            )
         out[svc] = (t, thr)
     return out
 
@@ -752,7 +803,7 @@ def coverage_indicators(
     pops, unknown, urban = _check_demand(demand)
     tt = _check_times(times, thresholds, len(demand))
     admin = _Admin(units)
-    levels = _levels(_paths(admin, demand, "demand table"), urban, admin)
+    levels = _levels(_paths(admin, demand, "demand table", what_zh="需求点表"), urban, admin)
     rows = _Rows()
     _coverage_rows(rows, levels, pops, unknown, urban, tt, groups)
     return _sorted(rows.frame())
@@ -857,7 +908,11 @@ def _access_rows(
         a = np.asarray(access[svc], dtype=float).reshape(-1) * 1000.0
         if a.size != urban.size or np.isnan(a).any() or (a < 0).any():
             raise InputError(
-                f"access[{svc!r}]: give one finite score ≥ 0 per demand point (from two_step_fca)."
+                f"access[{svc!r}]: give one finite score ≥ 0 per demand point (from two_step_fca).",
+                zh=(
+                    f"access[{svc!r}]：请为每个需求点给出一个有限且 ≥ 0 的可达性得分"
+                    "（由 two_step_fca 计算）。"
+                ),
             )
         std, base, src = standards.per_1000(svc) if standards else (None, "", "")
         target = np.nan if std is None else std
@@ -912,7 +967,10 @@ def _access_rows(
 def _facility_table(facilities: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in ("service", "tier", "status") if c not in facilities.columns]
     if missing:
-        raise InputError(f"facility table: no column {', '.join(missing)}; give service, tier and status.")
+        raise InputError(
+            f"facility table: no column {', '.join(missing)}; give service, tier and status.",
+            zh=f"设施表：缺少字段 {', '.join(missing)}；请提供 service、tier 和 status 字段。",
+        )
     return facilities
 
 
@@ -1067,10 +1125,16 @@ def _capacity_rows(
     prov: Provenance,
 ) -> None:
     if "capacity" not in facilities.columns:
-        raise InputError("facility table: no column capacity; give beds or 托位 (empty where unknown).")
+        raise InputError(
+            "facility table: no column capacity; give beds or 托位 (empty where unknown).",
+            zh="设施表：缺少字段 capacity，请填写床位数或托位数（未知处留空）。",
+        )
     cap = pd.to_numeric(facilities["capacity"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     if (cap < 0).any():
-        raise InputError("facility table: negative capacity; give beds or 托位 ≥ 0.")
+        raise InputError(
+            "facility table: negative capacity; give beds or 托位 ≥ 0.",
+            zh="设施表：容量 capacity 有负值，床位数或托位数须 ≥ 0。",
+        )
     service = facilities["service"].astype(str).to_numpy()
     status = np.isin(facilities["status"].astype(str).to_numpy(), list(statuses))
     svcs = [s for s in _ordered(sorted(set(service[status]) | {"elderly", "childcare"})) if s in SERVICES]
@@ -1273,12 +1337,12 @@ def _build(
     pops, unknown, urban = _check_demand(demand)
     tt = _check_times(times, thresholds, len(demand)) if "coverage" in parts else {}
     admin = _Admin(units)
-    d_paths = _paths(admin, demand, "demand table")
+    d_paths = _paths(admin, demand, "demand table", what_zh="需求点表")
     extra = []
     fac_paths = None
     if facilities is not None:
         facilities = _facility_table(facilities)
-        fac_paths = _paths(admin, facilities, "facility table")
+        fac_paths = _paths(admin, facilities, "facility table", what_zh="设施表")
         extra.append(fac_paths)
     levels = _levels(d_paths, urban, admin, extra)
     rows = _Rows()
@@ -1454,7 +1518,10 @@ def coverage_wide(
     unit has fewer than the rule asks. Rules are named by their label in ``standards`` when given.
     """
     if level not in ("street", "community", "district"):
-        raise InputError(f"coverage table: level {level!r} is not district, street or community.")
+        raise InputError(
+            f"coverage table: level {level!r} is not district, street or community.",
+            zh=f"覆盖率表：层级 {level!r} 不是 district（区）、street（街道）或 community（社区）。",
+        )
     en = lang == "en"
     sub = table[(table["scope"] == level) & (table["area"] == "all") & (table["service"] == service)]
     key = ["parent", "unit"]

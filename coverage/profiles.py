@@ -47,11 +47,17 @@ class WalkProfile:
         if not np.isfinite(self.speed_mps) or self.speed_mps <= 0:
             raise InputError(
                 f"walking profile {self.name!r}: speed_mps must be a positive number of metres per "
-                f"second, not {self.speed_mps!r}."
+                f"second, not {self.speed_mps!r}.",
+                zh=(f"步行配置 {self.name!r}：speed_mps 须为正的米/秒数值，不能是 {self.speed_mps!r}。"),
             )
         if not np.isfinite(self.steps_factor) or not 0 < self.steps_factor <= 1.5:
             raise InputError(
-                f"walking profile {self.name!r}: steps_factor must be in (0, 1.5], not {self.steps_factor!r}."
+                f"walking profile {self.name!r}: steps_factor must be in (0, 1.5], "
+                f"not {self.steps_factor!r}.",
+                zh=(
+                    f"步行配置 {self.name!r}：steps_factor 须在 (0, 1.5] 范围内，"
+                    f"不能是 {self.steps_factor!r}。"
+                ),
             )
 
     def override(self, **changes: float | str | bool) -> WalkProfile:
@@ -66,7 +72,11 @@ class WalkProfile:
         if unknown:
             raise InputError(
                 f"walking profile {self.name!r}: unknown field(s) {sorted(unknown)}; use speed_mps, "
-                "steps_factor, slope_on_steps or name."
+                "steps_factor, slope_on_steps or name.",
+                zh=(
+                    f"步行配置 {self.name!r}：未知字段 {sorted(unknown)}；"
+                    "请使用 speed_mps、steps_factor、slope_on_steps 或 name。"
+                ),
             )
         kept = tuple(
             a
@@ -181,7 +191,8 @@ def get_profile(profile: str | WalkProfile = "elderly", **overrides: float | str
         base = PROFILES[profile]
     except KeyError:
         raise InputError(
-            f"walking profile {profile!r} is unknown; use one of {sorted(PROFILES)} or give speed_mps."
+            f"walking profile {profile!r} is unknown; use one of {sorted(PROFILES)} or give speed_mps.",
+            zh=f"未知的步行配置 {profile!r}；请使用 {sorted(PROFILES)} 之一，或给出 speed_mps。",
         ) from None
     return base.override(**overrides)
 
@@ -329,7 +340,8 @@ def edge_costs(
         elevation = _slope.node_heights_to_vertices(net, elevation)
     if not isinstance(elevation, _slope.VertexElevation):
         raise InputError(
-            "elevation: give a VertexElevation from slope.sample_dem or one height per network node."
+            "elevation: give a VertexElevation from slope.sample_dem or one height per network node.",
+            zh="高程：请给出由 slope.sample_dem 得到的 VertexElevation，或为路网每个节点给一个高程值。",
         )
     return _slope.sloped_costs(net, prof, speed, elevation)
 

@@ -18,6 +18,10 @@ from lifecircle.coverage.snapping import MAX_SNAP_M, Points, Snap, snap_points
 from lifecircle.geodata.assumptions import Assumption
 from lifecircle.geodata.errors import InputError
 from lifecircle.geodata.network import WalkNetwork
+from lifecircle.geodata.notes import Note
+
+#: Chinese names of the services, for the notes.
+_SERVICE_ZH: dict[str, str] = {"elderly": "养老服务", "childcare": "托育服务"}
 
 #: Map tiers, minutes.
 TIERS_MIN: tuple[int, ...] = (5, 10, 15, 20)
@@ -112,16 +116,26 @@ class ServiceReach:
         return float(w[cov].sum() / total) if total > 0 else 0.0
 
 
-def check_weights(weights: np.ndarray, n: int, what: str = "demand population") -> np.ndarray:
-    """Return ``weights`` as floats, or raise `InputError` naming the rows that are NaN or negative."""
+def check_weights(
+    weights: np.ndarray, n: int, what: str = "demand population", *, what_zh: str | None = None
+) -> np.ndarray:
+    """Return ``weights`` as floats, or raise `InputError` naming the rows that are NaN or negative.
+
+    ``what`` names the weights in the message; ``what_zh`` is its Chinese name (default: from ``what``).
+    """
+    what_zh = what_zh or {"demand population": "需求点人口"}.get(what, what)
     w = np.asarray(weights, dtype=np.float64)
     if w.shape != (n,):
-        raise InputError(f"{what}: {w.size} values given for {n} demand points; give one per point.")
+        raise InputError(
+            f"{what}: {w.size} values given for {n} demand points; give one per point.",
+            zh=f"{what_zh}：给出了 {w.size} 个值，而需求点有 {n} 个；请每个需求点给一个值。",
+        )
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
     if len(bad):
         rows = ", ".join(str(i) for i in bad[:10]) + (" …" if len(bad) > 10 else "")
         raise InputError(
-            f"{what}: {len(bad)} row(s) are missing or negative (rows {rows}); give a number ≥ 0 in each."
+            f"{what}: {len(bad)} row(s) are missing or negative (rows {rows}); give a number ≥ 0 in each.",
+            zh=f"{what_zh}：有 {len(bad)} 行缺失或为负值（第 {rows} 行）；请每行填写 ≥ 0 的数。",
         )
     return w
 
@@ -180,40 +194,67 @@ def service_reach(
     if costs is None:
         costs = edge_costs(net, get_profile(profile))
     if not (limit_s > 0):
-        raise InputError(f"limit_s must be a positive number of seconds, not {limit_s!r}.")
+        raise InputError(
+            f"limit_s must be a positive number of seconds, not {limit_s!r}.",
+            zh=f"limit_s 须为正的秒数，不能是 {limit_s!r}。",
+        )
     dsnap = snap_points(net, demand, max_snap_m=max_snap_m, what="demand")
     fsnap = snap_points(net, facilities, max_snap_m=max_snap_m, what="facilities")
     graph = build_split_graph(net, costs, fsnap)
     split_t, split_f = nearest_facility(graph, limit_s)
     time_s, fac, access = _demand_times(graph, costs, dsnap, split_t, split_f, limit_s)
     notes = []
+    svc_zh = _SERVICE_ZH.get(service, service)
     if len(fsnap) == 0:
-        notes.append(f"{service}: there are no facilities, so nobody is within reach (coverage 0).")
+        notes.append(
+            Note(
+                f"{service}: there are no facilities, so nobody is within reach (coverage 0).",
+                f"{svc_zh}：没有设施，因此无人在可达范围内（覆盖率为 0）。",
+            )
+        )
     elif graph.n_facilities_on_network == 0:
         notes.append(
-            f"{service}: all {len(fsnap)} facilities lie farther than {fsnap.max_snap_m:g} m from the "
-            "network, so nobody is within reach (coverage 0)."
+            Note(
+                f"{service}: all {len(fsnap)} facilities lie farther than {fsnap.max_snap_m:g} m from the "
+                "network, so nobody is within reach (coverage 0).",
+                f"{svc_zh}：全部 {len(fsnap)} 处设施距步行路网均超过 {fsnap.max_snap_m:g} 米，"
+                "因此无人在可达范围内（覆盖率为 0）。",
+            )
         )
     elif fsnap.n_off_network:
         notes.append(
-            f"{service}: {fsnap.n_off_network} of {len(fsnap)} facilities lie farther than "
-            f"{fsnap.max_snap_m:g} m from the network and serve nobody."
+            Note(
+                f"{service}: {fsnap.n_off_network} of {len(fsnap)} facilities lie farther than "
+                f"{fsnap.max_snap_m:g} m from the network and serve nobody.",
+                f"{svc_zh}：{len(fsnap)} 处设施中有 {fsnap.n_off_network} 处距步行路网超过 "
+                f"{fsnap.max_snap_m:g} 米，不服务任何居民。",
+            )
         )
     no_geom = int((~(np.isfinite(dsnap.x) & np.isfinite(dsnap.y))).sum())
     far = dsnap.n_off_network - no_geom
     if len(dsnap) and far == len(dsnap):
         notes.append(
-            f"all {len(dsnap)} demand points lie farther than {dsnap.max_snap_m:g} m from the network; "
-            "check that the demand and the network cover the same area and CRS."
+            Note(
+                f"all {len(dsnap)} demand points lie farther than {dsnap.max_snap_m:g} m from the network; "
+                "check that the demand and the network cover the same area and CRS.",
+                f"全部 {len(dsnap)} 个需求点距步行路网均超过 {dsnap.max_snap_m:g} 米；"
+                "请检查需求点与步行路网是否覆盖同一范围、采用同一坐标系。",
+            )
         )
     elif far:
         notes.append(
-            f"{far} of {len(dsnap)} demand points lie farther than "
-            f"{dsnap.max_snap_m:g} m from the network and are counted as not reached."
+            Note(
+                f"{far} of {len(dsnap)} demand points lie farther than "
+                f"{dsnap.max_snap_m:g} m from the network and are counted as not reached.",
+                f"{len(dsnap)} 个需求点中有 {far} 个距步行路网超过 {dsnap.max_snap_m:g} 米，按不可达计。",
+            )
         )
     if no_geom:
         notes.append(
-            f"{no_geom} of {len(dsnap)} demand points have no location and are counted as not reached."
+            Note(
+                f"{no_geom} of {len(dsnap)} demand points have no location and are counted as not reached.",
+                f"{len(dsnap)} 个需求点中有 {no_geom} 个没有位置信息，按不可达计。",
+            )
         )
     return ServiceReach(
         service=service,
@@ -334,7 +375,10 @@ def reach_matrix(
         Shape ``(n_demand, n_facilities)``, float64 seconds.
     """
     if not np.isfinite(limit_s) or limit_s <= 0:
-        raise InputError(f"reach_matrix needs a finite positive limit_s, not {limit_s!r}.")
+        raise InputError(
+            f"reach_matrix needs a finite positive limit_s, not {limit_s!r}.",
+            zh=f"reach_matrix 需要有限的正数 limit_s，不能是 {limit_s!r}。",
+        )
     if costs is None:
         costs = edge_costs(net, get_profile(profile))
     dsnap = snap_points(net, demand, max_snap_m=max_snap_m, what="demand")
@@ -429,7 +473,10 @@ def demand_thresholds(
     urban = np.asarray(urban)
     if urban.dtype != bool:
         if urban.dtype == object and any(v is None or v != v for v in urban):
-            raise InputError("demand: the 'urban' column has missing values; fill it with true or false.")
+            raise InputError(
+                "demand: the 'urban' column has missing values; fill it with true or false.",
+                zh="需求点：字段 'urban' 有缺失值，请填写 true 或 false。",
+            )
         urban = urban.astype(bool)
     if service == "childcare":
         minutes = float(CHILDCARE_THRESHOLD.value) if childcare_min is None else float(childcare_min)

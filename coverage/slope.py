@@ -93,7 +93,7 @@ def sample_dem(
 
     if fallback not in (None, "flat"):
         raise ValueError(f"fallback must be None or 'flat', not {fallback!r}")
-    path = require_file(dem, "DEM GeoTIFF")
+    path = require_file(dem, "DEM GeoTIFF", what_zh="高程栅格（DEM GeoTIFF）")
     geoms = net.geometry
     if densify_m is not None:
         geoms = shapely.segmentize(geoms, densify_m)
@@ -103,11 +103,18 @@ def sample_dem(
     except Exception as exc:
         raise InputError(
             f"{path}: cannot read it as a DEM GeoTIFF ({exc.__class__.__name__}); give a GeoTIFF "
-            "of heights in metres."
+            "of heights in metres.",
+            zh=(
+                f"{path}：无法作为 DEM GeoTIFF 读取（{exc.__class__.__name__}）；"
+                "请提供以米为单位的高程 GeoTIFF。"
+            ),
         ) from None
     with src:
         if src.crs is None:
-            raise InputError(f"{path}: the DEM has no coordinate reference system; set one.")
+            raise InputError(
+                f"{path}: the DEM has no coordinate reference system; set one.",
+                zh=f"{path}：该高程栅格（DEM）没有坐标系，请设置坐标系。",
+            )
         tr = pyproj.Transformer.from_crs(net.crs, pyproj.CRS.from_user_input(src.crs), always_xy=True)
         dx, dy = tr.transform(coords[:, 0], coords[:, 1])
         z, ok = _bilinear(src, np.asarray(dx), np.asarray(dy))
@@ -116,7 +123,12 @@ def sample_dem(
         raise InputError(
             f"{path}: the DEM does not cover the walk network ({missing.mean():.1%} of the sampled "
             "points fall outside it or on nodata); give a DEM that covers the whole area, or ask "
-            "for flat ground where it is missing (dem_fallback: flat)."
+            "for flat ground where it is missing (dem_fallback: flat).",
+            zh=(
+                f"{path}：高程栅格（DEM）未覆盖步行路网"
+                f"（{missing.mean():.1%} 的采样点落在栅格外或无数据处）；"
+                "请提供覆盖全域的 DEM，或设置缺失处按平地计算（dem_fallback: flat）。"
+            ),
         )
     return VertexElevation(
         x=coords[:, 0].copy(),
@@ -176,7 +188,10 @@ def node_heights_to_vertices(net: WalkNetwork, z_nodes: np.ndarray) -> VertexEle
     """Heights at every geometry vertex from node heights, linear in distance along each edge."""
     z_nodes = np.asarray(z_nodes, dtype=np.float64)
     if not np.isfinite(z_nodes).all():
-        raise InputError("node elevations: some heights are NaN; give a height for every node.")
+        raise InputError(
+            "node elevations: some heights are NaN; give a height for every node.",
+            zh="节点高程：部分高程为 NaN，请为每个节点给出高程。",
+        )
     coords, edge = shapely.get_coordinates(net.geometry, return_index=True)
     cum = _cum_within(edge, _seg_lengths(coords, edge))
     total = np.zeros(net.n_edges)
@@ -226,7 +241,10 @@ def sloped_costs(
 
     edge = elev.edge
     if len(edge) == 0 or edge.max() >= net.n_edges or np.any(np.diff(edge) < 0):
-        raise InputError("elevation: the vertex heights do not belong to this network; sample them again.")
+        raise InputError(
+            "elevation: the vertex heights do not belong to this network; sample them again.",
+            zh="高程：这些顶点高程不属于当前步行路网，请重新采样。",
+        )
     coords = np.column_stack([elev.x, elev.y])
     first = np.r_[True, edge[1:] != edge[:-1]]
     seg = _seg_lengths(coords, edge)  # segment ending at each vertex
@@ -250,7 +268,10 @@ def sloped_costs(
     e_of = edge[first_idx]
     n = net.n_edges
     if len(e_of) != n:
-        raise InputError("elevation: the vertex heights do not cover every edge; sample them again.")
+        raise InputError(
+            "elevation: the vertex heights do not cover every edge; sample them again.",
+            zh="高程：这些顶点高程未覆盖全部路段，请重新采样。",
+        )
     e_pos = np.empty(n)
     e_tf = np.empty(n)
     e_tb = np.empty(n)

@@ -23,6 +23,14 @@ _TREES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 Points = gpd.GeoDataFrame | gpd.GeoSeries | tuple[np.ndarray, np.ndarray] | np.ndarray
 
+#: Chinese names of the tables ``what`` usually names, for the Chinese error sentences.
+_WHAT_ZH: dict[str, str] = {"points": "点", "demand": "需求点", "facilities": "设施", "candidates": "候选点"}
+
+
+def _zh(what: str, what_zh: str | None) -> str:
+    """The Chinese name of the table ``what`` (``what_zh`` when given)."""
+    return what_zh or _WHAT_ZH.get(what, what)
+
 
 @dataclass(frozen=True, eq=False)
 class Snap:
@@ -104,7 +112,9 @@ def edge_tree(net: WalkNetwork) -> shapely.STRtree:
     return tree
 
 
-def points_xy(points: Points, crs: pyproj.CRS, what: str = "points") -> tuple[np.ndarray, np.ndarray]:
+def points_xy(
+    points: Points, crs: pyproj.CRS, what: str = "points", *, what_zh: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Coordinates of ``points`` in the metric CRS ``crs``.
 
     Parameters
@@ -116,11 +126,14 @@ def points_xy(points: Points, crs: pyproj.CRS, what: str = "points") -> tuple[np
         The network's metric CRS.
     what
         Name of the table, for error messages.
+    what_zh
+        Its Chinese name (default: from ``what``).
     """
     if isinstance(points, gpd.GeoDataFrame | gpd.GeoSeries):
         if points.crs is None:
             raise InputError(
-                f"{what}: the table has no coordinate reference system; set one (e.g. EPSG:4326)."
+                f"{what}: the table has no coordinate reference system; set one (e.g. EPSG:4326).",
+                zh=f"{_zh(what, what_zh)}：该表没有坐标系，请设置坐标系（例如 EPSG:4326）。",
             )
         geoms = points.to_crs(crs).geometry.to_numpy() if len(points) else np.array([], dtype=object)
         bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
@@ -140,10 +153,16 @@ def points_xy(points: Points, crs: pyproj.CRS, what: str = "points") -> tuple[np
     else:
         arr = np.asarray(points, dtype=np.float64)
         if arr.ndim != 2 or arr.shape[1] != 2:
-            raise InputError(f"{what}: give points as a GeoDataFrame, an (x, y) tuple or an (n, 2) array.")
+            raise InputError(
+                f"{what}: give points as a GeoDataFrame, an (x, y) tuple or an (n, 2) array.",
+                zh=f"{_zh(what, what_zh)}：请以 GeoDataFrame、(x, y) 元组或 (n, 2) 数组的形式给出点。",
+            )
         x, y = arr[:, 0].copy(), arr[:, 1].copy()
     if len(x) != len(y):
-        raise InputError(f"{what}: the x and y arrays differ in length.")
+        raise InputError(
+            f"{what}: the x and y arrays differ in length.",
+            zh=f"{_zh(what, what_zh)}：x 与 y 数组长度不一致，请使两者一一对应。",
+        )
     return x, y
 
 
@@ -153,6 +172,7 @@ def snap_points(
     *,
     max_snap_m: float = MAX_SNAP_M,
     what: str = "points",
+    what_zh: str | None = None,
 ) -> Snap:
     """Attach each point to the nearest edge at its projected position.
 
@@ -166,6 +186,8 @@ def snap_points(
         Points farther than this from every edge are flagged off-network and never attached.
     what
         Name of the table, for error messages.
+    what_zh
+        Its Chinese name (default: from ``what``).
 
     Returns
     -------
@@ -174,8 +196,11 @@ def snap_points(
     if isinstance(points, Snap):
         return points
     if not np.isfinite(max_snap_m) or max_snap_m < 0:
-        raise InputError(f"max_snap_m must be a non-negative number of metres, not {max_snap_m!r}.")
-    x, y = points_xy(points, net.crs, what)
+        raise InputError(
+            f"max_snap_m must be a non-negative number of metres, not {max_snap_m!r}.",
+            zh=f"max_snap_m 须为非负的米数，不能是 {max_snap_m!r}。",
+        )
+    x, y = points_xy(points, net.crs, what, what_zh=what_zh)
     n = len(x)
     edge = np.full(n, -1, dtype=np.int64)
     along = np.full(n, np.nan)

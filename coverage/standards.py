@@ -163,11 +163,24 @@ class UnitRule:
 
     def __post_init__(self) -> None:
         if self.level not in ("street", "community"):
-            raise InputError(f"unit rule {self.key!r}: level {self.level!r} is not street or community.")
+            raise InputError(
+                f"unit rule {self.key!r}: level {self.level!r} is not street or community.",
+                zh=(
+                    f"单元配置规则 {self.key!r}：层级 level {self.level!r} "
+                    "不是 street（街道）或 community（社区），请改为其中之一。"
+                ),
+            )
         if self.area not in AREAS:
-            raise InputError(f"unit rule {self.key!r}: area {self.area!r} is not one of {', '.join(AREAS)}.")
+            raise InputError(
+                f"unit rule {self.key!r}: area {self.area!r} is not one of {', '.join(AREAS)}.",
+                zh=f"单元配置规则 {self.key!r}：范围 area {self.area!r} 不在 {', '.join(AREAS)} 之中，"
+                "请改为其中之一。",
+            )
         if self.min_count < 1:
-            raise InputError(f"unit rule {self.key!r}: min_count must be at least 1.")
+            raise InputError(
+                f"unit rule {self.key!r}: min_count must be at least 1.",
+                zh=f"单元配置规则 {self.key!r}：min_count 至少为 1。",
+            )
 
 
 @dataclass(frozen=True)
@@ -224,16 +237,38 @@ class Target:
         if self.metric not in TARGET_METRICS:
             raise InputError(
                 f"target {self.label_en or self.metric!r}: metric {self.metric!r} is not one of "
-                f"{', '.join(TARGET_METRICS)}."
+                f"{', '.join(TARGET_METRICS)}.",
+                zh=(
+                    f"指标 {self.label_en or self.metric!r}：metric {self.metric!r} 不在 "
+                    f"{', '.join(TARGET_METRICS)} 之中，请改为其中之一。"
+                ),
             )
         if self.comparison not in COMPARISONS:
-            raise InputError(f"target {self.metric!r}: comparison {self.comparison!r} is not >=, <= or +.")
+            raise InputError(
+                f"target {self.metric!r}: comparison {self.comparison!r} is not >=, <= or +.",
+                zh=(
+                    f"指标 {self.metric!r}：比较方式 comparison {self.comparison!r} "
+                    "不是 >=、<= 或 +，请改为其中之一。"
+                ),
+            )
         if self.comparison == "+" and self.baseline is None:
-            raise InputError(f"target {self.metric!r}: an increase target (+) needs a baseline.")
+            raise InputError(
+                f"target {self.metric!r}: an increase target (+) needs a baseline.",
+                zh=f"指标 {self.metric!r}：增量目标（+）需要基期值，请填写 baseline。",
+            )
         if self.area not in AREAS:
-            raise InputError(f"target {self.metric!r}: area {self.area!r} is not one of {', '.join(AREAS)}.")
+            raise InputError(
+                f"target {self.metric!r}: area {self.area!r} is not one of {', '.join(AREAS)}.",
+                zh=(
+                    f"指标 {self.metric!r}：范围 area {self.area!r} 不在 {', '.join(AREAS)} 之中，"
+                    "请改为其中之一。"
+                ),
+            )
         if self.metric in ("unit_share", "facilities") and not self.rule:
-            raise InputError(f"target {self.metric!r}: name the unit rule it counts (field rule).")
+            raise InputError(
+                f"target {self.metric!r}: name the unit rule it counts (field rule).",
+                zh=f"指标 {self.metric!r}：请在 rule 字段中写明其统计的单元配置规则。",
+            )
 
     @property
     def attribute_zh(self) -> str:
@@ -331,14 +366,19 @@ class Standards:
         keys = [r.key for r in self.one_per_unit]
         if len(set(keys)) != len(keys):
             raise InputError(
-                f"standards {self.key}: unit rule keys repeat ({', '.join(keys)}); make them unique."
+                f"standards {self.key}: unit rule keys repeat ({', '.join(keys)}); make them unique.",
+                zh=f"标准 {self.key}：单元配置规则的 key 有重复（{', '.join(keys)}），请使其唯一。",
             )
         known = set(keys)
         for t in self.coverage_targets:
             if t.rule and t.rule not in known:
                 raise InputError(
                     f"standards {self.key}: target {t.label_en or t.metric!r} names rule {t.rule!r}, "
-                    f"which is not among the unit rules ({', '.join(keys) or 'none'})."
+                    f"which is not among the unit rules ({', '.join(keys) or 'none'}).",
+                    zh=(
+                        f"标准 {self.key}：指标 {t.label_en or t.metric!r} 引用的规则 {t.rule!r} "
+                        f"不在单元配置规则之中（{', '.join(keys) or '无'}），请改为其中之一。"
+                    ),
                 )
 
     def per_1000(self, service: str) -> tuple[float | None, str, str]:
@@ -355,14 +395,24 @@ class Standards:
             if f.key == key and (year is None or str(f.year) == str(year)):
                 return f
         have = ", ".join(f"{f.key}@{f.year}" for f in self.figures) or "none"
-        raise InputError(f"standards {self.key}: no figure {key!r} for year {year}; documented: {have}.")
+        when_zh = "" if year is None else f" {year} 年的"
+        raise InputError(
+            f"standards {self.key}: no figure {key!r} for year {year}; documented: {have}.",
+            zh=(
+                f"标准 {self.key}：没有{when_zh}数据 {key!r}；"
+                f"文件中有的是：{'无' if have == 'none' else have}。"
+            ),
+        )
 
     def rule(self, key: str) -> UnitRule:
         """The unit rule called ``key``."""
         for r in self.one_per_unit:
             if r.key == key:
                 return r
-        raise InputError(f"standards {self.key}: no unit rule {key!r}.")
+        raise InputError(
+            f"standards {self.key}: no unit rule {key!r}.",
+            zh=f"标准 {self.key}：没有单元配置规则 {key!r}。",
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form (lists and dicts) for YAML or JSON."""
@@ -378,12 +428,16 @@ def _build(cls: type, data: Mapping[str, Any], where: str) -> Any:
     unknown = sorted(set(data) - names)
     if unknown:
         raise InputError(
-            f"{where}: unknown field(s) {', '.join(unknown)}; the fields are {', '.join(sorted(names))}."
+            f"{where}: unknown field(s) {', '.join(unknown)}; the fields are {', '.join(sorted(names))}.",
+            zh=f"{where}：未知字段 {', '.join(unknown)}；可用的字段为 {', '.join(sorted(names))}。",
         )
     try:
         return cls(**data)
     except TypeError as exc:
-        raise InputError(f"{where}: {exc}; give every required field.") from None
+        raise InputError(
+            f"{where}: {exc}; give every required field.",
+            zh=f"{where}：{exc}；请给出全部必填字段。",
+        ) from None
 
 
 def standards_from_dict(data: Mapping[str, Any], *, where: str = "standards") -> Standards:
@@ -416,7 +470,11 @@ def _binding(v: Any, where: str = "standards") -> bool | None:
     if v is None or isinstance(v, bool):
         return v
     raise InputError(
-        f"{where}: binding {v!r} is not true (约束性), false (预期性) or null (not stated); use one of those."
+        f"{where}: binding {v!r} is not true (约束性), false (预期性) or null (not stated); "
+        "use one of those.",
+        zh=(
+            f"{where}：binding {v!r} 不是 true（约束性）、false（预期性）或 null（未说明），请改为其中之一。"
+        ),
     )
 
 
@@ -487,12 +545,16 @@ def standards_from_profile(profile: Mapping[str, Any] | Any, *, where: str | Non
     raw = profile if isinstance(profile, Mapping) else getattr(profile, "raw", None)
     if not isinstance(raw, Mapping):
         raise InputError(
-            "jurisdiction profile: expected the profile's YAML mapping; load it with load_jurisdiction."
+            "jurisdiction profile: expected the profile's YAML mapping; load it with load_jurisdiction.",
+            zh="辖区配置：应为配置文件的 YAML 映射，请用 load_jurisdiction 读取。",
         )
     key = str(raw.get("id") or "")
     where = where or getattr(profile, "origin", "") or f"jurisdiction profile {key or '(no id)'}"
     if not key:
-        raise InputError(f"{where}: the profile has no id; add an id field.")
+        raise InputError(
+            f"{where}: the profile has no id; add an id field.",
+            zh=f"{where}：该配置没有 id，请添加 id 字段。",
+        )
     name = _mapping(raw.get("name"), f"{where}: name")
     doc = _mapping(raw.get("document"), f"{where}: document")
     thr = _mapping(raw.get("thresholds"), f"{where}: thresholds").get("elderly")
@@ -511,7 +573,11 @@ def standards_from_profile(profile: Mapping[str, Any] | Any, *, where: str | Non
     if not ok:
         raise InputError(
             f"{where}: notes must be a list of sentences (or of {{en: ..., zh: ...}} pairs); "
-            "write one per line after '- '."
+            "write one per line after '- '.",
+            zh=(
+                f"{where}：notes 须为句子列表（或 {{en: ..., zh: ...}} 对照的列表）；"
+                "请每行一条，写在 '- ' 之后。"
+            ),
         )
     notes = [Note(n["en"], n.get("zh")) if isinstance(n, dict) else n for n in notes]
     fields: dict[str, Any] = {
@@ -559,7 +625,10 @@ def _mapping(v: Any, where: str) -> Mapping[str, Any]:
     if v is None:
         return {}
     if not isinstance(v, Mapping):
-        raise InputError(f"{where}: expected fields (key: value), got {v!r}; compare with a shipped profile.")
+        raise InputError(
+            f"{where}: expected fields (key: value), got {v!r}; compare with a shipped profile.",
+            zh=f"{where}：应为字段（key: value），实际为 {v!r}；请对照内置的配置文件修改。",
+        )
     return v
 
 
@@ -569,7 +638,8 @@ def _known(entry: Mapping[str, Any], fields: Iterable[str], where: str) -> Mappi
     unknown = sorted(str(k) for k in set(entry) - set(names))
     if unknown:
         raise InputError(
-            f"{where}: unknown field(s) {', '.join(unknown)}; the fields are {', '.join(sorted(names))}."
+            f"{where}: unknown field(s) {', '.join(unknown)}; the fields are {', '.join(sorted(names))}.",
+            zh=f"{where}：未知字段 {', '.join(unknown)}；可用的字段为 {', '.join(sorted(names))}。",
         )
     return entry
 
@@ -579,7 +649,10 @@ def _num(v: Any, where: str) -> float | None:
     if v is None:
         return None
     if isinstance(v, bool) or not isinstance(v, int | float):
-        raise InputError(f"{where}: {v!r} is not a number; write the number without units or quotes.")
+        raise InputError(
+            f"{where}: {v!r} is not a number; write the number without units or quotes.",
+            zh=f"{where}：{v!r} 不是数字，请直接写数字，不带单位或引号。",
+        )
     return float(v)
 
 
@@ -603,7 +676,10 @@ def _figures(raw: Mapping[str, Any], where: str) -> tuple[Figure, ...]:
             own = _known(v, ("value", "source", "note"), f"{at}.{grp}") if isinstance(v, Mapping) else {}
             value = _num(own.get("value") if own else v, f"{at}.{grp}")
             if value is None:
-                raise InputError(f"{at}.{grp}: no value; give the count.")
+                raise InputError(
+                    f"{at}.{grp}: no value; give the count.",
+                    zh=f"{at}.{grp}：没有数值，请填写人数。",
+                )
             out.append(
                 Figure(
                     grp,
@@ -620,7 +696,10 @@ def _figures(raw: Mapping[str, Any], where: str) -> tuple[Figure, ...]:
             _known(e, ("value", "date", "source", "note"), at)
             value = _num(e.get("value"), at)
             if value is None:
-                raise InputError(f"{at}: no value; give the count.")
+                raise InputError(
+                    f"{at}: no value; give the count.",
+                    zh=f"{at}：没有数值，请填写数量。",
+                )
             out.append(
                 Figure(what, value, e.get("date", ""), str(e.get("source", "")), str(e.get("note", "")))
             )
@@ -634,16 +713,25 @@ def _rules(entries: Any, where: str) -> list[UnitRule]:
         at = f"{where}: one_per_unit[{i}]"
         r = _known(_mapping(r, at), _RULE_FIELDS, at)
         if r.get("urban_only") and r.get("rural_only"):
-            raise InputError(f"{at}: urban_only and rural_only are both set; keep one.")
+            raise InputError(
+                f"{at}: urban_only and rural_only are both set; keep one.",
+                zh=f"{at}：同时设置了 urban_only 和 rural_only，请只保留一个。",
+            )
         area = "urban" if r.get("urban_only") else "rural" if r.get("rural_only") else r.get("area", "all")
         tiers = tuple(str(x) for x in (r.get("tiers") or ()))
         for req in ("service", "level"):
             if req not in r:
-                raise InputError(f"{at}: no {req}; add it (see a shipped profile).")
+                raise InputError(
+                    f"{at}: no {req}; add it (see a shipped profile).",
+                    zh=f"{at}：缺少 {req}，请补上（可参照内置的配置文件）。",
+                )
         rkey = r.get("key") or f"{r['service']}_{r['level']}_{area}_{'-'.join(tiers) or 'any'}"
         if any(x.key == rkey for x in rules):
             if r.get("key"):
-                raise InputError(f"{at}: key {rkey!r} is already used by another rule; make it unique.")
+                raise InputError(
+                    f"{at}: key {rkey!r} is already used by another rule; make it unique.",
+                    zh=f"{at}：key {rkey!r} 已被另一条规则使用，请改为唯一的 key。",
+                )
             rkey = f"{rkey}_{i}"
         share = _num(r.get("share_target", 100.0), f"{at}: share_target")
         min_count = _num(r.get("min_count", 1), f"{at}: min_count")
@@ -667,7 +755,7 @@ def _rules(entries: Any, where: str) -> list[UnitRule]:
                 )
             )
         except InputError as exc:
-            raise InputError(f"{at}: {exc}") from None
+            raise InputError(f"{at}: {exc}", zh=f"{at}：{exc.text('zh')}") from None
     return rules
 
 
@@ -679,7 +767,10 @@ def _targets(entries: Any, rules: list[UnitRule], where: str) -> list[Target]:
         t = _known(_mapping(t, at), _TARGET_FIELDS, at)
         for req in ("metric", "value", "year"):
             if req not in t:
-                raise InputError(f"{at}: no {req}; add it (see a shipped profile).")
+                raise InputError(
+                    f"{at}: no {req}; add it (see a shipped profile).",
+                    zh=f"{at}：缺少 {req}，请补上（可参照内置的配置文件）。",
+                )
         metric = str(t["metric"])
         area = str(t.get("area", t.get("scope", "all")))
         area = "all" if area == "district" else area
@@ -691,15 +782,25 @@ def _targets(entries: Any, rules: list[UnitRule], where: str) -> list[Target]:
         if rule and rule not in keys:
             raise InputError(
                 f"{at}: rule {rule!r} is not the key of a one_per_unit rule ({', '.join(keys) or 'none'}); "
-                "use one of those."
+                "use one of those.",
+                zh=(
+                    f"{at}：rule {rule!r} 不是任何 one_per_unit 规则的 key（{', '.join(keys) or '无'}），"
+                    "请改为其中之一。"
+                ),
             )
         baseline = _num(t.get("baseline"), f"{at}: baseline")
         value = _num(t["value"], f"{at}: value")
         if value is None:
-            raise InputError(f"{at}: value is empty; give the target value.")
+            raise InputError(
+                f"{at}: value is empty; give the target value.",
+                zh=f"{at}：value 为空，请填写目标值。",
+            )
         year = t["year"]
         if isinstance(year, bool) or not isinstance(year, int):
-            raise InputError(f"{at}: year {year!r} is not a year; write it as a number such as 2025.")
+            raise InputError(
+                f"{at}: year {year!r} is not a year; write it as a number such as 2025.",
+                zh=f"{at}：year {year!r} 不是年份，请写成数字，例如 2025。",
+            )
         binding = _binding(t.get("binding"), at)
         try:
             targets.append(
@@ -723,7 +824,7 @@ def _targets(entries: Any, rules: list[UnitRule], where: str) -> list[Target]:
                 )
             )
         except InputError as exc:  # the metric, comparison or area is not one of ours
-            raise InputError(f"{at}: {exc}") from None
+            raise InputError(f"{at}: {exc}", zh=f"{at}：{exc.text('zh')}") from None
     return targets
 
 
