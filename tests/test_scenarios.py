@@ -160,16 +160,19 @@ def test_cli_run_reports_bad_scenario_in_one_line(tmp_path):
     bad = tmp_path / "s.yaml"
     bad.write_text("name: x\ndemand: {kind: raster}\n", encoding="utf-8")
     out = tmp_path / "out"
-    proc = subprocess.run(
-        [sys.executable, "-m", "lifecircle.scenarios.cli", "run", str(bad), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 2
-    assert "Traceback" not in proc.stderr and "demand of kind raster needs a path" in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
-    assert not out.exists()
+    for lang, says in (("en", "demand of kind raster needs a path"), ("zh", "需求点")):
+        proc = subprocess.run(
+            [sys.executable, "-m", "lifecircle.scenarios.cli", "run", str(bad), "--out", str(out)]
+            + ["--lang", lang],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 2
+        assert "Traceback" not in proc.stderr and says in proc.stderr
+        assert proc.stderr.startswith("Error: " if lang == "en" else "错误：")
+        assert len(proc.stderr.strip().splitlines()) == 1
+        assert not out.exists()
 
 
 # -- Yuzhong from the real data -------------------------------------------------------------------
