@@ -314,7 +314,11 @@ def dask_client(scheduler: str | None = None, *, n_workers: int | None = None) -
         except OSError as exc:
             raise InputError(
                 f"scheduler {scheduler}: no Dask scheduler answers there ({exc.__class__.__name__}); "
-                "check the address (e.g. tcp://host:8786) or leave --scheduler out to run locally."
+                "check the address (e.g. tcp://host:8786) or leave --scheduler out to run locally.",
+                zh=(
+                    f"调度器 {scheduler}：该地址没有 Dask 调度器响应（{exc.__class__.__name__}）；"
+                    "请检查地址（如 tcp://host:8786），或去掉 --scheduler 在本机运行。"
+                ),
             ) from None
         try:
             yield client
@@ -395,9 +399,15 @@ def partitioned_reach(
     """
     t0 = time.perf_counter()
     if keep not in ("giant", "all"):
-        raise InputError(f"network.keep {keep!r}: use giant or all.")
+        raise InputError(
+            f"network.keep {keep!r}: use giant or all.",
+            zh=f"network.keep {keep!r}：请改为 giant 或 all。",
+        )
     if not services:
-        raise InputError("partitioned run: name at least one service.")
+        raise InputError(
+            "partitioned run: name at least one service.",
+            zh="分区运行：请至少指定一项服务。",
+        )
     dx, dy = (
         demand.xy() if isinstance(demand, GeneratedPoints) else (np.asarray(demand[0]), np.asarray(demand[1]))
     )
@@ -405,7 +415,10 @@ def partitioned_reach(
     if grid is None:
         ok = np.isfinite(dx) & np.isfinite(dy)
         if not ok.any():
-            raise InputError("demand: no point has coordinates; the partitioned run has nothing to split.")
+            raise InputError(
+                "demand: no point has coordinates; the partitioned run has nothing to split.",
+                zh="需求点：没有任何点带有坐标；分区运行无可划分的内容。",
+            )
         grid = TileGrid.from_bounds(
             (dx[ok].min(), dy[ok].min(), dx[ok].max(), dy[ok].max()), *tiles, extent=source.extent()
         )
@@ -505,7 +518,7 @@ def _gather(client, futures: dict, grid: TileGrid) -> dict:
             exc = fut.exception()
             tid = grid.tile_id(k)
             if isinstance(exc, InputError):
-                raise InputError(f"partition {tid}: {exc}") from None
+                raise InputError(f"partition {tid}: {exc}", zh=f"分区 {tid}：{exc.text('zh')}") from None
             name = exc.__class__.__name__
             raise RuntimeError(
                 f"partition {tid} failed after its retries ({name}: {exc}); nothing was written."
@@ -722,7 +735,11 @@ def run_scenario_distributed(
     if str(source_path).startswith("place:"):
         raise InputError(
             "scenario: field 'network.source' is an Overpass place; a partitioned run reads a file on every "
-            "worker, so download an .osm.pbf extract or a road layer first."
+            "worker, so download an .osm.pbf extract or a road layer first.",
+            zh=(
+                "情景文件：字段 'network.source' 是 Overpass 地名；分区运行要在每个工作进程上读取文件，"
+                "请先下载 .osm.pbf 数据或道路图层。"
+            ),
         )
     source = FileSource(str(source_path), crs=crs, clip=clip, lines_crs=scen.network.crs)
     dx, dy = points_xy(demand, crs, "demand")
@@ -862,7 +879,11 @@ def run_partitioned_siting(
     """Siting in a partitioned run is done with `partitioned_siting`; a scenario says so plainly."""
     raise InputError(
         "scenario: a partitioned run does not run the 'siting' section yet; run siting without "
-        "--partitions/--scheduler, or call lifecircle.scenarios.distributed.partitioned_siting."
+        "--partitions/--scheduler, or call lifecircle.scenarios.distributed.partitioned_siting.",
+        zh=(
+            "情景文件：分区运行暂不执行 'siting' 部分；请去掉 --partitions/--scheduler 运行选址，"
+            "或调用 lifecircle.scenarios.distributed.partitioned_siting。"
+        ),
     )
 
 
@@ -885,7 +906,10 @@ def split_budget(total: int, need: np.ndarray) -> np.ndarray:
     """
     need = np.clip(np.asarray(need, dtype=np.float64), 0.0, None)
     if total < 0:
-        raise InputError(f"siting budget {total}: give a whole number of sites ≥ 0.")
+        raise InputError(
+            f"siting budget {total}: give a whole number of sites ≥ 0.",
+            zh=f"选址数量 {total}：请给出 ≥ 0 的整数个设施。",
+        )
     if need.sum() <= 0 or total == 0:
         return np.zeros(len(need), dtype=np.int64)
     quota = total * need / need.sum()
@@ -966,7 +990,7 @@ def _siting_task(
     )  # fmt: skip
     pb = siting_problem(
         m, weights, threshold_s=threshold_s, existing=covered, candidate_ids=candidates.idx,
-        where=f"siting in tile {grid.tile_id(part.tile)}",
+        where=f"siting in tile {grid.tile_id(part.tile)}", where_zh=f"分区 {grid.tile_id(part.tile)} 的选址",
     )  # fmt: skip
     res = (MCLP(pb, p) if model == "mclp" else LSCP(pb)).solve(time_limit=time_limit)
     out.update(
@@ -1029,9 +1053,15 @@ def partitioned_siting(
     import pandas as pd
 
     if model not in ("mclp", "lscp"):
-        raise InputError(f"siting model {model!r}: partitioned siting supports mclp and lscp.")
+        raise InputError(
+            f"siting model {model!r}: partitioned siting supports mclp and lscp.",
+            zh=f"选址模型 {model!r}：分区选址只支持 mclp 和 lscp。",
+        )
     if model == "mclp" and (p is None or p < 0):
-        raise InputError("siting: the mclp model needs the municipal number of new sites p (≥ 0).")
+        raise InputError(
+            "siting: the mclp model needs the municipal number of new sites p (≥ 0).",
+            zh="选址：mclp 模型需要全市新增设施数 p（≥ 0）。",
+        )
     dx, dy = (np.asarray(v, dtype=np.float64) for v in demand)
     cx, cy = (np.asarray(v, dtype=np.float64) for v in candidates)
     w = np.asarray(weights, dtype=np.float64)

@@ -115,10 +115,16 @@ class TileGrid:
     ) -> TileGrid:
         """Equal tiles over ``bounds`` (the demand's extent); ``extent`` defaults to ``bounds``."""
         if nx < 1 or ny < 1:
-            raise InputError(f"partitions: a grid needs at least 1×1 tiles, not {nx}×{ny}.")
+            raise InputError(
+                f"partitions: a grid needs at least 1×1 tiles, not {nx}×{ny}.",
+                zh=f"分区：网格至少需要 1×1 块，而不是 {nx}×{ny}。",
+            )
         x0, y0, x1, y1 = (float(b) for b in bounds)
         if not all(np.isfinite([x0, y0, x1, y1])):
-            raise InputError("partitions: the study area has no finite extent; check the demand points.")
+            raise InputError(
+                "partitions: the study area has no finite extent; check the demand points.",
+                zh="分区：研究区域的范围不是有限值；请检查需求点。",
+            )
         xs = tuple(float(v) for v in np.linspace(x0, x1, nx + 1)[1:-1])
         ys = tuple(float(v) for v in np.linspace(y0, y1, ny + 1)[1:-1])
         ext = (x0, y0, x1, y1) if extent is None else extent
@@ -175,10 +181,16 @@ def parse_tiles(text: str | tuple[int, int] | list[int]) -> tuple[int, int]:
     else:
         m = re.fullmatch(r"\s*(\d+)\s*(?:[x×*,]\s*(\d+))?\s*", str(text))
         if m is None:
-            raise InputError(f"--partitions {text!r}: give a tile grid as COLUMNSxROWS, e.g. 4x4 or 3x2.")
+            raise InputError(
+                f"--partitions {text!r}: give a tile grid as COLUMNSxROWS, e.g. 4x4 or 3x2.",
+                zh=f"--partitions {text!r}：请按“列数x行数”（COLUMNSxROWS）给出分区网格，例如 4x4 或 3x2。",
+            )
         vals = (int(m.group(1)), int(m.group(2) or m.group(1)))
     if len(vals) != 2 or min(vals) < 1 or vals[0] * vals[1] > 10_000:
-        raise InputError(f"partitions {text!r}: give two whole numbers ≥ 1 (columns, rows), e.g. 4x4.")
+        raise InputError(
+            f"partitions {text!r}: give two whole numbers ≥ 1 (columns, rows), e.g. 4x4.",
+            zh=f"partitions {text!r}：请给出两个 ≥ 1 的整数（列数、行数），例如 4x4。",
+        )
     return vals  # type: ignore[return-value]
 
 
@@ -309,9 +321,15 @@ def _pbf_ways(path: str, clip: BaseGeometry | None) -> gpd.GeoDataFrame:
                     network_type="all", extra_attributes=["foot", "access"]
                 )
             except Exception as exc:  # pyrosm raises bare exceptions on corrupt files
-                raise InputError(f"{path}: not a readable OSM PBF file ({exc.__class__.__name__}).") from None
+                raise InputError(
+                    f"{path}: not a readable OSM PBF file ({exc.__class__.__name__}).",
+                    zh=f"{path}：不是可读取的 OSM PBF 文件（{exc.__class__.__name__}）。",
+                ) from None
             if ways is None or len(ways) == 0:
-                raise InputError(f"{path}: no highway ways found inside the clip area.")
+                raise InputError(
+                    f"{path}: no highway ways found inside the clip area.",
+                    zh=f"{path}：裁剪范围内未找到任何道路（highway）。",
+                )
             ways = ways.rename(columns={"id": "way_id"})
             got = _walkable(ways, clip, str(path))
             _PBF_CACHE.clear()
@@ -328,12 +346,19 @@ def _layer_ways(path: str, lines_crs: str | None, wbox: tuple) -> gpd.GeoDataFra
     except Exception as exc:
         raise InputError(
             f"{path}: cannot read it as a road line layer ({exc.__class__.__name__}); use GeoJSON, "
-            "GeoPackage or a Shapefile."
+            "GeoPackage or a Shapefile.",
+            zh=(
+                f"{path}：无法作为道路线图层读取（{exc.__class__.__name__}）；"
+                "请使用 GeoJSON、GeoPackage 或 Shapefile。"
+            ),
         ) from None
     cols = {c.lower(): c for c in gdf.columns}
     cls_col = cols.get("highway") or cols.get("fclass")
     if cls_col is None:
-        raise InputError(f"{path}: no road class column; the layer needs 'fclass' (Geofabrik) or 'highway'.")
+        raise InputError(
+            f"{path}: no road class column; the layer needs 'fclass' (Geofabrik) or 'highway'.",
+            zh=f"{path}：缺少道路等级字段；图层需要 'fclass'（Geofabrik）或 'highway' 字段。",
+        )
     row = np.asarray(gdf.index, dtype=np.int64)
     gdf = to_wgs84(gdf, lines_crs, where=str(path))
     rename = {cls_col: "highway"}

@@ -28,7 +28,8 @@ def candidates(result: RunResult) -> gpd.GeoDataFrame:
     if spec.kind == "file":
         if not spec.path:
             raise InputError(
-                "scenario: field 'siting.candidates.path' is needed for candidates of kind file."
+                "scenario: field 'siting.candidates.path' is needed for candidates of kind file.",
+                zh="情景文件：候选点类型为 file 时需要字段 'siting.candidates.path'。",
             )
         path = scen.resolve(spec.path)
         header = set(gpd.read_file(path, rows=0).columns)
@@ -62,7 +63,10 @@ def candidates(result: RunResult) -> gpd.GeoDataFrame:
 def grid_candidates(net: WalkNetwork, spacing_m: float) -> gpd.GeoDataFrame:
     """One candidate per grid cell of ``spacing_m``: the network point nearest the cell centre."""
     if spacing_m <= 0:
-        raise InputError("scenario: field 'siting.candidates.spacing_m' must be a positive number of metres.")
+        raise InputError(
+            "scenario: field 'siting.candidates.spacing_m' must be a positive number of metres.",
+            zh="情景文件：字段 'siting.candidates.spacing_m' 须为正的米数。",
+        )
     x0, x1, y0, y1 = net.x.min(), net.x.max(), net.y.min(), net.y.max()
     gx, gy = np.meshgrid(np.arange(x0, x1 + spacing_m, spacing_m), np.arange(y0, y1 + spacing_m, spacing_m))
     centres = shapely.points(gx.ravel() + spacing_m / 2, gy.ravel() + spacing_m / 2)
@@ -83,13 +87,20 @@ def run_siting(result: RunResult, profiles: dict, limits: dict) -> None:
     spec = scen.siting
     svc = spec.service
     if svc not in result.services:
-        raise InputError(f"scenario: field 'siting.service' is {svc!r}, which is not among services.")
+        raise InputError(
+            f"scenario: field 'siting.service' is {svc!r}, which is not among services.",
+            zh=f"情景文件：字段 'siting.service' 为 {svc!r}，不在 services 所列的服务之中。",
+        )
     run = result.services[svc]
     demand = result.demand
     if spec.group not in demand or not np.isfinite(demand[spec.group].to_numpy(dtype=float)).all():
         raise InputError(
             f"scenario: field 'siting.group' is {spec.group!r}, but the demand does not know that group; "
-            "give its totals or shares under demand."
+            "give its totals or shares under demand.",
+            zh=(
+                f"情景文件：字段 'siting.group' 为 {spec.group!r}，但需求点数据中没有该人群；"
+                "请在 demand 下给出其总数或占比。"
+            ),
         )
     cand = candidates(result)
     costs = edge_costs(result.network, profiles[svc], result.elevation)
@@ -107,7 +118,11 @@ def run_siting(result: RunResult, profiles: dict, limits: dict) -> None:
         if not np.isfinite(capacity).all():
             raise InputError(
                 "scenario: the capacitated model needs a capacity for every candidate; give "
-                "siting.candidates.capacity_col or siting.capacity."
+                "siting.candidates.capacity_col or siting.capacity.",
+                zh=(
+                    "情景文件：容量约束模型需要每个候选点的容量；"
+                    "请给出 siting.candidates.capacity_col 或 siting.capacity。"
+                ),
             )
         fac = run.facilities
         existing = reach_matrix(result.network, run.reach.demand, fac, limit_s=limit, costs=costs)
@@ -124,27 +139,43 @@ def run_siting(result: RunResult, profiles: dict, limits: dict) -> None:
         candidate_ids=cand["id"].to_numpy(dtype=object),
         assumptions=tuple(result.assumptions),
         where="siting",
+        where_zh="选址",
     )
     if spec.model == "capacitated":
         if spec.p is None and spec.budget is None:
-            raise InputError("scenario: the capacitated model needs siting.p or siting.budget.")
+            raise InputError(
+                "scenario: the capacitated model needs siting.p or siting.budget.",
+                zh="情景文件：容量约束模型需要 siting.p 或 siting.budget。",
+            )
         model = CapacitatedCoverage(problem, spec.p, spec.budget)
     elif spec.model == "pmedian":
         if spec.p is None:
-            raise InputError("scenario: field 'siting.p' is needed for the pmedian model.")
+            raise InputError(
+                "scenario: field 'siting.p' is needed for the pmedian model.",
+                zh="情景文件：pmedian 模型需要字段 'siting.p'。",
+            )
         model = PMedian(problem, spec.p)
     elif spec.model == "lscp":
         model = LSCP(problem)
     elif spec.model == "mclp":
         if spec.p is None:
-            raise InputError("scenario: field 'siting.p' is needed for the mclp model (number of new sites).")
+            raise InputError(
+                "scenario: field 'siting.p' is needed for the mclp model (number of new sites).",
+                zh="情景文件：mclp 模型需要字段 'siting.p'（新增设施数）。",
+            )
         model = MCLP(problem, spec.p)
     elif spec.model == "budget":
         if spec.budget is None:
-            raise InputError("scenario: field 'siting.budget' is needed for the budget model.")
+            raise InputError(
+                "scenario: field 'siting.budget' is needed for the budget model.",
+                zh="情景文件：budget 模型需要字段 'siting.budget'。",
+            )
         model = BudgetCoverage(problem, spec.budget, spec.p)
     else:  # pragma: no cover - the schema admits no other model
-        raise InputError(f"scenario: unknown siting model {spec.model!r}.")
+        raise InputError(
+            f"scenario: unknown siting model {spec.model!r}.",
+            zh=f"情景文件：未知的选址模型 {spec.model!r}。",
+        )
 
     res = model.solve(time_limit=spec.time_limit_s)
     result.siting = res
@@ -216,6 +247,10 @@ def _standard_per_1000(result: RunResult, service: str) -> float:
     if value is None:
         raise InputError(
             f"jurisdiction {result.jurisdiction.id}: sets no per-1,000 standard for {service}; give "
-            "siting.per_1000 for the capacitated model."
+            "siting.per_1000 for the capacitated model.",
+            zh=(
+                f"行政区 {result.jurisdiction.id}：未设定 {service} 的千人指标；"
+                "容量约束模型请给出 siting.per_1000。"
+            ),
         )
     return float(value)

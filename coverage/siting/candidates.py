@@ -57,12 +57,13 @@ def candidates_from_layer(
     geopandas.GeoDataFrame
         WGS84 points with `CANDIDATE_COLUMNS`.
     """
-    gdf, where = _read(layer, crs, "candidate layer")
+    gdf, where, wz = _read(layer, crs, "candidate layer", what_zh="候选点图层")
     n = len(gdf)
     for col in (id_col, name_col, cost_col, capacity_col):
         if col is not None and col not in gdf.columns:
             raise InputError(
-                f"{where}: no column {col!r}; the layer has {', '.join(map(str, gdf.columns[:12]))}."
+                f"{where}: no column {col!r}; the layer has {', '.join(map(str, gdf.columns[:12]))}.",
+                zh=f"{wz}：没有字段 {col!r}；该图层的字段有 {'、'.join(map(str, gdf.columns[:12]))}。",
             )
     geoms = gdf.geometry.to_numpy()
     area = _area_m2(geoms)
@@ -72,9 +73,9 @@ def candidates_from_layer(
             "name": gdf[name_col].astype(str).to_numpy() if name_col else np.full(n, "", dtype=object),
             "service": service,
             "tier": tier,
-            "capacity": _numeric(gdf, capacity_col, where, np.nan),
+            "capacity": _numeric(gdf, capacity_col, where, np.nan, where_zh=wz),
             "status": "candidate",
-            "cost": _numeric(gdf, cost_col, where, 1.0),
+            "cost": _numeric(gdf, cost_col, where, 1.0, where_zh=wz),
             "area_m2": area,
         },
         geometry=shapely.point_on_surface(geoms),
@@ -84,7 +85,10 @@ def candidates_from_layer(
         out = out[~(area < min_area_m2)]
     if out["id"].duplicated().any():
         dup = out.loc[out["id"].duplicated(), "id"].iloc[0]
-        raise InputError(f"{where}: id {dup!r} appears twice in column {id_col!r}; ids must be unique.")
+        raise InputError(
+            f"{where}: id {dup!r} appears twice in column {id_col!r}; ids must be unique.",
+            zh=f"{wz}：编号 {dup!r} 在字段 {id_col!r} 中出现了两次；编号须唯一。",
+        )
     return out.reset_index(drop=True)
 
 
@@ -122,14 +126,20 @@ def candidates_from_footprints(
         from lifecircle.geodata.demand import buildings_from_osm
 
         footprints = buildings_from_osm(src)
-    gdf, where = _read(footprints, crs, "footprint layer")
+    gdf, where, wz = _read(footprints, crs, "footprint layer", what_zh="建筑轮廓图层")
     poly = np.isin(shapely.get_type_id(gdf.geometry.to_numpy()), (3, 6))
     if not poly.any():
-        raise InputError(f"{where}: no polygons; footprints must be building or landuse polygons.")
+        raise InputError(
+            f"{where}: no polygons; footprints must be building or landuse polygons.",
+            zh=f"{wz}：没有面要素；建筑轮廓须为建筑物或用地的面要素。",
+        )
     gdf = gdf.loc[poly]
     if types is not None:
         if type_col is None or type_col not in gdf.columns:
-            raise InputError(f"{where}: filtering by type needs a 'type_col' that the layer has.")
+            raise InputError(
+                f"{where}: filtering by type needs a 'type_col' that the layer has.",
+                zh=f"{wz}：按类型筛选需要给出该图层中存在的 'type_col' 字段。",
+            )
         gdf = gdf[gdf[type_col].astype(str).isin(types)]
     id_col = next((c for c in ("id", "osm_id") if c in gdf.columns), None)
     name_col = "name" if "name" in gdf.columns else None
@@ -155,7 +165,10 @@ def candidates_on_network(net: WalkNetwork, spacing_m: float, *, service: str = 
         the edge from ``u``).
     """
     if not np.isfinite(spacing_m) or spacing_m <= 0:
-        raise InputError(f"network candidates: spacing {spacing_m!r} m; give a positive number of metres.")
+        raise InputError(
+            f"network candidates: spacing {spacing_m!r} m; give a positive number of metres.",
+            zh=f"路网候选点：间距为 {spacing_m!r} 米；请给出一个正的米数。",
+        )
     length = shapely.length(net.geometry)
     per = np.maximum(1, np.round(length / spacing_m)).astype(np.int64)
     edge = np.repeat(np.arange(net.n_edges), per)
@@ -182,29 +195,43 @@ def candidates_on_network(net: WalkNetwork, spacing_m: float, *, service: str = 
     return out.to_crs(4326)
 
 
-def _read(layer, crs, what: str) -> tuple[gpd.GeoDataFrame, str]:
-    """A WGS84 GeoDataFrame and a name for messages."""
+def _read(layer, crs, what: str, *, what_zh: str | None = None) -> tuple[gpd.GeoDataFrame, str, str]:
+    """A WGS84 GeoDataFrame and a name for messages, in English and in Chinese."""
+    wh = what if what_zh is None else what_zh
     if isinstance(layer, gpd.GeoDataFrame):
-        gdf, where = layer, f"{what} table"
+        gdf, where, wz = layer, f"{what} table", f"{wh}数据表"
         if gdf.crs is None and crs is None:
-            raise InputError(f"{where}: it has no CRS; set one or give 'crs' (wgs84, gcj02, bd09, EPSG).")
+            raise InputError(
+                f"{where}: it has no CRS; set one or give 'crs' (wgs84, gcj02, bd09, EPSG).",
+                zh=f"{wz}：没有坐标系；请设置坐标系，或给出 'crs'（wgs84、gcj02、bd09 或 EPSG 代码）。",
+            )
     else:
-        path = require_file(layer, what)
-        where = str(path)
+        path = require_file(layer, what, what_zh=wh)
+        where = wz = str(path)
         try:
             gdf = gpd.read_file(path)
         except Exception as exc:
             raise InputError(
                 f"{path}: cannot read it as a {what} ({exc.__class__.__name__}); use GeoJSON, GeoPackage "
-                "or a Shapefile."
+                "or a Shapefile.",
+                zh=(
+                    f"{path}：无法作为{wh}读取（{exc.__class__.__name__}）；"
+                    "请使用 GeoJSON、GeoPackage 或 Shapefile。"
+                ),
             ) from None
     if len(gdf) == 0:
-        raise InputError(f"{where}: the {what} is empty; give at least one site.")
+        raise InputError(
+            f"{where}: the {what} is empty; give at least one site.",
+            zh=f"{wz}：{wh}为空；请至少给出一个候选点。",
+        )
     gdf = to_wgs84(gdf, crs, where=where)
     empty = gdf.geometry.isna() | gdf.geometry.is_empty
     if empty.any():
-        raise InputError(f"{where}: {int(empty.sum())} rows have no geometry; fix or drop them.")
-    return gdf.reset_index(drop=True), where
+        raise InputError(
+            f"{where}: {int(empty.sum())} rows have no geometry; fix or drop them.",
+            zh=f"{wz}：有 {int(empty.sum())} 行没有几何图形；请修正或删除这些行。",
+        )
+    return gdf.reset_index(drop=True), where, wz
 
 
 def _area_m2(geoms: np.ndarray) -> np.ndarray:
@@ -218,13 +245,19 @@ def _area_m2(geoms: np.ndarray) -> np.ndarray:
     return area
 
 
-def _numeric(gdf: pd.DataFrame, col: str | None, where: str, default: float) -> np.ndarray:
+def _numeric(
+    gdf: pd.DataFrame, col: str | None, where: str, default: float, *, where_zh: str | None = None
+) -> np.ndarray:
     """A numeric column (``default`` when no column is named); bad values are an error."""
+    wz = where if where_zh is None else where_zh
     if col is None:
         return np.full(len(gdf), default)
     vals = pd.to_numeric(gdf[col], errors="coerce")
     bad = vals.isna() & gdf[col].notna()
     if bad.any() or (vals < 0).any():
         row = int(np.argmax(bad | (vals < 0)))
-        raise InputError(f"{where}: column {col!r} must hold numbers of zero or more; fix row {row}.")
+        raise InputError(
+            f"{where}: column {col!r} must hold numbers of zero or more; fix row {row}.",
+            zh=f"{wz}：字段 {col!r} 须为零或以上的数值；请修正第 {row} 行。",
+        )
     return vals.to_numpy(dtype=float)

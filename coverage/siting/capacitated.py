@@ -64,9 +64,15 @@ class CapacitatedCoverage:
         t0 = time.perf_counter()
         pb = self.problem
         if pb.capacity is None:
-            raise InputError("capacitated model: give a 'capacity' per candidate (beds or 托位).")
+            raise InputError(
+                "capacitated model: give a 'capacity' per candidate (beds or 托位).",
+                zh="容量约束模型：请为每个候选点给出 'capacity'（床位或托位）。",
+            )
         if self.p is None and self.budget is None:
-            raise InputError("capacitated model: give the number of new sites 'p' or a 'budget'.")
+            raise InputError(
+                "capacitated model: give the number of new sites 'p' or a 'budget'.",
+                zh="容量约束模型：请给出新增设施数 'p' 或预算 'budget'。",
+            )
         mb = ModelBuilder()
         x0 = mb.add_cols(pb.n_candidates, integer=True)
         x_cols = x0 + np.arange(pb.n_candidates)
@@ -86,7 +92,10 @@ class CapacitatedCoverage:
         )
         x = sol.x if sol.x is not None else start
         if x is None:
-            raise InputError("capacitated model: no feasible plan; check 'p', 'budget' and fixed sites.")
+            raise InputError(
+                "capacitated model: no feasible plan; check 'p', 'budget' and fixed sites.",
+                zh="容量约束模型：没有可行方案；请检查 'p'、'budget' 和必选设施点。",
+            )
         opened = np.flatnonzero(x[x_cols] > 0.5)
         heur = float(mb.cost @ start) + blk.offset if start is not None else math.nan
         return finish_capacitated(
@@ -331,11 +340,17 @@ def _site_limits(
     cols = x_cols[free]
     if p is not None:
         if int(p) < 0:
-            raise InputError(f"siting: p = {p}; give the number of new sites as 0 or more.")
+            raise InputError(
+                f"siting: p = {p}; give the number of new sites as 0 or more.",
+                zh=f"选址：p = {p}；新增设施数须为 0 或以上。",
+            )
         mb.add_rows(1, np.zeros(len(cols), np.int64), cols, 1.0, hi=float(p))
     if budget is not None:
         if not (budget >= 0 and math.isfinite(budget)):
-            raise InputError(f"siting: budget = {budget}; give a finite budget of 0 or more.")
+            raise InputError(
+                f"siting: budget = {budget}; give a finite budget of 0 or more.",
+                zh=f"选址：budget = {budget}；请给出 0 或以上的有限预算。",
+            )
         mb.add_rows(1, np.zeros(len(cols), np.int64), cols, pb.cost[free], hi=float(budget))
 
 

@@ -73,16 +73,26 @@ class JointSiting:
         t0 = time.perf_counter()
         names = list(self.services)
         if not names:
-            raise InputError("joint siting: give at least one service problem.")
+            raise InputError(
+                "joint siting: give at least one service problem.",
+                zh="联合选址：请至少给出一项服务的选址问题。",
+            )
         n = self.services[names[0]].n_candidates
         for s in names:
             if self.services[s].n_candidates != n:
                 raise InputError(
                     f"joint siting: service {s!r} has {self.services[s].n_candidates} candidates, "
-                    f"{names[0]!r} has {n}; give every service the same candidate buildings."
+                    f"{names[0]!r} has {n}; give every service the same candidate buildings.",
+                    zh=(
+                        f"联合选址：服务 {s!r} 有 {self.services[s].n_candidates} 个候选点，"
+                        f"而 {names[0]!r} 有 {n} 个；请为每项服务给出相同的候选建筑。"
+                    ),
                 )
         if self.p_sites is None and self.budget is None and not self.p:
-            raise InputError("joint siting: give 'p_sites', a per-service 'p' or a 'budget'.")
+            raise InputError(
+                "joint siting: give 'p_sites', a per-service 'p' or a 'budget'.",
+                zh="联合选址：请给出 'p_sites'、按服务的 'p' 或预算 'budget'。",
+            )
         alpha = {s: float((self.service_weight or {}).get(s, 1.0)) for s in names}
         mb = ModelBuilder()
         o = mb.add_cols(n, integer=True) + np.arange(n)
@@ -102,7 +112,10 @@ class JointSiting:
             mb.add_rows(1, np.zeros(int(free.sum()), np.int64), o[free], 1.0, hi=float(self.p_sites))
         for s, ps in (self.p or {}).items():
             if s not in xs:
-                raise InputError(f"joint siting: 'p' names service {s!r}, which is not among {names}.")
+                raise InputError(
+                    f"joint siting: 'p' names service {s!r}, which is not among {names}.",
+                    zh=f"联合选址：'p' 中的服务 {s!r} 不在 {names} 之中。",
+                )
             fr = np.ones(n, bool)
             fr[self.services[s].fixed] = False
             mb.add_rows(1, np.zeros(int(fr.sum()), np.int64), xs[s][fr], 1.0, hi=float(ps))

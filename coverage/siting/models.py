@@ -260,7 +260,10 @@ class MCLP:
             Improve the greedy solution by 1-swaps.
         """
         if int(self.p) < 0:
-            raise InputError(f"MCLP: p = {self.p}; give the number of new sites as 0 or more.")
+            raise InputError(
+                f"MCLP: p = {self.p}; give the number of new sites as 0 or more.",
+                zh=f"MCLP（最大覆盖模型）：p = {self.p}；新增设施数须为 0 或以上。",
+            )
         return _max_cover(
             self.problem,
             "mclp",
@@ -315,7 +318,10 @@ class BudgetCoverage:
     ) -> SitingResult:
         """Solve and explain (parameters as `MCLP.solve`)."""
         if not (self.budget >= 0 and math.isfinite(self.budget)):
-            raise InputError(f"budget model: budget = {self.budget}; give a finite budget of 0 or more.")
+            raise InputError(
+                f"budget model: budget = {self.budget}; give a finite budget of 0 or more.",
+                zh=f"预算模型：budget = {self.budget}；请给出 0 或以上的有限预算。",
+            )
         return _max_cover(
             self.problem,
             "budget",
@@ -721,4 +727,7 @@ def _status(sol: MilpSolution) -> str:
 def _check_method(method: str) -> None:
     """Raise `InputError` for an unknown solve method."""
     if method not in METHODS:
-        raise InputError(f"siting: method {method!r} is unknown; use one of {', '.join(METHODS)}.")
+        raise InputError(
+            f"siting: method {method!r} is unknown; use one of {', '.join(METHODS)}.",
+            zh=f"选址：未知的求解方法 {method!r}；请使用 {', '.join(METHODS)} 之一。",
+        )

@@ -67,9 +67,15 @@ class PMedian:
         t0 = time.perf_counter()
         pb = self.problem
         if not pb.has_times:
-            raise InputError("p-median: the reach matrix must hold walking seconds, not only coverage.")
+            raise InputError(
+                "p-median: the reach matrix must hold walking seconds, not only coverage.",
+                zh="p-中位模型：可达矩阵须存放步行秒数，而不只是是否覆盖。",
+            )
         if int(self.p) < 0:
-            raise InputError(f"p-median: p = {self.p}; give the number of new sites as 0 or more.")
+            raise InputError(
+                f"p-median: p = {self.p}; give the number of new sites as 0 or more.",
+                zh=f"p-中位模型：p = {self.p}；新增设施数须为 0 或以上。",
+            )
         t_cand = pb.times
         # nearest existing site per demand point (seconds), inf where none
         t_ex = np.full(pb.n_demand, np.inf)
@@ -83,7 +89,8 @@ class PMedian:
         elif pb.existing_reach is not None or pb.existing_covered.any():
             raise InputError(
                 "p-median: give existing sites as a demand × site matrix of seconds, so their walking "
-                "times count."
+                "times count.",
+                zh="p-中位模型：请以秒数的需求点 × 设施矩阵给出现有设施，以便计入其步行时间。",
             )
         # keep pairs faster than the nearest existing site
         rows_e = entry_rows(t_cand)

@@ -12,6 +12,15 @@ import scipy.sparse as sp
 from lifecircle.geodata.assumptions import Assumption
 from lifecircle.geodata.errors import InputError
 
+# Chinese names for the default input names and item kinds in the messages.
+_WHERE_ZH = {"siting input": "选址输入", "siting": "选址"}
+_ITEMS_ZH = {
+    "demand points": "需求点",
+    "candidates": "候选点",
+    "existing sites": "现有设施",
+    "items": "项",
+}
+
 
 @dataclass(frozen=True, eq=False)
 class SitingProblem:
@@ -141,6 +150,7 @@ def siting_problem(
     candidate_ids: np.ndarray | list | None = None,
     assumptions: tuple[Assumption, ...] = (),
     where: str = "siting input",
+    where_zh: str | None = None,
 ) -> SitingProblem:
     """Validate and normalize the inputs of a siting model.
 
@@ -174,18 +184,25 @@ def siting_problem(
         Assumptions the inputs rest on, carried into every result.
     where
         Name of the input (file or table) used in error messages.
+    where_zh
+        The same name in Chinese (default: ``where``, or "选址输入" for the default name).
     """
+    wz = where_zh if where_zh is not None else _WHERE_ZH.get(where, where)
     if not sp.issparse(reach):
         arr = np.asarray(reach)
         if arr.ndim != 2:
-            raise InputError(f"{where}: the reach matrix must be 2-D (demand × candidate).")
+            raise InputError(
+                f"{where}: the reach matrix must be 2-D (demand × candidate).",
+                zh=f"{wz}：可达矩阵须为二维（需求点 × 候选点）。",
+            )
         reach = sp.csr_matrix(arr) if arr.dtype == np.bool_ else _dense_times(arr)
     reach = sp.csr_matrix(reach)
     reach.sort_indices()
     n_dem, n_cand = reach.shape
     if n_dem == 0 or n_cand == 0:
         raise InputError(
-            f"{where}: the reach matrix is empty; give at least one demand point and one candidate."
+            f"{where}: the reach matrix is empty; give at least one demand point and one candidate.",
+            zh=f"{wz}：可达矩阵为空；请至少给出一个需求点和一个候选点。",
         )
     is_bool = reach.dtype == np.bool_
     if not is_bool:
@@ -193,12 +210,16 @@ def siting_problem(
         if not np.all(np.isfinite(reach.data)) or (reach.data < 0).any():
             raise InputError(
                 f"{where}: reach holds negative, NaN or infinite seconds; store only reachable pairs "
-                "with their walking time."
+                "with their walking time.",
+                zh=f"{wz}：可达矩阵中有负值、NaN 或无穷大的秒数；请只保存可达的点对及其步行时间。",
             )
-    thr = _thresholds(threshold_s, n_dem, is_bool, where)
-    w = _vector(weights, n_dem, 1.0, "weights", where, "demand points")
+    thr = _thresholds(threshold_s, n_dem, is_bool, where, where_zh=wz)
+    w = _vector(weights, n_dem, 1.0, "weights", where, "demand points", where_zh=wz)
     if (w < 0).any():
-        raise InputError(f"{where}: weights must be zero or positive; fix the negative weights.")
+        raise InputError(
+            f"{where}: weights must be zero or positive; fix the negative weights.",
+            zh=f"{wz}：权重须为零或正数；请修正为负的权重。",
+        )
     existing_covered = np.zeros(n_dem, dtype=bool)
     existing_reach = None
     ex_cap = None
@@ -209,7 +230,11 @@ def siting_problem(
             if existing_reach.shape[0] != n_dem:
                 raise InputError(
                     f"{where}: the existing-site matrix has {existing_reach.shape[0]} rows but there "
-                    f"are {n_dem} demand points; give one row per demand point."
+                    f"are {n_dem} demand points; give one row per demand point.",
+                    zh=(
+                        f"{wz}：现有设施矩阵有 {existing_reach.shape[0]} 行，但需求点有 {n_dem} 个；"
+                        "请每个需求点给一行。"
+                    ),
                 )
             if existing_reach.dtype != np.bool_:
                 existing_reach = existing_reach.astype(np.float64)
@@ -222,6 +247,7 @@ def siting_problem(
                     "existing_capacity",
                     where,
                     "existing sites",
+                    where_zh=wz,
                 )
             else:
                 ex_cap = np.full(existing_reach.shape[1], np.inf)
@@ -230,27 +256,39 @@ def siting_problem(
             if existing_covered.shape != (n_dem,):
                 raise InputError(
                     f"{where}: 'existing' has {existing_covered.size} flags for {n_dem} demand points; "
-                    "give one flag per demand point or a demand × site matrix."
+                    "give one flag per demand point or a demand × site matrix.",
+                    zh=(
+                        f"{wz}：'existing' 有 {existing_covered.size} 个标记，但需求点有 {n_dem} 个；"
+                        "请每个需求点给一个标记，或给出需求点 × 设施矩阵。"
+                    ),
                 )
-    fixed_idx = _indices(fixed, n_cand, "fixed", where)
-    c = _vector(cost, n_cand, 1.0, "cost", where, "candidates")
+    fixed_idx = _indices(fixed, n_cand, "fixed", where, where_zh=wz)
+    c = _vector(cost, n_cand, 1.0, "cost", where, "candidates", where_zh=wz)
     if (c < 0).any():
-        raise InputError(f"{where}: candidate costs must be zero or positive; fix the 'cost' column.")
+        raise InputError(
+            f"{where}: candidate costs must be zero or positive; fix the 'cost' column.",
+            zh=f"{wz}：候选点成本须为零或正数；请修正 'cost' 字段。",
+        )
     cap = None
     if capacity is not None:
-        cap = _vector(capacity, n_cand, np.nan, "capacity", where, "candidates")
+        cap = _vector(capacity, n_cand, np.nan, "capacity", where, "candidates", where_zh=wz)
         if np.isnan(cap).any() or (cap < 0).any():
             raise InputError(
-                f"{where}: every candidate needs a capacity of zero or more; fill the 'capacity' column."
+                f"{where}: every candidate needs a capacity of zero or more; fill the 'capacity' column.",
+                zh=f"{wz}：每个候选点都需要零或以上的容量；请填写 'capacity' 字段。",
             )
     if demand is not None and len(demand) != n_dem:
         raise InputError(
             f"{where}: the demand table has {len(demand)} rows but the reach matrix {n_dem}; "
-            "give the table in the matrix's row order."
+            "give the table in the matrix's row order.",
+            zh=(f"{wz}：需求点表有 {len(demand)} 行，但可达矩阵有 {n_dem} 行；请按矩阵的行顺序给出该表。"),
         )
     ids = np.arange(n_cand) if candidate_ids is None else np.asarray(candidate_ids)
     if len(ids) != n_cand:
-        raise InputError(f"{where}: {len(ids)} candidate ids for {n_cand} candidates; give one id each.")
+        raise InputError(
+            f"{where}: {len(ids)} candidate ids for {n_cand} candidates; give one id each.",
+            zh=f"{wz}：{n_cand} 个候选点却有 {len(ids)} 个编号；请每个候选点给一个编号。",
+        )
     return SitingProblem(
         reach=reach,
         threshold_s=thr,
@@ -307,24 +345,41 @@ def _cover(m: sp.csr_matrix, thr: np.ndarray) -> sp.csr_matrix:
     return out
 
 
-def _thresholds(value, n: int, is_bool: bool, where: str) -> np.ndarray:
+def _thresholds(value, n: int, is_bool: bool, where: str, *, where_zh: str | None = None) -> np.ndarray:
     """Per-demand thresholds in seconds."""
+    wz = where if where_zh is None else where_zh
     if is_bool:
         if value is None:
             return np.full(n, np.inf)
-        return _vector(value, n, np.inf, "threshold_s", where, "demand points")
+        return _vector(value, n, np.inf, "threshold_s", where, "demand points", where_zh=wz)
     if value is None:
         raise InputError(
-            f"{where}: a reach matrix of seconds needs 'threshold_s' (one value or one per demand point)."
+            f"{where}: a reach matrix of seconds needs 'threshold_s' (one value or one per demand point).",
+            zh=f"{wz}：以秒计的可达矩阵需要 'threshold_s'（一个值，或每个需求点一个值）。",
         )
-    thr = _vector(value, n, np.nan, "threshold_s", where, "demand points")
+    thr = _vector(value, n, np.nan, "threshold_s", where, "demand points", where_zh=wz)
     if not np.all(np.isfinite(thr)) or (thr <= 0).any():
-        raise InputError(f"{where}: thresholds must be positive seconds; fix 'threshold_s'.")
+        raise InputError(
+            f"{where}: thresholds must be positive seconds; fix 'threshold_s'.",
+            zh=f"{wz}：时间阈值须为正的秒数；请修正 'threshold_s'。",
+        )
     return thr
 
 
-def _vector(value, n: int, default: float, name: str, where: str, items: str = "items") -> np.ndarray:
+def _vector(
+    value,
+    n: int,
+    default: float,
+    name: str,
+    where: str,
+    items: str = "items",
+    *,
+    where_zh: str | None = None,
+    items_zh: str | None = None,
+) -> np.ndarray:
     """A float vector of length ``n`` (one per ``items``) from a scalar, a sequence or ``None``."""
+    wz = where if where_zh is None else where_zh
+    iz = items_zh if items_zh is not None else _ITEMS_ZH.get(items, items)
     if value is None:
         return np.full(n, default, dtype=np.float64)
     arr = np.asarray(value, dtype=np.float64)
@@ -333,23 +388,34 @@ def _vector(value, n: int, default: float, name: str, where: str, items: str = "
     arr = arr.ravel()
     if arr.shape != (n,):
         raise InputError(
-            f"{where}: '{name}' has {arr.size} values for {n} {items}; give one value per {items[:-1]}."
+            f"{where}: '{name}' has {arr.size} values for {n} {items}; give one value per {items[:-1]}.",
+            zh=f"{wz}：'{name}' 有 {arr.size} 个值，但{iz}有 {n} 个；请每个{iz}给一个值。",
         )
     if np.isnan(arr).any() and name not in {"capacity"}:
-        raise InputError(f"{where}: '{name}' has missing values; fill them in.")
+        raise InputError(
+            f"{where}: '{name}' has missing values; fill them in.",
+            zh=f"{wz}：'{name}' 有缺失值；请补齐。",
+        )
     return arr.copy()
 
 
-def _indices(value, n: int, name: str, where: str) -> np.ndarray:
+def _indices(value, n: int, name: str, where: str, *, where_zh: str | None = None) -> np.ndarray:
     """Sorted unique candidate indices from a list of indices or a boolean mask."""
+    wz = where if where_zh is None else where_zh
     if value is None:
         return np.zeros(0, dtype=np.int64)
     arr = np.asarray(value)
     if arr.dtype == np.bool_:
         if arr.shape != (n,):
-            raise InputError(f"{where}: the '{name}' mask has {arr.size} flags for {n} candidates.")
+            raise InputError(
+                f"{where}: the '{name}' mask has {arr.size} flags for {n} candidates.",
+                zh=f"{wz}：'{name}' 掩码有 {arr.size} 个标记，而候选点有 {n} 个。",
+            )
         return np.flatnonzero(arr)
     arr = arr.astype(np.int64).ravel()
     if len(arr) and (arr.min() < 0 or arr.max() >= n):
-        raise InputError(f"{where}: '{name}' names a candidate index outside 0..{n - 1}; fix the index.")
+        raise InputError(
+            f"{where}: '{name}' names a candidate index outside 0..{n - 1}; fix the index.",
+            zh=f"{wz}：'{name}' 含有超出 0..{n - 1} 的候选点序号；请修正序号。",
+        )
     return np.unique(arr)
