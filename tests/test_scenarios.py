@@ -162,8 +162,17 @@ def test_cli_run_reports_bad_scenario_in_one_line(tmp_path):
     out = tmp_path / "out"
     for lang, says in (("en", "demand of kind raster needs a path"), ("zh", "需求点")):
         proc = subprocess.run(
-            [sys.executable, "-m", "lifecircle.scenarios.cli", "run", str(bad), "--out", str(out)]
-            + ["--lang", lang],
+            [
+                sys.executable,
+                "-m",
+                "lifecircle.scenarios.cli",
+                "run",
+                str(bad),
+                "--out",
+                str(out),
+                "--lang",
+                lang,
+            ],
             capture_output=True,
             text=True,
             timeout=120,

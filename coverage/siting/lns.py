@@ -265,7 +265,9 @@ def parallel_lns(
             2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         )
     p = len(chosen)
-    if workers < 2 or p < 4 or "fork" not in mp.get_all_start_methods():
+    # a daemonic process (a Dask or pool worker) may not start processes of its own
+    forkable = "fork" in mp.get_all_start_methods() and not mp.current_process().daemon
+    if workers < 2 or p < 4 or not forkable:
         return mip_lns(
             a, weight, chosen, time_limit=time_limit, target=target, guide=guide, seed=seed, **lns_options
         )
