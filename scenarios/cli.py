@@ -839,7 +839,8 @@ def _print_note(note: str, lang: str) -> None:
     """Print a remark for the planner on stderr, in ``lang``."""
     from rich.markup import escape
 
-    err.print(f"[yellow]{t('note', lang)}:[/] {escape(note_text(note, lang))}", highlight=False)
+    colon = "：" if lang == "zh" else ": "
+    err.print(f"[yellow]{t('note', lang)}{colon}[/]{escape(note_text(note, lang))}", highlight=False)
 
 
 def argv_lang(argv: list[str]) -> str:
