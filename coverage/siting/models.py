@@ -5,7 +5,8 @@ its own threshold of candidate ``j``). Existing services and fixed (planned) sit
 count: demand they reach is covered before any new site is chosen. Each ``solve`` reduces the
 instance exactly (`reduce_cover`), runs a greedy(+swap) heuristic, then proves optimality
 with HiGHS warm-started by the heuristic, within a time limit, reporting bound and gap. Very
-large MCLPs are bounded by their LP relaxation (interior point) and searched by MIP-based
+large MCLPs are bounded by their LP relaxation (interior point), tightened by a regional
+Lagrangian decomposition (`decomposition_bound`), and searched by MIP-based
 large-neighbourhood search (`mip_lns`) instead of one branch-and-bound over everything.
 """
 
