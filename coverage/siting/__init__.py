@@ -1,6 +1,7 @@
 """Siting: propose new service stations over the sparse reach matrix."""
 
 from lifecircle.coverage.siting.capacitated import CapacitatedCoverage
+from lifecircle.coverage.siting.decompose import DecompositionBound, decomposition_bound
 from lifecircle.coverage.siting.explain import explain, indicators
 from lifecircle.coverage.siting.greedy import greedy_max_cover, greedy_set_cover, swap_improve
 from lifecircle.coverage.siting.joint import JointSiting
@@ -17,12 +18,14 @@ __all__ = [
     "MCLP",
     "BudgetCoverage",
     "CapacitatedCoverage",
+    "DecompositionBound",
     "JointSiting",
     "PMedian",
     "Reduced",
     "SitingProblem",
     "SitingResult",
     "coverage_need",
+    "decomposition_bound",
     "explain",
     "greedy_max_cover",
     "greedy_set_cover",
