@@ -13,7 +13,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from lifecircle.geodata.crs import to_wgs84
-from lifecircle.geodata.errors import InputError, require_file
+from lifecircle.geodata.errors import InputError, label_zh, require_file, rows_zh
 from lifecircle.geodata.schema import ADMIN_COLUMNS, ADMIN_LEVELS
 
 #: Name endings that make a unit urban (policy-digest §5: 社区 under a 街道 → urban).
@@ -37,7 +37,6 @@ _NAME_COLS = ("name", "名称", "区划名称", "name_zh")
 _PARENT_COLS = ("parent", "parent_code", "上级代码", "上级区划代码")
 _LEVEL_ZH = {"district": "区县", "street": "街道", "community": "社区"}
 _WHAT_ZH = {"code": "代码", "name": "名称", "parent": "上级代码"}
-_WHERE_ZH = {"admin units": "行政单元"}
 
 
 def name_kind(names: np.ndarray | pd.Series | list[str]) -> np.ndarray:
@@ -150,7 +149,7 @@ def read_admin_units(
     if level not in ADMIN_LEVELS:
         raise InputError(
             f"{where}: unknown admin level {level!r}; use one of {', '.join(ADMIN_LEVELS)}.",
-            zh=f"{_where_zh(where)}：未知的行政层级 {level!r}；请使用 {'、'.join(ADMIN_LEVELS)} 之一。",
+            zh=f"{label_zh(where)}：未知的行政层级 {level!r}；请使用 {'、'.join(ADMIN_LEVELS)} 之一。",
         )
     gdf = _read_polygons(path, where)
     gdf = to_wgs84(gdf, crs, where=where)
@@ -160,13 +159,13 @@ def read_admin_units(
         if len(gdf) == 1:
             raise InputError(
                 f"{where}: the layer carries no unit code; pass code= (e.g. code='500103') or code_col=.",
-                zh=f"{_where_zh(where)}：图层没有行政单元代码；"
+                zh=f"{label_zh(where)}：图层没有行政单元代码；"
                 "请传入 code=（例如 code='500103'）或 code_col=。",
             )
         raise InputError(
             f"{where}: no code column among {', '.join(map(str, cols.values())) or 'none'}; "
             "name it with code_col=.",
-            zh=f"{_where_zh(where)}：在字段 {'、'.join(map(str, cols.values())) or '无'} 中未找到代码字段；"
+            zh=f"{label_zh(where)}：在字段 {'、'.join(map(str, cols.values())) or '无'} 中未找到代码字段；"
             "请用 code_col= 指定。",
         )
     names = _column_or_value(gdf, cols, name_col, _NAME_COLS, name, "name", where)
@@ -184,7 +183,7 @@ def read_admin_units(
     if empty.any():
         raise InputError(
             f"{where}: column of unit codes is empty in rows {_rows(empty.to_numpy())}; fill the codes.",
-            zh=f"{_where_zh(where)}：行政单元代码字段在{_rows_zh(empty.to_numpy())}为空；请填写代码。",
+            zh=f"{label_zh(where)}：行政单元代码字段在{_rows_zh(empty.to_numpy())}为空；请填写代码。",
         )
     if lookup is not None:
         table = _fill_from_lookup(table, lookup)
@@ -366,14 +365,14 @@ def _read_polygons(path: str | Path | gpd.GeoDataFrame, where: str) -> gpd.GeoDa
     if len(gdf) == 0:
         raise InputError(
             f"{where}: the admin layer holds no features; give unit polygons.",
-            zh=f"{_where_zh(where)}：行政区划图层没有任何要素；请提供行政单元的面。",
+            zh=f"{label_zh(where)}：行政区划图层没有任何要素；请提供行政单元的面。",
         )
     geoms = gdf.geometry.to_numpy()
     bad = shapely.is_missing(geoms) | ~np.isin(shapely.get_type_id(geoms), (3, 6))  # Polygon, MultiPolygon
     if bad.any():
         raise InputError(
             f"{where}: geometry is not a polygon in rows {_rows(bad)}; admin units must be polygons.",
-            zh=f"{_where_zh(where)}：{_rows_zh(bad)}的几何不是面；行政单元必须是面。",
+            zh=f"{label_zh(where)}：{_rows_zh(bad)}的几何不是面；行政单元必须是面。",
         )
     return gdf
 
@@ -392,7 +391,7 @@ def _column_or_value(
             raise InputError(
                 f"{where}: no column {col!r} for the unit {what}; columns are "
                 f"{', '.join(map(str, cols.values())) or 'none'}.",
-                zh=f"{_where_zh(where)}：没有用作行政单元{_WHAT_ZH.get(what, what)}的字段 {col!r}；"
+                zh=f"{label_zh(where)}：没有用作行政单元{_WHAT_ZH.get(what, what)}的字段 {col!r}；"
                 f"现有字段为 {'、'.join(map(str, cols.values())) or '无'}。",
             )
         return gdf[col].to_numpy()
@@ -401,7 +400,7 @@ def _column_or_value(
             raise InputError(
                 f"{where}: {what}={value!r} fits a single polygon but the layer holds {len(gdf)}; "
                 f"name the {what} column instead.",
-                zh=f"{_where_zh(where)}：{what}={value!r} 只适用于单个面，但图层有 {len(gdf)} 个面；"
+                zh=f"{label_zh(where)}：{what}={value!r} 只适用于单个面，但图层有 {len(gdf)} 个面；"
                 f"请改为指定{_WHAT_ZH.get(what, what)}字段。",
             )
         return np.array([value], dtype=object)
@@ -547,13 +546,5 @@ def _rows(mask: np.ndarray, limit: int = 5) -> str:
 
 
 def _rows_zh(mask: np.ndarray, limit: int = 5) -> str:
-    """The same rows in Chinese: ``"第 1、2、3 行"``, ``"第 1、2、3、4、5 行（另有 7 行）"``."""
-    idx = np.flatnonzero(np.asarray(mask)) + 1
-    shown = "、".join(str(i) for i in idx[:limit])
-    more = f"（另有 {len(idx) - limit} 行）" if len(idx) > limit else ""
-    return f"第 {shown} 行{more}"
-
-
-def _where_zh(where: str) -> str:
-    """The Chinese label of a table named in English here (``"admin units"``); paths unchanged."""
-    return _WHERE_ZH.get(where, where)
+    """`_rows` in Chinese: ``"第 1、2、3 行"``, ``"第 1、2、3、4、5 行（另有 7 行）"``."""
+    return rows_zh(np.flatnonzero(np.asarray(mask)) + 1, limit=limit)

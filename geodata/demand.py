@@ -25,7 +25,7 @@ from lifecircle.geodata.admin import (
 )
 from lifecircle.geodata.assumptions import Assumption
 from lifecircle.geodata.crs import from_wgs84, in_china, parse_crs, to_wgs84
-from lifecircle.geodata.errors import InputError, require_file
+from lifecircle.geodata.errors import InputError, label_zh, require_file
 from lifecircle.geodata.network import utm_crs_for
 from lifecircle.geodata.notes import Note
 from lifecircle.geodata.schema import ADMIN_LEVELS, DEMAND_COLUMNS, GROUPS
@@ -81,12 +81,6 @@ _POP_COLS = ("population", "pop", "pop_total", "人口", "常住人口", "人口
 _LEVEL_COLS = ("building:levels", "building_levels", "levels", "floors", "层数", "楼层数")
 _TABLE_SUFFIXES = {".csv", ".txt", ".tsv"}
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
-#: Chinese names of the tables this module labels in English (paths stay as they are).
-_WHERE_ZH: dict[str, str] = {
-    "demand table": "需求点表",
-    "buildings table": "建筑表",
-    "embedded Helsinki extract": "内置赫尔辛基数据",
-}
 
 
 @dataclass(frozen=True)
@@ -187,7 +181,7 @@ def demand_from_table(
         if col not in df.columns:
             raise InputError(
                 f"{where}: no column {col!r} for {g}; columns are {_cols(df)}.",
-                zh=f"{_where_zh(where)}：没有 {g} 对应的字段 {col!r}；现有字段为 {_cols_zh(df)}。",
+                zh=f"{label_zh(where)}：没有 {g} 对应的字段 {col!r}；现有字段为 {_cols_zh(df)}。",
             )
         groups[g] = _check_pop(df[col], where, col, allow_nan=True)
     ids = _ids(df, id_col, where)
@@ -196,13 +190,12 @@ def demand_from_table(
         if lvl not in ADMIN_LEVELS:
             raise InputError(
                 f"{where}: admin_cols key {lvl!r}; use district, street or community.",
-                zh=f"{_where_zh(where)}：admin_cols 的键 {lvl!r} 无效；"
-                "请使用 district、street 或 community。",
+                zh=f"{label_zh(where)}：admin_cols 的键 {lvl!r} 无效；请使用 district、street 或 community。",
             )
         if col not in df.columns:
             raise InputError(
                 f"{where}: no column {col!r} for the {lvl}; columns are {_cols(df)}.",
-                zh=f"{_where_zh(where)}：没有{_LEVEL_ZH[lvl]}对应的字段 {col!r}；现有字段为 {_cols_zh(df)}。",
+                zh=f"{label_zh(where)}：没有{_LEVEL_ZH[lvl]}对应的字段 {col!r}；现有字段为 {_cols_zh(df)}。",
             )
         admin[lvl] = df[col].fillna("").astype(str).str.strip().to_numpy(dtype=object)
     keep = _clip_mask(geoms, clip, clip_crs, where)
@@ -213,7 +206,7 @@ def demand_from_table(
     assumptions = list(crs_note)
     groups = _groups_from_shares(pop, groups, group_shares, shares_source, where, assumptions)
     table = _assemble(geoms, ids, pop, groups, admin, units, urban, assumptions)
-    note = Note(f"{where}: {len(table)} demand points", f"{_where_zh(where)}：{len(table)} 个需求点")
+    note = Note(f"{where}: {len(table)} demand points", f"{label_zh(where)}：{len(table)} 个需求点")
     return Demand(table, assumptions, [note])
 
 
@@ -333,7 +326,7 @@ def demand_from_raster(
     groups = _groups_from_shares(pop, {}, group_shares, shares_source, where, assumptions)
     table = _assemble(geoms, ids.astype(object), pop, groups, {}, units, urban, assumptions)
     note = Note(
-        f"{where}: {len(table)} populated cells", f"{_where_zh(where)}：{len(table)} 个有人口的栅格单元"
+        f"{where}: {len(table)} populated cells", f"{label_zh(where)}：{len(table)} 个有人口的栅格单元"
     )
     return Demand(table, assumptions, [note])
 
@@ -422,7 +415,7 @@ def demand_from_buildings(
             notes.append(
                 Note(
                     f"{where}: {int((~keep).sum())} buildings lie outside the units with totals; left out",
-                    f"{_where_zh(where)}：{int((~keep).sum())} 栋建筑位于有人口总数的行政单元之外，已剔除",
+                    f"{label_zh(where)}：{int((~keep).sum())} 栋建筑位于有人口总数的行政单元之外，已剔除",
                 )
             )
             b = b.subset(keep)
@@ -440,7 +433,7 @@ def demand_from_buildings(
         raise InputError(
             f"{where}: no home footprint lies in unit {names}, which has a population total; "
             "check the units' polygons and CRS, or give that unit's total elsewhere.",
-            zh=f"{_where_zh(where)}：行政单元 {names_zh} 有人口总数，但其中没有住宅建筑轮廓；"
+            zh=f"{label_zh(where)}：行政单元 {names_zh} 有人口总数，但其中没有住宅建筑轮廓；"
             "请检查行政单元的面及其坐标系，或在别处给出该单元的人口总数。",
         )
     share = weight / wsum[unit_of]
@@ -451,7 +444,7 @@ def demand_from_buildings(
     notes.append(
         Note(
             f"{where}: {len(table)} buildings carry {pop.sum():,.0f} residents",
-            f"{_where_zh(where)}：{len(table)} 栋建筑共分配常住人口 {pop.sum():,.0f} 人",
+            f"{label_zh(where)}：{len(table)} 栋建筑共分配常住人口 {pop.sum():,.0f} 人",
         )
     )
     return Demand(table, assumptions, notes)
@@ -527,7 +520,7 @@ def demand_from_floor_area(
     notes.append(
         Note(
             f"{where}: {len(table)} buildings, {pop.sum():,.0f} residents estimated",
-            f"{_where_zh(where)}：{len(table)} 栋建筑，估算常住人口 {pop.sum():,.0f} 人",
+            f"{label_zh(where)}：{len(table)} 栋建筑，估算常住人口 {pop.sum():,.0f} 人",
         )
     )
     return Demand(table, assumptions, notes)
@@ -607,20 +600,20 @@ def read_unit_totals(path: str | Path) -> tuple[dict[str, float], dict[str, dict
     if code_col is None:
         raise InputError(
             f"{where}: no code column; name the column of unit codes 'code'.",
-            zh=f"{_where_zh(where)}：没有代码字段；请将行政单元代码字段命名为 'code'。",
+            zh=f"{label_zh(where)}：没有代码字段；请将行政单元代码字段命名为 'code'。",
         )
     codes = df[code_col].astype(str).str.strip()
     dup = codes.duplicated(keep=False).to_numpy()
     if dup.any():
         raise InputError(
             f"{where}: column {code_col!r} repeats codes in rows {_rows(dup)}; one row per unit.",
-            zh=f"{_where_zh(where)}：字段 {code_col!r} 在{_rows_zh(dup)}有重复代码；每个行政单元只能占一行。",
+            zh=f"{label_zh(where)}：字段 {code_col!r} 在{_rows_zh(dup)}有重复代码；每个行政单元只能占一行。",
         )
     pcol = _find_col(df, None, ("pop_total", *_POP_COLS))
     if pcol is None:
         raise InputError(
             f"{where}: no population column; name the column of residents pop_total.",
-            zh=f"{_where_zh(where)}：没有人口字段；请将常住人口字段命名为 pop_total。",
+            zh=f"{label_zh(where)}：没有人口字段；请将常住人口字段命名为 pop_total。",
         )
     totals = dict(zip(codes, _check_pop(df[pcol], where, pcol), strict=True))
     groups: dict[str, dict[str, float]] = {}
@@ -696,18 +689,18 @@ def check_demand(table: gpd.GeoDataFrame, *, where: str = "demand table") -> gpd
         raise InputError(
             f"{where}: missing column {', '.join(repr(m) for m in missing)}; a demand table has "
             f"{', '.join(DEMAND_COLUMNS)}.",
-            zh=f"{_where_zh(where)}：缺少字段 {'、'.join(repr(m) for m in missing)}；需求点表应包含 "
+            zh=f"{label_zh(where)}：缺少字段 {'、'.join(repr(m) for m in missing)}；需求点表应包含 "
             f"{'、'.join(DEMAND_COLUMNS)}。",
         )
     if not isinstance(table, gpd.GeoDataFrame):
         raise InputError(
             f"{where}: no geometry; a demand table holds one point per row.",
-            zh=f"{_where_zh(where)}：没有几何；需求点表每行应为一个点。",
+            zh=f"{label_zh(where)}：没有几何；需求点表每行应为一个点。",
         )
     if table.crs is None:
         raise InputError(
             f"{where}: the table has no CRS; demand is exchanged in WGS84 (EPSG:4326).",
-            zh=f"{_where_zh(where)}：该表没有坐标系；需求点数据统一采用 WGS84（EPSG:4326）交换。",
+            zh=f"{label_zh(where)}：该表没有坐标系；需求点数据统一采用 WGS84（EPSG:4326）交换。",
         )
     out = table.to_crs(4326) if not table.crs.equals(4326) else table.copy()
     out = out.reset_index(drop=True)
@@ -715,20 +708,20 @@ def check_demand(table: gpd.GeoDataFrame, *, where: str = "demand table") -> gpd
     if not_point.any():
         raise InputError(
             f"{where}: geometry is not a point in rows {_rows(not_point)}; use one point per row.",
-            zh=f"{_where_zh(where)}：{_rows_zh(not_point)}的几何不是点；请每行使用一个点。",
+            zh=f"{label_zh(where)}：{_rows_zh(not_point)}的几何不是点；请每行使用一个点。",
         )
     ids = out["id"]
     empty = (ids.isna() | (ids.astype(str).str.strip() == "")).to_numpy()
     if empty.any():
         raise InputError(
             f"{where}: column 'id' is empty in rows {_rows(empty)}; give every row an id.",
-            zh=f"{_where_zh(where)}：字段 'id' 在{_rows_zh(empty)}为空；请为每一行填写 id。",
+            zh=f"{label_zh(where)}：字段 'id' 在{_rows_zh(empty)}为空；请为每一行填写 id。",
         )
     dup = ids.astype(str).duplicated(keep=False).to_numpy()
     if dup.any():
         raise InputError(
             f"{where}: column 'id' repeats ids in rows {_rows(dup)}; ids must be unique.",
-            zh=f"{_where_zh(where)}：字段 'id' 在{_rows_zh(dup)}有重复值；id 必须唯一。",
+            zh=f"{label_zh(where)}：字段 'id' 在{_rows_zh(dup)}有重复值；id 必须唯一。",
         )
     out["pop_total"] = _check_pop(out["pop_total"], where, "pop_total")
     for g in GROUPS[1:]:
@@ -737,7 +730,7 @@ def check_demand(table: gpd.GeoDataFrame, *, where: str = "demand table") -> gpd
         raise InputError(
             f"{where}: column 'urban' is empty in rows {_rows(out['urban'].isna().to_numpy())}; "
             "set True (城市) or False (农村).",
-            zh=f"{_where_zh(where)}：字段 'urban' 在{_rows_zh(out['urban'].isna().to_numpy())}为空；"
+            zh=f"{label_zh(where)}：字段 'urban' 在{_rows_zh(out['urban'].isna().to_numpy())}为空；"
             "请设为 True（城市）或 False（农村）。",
         )
     out["urban"] = out["urban"].astype(bool)
@@ -797,14 +790,14 @@ def _table_points(
         if missing.any():
             raise InputError(
                 f"{where}: no geometry in rows {_rows(missing)}; give every row a point or polygon.",
-                zh=f"{_where_zh(where)}：{_rows_zh(missing)}没有几何；请为每一行提供点或面。",
+                zh=f"{label_zh(where)}：{_rows_zh(missing)}没有几何；请为每一行提供点或面。",
             )
         kind = shapely.get_type_id(geoms)
         lines = np.isin(kind, (1, 2, 5))
         if lines.any():
             raise InputError(
                 f"{where}: line geometry in rows {_rows(lines)}; demand needs points or polygons.",
-                zh=f"{_where_zh(where)}：{_rows_zh(lines)}是线几何；需求点只能是点或面。",
+                zh=f"{label_zh(where)}：{_rows_zh(lines)}是线几何；需求点只能是点或面。",
             )
         gdf = to_wgs84(gpd.GeoDataFrame(geometry=geoms, crs=df.crs), crs, where=where)
         geoms = gdf.geometry.to_numpy()
@@ -820,7 +813,7 @@ def _table_points(
         raise InputError(
             f"{where}: no coordinates{given}; add lon and lat columns (经度, 纬度) or name them with "
             "lon_col and lat_col.",
-            zh=f"{_where_zh(where)}：没有坐标{given_zh}；请添加 lon 和 lat 字段（经度、纬度），"
+            zh=f"{label_zh(where)}：没有坐标{given_zh}；请添加 lon 和 lat 字段（经度、纬度），"
             "或用 lon_col 和 lat_col 指定。",
         )
     lon = pd.to_numeric(df[lon_name], errors="coerce").to_numpy(dtype=float)
@@ -830,7 +823,7 @@ def _table_points(
         raise InputError(
             f"{where}: columns {lon_name!r}/{lat_name!r} are empty or not numbers in rows {_rows(bad)}; "
             "fill the coordinates or drop those rows.",
-            zh=f"{_where_zh(where)}：字段 {lon_name!r}/{lat_name!r} 在{_rows_zh(bad)}为空或不是数字；"
+            zh=f"{label_zh(where)}：字段 {lon_name!r}/{lat_name!r} 在{_rows_zh(bad)}为空或不是数字；"
             "请补全坐标或删除这些行。",
         )
     if crs is None:
@@ -855,7 +848,7 @@ def _table_points(
             raise InputError(
                 f"{where}: latitude outside ±90° in rows {_rows(swapped)}; columns {lon_name!r} and "
                 f"{lat_name!r} look swapped; name them with lon_col and lat_col.",
-                zh=f"{_where_zh(where)}：{_rows_zh(swapped)}的纬度超出 ±90°，"
+                zh=f"{label_zh(where)}：{_rows_zh(swapped)}的纬度超出 ±90°，"
                 f"字段 {lon_name!r} 和 {lat_name!r} 似乎颠倒了；请用 lon_col 和 lat_col 指定。",
             )
         out = (np.abs(lat) > 90) | (np.abs(lon) > 180)
@@ -863,7 +856,7 @@ def _table_points(
             raise InputError(
                 f"{where}: coordinates outside longitude ±180°/latitude ±90° in rows {_rows(out)}; "
                 "projected coordinates need crs set to their EPSG code.",
-                zh=f"{_where_zh(where)}：{_rows_zh(out)}的坐标超出经度 ±180°/纬度 ±90°；"
+                zh=f"{label_zh(where)}：{_rows_zh(out)}的坐标超出经度 ±180°/纬度 ±90°；"
                 "投影坐标须将 crs 设为其 EPSG 代码。",
             )
         if isinstance(parsed, str):  # gcj02 / bd09 only exist inside China
@@ -872,7 +865,7 @@ def _table_points(
                 raise InputError(
                     f"{where}: rows {_rows(outside)} lie outside China, where {parsed} does not apply; "
                     f"check that {lon_name!r} is longitude and {lat_name!r} latitude, or declare crs=wgs84.",
-                    zh=f"{_where_zh(where)}：{_rows_zh(outside)}位于中国境外，{parsed} 在境外不适用；"
+                    zh=f"{label_zh(where)}：{_rows_zh(outside)}位于中国境外，{parsed} 在境外不适用；"
                     f"请检查 {lon_name!r} 是否为经度、{lat_name!r} 是否为纬度，或声明 crs=wgs84。",
                 )
     pts = gpd.GeoDataFrame(geometry=shapely.points(lon, lat), crs=None)
@@ -899,7 +892,7 @@ def _pop_column(df: pd.DataFrame, pop_col: str, where: str) -> str:
     raise InputError(
         f"{where}: no population column {pop_col!r}; columns are {_cols(df)}; name the column "
         "of residents with pop_col.",
-        zh=f"{_where_zh(where)}：没有人口字段 {pop_col!r}；现有字段为 {_cols_zh(df)}；"
+        zh=f"{label_zh(where)}：没有人口字段 {pop_col!r}；现有字段为 {_cols_zh(df)}；"
         "请用 pop_col 指定常住人口字段。",
     )
 
@@ -911,13 +904,13 @@ def _check_pop(values: pd.Series, where: str, col: str, *, allow_nan: bool = Fal
     if text.any():
         raise InputError(
             f"{where}: column {col!r} is not a number in rows {_rows(text)}; fix those cells.",
-            zh=f"{_where_zh(where)}：字段 {col!r} 在{_rows_zh(text)}不是数字；请修正这些单元格。",
+            zh=f"{label_zh(where)}：字段 {col!r} 在{_rows_zh(text)}不是数字；请修正这些单元格。",
         )
     if not allow_nan and np.isnan(num).any():
         raise InputError(
             f"{where}: column {col!r} is empty (NaN) in rows {_rows(np.isnan(num))}; fill in the "
             "population or drop those rows.",
-            zh=f"{_where_zh(where)}：字段 {col!r} 在{_rows_zh(np.isnan(num))}为空（NaN）；"
+            zh=f"{label_zh(where)}：字段 {col!r} 在{_rows_zh(np.isnan(num))}为空（NaN）；"
             "请填写人口或删除这些行。",
         )
     bad = (num < 0) | np.isinf(num)
@@ -925,7 +918,7 @@ def _check_pop(values: pd.Series, where: str, col: str, *, allow_nan: bool = Fal
         raise InputError(
             f"{where}: column {col!r} is negative or infinite in rows {_rows(bad)}; populations are "
             "counts of 0 or more.",
-            zh=f"{_where_zh(where)}：字段 {col!r} 在{_rows_zh(bad)}为负数或无穷大；人口应为 0 或以上的人数。",
+            zh=f"{label_zh(where)}：字段 {col!r} 在{_rows_zh(bad)}为负数或无穷大；人口应为 0 或以上的人数。",
         )
     return num
 
@@ -935,7 +928,7 @@ def _ids(df: pd.DataFrame, id_col: str | None, where: str) -> np.ndarray:
     if id_col is not None and id_col not in df.columns:
         raise InputError(
             f"{where}: no id column {id_col!r}; columns are {_cols(df)}.",
-            zh=f"{_where_zh(where)}：没有 id 字段 {id_col!r}；现有字段为 {_cols_zh(df)}。",
+            zh=f"{label_zh(where)}：没有 id 字段 {id_col!r}；现有字段为 {_cols_zh(df)}。",
         )
     if col is None:
         return np.arange(1, len(df) + 1).astype(str).astype(object)
@@ -944,14 +937,14 @@ def _ids(df: pd.DataFrame, id_col: str | None, where: str) -> np.ndarray:
     if empty.any():
         raise InputError(
             f"{where}: column {col!r} has no id in rows {_rows(empty)}; give every row an id.",
-            zh=f"{_where_zh(where)}：字段 {col!r} 在{_rows_zh(empty)}没有 id；请为每一行填写 id。",
+            zh=f"{label_zh(where)}：字段 {col!r} 在{_rows_zh(empty)}没有 id；请为每一行填写 id。",
         )
     ids = _as_id(ids)
     dup = pd.Series(ids).duplicated(keep=False).to_numpy()
     if dup.any():
         raise InputError(
             f"{where}: column {col!r} repeats ids in rows {_rows(dup)}; ids must be unique.",
-            zh=f"{_where_zh(where)}：字段 {col!r} 在{_rows_zh(dup)}有重复 id；id 必须唯一。",
+            zh=f"{label_zh(where)}：字段 {col!r} 在{_rows_zh(dup)}有重复 id；id 必须唯一。",
         )
     return ids
 
@@ -975,11 +968,6 @@ def _cols_zh(df: pd.DataFrame) -> str:
     return "、".join(names[:12]) + ("等" if len(names) > 12 else "") if names else "无"
 
 
-def _where_zh(where: str) -> str:
-    """The Chinese label of a table named in English here (``"demand table"``); paths unchanged."""
-    return _WHERE_ZH.get(where, where)
-
-
 def _norm_groups(mapping: Mapping[str, object], where: str, what: str) -> dict[str, object]:
     out: dict[str, object] = {}
     for key, val in mapping.items():
@@ -987,7 +975,7 @@ def _norm_groups(mapping: Mapping[str, object], where: str, what: str) -> dict[s
         if g is None:
             raise InputError(
                 f"{where}: {what} key {key!r} is not a group; use pop_total, pop_60, pop_80 or pop_0_3.",
-                zh=f"{_where_zh(where)}：{what} 的键 {key!r} 不是人口组；"
+                zh=f"{label_zh(where)}：{what} 的键 {key!r} 不是人口组；"
                 "请使用 pop_total、pop_60、pop_80 或 pop_0_3。",
             )
         out[g] = val
@@ -1009,12 +997,12 @@ def _groups_from_shares(
         if g == "pop_total":
             raise InputError(
                 f"{where}: group_shares cannot set pop_total; shares are of the total.",
-                zh=f"{_where_zh(where)}：group_shares 不能设置 pop_total；比例是相对总人口而言的。",
+                zh=f"{label_zh(where)}：group_shares 不能设置 pop_total；比例是相对总人口而言的。",
             )
         if g in out:
             raise InputError(
                 f"{where}: {g} is given both as counts and as a share; keep one.",
-                zh=f"{_where_zh(where)}：{g} 同时以人数和比例给出；请只保留一种。",
+                zh=f"{label_zh(where)}：{g} 同时以人数和比例给出；请只保留一种。",
             )
         try:
             s = float(share)  # type: ignore[arg-type]
@@ -1023,7 +1011,7 @@ def _groups_from_shares(
         if not (0.0 <= s <= 1.0):
             raise InputError(
                 f"{where}: group share {g}={share!r} must be a number from 0 to 1.",
-                zh=f"{_where_zh(where)}：人口组比例 {g}={share!r} 必须是 0 到 1 之间的数。",
+                zh=f"{label_zh(where)}：人口组比例 {g}={share!r} 必须是 0 到 1 之间的数。",
             )
         out[g] = pop * s
         zh, en = _GROUP_LABEL[g]
@@ -1040,7 +1028,7 @@ def _groups_from_shares(
     if "pop_60" in norm and "pop_80" in norm and float(norm["pop_80"]) > float(norm["pop_60"]):  # type: ignore[arg-type]
         raise InputError(
             f"{where}: the 80+ share exceeds the 60+ share; 80+ residents are among the 60+.",
-            zh=f"{_where_zh(where)}：80 岁及以上人口比例大于 60 岁及以上人口比例；"
+            zh=f"{label_zh(where)}：80 岁及以上人口比例大于 60 岁及以上人口比例；"
             "80 岁及以上人口包含在 60 岁及以上人口之中。",
         )
     for g in GROUPS[1:]:
@@ -1125,7 +1113,7 @@ def _clip_mask(geoms: np.ndarray, clip, clip_crs, where: str) -> np.ndarray | No
         raise InputError(
             f"{where}: no demand point lies inside the clip area; check the clip polygon and its CRS "
             "(boundaries from Chinese sources are gcj02).",
-            zh=f"{_where_zh(where)}：没有需求点位于裁剪范围内；"
+            zh=f"{label_zh(where)}：没有需求点位于裁剪范围内；"
             "请检查裁剪面及其坐标系（国内来源的边界为 gcj02）。",
         )
     return keep
@@ -1179,14 +1167,14 @@ def _load_buildings(buildings: str | Path | gpd.GeoDataFrame, crs) -> tuple[gpd.
     if len(gdf) == 0:
         raise InputError(
             f"{where}: no building footprints; give a layer of building polygons.",
-            zh=f"{_where_zh(where)}：没有建筑轮廓；请提供建筑面图层。",
+            zh=f"{label_zh(where)}：没有建筑轮廓；请提供建筑面图层。",
         )
     gdf = to_wgs84(gdf, crs, where=where)
     poly = np.isin(shapely.get_type_id(gdf.geometry.to_numpy()), (3, 6))
     if not poly.any():
         raise InputError(
             f"{where}: no polygon among the footprints; buildings must be polygons.",
-            zh=f"{_where_zh(where)}：建筑轮廓中没有面；建筑必须是面。",
+            zh=f"{label_zh(where)}：建筑轮廓中没有面；建筑必须是面。",
         )
     return gdf.loc[poly].reset_index(drop=True), where
 
@@ -1220,13 +1208,13 @@ def _prepare(
             raise InputError(
                 f"{where}: no building lies inside the clip area; check the clip polygon and its CRS "
                 "(boundaries from Chinese sources are gcj02).",
-                zh=f"{_where_zh(where)}：没有建筑位于裁剪范围内；"
+                zh=f"{label_zh(where)}：没有建筑位于裁剪范围内；"
                 "请检查裁剪面及其坐标系（国内来源的边界为 gcj02）。",
             )
         notes.append(
             Note(
                 f"{where}: {int(keep.sum())} of {len(keep)} buildings inside the clip area",
-                f"{_where_zh(where)}：{len(keep)} 栋建筑中有 {int(keep.sum())} 栋位于裁剪范围内",
+                f"{label_zh(where)}：{len(keep)} 栋建筑中有 {int(keep.sum())} 栋位于裁剪范围内",
             )
         )
     # clearly not homes
@@ -1270,7 +1258,7 @@ def _prepare(
         raise InputError(
             f"{where}: no footprint left that can hold homes (after the clip, the non-residential "
             f"types and the {min_area_m2:g} m² minimum); check the layer.",
-            zh=f"{_where_zh(where)}：经裁剪、剔除非住宅类型和 {min_area_m2:g} m² 面积下限后，"
+            zh=f"{label_zh(where)}：经裁剪、剔除非住宅类型和 {min_area_m2:g} m² 面积下限后，"
             "没有可容纳住宅的建筑轮廓；请检查图层。",
         )
     levels = _levels(gdf, levels_col, where)
@@ -1294,7 +1282,7 @@ def _prepare(
         raise InputError(
             f"{where}: no building states its levels (building:levels); give default_levels, the "
             "typical number of storeys of homes in the area.",
-            zh=f"{_where_zh(where)}：没有建筑标注层数（building:levels）；请给出 default_levels，"
+            zh=f"{label_zh(where)}：没有建筑标注层数（building:levels）；请给出 default_levels，"
             "即该地区住宅的典型层数。",
         )
     else:
@@ -1333,7 +1321,7 @@ def _type_column(gdf: gpd.GeoDataFrame, type_col: str | bool | None, where: str)
         if type_col not in gdf.columns:
             raise InputError(
                 f"{where}: no building-type column {type_col!r}; columns are {_cols(gdf)}.",
-                zh=f"{_where_zh(where)}：没有建筑类型字段 {type_col!r}；现有字段为 {_cols_zh(gdf)}。",
+                zh=f"{label_zh(where)}：没有建筑类型字段 {type_col!r}；现有字段为 {_cols_zh(gdf)}。",
             )
         return type_col
     if "building" in gdf.columns:
@@ -1348,7 +1336,7 @@ def _levels(gdf: gpd.GeoDataFrame, levels_col: str | None, where: str) -> np.nda
     if levels_col is not None and levels_col not in gdf.columns:
         raise InputError(
             f"{where}: no levels column {levels_col!r}; columns are {_cols(gdf)}.",
-            zh=f"{_where_zh(where)}：没有层数字段 {levels_col!r}；现有字段为 {_cols_zh(gdf)}。",
+            zh=f"{label_zh(where)}：没有层数字段 {levels_col!r}；现有字段为 {_cols_zh(gdf)}。",
         )
     col = levels_col if levels_col is not None else _find_col(gdf, None, _LEVEL_COLS)
     if col is None:
@@ -1393,13 +1381,13 @@ def _split_totals(
             if "pop_total" not in by_group:
                 raise InputError(
                     f"{where}: totals by group need pop_total, the number of residents.",
-                    zh=f"{_where_zh(where)}：按人口组给出的 totals 须包含 pop_total（常住人口数）。",
+                    zh=f"{label_zh(where)}：按人口组给出的 totals 须包含 pop_total（常住人口数）。",
                 )
             for g, v in by_group.items():
                 if g != "pop_total" and g in gt:
                     raise InputError(
                         f"{where}: {g} is given in totals and in group_totals; keep one.",
-                        zh=f"{_where_zh(where)}：{g} 同时在 totals 和 group_totals 中给出；请只保留一处。",
+                        zh=f"{label_zh(where)}：{g} 同时在 totals 和 group_totals 中给出；请只保留一处。",
                     )
                 gt[g] = v
             totals = by_group.pop("pop_total")  # type: ignore[assignment]
@@ -1409,7 +1397,7 @@ def _split_totals(
             if isinstance(v, Mapping):
                 raise InputError(
                     f"{where}: group_totals[{g!r}] is per unit but totals is one number; match them.",
-                    zh=f"{_where_zh(where)}：group_totals[{g!r}] 按行政单元给出，而 totals 是单个数字；"
+                    zh=f"{label_zh(where)}：group_totals[{g!r}] 按行政单元给出，而 totals 是单个数字；"
                     "请使二者一致。",
                 )
             scalars[g] = _total_value(v, where, f"group_totals[{g!r}]")
@@ -1420,14 +1408,14 @@ def _split_totals(
         if not isinstance(v, Mapping):
             raise InputError(
                 f"{where}: group_totals[{g!r}] must be per unit ({{code: count}}) like totals.",
-                zh=f"{_where_zh(where)}：group_totals[{g!r}] 必须像 totals 一样"
+                zh=f"{label_zh(where)}：group_totals[{g!r}] 必须像 totals 一样"
                 "按行政单元给出（{code: count}）。",
             )
         unknown = [str(k) for k in v if str(k) not in per_unit]
         if unknown:
             raise InputError(
                 f"{where}: group_totals[{g!r}] names units without a total: {', '.join(unknown[:5])}.",
-                zh=f"{_where_zh(where)}：group_totals[{g!r}] 中以下行政单元没有人口总数："
+                zh=f"{label_zh(where)}：group_totals[{g!r}] 中以下行政单元没有人口总数："
                 f"{'、'.join(unknown[:5])}。",
             )
         groups[g] = {str(k): _total_value(x, where, f"group_totals[{g!r}][{k!r}]") for k, x in v.items()}
@@ -1442,7 +1430,7 @@ def _total_value(value: object, where: str, what: str) -> float:
     if not np.isfinite(v) or v < 0:
         raise InputError(
             f"{where}: {what} = {value!r} is not a population count; give a number of 0 or more.",
-            zh=f"{_where_zh(where)}：{what} = {value!r} 不是人口数；请给出 0 或以上的数。",
+            zh=f"{label_zh(where)}：{what} = {value!r} 不是人口数；请给出 0 或以上的数。",
         )
     return v
 
@@ -1458,10 +1446,10 @@ def _check_group_totals(tot: np.ndarray, gtot: dict[str, np.ndarray], codes: np.
         if over.any():
             unit = codes[over][0] or "the area"
             unit_zh = f" {codes[over][0]} " if codes[over][0] else "该区域"
-            label_zh = {"residents": "常住人口", "residents aged 60+": "60岁及以上人口"}.get(label, label)
+            group_zh = {"residents": "常住人口", "residents aged 60+": "60岁及以上人口"}.get(label, label)
             raise InputError(
                 f"{where}: {g} exceeds the {label} of {unit}; check the group totals.",
-                zh=f"{_where_zh(where)}：{g} 超过了{unit_zh}的{label_zh}；请检查各人口组的总数。",
+                zh=f"{label_zh(where)}：{g} 超过了{unit_zh}的{group_zh}；请检查各人口组的总数。",
             )
 
 
@@ -1472,7 +1460,7 @@ def _units_for_totals(
     if units is None:
         raise InputError(
             f"{where}: totals are given per unit but no units; pass units=read_admin_units(...).",
-            zh=f"{_where_zh(where)}：totals 按行政单元给出，但未提供行政单元；"
+            zh=f"{label_zh(where)}：totals 按行政单元给出，但未提供行政单元；"
             "请传入 units=read_admin_units(...)。",
         )
     if units.crs is not None and not units.crs.equals(4326):
@@ -1482,13 +1470,13 @@ def _units_for_totals(
     if missing:
         raise InputError(
             f"{where}: totals name units the units table lacks: {', '.join(missing[:5])}; check the codes.",
-            zh=f"{_where_zh(where)}：totals 中的以下行政单元在行政单元表中不存在：{'、'.join(missing[:5])}；"
+            zh=f"{label_zh(where)}：totals 中的以下行政单元在行政单元表中不存在：{'、'.join(missing[:5])}；"
             "请检查代码。",
         )
     if len(set(sub["level"])) > 1:
         raise InputError(
             f"{where}: totals mix admin levels ({', '.join(sorted(sub['level'].unique()))}); give one level.",
-            zh=f"{_where_zh(where)}：totals 混合了多个行政层级"
+            zh=f"{label_zh(where)}：totals 混合了多个行政层级"
             f"（{'、'.join(sorted(sub['level'].unique()))}）；请只给出一个层级。",
         )
     sub = sub.drop_duplicates("code")

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
+#: Chinese names of the inputs the code labels in English when it has no path to show.
+LABELS_ZH = {
+    "admin units": "行政单元",
+    "demand table": "需求点表",
+    "buildings table": "建筑表",
+    "embedded Helsinki extract": "内置赫尔辛基数据",
+}
+
 
 class InputError(Exception):
     """A problem with the user's input, told in one sentence, in Chinese and in English.
@@ -61,3 +71,26 @@ def require_file(path: str | Path, what: str, *, what_zh: str = "文件") -> Pat
             zh=f"{p}：这是文件夹而不是文件；请给出{what_zh}的路径。",
         )
     return p
+
+
+def label_zh(where: str) -> str:
+    """The Chinese name of an input labelled in English (`LABELS_ZH`); paths come back unchanged."""
+    return LABELS_ZH.get(where, where)
+
+
+def rows_zh(numbers: np.ndarray, unit: str = "行", limit: int = 5) -> str:
+    """Up to ``limit`` 1-based row numbers for a Chinese message: ``第 2、4 行（另有 3 行）``.
+
+    Parameters
+    ----------
+    numbers
+        1-based row (or feature) numbers.
+    unit
+        What is counted: ``行`` (rows) or ``个要素`` (features).
+    limit
+        Numbers shown before the rest is counted.
+    """
+    numbers = np.asarray(numbers)
+    shown = "、".join(str(int(n)) for n in numbers[:limit])
+    more = f"（另有 {len(numbers) - limit} {unit}）" if len(numbers) > limit else ""
+    return f"第 {shown} {unit}{more}"

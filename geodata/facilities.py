@@ -25,7 +25,7 @@ from shapely.geometry.base import BaseGeometry
 from lifecircle.geodata._io import atomic_path
 from lifecircle.geodata._progress import progress_task
 from lifecircle.geodata.crs import in_china, parse_crs, to_wgs84
-from lifecircle.geodata.errors import InputError, require_file
+from lifecircle.geodata.errors import InputError, require_file, rows_zh
 from lifecircle.geodata.schema import FACILITY_COLUMNS, SERVICES, STATUSES
 
 #: ``social_facility`` values that count as elderly care (with ``social_facility:for`` senior/elderly
@@ -638,10 +638,7 @@ def _rows_text(rows: np.ndarray, word: str) -> str:
 
 def _rows_text_zh(rows: np.ndarray, word: str) -> str:
     """`_rows_text` in Chinese: ``第 2、4 行`` or ``第 3 个要素``."""
-    unit = "行" if word == "row" else "个要素"
-    shown = "、".join(str(int(r)) for r in rows[:5])
-    more = f"及另外 {len(rows) - 5} {unit}" if len(rows) > 5 else ""
-    return f"第 {shown} {unit}{more}"
+    return rows_zh(rows, "行" if word == "row" else "个要素")
 
 
 def _numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
