@@ -26,6 +26,29 @@ _STATUS = {
 }
 
 
+class _QuietHighs(highspy.Highs):
+    """`highspy.Highs` that never writes to the console.
+
+    highspy 1.16 prints its "Running HiGHS … Copyright" banner when the constructor installs
+    its callbacks, before any option can be set on the instance; turning the output off in
+    that step keeps the banner out of the CLI summary and the notebooks.
+    """
+
+    def enableCallbacks(self) -> None:  # noqa: N802 (highspy's name)
+        """Turn console output off, then install highspy's callbacks."""
+        self.setOptionValue("output_flag", False)
+        self.setOptionValue("log_to_console", False)
+        super().enableCallbacks()
+
+
+def quiet_highs() -> highspy.Highs:
+    """A new HiGHS instance with all console output off (banner included)."""
+    h = _QuietHighs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("log_to_console", False)
+    return h
+
+
 @dataclass(frozen=True)
 class MilpSolution:
     """What HiGHS returned.
@@ -117,9 +140,7 @@ def solve_milp(
     a = sp.csc_matrix(a, dtype=np.float64)
     a.sort_indices()
     n_row, n_col = a.shape
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("log_to_console", False)
+    h = quiet_highs()
     h.setOptionValue("threads", int(threads))
     h.setOptionValue("random_seed", int(seed))
     h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
