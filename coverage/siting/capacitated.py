@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from lifecircle.coverage.siting._builder import ModelBuilder, entry_rows
 from lifecircle.coverage.siting._highs import INF
-from lifecircle.coverage.siting.problem import SitingProblem, _cover
+from lifecircle.coverage.siting.problem import SitingProblem, _cover, siting_problem
 from lifecircle.coverage.siting.reduce import group_identical_rows
 from lifecircle.coverage.siting.result import SitingResult
 from lifecircle.geodata.errors import InputError
@@ -59,6 +59,39 @@ class CapacitatedCoverage:
     p: int | None = None
     budget: float | None = None
 
+    @classmethod
+    def from_cost_matrix(
+        cls,
+        cost_matrix: np.ndarray | sp.spmatrix | sp.sparray,
+        need: np.ndarray,
+        threshold: float | np.ndarray,
+        capacity: np.ndarray,
+        p: int | None = None,
+        budget: float | None = None,
+        **problem_kw,
+    ) -> CapacitatedCoverage:
+        """A capacitated coverage model over a demand × candidate cost matrix, dense or sparse.
+
+        Parameters
+        ----------
+        cost_matrix
+            Walking seconds (or another cost): a stored 0 is a zero cost, a pair not stored
+            (or ``inf``/NaN) is not within reach (`lifecircle.coverage.siting.problem`).
+        need
+            Need per demand point (beds or 托位, e.g. from `coverage_need`).
+        threshold
+            Longest walk in the matrix's units, one or one per demand point (``inf``: every
+            stored pair).
+        capacity
+            Capacity per candidate, in the units of ``need``.
+        p, budget
+            As the class parameters.
+        **problem_kw
+            Further `siting_problem` arguments (``existing``, ``existing_capacity``, ``cost``, …).
+        """
+        pb = siting_problem(cost_matrix, need, threshold_s=threshold, capacity=capacity, **problem_kw)
+        return cls(pb, p, budget)
+
     def solve(self, *, time_limit: float = 60.0, mip_gap: float = 0.0, threads: int = 1) -> SitingResult:
         """Solve with HiGHS (warm-started by a capacity-aware greedy) and explain."""
         t0 = time.perf_counter()
@@ -73,6 +106,7 @@ class CapacitatedCoverage:
                 "capacitated model: give the number of new sites 'p' or a 'budget'.",
                 zh="容量约束模型：请给出新增设施数 'p' 或预算 'budget'。",
             )
+        check_capacities(pb, "capacitated model", "容量约束模型")
         mb = ModelBuilder()
         x0 = mb.add_cols(pb.n_candidates, integer=True)
         x_cols = x0 + np.arange(pb.n_candidates)
@@ -111,6 +145,32 @@ class CapacitatedCoverage:
             solve_s=sol.seconds,
             stats={**blk.stats, "nodes": sol.nodes, "columns": mb.n_col, "rows": mb.n_row},
             heur=heur,
+        )
+
+
+#: Total capacity at or below this counts as none (units of need).
+NO_CAPACITY = 1e-9
+
+
+def check_capacities(pb: SitingProblem, what: str, what_zh: str) -> None:
+    """Raise `InputError` when no candidate, or no existing site, can take any need.
+
+    A plan whose candidates all have capacity 0 can only ever be "optimal with 0 sites"; the
+    same zeros on every existing site usually mean an empty capacity column read as 0.
+    """
+    if pb.capacity is not None and float(pb.capacity.sum()) <= NO_CAPACITY:
+        raise InputError(
+            f"{what}: every candidate has capacity 0, so no new site could take any need; give the "
+            "candidates' capacity (beds or 托位), or use a model without capacities.",
+            zh=f"{what_zh}：所有候选点的容量都是 0，任何新站点都无法承接需求；"
+            "请填写候选点的容量（床位或托位），或改用不考虑容量的模型。",
+        )
+    ex = pb.existing_capacity
+    if ex is not None and len(ex) and float(ex.sum()) <= NO_CAPACITY:
+        raise InputError(
+            f"{what}: every existing site has capacity 0; give their capacity, or leave it empty "
+            "(an unknown capacity counts as unlimited).",
+            zh=f"{what_zh}：所有现有设施的容量都是 0；请填写其容量，或留空（容量未知按不限计）。",
         )
 
 

@@ -8,6 +8,11 @@ with HiGHS warm-started by the heuristic, within a time limit, reporting bound a
 large MCLPs are bounded by their LP relaxation (interior point), tightened by a regional
 Lagrangian decomposition (`decomposition_bound`), and searched by MIP-based
 large-neighbourhood search (`mip_lns`) instead of one branch-and-bound over everything.
+
+Each model can be built from a cost matrix directly (``LSCP.from_cost_matrix``,
+``MCLP.from_cost_matrix``, ``BudgetCoverage.from_cost_matrix``): dense or scipy sparse (csr,
+csc, coo), where a stored 0 is a zero cost (it covers) and a pair not stored, or ``inf``,
+is not within reach (`lifecircle.coverage.siting.problem` has the full reading).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from lifecircle.coverage.siting.greedy import (
 )
 from lifecircle.coverage.siting.lagrange import mclp_lp, subgradient
 from lifecircle.coverage.siting.lns import mip_lns, parallel_lns
-from lifecircle.coverage.siting.problem import SitingProblem
+from lifecircle.coverage.siting.problem import SitingProblem, siting_problem
 from lifecircle.coverage.siting.reduce import Reduced, reduce_cover
 from lifecircle.coverage.siting.result import SitingResult
 from lifecircle.geodata.errors import InputError
@@ -84,6 +89,36 @@ class LSCP:
 
     problem: SitingProblem
     cover_zero_weight: bool = True
+
+    @classmethod
+    def from_cost_matrix(
+        cls,
+        cost_matrix: np.ndarray | sp.spmatrix | sp.sparray,
+        threshold: float | np.ndarray,
+        weights: np.ndarray | None = None,
+        *,
+        cover_zero_weight: bool = True,
+        **problem_kw,
+    ) -> LSCP:
+        """A set-covering model over a demand × candidate cost matrix, dense or sparse.
+
+        Parameters
+        ----------
+        cost_matrix
+            Walking seconds (or another cost): a stored 0 covers, a pair not stored (or
+            ``inf``/NaN) is not within reach (`lifecircle.coverage.siting.problem`).
+        threshold
+            Service radius in the matrix's units, one or one per demand point (``inf``:
+            every stored pair covers).
+        weights
+            Demand weights (``None``: 1 each); used to order and explain the sites.
+        cover_zero_weight
+            As the class parameter.
+        **problem_kw
+            Further `siting_problem` arguments (``existing``, ``fixed``, ``cost``, …).
+        """
+        pb = siting_problem(cost_matrix, weights, threshold_s=threshold, **problem_kw)
+        return cls(pb, cover_zero_weight)
 
     def solve(
         self,
@@ -229,6 +264,34 @@ class MCLP:
     problem: SitingProblem
     p: int
 
+    @classmethod
+    def from_cost_matrix(
+        cls,
+        cost_matrix: np.ndarray | sp.spmatrix | sp.sparray,
+        weights: np.ndarray | None,
+        threshold: float | np.ndarray,
+        p: int,
+        **problem_kw,
+    ) -> MCLP:
+        """A maximal-covering model over a demand × candidate cost matrix, dense or sparse.
+
+        Parameters
+        ----------
+        cost_matrix
+            Walking seconds (or another cost): a stored 0 covers, a pair not stored (or
+            ``inf``/NaN) is not within reach (`lifecircle.coverage.siting.problem`).
+        weights
+            Demand weights (``None``: 1 each).
+        threshold
+            Service radius in the matrix's units, one or one per demand point (``inf``:
+            every stored pair covers).
+        p
+            Number of new sites.
+        **problem_kw
+            Further `siting_problem` arguments (``existing``, ``fixed``, ``candidate_ids``, …).
+        """
+        return cls(siting_problem(cost_matrix, weights, threshold_s=threshold, **problem_kw), p)
+
     def solve(
         self,
         *,
@@ -307,6 +370,37 @@ class BudgetCoverage:
     problem: SitingProblem
     budget: float
     p: int | None = None
+
+    @classmethod
+    def from_cost_matrix(
+        cls,
+        cost_matrix: np.ndarray | sp.spmatrix | sp.sparray,
+        weights: np.ndarray | None,
+        threshold: float | np.ndarray,
+        budget: float,
+        p: int | None = None,
+        **problem_kw,
+    ) -> BudgetCoverage:
+        """A budgeted maximal-covering model over a demand × candidate cost matrix, dense or sparse.
+
+        Parameters
+        ----------
+        cost_matrix
+            Walking seconds (or another cost): a stored 0 covers, a pair not stored (or
+            ``inf``/NaN) is not within reach (`lifecircle.coverage.siting.problem`).
+        weights
+            Demand weights (``None``: 1 each).
+        threshold
+            Service radius in the matrix's units, one or one per demand point.
+        budget
+            Budget for new sites, in the units of the candidates' ``cost``.
+        p
+            Optional cap on the number of new sites.
+        **problem_kw
+            Further `siting_problem` arguments; ``cost`` gives each candidate's price.
+        """
+        pb = siting_problem(cost_matrix, weights, threshold_s=threshold, **problem_kw)
+        return cls(pb, budget, p)
 
     def solve(
         self,

@@ -11,7 +11,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from lifecircle.coverage.siting._builder import ModelBuilder, entry_rows
-from lifecircle.coverage.siting.problem import SitingProblem, _entry_mask, _mask_entries
+from lifecircle.coverage.siting.problem import SitingProblem, _entry_mask, _mask_entries, siting_problem
 from lifecircle.coverage.siting.reduce import group_identical_rows
 from lifecircle.coverage.siting.result import SitingResult
 from lifecircle.geodata.assumptions import Assumption
@@ -46,6 +46,14 @@ class PMedian:
     ``result.assumptions``): serving a point first, then its walking time. The objective is
     the total weighted walking seconds, unserved points priced at :math:`\pi_i`.
 
+    Without a threshold (``threshold_s=inf``, the default of `from_cost_matrix`) this is the
+    classic p-median: every stored pair is an allowed assignment (a dense matrix: every
+    finite entry; a stored 0 is a zero cost, a pair not stored is impossible, see
+    `lifecircle.coverage.siting.problem`). A demand point then stays unserved only when no
+    open site has a stored pair with it, priced at ``unserved_factor`` × the longest stored
+    time of the whole matrix; a demand point with weight and no stored pair at all is an
+    error.
+
     Parameters
     ----------
     problem
@@ -59,6 +67,39 @@ class PMedian:
     problem: SitingProblem
     p: int
     unserved_factor: float = UNSERVED_FACTOR
+
+    @classmethod
+    def from_cost_matrix(
+        cls,
+        cost_matrix: np.ndarray | sp.spmatrix | sp.sparray,
+        weights: np.ndarray | None,
+        p: int,
+        threshold: float | np.ndarray = np.inf,
+        *,
+        unserved_factor: float = UNSERVED_FACTOR,
+        **problem_kw,
+    ) -> PMedian:
+        """A p-median over a demand × candidate cost matrix, dense or sparse.
+
+        Parameters
+        ----------
+        cost_matrix
+            Walking seconds (or another cost), read as `lifecircle.coverage.siting.problem`
+            says: a stored 0 is a zero cost, a pair not stored (or ``inf``/NaN) is impossible.
+        weights
+            Demand weights (``None``: 1 each).
+        p
+            Number of new sites.
+        threshold
+            Longest allowed assignment, seconds (one or one per demand point); ``inf``
+            (default): none, every stored pair is allowed.
+        unserved_factor
+            Price of an unserved point, see the class docstring.
+        **problem_kw
+            Further `siting_problem` arguments (``existing``, ``fixed``, ``candidate_ids``, …).
+        """
+        pb = siting_problem(cost_matrix, weights, threshold_s=threshold, **problem_kw)
+        return cls(pb, p, unserved_factor)
 
     def solve(self, *, time_limit: float = 60.0, mip_gap: float = 0.0, threads: int = 1) -> SitingResult:
         """Solve with HiGHS (warm-started by greedy additions) and explain."""
@@ -75,6 +116,21 @@ class PMedian:
             raise InputError(
                 f"p-median: p = {self.p}; give the number of new sites as 0 or more.",
                 zh=f"p-中位模型：p = {self.p}；新增设施数须为 0 或以上。",
+            )
+        no_thr = np.isinf(pb.threshold_s)
+        lost = np.flatnonzero(no_thr & (pb.weights > 0) & ~pb.coverable)
+        if len(lost):
+            more = f" (and {len(lost) - 5} more)" if len(lost) > 5 else ""
+            more_zh = f"（另有 {len(lost) - 5} 个）" if len(lost) > 5 else ""
+            shown = ", ".join(str(i) for i in lost[:5])
+            raise InputError(
+                f"p-median: demand point {shown}{more} has no stored time to any site and no threshold; "
+                "store its times, give it weight 0, or set 'threshold_s' to report it as unreachable.",
+                zh=(
+                    f"p-中位模型：需求点 {shown.replace(', ', '、')}{more_zh}没有到任何设施的时间，"
+                    "且未设阈值；"
+                    "请补上其时间、把权重设为 0，或设定 'threshold_s' 以便将其报告为不可达。"
+                ),
             )
         t_cand = pb.times
         # nearest existing site per demand point (seconds), inf where none
@@ -102,7 +158,8 @@ class PMedian:
         rows = np.flatnonzero(active)
         sub = tc[rows].tocsr()
         # merge points with identical times to every candidate and the same fallback
-        fallback = np.where(np.isfinite(t_ex[rows]), t_ex[rows], self.unserved_factor * pb.threshold_s[rows])
+        price = _unserved_price(pb, self.unserved_factor)
+        fallback = np.where(np.isfinite(t_ex[rows]), t_ex[rows], price[rows])
         rep = group_identical_rows(sub, fallback, values=True) if len(rows) > 1 else np.arange(len(rows))
         uniq, group = np.unique(rep, return_inverse=True)
         gw = np.bincount(group, weights=w[rows], minlength=len(uniq))
@@ -182,15 +239,34 @@ class PMedian:
             covered_after=after,
             uncoverable=pb.uncoverable,
             assignment=asg,
-            assumptions=(*pb.assumptions, _unserved_assumption(self.unserved_factor)),
+            assumptions=(*pb.assumptions, _unserved_assumption(self.unserved_factor, no_thr.any())),
         )
         explain(pb, res)
         res.seconds = time.perf_counter() - t0
         return res
 
 
-def _unserved_assumption(factor: float) -> Assumption:
+def _unserved_price(pb: SitingProblem, factor: float) -> np.ndarray:
+    """Seconds charged per unit of unserved weight: ``factor`` × the threshold (or the longest time)."""
+    longest = 1.0
+    for m in (pb.reach, pb.existing_reach):
+        if m is not None and m.dtype != np.bool_ and m.nnz:
+            longest = max(longest, float(m.data.max()))
+    return factor * np.where(np.isfinite(pb.threshold_s), pb.threshold_s, longest)
+
+
+def _unserved_assumption(factor: float, no_threshold: bool = False) -> Assumption:
     """The unserved-point price as a stated assumption."""
+    if no_threshold:
+        return Assumption(
+            key="siting.pmedian.unserved",
+            value=factor,
+            unit="× longest time",
+            zh=f"p-中位模型（不设阈值）中，没有已开放站点可到达的居民按矩阵中最长时间的 {factor:g} 倍"
+            "计入总时间（先服务，再缩短步行）。",
+            en=f"In the p-median model without a threshold a resident no open site can serve counts as "
+            f"{factor:g} × the longest time in the matrix (serve first, then shorten walks).",
+        )
     return Assumption(
         key="siting.pmedian.unserved",
         value=factor,

@@ -1,4 +1,26 @@
-"""The inputs every siting model shares: reach matrix, thresholds, weights, existing and fixed sites."""
+"""The inputs every siting model shares: reach matrix, thresholds, weights, existing and fixed sites.
+
+What a cost matrix means
+------------------------
+Every siting entry point (`siting_problem` and the models' ``from_cost_matrix``) reads a
+demand × site matrix of walking seconds (or any other cost) with one meaning, whatever its
+form (dense ``numpy.ndarray``; scipy sparse ``csr``, ``csc`` or ``coo``, matrix or array):
+
+- a stored finite value ``t >= 0`` is the cost of the pair; **a stored zero is a zero cost**
+  (a home standing at the site), never "no entry";
+- a pair a sparse matrix does not store, and a stored ``inf`` or NaN (the way a dense matrix
+  says it), is **not within reach**: the pair can neither cover nor be assigned;
+- a negative value, or a pair stored twice, is an error.
+
+Demand point ``i`` is covered by (may be assigned to) site ``j`` when the pair is within
+reach and ``t_ij <= threshold_s[i]``. ``threshold_s=numpy.inf`` means no threshold: every
+pair within reach counts, as in the classic p-median on a complete distance matrix. A
+boolean matrix is a coverage matrix: a stored true covers.
+
+Beware that ``scipy.sparse.csr_matrix(dense)`` drops the zeros of ``dense`` before we see
+them; give the dense array itself (or build the sparse matrix from row, column and value
+arrays) to keep zero costs.
+"""
 
 from __future__ import annotations
 
@@ -27,15 +49,17 @@ class SitingProblem:
     """A demand × candidate siting instance, validated and normalized.
 
     Build it with `siting_problem`. Demand point ``i`` is covered by candidate ``j`` iff the
-    matrix stores an entry ``t_ij`` and ``t_ij <= threshold_s[i]`` (or, for a boolean matrix,
-    the stored entry is true). Stored zeros are real zero-second walks and count as covered.
+    matrix stores a finite entry ``t_ij`` and ``t_ij <= threshold_s[i]`` (or, for a boolean
+    matrix, the stored entry is true). Stored zeros are real zero-second walks and count as
+    covered; a pair not stored is not within reach (see the module docstring).
 
     Attributes
     ----------
     reach
         CSR matrix, demand × candidate: walking seconds (float) or coverage (bool).
     threshold_s
-        Per-demand threshold in seconds (``inf`` for a boolean matrix).
+        Per-demand threshold in seconds (``inf`` for a boolean matrix, or for no threshold:
+        every stored pair within reach).
     weights
         Per-demand weight (population × priority weight, or need in beds/托位).
     existing_covered
@@ -157,17 +181,20 @@ def siting_problem(
     Parameters
     ----------
     reach
-        Demand × candidate sparse matrix of walking seconds with explicit entries only where
-        reachable (a stored 0 is a zero-second walk), or a boolean coverage matrix.
+        Demand × candidate matrix of walking seconds, dense or scipy sparse (csr, csc, coo):
+        a stored 0 is a zero-second walk, a pair not stored (or ``inf``/NaN) is not within
+        reach (see the module docstring); or a boolean coverage matrix.
     weights
         Demand weights (default 1 each): group population × optional priority weights, or the
         need in beds/托位 for the capacitated models.
     threshold_s
         Seconds, one number or one per demand point (urban 15 min, rural 20 min, …). Required
-        for a matrix of seconds; ignored for a boolean matrix.
+        for a matrix of seconds; ``numpy.inf`` means no threshold (every pair within reach
+        counts, e.g. a classic p-median). Ignored for a boolean matrix.
     existing
         Existing services: a boolean per demand ("already covered"), or a demand × existing
-        site matrix in the same units as ``reach`` (the same thresholds apply).
+        site matrix (dense or sparse, read as ``reach``) in the same units as ``reach`` (the
+        same thresholds apply).
     existing_capacity
         Capacity per existing site (only with an ``existing`` matrix; ``inf`` where unknown).
     fixed
@@ -188,16 +215,7 @@ def siting_problem(
         The same name in Chinese (default: ``where``, or "选址输入" for the default name).
     """
     wz = where_zh if where_zh is not None else _WHERE_ZH.get(where, where)
-    if not sp.issparse(reach):
-        arr = np.asarray(reach)
-        if arr.ndim != 2:
-            raise InputError(
-                f"{where}: the reach matrix must be 2-D (demand × candidate).",
-                zh=f"{wz}：可达矩阵须为二维（需求点 × 候选点）。",
-            )
-        reach = sp.csr_matrix(arr) if arr.dtype == np.bool_ else _dense_times(arr)
-    reach = sp.csr_matrix(reach)
-    reach.sort_indices()
+    reach = _times_matrix(reach, "reach matrix", "可达矩阵", where, wz)
     n_dem, n_cand = reach.shape
     if n_dem == 0 or n_cand == 0:
         raise InputError(
@@ -205,14 +223,6 @@ def siting_problem(
             zh=f"{wz}：可达矩阵为空；请至少给出一个需求点和一个候选点。",
         )
     is_bool = reach.dtype == np.bool_
-    if not is_bool:
-        reach = reach.astype(np.float64)
-        if not np.all(np.isfinite(reach.data)) or (reach.data < 0).any():
-            raise InputError(
-                f"{where}: reach holds negative, NaN or infinite seconds; store only reachable pairs "
-                "with their walking time.",
-                zh=f"{wz}：可达矩阵中有负值、NaN 或无穷大的秒数；请只保存可达的点对及其步行时间。",
-            )
     thr = _thresholds(threshold_s, n_dem, is_bool, where, where_zh=wz)
     w = _vector(weights, n_dem, 1.0, "weights", where, "demand points", where_zh=wz)
     if (w < 0).any():
@@ -224,9 +234,8 @@ def siting_problem(
     existing_reach = None
     ex_cap = None
     if existing is not None:
-        if sp.issparse(existing):
-            existing_reach = sp.csr_matrix(existing)
-            existing_reach.sort_indices()
+        if sp.issparse(existing) or np.ndim(existing) == 2:
+            existing_reach = _times_matrix(existing, "existing-site matrix", "现有设施矩阵", where, wz)
             if existing_reach.shape[0] != n_dem:
                 raise InputError(
                     f"{where}: the existing-site matrix has {existing_reach.shape[0]} rows but there "
@@ -236,8 +245,6 @@ def siting_problem(
                         "请每个需求点给一行。"
                     ),
                 )
-            if existing_reach.dtype != np.bool_:
-                existing_reach = existing_reach.astype(np.float64)
             existing_covered = np.diff(_cover(existing_reach, thr).indptr) > 0
             if existing_capacity is not None:
                 ex_cap = _vector(
@@ -310,6 +317,66 @@ def coverage_need(population: np.ndarray, per_1000: float) -> np.ndarray:
     return np.asarray(population, dtype=np.float64) * (per_1000 / 1000.0)
 
 
+def _times_matrix(m, what: str, what_zh: str, where: str, wz: str) -> sp.csr_matrix:
+    """Canonical CSR of a dense or sparse cost matrix, read as the module docstring says.
+
+    Stored zeros stay; ``inf``/NaN entries are dropped (not within reach); booleans stay
+    booleans; negative values and pairs stored twice are errors.
+    """
+    if not sp.issparse(m):
+        arr = np.asarray(m)
+        if arr.ndim != 2:
+            raise InputError(
+                f"{where}: the {what} must be 2-D (demand × site).",
+                zh=f"{wz}：{what_zh}须为二维（需求点 × 设施点）。",
+            )
+        if arr.dtype == np.bool_:
+            return sp.csr_matrix(arr)
+        if not np.issubdtype(arr.dtype, np.number):
+            raise InputError(
+                f"{where}: the {what} must hold numbers (seconds) or booleans, not {arr.dtype}.",
+                zh=f"{wz}：{what_zh}须为数值（秒）或布尔值，不能是 {arr.dtype}。",
+            )
+        out = _dense_times(arr)
+    else:
+        if m.ndim != 2:
+            raise InputError(
+                f"{where}: the {what} must be 2-D (demand × site).",
+                zh=f"{wz}：{what_zh}须为二维（需求点 × 设施点）。",
+            )
+        if m.format not in {"csr", "csc"} or not m.has_canonical_format:
+            coo = m.tocoo()
+            key = coo.row.astype(np.int64) * m.shape[1] + coo.col
+            key.sort()
+            dup = np.flatnonzero(key[1:] == key[:-1])
+            if len(dup):
+                i, j = divmod(int(key[dup[0]]), m.shape[1])
+                raise InputError(
+                    f"{where}: the {what} stores pair ({i}, {j}) more than once; keep one value per "
+                    "pair (scipy would add them up).",
+                    zh=(
+                        f"{wz}：{what_zh}中点对 ({i}, {j}) 存了不止一次；"
+                        "请每个点对只保留一个值（scipy 会把它们相加）。"
+                    ),
+                )
+        out = sp.csr_matrix(m)
+        out.sort_indices()
+        if out.dtype == np.bool_:
+            return out
+        out = out.astype(np.float64)
+    if (out.data < 0).any():
+        raise InputError(
+            f"{where}: the {what} holds negative seconds; store each pair's walking time (0 or more), "
+            "and leave unreachable pairs out (or inf).",
+            zh=(
+                f"{wz}：{what_zh}中有负的秒数；请为每个点对存放步行时间（0 或以上），"
+                "不可达的点对不存或存为 inf。"
+            ),
+        )
+    finite = np.isfinite(out.data)
+    return out if finite.all() else _mask_entries(out, finite)
+
+
 def _dense_times(arr: np.ndarray) -> sp.csr_matrix:
     """CSR of a dense seconds matrix; ``inf``/NaN mark unreachable pairs, zeros are kept."""
     arr = np.asarray(arr, dtype=np.float64)
@@ -354,14 +421,15 @@ def _thresholds(value, n: int, is_bool: bool, where: str, *, where_zh: str | Non
         return _vector(value, n, np.inf, "threshold_s", where, "demand points", where_zh=wz)
     if value is None:
         raise InputError(
-            f"{where}: a reach matrix of seconds needs 'threshold_s' (one value or one per demand point).",
-            zh=f"{wz}：以秒计的可达矩阵需要 'threshold_s'（一个值，或每个需求点一个值）。",
+            f"{where}: a reach matrix of seconds needs 'threshold_s' (one value or one per demand point; "
+            "inf for no threshold).",
+            zh=f"{wz}：以秒计的可达矩阵需要 'threshold_s'（一个值，或每个需求点一个值；不设阈值请给 inf）。",
         )
     thr = _vector(value, n, np.nan, "threshold_s", where, "demand points", where_zh=wz)
-    if not np.all(np.isfinite(thr)) or (thr <= 0).any():
+    if not (thr > 0).all():
         raise InputError(
-            f"{where}: thresholds must be positive seconds; fix 'threshold_s'.",
-            zh=f"{wz}：时间阈值须为正的秒数；请修正 'threshold_s'。",
+            f"{where}: thresholds must be positive seconds (inf for no threshold); fix 'threshold_s'.",
+            zh=f"{wz}：时间阈值须为正的秒数（不设阈值请给 inf）；请修正 'threshold_s'。",
         )
     return thr
 
