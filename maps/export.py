@@ -2,13 +2,21 @@
 
 All three are written to a temporary name and renamed, and the same tables give byte-identical
 files (fixed timestamps inside the XLSX zip and in the GeoPackage metadata).
+
+No formula injection: text from input files (unit and facility names, file names, sources) can
+start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, which a spreadsheet would
+evaluate (OWASP "CSV injection"). In the XLSX such a cell is stored as text and marked
+quote-prefixed, so Excel shows it as typed and does not evaluate it even after an edit. In the CSV,
+which has no cell types, it gets a leading apostrophe ``'`` (OWASP's advice): a spreadsheet then
+reads the cell as text, and a program reading the CSV sees the original text with ``'`` in front.
+Numbers, and text that is a plain number such as ``-3.5``, are left as they are.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -27,14 +35,20 @@ _FIXED_TIME = "2000-01-01T00:00:00Z"
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
+#: First characters that make a spreadsheet read a text cell as a formula (OWASP CSV injection).
+FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+
 
 def write_indicators_csv(table: pd.DataFrame, path: str | Path) -> Path:
     """Write the long indicator table as CSV in UTF-8 with a BOM (Excel then reads Chinese right).
 
     Column names stay machine names (``scope, unit, service, group, metric, value, …``) so the
-    file reads back into pandas unchanged; list cells are joined with ``、``.
+    file reads back into pandas; list cells are joined with ``、``. A text cell or column name
+    that a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``, tab, CR) gets a leading
+    ``'`` and reads back with it (see `neutralize_formulas`).
     """
-    df = _flatten(pd.DataFrame(table).drop(columns="geometry", errors="ignore"))
+    df = neutralize_formulas(_flatten(pd.DataFrame(table).drop(columns="geometry", errors="ignore")))
     path = Path(path)
     with atomic_path(path) as tmp:
         df.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
@@ -49,7 +63,8 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path, *, lang: st
     tables
         ``{name: table}``; a name with a label (``plan_table`` → 规划指标表) is translated. Geometry
         columns are left out; ``inf`` (no walking route) is written as ``∞``; a ``<col>_zh`` /
-        ``<col>_en`` pair keeps the column of ``lang``.
+        ``<col>_en`` pair keeps the column of ``lang``. Text that starts like a formula (``=``,
+        ``+``, ``-``, ``@``, tab, CR) is stored as quote-prefixed text, never as a formula.
     path
         The ``.xlsx`` file to write.
     lang
@@ -73,6 +88,7 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path, *, lang: st
                 df.to_excel(writer, sheet_name=sheet, index=False, header=header, inf_rep="∞")
                 _format_sheet(writer.sheets[sheet], df, header)
                 _percent_columns(writer.sheets[sheet], df)
+                _text_not_formulas(writer.sheets[sheet], df, header)
             props = writer.book.properties
             props.creator = "lifecircle"
         _normalise_zip(tmp)
@@ -111,6 +127,69 @@ def write_gpkg(layers: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
 
 # --------------------------------------------------------------------------------------------
 # helpers
+
+
+def formula_like(values: pd.Series | Sequence[object]) -> np.ndarray:
+    """Mask of the text cells a spreadsheet would evaluate as a formula.
+
+    Parameters
+    ----------
+    values
+        One column; only its text cells can be flagged (numbers, NaN and other objects never).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask: the cell is text starting with one of `FORMULA_START` and is not a plain
+        number such as ``-3.5`` or ``+7``.
+    """
+    s = pd.Series(values, dtype=None if isinstance(values, pd.Series) else object)
+    if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
+        return np.zeros(len(s), dtype=bool)
+    try:
+        text = s.str
+    except AttributeError:  # an object column without any text
+        return np.zeros(len(s), dtype=bool)
+    starts = text.startswith(FORMULA_START).to_numpy(dtype=bool, na_value=False)
+    if not starts.any():
+        return starts
+    number = text.fullmatch(_PLAIN_NUMBER).to_numpy(dtype=bool, na_value=False)
+    return starts & ~number
+
+
+def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Return ``df`` with a ``'`` in front of every text cell and column name that looks like a formula.
+
+    The rule is `formula_like`; a cell already starting with ``'`` is left alone, so applying it
+    twice changes nothing. Other cells, numbers included, keep their values and types.
+    """
+    out = df.copy()
+    for j in range(out.shape[1]):
+        mask = formula_like(out.iloc[:, j])
+        if mask.any():
+            values = out.iloc[:, j].astype(object).to_numpy(copy=True)
+            values[mask] = ["'" + str(v) for v in values[mask]]  # the flagged cells only
+            out.isetitem(j, values)
+    flagged = formula_like([c if isinstance(c, str) else None for c in out.columns])
+    if flagged.any():
+        out.columns = ["'" + c if f else c for c, f in zip(out.columns, flagged, strict=True)]
+    return out
+
+
+def _text_not_formulas(ws, df: pd.DataFrame, header: list[str]) -> None:
+    """Store header and data cells that look like formulas as quote-prefixed text."""
+    rows, cols = [], []
+    flagged = formula_like(header)
+    cols += list(np.flatnonzero(flagged) + 1)
+    rows += [1] * int(flagged.sum())
+    for j in range(df.shape[1]):
+        hits = np.flatnonzero(formula_like(df.iloc[:, j]))
+        rows += list(hits + 2)
+        cols += [j + 1] * len(hits)
+    for r, c in zip(rows, cols, strict=True):  # only the flagged cells, usually none
+        cell = ws.cell(row=int(r), column=int(c))
+        cell.data_type = "s"
+        cell.quotePrefix = True
 
 
 def _is_geometry(series: pd.Series) -> bool:

@@ -258,7 +258,18 @@ def coverage_png(
         ax.set_title(title, fontsize=11)
         note = _assumption_note(inputs, lang)
         if note:
-            fig.text(0.01, 0.005, note, fontsize=5.5, color="#444444", ha="left", va="bottom", wrap=True)
+            # parse_math off: a "$" in an input path (the DEM) would otherwise be read as mathtext
+            fig.text(
+                0.01,
+                0.005,
+                note,
+                fontsize=5.5,
+                color="#444444",
+                ha="left",
+                va="bottom",
+                wrap=True,
+                parse_math=False,
+            )
         fig.tight_layout(rect=(0, 0.06 if note else 0, 1, 1))
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})

@@ -201,8 +201,9 @@ def build_map(
     root.header.add_child(_Raw(f"<script>{assets.leaflet_js()}</script>"), name="leaflet_js")
     root.header.add_child(_Raw(f"<style>{assets.runtime_css()}</style>"), name="lifecircle_css")
     root.header.add_child(_Raw(f"<script>{assets.runtime_js()}</script>"), name="lifecircle_js")
+    # The title is written once, escaped; branca's own ``Figure.title`` is left unset because its
+    # template inserts it raw (a scenario name holding "</title><script>" would run).
     title = inputs.title or t("map_title", lang)
-    root.title = title
     root.header.add_child(_Raw(f"<title>{html.escape(title)}</title>"), name="title")
     fmap.add_child(_MapHook())
 
