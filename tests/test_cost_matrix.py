@@ -185,6 +185,18 @@ def test_capacitated_with_no_capacity_says_so():
     assert res.objective == pytest.approx(3.0) and res.optimal
 
 
+def test_joint_siting_service_with_no_capacity_says_so():
+    from lifecircle.coverage.siting import JointSiting
+
+    d, w = zero_walk_instance()
+    sv = {
+        "elderly": siting_problem(d, w, threshold_s=300.0),
+        "childcare": siting_problem(d, w, threshold_s=300.0, capacity=[0.0]),
+    }
+    with pytest.raises(InputError, match=r"service 'childcare'.*every candidate has capacity 0"):
+        JointSiting(sv, p_sites=1).solve()
+
+
 def test_bad_cost_matrices_are_named():
     d, w = zero_walk_instance()
     dup = sp.coo_matrix((np.array([0.0, 50.0, 500.0]), ([0, 0, 1], [0, 0, 0])), shape=(2, 1))

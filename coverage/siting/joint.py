@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from lifecircle.coverage.siting._builder import ModelBuilder, entry_rows
-from lifecircle.coverage.siting.capacitated import capacitated_block, finish_capacitated
+from lifecircle.coverage.siting.capacitated import capacitated_block, check_capacities, finish_capacitated
 from lifecircle.coverage.siting.problem import SitingProblem
 from lifecircle.coverage.siting.reduce import reduce_cover
 from lifecircle.coverage.siting.result import SitingResult
@@ -134,6 +134,7 @@ class JointSiting:
         for s in names:
             pb = self.services[s]
             if pb.capacity is not None:
+                check_capacities(pb, f"joint siting, service {s!r}", f"联合选址（服务 {s!r}）")
                 blocks[s] = ("cap", capacitated_block(mb, pb, xs[s], scale=alpha[s]))
                 offset += blocks[s][1].offset
             else:
