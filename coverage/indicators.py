@@ -270,9 +270,12 @@ _GAP_HEADERS: dict[str, tuple[str, str]] = {
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
     """Weighted quantile by the inverted CDF: the smallest value v with Σ_{x ≤ v} w ≥ q · Σ w.
 
-    ``inf`` values (unreached) count as the largest; NaN if the weights sum to zero.
+    Non-finite values (no walking path) are left out, as in `weighted_gini`; NaN if the weights
+    of the rest sum to zero.
     """
     v, w = _checked_pair(values, weights)
+    ok = np.isfinite(v)
+    v, w = v[ok], w[ok]
     order = np.argsort(v, kind="stable")
     starts, ends = np.array([0]), np.array([v.size])
     return float(_seg_quantiles(v[order], w[order], starts, ends, (q,))[0, 0]) if v.size else float("nan")
@@ -780,10 +783,12 @@ def coverage_indicators(
     """Coverage and equity rows of the indicator table.
 
     Per scope, unit, area, service and population group: ``pop``, ``pop_covered`` (time ≤ the
-    point's threshold), ``coverage`` (%), ``pop_beyond`` (beyond the threshold, unreached included),
-    ``pop_unreached`` (no network path, time inf), ``time_median_min`` and ``time_p90_min``
-    (population-weighted, inverted-CDF quantiles; inf when more than half or a tenth are
-    unreached) and ``gini_time`` (weighted Gini of the walking time of people with a path).
+    point's threshold), ``coverage`` (%), ``pop_beyond`` (a walk longer than the threshold),
+    ``pop_unreached`` (no walking path at all, time inf), so that ``pop`` = ``pop_covered`` +
+    ``pop_beyond`` + ``pop_unreached``; ``time_median_min`` and ``time_p90_min``
+    (population-weighted, inverted-CDF quantiles of the true times of people with a path) and
+    ``gini_time`` (weighted Gini of those times). People with no path are reported by
+    ``pop_unreached`` only, never as a time; a unit where nobody has a path gets NaN times.
 
     Parameters
     ----------
@@ -791,7 +796,8 @@ def coverage_indicators(
         DEMAND_COLUMNS (`lifecircle.geodata.schema`). A group column that is entirely NaN is unknown:
         it is skipped and a row says so.
     times
-        Service → seconds to the nearest facility per demand point (inf = unreached or off-network).
+        Service → true seconds to the nearest facility per demand point, however long (inf = no
+        walking path: off the network or cut off from every facility).
     thresholds
         Service → seconds per demand point (or one number).
     units
@@ -821,7 +827,8 @@ def _coverage_rows(
     masks = {"all": np.ones(urban.size, dtype=bool), "urban": urban, "rural": ~urban}
     for svc, (t, thr) in tt.items():
         covered = t <= thr
-        unreached = np.isinf(t)
+        unreached = np.isinf(t)  # no walking path at all
+        beyond = ~covered & ~unreached  # a walk, longer than the threshold
         wanted = _groups_for(svc, groups)
         for level in levels:
             g_n = level.keys.size
@@ -855,6 +862,7 @@ def _coverage_rows(
                     w = pops[grp] * m
                     pop = np.bincount(level.idx, w, minlength=g_n)
                     cov = np.bincount(level.idx, w * covered, minlength=g_n)
+                    bey = np.bincount(level.idx, w * beyond, minlength=g_n)
                     unr = np.bincount(level.idx, w * unreached, minlength=g_n)
                     share = np.divide(100.0 * cov, pop, out=np.full(g_n, np.nan), where=pop > 0)
                     empty = np.where(pop > 0, note, "no population in this unit")
@@ -862,35 +870,31 @@ def _coverage_rows(
                     rows.add(level, sel, **common, metric="pop", value=pop, uom="persons")
                     rows.add(level, sel, **common, metric="pop_covered", value=cov, uom="persons", note=note)
                     rows.add(level, sel, **common, metric="coverage", value=share, uom="%", note=empty)
-                    rows.add(
-                        level, sel, **common, metric="pop_beyond", value=pop - cov, uom="persons", note=note
-                    )
-                    rows.add(level, sel, **common, metric="pop_unreached", value=unr, uom="persons")
-                    ws = w[order]
-                    q = _seg_quantiles(t_s, ws, starts, ends, (0.5, 0.9)) / 60.0
-                    gini = _seg_gini(t_fin, ws * fin_s, idx_s, starts, ends)
-                    inf_note = np.where(np.isinf(q), "beyond network reach", "")
+                    rows.add(level, sel, **common, metric="pop_beyond", value=bey, uom="persons", note=note)
                     rows.add(
                         level,
                         sel,
                         **common,
-                        metric="time_median_min",
-                        value=q[0],
-                        uom="min",
-                        note=inf_note[0],
+                        metric="pop_unreached",
+                        value=unr,
+                        uom="persons",
+                        note=np.where(unr > 0, "off the network or cut off from every facility", ""),
                     )
-                    rows.add(
-                        level, sel, **common, metric="time_p90_min", value=q[1], uom="min", note=inf_note[1]
+                    # times of the people with a path only: a no-path person is never a time
+                    wp = w[order] * fin_s
+                    q = _seg_quantiles(t_fin, wp, starts, ends, (0.5, 0.9)) / 60.0
+                    gini = _seg_gini(t_fin, wp, idx_s, starts, ends)
+                    t_note = np.where(
+                        (pop > 0) & (pop - unr <= 0),
+                        "nobody has a walking path",
+                        np.where(unr > 0, "people with no walking path left out", ""),
                     )
-                    rows.add(
-                        level,
-                        sel,
-                        **common,
-                        metric="gini_time",
-                        value=gini,
-                        uom="",
-                        note=np.where(unr > 0, "people with no network path left out", ""),
-                    )
+                    for metric, value, uom in (
+                        ("time_median_min", q[0], "min"),
+                        ("time_p90_min", q[1], "min"),
+                        ("gini_time", gini, ""),
+                    ):
+                        rows.add(level, sel, **common, metric=metric, value=value, uom=uom, note=t_note)
 
 
 def _access_rows(

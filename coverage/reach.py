@@ -30,6 +30,20 @@ TIERS_MIN: tuple[int, ...] = (5, 10, 15, 20)
 #: they stay explicit (a sparse matrix drops zeros): a point that stands on its facility.
 ZERO_TIME_S = 1e-9
 
+#: States of a demand point against its threshold (`ServiceReach.state`): a walk within the
+#: threshold; a walk longer than it (``time_s`` is its true length); no walk at all (off the
+#: network, i.e. farther than the snap distance or without a location, or on a part of the
+#: network no facility stands on); not reached within a finite search limit (a bounded search,
+#: as a partition tile runs, cannot tell a longer walk from none).
+WITHIN, BEYOND, NO_PATH, BEYOND_LIMIT = 0, 1, 2, 3
+#: (Chinese, English) labels of the states.
+STATE_LABELS: dict[int, tuple[str, str]] = {
+    WITHIN: ("阈值内", "within the threshold"),
+    BEYOND: ("超出阈值", "beyond the threshold"),
+    NO_PATH: ("无步行路径", "no walking path"),
+    BEYOND_LIMIT: ("超出搜索上限", "beyond the search limit"),
+}
+
 CHILDCARE_THRESHOLD = Assumption(
     key="childcare.threshold",
     value=10,
@@ -51,21 +65,26 @@ class ServiceReach:
     profile
         The walking profile used.
     time_s
-        Seconds from each demand point to its nearest facility, access leg included; ``inf``
-        when nothing is reached within ``limit_s``, for points off the network and when there
-        are no facilities.
+        Seconds from each demand point to its nearest facility, access leg included: the true
+        time however long (no search limit by default); ``inf`` when there is no walk at all
+        (off the network, on a part of the network without facilities, no facilities) and,
+        with a finite ``limit_s`` only, beyond that limit (see ``beyond_limit``).
     facility
         Index (into the facility input) of that facility, ``-1`` where unreached.
     access_s
         Seconds of the access leg (point to its snapped position), ``inf`` off the network.
     node_time_s
-        Seconds from every network node to its nearest facility (``inf`` beyond the limit).
+        Seconds from every network node to its nearest facility (``inf``: no path, or beyond
+        a finite limit).
     off_network
         Demand points not attached to the network (farther than the snap limit).
     facility_off_network
         Facilities not attached to the network (they serve nobody).
+    beyond_limit
+        Demand points on the network not reached within a finite ``limit_s``: their time is
+        unknown (``inf``), not "no path". All false without a limit.
     limit_s
-        Search limit in seconds (``inf`` for none).
+        Search limit in seconds (``inf``, the default, for none).
     demand, facilities
         The snaps used.
     graph
@@ -87,6 +106,7 @@ class ServiceReach:
     node_time_s: np.ndarray
     off_network: np.ndarray
     facility_off_network: np.ndarray
+    beyond_limit: np.ndarray
     limit_s: float
     demand: Snap
     facilities: Snap
@@ -100,6 +120,31 @@ class ServiceReach:
     def assumptions(self) -> tuple[Assumption, ...]:
         """Assumptions behind the times (walking speed, steps factor)."""
         return self.profile.assumptions
+
+    @property
+    def no_path(self) -> np.ndarray:
+        """Demand points with no walk to any facility (off the network or cut off from every facility)."""
+        return np.isinf(self.time_s) & ~self.beyond_limit
+
+    @property
+    def cut_off(self) -> np.ndarray:
+        """Demand points on the network with no path: another component than every facility's."""
+        return self.no_path & ~self.off_network
+
+    def state(self, threshold_s: float | np.ndarray) -> np.ndarray:
+        """State of each demand point against ``threshold_s`` seconds (scalar or one per point).
+
+        Returns
+        -------
+        numpy.ndarray
+            int8, one of `WITHIN`, `BEYOND` (a walk, longer than the threshold), `NO_PATH` and
+            `BEYOND_LIMIT` (a bounded search did not reach it) per point.
+        """
+        thr = np.broadcast_to(np.asarray(threshold_s, dtype=np.float64), self.time_s.shape)
+        out = np.where(self.time_s <= thr, WITHIN, BEYOND).astype(np.int8)
+        out[self.no_path] = NO_PATH
+        out[self.beyond_limit] = BEYOND_LIMIT
+        return out
 
     def covered(self, threshold_s: float | np.ndarray) -> np.ndarray:
         """Demand points within ``threshold_s`` seconds (scalar or one per point)."""
@@ -167,8 +212,12 @@ def service_reach(
     cumulative forward/backward times along the edge and ``T`` the node times; a facility
     on the same edge is a piece end, so the direct walk along the edge is included.
 
-    The result is exact for a region when the network given covers it plus a buffer of the
-    largest reach (partition-friendly).
+    The search has no limit by default, so every point gets its true time to the nearest
+    facility however long, and ``inf`` means there is no walk at all (`ServiceReach.no_path`).
+    A finite ``limit_s`` stops the search there (what a partition tile needs: its times are
+    exact for a region when the network given covers it plus a buffer of the largest reach);
+    points on the network it does not reach are flagged `ServiceReach.beyond_limit`, never
+    "no path".
 
     Parameters
     ----------
@@ -183,7 +232,8 @@ def service_reach(
     costs
         Precomputed `EdgeCosts` (e.g. with slope); default flat times for ``profile``.
     limit_s
-        Search limit, seconds: the largest threshold in play. Times beyond it are ``inf``.
+        Search limit, seconds; default none (true times). With a finite limit, times beyond it
+        are ``inf`` and those points are flagged ``beyond_limit``.
     max_snap_m
         Snapping limit for points given as coordinates.
 
@@ -203,6 +253,9 @@ def service_reach(
     graph = build_split_graph(net, costs, fsnap)
     split_t, split_f = nearest_facility(graph, limit_s)
     time_s, fac, access = _demand_times(graph, costs, dsnap, split_t, split_f, limit_s)
+    beyond_limit = np.zeros(len(dsnap), dtype=bool)
+    if np.isfinite(limit_s):
+        beyond_limit = np.isinf(time_s) & ~dsnap.off_network
     notes = []
     svc_zh = _SERVICE_ZH.get(service, service)
     if len(fsnap) == 0:
@@ -245,15 +298,16 @@ def service_reach(
         notes.append(
             Note(
                 f"{far} of {len(dsnap)} demand points lie farther than "
-                f"{dsnap.max_snap_m:g} m from the network and are counted as not reached.",
-                f"{len(dsnap)} 个需求点中有 {far} 个距步行路网超过 {dsnap.max_snap_m:g} 米，按不可达计。",
+                f"{dsnap.max_snap_m:g} m from the network and are counted as having no walking path.",
+                f"{len(dsnap)} 个需求点中有 {far} 个距步行路网超过 {dsnap.max_snap_m:g} 米，按无步行路径计。",
             )
         )
     if no_geom:
         notes.append(
             Note(
-                f"{no_geom} of {len(dsnap)} demand points have no location and are counted as not reached.",
-                f"{len(dsnap)} 个需求点中有 {no_geom} 个没有位置信息，按不可达计。",
+                f"{no_geom} of {len(dsnap)} demand points have no location and are counted as having no "
+                "walking path.",
+                f"{len(dsnap)} 个需求点中有 {no_geom} 个没有位置信息，按无步行路径计。",
             )
         )
     return ServiceReach(
@@ -265,6 +319,7 @@ def service_reach(
         node_time_s=split_t[: net.n_nodes],
         off_network=dsnap.off_network,
         facility_off_network=fsnap.off_network,
+        beyond_limit=beyond_limit,
         limit_s=float(limit_s),
         demand=dsnap,
         facilities=fsnap,
@@ -324,7 +379,7 @@ def _demand_times(
     second = t2 < t1
     t = np.where(second, t2, t1)
     f = np.where(second, split_f[legs.p_to], split_f[legs.p_from])
-    ok = t <= limit_s
+    ok = np.isfinite(t) & (t <= limit_s)
     time_s[legs.idx[ok]] = t[ok]
     fac[legs.idx[ok]] = f[ok]
     return time_s, fac, access

@@ -8,6 +8,12 @@ giant component; the second task keeps that component, snaps the tile's own dema
 facilities near it and runs the multi-source search. Only paths, bounds and compact arrays
 travel: demand indices and seconds come back, sorted into the demand's own order.
 
+A tile's search stops at the run's limit (its buffer is exact only that far), so a tile cannot
+know a time beyond it. After merging, the homes no tile reached get their true time from one
+unbounded multi-source search on the whole network, in one more task (`_true_times`): the same
+numbers as the single run, beyond the threshold included, and ``inf`` only where there is no
+walk at all.
+
 Tasks are submitted with ``retries``; a worker lost in the middle of a run makes Dask recompute
 what it held on another (or a restarted) worker. A tile that still fails is reported by its id.
 """
@@ -103,6 +109,9 @@ class PartitionReach:
         Wall time of the reach task.
     notes
         Plain sentences from the engine.
+    beyond_limit
+        Per service: owned points on the network the tile's bounded search did not reach (their
+        time lies beyond the limit, or there is no walk; the tile alone cannot tell).
     """
 
     tile: int
@@ -116,6 +125,7 @@ class PartitionReach:
     notes: tuple[str, ...] = ()
     reached: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     streets: tuple[np.ndarray, np.ndarray] | None = None
+    beyond_limit: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -125,7 +135,8 @@ class MergedReach:
     Attributes
     ----------
     time_s, facility
-        Per service, one value per demand point in the demand's own order.
+        Per service, one value per demand point in the demand's own order: true times however
+        long (``inf``: no walk at all), unless ``true_times=False`` left some ``beyond_limit``.
     matrix
         Per service, the demand × facility reach matrix (CSR) when asked for.
     grid
@@ -138,6 +149,13 @@ class MergedReach:
         Engine notes, each once.
     seconds
         Wall time of the whole partitioned computation.
+    beyond_limit
+        Per service, points whose time is beyond the tiles' search limit and still unknown
+        (``inf``, never "no path"); all false once the true times were computed.
+    true_time_points
+        Per service, points whose true time came from the whole-network search.
+    true_time_seconds
+        Wall time of that search (network read included).
     """
 
     time_s: dict[str, np.ndarray]
@@ -151,6 +169,9 @@ class MergedReach:
     reached: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     streets: tuple[np.ndarray, np.ndarray] | None = None
     components: dict = field(default_factory=dict)
+    beyond_limit: dict[str, np.ndarray] = field(default_factory=dict)
+    true_time_points: dict[str, int] = field(default_factory=dict)
+    true_time_seconds: float = 0.0
 
 
 # -- worker side -----------------------------------------------------------------------------------
@@ -211,12 +232,15 @@ def _reach(
     facs: dict[str, np.ndarray] = {}
     mats: dict[str, tuple] = {}
     reached: dict[str, tuple] = {}
+    beyond: dict[str, np.ndarray] = {}
     notes: list[str] = []
     for spec in services:
         fpts = _zone_points(facilities[spec.name], grid.zone(tile, margin_m))
         if net.n_edges == 0 or len(dem_pts.idx) == 0:
+            # no edge within the buffer: every owned point is off the whole network too
             times[spec.name] = np.full(len(dem_pts.idx), np.inf)
             facs[spec.name] = np.full(len(dem_pts.idx), -1, dtype=np.int64)
+            beyond[spec.name] = np.zeros(len(dem_pts.idx), dtype=bool)
             continue
         costs = edge_costs(net, spec.profile, elevation)
         r = service_reach(
@@ -229,6 +253,7 @@ def _reach(
             max_snap_m=max_snap_m,
         )
         times[spec.name] = r.time_s
+        beyond[spec.name] = r.beyond_limit
         fac = np.full(len(r.facility), -1, dtype=np.int64)
         hit = r.facility >= 0
         fac[hit] = fpts.idx[r.facility[hit]]
@@ -258,6 +283,7 @@ def _reach(
         notes=tuple(notes),
         reached=reached,
         streets=own_streets,
+        beyond_limit=beyond,
     )
 
 
@@ -320,19 +346,50 @@ def dask_client(scheduler: str | None = None, *, n_workers: int | None = None) -
                     "请检查地址（如 tcp://host:8786），或去掉 --scheduler 在本机运行。"
                 ),
             ) from None
+        except ValueError as exc:  # not an address: "missing port number", "unknown address scheme"
+            raise InputError(
+                f"scheduler {scheduler}: not a Dask scheduler address ({exc}); write it as tcp://host:8786.",
+                zh=f"调度器 {scheduler}：不是有效的 Dask 调度器地址（{exc}）；请写成 tcp://host:8786 形式。",
+            ) from None
         try:
             yield client
         finally:
             client.close()
         return
+    from distributed.comm.core import CommClosedError
+
     n = n_workers or os.cpu_count() or 1
-    with (
-        LocalCluster(
+    try:
+        cluster = LocalCluster(
             n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
+        )
+    except Exception as exc:  # e.g. "Nanny failed to start": a worker process died while starting
+        raise _cluster_error(exc, started=False) from None
+    with cluster:
+        try:
+            client = Client(cluster)
+        except Exception as exc:
+            raise _cluster_error(exc, started=False) from None
+        with client:
+            try:
+                yield client
+            except CommClosedError as exc:  # the cluster went away while the run talked to it
+                raise _cluster_error(exc, started=True) from None
+
+
+def _cluster_error(exc: BaseException, *, started: bool) -> InputError:
+    """One sentence for a local Dask cluster that failed to start or went away, and the way round it."""
+    reason = " ".join(f"{exc.__class__.__name__}: {exc}".split()).rstrip(".")
+    if len(reason) > 160:
+        reason = reason[:157] + "…"
+    what = "went away during the run" if started else "could not start"
+    what_zh = "在运行中断开" if started else "无法启动"
+    return InputError(
+        f"the local Dask cluster {what} ({reason}); run without --partitions (and without a "
+        "distributed: block in the scenario) to compute in this process, or free memory and try again.",
+        zh=f"本机 Dask 集群{what_zh}（{reason}）；请去掉 --partitions（以及情景文件中的 distributed: 段）"
+        "在本进程中计算，或释放内存后重试。",
+    )
 
 
 def partitioned_reach(
@@ -350,11 +407,13 @@ def partitioned_reach(
     retries: int = DEFAULT_RETRIES,
     show_progress: bool | None = None,
     streets: bool = False,
+    true_times: bool = True,
 ) -> MergedReach:
     """Walking time from every demand point to the nearest facility, computed tile by tile on Dask.
 
     Equal, point for point, to `lifecircle.coverage.reach.service_reach` on the whole network
-    (`lifecircle.scenarios.partition` gives the argument).
+    without a search limit (`lifecircle.scenarios.partition` gives the argument up to each
+    service's ``limit_s``; beyond it, one unbounded search on the whole network gives the rest).
 
     Parameters
     ----------
@@ -385,6 +444,11 @@ def partitioned_reach(
         Dask's progress bar on stderr (default: when stderr is a terminal).
     streets
         Send back the streets (each tile those whose midpoint it owns) for maps.
+    true_times
+        Give the points no tile reached within the limit their true time by one unbounded
+        multi-source search per service on the whole network, in one task that reads the whole
+        network (default). ``False`` leaves them ``inf`` and flagged in
+        ``MergedReach.beyond_limit`` ("beyond the search limit", never "no path").
 
     Returns
     -------
@@ -480,7 +544,100 @@ def partitioned_reach(
         f.release()
     merged = _merge(parts, services, n_dem, fac_n, grid, margin, time.perf_counter() - t0)
     merged.components = _component_report(summaries, giant, keep)
+    if true_times and any(b.any() for b in merged.beyond_limit.values()):
+        t1 = time.perf_counter()
+        todo = {name: np.flatnonzero(b) for name, b in merged.beyond_limit.items() if b.any()}
+        dpts = demand if isinstance(demand, GeneratedPoints) else (dx, dy)
+        fpts_all = {s.name: fac_xy.get(s.name, facilities[s.name]) for s in services}
+        want = [s for s in services if s.name in todo]
+        fut = client.submit(
+            _true_times_task, source, grid, keep, dem, dpts, fpts_all, want, todo, max_snap_m,
+            key=f"true-times-{run}", retries=retries, pure=False,
+        )  # fmt: skip
+        _wait(client, [fut], grid, show_progress, "true times")
+        got = _gather_one(fut, "the whole-network search of the true times")
+        for name, (t, f) in got.items():
+            merged.time_s[name][todo[name]] = t
+            merged.facility[name][todo[name]] = f
+            merged.beyond_limit[name][todo[name]] = False
+            merged.true_time_points[name] = len(todo[name])
+        merged.true_time_seconds = time.perf_counter() - t1
+        merged.seconds = time.perf_counter() - t0
     return merged
+
+
+def _true_times_task(
+    source: LineSource,
+    grid: TileGrid,
+    keep: str,
+    dem: str | None,
+    demand: tuple[np.ndarray, np.ndarray] | GeneratedPoints,
+    facilities: dict[str, tuple[np.ndarray, np.ndarray] | GeneratedPoints],
+    services: list[ServiceSpec],
+    todo: dict[str, np.ndarray],
+    max_snap_m: float,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    return _clean_input_errors(
+        _true_times, source, grid, keep, dem, demand, facilities, services, todo, max_snap_m
+    )
+
+
+def _true_times(
+    source: LineSource,
+    grid: TileGrid,
+    keep: str,
+    dem: str | None,
+    demand: tuple[np.ndarray, np.ndarray] | GeneratedPoints,
+    facilities: dict[str, tuple[np.ndarray, np.ndarray] | GeneratedPoints],
+    services: list[ServiceSpec],
+    todo: dict[str, np.ndarray],
+    max_snap_m: float,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """True times of the points ``todo`` (per service): one unbounded search on the whole network.
+
+    The whole network is read as one tile covering the grid's extent (so it is built, and its
+    giant component chosen, exactly as every tile and the single run build theirs); all of the
+    service's facilities are snapped to it. Returns per service the seconds (``inf``: no walk at
+    all) and the nearest facility (``-1`` then) of each point of ``todo``, in its order.
+    """
+    whole = TileGrid((), (), grid.extent)
+    part = load_partition(source, whole, 0, 0.0)
+    keep_labels = giant_components([part.summary])[0] if keep == "giant" else None
+    net = finish_partition(part, keep_labels)
+    dx, dy = demand.xy() if isinstance(demand, GeneratedPoints) else demand
+    elevation = None
+    if dem is not None and net.n_edges:
+        from lifecircle.coverage.slope import sample_dem
+
+        elevation = sample_dem(dem, net)
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for spec in services:
+        idx = todo[spec.name]
+        f = facilities[spec.name]
+        fx, fy = f.xy() if isinstance(f, GeneratedPoints) else f
+        if net.n_edges == 0:
+            out[spec.name] = (np.full(len(idx), np.inf), np.full(len(idx), -1, dtype=np.int64))
+            continue
+        r = service_reach(
+            net, (np.asarray(dx)[idx], np.asarray(dy)[idx]), (fx, fy), service=spec.name,
+            costs=edge_costs(net, spec.profile, elevation), max_snap_m=max_snap_m,
+        )  # fmt: skip
+        out[spec.name] = (r.time_s, r.facility)
+    return out
+
+
+def _gather_one(fut, what: str):
+    """The result of one task; a failure is reported by what the task did."""
+    if fut.status == "error":
+        exc = fut.exception()
+        if isinstance(exc, InputError):
+            raise InputError(f"{what}: {exc}", zh=f"{what}：{exc.text('zh')}") from None
+        raise RuntimeError(
+            f"{what} failed after its retries ({exc.__class__.__name__}: {exc}); nothing was written."
+        ) from None
+    if fut.status == "cancelled":
+        raise RuntimeError(f"{what} was cancelled (the cluster went away); nothing was written.")
+    return fut.result()
 
 
 def _component_report(summaries: dict, giant: dict, keep: str) -> dict:
@@ -545,6 +702,7 @@ def _merge(
     """Scatter every tile's owned values into whole-demand arrays (each point has one owner)."""
     times = {s.name: np.full(n_dem, np.inf) for s in services}
     facs = {s.name: np.full(n_dem, -1, dtype=np.int64) for s in services}
+    beyond = {s.name: np.zeros(n_dem, dtype=bool) for s in services}
     seen = np.zeros(n_dem, dtype=np.int64)
     notes: list[str] = []
     rows = []
@@ -555,6 +713,8 @@ def _merge(
         for s in services:
             times[s.name][p.demand_idx] = p.time_s[s.name]
             facs[s.name][p.demand_idx] = p.facility[s.name]
+            if s.name in p.beyond_limit:
+                beyond[s.name][p.demand_idx] = p.beyond_limit[s.name]
             if s.name in p.matrix:
                 mats[s.name].append(p.matrix[s.name])
         for n in p.notes:
@@ -589,7 +749,9 @@ def _merge(
         m = sp.csr_matrix((v, (r, c)), shape=(n_dem, fac_n[name]))
         m.sort_indices()
         matrices[name] = m
-    return MergedReach(times, facs, matrices, grid, margin, rows, notes, seconds, reached, streets)
+    return MergedReach(
+        times, facs, matrices, grid, margin, rows, notes, seconds, reached, streets, beyond_limit=beyond
+    )
 
 
 # -- memory sampling (benchmarks) ------------------------------------------------------------------

@@ -428,14 +428,14 @@ def _service_run(
     urban_min, rural_min, _ = limits[service]
     fac = facilities[(facilities["service"] == service) & (facilities["status"] == "existing")]
     fac = fac.reset_index(drop=True)
-    limit_s = max(max(tiers), urban_min, rural_min) * 60.0
+    # true times, however long: no search limit (the isochrones cut at their tiers, the matrix
+    # at the largest threshold)
     reach = service_reach(
         net,
         demand,
         fac,
         service=service,
         costs=costs,
-        limit_s=limit_s,
         max_snap_m=scen.outputs.max_snap_m,
     )
     thr = demand_thresholds(

@@ -216,9 +216,8 @@ def run_siting(result: RunResult, profiles: dict, limits: dict) -> None:
         both,
         service=svc,
         costs=costs,
-        limit_s=run.reach.limit_s,
         max_snap_m=scen.outputs.max_snap_m,
-    )
+    )  # no search limit: the true times after, however long
     times = {s: r.reach.time_s for s, r in result.services.items()}
     times[svc] = after.time_s
     result.indicators_after = _ind.indicator_table(

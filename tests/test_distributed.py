@@ -154,6 +154,13 @@ def yuzhong(yuzhong_roads, yuzhong_buildings):
     return net, dx, dy, fx, fy, single, area
 
 
+@pytest.fixture(scope="module")
+def yuzhong_true(yuzhong):
+    """The single run without a search limit: true times, however long."""
+    net, dx, dy, fx, fy, _, _ = yuzhong
+    return service_reach(net, (dx, dy), (fx, fy), profile=ELDERLY)
+
+
 def test_yuzhong_every_tiling_is_exact_and_a_thin_buffer_is_not(yuzhong, yuzhong_roads):
     net, dx, dy, fx, fy, single, _ = yuzhong
     src = FileSource(str(yuzhong_roads), crs=net.crs)
@@ -234,13 +241,19 @@ def test_giant_component_is_chosen_globally_not_per_tile():
 # -- on a local Dask cluster -----------------------------------------------------------------------
 
 
-def test_yuzhong_four_tiles_on_dask_equal_single_run(client, yuzhong, yuzhong_roads):
-    net, dx, dy, fx, fy, single, area = yuzhong
+def test_yuzhong_four_tiles_on_dask_equal_single_run(client, yuzhong, yuzhong_true, yuzhong_roads):
+    net, dx, dy, fx, fy, bounded, area = yuzhong
+    single = yuzhong_true
     src = FileSource(str(yuzhong_roads), crs=net.crs)
     spec = dist.ServiceSpec("elderly", ELDERLY, LIMIT_S)
     got = dist.partitioned_reach(src, (dx, dy), {"elderly": (fx, fy)}, [spec], client=client, tiles=(2, 2))
     assert len(got.tiles) == 4 and sum(t["demand"] for t in got.tiles) == len(dx)
     assert _same(got.time_s["elderly"], single.time_s)
+    # homes beyond the tiles' limit get their true time from the whole network, not inf
+    beyond = np.isinf(bounded.time_s) & np.isfinite(single.time_s)
+    assert beyond.sum() == got.true_time_points["elderly"] > 100
+    assert (got.time_s["elderly"][beyond] > LIMIT_S).all() and not got.beyond_limit["elderly"].any()
+    assert np.array_equal(got.facility["elderly"], single.facility)
     # every indicator row is the same (units: 500 m cells standing in for communities)
     cx = pd.Series(np.floor((dx - dx.min()) / 500).astype(int))
     cy = pd.Series(np.floor((dy - dy.min()) / 500).astype(int))
@@ -269,7 +282,7 @@ def test_synthetic_city_nine_tiles_on_dask_equal_single_run(client):
     assert net.components.n_components > 1  # dropped edges leave islands to discard
     dx, dy = src.demand()
     fx, fy = src.facilities()
-    single = service_reach(net, (dx, dy), (fx, fy), profile=ELDERLY, limit_s=LIMIT_S)
+    single = service_reach(net, (dx, dy), (fx, fy), profile=ELDERLY)  # true times, no limit
     spec = dist.ServiceSpec("elderly", ELDERLY, LIMIT_S, matrix_limit_s=600.0)
     got = dist.partitioned_reach(
         src,
@@ -281,6 +294,10 @@ def test_synthetic_city_nine_tiles_on_dask_equal_single_run(client):
     )
     assert len(got.tiles) == 9
     _assert_exact(got.time_s["elderly"], single, net)
+    # beyond the tiles' limit with a path: the true time (bit for bit, checked above), never inf
+    far = np.isfinite(single.time_s) & (single.time_s > LIMIT_S)
+    assert far.sum() == got.true_time_points["elderly"] > 100
+    assert np.array_equal(np.isinf(got.time_s["elderly"]), single.no_path)
     thr = np.full(len(dx), 600.0)
     assert np.array_equal(got.time_s["elderly"] <= thr, single.time_s <= thr)
     reached = single.facility >= 0
@@ -344,7 +361,7 @@ def test_worker_killed_mid_run_is_retried_and_result_exact(client, tmp_path):
     net = build_network(src.whole(), source="synthetic", keep="giant", crs=src.crs)
     dx, dy = src.demand()
     fx, fy = src.facilities()
-    single = service_reach(net, (dx, dy), (fx, fy), profile=ELDERLY, limit_s=LIMIT_S)
+    single = service_reach(net, (dx, dy), (fx, fy), profile=ELDERLY)
     marker = tmp_path / "killed"
     got = dist.partitioned_reach(
         _KillOnce(src, str(marker)),

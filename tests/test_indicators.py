@@ -129,7 +129,8 @@ def test_coverage_shares_by_unit(cov):
     p = {"service": "elderly", "group": "pop_total", "area": "all", "scope": "district"}
     assert _row(cov, metric="pop", **p) == 800
     assert _row(cov, metric="pop_covered", **p) == 450
-    assert _row(cov, metric="pop_beyond", **p) == 350
+    # beyond the threshold with a walk (c) apart from no walk at all (e): 800 = 450 + 300 + 50
+    assert _row(cov, metric="pop_beyond", **p) == 300
     assert _row(cov, metric="pop_unreached", **p) == 50
 
 
@@ -250,12 +251,12 @@ def test_bad_times_are_errors():
 
 def test_weighted_median_and_p90(cov):
     e = {"scope": "district", "area": "all", "service": "elderly", "group": "pop_total"}
-    # sorted times with weights: 100(100) 300(100) 700(200) 1000(300) 1100(50) inf(50); W = 800
-    # median: cumulative 400 reached at 700 s; p90 (720): reached at 1100 s
+    # people with a path only (e, no path, is left out): 100(100) 300(100) 700(200) 1000(300)
+    # 1100(50); W = 750. median (375): reached at 700 s; p90 (675): reached at 1000 s
     assert _row(cov, metric="time_median_min", **e) == pytest.approx(700 / 60)
-    assert _row(cov, metric="time_p90_min", **e) == pytest.approx(1100 / 60)
-    # 80+: weights 1 2 3 1 1 1 -> W 9; p90 needs 8.1 -> the unreached point: inf
-    assert np.isinf(_row(cov, metric="time_p90_min", **{**e, "group": "pop_80"}))
+    assert _row(cov, metric="time_p90_min", **e) == pytest.approx(1000 / 60)
+    # 80+: weights 1 1 2 3 1 (a f b c d) -> W 8; p90 needs 7.2 -> d at 1100 s, never inf
+    assert _row(cov, metric="time_p90_min", **{**e, "group": "pop_80"}) == pytest.approx(1100 / 60)
 
 
 def test_weighted_quantile_matches_repetition():
