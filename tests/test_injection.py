@@ -319,3 +319,24 @@ def test_no_payload_runs_in_chromium(runs, driver):  # noqa: F811
     a_report = "\n".join(seen["run_a/report.html"]["texts"])
     for n in (1, 2, 3, 6, 8, 10):
         assert XSS[n] in a_report, n
+
+
+def test_formula_rule_keeps_numbers_and_applies_once(tmp_path):
+    from lifecircle.maps.export import formula_like, neutralize_formulas, write_xlsx
+
+    col = pd.Series(["=1+1", "-3.5", "+7", "-2+3", "@A1", "\tx", "ok", 4.0, None], dtype=object)
+    assert formula_like(col).tolist() == [True, False, False, True, True, True, False, False, False]
+    df = pd.DataFrame({"=cmd": col, "n": np.arange(9.0)})
+    once = neutralize_formulas(df)
+    assert list(once.columns) == ["'=cmd", "n"]
+    assert once["'=cmd"].tolist()[:6] == ["'=1+1", "-3.5", "+7", "'-2+3", "'@A1", "'\tx"]
+    assert neutralize_formulas(once).equals(once) and once["n"].equals(df["n"])
+    ws = openpyxl.load_workbook(write_xlsx({"t": df}, tmp_path / "t.xlsx")).active
+    assert (ws["A1"].value, ws["A1"].data_type, ws["A1"].quotePrefix) == ("=cmd", "s", True)
+    assert [(c.value, c.data_type, bool(c.quotePrefix)) for c in ws["A"][1:5]] == [
+        ("=1+1", "s", True),
+        ("-3.5", "s", False),
+        ("+7", "s", False),
+        ("-2+3", "s", True),
+    ]
+    assert {c.data_type for c in ws["B"][1:]} == {"n"}
