@@ -9,12 +9,15 @@ well under a centimetre. Outside China (the conventional bounding box 72.004–1
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 import numpy as np
 import pyproj
 import shapely
 
 from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.notes import Note
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis used by GCJ-02
 _EE = 0.00669342162296594323  # its first eccentricity squared
@@ -184,3 +187,236 @@ def from_wgs84(gdf: gpd.GeoDataFrame, target: str) -> gpd.GeoDataFrame:
         transform_geometries(out.geometry.to_numpy(), _FROM_WGS84[target]), index=out.index
     )
     return out
+
+
+# -- checks: a bbox's order and range, a layer's datum ---------------------------------------------
+
+
+def bbox_problem(bbox) -> tuple[str, str] | None:
+    """What is wrong with a lon/lat bbox ``[west, south, east, north]``, or ``None`` when nothing is.
+
+    Returns the reason and its fix as an English and a Chinese clause (no file name, no final
+    full stop), for a caller to put after the name of the file or option. Swapped latitude and
+    longitude are told apart from values out of range: a south or north beyond ±90° that would
+    be a valid longitude, or a box outside China whose swap falls inside it.
+
+    Parameters
+    ----------
+    bbox
+        Four numbers, west, south, east, north, in degrees (WGS84).
+    """
+    try:
+        w, s, e, n = (float(v) for v in bbox)
+    except (TypeError, ValueError):
+        return (
+            "a bbox is four numbers [west, south, east, north] in degrees of longitude and latitude",
+            "范围框应为四个数字 [西, 南, 东, 北]（经纬度，单位为度）",
+        )
+    fix = f"[{_deg(s)}, {_deg(w)}, {_deg(n)}, {_deg(e)}]"
+    swapped_en = (
+        f"latitude and longitude look swapped ({_deg(w)}, {_deg(s)} reads as latitude, longitude); "
+        f"write [west, south, east, north] in longitude/latitude, i.e. {fix}"
+    )
+    swapped_zh = (
+        f"经纬度似乎写反了（{_deg(w)}、{_deg(s)} 像是纬度、经度）；"
+        f"请按 [西, 南, 东, 北] 的经度/纬度顺序书写，即 {fix}"
+    )
+    if not all(np.isfinite([w, s, e, n])):
+        return (
+            "a bbox is four finite numbers [west, south, east, north]; replace the empty or infinite value",
+            "范围框应为四个有限的数字 [西, 南, 东, 北]；请替换其中的空值或无穷大",
+        )
+    lat_ok = abs(s) <= 90 and abs(n) <= 90
+    lon_ok = abs(w) <= 180 and abs(e) <= 180
+    if not lat_ok and abs(w) <= 90 and abs(e) <= 90 and abs(s) <= 180 and abs(n) <= 180:
+        return swapped_en, swapped_zh
+    if not (lat_ok and lon_ok):
+        return (
+            f"values out of range ({_deg(w)}, {_deg(s)}, {_deg(e)}, {_deg(n)}): longitudes (west, east) are "
+            "−180…180 and latitudes (south, north) −90…90 degrees; give the box in WGS84 degrees",
+            f"取值超出范围（{_deg(w)}、{_deg(s)}、{_deg(e)}、{_deg(n)}）：经度（西、东）应在 −180…180 之间，"
+            "纬度（南、北）应在 −90…90 之间；请以 WGS84 经纬度（度）给出范围框",
+        )
+    centre = (np.array([(w + e) / 2]), np.array([(s + n) / 2]))
+    if not in_china(*centre)[0] and in_china(centre[1], centre[0])[0]:
+        return swapped_en, swapped_zh
+    if w >= e:
+        return (
+            f"west {_deg(w)} is not less than east {_deg(e)}; the order is [west, south, east, north]",
+            f"西边界 {_deg(w)} 不小于东边界 {_deg(e)}；顺序应为 [西, 南, 东, 北]",
+        )
+    if s >= n:
+        return (
+            f"south {_deg(s)} is not less than north {_deg(n)}; the order is [west, south, east, north]",
+            f"南边界 {_deg(s)} 不小于北边界 {_deg(n)}；顺序应为 [西, 南, 东, 北]",
+        )
+    return None
+
+
+def _deg(v: float) -> str:
+    """A coordinate as written by a person: no trailing zeros."""
+    return f"{v:.6f}".rstrip("0").rstrip(".")
+
+
+#: A point farther than this from every network line is "off the network" (m).
+DATUM_FAR_M = 100.0
+#: The declared datum is questioned when at least this share of the points is off the network …
+DATUM_MIN_FAR_SHARE = 0.05
+#: … and the other datum brings that share below this fraction of it.
+DATUM_RATIO = 0.3
+
+
+@dataclass(frozen=True)
+class DatumCheck:
+    """How far a layer's points lie from the network as declared and as if in the other datum.
+
+    In a sparse network the median distance tells a shifted layer at once (hundreds of metres
+    against tens). In a dense city a GCJ-02 shift of about 500 m still lands most points near
+    some street, so the median barely moves; the points pushed off the network (into a river,
+    beyond the network's edge) tell it instead. The check therefore compares the share of points
+    farther than `DATUM_FAR_M` from every line, and reports the medians beside it.
+
+    Attributes
+    ----------
+    declared
+        ``wgs84`` or ``gcj02``: how the layer was read.
+    other
+        The other datum, the one tried.
+    points
+        Points measured (inside China, at most the sample size).
+    median_m, median_other_m
+        Median distance from a point to the nearest network line, metres: as declared, and with
+        the points read in the other datum.
+    far_share, far_other_share
+        Share of the points farther than `DATUM_FAR_M` from every line, likewise.
+    """
+
+    declared: str
+    other: str
+    points: int
+    median_m: float
+    median_other_m: float
+    far_share: float
+    far_other_share: float
+
+    @property
+    def suspect(self) -> bool:
+        """Whether the other datum fits the network much better (the declaration looks wrong).
+
+        At least two points, and `DATUM_MIN_FAR_SHARE` of them, are off the network as declared,
+        the other datum leaves at most `DATUM_RATIO` of that share off it, and its median is no
+        larger.
+        """
+        return (
+            self.far_share * self.points >= 2
+            and self.far_share >= DATUM_MIN_FAR_SHARE
+            and self.far_other_share <= DATUM_RATIO * self.far_share
+            and self.median_other_m <= self.median_m
+        )
+
+
+def datum_of(declared: str | int | pyproj.CRS | None, *, where: str) -> str | None:
+    """``wgs84`` or ``gcj02`` for a layer's declared CRS; ``None`` for BD-09 and projected CRSs.
+
+    A layer that declares nothing was read in its file's own (longitude/latitude) CRS and counts
+    as WGS84, which is how Chinese sources label GCJ-02 coordinates too.
+    """
+    if declared is None:
+        return "wgs84"
+    crs = parse_crs(declared, where=where)
+    if isinstance(crs, str):
+        return "gcj02" if crs == "gcj02" else None
+    return "wgs84" if crs.is_geographic else None
+
+
+def datum_check(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    declared: str,
+    lines: np.ndarray,
+    lines_crs: pyproj.CRS,
+    *,
+    sample: int = 5000,
+    min_points: int = 3,
+) -> DatumCheck | None:
+    """Measure a layer's distances to a network as read and as if its datum were the other one.
+
+    The points were read as ``declared`` and converted to WGS84. Read in the other datum they
+    would lie elsewhere: a layer declared WGS84 whose raw values are GCJ-02 belongs at
+    `gcj02_to_wgs84` of its points, one declared GCJ-02 whose raw values are WGS84 at
+    `wgs84_to_gcj02` of them. Only points inside China count (GCJ-02 is the identity
+    elsewhere); a large layer is measured on an evenly spaced sample.
+
+    Parameters
+    ----------
+    lon, lat
+        The layer's points in WGS84, as loaded.
+    declared
+        ``wgs84`` or ``gcj02`` (see `datum_of`).
+    lines
+        The network's line geometries, in ``lines_crs``.
+    lines_crs
+        A metric CRS (the network's UTM zone).
+    sample
+        At most this many points are measured.
+    min_points
+        Fewer points inside China than this give ``None``.
+
+    Returns
+    -------
+    DatumCheck or None
+        The medians and off-network shares both ways, or ``None`` when there are too few
+        points or no lines.
+    """
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    keep = np.isfinite(lon) & np.isfinite(lat) & in_china(lon, lat)
+    lon, lat = lon[keep], lat[keep]
+    if len(lon) < min_points or len(lines) == 0:
+        return None
+    if len(lon) > sample:
+        pick = np.unique(np.linspace(0, len(lon) - 1, sample).round().astype(np.int64))
+        lon, lat = lon[pick], lat[pick]
+    other = "gcj02" if declared == "wgs84" else "wgs84"
+    olon, olat = gcj02_to_wgs84(lon, lat) if declared == "wgs84" else wgs84_to_gcj02(lon, lat)
+    to_net = pyproj.Transformer.from_crs(4326, lines_crs, always_xy=True)
+    tree = shapely.STRtree(np.asarray(lines))
+
+    def distances(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        px, py = to_net.transform(x, y)
+        _, dist = tree.query_nearest(shapely.points(px, py), return_distance=True, all_matches=False)
+        return dist
+
+    d, do = distances(lon, lat), distances(olon, olat)
+    return DatumCheck(
+        declared,
+        other,
+        len(lon),
+        float(np.median(d)),
+        float(np.median(do)),
+        float(np.mean(d > DATUM_FAR_M)),
+        float(np.mean(do > DATUM_FAR_M)),
+    )
+
+
+def datum_note(check: DatumCheck | None, *, where: str) -> Note | None:
+    """A note for the planner when `DatumCheck.suspect`: both medians, both shares, the fix; else ``None``."""
+    if check is None or not check.suspect:
+        return None
+    name = {"wgs84": "WGS84", "gcj02": "GCJ-02"}
+    d, o = name[check.declared], name[check.other]
+    m, mo = f"{check.median_m:,.0f}", f"{check.median_other_m:,.0f}"
+    f, fo, far = f"{check.far_share:.1%}", f"{check.far_other_share:.1%}", f"{DATUM_FAR_M:.0f}"
+    if check.other == "gcj02":
+        origin_en = "Amap, Tencent or another Chinese map service"
+        origin_zh = "高德、腾讯等国内地图服务"
+    else:
+        origin_en = "OpenStreetMap or a GPS survey"
+        origin_zh = "OpenStreetMap 或 GPS 采集"
+    return Note(
+        f"{where}: declared {d} but its points look like {o}: as declared, {f} of them lie over {far} m "
+        f"from the walk network (median {m} m), read as {o} {fo} do (median {mo} m); if the layer comes "
+        f"from {origin_en}, declare crs: {check.other} for it in the scenario (or check the network's CRS)",
+        f"{where}：声明为 {d}，但其点位看起来是 {o}：按声明读取，{f} 的点离步行路网超过 {far} 米"
+        f"（距离中位数 {m} 米），按 {o} 读取则为 {fo}（中位数 {mo} 米）；若该图层来自{origin_zh}，"
+        f"请在情景文件中为其声明 crs: {check.other}（或检查路网的坐标系）",
+    )

@@ -203,6 +203,7 @@ def demand_from_table(
         geoms, pop, ids = geoms[keep], pop[keep], ids[keep]
         groups = {g: v[keep] for g, v in groups.items()}
         admin = {k: v[keep] for k, v in admin.items()}
+    _check_some_population(pop, where, pcol, clipped=keep is not None)
     assumptions = list(crs_note)
     groups = _groups_from_shares(pop, groups, group_shares, shares_source, where, assumptions)
     table = _assemble(geoms, ids, pop, groups, admin, units, urban, assumptions)
@@ -425,6 +426,13 @@ def demand_from_buildings(
             g: np.array([m.get(c, np.nan) for c in codes], dtype=float) for g, m in unit_group_totals.items()
         }
     _check_group_totals(tot, gtot, codes, where)
+    if not tot.sum() > 0:
+        raise InputError(
+            f"{where}: the population total (totals, pop_total) is 0; give the number of residents of "
+            "the area, e.g. pop_total=588700.",
+            zh=f"{label_zh(where)}：人口总数（totals 的 pop_total）为 0；请给出该区域的常住人口数，"
+            "例如 pop_total=588700。",
+        )
     wsum = np.bincount(unit_of, weights=weight, minlength=len(codes))
     empty = wsum <= 0
     if empty.any():
@@ -724,6 +732,7 @@ def check_demand(table: gpd.GeoDataFrame, *, where: str = "demand table") -> gpd
             zh=f"{label_zh(where)}：字段 'id' 在{_rows_zh(dup)}有重复值；id 必须唯一。",
         )
     out["pop_total"] = _check_pop(out["pop_total"], where, "pop_total")
+    _check_some_population(out["pop_total"].to_numpy(), where, "pop_total")
     for g in GROUPS[1:]:
         out[g] = _check_pop(out[g], where, g, allow_nan=True)
     if out["urban"].isna().any():
@@ -921,6 +930,20 @@ def _check_pop(values: pd.Series, where: str, col: str, *, allow_nan: bool = Fal
             zh=f"{label_zh(where)}：字段 {col!r} 在{_rows_zh(bad)}为负数或无穷大；人口应为 0 或以上的人数。",
         )
     return num
+
+
+def _check_some_population(pop: np.ndarray, where: str, col: str, *, clipped: bool = False) -> None:
+    """Raise `InputError` when ``pop`` holds no resident at all (no rows, or every row 0)."""
+    if len(pop) and pop.sum() > 0:
+        return
+    inside = " inside the clip area" if clipped else ""
+    inside_zh = "裁剪范围内" if clipped else ""
+    raise InputError(
+        f"{where}: column {col!r} is 0 in all {len(pop)} rows{inside}, so there is no one to serve; "
+        "give the residents' counts or name the population column (pop_col).",
+        zh=f"{label_zh(where)}：字段 {col!r} 在{inside_zh}全部 {len(pop)} 行中均为 0，没有需要服务的人口；"
+        "请填写常住人口数，或用 pop_col 指定人口字段。",
+    )
 
 
 def _ids(df: pd.DataFrame, id_col: str | None, where: str) -> np.ndarray:
@@ -1164,6 +1187,13 @@ def _load_buildings(buildings: str | Path | gpd.GeoDataFrame, crs) -> tuple[gpd.
                 zh=f"{p}：无法作为建筑轮廓图层读取（{exc.__class__.__name__}）；请使用 GeoJSON、"
                 "GeoPackage、Shapefile 或 .osm.pbf。",
             ) from None
+        if not isinstance(gdf, gpd.GeoDataFrame):  # a table without geometry (CSV, XLSX)
+            raise InputError(
+                f"{p}: a table without geometry, not a footprint layer; use GeoJSON, GeoPackage, a "
+                "Shapefile or an .osm.pbf (a table with lon/lat is demand of --kind table).",
+                zh=f"{p}：这是没有几何的表格，不是建筑轮廓图层；请使用 GeoJSON、GeoPackage、Shapefile 或 "
+                ".osm.pbf（带经纬度的表格请用 --kind table 作为需求点表）。",
+            )
     if len(gdf) == 0:
         raise InputError(
             f"{where}: no building footprints; give a layer of building polygons.",

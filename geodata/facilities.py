@@ -769,10 +769,10 @@ def _services(
         if has_beds != has_places:
             return np.full(len(table), "elderly" if has_beds else "childcare", dtype=object)
         raise InputError(
-            f"{where}: no service column; add 服务类型 (养老 or 托育) or say the service "
-            "(--service elderly|childcare).",
+            f"{where}: no service column; add 服务类型 (养老 or 托育) or name the file's one service "
+            "(--service elderly|childcare, or service: in the scenario's facility source).",
             zh=f"{where}：没有服务类型列；请添加 服务类型 列（养老 或 托育），"
-            "或指明服务类型（--service elderly|childcare）。",
+            "或指明该文件的服务类型（--service elderly|childcare，或在情景文件的设施来源中写 service:）。",
         )
     raw = _text(table, col)
     key = pd.Series(raw, dtype="string").str.lower().str.replace(r"\s+", " ", regex=True)

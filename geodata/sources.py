@@ -14,7 +14,7 @@ from shapely.geometry.base import BaseGeometry
 
 from lifecircle.geodata import settings
 from lifecircle.geodata._progress import progress_task
-from lifecircle.geodata.crs import to_wgs84
+from lifecircle.geodata.crs import bbox_problem, to_wgs84
 from lifecircle.geodata.errors import InputError, require_file
 from lifecircle.geodata.network import WalkNetwork, build_network, network_from_saved
 from lifecircle.geodata.walkable import normalize_class, walkable_mask
@@ -49,11 +49,9 @@ def read_clip(clip: str | Path | BaseGeometry | tuple | None, crs: str | None = 
                 f"clip {clip!r}: a bbox is four numbers minlon,minlat,maxlon,maxlat.",
                 zh=f"clip {clip!r}：范围框应为四个数字 minlon,minlat,maxlon,maxlat。",
             ) from None
-        if not (minx < maxx and miny < maxy):
-            raise InputError(
-                f"clip {clip!r}: the bbox must be minlon,minlat,maxlon,maxlat.",
-                zh=f"clip {clip!r}：范围框须按 minlon,minlat,maxlon,maxlat 的顺序给出。",
-            )
+        problem = bbox_problem((minx, miny, maxx, maxy))
+        if problem is not None:
+            raise InputError(f"clip {clip!r}: {problem[0]}.", zh=f"clip {clip!r}：{problem[1]}。")
         return shapely.box(minx, miny, maxx, maxy)
     path = require_file(clip, "clip polygon", what_zh="裁剪范围面图层")
     gdf = _read_layer(path, "clip polygon", what_zh="裁剪范围面图层")

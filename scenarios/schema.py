@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import difflib
 import os
+import types
+import typing
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from lifecircle.coverage.profiles import PROFILES
+from lifecircle.geodata.crs import bbox_problem
 from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.schema import GROUPS, SERVICES
 
 
 class _Model(BaseModel):
@@ -22,6 +29,34 @@ class _InvalidError(ValueError):
     def __init__(self, message: str, zh: str) -> None:
         super().__init__(message)
         self.zh = zh
+
+
+def did_you_mean(word: object, choices: Iterable[str]) -> tuple[str, str]:
+    """A "did you mean …?" aside for a misspelt name, in English and Chinese ("" when none is close).
+
+    Parameters
+    ----------
+    word
+        The name given.
+    choices
+        The names allowed there.
+    """
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    if not close:
+        return "", ""
+    return f" (did you mean '{close[0]}'?)", f"（是否应为 '{close[0]}'？）"
+
+
+def _check_names(names: Iterable[object], allowed: Iterable[str], what: str, what_zh: str) -> None:
+    """Raise `_InvalidError` for the first name not in ``allowed``, with a suggestion."""
+    allowed = list(allowed)
+    for name in names:
+        if name not in allowed:
+            en, zh = did_you_mean(name, allowed)
+            raise _InvalidError(
+                f"unknown {what} '{name}'{en}; use {', '.join(allowed[:-1])} or {allowed[-1]}",
+                f"未知的{what_zh} '{name}'{zh}；请使用 {'、'.join(allowed[:-1])} 或 {allowed[-1]}",
+            )
 
 
 class FileRef(_Model):
@@ -39,6 +74,14 @@ class StudyArea(_Model):
     bbox: tuple[float, float, float, float] | None = None
     adcode: str | None = None
     name: str | None = None
+
+    @field_validator("bbox")
+    @classmethod
+    def _bbox(cls, v: tuple[float, float, float, float] | None) -> tuple[float, float, float, float] | None:
+        problem = None if v is None else bbox_problem(v)
+        if problem is not None:
+            raise _InvalidError(*problem)
+        return v
 
     @model_validator(mode="after")
     def _one_of(self) -> StudyArea:
@@ -152,11 +195,11 @@ class CandidateSpec(_Model):
     kind: Literal["file", "buildings", "grid", "demand"] = "buildings"
     path: str | None = None
     crs: str | None = None
-    min_area_m2: float = 0.0
-    spacing_m: float = 200.0
+    min_area_m2: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    spacing_m: float = Field(default=200.0, gt=0, allow_inf_nan=False)
     cost_col: str | None = None
     capacity_col: str | None = None
-    max_candidates: int | None = None
+    max_candidates: int | None = Field(default=None, ge=1)
     seed: int = 0
 
 
@@ -171,12 +214,24 @@ class SitingSpec(_Model):
     service: str = "elderly"
     model: Literal["lscp", "mclp", "capacitated", "pmedian", "budget"] = "lscp"
     p: int | None = Field(default=None, ge=1)
-    budget: float | None = Field(default=None, gt=0)
+    budget: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     candidates: CandidateSpec = CandidateSpec()
     group: str = "pop_60"
-    capacity: float | None = Field(default=None, gt=0)
-    per_1000: float | None = Field(default=None, gt=0)
-    time_limit_s: float = Field(default=60.0, gt=0)
+    capacity: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    per_1000: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    time_limit_s: float = Field(default=60.0, gt=0, allow_inf_nan=False)
+
+    @field_validator("service")
+    @classmethod
+    def _service(cls, v: str) -> str:
+        _check_names([v], SERVICES, "service", "服务")
+        return v
+
+    @field_validator("group")
+    @classmethod
+    def _group(cls, v: str) -> str:
+        _check_names([v], GROUPS, "population group", "人群")
+        return v
 
 
 class OutputSpec(_Model):
@@ -234,6 +289,21 @@ class Scenario(_Model):
             raise _InvalidError(
                 "name at least one service (elderly, childcare)", "请至少列出一项服务（elderly、childcare）"
             )
+        _check_names(v, SERVICES, "service", "服务")
+        return v
+
+    @field_validator("thresholds", mode="before")
+    @classmethod
+    def _threshold_keys(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            _check_names(v, SERVICES, "service", "服务")
+        return v
+
+    @field_validator("profiles", mode="before")
+    @classmethod
+    def _profile_keys(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            _check_names(v, PROFILES, "walking profile", "步行配置")
         return v
 
     def resolve(self, path: str | None) -> str | None:
@@ -264,6 +334,11 @@ def load_scenario(path: str | Path) -> Scenario:
     if not path.exists():
         raise InputError(
             f"{path}: no such scenario file; check the path.", zh=f"{path}：找不到该情景文件；请检查路径。"
+        )
+    if path.is_dir():
+        raise InputError(
+            f"{path}: is a folder, not a scenario file; give the path of the scenario's .yaml file.",
+            zh=f"{path}：这是文件夹而不是情景文件；请给出情景 .yaml 文件的路径。",
         )
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -297,7 +372,12 @@ def scenario_from_dict(raw: Any, *, where: str, base_dir: Path = Path(".")) -> S
         field = ".".join(str(p) for p in first["loc"]) or "(top level)"
         msg = first["msg"].removeprefix("Value error, ")
         if first["type"] == "extra_forbidden":
-            msg = "unknown field; check its spelling against the example scenarios"
+            allowed = _fields_at(first["loc"])
+            hint, hint_zh = did_you_mean(first["loc"][-1], allowed)
+            msg = f"unknown field{hint}; " + (
+                f"use {', '.join(allowed)}" if allowed else "check its spelling against the example scenarios"
+            )
+            first["ctx"] = {"error": _InvalidError(msg, _unknown_zh(hint_zh, allowed))}
         elif first["type"] == "missing":
             msg = "required field is missing"
         label_zh = f"字段 '{field}'" if first["loc"] else "顶层"
@@ -305,6 +385,40 @@ def scenario_from_dict(raw: Any, *, where: str, base_dir: Path = Path(".")) -> S
             f"{where}: field '{field}': {msg}.", zh=f"{where}：{label_zh}：{_reason_zh(first, msg)}。"
         ) from None
     return scen.model_copy(update={"base_dir": base_dir})
+
+
+def _unknown_zh(hint: str, allowed: list[str]) -> str:
+    tail = f"请使用 {'、'.join(allowed)}" if allowed else "请对照示例情景文件检查拼写"
+    return f"未知字段{hint}；{tail}"
+
+
+def _fields_at(loc: tuple) -> list[str]:
+    """The field names allowed where ``loc`` points (its last item is the unknown key)."""
+    tp: Any = Scenario
+    for part in loc[:-1]:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = tp.model_fields.get(str(part))
+            if field is None:
+                return []
+            tp = field.annotation
+        elif typing.get_origin(tp) in (list, tuple, dict):
+            tp = typing.get_args(tp)[-1]
+        else:
+            return []
+    tp = _unwrap(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [name for name, f in tp.model_fields.items() if not f.exclude]
+    return []
+
+
+def _unwrap(tp: Any) -> Any:
+    """``X`` for ``X | None``."""
+    if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return tp
 
 
 #: Chinese for pydantic's error types; ``{…}`` are filled from the error's context.
@@ -325,6 +439,7 @@ _REASONS_ZH: dict[str, str] = {
     "model_type": "取值应为一组字段（键: 值）",
     "float_type": "取值应为数字",
     "float_parsing": "取值应为数字",
+    "finite_number": "取值应为有限的数字（不能是 nan 或 inf）",
     "int_type": "取值应为整数",
     "int_parsing": "取值应为整数",
     "int_from_float": "取值应为整数，不能带小数",
