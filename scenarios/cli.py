@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -383,6 +384,103 @@ def _float_value(text: str, option: str, key: str) -> float:
         ) from None
 
 
+def _check_option(option: str, value: float | None, ok: bool, en: str, zh: str) -> None:
+    """Raise `InputError` naming ``option`` unless ``value`` is None, finite and ``ok``.
+
+    ``en`` and ``zh`` say what to give instead, e.g. "a number of minutes greater than 0".
+    """
+    if value is not None and not (math.isfinite(value) and ok):
+        raise InputError(f"{option} {value:g}: give {en}.", zh=f"{option} {value:g}：请给出{zh}。")
+
+
+def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
+    """Raise `InputError` naming ``option`` unless ``value`` is one of ``choices`` (with a suggestion)."""
+    from lifecircle.scenarios.schema import did_you_mean
+
+    if value not in choices:
+        en, zh = did_you_mean(value, choices)
+        raise InputError(
+            f"{option} {value!r}{en}: use {', '.join(choices[:-1])} or {choices[-1]}.",
+            zh=f"{option} {value!r}{zh}：请使用 {'、'.join(choices[:-1])} 或 {choices[-1]}。",
+        )
+
+
+def _check_minutes(option: str, minutes: float | None) -> None:
+    _check_option(
+        option,
+        minutes,
+        minutes is not None and 0 < minutes <= 120,
+        "a walking time in minutes greater than 0 and at most 120, e.g. 15",
+        "大于 0 且不超过 120 的步行分钟数，例如 15",
+    )
+
+
+def _check_site_options(
+    *,
+    service: str,
+    p: int | None,
+    budget: float | None,
+    spacing: float,
+    min_area: float,
+    per_1000: float | None,
+    minutes: float,
+    rural_minutes: float,
+    time_limit: float,
+    gap: float,
+) -> None:
+    """The numbers of `site` are in range, before anything is read; one sentence per option."""
+    from lifecircle.geodata.schema import SERVICES
+
+    _check_choice("--service", service, SERVICES)
+    _check_option(
+        "--p", p, p is not None and p >= 1, "a number of new sites of 1 or more", "不小于 1 的新增设施点数量"
+    )
+    _check_option(
+        "--budget",
+        budget,
+        budget is not None and budget > 0,
+        "a budget greater than 0, in the cost column's unit",
+        "大于 0 的预算（与成本字段的单位相同）",
+    )
+    _check_option(
+        "--spacing",
+        spacing,
+        spacing > 0,
+        "a spacing in metres greater than 0, e.g. 200",
+        "大于 0 的间距（米），例如 200",
+    )
+    _check_option(
+        "--min-area",
+        min_area,
+        min_area >= 0,
+        "an area in m² of 0 or more, e.g. 300",
+        "不小于 0 的面积（平方米），例如 300",
+    )
+    _check_option(
+        "--per-1000",
+        per_1000,
+        per_1000 is not None and per_1000 > 0,
+        "a standard per 1,000 people greater than 0, e.g. 4.5",
+        "大于 0 的每千人配置标准，例如 4.5",
+    )
+    _check_minutes("--minutes", minutes)
+    _check_minutes("--rural-minutes", rural_minutes)
+    _check_option(
+        "--time-limit",
+        time_limit,
+        time_limit > 0,
+        "a solver time limit in seconds greater than 0, e.g. 60",
+        "大于 0 的求解时限（秒），例如 60",
+    )
+    _check_option(
+        "--gap",
+        gap,
+        0 <= gap < 1,
+        "a relative gap from 0 up to but not including 1, e.g. 0.01 for 1%",
+        "0（含）到 1（不含）之间的相对差距，例如 0.01 表示 1%",
+    )
+
+
 def print_demand_summary(summary: dict, source: str, lang: str = "zh") -> None:
     """Print a demand summary: residents by group, urban and rural, admin units, assumptions."""
     zh = lang != "en"
@@ -570,11 +668,16 @@ def coverage(
     lang: Lang = "zh",
 ) -> None:
     """Coverage of demand by facilities over a walk network: GeoPackage layers and an indicators CSV."""
+    from lifecircle.geodata.schema import SERVICES
     from lifecircle.maps.export import write_gpkg, write_indicators_csv
     from lifecircle.scenarios.outputs import layers, map_inputs
     from lifecircle.scenarios.pipeline import run_scenario
     from lifecircle.scenarios.schema import scenario_from_dict
 
+    for s in service:
+        _check_choice("--service", s, SERVICES)
+    _check_choice("--demand-kind", demand_kind, ("table", "raster", "buildings", "floor_area"))
+    _check_minutes("--minutes", minutes)
     if out_file.suffix.lower() != ".gpkg":
         raise InputError(
             f"{out_file}: --out is a GeoPackage; use a .gpkg name.",
@@ -590,7 +693,11 @@ def coverage(
                 f"--total {item!r}: write group=number, e.g. pop_60=116300.",
                 zh=f"--total {item!r}：请写成 人群=人数，例如 pop_60=116300。",
             ) from None
-    fac = [{"osm": network_source} if f == "osm" else {"path": f, "crs": facilities_crs} for f in facilities]
+    one = service[0] if len(set(service)) == 1 else None  # the service of files without a service column
+    fac = [
+        {"osm": network_source} if f == "osm" else {"path": f, "crs": facilities_crs, "service": one}
+        for f in facilities
+    ]
     raw = {
         "name": out_file.stem,
         "jurisdiction": jurisdiction,
@@ -686,6 +793,10 @@ def site(
     from lifecircle.geodata.sources import read_network
 
     zh = lang != "en"
+    _check_site_options(
+        service=service, p=p, budget=budget, spacing=spacing, min_area=min_area, per_1000=per_1000,
+        minutes=minutes, rural_minutes=rural_minutes, time_limit=time_limit, gap=gap,
+    )  # fmt: skip
     need_p = {"mclp", "pmedian"} | ({"capacitated"} if budget is None else set())
     if model not in {"lscp", "mclp", "budget", "capacitated", "pmedian"}:
         raise InputError(

@@ -30,6 +30,7 @@ from lifecircle.coverage.reach import ServiceReach, demand_thresholds, reach_mat
 from lifecircle.coverage.slope import sample_dem
 from lifecircle.coverage.standards import Standards, standards_from_profile
 from lifecircle.geodata import admin as _admin
+from lifecircle.geodata import crs as _crs
 from lifecircle.geodata import demand as _demand
 from lifecircle.geodata import facilities as _fac
 from lifecircle.geodata.assumptions import Assumption
@@ -183,6 +184,7 @@ def run_scenario(
         notes.extend(dem.notes)
     with clock.step("facilities"):
         facilities = _load_facilities(scen, clip, units)
+        notes.extend(_datum_notes(scen, net, demand, facilities))
     elevation = None
     if scen.network.dem:
         with clock.step("dem"):
@@ -393,6 +395,7 @@ def _load_facilities(
             crs=4326,
         )
     fac = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=4326)
+    fac.attrs["source_rows"] = [len(f) for f in frames]  # rows of each source, in order (datum check)
     dup = fac["id"].duplicated(keep=False)
     if dup.any():
         ids = ", ".join(sorted(set(fac.loc[dup, "id"].astype(str)))[:5])
@@ -401,6 +404,35 @@ def _load_facilities(
             zh=f"facilities：同一编号出现在两个来源中（{ids}）；请让各来源使用各自的编号。",
         )
     return fac
+
+
+def _datum_notes(
+    scen: Scenario, net: WalkNetwork, demand: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame
+) -> list[str]:
+    """Notes on file layers whose points fit the network far better in the other Chinese datum.
+
+    Checked: the demand and each facility file, as declared (``crs``) against WGS84 ⇄ GCJ-02
+    (`lifecircle.geodata.crs.datum_check`). OSM layers are WGS84 by definition and not checked.
+    """
+    layers: list[tuple[str, str | None, gpd.GeoSeries]] = []
+    if scen.demand.path is not None:
+        layers.append((scen.resolve(scen.demand.path), scen.demand.crs, demand.geometry))
+    rows = facilities.attrs.get("source_rows", [])
+    if len(rows) == len(scen.facilities):
+        start = np.cumsum([0, *rows])
+        for src, a, b in zip(scen.facilities, start[:-1], start[1:], strict=True):
+            if src.path is not None and b > a:
+                layers.append((scen.resolve(src.path), src.crs, facilities.geometry.iloc[a:b]))
+    notes = []
+    for where, declared, geoms in layers:
+        datum = _crs.datum_of(declared, where=where)
+        if datum is None:
+            continue
+        check = _crs.datum_check(geoms.x.to_numpy(), geoms.y.to_numpy(), datum, net.geometry, net.crs)
+        note = _crs.datum_note(check, where=where)
+        if note is not None:
+            notes.append(note)
+    return notes
 
 
 def _with_admin(facilities: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None) -> pd.DataFrame:
