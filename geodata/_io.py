@@ -1,13 +1,52 @@
-"""Atomic output: write to a temporary name beside the target, then rename."""
+"""Safe output: atomic writes, run manifests, and the rule that only our own outputs are replaced.
+
+Outputs are ours to replace, nothing else is:
+
+- A **folder output** (``lifecircle run``, ``demo``, ``compare``) is written whole into a hidden
+  staging folder ``.<name>.XXXX`` beside the target and moved into place only when complete
+  (`staged_folder`). It carries a manifest, `MANIFEST`, listing the tool, its version, the kind
+  of output (``run``, ``compare``, ``demo``), the files written with their sizes and SHA-256, and
+  when. An existing folder is replaced only when it carries our manifest **and** holds nothing
+  the manifest does not list (a ``notes.docx`` dropped into a run folder makes it the user's:
+  the command refuses and names the file). An empty folder may be used; an existing file is
+  never replaced by a folder.
+- A **single-file output** (``--out`` of ``coverage``, ``site``, ``network``, ``facilities``,
+  ``demand`` and the coverage CSV) is written under a temporary name and renamed, together with
+  a small sidecar `sidecar_path` (``.<name>.lifecircle.json``) recording its SHA-256
+  (`owned_file`). An existing file is replaced only when its sidecar says we wrote it and the
+  SHA-256 still matches, i.e. the user has not edited it since.
+- Everything else is refused before any computation (`preflight_output`) with exit code 2, and
+  left untouched: a foreign file or folder, a path under a file, a folder that does not accept
+  new files (``/proc``, ``/sys``, read-only mounts — found by creating and removing a probe file).
+
+Interruptions (Ctrl-C, SIGTERM) raise `Interrupted` through `interruptible`; every staging
+folder and temporary file is removed on the way out, and the two renames that swap a new run
+folder in for the previous one are never split by a signal (`_critical`), so the target is never
+missing: either the previous output or the complete new one is in place.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
+import hashlib
+import json
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from lifecircle.geodata.errors import InputError
+
+#: Name of the manifest inside every folder lifecircle writes.
+MANIFEST = ".lifecircle.json"
+#: Kinds of folder output.
+FOLDER_KINDS = ("run", "compare", "demo")
+#: Files an operating system drops into any folder it shows; they never make a folder the user's.
+OS_JUNK = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+_TOOL = "lifecircle"
 
 
 @contextlib.contextmanager
@@ -27,8 +66,371 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         yield tmp_path
         os.replace(tmp_path, target)
     finally:
-        if tmp_path.exists():
-            if tmp_path.is_dir():
-                shutil.rmtree(tmp_path)
+        _remove(tmp_path)
+
+
+# -- interruptions ---------------------------------------------------------------------------------
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived; raised like `KeyboardInterrupt` so every ``finally`` runs.
+
+    Parameters
+    ----------
+    signum
+        The signal number; the process exits with ``128 + signum`` (130, 143).
+    late
+        True when the signal arrived while a complete output was being moved into place, so
+        that output was written.
+    """
+
+    def __init__(self, signum: int, late: bool = False) -> None:
+        super().__init__(signum, late)
+        self.signum = signum
+        self.late = late
+
+    @property
+    def exit_code(self) -> int:
+        """The shell's code for death by this signal: 130 for SIGINT, 143 for SIGTERM."""
+        return 128 + self.signum
+
+
+class _Signals:
+    """State of `interruptible`: critical-section depth, a deferred signal, whether one was raised."""
+
+    depth = 0
+    pending: int | None = None
+    raised = False
+
+
+def _on_signal(signum: int, frame) -> None:
+    if _Signals.raised:  # cleanup is under way: let it finish
+        return
+    if _Signals.depth:
+        _Signals.pending = _Signals.pending or signum
+        return
+    _Signals.raised = True
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into `Interrupted` while the block runs (main thread only).
+
+    The first signal raises; later ones are ignored so that the cleanup it triggers (staging
+    folders, a Dask cluster) completes. The previous handlers are restored on exit.
+    """
+    _Signals.depth, _Signals.pending, _Signals.raised = 0, None, False
+    previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+@contextlib.contextmanager
+def _critical() -> Iterator[None]:
+    """Defer `interruptible`'s signals until the block is over (then raise a late `Interrupted`)."""
+    _Signals.depth += 1
+    try:
+        yield
+    finally:
+        _Signals.depth -= 1
+    if _Signals.depth == 0 and _Signals.pending is not None and not _Signals.raised:
+        signum, _Signals.pending, _Signals.raised = _Signals.pending, None, True
+        raise Interrupted(signum, late=True)
+
+
+# -- ownership ---------------------------------------------------------------------------------------
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file (hex)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sidecar_path(path: str | Path) -> Path:
+    """The sidecar manifest of a single-file output: ``.<name>.lifecircle.json`` beside it."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.lifecircle.json")
+
+
+def _stamp(kind: str) -> dict:
+    from importlib import metadata
+
+    try:
+        version = metadata.version(_TOOL)
+    except metadata.PackageNotFoundError:
+        version = None
+    now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    return {"tool": _TOOL, "version": version, "kind": kind, "created": now}
+
+
+def read_manifest(folder: str | Path) -> dict | None:
+    """The manifest of a folder lifecircle wrote, or None when it has none (or not ours)."""
+    try:
+        doc = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or doc.get("tool") != _TOOL or not isinstance(doc.get("files"), dict):
+        return None
+    return doc
+
+
+def write_manifest(folder: str | Path, kind: str, meta: dict | None = None) -> dict:
+    """Write `MANIFEST` into ``folder``, listing every file in it (relative path: bytes, sha256)."""
+    folder = Path(folder)
+    files = {}
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and p.name != MANIFEST:
+            files[p.relative_to(folder).as_posix()] = {"bytes": p.stat().st_size, "sha256": file_sha256(p)}
+    doc = {**_stamp(kind), **(meta or {}), "files": files}
+    (folder / MANIFEST).write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    return doc
+
+
+def foreign_entry(folder: str | Path) -> str | None:
+    """The first entry of ``folder`` its manifest does not account for (None: all ours, or empty).
+
+    A folder without our manifest is foreign as soon as it holds anything (except `OS_JUNK`).
+    """
+    folder = Path(folder)
+    doc = read_manifest(folder)
+    listed = set(doc["files"]) if doc else set()
+    parents = {q.as_posix() for name in listed for q in Path(name).parents} - {"."}
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder).as_posix()
+        if p.name in OS_JUNK or (doc is not None and rel == MANIFEST):
+            continue
+        if rel in listed and p.is_file() and not p.is_symlink():
+            continue
+        if rel in parents and p.is_dir() and not p.is_symlink():
+            continue
+        return rel
+    return None
+
+
+def _file_is_ours(path: Path) -> bool:
+    """True when the sidecar of ``path`` says we wrote it and its SHA-256 still matches."""
+    try:
+        doc = json.loads(sidecar_path(path).read_text(encoding="utf-8"))
+        return (
+            doc.get("tool") == _TOOL
+            and doc.get("file") == path.name
+            and doc.get("bytes") == path.stat().st_size
+            and doc.get("sha256") == file_sha256(path)
+        )
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+# -- checks ------------------------------------------------------------------------------------------
+
+
+def preflight_output(path: str | Path, kind: str = "file", *, option: str = "--out") -> Path:
+    """Check, before any computation, that an output can be written at ``path`` and may replace it.
+
+    Parameters
+    ----------
+    path
+        The output path the user gave.
+    kind
+        ``"file"`` for a single-file output, else the folder kind (``run``, ``compare``, ``demo``).
+    option
+        The option that named the path, for the message.
+
+    Returns
+    -------
+    Path
+        The path (a symbolic link is resolved to the place it points at).
+
+    Raises
+    ------
+    InputError
+        The path lies under a file or where nothing can be written (``/proc``, ``/sys``, a
+        read-only folder), or it holds a file or folder lifecircle did not write.
+    """
+    path = Path(path)
+    if path.is_symlink():
+        path = path.resolve()
+    full = Path(os.path.abspath(path))
+    ancestor = full.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InputError(
+            f"{path}: {option} lies under {ancestor}, which is a file, not a folder; choose another "
+            f"{option} path.",
+            zh=f"{path}：{option} 位于文件 {ancestor} 之下，而它不是文件夹；请换一个 {option} 路径。",
+        )
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".lifecircle-probe-", dir=ancestor)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise InputError(
+            f"{path}: {option} cannot be written, because the folder {ancestor} does not accept new "
+            f"files ({reason}); choose another {option} path.",
+            zh=f"{path}：无法写入 {option}，文件夹 {ancestor} 不允许新建文件（{reason}）；"
+            f"请换一个 {option} 路径。",
+        ) from None
+    if kind == "file":
+        check_file_replaceable(path, option=option)
+    else:
+        check_folder_replaceable(path, option=option)
+    return path
+
+
+def check_folder_replaceable(path: str | Path, *, option: str = "--out") -> None:
+    """Raise `InputError` unless ``path`` is absent, an empty folder, or a folder wholly ours."""
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return
+    if not path.is_dir():
+        raise InputError(
+            f"{path}: {option} is an existing file, but this command writes a folder; choose another "
+            f"{option} path (the file was left as it is).",
+            zh=f"{path}：{option} 是已有的文件，而此命令输出的是文件夹；"
+            f"请换一个 {option} 路径（该文件未作改动）。",
+        )
+    foreign = foreign_entry(path)
+    if foreign is None:
+        return
+    if read_manifest(path) is None:
+        raise InputError(
+            f"{path}: {option} is a folder lifecircle did not write (it holds {foreign} and no "
+            f"{MANIFEST}); choose another {option} folder or empty it yourself.",
+            zh=f"{path}：{option} 不是 lifecircle 生成的文件夹（其中有 {foreign}，且没有 {MANIFEST}）；"
+            f"请换一个 {option} 文件夹，或自行清空它。",
+        )
+    raise InputError(
+        f"{path}: {option} folder holds {foreign}, which lifecircle did not write; choose another "
+        f"{option} folder or move that file out (nothing was changed).",
+        zh=f"{path}：{option} 文件夹中有 {foreign}，它不是 lifecircle 写入的；请换一个 {option} 文件夹，"
+        "或先把它移走（未做任何改动）。",
+    )
+
+
+def check_file_replaceable(path: str | Path, *, option: str = "--out") -> None:
+    """Raise `InputError` unless ``path`` is absent or a file we wrote that nobody edited since."""
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return
+    if path.is_dir():
+        raise InputError(
+            f"{path}: {option} is an existing folder, but this command writes a file; give a file name.",
+            zh=f"{path}：{option} 是已有的文件夹，而此命令输出的是文件；请给出文件名。",
+        )
+    if _file_is_ours(path):
+        return
+    if sidecar_path(path).exists():
+        raise InputError(
+            f"{path}: {option} was changed since lifecircle wrote it; choose another {option} name or "
+            "delete the file yourself.",
+            zh=f"{path}：{option} 在 lifecircle 写入后被修改过；请换一个 {option} 文件名，或自行删除该文件。",
+        )
+    raise InputError(
+        f"{path}: {option} is an existing file lifecircle did not write; choose another {option} name "
+        "or delete the file yourself.",
+        zh=f"{path}：{option} 是已有的文件，并非 lifecircle 生成；"
+        f"请换一个 {option} 文件名，或自行删除该文件。",
+    )
+
+
+# -- writing -----------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def owned_file(target: str | Path, *, option: str = "--out") -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success move it and its sidecar into place.
+
+    ``target`` is checked like `preflight_output` first (a foreign file is refused) and again
+    just before it is replaced. The temporary name keeps the suffix, so writers that choose a
+    format by suffix work unchanged.
+    """
+    target = Path(target)
+    if target.is_symlink():
+        target = target.resolve()
+    check_file_replaceable(target, option=option)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    os.unlink(name)
+    tmp, side = Path(name), Path(f"{name}.lifecircle.json")
+    try:
+        yield tmp
+        doc = {
+            **_stamp("file"),
+            "file": target.name,
+            "bytes": tmp.stat().st_size,
+            "sha256": file_sha256(tmp),
+        }
+        side.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+        with _critical():
+            check_file_replaceable(target, option=option)
+            os.replace(tmp, target)
+            os.replace(side, sidecar_path(target))
+    finally:
+        _remove(tmp)
+        _remove(side)
+
+
+@contextlib.contextmanager
+def staged_folder(
+    target: str | Path, kind: str = "run", *, meta: dict | None = None, option: str = "--out"
+) -> Iterator[Path]:
+    """Yield a hidden staging folder beside ``target``; on success it replaces ``target`` whole.
+
+    The new folder gets its `MANIFEST` (``kind`` and ``meta`` recorded). ``target`` may be
+    replaced only when `check_folder_replaceable` allows it, checked before staging and again
+    just before the swap. The swap renames the previous folder aside, the new one into place,
+    then removes the previous one; a signal is deferred until both renames are done and a failed
+    second rename puts the previous folder back. Staging and set-aside folders are removed in
+    every path.
+    """
+    target = Path(target)
+    if target.is_symlink():
+        target = target.resolve()
+    check_folder_replaceable(target, option=option)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    tmp.chmod(0o755)
+    old: Path | None = None
+    keep_old = False  # True only if the previous folder could not be put back: never delete it then
+    try:
+        yield tmp
+        write_manifest(tmp, kind, meta)
+        with _critical():
+            check_folder_replaceable(target, option=option)
+            if target.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+                os.rename(target, old)  # onto the empty folder just made
+                try:
+                    os.rename(tmp, target)
+                except BaseException:
+                    try:
+                        os.rename(old, target)
+                    except OSError:
+                        keep_old = True
+                    raise
             else:
-                tmp_path.unlink()
+                os.rename(tmp, target)
+    finally:
+        _remove(tmp)
+        if old is not None and not keep_old:
+            _remove(old)
+
+
+def _remove(path: Path) -> None:
+    """Remove a file or folder tree if it exists (errors ignored: this is cleanup)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError, IsADirectoryError, PermissionError):
+            path.unlink()

@@ -66,8 +66,11 @@ def network(
     lang: Lang = "zh",
 ) -> None:
     """Build a walk network and print its summary (nodes, edges, km by class, steps, components)."""
+    from lifecircle.geodata._io import owned_file
     from lifecircle.geodata.sources import network_summary, read_network
 
+    if save is not None:
+        save = _out_file(save, (".gpkg",))
     net = read_network(
         source,
         clip=clip,
@@ -77,7 +80,8 @@ def network(
     )
     summary = network_summary(net)
     if save is not None:
-        net.to_file(save)
+        with owned_file(save) as tmp:
+            net.to_file(tmp)
         summary["saved"] = str(save)
     if as_json:
         out.print_json(json.dumps(summary, ensure_ascii=False))
@@ -156,6 +160,7 @@ def facilities(
 
     if save is not None:
         check_out_path(save)
+        save = _out_file(save, (".gpkg", ".geojson", ".csv"))
     name = source.lower()
     if name == "embedded" or name.endswith((".pbf", ".osm", ".osm.bz2", ".osm.gz")):
         services = (service,) if service else ("elderly", "childcare")
@@ -170,7 +175,10 @@ def facilities(
             status=status,
         )
     if save is not None:
-        write_facilities(table, save)
+        from lifecircle.geodata._io import owned_file
+
+        with owned_file(save) as tmp:
+            write_facilities(table, tmp)
     counts = facility_counts(table)
     tab = Table(title=f"{t('facility_counts', lang)}: {source}")
     for key in ("service", "tier", "status", "count", "capacity", "capacity_known"):
@@ -298,6 +306,8 @@ def demand(
             f"{save}: demand is saved as .gpkg, .geojson or .csv; change the file name.",
             zh=f"{save}：需求点只能保存为 .gpkg、.geojson 或 .csv；请修改文件名。",
         )
+    if save is not None:
+        save = _out_file(save, (".gpkg", ".geojson", ".csv"))
     shares = {k: _float_value(v, "--share", k) for k, v in _column_overrides(share or [], "--share").items()}
     gtotals = {
         k: _float_value(v, "--group-total", k)
@@ -366,7 +376,10 @@ def demand(
         )
     summary = demand_summary(result)
     if save is not None:
-        write_demand(result, save)
+        from lifecircle.geodata._io import owned_file
+
+        with owned_file(save) as tmp:
+            write_demand(result, tmp)
         summary["saved"] = str(save)
     if as_json:
         out.print_json(json.dumps(summary, ensure_ascii=False))
@@ -520,6 +533,7 @@ def demo(
     from lifecircle.scenarios.presets import example_scenario
     from lifecircle.scenarios.schema import load_scenario
 
+    out_dir = _out_folder(out_dir, "demo")
     _run_and_print(load_scenario(example_scenario("helsinki")), out_dir, lang)
 
 
@@ -544,6 +558,7 @@ def run(
     from lifecircle.scenarios.presets import example_scenario
     from lifecircle.scenarios.schema import load_scenario
 
+    out_dir = _out_folder(out_dir, "run")
     path = scenario if scenario is not None else example_scenario("helsinki")
     scen = load_scenario(path)
     if lang is not None and lang not in ("zh", "en"):
@@ -615,13 +630,18 @@ def compare(
         Path | None,
         typer.Argument(help="A second run folder; leave out to compare RUN_A with its own optimized state."),
     ] = None,
-    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/compare"),
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output folder (default: compare_<A>_vs_<B> beside RUN_A)."),
+    ] = None,
     lang: Lang = "zh",
 ) -> None:
     """Compare two runs: indicator deltas and people newly within reach, by street and community."""
-    from lifecircle.scenarios.compare import compare_runs
+    from lifecircle.scenarios.compare import compare_runs, default_compare_dir
 
+    out_dir = _out_folder(out_dir if out_dir is not None else default_compare_dir(run_a, run_b), "compare")
     res = compare_runs(run_a, run_b, out_dir, lang=lang)
+
     tab = Table(title=t("comparison", lang), show_header=False)
     for name, value in res["headline"]:
         tab.add_row(name, value)
@@ -683,6 +703,9 @@ def coverage(
             f"{out_file}: --out is a GeoPackage; use a .gpkg name.",
             zh=f"{out_file}：--out 输出为 GeoPackage；请使用 .gpkg 文件名。",
         )
+    csv = csv or out_file.with_name(f"{out_file.stem}_indicators.csv")
+    out_file = _out_file(out_file, (".gpkg",))
+    csv = _out_file(csv, (".csv",), option="--csv")
     totals = {}
     for item in total or []:
         key, _, value = item.partition("=")
@@ -713,9 +736,11 @@ def coverage(
         raw["thresholds"] = {s: {"urban": minutes, "rural": minutes} for s in service}
     scen = scenario_from_dict(raw, where="lifecircle coverage", base_dir=Path.cwd())
     result = run_scenario(scen, None, lang=lang)
-    csv = csv or out_file.with_name(f"{out_file.stem}_indicators.csv")
-    write_gpkg(layers(result, map_inputs(result, lang)), out_file)
-    write_indicators_csv(result.indicators, csv)
+    from lifecircle.geodata._io import owned_file
+
+    with owned_file(out_file) as tmp_gpkg, owned_file(csv, option="--csv") as tmp_csv:
+        write_gpkg(layers(result, map_inputs(result, lang)), tmp_gpkg)
+        write_indicators_csv(result.indicators, tmp_csv)
     tab = _headline_table(result, lang)
     tab.add_row(t("written", lang), str(out_file))
     tab.add_row(t("written", lang), str(csv))
@@ -786,7 +811,7 @@ def site(
         siting_problem,
     )
     from lifecircle.coverage.siting import candidates as cands
-    from lifecircle.geodata._io import atomic_path
+    from lifecircle.geodata._io import owned_file
     from lifecircle.geodata.demand import check_demand
     from lifecircle.geodata.errors import require_file
     from lifecircle.geodata.facilities import read_facilities
@@ -812,6 +837,8 @@ def site(
         raise InputError(
             "--model budget: give the budget with --budget.", zh="--model budget：请用 --budget 给出预算。"
         )
+    if out_file is not None:
+        out_file = _out_file(out_file, (".csv", ".geojson", ".gpkg"))
     net = read_network(network_source)
     path = require_file(demand, "demand table", what_zh="需求点表")
     if path.suffix.lower() == ".csv":
@@ -905,12 +932,7 @@ def site(
     sites = gpd.GeoDataFrame(table, geometry="geometry", crs=4326)
     if out_file is not None:
         suffix = out_file.suffix.lower()
-        if suffix not in {".csv", ".geojson", ".gpkg"}:
-            raise InputError(
-                f"{out_file}: --out is .csv, .geojson or .gpkg; change the file name.",
-                zh=f"{out_file}：--out 只能是 .csv、.geojson 或 .gpkg；请修改文件名。",
-            )
-        with atomic_path(out_file) as tmp:
+        with owned_file(out_file) as tmp:
             if suffix == ".csv":
                 flat = pd.DataFrame(sites.drop(columns="geometry"))
                 flat["lon"], flat["lat"] = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
@@ -946,6 +968,25 @@ def site(
     out.print(ind)
 
 
+def _out_file(path: Path, suffixes: tuple[str, ...], *, option: str = "--out") -> Path:
+    """Check a single-file output before any computation: its suffix, then `preflight_output`."""
+    from lifecircle.geodata._io import preflight_output
+
+    if path.suffix.lower() not in suffixes:
+        raise InputError(
+            f"{path}: {option} must end in {' or '.join(suffixes)}; change the file name.",
+            zh=f"{path}：{option} 的扩展名须为 {'、'.join(suffixes)}；请修改文件名。",
+        )
+    return preflight_output(path, "file", option=option)
+
+
+def _out_folder(path: Path, kind: str) -> Path:
+    """Check a folder output (``run``, ``demo``, ``compare``) before any computation."""
+    from lifecircle.geodata._io import preflight_output
+
+    return preflight_output(path, kind)
+
+
 def _print_note(note: str, lang: str) -> None:
     """Print a remark for the planner on stderr, in ``lang``."""
     from rich.markup import escape
@@ -963,10 +1004,46 @@ def argv_lang(argv: list[str]) -> str:
     return "zh"
 
 
+#: What an interrupted command prints: (English, Chinese); the second pair when the outputs were
+#: already complete when the signal came.
+INTERRUPTED = (
+    (
+        "Interrupted: no output was written, and earlier results are unchanged.",
+        "已中断：未写入任何输出，原有结果保持不变。",
+    ),
+    (
+        "Interrupted just after the outputs were complete; they are in place.",
+        "已中断：中断时输出已全部完成，结果已写入。",
+    ),
+)
+
+
+def _interrupted(code: int, late: bool = False) -> None:
+    """Print the one sentence of an interrupted command and exit with ``code`` (130, 143)."""
+    en, zh = INTERRUPTED[int(late)]
+    err.print(zh if argv_lang(sys.argv[1:]) == "zh" else en, highlight=False, markup=False, soft_wrap=True)
+    sys.exit(code)
+
+
 def main() -> None:
-    """Console entry point: run the app; bad input becomes one sentence and exit code 2."""
+    """Console entry point: run the app; bad input becomes one sentence and exit code 2.
+
+    SIGINT (Ctrl-C) and SIGTERM stop the command with one sentence and exit code 130 / 143;
+    staging folders and temporary files are removed on the way out, previous outputs are kept.
+    """
+    from lifecircle.geodata._io import Interrupted, interruptible
+
     try:
-        app(standalone_mode=False)
+        with interruptible():
+            code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            if code == 130:  # a KeyboardInterrupt typer caught itself
+                _interrupted(130)
+            sys.exit(code)
+    except Interrupted as exc:
+        _interrupted(exc.exit_code, exc.late)
+    except KeyboardInterrupt:
+        _interrupted(130)
     except InputError as exc:
         from rich.markup import escape
 

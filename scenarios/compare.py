@@ -12,13 +12,13 @@ import pandas as pd
 import pyogrio
 
 from lifecircle.coverage.indicators import label
+from lifecircle.geodata._io import foreign_entry, read_manifest, staged_folder
 from lifecircle.geodata.errors import InputError
 from lifecircle.geodata.network import utm_crs_for
 from lifecircle.geodata.schema import GROUPS
 from lifecircle.maps.export import write_indicators_csv
 from lifecircle.maps.report import ReportInputs, write_report
 from lifecircle.maps.webmap import MapInputs, write_map
-from lifecircle.scenarios.pipeline import staged_folder
 
 #: Indicator rows compared (the rest of the long table is carried in the CSV as is).
 COMPARED_METRICS = (
@@ -195,18 +195,51 @@ def _grid_labels(d: gpd.GeoDataFrame) -> np.ndarray:
     return np.array([f"G{r:02d}-{q:02d}" for r, q in zip(row, col, strict=True)], dtype=object)
 
 
+def compare_pair(run_a: str | Path, run_b: str | Path | None) -> dict:
+    """The identity of a comparison recorded in its folder's manifest (absolute run folders)."""
+    return {"a": str(Path(run_a).resolve()), "b": None if run_b is None else str(Path(run_b).resolve())}
+
+
+def default_compare_dir(run_a: str | Path, run_b: str | Path | None = None) -> Path:
+    """Where a comparison goes when no ``--out`` is given: beside run A, named after both runs.
+
+    ``<parent of A>/compare_<A>_vs_<B>`` (``…_vs_optimized`` when B is left out). A folder of
+    that name holding a different comparison, or anything not ours, is never replaced: the
+    next free name ``…_2``, ``…_3``, … is taken instead. A folder with the same pair's earlier
+    comparison (and nothing else) is reused.
+    """
+    a = Path(run_a).resolve()
+    b_name = "optimized" if run_b is None else Path(run_b).resolve().name
+    base = f"compare_{a.name}_vs_{b_name}"
+    pair = compare_pair(run_a, run_b)
+    for i in range(1, 1000):
+        path = a.parent / (base if i == 1 else f"{base}_{i}")
+        if not path.exists() and not path.is_symlink():
+            return path
+        doc = read_manifest(path) if path.is_dir() else None
+        if doc is not None and doc.get("pair") == pair and foreign_entry(path) is None:
+            return path
+    raise InputError(
+        f"{a.parent}: every folder name {base}_N up to 999 is taken; give the comparison a folder "
+        "with --out.",
+        zh=f"{a.parent}：{base}_N 到 999 的文件夹名都已被占用；请用 --out 指定比较结果的文件夹。",
+    )
+
+
 def compare_runs(
     run_a: str | Path,
     run_b: str | Path | None = None,
-    out_dir: str | Path = "out/compare",
+    out_dir: str | Path | None = None,
     *,
     lang: str = "zh",
 ) -> dict:
     """Compare two runs and write ``comparison.html``, ``map.html``, ``deltas.csv``, ``gains.csv``.
 
     With ``run_b`` left out, ``run_a`` is compared with its own optimized state (its proposed
-    sites added to the existing facilities). Returns headline numbers.
+    sites added to the existing facilities). ``out_dir`` defaults to `default_compare_dir`.
+    Returns headline numbers and the folder written (``out_dir``).
     """
+    out_dir = Path(out_dir) if out_dir is not None else default_compare_dir(run_a, run_b)
     a = load_run(run_a)
     b = load_run(run_b) if run_b is not None else load_run(run_a, after=True)
     services = sorted(
@@ -239,12 +272,12 @@ def compare_runs(
         headlines=tuple(head),
         run_info=(("A", str(a.path)), ("B", str(b.path) + (" (optimized)" if run_b is None else ""))),
     )
-    with staged_folder(Path(out_dir)) as tmp:
+    with staged_folder(out_dir, "compare", meta={"pair": compare_pair(run_a, run_b)}) as tmp:
         write_indicators_csv(deltas, tmp / "deltas.csv")
         write_indicators_csv(gains, tmp / "gains.csv")
         write_map(mi, tmp / "map.html", lang=lang)
         write_report(ri, tmp / "comparison.html", lang=lang)
-    return {"headline": head, "deltas": len(deltas), "gain_rows": len(gains)}
+    return {"headline": head, "deltas": len(deltas), "gain_rows": len(gains), "out_dir": out_dir}
 
 
 def _title(a: RunFolder, b: RunFolder, lang: str) -> str:

@@ -10,12 +10,13 @@ import numpy as np
 import pandas as pd
 
 from lifecircle.coverage import indicators as _ind
+from lifecircle.geodata._io import staged_folder
 from lifecircle.geodata.notes import Note
 from lifecircle.maps import export as _export
 from lifecircle.maps.figures import coverage_png
 from lifecircle.maps.report import ReportInputs, write_report
 from lifecircle.maps.webmap import DataSource, MapInputs, write_map
-from lifecircle.scenarios.pipeline import RunResult, headline, run_record, staged_folder
+from lifecircle.scenarios.pipeline import RunResult, headline, run_record
 
 #: Licences of the data sources the tool knows by name.
 _OSM = "ODbL © OpenStreetMap contributors"
@@ -223,7 +224,7 @@ def write_outputs(result: RunResult, out_dir: Path, *, lang: str = "zh") -> Path
     """Write every output into ``out_dir`` at once (staged in a temporary folder, then moved)."""
     mi = map_inputs(result, lang)
     scen = result.scenario
-    with staged_folder(out_dir) as tmp:
+    with staged_folder(out_dir, "run", meta={"scenario": scen.name}) as tmp:
         write_map(mi, tmp / "map.html", basemap=scen.outputs.basemap, lang=lang)
         write_report(report_inputs(result, mi, lang), tmp / "report.html", lang=lang)
         _export.write_indicators_csv(result.indicators, tmp / "indicators.csv")

@@ -107,7 +107,7 @@ def helsinki_run(tmp_path_factory):
 def test_default_run_writes_every_output(helsinki_run):
     _, out = helsinki_run
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [*OUTPUT_FILES, "indicators_after.csv", "sites.geojson"]
+        [*OUTPUT_FILES, "indicators_after.csv", "sites.geojson", ".lifecircle.json"]  # + our manifest
     )
     rec = json.loads((out / "run.json").read_text(encoding="utf-8"))
     pbf = next(i for i in rec["inputs"] if i["path"] == "embedded")
