@@ -11,6 +11,15 @@ district (and total) and for any unit whose demand is part urban, part rural, be
 separate binding targets for 街道（社区） and 乡镇（村）. ``unit_class`` says whether a unit is urban,
 rural or mixed (from the admin table when given, else from its demand).
 
+Missing data is never a zero. A value the run cannot know is NaN with ``value_basis`` ``no_data``
+and a note "no data: needs …"; a figure taken from the jurisdiction profile instead of the run's
+data (the documented supply of beds or 托位 when no facility list is given, the population base
+the document applies a ratio to) is marked ``documented`` and cites its source; ``computed``
+values come from the run's inputs. Capacity rows name the population base of each value
+(``base_value``, ``base_year``, ``base_source``). A district without a code is named by the
+jurisdiction; when no street or community units are given, no rows by street or community are
+written and one row says so.
+
 Computation is vectorized over demand points and units (numpy ``bincount`` and one sort per
 service and scope for the weighted quantiles and Gini); the loops run over scopes, services,
 areas and groups only.
@@ -25,8 +34,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lifecircle.coverage.standards import Figure, Standards, Target, UnitRule, tier_mask
+from lifecircle.coverage.standards import (
+    BASELINE_TOLERANCE,
+    Figure,
+    Standards,
+    Target,
+    UnitRule,
+    tier_mask,
+)
 from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.notes import Note
 from lifecircle.geodata.schema import GROUPS, SERVICES
 
 #: Columns of the long indicator table, in order.
@@ -46,7 +63,13 @@ COLUMNS: tuple[str, ...] = (
     "unit_of_measure",
     "source",
     "note",
+    "value_basis",
+    "base_value",
+    "base_year",
+    "base_source",
 )
+#: ``value_basis`` values: from the run's inputs, from the jurisdiction profile, or unknown.
+BASES: tuple[str, ...] = ("computed", "documented", "no_data")
 SCOPES: tuple[str, ...] = ("total", "district", "street", "community")
 AREAS: tuple[str, ...] = ("all", "urban", "rural")
 
@@ -105,7 +128,9 @@ AREA_LABELS: dict[str, tuple[str, str]] = {
     "": ("", ""),
 }
 _METRIC_RANK = {k: i for i, k in enumerate(METRIC_LABELS)}
-_UNKNOWN = ("未知", "unknown")
+#: Names of the rows holding demand that no unit of a level claims (a district without a code is
+#: named by the jurisdiction when the standards are given).
+_UNATTRIBUTED = {"district": "研究区", "street": "未归属街道/镇", "community": "未归属社区/村"}
 _SEP = "\x1f"
 
 
@@ -493,6 +518,52 @@ def _paths(
     return d, s, c
 
 
+def _in_jurisdiction(
+    admin: _Admin, paths: tuple[np.ndarray, np.ndarray, np.ndarray], standards: Standards | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows without a district code belong to the jurisdiction: its adcode, named by its profile."""
+    if standards is None or not standards.adcode:
+        return paths
+    d, s, c = paths
+    blank = d == ""
+    if blank.any():
+        admin.name.setdefault(standards.adcode, standards.name_zh or standards.adcode)
+        d = np.where(blank, standards.adcode, d).astype(object)
+    return d, s, c
+
+
+def _no_unit_rows(rows: _Rows, levels: list[_Level]) -> None:
+    """One row saying that no street or community units were given (instead of rows for "未知")."""
+    have = {lv.scope for lv in levels}
+    lack = [lv for lv in ("street", "community") if lv not in have]
+    if not lack or not levels:
+        return
+    top = levels[0]
+    words = {"street": "street/town (街道/镇)", "community": "community/village (社区/村)"}
+    rows.add(
+        top,
+        np.ones(top.keys.size, dtype=bool),
+        area="all",
+        service="",
+        group="",
+        metric="units_total",
+        value=np.nan,
+        uom="units",
+        basis="no_data",
+        note=(
+            f"no data: needs {' and '.join(words[x] for x in lack)} units (an admin-unit table, or "
+            f"{' and '.join(lack)} columns in the demand and facility tables); no rows by "
+            f"{' or '.join(lack)} are written"
+        ),
+    )
+
+
+def _no_facilities() -> pd.DataFrame:
+    """An empty facility table: the run has no facility list."""
+    cols = ("id", "name", "service", "tier", "capacity", "status", "district", "street", "community")
+    return pd.DataFrame({c: pd.Series(dtype=float if c == "capacity" else object) for c in cols})
+
+
 def _join(*parts: np.ndarray) -> np.ndarray:
     out = parts[0].astype(str).astype(object)
     for p in parts[1:]:
@@ -523,7 +594,9 @@ def _levels(
         split = np.array([k.split(_SEP) for k in keys], dtype=object).reshape(g, depth + 1)
         unit = split[:, depth]
         parent = split[:, depth - 1] if depth else np.full(g, "", dtype=object)
-        names = np.array([admin.name.get(u, u) if u else _UNKNOWN[0] for u in unit], dtype=object)
+        if depth and not (unit != "").any():
+            continue  # no unit of this level is known: no rows for it (`_no_unit_rows` says so once)
+        names = np.array([admin.name.get(u, u) if u else _UNATTRIBUTED[scope] for u in unit], dtype=object)
         cls = np.where(cnt_u > 0, np.where(cnt_r > 0, "mixed", "urban"), np.where(cnt_r > 0, "rural", ""))
         # the admin table's urban flag decides for streets and communities (a 镇 stays rural even
         # with a 社区 in it); a district's class comes from its demand
@@ -658,6 +731,11 @@ def _check_times(
     return out
 
 
+def _no_group_note(group: str) -> str:
+    """The note of a value that needs a population group the demand table leaves empty."""
+    return f"no data: needs {group} in the demand table ({group} unknown: empty column, group skipped)"
+
+
 def _ordered(services: Mapping[str, object] | Sequence[str]) -> list[str]:
     keys = list(services)
     return [s for s in SERVICES if s in keys] + sorted(s for s in keys if s not in SERVICES)
@@ -694,11 +772,16 @@ class _Rows:
         source: str = "",
         note: str | np.ndarray = "",
         rule: str = "",
+        basis: str | np.ndarray = "computed",
+        base_value: float | np.ndarray = np.nan,
+        base_year: str | np.ndarray = "",
+        base_source: str | np.ndarray = "",
     ) -> None:
         k = int(sel.sum())
         if k == 0:
             return
         full = lambda x: np.broadcast_to(np.asarray(x, dtype=object), (level.keys.size,))[sel]  # noqa: E731
+        num = lambda x: np.broadcast_to(np.asarray(x, dtype=float), (level.keys.size,))[sel]  # noqa: E731
         self.blocks.append(
             {
                 "scope": np.full(k, level.scope, dtype=object),
@@ -716,6 +799,10 @@ class _Rows:
                 "unit_of_measure": np.full(k, uom, dtype=object),
                 "source": np.full(k, source, dtype=object),
                 "note": full(note),
+                "value_basis": full(basis),
+                "base_value": num(base_value),
+                "base_year": full(base_year).astype(str).astype(object),
+                "base_source": full(base_source),
             }
         )
 
@@ -728,8 +815,8 @@ class _Rows:
 
 def _empty() -> pd.DataFrame:
     df = pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
-    df["value"] = df["value"].astype(float)
-    df["target"] = df["target"].astype(float)
+    for c in ("value", "target", "base_value"):
+        df[c] = df[c].astype(float)
     return df
 
 
@@ -811,6 +898,7 @@ def coverage_indicators(
     admin = _Admin(units)
     levels = _levels(_paths(admin, demand, "demand table", what_zh="需求点表"), urban, admin)
     rows = _Rows()
+    _no_unit_rows(rows, levels)
     _coverage_rows(rows, levels, pops, unknown, urban, tt, groups)
     return _sorted(rows.frame())
 
@@ -856,7 +944,8 @@ def _coverage_rows(
                                 metric="coverage",
                                 value=np.nan,
                                 uom="%",
-                                note=f"{grp} unknown (empty in the demand table): group skipped",
+                                note=_no_group_note(grp),
+                                basis="no_data",
                             )
                         continue
                     w = pops[grp] * m
@@ -991,56 +1080,119 @@ def _rule_rows(
     status = facilities["status"].astype(str).to_numpy()
     tiers = facilities["tier"].to_numpy()
     for rule in rules:
-        level = by_scope[rule.level]
+        # a rule is checked only with a facility list of its service and units of its level:
+        # without them nothing is known (a unit is never "missing" for want of data)
+        listed = bool((service == rule.service).any())
+        level = by_scope.get(rule.level)
+        lacks = [f"{rule.service} facilities in the facility list"] if not listed else []
+        if level is None:
+            lacks.append(f"{rule.level} units (an admin-unit table, or a {rule.level} column)")
+        no_data = f"no data: needs {' and '.join(lacks)}" if lacks else ""
         depth = 2 if rule.level == "community" else 1
         counted = (service == rule.service) & np.isin(status, list(statuses)) & tier_mask(tiers, rule.tiers)
-        paths = _join(*fac_paths[: depth + 1])[counted]
-        fidx = level.index_of(paths)
         unplaced = int((fac_paths[depth][counted] == "").sum())
         n_counted = int(counted.sum())
-        g_n = level.keys.size
-        count = np.bincount(fidx[fidx >= 0], minlength=g_n).astype(float)
-        applies = level.unit != ""
-        if rule.area != "all":
-            applies &= level.unit_class == rule.area
-        ok = count >= rule.min_count
         src = rule.source
-        miss_note = np.where(ok, "", "missing: fewer than the rule asks")
-        rows.add(
-            level,
-            applies,
-            area="all",
-            service=rule.service,
-            group="",
-            rule=rule.key,
-            metric="facility_count",
-            value=count,
-            target=float(rule.min_count),
-            uom="facilities",
-            source=src,
-            note=miss_note,
-        )
+        if level is not None:
+            g_n = level.keys.size
+            fidx = level.index_of(_join(*fac_paths[: depth + 1])[counted])
+            count = np.bincount(fidx[fidx >= 0], minlength=g_n).astype(float)
+            applies = level.unit != ""
+            if rule.area != "all":
+                applies &= level.unit_class == rule.area
+            ok = count >= rule.min_count
+            if listed:
+                rows.add(
+                    level,
+                    applies,
+                    area="all",
+                    service=rule.service,
+                    group="",
+                    rule=rule.key,
+                    metric="facility_count",
+                    value=count,
+                    target=float(rule.min_count),
+                    uom="facilities",
+                    source=src,
+                    note=np.where(ok, "", "missing: fewer than the rule asks"),
+                )
         # aggregate over every scope above the rule's level
         for upper in levels:
             if SCOPES.index(upper.scope) >= SCOPES.index(rule.level):
                 break
-            up = _parent_index(level, upper)
-            tot = np.bincount(up[applies], minlength=upper.keys.size).astype(float)
-            good = np.bincount(up[applies & ok], minlength=upper.keys.size).astype(float)
             if upper.scope == "total":
                 nfac = np.array([float(n_counted)])
             else:
                 up_f = upper.index_of(_join(*fac_paths[: SCOPES.index(upper.scope)])[counted])
                 nfac = np.bincount(up_f[up_f >= 0], minlength=upper.keys.size).astype(float)
+            common = {"area": "all", "service": rule.service, "group": "", "rule": rule.key, "source": src}
+            fac_basis = "computed" if listed else "no_data"
+            if not listed:
+                nfac = np.full(upper.keys.size, np.nan)
+            if level is None:
+                sel = np.ones(upper.keys.size, dtype=bool)
+                fac_note = no_data if not listed else ""
+                rows.add(
+                    upper,
+                    sel,
+                    **common,
+                    metric="facilities",
+                    value=nfac,
+                    uom="facilities",
+                    basis=fac_basis,
+                    note=fac_note,
+                )
+                rows.add(
+                    upper,
+                    sel,
+                    **common,
+                    metric="unit_share",
+                    value=np.nan,
+                    target=rule.share_target,
+                    uom="%",
+                    basis="no_data",
+                    note=no_data,
+                )
+                continue
+            up = _parent_index(level, upper)
+            tot = np.bincount(up[applies], minlength=upper.keys.size).astype(float)
+            good = np.bincount(up[applies & ok], minlength=upper.keys.size).astype(float)
             sel = tot > 0
             share = np.divide(100.0 * good, tot, out=np.full(upper.keys.size, np.nan), where=tot > 0)
-            note = f"{unplaced} counted facilities have no {rule.level} code" if unplaced else ""
-            common = {"area": "all", "service": rule.service, "group": "", "rule": rule.key, "source": src}
-            rows.add(upper, sel, **common, metric="facilities", value=nfac, uom="facilities", note=note)
-            rows.add(upper, sel, **common, metric="units_total", value=tot, uom="units")
-            rows.add(upper, sel, **common, metric="units_compliant", value=good, uom="units")
+            if not listed:
+                good, share = np.full(upper.keys.size, np.nan), np.full(upper.keys.size, np.nan)
+            note = no_data or (f"{unplaced} counted facilities have no {rule.level} code" if unplaced else "")
             rows.add(
-                upper, sel, **common, metric="unit_share", value=share, target=rule.share_target, uom="%"
+                upper,
+                sel,
+                **common,
+                metric="facilities",
+                value=nfac,
+                uom="facilities",
+                basis=fac_basis,
+                note=note,
+            )
+            rows.add(upper, sel, **common, metric="units_total", value=tot, uom="units")
+            rows.add(
+                upper,
+                sel,
+                **common,
+                metric="units_compliant",
+                value=good,
+                uom="units",
+                basis=fac_basis,
+                note=no_data,
+            )
+            rows.add(
+                upper,
+                sel,
+                **common,
+                metric="unit_share",
+                value=share,
+                target=rule.share_target,
+                uom="%",
+                basis=fac_basis,
+                note=no_data,
             )
 
 
@@ -1082,7 +1234,12 @@ def unit_rule_indicators(
 
 
 def missing_units(table: pd.DataFrame, rule: str | None = None) -> pd.DataFrame:
-    """The units that miss a one-per-unit rule, from the long table (``facility_count`` < target)."""
+    """The units that miss a one-per-unit rule, from the long table (``facility_count`` < target).
+
+    A rule the run could not check (no facility list of its service, or no units of its level)
+    is not silently empty: it gets one row for the unit above (the district, or the total) with
+    ``count`` NaN and the note saying what is missing ("no data: needs …").
+    """
     m = (table["metric"] == "facility_count") & (table["value"] < table["target"])
     if rule is not None:
         m &= table["rule"] == rule
@@ -1097,8 +1254,22 @@ def missing_units(table: pd.DataFrame, rule: str | None = None) -> pd.DataFrame:
         "value",
         "target",
         "source",
+        "note",
     ]
-    return table.loc[m, cols].rename(columns={"value": "count", "target": "min_count"}).reset_index(drop=True)
+    basis = table["value_basis"] if "value_basis" in table else pd.Series("computed", index=table.index)
+    top = "total" if (table["scope"] == "total").any() else "district"
+    unchecked = (
+        (table["metric"] == "unit_share")
+        & (table["scope"] == top)
+        & (basis == "no_data")
+        & (table["rule"] != "")
+    )
+    if rule is not None:
+        unchecked &= table["rule"] == rule
+    out = table.loc[m, cols]
+    if unchecked.any():
+        out = pd.concat([out, table.loc[unchecked, cols].assign(value=np.nan, target=np.nan)])
+    return out.rename(columns={"value": "count", "target": "min_count"}).reset_index(drop=True)
 
 
 def _demand_stub() -> pd.DataFrame:
@@ -1142,22 +1313,22 @@ def _capacity_rows(
     service = facilities["service"].astype(str).to_numpy()
     status = np.isin(facilities["status"].astype(str).to_numpy(), list(statuses))
     svcs = [s for s in _ordered(sorted(set(service[status]) | {"elderly", "childcare"})) if s in SERVICES]
+    year = f", {prov.population_year}" if prov.population_year != "" else ""
     for svc in svcs:
         std, grp, std_src = standards.per_1000(svc) if standards else (None, _BASE[svc], "")
         grp = grp or _BASE[svc]
+        listed = bool((service == svc).any())  # the facility list covers this service
         sel_f = (service == svc) & status
-        if not sel_f.any() and std is None:
+        doc = standards.documented_supply(svc) if standards else None
+        if not sel_f.any() and std is None and doc is None:
             continue
         uom = "beds" if svc == "elderly" else "托位"
         supply_note = (
             f"Σ capacity of {'/'.join(statuses)} {svc} facilities "
             f"({prov.supply_source}{', ' + prov.supply_date if prov.supply_date else ''})"
         )
-        base_note = (
-            f"population base: {grp} summed over the demand table "
-            f"({prov.population_source}"
-            f"{', ' + str(prov.population_year) if prov.population_year != '' else ''})"
-        )
+        no_list = f"no data: needs a facility list with {svc} facilities and their capacity ({uom})"
+        base_note = f"population base: {grp} summed over the demand table ({prov.population_source}{year})"
         for level in levels:
             g_n = level.keys.size
             depth = SCOPES.index(level.scope) - 1
@@ -1166,64 +1337,194 @@ def _capacity_rows(
             else:
                 fidx = level.index_of(_join(*fac_paths[: depth + 1])[sel_f])
             c = cap[sel_f]
-            known = (fidx >= 0) & ~np.isnan(c)
-            supply = np.bincount(fidx[known], c[known], minlength=g_n)
-            n_unknown = np.bincount(fidx[(fidx >= 0) & np.isnan(c)], minlength=g_n).astype(float)
-            lost = int((fidx < 0).sum())
-            all_units = np.ones(g_n, dtype=bool)
+            placed = fidx >= 0
+            known = placed & ~np.isnan(c)
+            n_fac = np.bincount(fidx[placed], minlength=g_n).astype(float)
+            n_unknown = np.bincount(fidx[placed & np.isnan(c)], minlength=g_n).astype(float)
+            lost = int((~placed).sum())
             common = {"area": "all", "service": svc, "group": grp}
-            note = supply_note + (f"; {lost} facilities have no {level.scope} code" if lost else "")
-            rows.add(level, all_units, **common, metric="supply", value=supply, uom=uom, note=note)
-            rows.add(level, all_units, **common, metric="supply_unknown", value=n_unknown, uom="facilities")
-            if grp in unknown:
-                rows.add(
-                    level,
-                    all_units,
-                    **common,
-                    metric="per_1000",
-                    value=np.nan,
-                    target=np.nan if std is None else std,
-                    uom=f"{uom} per 1,000",
-                    source=std_src,
-                    note=f"{grp} unknown (empty in the demand table)",
+            # supply: the facility list's capacities; NaN where the list is missing or gives none
+            if listed:
+                supply = np.bincount(fidx[known], c[known], minlength=g_n).astype(float)
+                blind = (n_fac > 0) & (n_unknown == n_fac)
+                supply[blind] = np.nan
+                listed_note = supply_note + (
+                    f"; {lost} facilities have no {level.scope} code" if lost else ""
                 )
-                continue
-            pop = np.bincount(level.idx, pops[grp], minlength=g_n)
-            ratio = np.divide(1000.0 * supply, pop, out=np.full(g_n, np.nan), where=pop > 0)
+                s_note = np.where(
+                    blind, f"no data: needs the capacity ({uom}) of the {svc} facilities", listed_note
+                )
+            else:
+                supply = np.full(g_n, np.nan)
+                s_note = np.full(g_n, no_list, dtype=object)
+            s_note = s_note.astype(object)
+            s_basis = np.where(np.isnan(supply), "no_data", "computed").astype(object)
+            s_src = np.full(g_n, "", dtype=object)
+            # population bases: the demand table's, except the documented ones on the jurisdiction's row
+            pop = np.bincount(level.idx, pops[grp], minlength=g_n) if grp in pops else np.full(g_n, np.nan)
+            r_pop, n_pop = pop.copy(), pop.copy()
+            r_year = np.full(g_n, str(prov.population_year), dtype=object)
+            r_src = np.full(g_n, prov.population_source, dtype=object)
+            n_year, n_src = r_year.copy(), r_src.copy()
+            r_basis = np.full(g_n, "computed" if grp in pops else "no_data", dtype=object)
+            n_basis = r_basis.copy()
+            r_note = np.full(g_n, base_note if grp in pops else _no_group_note(grp), dtype=object)
+            n_note = r_note.copy()
+            j, why_not = _jurisdiction_row(level, standards, pops, unknown)
+            if why_not:
+                s_note = np.where(
+                    level.unit == (standards.adcode if standards else ""), s_note + "; " + why_not, s_note
+                )
+            if j >= 0 and standards is not None:
+                if doc is not None and np.isnan(supply[j]):
+                    supply[j], s_basis[j], s_src[j] = doc.value, "documented", doc.source
+                    s_note[j] = (
+                        f"documented: {doc.value:,.0f} {uom} as of {doc.year} ({doc.source}); "
+                        f"the run has no {svc} capacities ({s_note[j].removeprefix('no data: ')})"
+                    )
+                cur = standards.current_population(grp)
+                if s_basis[j] == "documented" and cur is not None:
+                    r_pop[j], r_year[j], r_src[j], r_basis[j] = (
+                        cur.value,
+                        str(cur.year),
+                        cur.source,
+                        "documented",
+                    )
+                    r_note[j] = f"documented supply over the documented {_figure_text(cur)}"
+                fig, why = standards.population_base(svc)
+                if fig is not None:
+                    n_pop[j], n_year[j], n_src[j], n_basis[j] = (
+                        fig.value,
+                        str(fig.year),
+                        fig.source,
+                        "documented",
+                    )
+                    n_note[j] = f"population base the document uses: {_figure_text(fig)}" + (
+                        f" ({why})" if why else ""
+                    )
+            base_cols = {"base_value": r_pop, "base_year": r_year, "base_source": r_src}
             rows.add(
                 level,
-                all_units,
+                np.ones(g_n, dtype=bool),
+                **common,
+                metric="supply",
+                value=supply,
+                uom=uom,
+                source=s_src,
+                note=s_note,
+                basis=s_basis,
+            )
+            if listed:
+                rows.add(
+                    level,
+                    np.ones(g_n, dtype=bool),
+                    **common,
+                    metric="supply_unknown",
+                    value=n_unknown,
+                    uom="facilities",
+                )
+            ratio = np.divide(1000.0 * supply, r_pop, out=np.full(g_n, np.nan), where=r_pop > 0)
+            rows.add(
+                level,
+                np.ones(g_n, dtype=bool),
                 **common,
                 metric="per_1000",
                 value=ratio,
                 target=np.nan if std is None else std,
                 uom=f"{uom} per 1,000",
                 source=std_src,
-                note=base_note,
+                note=np.where(s_basis == "no_data", s_note, r_note),
+                basis=_combined(s_basis, r_basis),
+                **base_cols,
             )
             if std is None:
                 continue
-            need = std * pop / 1000.0
+            need = std * n_pop / 1000.0
+            need_cols = {"base_value": n_pop, "base_year": n_year, "base_source": n_src}
             rows.add(
-                level, all_units, **common, metric="need", value=need, uom=uom, source=std_src, note=base_note
+                level,
+                np.ones(g_n, dtype=bool),
+                **common,
+                metric="need",
+                value=need,
+                uom=uom,
+                source=std_src,
+                note=n_note,
+                basis=n_basis,
+                **need_cols,
+            )
+            g_basis = _combined(s_basis, n_basis)
+            unknown_note = np.where(
+                n_unknown > 0,
+                [f"; {k:g} facilities with unknown capacity not counted" for k in n_unknown],
+                "",
             )
             rows.add(
                 level,
-                all_units,
+                np.ones(g_n, dtype=bool),
                 **common,
                 metric="gap",
                 value=need - supply,
                 uom=uom,
                 source=std_src,
-                note=np.array(
-                    [
-                        f"need − supply (negative: above the standard); {base_note}; {supply_note}"
-                        + (f"; {k:g} facilities with unknown capacity not counted" if k else "")
-                        for k in n_unknown
-                    ],
-                    dtype=object,
+                note=np.where(
+                    g_basis == "no_data",
+                    np.where(s_basis == "no_data", s_note, n_note),
+                    "need − supply (negative: above the standard); " + n_note + "; " + s_note + unknown_note,
                 ),
+                basis=g_basis,
+                **need_cols,
             )
+
+
+#: The study area counts as the whole jurisdiction (so the documented supply and population base
+#: apply to the jurisdiction's row) when its population is within this share of the documented one.
+SAME_AREA_TOLERANCE = 0.10
+
+
+def _jurisdiction_row(
+    level: _Level, standards: Standards | None, pops: dict[str, np.ndarray], unknown: list[str]
+) -> tuple[int, str]:
+    """Index of the jurisdiction's own row in ``level`` (-1: none), and why its figures are not used.
+
+    The row is the district with the profile's adcode; its documented figures apply when the
+    demand in it matches the documented population (first of pop_total, pop_60, pop_0_3 that both
+    give) within `SAME_AREA_TOLERANCE`, i.e. when the study area is the whole jurisdiction.
+    """
+    if standards is None or level.scope != "district" or not standards.adcode:
+        return -1, ""
+    hit = np.flatnonzero(level.unit == standards.adcode)
+    if not hit.size:
+        return -1, ""
+    j = int(hit[0])
+    for grp in ("pop_total", "pop_60", "pop_0_3"):
+        ref = standards.current_population(grp)
+        if ref is None or ref.value <= 0 or grp in unknown or grp not in pops:
+            continue
+        have = float(pops[grp][level.idx == j].sum())
+        if abs(have - ref.value) <= SAME_AREA_TOLERANCE * ref.value:
+            return j, ""
+        return -1, (
+            f"documented figures not used: the study area holds {have:,.0f} {grp} against "
+            f"{ref.value:,.0f} documented for the whole jurisdiction ({ref.year})"
+        )
+    return -1, "documented figures not used: no documented population to check the study area against"
+
+
+def _figure_text(fig: Figure) -> str:
+    """``pop_60 125,000 (2025 projection; <source>)``."""
+    kind = fig.note or fig.block
+    return f"{fig.key} {fig.value:,.0f} ({fig.year}{' ' + kind if kind else ''}; {fig.source})"
+
+
+def _combined(*bases: np.ndarray) -> np.ndarray:
+    """Basis of a value computed from parts: no_data if any part is, documented if any part is."""
+    stack = np.stack([np.asarray(b, dtype=object) for b in bases])
+    return np.where(
+        (stack == "no_data").any(axis=0),
+        "no_data",
+        np.where((stack == "documented").any(axis=0), "documented", "computed"),
+    ).astype(object)
 
 
 _BASE = {"elderly": "pop_60", "childcare": "pop_total"}
@@ -1341,15 +1642,19 @@ def _build(
     pops, unknown, urban = _check_demand(demand)
     tt = _check_times(times, thresholds, len(demand)) if "coverage" in parts else {}
     admin = _Admin(units)
-    d_paths = _paths(admin, demand, "demand table", what_zh="需求点表")
+    d_paths = _in_jurisdiction(admin, _paths(admin, demand, "demand table", what_zh="需求点表"), standards)
     extra = []
+    if facilities is None and standards is not None:
+        facilities = _no_facilities()  # no facility list: supply and rules are "no data", never 0
     fac_paths = None
     if facilities is not None:
         facilities = _facility_table(facilities)
         fac_paths = _paths(admin, facilities, "facility table", what_zh="设施表")
+        fac_paths = _in_jurisdiction(admin, fac_paths, standards)
         extra.append(fac_paths)
     levels = _levels(d_paths, urban, admin, extra)
     rows = _Rows()
+    _no_unit_rows(rows, levels)
     if "coverage" in parts:
         _coverage_rows(rows, levels, pops, unknown, urban, tt, groups)
     if access and "access" in parts:
@@ -1400,13 +1705,28 @@ _PLAN_HEADERS: dict[str, tuple[str, str]] = {
     "target": ("目标值", "Target"),
     "target_year": ("目标年份", "Target year"),
     "attribute": ("属性", "Attribute"),
-    "now": ("现状（测算）", "Now (computed)"),
+    "now": ("现状", "Now"),
     "gap": ("差距", "Gap"),
+    "base_group": ("人口基数口径", "Population base"),
+    "base_value": ("人口基数", "Base population"),
+    "base_year": ("基数年份", "Base year"),
+    "need": ("按标准需求（取整）", "Need at the standard (rounded up)"),
+    "now_basis": ("现状口径", "Now: basis"),
+    "now_date": ("现状时点", "Now: as of"),
+    "now_source": ("现状来源", "Now: source"),
+    "base_source": ("人口基数来源", "Base: source"),
     "lead_unit": ("牵头单位", "Lead unit"),
     "source": ("依据", "Source"),
     "note": ("备注", "Note"),
 }
 _UOM = {"coverage": "%", "unit_share": "%", "nursing_share": "%", "per_1000": "‰", "facilities": "个"}
+#: ``value_basis`` in the plan table's words.
+BASIS_LABELS: dict[str, tuple[str, str]] = {
+    "computed": ("本次测算", "computed"),
+    "documented": ("规划文件数据", "documented"),
+    "no_data": ("无数据", "no data"),
+}
+_KIND_ZH = {"census": "普查", "projection": "预测", "derived": "推算", "base": "基数"}
 
 
 def _top(table: pd.DataFrame) -> pd.DataFrame:
@@ -1414,9 +1734,29 @@ def _top(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["scope"] == scope]
 
 
-def _now(top: pd.DataFrame, t: Target) -> tuple[float, str]:
+@dataclass(frozen=True)
+class _Now:
+    """The plan table's "now": a value, its basis (computed, documented, no_data), date, source, note."""
+
+    value: float
+    basis: str
+    date: str = ""
+    source: str = ""
+    note: str = ""
+
+
+def _no_data(en: str, zh: str, lang: str) -> _Now:
+    return _Now(np.nan, "no_data", note=f"no data: needs {en}" if lang == "en" else f"无数据：需要{zh}")
+
+
+def _now(top: pd.DataFrame, t: Target, standards: Standards, lang: str) -> _Now:
+    """The current value of a target: this run's, else the documented one, else no data (never 0)."""
     if t.metric == "nursing_share":
-        return np.nan, "not computed: needs nursing-bed counts per facility"
+        nb = next((f for f in standards.figures if f.key == "nursing_beds"), None)
+        beds = standards.documented_supply("elderly") if nb is not None else None
+        if nb is None or beds is None or beds.value <= 0:
+            return _no_data("nursing-bed counts per facility", "各设施的护理型床位数", lang)
+        return _Now(100.0 * nb.value / beds.value, "documented", str(nb.year), f"{nb.source}; {beds.source}")
     m = (top["metric"] == t.metric) & (top["service"] == t.service)
     if t.metric == "coverage":
         m &= top["area"] == t.area
@@ -1424,18 +1764,91 @@ def _now(top: pd.DataFrame, t: Target) -> tuple[float, str]:
             m &= top["group"] == t.group
     elif t.metric in ("unit_share", "facilities"):
         m &= top["rule"] == t.rule
+    if "value_basis" in top and t.metric in ("supply", "per_1000", "unit_share", "facilities"):
+        m &= top["value_basis"] == "computed"  # else the target's own documented figure is used
     sel = top.loc[m, "value"]
-    if sel.empty:
-        if t.metric == "coverage" and t.area != "all":
-            return np.nan, f"no {t.area} population in the study area"
-        if t.metric in ("unit_share", "facilities"):
-            return np.nan, "no facility table or no units for this rule in the run"
-        return np.nan, "no data for this indicator in the run"
-    if t.metric in ("coverage", "per_1000", "unit_share"):
-        if sel.size > 1:
-            return np.nan, "several districts: see the total"
-        return float(sel.iloc[0]), ""
-    return float(sel.sum()), ""
+    if sel.size and sel.notna().all():
+        if t.metric in ("coverage", "per_1000", "unit_share"):
+            if sel.size > 1:
+                return _Now(np.nan, "no_data", note="several districts: see the total")
+            return _Now(float(sel.iloc[0]), "computed")
+        return _Now(float(sel.sum()), "computed")
+    if t.metric == "coverage":
+        if sel.empty and t.area != "all":
+            return _Now(np.nan, "no_data", note=f"no {t.area} population in the study area")
+        return _Now(np.nan, "no_data", note="no data for this indicator in the run")
+    if t.metric in ("supply", "per_1000"):
+        return _documented_now(t, standards, lang)
+    if t.baseline is not None:  # facilities, unit_share: the plan's own baseline count
+        return _Now(float(t.baseline), "documented", str(t.baseline_year or ""), t.source)
+    rule = standards.rule(t.rule) if t.rule in {r.key for r in standards.one_per_unit} else None
+    level = {"street": ("street units", "街道单元"), "community": ("community units", "社区单元")}
+    en, zh = level.get(rule.level if rule else "", ("units", "行政单元"))
+    return _no_data(
+        f"a facility list with {t.service} facilities and {en}", f"{label(t.service)}设施清单及{zh}", lang
+    )
+
+
+def _documented_now(t: Target, standards: Standards, lang: str) -> _Now:
+    """Supply or per-1,000 ratio from the profile's documented supply (and population)."""
+    uom_en, uom_zh = ("beds", "床位") if t.service == "elderly" else ("托位", "托位")
+    lack = _no_data(
+        f"a facility list with {t.service} facilities and their capacity ({uom_en}); "
+        f"{standards.document or 'the document'} gives no figure",
+        f"{label(t.service)}设施清单及其{uom_zh}数（{standards.document or '规划文件'}未给出该数据）",
+        lang,
+    )
+    if t.metric == "supply":
+        doc = standards.documented_supply(t.service, near=t.baseline)
+        if doc is None:
+            return lack
+        return _Now(doc.value, "documented", str(doc.year), doc.source)
+    doc = standards.documented_supply(t.service)
+    group = t.group or _BASE.get(t.service, "pop_total")
+    pop = standards.current_population(group)
+    if doc is None or pop is None or pop.value <= 0:
+        return lack
+    value = 1000.0 * doc.value / pop.value
+    src = f"{doc.value:,.0f} ÷ {pop.value:,.0f} × 1,000 ({doc.source}; {pop.source})"
+    note = ""
+    if t.baseline and abs(value - t.baseline) > BASELINE_TOLERANCE * t.baseline:
+        note = (
+            f"data-quality flag: the stated baseline {t.baseline:g} is inconsistent with {value:.2f}"
+            if lang == "en"
+            else f"数据质量提示：文件所列基期值 {t.baseline:g} 与 {value:.2f} 不一致"
+        )
+    return _Now(value, "documented", str(doc.year), src, note)
+
+
+def _need(t: Target, standards: Standards, lang: str) -> dict[str, object]:
+    """Need at the standard on the population base the document uses for the target, and that base."""
+    out: dict[str, object] = {
+        "base_group": "",
+        "base_value": np.nan,
+        "base_year": "",
+        "need": np.nan,
+        "base_source": "",
+        "why": "",
+    }
+    if t.metric not in ("supply", "per_1000") or t.service not in ("elderly", "childcare"):
+        return out
+    per = t.value if t.metric == "per_1000" else standards.per_1000(t.service)[0]
+    fig, why = standards.population_base(t.service)
+    if per is None or fig is None:
+        return out
+    kind = fig.note or fig.block
+    kind = kind if lang == "en" else _KIND_ZH.get(kind, kind)
+    out.update(
+        base_group=f"{label(fig.key, lang)} ({kind})"
+        if lang == "en"
+        else f"{label(fig.key, lang)}（{kind}）",
+        base_value=fig.value,
+        base_year=str(fig.year),
+        need=float(math.ceil(per * fig.value / 1000.0 - 1e-9)),
+        base_source=fig.source,
+        why=why.text(lang) if isinstance(why, Note) else str(why),
+    )
+    return out
 
 
 def _target_name(t: Target, lang: str) -> str:
@@ -1464,28 +1877,48 @@ _AREA_SHORT = {"urban": ("街道（社区）", "urban"), "rural": ("乡镇（村
 def plan_table(
     table: pd.DataFrame, standards: Standards, *, lang: str = "zh", binding: bool | None = None
 ) -> pd.DataFrame:
-    """The plan-style indicator table: indicator, baseline, target, 约束性/预期性, now, gap.
+    """The plan-style indicator table: indicator, baseline, target, 约束性/预期性, now, gap, base.
 
-    One row per `Target` of ``standards`` (in the plan's order); ``now`` is read from the district
-    (or total) rows of ``table``; ``gap`` = target − now for "at least" targets, now − target for
+    One row per `Target` of ``standards`` (in the plan's order). ``now`` is this run's value (the
+    district or total rows of ``table``); where the run has none (no facility list, no units), the
+    documented figure of the jurisdiction profile, marked ``documented`` with its date and source
+    (the supply of beds or 托位, the plan's baseline count, nursing beds over beds); else NaN with
+    "no data: needs …" — never 0. ``gap`` = target − now for "at least" targets, now − target for
     "at most", baseline + increase − now for increase targets (positive: short of the target).
-    ``binding=True`` keeps the 约束性 rows only, ``False`` the 预期性 rows.
+
+    Capacity rows (``supply``, ``per_1000`` of beds and 托位) name the population base the
+    document applies the ratio to (its group, count, year and source: 001's beds use the 2025
+    projection of 125,000 aged 60+) and the need at the standard on it, rounded up as the
+    documents do (588,700 × 4.5 / 1,000 → 2,650). ``binding=True`` keeps the 约束性 rows only,
+    ``False`` the 预期性 rows.
     """
+    en = lang == "en"
     top = _top(table) if not table.empty else table
     rows = []
     for t in standards.coverage_targets:
         if binding is not None and t.binding is not binding:
             continue
-        now, why = _now(top, t) if not table.empty else (np.nan, "empty indicator table")
-        gap = now - t.goal if t.comparison == "<=" else t.goal - now
+        now = (
+            _now(top, t, standards, lang)
+            if not table.empty
+            else _Now(np.nan, "no_data", note="empty indicator table")
+        )
+        gap = now.value - t.goal if t.comparison == "<=" else t.goal - now.value
         attr = {True: ("约束性", "binding"), False: ("预期性", "expected")}.get(t.binding, ("—", "—"))  # type: ignore[arg-type]
-        name = _target_name(t, lang)
         uom = _UOM.get(t.metric, "张" if t.service == "elderly" else "个")
-        if t.metric in ("supply",) and lang == "en":
+        if t.metric in ("supply",) and en:
             uom = "beds" if t.service == "elderly" else "places"
+        need = _need(t, standards, lang)
+        check = ""
+        if t.metric == "supply" and not np.isnan(need["need"]) and abs(need["need"] - t.goal) >= 1:  # type: ignore[arg-type]
+            check = (
+                f"standard × base = {need['need']:,.0f}, not the target's {t.goal:,.0f}"
+                if en
+                else f"按标准 × 基数 = {need['need']:,.0f}，与目标值 {t.goal:,.0f} 不同"
+            )
         rows.append(
             {
-                "indicator": name,
+                "indicator": _target_name(t, lang),
                 "unit_of_measure": uom,
                 "baseline": np.nan if t.baseline is None else float(t.baseline),
                 "baseline_year": "" if t.baseline_year is None else str(t.baseline_year),
@@ -1493,16 +1926,24 @@ def plan_table(
                 if t.comparison == "+"
                 else (f"≤{t.value:g}" if t.comparison == "<=" else f"{t.value:g}"),
                 "target_year": str(t.year),
-                "attribute": attr[1] if lang == "en" else attr[0],
-                "now": now,
+                "attribute": attr[1] if en else attr[0],
+                "now": now.value,
                 "gap": gap,
+                "base_group": need["base_group"],
+                "base_value": need["base_value"],
+                "base_year": need["base_year"],
+                "need": need["need"],
+                "now_basis": BASIS_LABELS[now.basis][1 if en else 0],
+                "now_date": now.date,
+                "now_source": now.source,
+                "base_source": need["base_source"],
                 "lead_unit": t.lead_unit,
                 "source": t.source,
-                "note": "; ".join(x for x in (t.note, why) if x),
+                "note": "; ".join(str(x) for x in (t.note, need["why"], now.note, check) if x),
             }
         )
     df = pd.DataFrame(rows, columns=list(_PLAN_HEADERS))
-    return df.rename(columns={k: v[1 if lang == "en" else 0] for k, v in _PLAN_HEADERS.items()})
+    return df.rename(columns={k: v[1 if en else 0] for k, v in _PLAN_HEADERS.items()})
 
 
 def coverage_wide(

@@ -43,6 +43,9 @@ AREAS: tuple[str, ...] = ("all", "urban", "rural")
 LEVELS: tuple[str, ...] = ("district", "street", "community")
 COMPARISONS: tuple[str, ...] = (">=", "<=", "+")
 
+#: The supply figure (``supply`` block of a profile) that counts each service's capacity.
+SUPPLY_KEYS: dict[str, str] = {"elderly": "beds", "childcare": "places"}
+
 #: Facility tiers and the names the documents use for them (policy-digest §2). A facility counts
 #: for a tier when its ``tier`` value equals the key or one of these names (case-insensitive).
 TIER_TERMS: dict[str, tuple[str, ...]] = {
@@ -105,6 +108,9 @@ class Figure:
         Document code and clause (or "derived: …" for arithmetic on documented numbers).
     note
         What kind of figure it is (census, projection, derived) or a data-quality remark.
+    block
+        For a population figure, the profile's ``population`` block it comes from (``base``,
+        ``projection``, …); "" for a supply.
     """
 
     key: str
@@ -112,6 +118,12 @@ class Figure:
     year: int | str
     source: str
     note: str = ""
+    block: str = ""
+
+    @property
+    def derived(self) -> bool:
+        """True for arithmetic on documented numbers rather than a number the document states."""
+        return self.note == "derived" or self.source.startswith("derived")
 
 
 @dataclass(frozen=True)
@@ -308,12 +320,18 @@ class Standards:
         Population column the bed ratio is per (``pop_60``: the plans count elderly as aged 60+).
     beds_year, beds_binding, beds_source
         Target year, attribute and citation of the bed ratio.
+    beds_base, beds_base_note
+        The ``population`` block (``base``, ``projection``) whose 60+ figure the document applies
+        the bed ratio to when it states a bed gap, and why: the document's words, or the choice
+        stated as an assumption where the document does not say.
     places_per_1000
         托位 per 1,000 residents (每千人口托位数), None where the document sets none.
     places_group
         Population column the 托位 ratio is per (``pop_total``).
     places_year, places_binding, places_source
         Target year, attribute and citation of the 托位 ratio.
+    places_base, places_base_note
+        The ``population`` block the document applies the 托位 ratio to, and why.
     places_per_1000_new_residential, places_per_1000_old_areas, places_area_source
         003's ratios for new residential areas (≥10) and built-up areas (≥8), with citation.
     nursing_share_pct, nursing_year, nursing_binding, nursing_source
@@ -343,11 +361,15 @@ class Standards:
     beds_year: int | None = None
     beds_binding: bool | None = None
     beds_source: str = ""
+    beds_base: str = ""
+    beds_base_note: str = ""
     places_per_1000: float | None = None
     places_group: str = "pop_total"
     places_year: int | None = None
     places_binding: bool | None = None
     places_source: str = ""
+    places_base: str = ""
+    places_base_note: str = ""
     places_per_1000_new_residential: float | None = None
     places_per_1000_old_areas: float | None = None
     places_area_source: str = ""
@@ -388,6 +410,53 @@ class Standards:
         if service == "childcare":
             return self.places_per_1000, self.places_group, self.places_source
         return None, "pop_total", ""
+
+    def population_base(self, service: str) -> tuple[Figure | None, str]:
+        """The population figure the document applies ``service``'s ratio to, and why.
+
+        Returns ``(figure, note)``: the figure of the ratio's group from the block the profile
+        names (``beds_base`` / ``places_base``), with the profile's note. Where the profile names
+        no block, the first documented figure of the group, with a note saying the choice is an
+        assumption. ``(None, "")`` where the service has no ratio or no documented population.
+        """
+        per, group, _ = self.per_1000(service)
+        if per is None:
+            return None, ""
+        block, why = (
+            (self.beds_base, self.beds_base_note)
+            if service == "elderly"
+            else (self.places_base, self.places_base_note)
+        )
+        figs = [f for f in self.figures if f.key == group]
+        if not figs:
+            return None, ""
+        named = [f for f in figs if block and f.block == block]
+        if named:
+            return named[0], why
+        f = figs[0]
+        return f, Note(
+            f"assumption: the profile does not say which population {self.document} applies the ratio "
+            f"to; its first {group} figure ({f.value:,.0f}, {f.year}) is used",
+            f"假设：配置未说明 {self.document} 以哪一人口基数计算该比例；取其第一个 {group} 数据"
+            f"（{f.value:,.0f}，{f.year} 年）",
+        )
+
+    def current_population(self, group: str) -> Figure | None:
+        """The first documented figure of ``group`` (the profiles list the census base first)."""
+        return next((f for f in self.figures if f.key == group and f.block != "projection"), None)
+
+    def documented_supply(self, service: str, near: float | None = None) -> Figure | None:
+        """The documented supply of ``service`` (beds, 托位), None where the document gives none.
+
+        The figure equal to ``near`` (a target's baseline) when one is, else the first listed.
+        """
+        key = SUPPLY_KEYS.get(service, "")
+        figs = [f for f in self.figures if f.key == key]
+        if near is not None:
+            same = [f for f in figs if abs(f.value - near) < 0.5]
+            if same:
+                return same[0]
+        return figs[0] if figs else None
 
     def figure(self, key: str, year: int | str | None = None) -> Figure:
         """The documented figure ``key`` (of ``year`` when given; else the first listed)."""
@@ -486,8 +555,8 @@ _GROUPS: tuple[str, ...] = ("pop_total", "pop_60", "pop_80", "pop_0_3")
 #: Supply figures a profile's ``supply`` block may give.
 _SUPPLIES: tuple[str, ...] = ("beds", "nursing_beds", "places")
 _RATIOS: dict[str, tuple[str, ...]] = {
-    "beds_per_1000_elderly": ("value", "group", "year", "binding", "source"),
-    "places_per_1000": ("value", "group", "year", "binding", "source"),
+    "beds_per_1000_elderly": ("value", "group", "year", "binding", "source", "base", "base_note"),
+    "places_per_1000": ("value", "group", "year", "binding", "source", "base", "base_note"),
     "places_per_1000_by_area": ("new_residential", "old_areas", "source"),
     "nursing_share": ("value", "year", "binding", "source"),
     "land_per_capita_m2": ("value", "source"),
@@ -519,7 +588,9 @@ def standards_from_profile(profile: Mapping[str, Any] | Any, *, where: str | Non
       left out where the document sets no separate rural time (`Standards.circle_min_rural` is then
       None).
     - ``standards``: ``beds_per_1000_elderly`` and ``places_per_1000`` (``value, group, year,
-      binding, source``), ``places_per_1000_by_area`` (``new_residential, old_areas, source``),
+      binding, source``, and ``base``: the ``population`` block the document applies the ratio to
+      for its gap, with ``base_note``: the document's words, or the choice stated as an assumption
+      where it does not say), ``places_per_1000_by_area`` (``new_residential, old_areas, source``),
       ``nursing_share`` (``value, year, binding, source``), ``land_per_capita_m2`` (``value,
       source``).
     - ``population``: blocks (``base``, ``projection``, …) with ``year``, ``note``, ``source`` and a
@@ -533,7 +604,8 @@ def standards_from_profile(profile: Mapping[str, Any] | Any, *, where: str | Non
       older forms (``scope``; ``share_units_with_service`` with ``level``, ``facility_count`` with
       ``tier``) are still read.
     - ``notes``: data-quality flags (policy-digest §7 item 18), each a sentence or an
-      ``{en: ..., zh: ...}`` pair.
+      ``{en: ..., zh: ...}`` pair. A per-1,000 baseline that the profile's own supply and
+      population contradict is flagged as well (`baseline_flags`).
 
     ``binding`` is true (约束性), false (预期性) or left out where the document states none.
 
@@ -597,6 +669,8 @@ def standards_from_profile(profile: Mapping[str, Any] | Any, *, where: str | Non
         fields[f"{prefix}_year"] = e.get("year")
         fields[f"{prefix}_binding"] = _binding(e.get("binding"), at)
         fields[f"{prefix}_source"] = str(e.get("source", ""))
+        if default_group:
+            fields[f"{prefix}_base"], fields[f"{prefix}_base_note"] = _base(e, raw, at)
     by_area, at = ratios["places_per_1000_by_area"], f"{where}: standards.places_per_1000_by_area"
     fields["places_per_1000_new_residential"] = _num(by_area.get("new_residential"), at)
     fields["places_per_1000_old_areas"] = _num(by_area.get("old_areas"), at)
@@ -606,18 +680,88 @@ def standards_from_profile(profile: Mapping[str, Any] | Any, *, where: str | Non
     fields["land_source"] = str(land.get("source", ""))
     rules = _rules(raw.get("one_per_unit"), where)
     targets = _targets(raw.get("targets"), rules, where)
+    figures = _figures(raw, where)
+    code = str(doc.get("code", ""))
     return Standards(
         key=key,
         name_zh=str(name.get("zh", "")),
         name_en=str(name.get("en", "")),
-        document=str(doc.get("code", "")),
+        document=code,
         adcode=str(raw.get("adcode", "")),
         one_per_unit=tuple(rules),
         coverage_targets=tuple(targets),
-        figures=_figures(raw, where),
-        notes=tuple(notes),
+        figures=figures,
+        notes=(*notes, *baseline_flags(code, targets, figures)),
         **fields,
     )
+
+
+def _base(entry: Mapping[str, Any], raw: Mapping[str, Any], where: str) -> tuple[str, str]:
+    """A ratio's ``base`` (a ``population`` block of the profile) and ``base_note`` (text or en/zh)."""
+    block = entry.get("base")
+    blocks = sorted(str(k) for k in _mapping(raw.get("population"), f"{where}: population"))
+    if block is not None and str(block) not in blocks:
+        raise InputError(
+            f"{where}: base {block!r} is not a population block of the profile "
+            f"({', '.join(blocks) or 'none'}); name one of those.",
+            zh=f"{where}：base {block!r} 不是本配置 population 下的数据块（{'、'.join(blocks) or '无'}），"
+            "请改为其中之一。",
+        )
+    note = entry.get("base_note", "")
+    if isinstance(note, Mapping) and isinstance(note.get("en"), str) and {*note} <= {"en", "zh"}:
+        note = Note(note["en"], note.get("zh"))
+    elif not isinstance(note, str):
+        raise InputError(
+            f"{where}: base_note must be a sentence or an {{en: ..., zh: ...}} pair.",
+            zh=f"{where}：base_note 须为一句话，或 {{en: ..., zh: ...}} 中英对照。",
+        )
+    return ("" if block is None else str(block)), note
+
+
+#: Relative difference above which a stated per-1,000 baseline and the documented supply over the
+#: documented population are flagged as inconsistent (the documents round ratios to 1–2 digits).
+BASELINE_TOLERANCE = 0.05
+
+
+def baseline_flags(document: str, targets: Iterable[Target], figures: Iterable[Figure]) -> list[Note]:
+    """Data-quality flags: a per-1,000 baseline the document's own supply and population contradict.
+
+    For each ``per_1000`` target with a baseline, the supply figures of the same date divided by
+    the group's first documented population (both stated, not derived) give the ratio the
+    baseline should be; a difference above `BASELINE_TOLERANCE` is flagged, naming both numbers
+    (001: 托位 1.5 per 1,000 vs 1,088 / 588.7 = 1.85).
+    """
+    figs = tuple(figures)
+    out: list[Note] = []
+    for t in targets:
+        if t.metric != "per_1000" or not t.baseline or t.service not in SUPPLY_KEYS:
+            continue
+        group = t.group or ("pop_60" if t.service == "elderly" else "pop_total")
+        pop = next((f for f in figs if f.key == group and f.block != "projection"), None)
+        if pop is None or pop.derived or pop.value <= 0:
+            continue
+        for sup in figs:
+            if sup.key != SUPPLY_KEYS[t.service] or sup.derived or str(sup.year) != str(t.baseline_year):
+                continue
+            ratio = 1000.0 * sup.value / pop.value
+            if abs(ratio - t.baseline) <= BASELINE_TOLERANCE * t.baseline:
+                continue
+            what_en = t.label_en or f"{t.service} per 1,000"
+            what_zh = t.label_zh or what_en
+            pop_k = f"{pop.value / 1000:,.1f}"
+            out.append(
+                Note(
+                    f"{document}: {what_en}: the stated baseline {t.baseline:g} is inconsistent with "
+                    f"{sup.value:,.0f} / {pop_k} = {ratio:.2f} (supply {sup.source}; population "
+                    f"{pop.year} {pop.note or pop.block}).",
+                    f"{document}: {what_zh}基期值 {t.baseline:g} 与 {sup.value:,.0f} / {pop_k} = {ratio:.2f} "
+                    f"不一致（供给：{sup.source}；人口：{pop.year} 年{_NOTE_ZH.get(pop.note, pop.note)}）。",
+                )
+            )
+    return out
+
+
+_NOTE_ZH = {"census": "普查", "projection": "预测", "derived": "推算"}
 
 
 def _mapping(v: Any, where: str) -> Mapping[str, Any]:
@@ -687,6 +831,7 @@ def _figures(raw: Mapping[str, Any], where: str) -> tuple[Figure, ...]:
                     block.get("year", ""),
                     str(own.get("source", block.get("source", ""))),
                     str(own.get("note", block.get("note", kind))),
+                    block=str(kind),
                 )
             )
     supply = _known(_mapping(raw.get("supply"), f"{where}: supply"), _SUPPLIES, f"{where}: supply")

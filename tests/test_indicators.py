@@ -466,7 +466,7 @@ def test_several_districts_get_a_total():
     s1 = t[(t["scope"] == "street") & (t["unit"] == "S1")]
     assert sorted(s1.loc[(s1["metric"] == "pop") & (s1["group"] == "pop_60"), "parent"]) == ["D", "E"]
     p = plan_table(t, _preset("jiulongpo"))
-    assert p.iloc[1]["现状（测算）"] == pytest.approx(100 * (40 + 70) / 140)  # 004 urban, over both
+    assert p.iloc[1]["现状"] == pytest.approx(100 * (40 + 70) / 140)  # 004 urban, over both
 
 
 def test_targets_attached_from_standards():
@@ -497,18 +497,20 @@ def test_plan_table_now_and_gap():
         "目标值",
         "目标年份",
         "属性",
-        "现状（测算）",
+        "现状",
         "差距",
     ]
     first = p.iloc[0]  # 000 Table 2 no. 5, binding, urban 60+
     assert first["属性"] == "约束性" and first["牵头单位"] == "区民政局"
-    assert first["现状（测算）"] == pytest.approx(100 * 40 / 70)
+    assert first["现状"] == pytest.approx(100 * 40 / 70)
     assert first["差距"] == pytest.approx(100 - 100 * 40 / 70)
     places = p[p["指标"] == "托位数"].iloc[0]  # +5,000 over 2,841: 7,841 to reach, 40 now
     assert places["目标值"] == "+5000"
     assert places["差距"] == pytest.approx(2841 + 5000 - 40)
     nursing = p[p["指标"] == "护理型床位占比"].iloc[0]
-    assert np.isnan(nursing["现状（测算）"]) and "not computed" in nursing["备注"]
+    # 000 documents no nursing-bed count: no data, not 0
+    assert np.isnan(nursing["现状"]) and "无数据：需要各设施的护理型床位数" in nursing["备注"]
+    assert nursing["现状口径"] == "无数据"
     binding = plan_table(t, std, binding=True)
     assert set(binding["属性"]) == {"约束性"}
     assert len(binding) == sum(1 for x in std.coverage_targets if x.binding is True)
@@ -521,7 +523,7 @@ def test_plan_table_says_why_a_value_is_missing():
     t = indicator_table(d, TIMES, {"elderly": 900.0}, standards=_preset("chongqing"))
     p = plan_table(t, _preset("chongqing"))
     rural = p[p["指标"].str.startswith("乡镇（村）")].iloc[0]
-    assert np.isnan(rural["现状（测算）"]) and rural["备注"] == "no rural population in the study area"
+    assert np.isnan(rural["现状"]) and rural["备注"] == "no rural population in the study area"
     names = plan_table(
         t,
         st.standards_from_dict(
@@ -622,7 +624,8 @@ def test_presets_carry_every_policy_number():
     # labels, lead unit and data-quality flags (digest §7 item 18)
     assert yz.rule("community_station").label_zh == "一社区一站点"
     assert jl.coverage_targets[0].lead_unit == "区民政局"
-    assert len(yz.notes) == 3 and len(jl.notes) == 6 and len(bz.notes) == 2
+    # Yuzhong: the preset's three flags and the computed one (1.5 托位 per 1,000 vs 1,088 / 588.7)
+    assert len(yz.notes) == 4 and len(jl.notes) == 6 and len(bz.notes) == 2
     # the village rule counts mutual-aid points only (每个村设置1个互助养老点)
     assert jl.rule("village_point").tiers == cq.rule("village_point").tiers == ("village_point",)
     # 002's full coverage counts any elderly facility in each street and community
