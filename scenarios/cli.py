@@ -641,7 +641,6 @@ def compare(
 
     out_dir = _out_folder(out_dir if out_dir is not None else default_compare_dir(run_a, run_b), "compare")
     res = compare_runs(run_a, run_b, out_dir, lang=lang)
-
     tab = Table(title=t("comparison", lang), show_header=False)
     for name, value in res["headline"]:
         tab.add_row(name, value)
