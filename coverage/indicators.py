@@ -1440,6 +1440,8 @@ def _capacity_rows(
             if std is None:
                 continue
             need = std * n_pop / 1000.0
+            if j >= 0 and n_basis[j] == "documented":  # whole beds or 托位, rounded up as the documents do
+                need[j] = math.ceil(need[j] - 1e-9)
             need_cols = {"base_value": n_pop, "base_year": n_year, "base_source": n_src}
             rows.add(
                 level,
@@ -1544,7 +1546,16 @@ def capacity_indicators(
     need = standard × population / 1,000 and gap = need − supply, with population the standard's
     group (60+ for beds, all residents for 托位) summed over the demand of the unit, and supply
     the capacities of facilities with a status in ``statuses``. Each row's note states the
-    population base and its year and source, and the supply date (`Provenance`).
+    population base and its year and source, and the supply date (`Provenance`); ``base_value``,
+    ``base_year`` and ``base_source`` give the base as data.
+
+    Missing data is never a zero: where the facility list has no facility of a service, or a
+    unit's facilities give no capacity, supply and gap are NaN marked ``no_data``. On the
+    jurisdiction's own district row (its adcode; a district without a code is the jurisdiction)
+    and when the study area holds the documented population (within `SAME_AREA_TOLERANCE`), the
+    profile's documented supply stands in for a missing one, and need and gap use the population
+    base the document applies the ratio to (001: 32 × 125,000 aged 60+ in 2025 = 4,000 beds),
+    marked ``documented`` with the figure's source.
     """
     return _build(
         demand,
@@ -1589,7 +1600,9 @@ def indicator_table(
         threshold per point (see `coverage_indicators`).
     facilities
         ``id, name, service, tier, capacity, status, district, street, community``: for the
-        one-per-unit rules and capacity rows (skipped when None).
+        one-per-unit rules and capacity rows. None: no facility list; with ``standards`` the rules
+        are then "no data" and supply is the documented figure or "no data" (see
+        `capacity_indicators`); without, those rows are skipped.
     standards
         The jurisdiction's `Standards`: ratio targets, unit rules and plan targets (the ``target``
         column is filled from them).

@@ -146,8 +146,9 @@ def test_yuzhong_long_table_district_rows():
     assert gap["value"] == 2085 and gap["base_value"] == 125_000 and gap["value_basis"] == "documented"
     c = {"service": "childcare", "group": "pop_total"}
     assert _one(t, metric="supply", **c)["value"] == 1088
-    assert _one(t, metric="need", **c)["value"] == pytest.approx(4.5 * 588_700 / 1000)
-    assert _one(t, metric="gap", **c)["value"] == pytest.approx(4.5 * 588_700 / 1000 - 1088)
+    # 001 (digest §7 item 1): 588,700 × 4.5 / 1,000 = 2,649.15, stated as 2,650 (rounded up)
+    assert _one(t, metric="need", **c)["value"] == 2650
+    assert _one(t, metric="gap", **c)["value"] == 2650 - 1088
     # the 80+ population is unknown: NaN marked no data (shown as —), never 0
     p80 = t[t["group"] == "pop_80"]
     assert len(p80) == 1 and np.isnan(p80["value"].iloc[0])
@@ -300,7 +301,7 @@ def test_yuzhong_example_district_rows():
     assert _one(t, metric="gap", **e)["value"] == 2085
     c = {"service": "childcare", "group": "pop_total"}
     assert _one(t, metric="supply", **c)["value"] == 1088  # 001 (digest §3.3)
-    assert _one(t, metric="gap", **c)["value"] == pytest.approx(4.5 * 588_700 / 1000 - 1088)
+    assert _one(t, metric="gap", **c)["value"] == 2650 - 1088  # 4.5 × 588,700 / 1,000, rounded up
     assert np.isnan(_one(t, group="pop_80", metric="coverage")["value"])
     p = plan_table(t, result.standards)
     beds, places = _plan_row(p, "养老服务床位"), _plan_row(p, "托位数")
