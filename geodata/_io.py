@@ -35,6 +35,7 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,10 +59,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    os.unlink(tmp)
-    tmp_path = Path(tmp)
+    tmp_path = _temp_name(target)
     try:
         yield tmp_path
         os.replace(tmp_path, target)
@@ -130,8 +128,15 @@ def interruptible() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _critical() -> Iterator[None]:
-    """Defer `interruptible`'s signals until the block is over (then raise a late `Interrupted`)."""
+def _critical(late: bool = True) -> Iterator[None]:
+    """Defer `interruptible`'s signals until the block is over, then raise `Interrupted`.
+
+    ``late`` tells whether an output was completed inside the block (a swap) or not (a setup).
+    Signals are handled in the main thread only, so other threads pass straight through.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     _Signals.depth += 1
     try:
         yield
@@ -139,7 +144,16 @@ def _critical() -> Iterator[None]:
         _Signals.depth -= 1
     if _Signals.depth == 0 and _Signals.pending is not None and not _Signals.raised:
         signum, _Signals.pending, _Signals.raised = _Signals.pending, None, True
-        raise Interrupted(signum, late=True)
+        raise Interrupted(signum, late=late)
+
+
+def _temp_name(target: Path) -> Path:
+    """A free hidden name ``.<name>.XXXX<suffix>`` beside ``target``; nothing is left on disk."""
+    with _critical(late=False):
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
+        os.close(fd)
+        os.unlink(name)
+    return Path(name)
 
 
 # -- ownership ---------------------------------------------------------------------------------------
@@ -354,15 +368,11 @@ def owned_file(target: str | Path, *, option: str = "--out") -> Iterator[Path]:
     just before it is replaced. The temporary name keeps the suffix, so writers that choose a
     format by suffix work unchanged.
     """
-    target = Path(target)
-    if target.is_symlink():
-        target = target.resolve()
+    target = _absolute(target)
     check_file_replaceable(target, option=option)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    os.unlink(name)
-    tmp, side = Path(name), Path(f"{name}.lifecircle.json")
+    tmp = _temp_name(target)
+    side = tmp.with_name(f"{tmp.name}.lifecircle.json")
     try:
         yield tmp
         doc = {
@@ -394,16 +404,16 @@ def staged_folder(
     second rename puts the previous folder back. Staging and set-aside folders are removed in
     every path.
     """
-    target = Path(target)
-    if target.is_symlink():
-        target = target.resolve()
+    target = _absolute(target)
     check_folder_replaceable(target, option=option)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    tmp.chmod(0o755)
+    tmp: Path | None = None
     old: Path | None = None
     keep_old = False  # True only if the previous folder could not be put back: never delete it then
     try:
+        with _critical(late=False):  # a signal cannot fall between making the folder and owning it
+            tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        tmp.chmod(0o755)
         yield tmp
         write_manifest(tmp, kind, meta)
         with _critical():
@@ -422,9 +432,19 @@ def staged_folder(
             else:
                 os.rename(tmp, target)
     finally:
-        _remove(tmp)
+        if tmp is not None:
+            _remove(tmp)
         if old is not None and not keep_old:
             _remove(old)
+
+
+def _absolute(path: str | Path) -> Path:
+    """``path`` made absolute and normalized (``.``, ``..``), a symbolic link resolved to its target.
+
+    Staging happens beside the target, so ``--out .`` must stage in the parent folder, not inside.
+    """
+    path = Path(path)
+    return path.resolve() if path.is_symlink() else Path(os.path.abspath(path))
 
 
 def _remove(path: Path) -> None:
