@@ -191,6 +191,7 @@ def read_admin_units(
     if urban is None and level == "district" and "urban" not in table.columns:
         urban = True
     table["urban"] = _urban_flags(table, urban, where)
+    _check_shared_codes(table, where)
     geoms = shapely.make_valid(gdf.geometry.to_numpy())
     out = gpd.GeoDataFrame(table, geometry=geoms, crs=4326)
     if out["code"].duplicated().any():
@@ -346,6 +347,28 @@ def _urban_flags(table: pd.DataFrame, urban: bool | None, where: str) -> np.ndar
         kind[known] = table["urban"].to_numpy()[known].astype(bool)
     _warn_unknown(int((kind == -1).sum()), len(kind), where)
     return kind != 0
+
+
+def _check_shared_codes(table: pd.DataFrame, where: str) -> None:
+    """Raise `InputError` when one code is given to units of different names.
+
+    Polygons that share a code and a name are parts of one unit (they are merged); a code
+    shared by two named units is a duplicate id.
+    """
+    named = table[table["code"].duplicated(keep=False) & (table["name"] != "")]
+    clash = named.groupby("code")["name"].nunique()
+    clash = clash[clash > 1]
+    if clash.empty:
+        return
+    code = clash.index[0]
+    rows = (table["code"] == code).to_numpy()
+    names = named.loc[named["code"] == code, "name"].unique()
+    raise InputError(
+        f"{where}: code {code!r} is given to different units ({', '.join(names)}) in rows "
+        f"{_rows(rows)}; give each unit its own code.",
+        zh=f"{label_zh(where)}：代码 {code!r} 在{_rows_zh(rows)}分别属于不同的行政单元"
+        f"（{'、'.join(names)}）；请为每个行政单元使用各自的代码。",
+    )
 
 
 def _read_polygons(path: str | Path | gpd.GeoDataFrame, where: str) -> gpd.GeoDataFrame:

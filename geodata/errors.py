@@ -70,7 +70,23 @@ def require_file(path: str | Path, what: str, *, what_zh: str = "文件") -> Pat
             f"{p}: is a folder, not a file; give the path of the {what}.",
             zh=f"{p}：这是文件夹而不是文件；请给出{what_zh}的路径。",
         )
+    if p.suffix.lower() == ".shp":
+        missing = [ext for ext in (".shx", ".dbf") if not _sibling(p, ext).exists()]
+        if missing:
+            raise InputError(
+                f"{p}: the shapefile's {' and '.join(missing)} beside it is missing; copy the .shp, "
+                ".shx, .dbf and .prj files together, or zip them into one .zip.",
+                zh=f"{p}：缺少与该 Shapefile 配套的 {'、'.join(missing)} 文件；请将 .shp、.shx、.dbf 和 "
+                ".prj 文件一并复制，或将它们打包为一个 .zip。",
+            )
     return p
+
+
+def _sibling(path: Path, ext: str) -> Path:
+    """The file beside ``path`` with suffix ``ext``, in lower or upper case as it exists."""
+    lower = path.with_suffix(ext)
+    upper = path.with_suffix(ext.upper())
+    return upper if not lower.exists() and upper.exists() else lower
 
 
 def label_zh(where: str) -> str:

@@ -14,7 +14,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from lifecircle.geodata._io import atomic_path
-from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.errors import InputError, rows_zh
 
 WGS84 = pyproj.CRS.from_epsg(4326)
 
@@ -165,6 +165,55 @@ class WalkNetwork:
         return path
 
 
+def _features(rows: np.ndarray, lines: gpd.GeoDataFrame, limit: int = 5) -> tuple[str, str]:
+    """1-based feature numbers of ``lines`` at positions ``rows``, in English and in Chinese."""
+    pos = np.unique(rows)
+    index = lines.index.to_numpy()
+    nums = index[pos] + 1 if np.issubdtype(index.dtype, np.integer) else pos + 1
+    shown = ", ".join(str(int(n)) for n in nums[:limit])
+    more = f" (and {len(nums) - limit} more)" if len(nums) > limit else ""
+    return shown + more, rows_zh(nums, unit="个要素", limit=limit)
+
+
+def _check_coordinates(coords: np.ndarray, rows: np.ndarray, lines: gpd.GeoDataFrame, source: str) -> None:
+    """Raise `InputError` for vertices that are not numbers, or off the globe in a lon/lat layer.
+
+    ``rows`` gives each vertex's position in ``lines``. Latitudes beyond ±90° with every
+    longitude within ±90° are told as swapped coordinates; other values beyond ±180°/±90° as
+    a layer whose CRS is not what it says (projected metres labelled as degrees).
+    """
+    bad = ~np.isfinite(coords).all(axis=1)
+    if bad.any():
+        feats, feats_zh = _features(rows[bad], lines)
+        raise InputError(
+            f"{source}: coordinates that are not numbers (NaN or infinite) in features {feats}; "
+            "fix or drop those lines.",
+            zh=f"{source}：{feats_zh}的坐标不是数字（NaN 或无穷大）；请修正或删除这些线。",
+        )
+    if not lines.crs.is_geographic:
+        return
+    lon, lat = np.abs(coords[:, 0]), np.abs(coords[:, 1])
+    lat_out = lat > 90
+    if lat_out.any() and (lon <= 90).all() and (lat <= 180).all():
+        feats, feats_zh = _features(rows[lat_out], lines)
+        raise InputError(
+            f"{source}: latitude and longitude look swapped (latitudes beyond ±90° in features "
+            f"{feats}, every longitude within ±90°); write each vertex as longitude, latitude.",
+            zh=f"{source}：经纬度似乎写反了（{feats_zh}的纬度超出 ±90°，而所有经度都在 ±90° 以内）；"
+            "请按 经度, 纬度 的顺序书写坐标。",
+        )
+    out = lat_out | (lon > 180)
+    if out.any():
+        feats, feats_zh = _features(rows[out], lines)
+        raise InputError(
+            f"{source}: coordinates out of range in features {feats}: longitudes are −180…180 and "
+            "latitudes −90…90 degrees; if they are metres, declare the layer's CRS (--lines-crs, or "
+            "network.crs in a scenario).",
+            zh=f"{source}：{feats_zh}的坐标超出范围：经度应在 −180…180、纬度应在 −90…90 度之间；"
+            "若坐标单位为米，请声明图层的坐标系（--lines-crs，或情景文件中的 network.crs）。",
+        )
+
+
 def utm_crs_for(lon: float, lat: float) -> pyproj.CRS:
     """Return the WGS84 UTM zone CRS that contains the point ``(lon, lat)``."""
     zone = int(np.floor((lon + 180.0) / 6.0)) % 60 + 1
@@ -227,6 +276,7 @@ def build_network(
             zh=f"{source}：未找到可步行的线要素。",
         )
     coords, line_of = shapely.get_coordinates(parts, return_index=True)
+    _check_coordinates(coords, src_idx[line_of], lines, source)
 
     # drop consecutive repeated vertices (zero-length steps inside one line)
     rep = np.zeros(len(coords), dtype=bool)
@@ -260,6 +310,14 @@ def build_network(
     tr = pyproj.Transformer.from_crs(lines.crs, crs, always_xy=True)
     px, py = tr.transform(coords[:, 0], coords[:, 1])
     pxy = np.column_stack([px, py])
+    if not np.isfinite(pxy).all():
+        feats, feats_zh = _features(src_idx[line_of[~np.isfinite(pxy).all(axis=1)]], lines)
+        raise InputError(
+            f"{source}: coordinates out of range in features {feats}: they cannot be projected to "
+            f"{crs.name}; declare the layer's CRS (--lines-crs, or network.crs in a scenario).",
+            zh=f"{source}：{feats_zh}的坐标超出范围，无法投影到 {crs.name}；"
+            "请声明图层的坐标系（--lines-crs，或情景文件中的 network.crs）。",
+        )
 
     # split each line at its interior nodes: interior node vertices are used twice
     interior_node = is_node & ~first & ~last

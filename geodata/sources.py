@@ -218,6 +218,11 @@ def read_lines(
     """
     path = require_file(path, "road line layer", what_zh="道路线图层")
     gdf = _read_layer(path, "road line layer", what_zh="道路线图层")
+    if len(gdf) == 0:
+        raise InputError(
+            f"{path}: the layer holds no features; give a layer of road lines.",
+            zh=f"{path}：图层中没有任何要素；请提供道路线图层。",
+        )
     cols = {c.lower(): c for c in gdf.columns}
     cls_col = cols.get("highway") or cols.get("fclass")
     if cls_col is None:
@@ -293,6 +298,11 @@ def _ways_only(feats: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
 def _read_layer(path: Path, what: str, *, what_zh: str = "图层") -> gpd.GeoDataFrame:
     try:
         return gpd.read_file(path)
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{path}: its text is not UTF-8; save the {what} as UTF-8 (GeoJSON is always UTF-8).",
+            zh=f"{path}：文本不是 UTF-8 编码；请将{what_zh}另存为 UTF-8 编码（GeoJSON 须为 UTF-8）。",
+        ) from None
     except Exception as exc:
         raise InputError(
             f"{path}: cannot read it as a {what} ({exc.__class__.__name__}); use GeoJSON, "
