@@ -109,6 +109,8 @@ def run_siting(result: RunResult, profiles: dict, limits: dict) -> None:
     weights = demand[spec.group].to_numpy(dtype=float)
     existing: np.ndarray | object = run.reach.time_s <= run.threshold_s
     existing_capacity = capacity = None
+    if spec.model == "pmedian":  # the p-median weighs the walk to an existing site, not only its reach
+        existing = reach_matrix(result.network, run.reach.demand, run.facilities, limit_s=limit, costs=costs)
     if spec.model == "capacitated":
         per_1000 = spec.per_1000 or _standard_per_1000(result, svc)
         weights = coverage_need(weights, per_1000)

@@ -345,3 +345,33 @@ def test_candidate_layer_keeps_cost_on_its_row(tmp_path):
     }
     res = run_scenario(scenario_from_dict(raw, where="inline", base_dir=tmp_path), None)
     assert list(res.siting.site_ids) == ["s2"] and res.siting.status == "optimal"
+
+
+def test_pmedian_scenario_counts_the_walk_to_existing_sites(tmp_path):
+    """A p-median scenario with existing facilities runs, and those sites shorten the total walk."""
+    from lifecircle.scenarios.presets import example_scenario
+
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"name": n, "service": "elderly"},
+             "geometry": {"type": "Point", "coordinates": xy}}
+            for n, xy in (("A", [24.9384, 60.1699]), ("B", [24.9450, 60.1640]))
+        ],
+    }  # fmt: skip
+    (tmp_path / "f.geojson").write_text(json.dumps(fc), encoding="utf-8")
+    raw = yaml.safe_load(Path(example_scenario("helsinki")).read_text(encoding="utf-8"))
+    siting = {"service": "elderly", "model": "pmedian", "p": 2, "group": "pop_60",
+              "candidates": {"kind": "demand", "max_candidates": 40, "seed": 1}}  # fmt: skip
+    objective = {}
+    for with_existing in (True, False):
+        raw["facilities"] = (
+            [{"path": str(tmp_path / "f.geojson"), "crs": "wgs84", "service": "elderly"}]
+            if with_existing
+            else []
+        )
+        raw["siting"] = siting
+        res = run_scenario(scenario_from_dict(raw, where="inline", base_dir=tmp_path), None)
+        assert res.siting.status == "optimal" and res.siting.gap <= 1e-9
+        objective[with_existing] = res.siting.objective
+    assert objective[True] < objective[False]
