@@ -104,6 +104,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "covered": ("已覆盖", "Covered"),
     "uncovered": ("未覆盖（超出服务圈）", "Not covered (beyond the circle)"),
     "unreached": ("无法步行到达", "No walking route"),
+    "beyond_ring": (
+        "红色外圈：超出服务圈（填色为实际步行时间）",
+        "Red ring: beyond the circle (the fill is the true walking time)",
+    ),
     "demand_layer": ("居民点步行时间", "Residents: walking time"),
     "isochrone_layer": ("分钟步行圈", "-minute walking circle"),
     "facility_layer": ("设施", "facilities"),

@@ -522,11 +522,17 @@ def _require(gdf: pd.DataFrame, table: str, columns: Iterable[str]) -> None:
 
 
 def _time_classes(minutes: np.ndarray, threshold_min: np.ndarray) -> np.ndarray:
-    """Class index per point: 0–5 walking-time bins when covered, 6 beyond the circle, 7 no route."""
+    """Class index per point by its true walking time.
+
+    0–5: the time bins (`TIME_BINS_MIN`) within the point's threshold; 6–11: the same bins beyond
+    it (drawn with a red ring); 12: no walking route at all (another network component, or off the
+    network).
+    """
+    n_bins = len(TIME_BINS_MIN) + 1
     cls = np.digitize(minutes, TIME_BINS_MIN, right=True)
     reached = np.isfinite(minutes)
-    cls = np.where(reached & (minutes > threshold_min), 6, cls)
-    return np.where(reached, cls, 7)
+    cls = np.where(reached & (minutes > threshold_min), cls + n_bins, cls)
+    return np.where(reached, cls, 2 * n_bins)
 
 
 def _time_styles() -> list[dict]:
@@ -534,9 +540,12 @@ def _time_styles() -> list[dict]:
         {"radius": 3, "color": c, "weight": 0.5, "fillColor": c, "fillOpacity": 0.85, "opacity": 0.9}
         for c in _TIME_COLORS
     ]
-    uncovered = {"radius": 4.5, "color": "#67000d", "weight": 1, "fillColor": _UNCOVERED, "fillOpacity": 0.95}
+    beyond = [
+        {"radius": 4.5, "color": _UNCOVERED, "weight": 2, "fillColor": c, "fillOpacity": 0.95, "opacity": 1}
+        for c in _TIME_COLORS
+    ]
     unreached = {"radius": 4.5, "color": "#2d004b", "weight": 1, "fillColor": _UNREACHED, "fillOpacity": 0.95}
-    return [*covered, uncovered, unreached]
+    return [*covered, *beyond, unreached]
 
 
 def _time_legend(lang: str) -> list[tuple[str, str]]:
@@ -547,7 +556,7 @@ def _time_legend(lang: str) -> list[tuple[str, str]]:
         for lo, hi, c in zip(edges[:-1], edges[1:], _TIME_COLORS[:-1], strict=True)
     ]
     out.append((f"> {_minutes(TIME_BINS_MIN[-1])} {unit}", _TIME_COLORS[-1]))
-    return [*out, (t("uncovered", lang), _UNCOVERED), (t("unreached", lang), _UNREACHED)]
+    return [*out, (t("beyond_ring", lang), _UNCOVERED), (t("unreached", lang), _UNREACHED)]
 
 
 def _demand_specs(
@@ -581,7 +590,9 @@ def _demand_specs(
         threshold = pd.to_numeric(demand[thr_col], errors="coerce").to_numpy(dtype=float)
         cls = _time_classes(seconds / 60.0, threshold / 60.0)
         order = np.argsort(cls, kind="stable")  # covered first, uncovered drawn on top
-        status = np.array([t("covered", lang)] * 6 + [t("uncovered", lang), t("unreached", lang)])[cls]
+        n_bins = len(TIME_BINS_MIN) + 1
+        labels = [t("covered", lang)] * n_bins + [t("uncovered", lang)] * n_bins + [t("unreached", lang)]
+        status = np.array(labels)[cls]
         cols: dict[str, list] = {
             "t": _nums(seconds[order], 0),
             "thr": _nums(threshold[order] / 60.0, 1),

@@ -207,9 +207,13 @@ def test_demand_classes_follow_time_and_own_threshold(inputs, page):
     d = inputs.demand
     seconds, thr = d["time_s_elderly"].to_numpy(), d["threshold_s_elderly"].to_numpy()
     cls = np.array(spec["cls"])
-    assert (cls == 7).sum() == np.isinf(seconds).sum() == 7
-    assert (cls == 6).sum() == (np.isfinite(seconds) & (seconds > thr)).sum()
+    assert (cls == 12).sum() == np.isinf(seconds).sum() == 7
+    beyond = np.isfinite(seconds) & (seconds > thr)
+    assert ((cls >= 6) & (cls <= 11)).sum() == beyond.sum()
     assert (cls <= 5).sum() == (seconds <= thr).sum()
+    # beyond the threshold a point keeps its true time's bin: the "> 20 min" classes appear
+    minutes = seconds[beyond] / 60.0
+    assert ((cls >= 9) & (cls <= 11)).sum() == (minutes > 15.0).sum() > 0
     # uncovered points are drawn last (on top) and carry the time they have, in whole seconds
     assert list(cls) == sorted(cls)
     times = np.array([np.inf if v is None else v for v in spec["cols"]["t"]])
