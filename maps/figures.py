@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import textwrap
 import warnings
 from functools import cache
+from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
@@ -43,9 +45,30 @@ CJK_FONTS: tuple[str, ...] = (
 _COVERED = "#3182bd"
 
 
+#: File-name patterns of the CJK fonts in `CJK_FONTS` (lower case), for fonts installed after
+#: matplotlib built its font cache.
+_CJK_FILES: tuple[str, ...] = ("notosanscjk", "sourcehansans", "wqy-zenhei", "wqy-microhei", "simhei", "msyh")
+
+
 @cache
 def cjk_font() -> str | None:
-    """Name of an installed font that has Chinese glyphs, or ``None``."""
+    """Name of an installed font that has Chinese glyphs, or ``None``.
+
+    matplotlib's font cache is built once and does not see fonts installed later (for example
+    ``apt-get install fonts-noto-cjk`` after the first plot), so when the cache knows none of
+    `CJK_FONTS` the system font folders are scanned for their files, which are then added.
+    """
+    found = _known_cjk()
+    if found is None:
+        for path in font_manager.findSystemFonts():
+            if any(k in Path(path).name.lower().replace("_", "") for k in _CJK_FILES):
+                with contextlib.suppress(Exception):  # an unreadable font file is skipped
+                    font_manager.fontManager.addfont(path)
+        found = _known_cjk()
+    return found
+
+
+def _known_cjk() -> str | None:
     installed = {f.name for f in font_manager.fontManager.ttflist}
     return next((name for name in CJK_FONTS if name in installed), None)
 

@@ -1031,6 +1031,9 @@ def _isochrones(merged: MergedReach, service: str, tiers: list[float], width_m: 
     mins = np.asarray(tiers, dtype=np.float64)
     wkb, group = merged.reached.get(service, (np.zeros(0, dtype=object), np.zeros(0, np.int64)))
     lines = shapely.from_wkb(wkb) if len(wkb) else np.zeros(0, dtype=object)
+    if len(lines):  # a street cut to its tile can come back in several pieces
+        lines, part_of = shapely.get_parts(lines, return_index=True)
+        group = np.asarray(group)[part_of]
     polys, length, inside = _polygons(lines, group, len(mins), width_m, 8)
     return _frame(service, mins, np.full(len(mins), -1), polys, length, inside, net)
 

@@ -431,7 +431,9 @@ def test_scenario_partitioned_equals_single_run(client, yuzhong_scenario, tmp_pa
     for svc in scen.services:
         _assert_exact(part.services[svc].reach.time_s, single.services[svc].reach, single.network)
     pd.testing.assert_frame_equal(part.indicators, single.indicators)
-    assert (part.indicators["metric"] == "coverage").sum() > 10
+    # the example gives no street or community units, so only the district's coverage rows: two
+    # services × two groups × areas all and urban, and the unknown 80+ row (no rows for "未知" units)
+    assert (part.indicators["metric"] == "coverage").sum() == 9
     # the same isochrone areas (tiles cut the reached streets; their buffers dissolve back)
     a = single.services["elderly"].isochrones["area_m2"].to_numpy()
     b = part.services["elderly"].isochrones["area_m2"].to_numpy()
@@ -499,3 +501,22 @@ def test_partitioned_siting_plans_each_district_within_its_budget(client):
     # every chosen site stands in its own tile
     tiles = reach.grid.owner(dx[ci][res.sites["candidate"]], dy[ci][res.sites["candidate"]])
     assert [reach.grid.tile_id(k) for k in tiles] == res.sites["tile"].tolist()
+
+
+def test_partitioned_isochrones_take_streets_cut_into_pieces():
+    """A street cut to its tile may come back as a MultiLineString; its pieces are all drawn."""
+    from types import SimpleNamespace
+
+    import shapely
+
+    from lifecircle.scenarios.distributed import _isochrones
+
+    pieces = shapely.MultiLineString([[(0, 0), (100, 0)], [(300, 0), (400, 0)]])
+    whole = shapely.LineString([(0, 50), (0, 150)])
+    merged = SimpleNamespace(
+        reached={"elderly": (shapely.to_wkb(np.array([pieces, whole])), np.array([0, 0]))}
+    )
+    net = SimpleNamespace(crs="EPSG:32648")
+    iso = _isochrones(merged, "elderly", [10.0], 25.0, net)
+    assert iso["reached_length_m"].tolist() == pytest.approx([300.0])
+    assert iso["inside_share"].tolist() == pytest.approx([1.0])

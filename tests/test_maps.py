@@ -398,3 +398,21 @@ def test_tables_in_a_metric_crs_are_drawn_in_wgs84(inputs):
     ring_b = np.array(b["养老 · 15分钟步行圈"]["geoms"][0]["coordinates"][0])
     assert ring_b[:, 0].min() == pytest.approx(ring_a[:, 0].min(), abs=2e-5)
     assert ring_b[:, 1].max() == pytest.approx(ring_a[:, 1].max(), abs=2e-5)
+
+
+def test_cjk_font_found_when_installed_after_the_font_cache(monkeypatch):
+    """A CJK font installed after matplotlib built its cache is still found (the cache is stale)."""
+    from matplotlib import font_manager
+
+    from lifecircle.maps import figures
+
+    files = [p for p in font_manager.findSystemFonts() if "cjk" in p.lower()]
+    if not files:
+        pytest.skip("no CJK font file on this machine (Debian: fonts-noto-cjk)")
+    stale = [f for f in font_manager.fontManager.ttflist if f.name not in figures.CJK_FONTS]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)
+    figures.cjk_font.cache_clear()
+    try:
+        assert figures.cjk_font() in figures.CJK_FONTS
+    finally:
+        figures.cjk_font.cache_clear()
