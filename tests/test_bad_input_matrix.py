@@ -235,6 +235,8 @@ def build_inputs(d: Path) -> None:
     _csv(d / "fac_inf_cap.csv", _fac_with(床位数="inf"))
     _csv(d / "fac_huge_cap.csv", _fac_with(床位数="1e999"))
     _csv(d / "fac_text_cap.csv", _fac_with(床位数="三十张"))
+    places = [["编号", "名称", "经度", "纬度", "托位数"], ["C1", "乙园", 106.5535, 29.5530, -20]]
+    _csv(d / "fac_neg_places.csv", places)
     _csv(d / "fac_nan_lon.csv", _fac_with(经度="nan"))
     _csv(d / "fac_inf_lat.csv", _fac_with(纬度="inf"))
     _csv(d / "fac_text_lat.csv", _fac_with(纬度="北纬29度"))
@@ -382,7 +384,7 @@ SCENARIO_TEXTS: dict[str, str | bytes] = {
     "y_gbk": GOOD_YAML.replace("small", "小区情景").encode("gb18030"),
     "y_utf16": GOOD_YAML.encode("utf-16"),
     "y_binary": bytes(range(256)),
-    "y_bom": "\ufeff" + GOOD_YAML,
+    "y_bom": "\ufeff" + GOOD_YAML.replace("demand.csv", "demand_zero.csv"),
     "y_laughs": LAUGHS + "name: *i\n",
     "y_laughs_list": LAUGHS + "name: small\nservices: *i\ndemand: {kind: table, path: demand.csv}\n",
     "y_deep": "name: " + "[" * 5000 + "]" * 5000 + "\n",
@@ -745,6 +747,7 @@ def _cases() -> list:
         case("facilities-capacity-inf", "facilities fac_inf_cap.csv --crs wgs84"),
         case("facilities-capacity-huge", "facilities fac_huge_cap.csv --crs wgs84"),
         case("facilities-capacity-text", "facilities fac_text_cap.csv --crs wgs84"),
+        case("facilities-places-negative", "facilities fac_neg_places.csv --crs wgs84 --service childcare"),
         case("facilities-lon-nan", "facilities fac_nan_lon.csv --crs wgs84"),
         case("facilities-lat-inf", "facilities fac_inf_lat.csv --crs wgs84"),
         case("facilities-lat-text", "facilities fac_text_lat.csv --crs wgs84"),
@@ -993,6 +996,7 @@ def _cases() -> list:
         case("run-deep-nesting", "run y_deep.yaml --out new_run"),
         case("run-null-demand", "run y_null_demand.yaml --out new_run"),
         case("run-python-tag", "run y_python_tag.yaml --out new_run"),
+        case("run-bom-is-read", "run y_bom.yaml --out new_run", says="demand_zero.csv"),
         case("run-lang-unknown", "run good.yaml --out new_run --lang fr"),
         case("run-partitions-text", "run good.yaml --out new_run --partitions four"),
         case("run-partitions-zero", "run good.yaml --out new_run --partitions 0x0"),
