@@ -173,6 +173,11 @@ _LABELS: dict[str, tuple[str, str]] = {
     "basemap_tianditu": ("天地图", "Tianditu"),
     "basemap_amap": ("高德地图（GCJ-02，图层已偏移对齐）", "Amap (GCJ-02; overlays shifted to align)"),
     "no_data": ("无数据", "no data"),
+    "computed": ("本次测算", "computed"),
+    "documented": ("规划文件数据", "documented"),
+    "value_basis": ("数据口径", "Basis"),
+    "base_value": ("人口基数", "Base population"),
+    "base_source": ("人口基数来源", "Base: source"),
     # report
     "report_title": ("一老一小服务圈评估报告", "Elderly-care and childcare service-circle report"),
     "generated": ("生成时间", "Generated"),

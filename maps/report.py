@@ -30,7 +30,7 @@ from lifecircle.maps.webmap import DataSource, assumption_rows
 
 #: Columns whose string values are codes with a label (``elderly`` → 养老, ``street`` → 街道/镇).
 CODE_COLUMNS: frozenset[str] = frozenset(
-    {"service", "group", "level", "status", "tier", "scope", "metric", "area", "unit_class"}
+    {"service", "group", "level", "status", "tier", "scope", "metric", "area", "unit_class", "value_basis"}
 )
 
 try:  # labels of the indicator table's codes, kept beside the indicators themselves
