@@ -133,12 +133,20 @@ def parse_crs(value: str | int | pyproj.CRS | None, *, where: str) -> str | pypr
     if key in {"wgs84", "gcj02", "bd09"}:
         return pyproj.CRS.from_epsg(4326) if key == "wgs84" else key
     try:
-        return pyproj.CRS.from_user_input(int(key) if key.isdigit() else value)
+        crs = pyproj.CRS.from_user_input(int(key) if key.isdigit() else value)
     except pyproj.exceptions.CRSError:
         raise InputError(
             f"{where}: unknown CRS {value!r}; use wgs84, gcj02, bd09 or an EPSG code.",
             zh=f"{where}：无法识别的坐标系 {value!r}；请使用 wgs84、gcj02、bd09 或 EPSG 代码。",
         ) from None
+    ellipsoid = crs.ellipsoid
+    if ellipsoid is None or not 6.3e6 < ellipsoid.semi_major_metre < 6.4e6:
+        body, body_zh = (f" ({crs.name})", f"（{crs.name}）") if crs.name else ("", "")
+        raise InputError(
+            f"{where}: CRS {value!r}{body} is not an Earth CRS; use wgs84, gcj02, bd09 or an EPSG code.",
+            zh=f"{where}：坐标系 {value!r}{body_zh} 不是地球坐标系；请使用 wgs84、gcj02、bd09 或 EPSG 代码。",
+        )
+    return crs
 
 
 def transform_geometries(geoms: np.ndarray, func) -> np.ndarray:

@@ -40,6 +40,9 @@ PERSONS_PER_M2: float = 1.0 / 40.0
 #: than the smallest dwelling GB 50096-2011 §5.1.2 allows (22 m² of usable area).
 MIN_AREA_M2: float = 20.0
 
+#: Most storeys a building's level count may state (the tallest buildings have about 160).
+MAX_LEVELS: float = 200.0
+
 #: Group shares of the national population in China's 7th census (2020, 国家统计局): 60+ 18.70%,
 #: 80+ 2.54%. For use when a district gives only its total; the 0–3 share is not published there.
 CENSUS_2020_CHINA_SHARES: dict[str, float] = {"pop_60": 0.1870, "pop_80": 0.0254}
@@ -934,7 +937,15 @@ def _check_pop(values: pd.Series, where: str, col: str, *, allow_nan: bool = Fal
 
 def _check_some_population(pop: np.ndarray, where: str, col: str, *, clipped: bool = False) -> None:
     """Raise `InputError` when ``pop`` holds no resident at all (no rows, or every row 0)."""
-    if len(pop) and pop.sum() > 0:
+    total = float(np.sum(pop)) if len(pop) else 0.0
+    if not np.isfinite(total):
+        raise InputError(
+            f"{where}: column {col!r} sums to more than a number can hold ({np.max(pop):.3g} in one row); "
+            "give residents as counts of people.",
+            zh=f"{label_zh(where)}：字段 {col!r} 的总和超出数值可表示的范围（单行最大 {np.max(pop):.3g}）；"
+            "请以人数填写常住人口。",
+        )
+    if total > 0:
         return
     inside = " inside the clip area" if clipped else ""
     inside_zh = "裁剪范围内" if clipped else ""
@@ -1295,10 +1306,12 @@ def _prepare(
     lv = levels[keep]
     known = np.isfinite(lv)
     if default_levels is not None:
-        if not np.isfinite(default_levels) or default_levels <= 0:
+        if not np.isfinite(default_levels) or not 0 < default_levels <= MAX_LEVELS:
             raise InputError(
-                f"default_levels={default_levels!r}: give a positive number of levels.",
-                zh=f"default_levels={default_levels!r}：请给出正的层数。",
+                f"default_levels={default_levels!r}: give a number of levels above 0 and at most "
+                f"{MAX_LEVELS:.0f} (the tallest buildings have about 160).",
+                zh=f"default_levels={default_levels!r}：请给出大于 0 且不超过 {MAX_LEVELS:.0f} 的层数"
+                "（最高的建筑约 160 层）。",
             )
         fill, how_zh, how_en, source = float(default_levels), "给定", "given", "user input"
     elif known.any():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import types
 import typing
@@ -243,6 +244,16 @@ class OutputSpec(_Model):
     access_width_m: float = Field(default=50.0, ge=0)
     max_snap_m: float = Field(default=250.0, gt=0)
 
+    @field_validator("tiers")
+    @classmethod
+    def _tiers(cls, v: list[float]) -> list[float]:
+        if not all(math.isfinite(t) and 0 < t <= 120 for t in v):
+            raise _InvalidError(
+                "tiers are walking minutes above 0 and at most 120, e.g. [5, 10, 15, 20]",
+                "tiers 应为大于 0 且不超过 120 的步行分钟数，例如 [5, 10, 15, 20]",
+            )
+        return v
+
 
 class DistributedSpec(_Model):
     """Run the reach tile by tile on Dask: a tile grid, an optional scheduler address, retries."""
@@ -354,6 +365,12 @@ def load_scenario(path: str | Path) -> Scenario:
         raise InputError(
             f"{path}: not UTF-8 text; save the scenario as UTF-8.",
             zh=f"{path}：不是 UTF-8 编码的文本；请将情景文件另存为 UTF-8 编码。",
+        ) from None
+    except RecursionError:
+        raise InputError(
+            f"{path}: nested too deeply to read (brackets or indentation run thousands of levels deep); "
+            "a scenario is a few levels of fields, fix the file.",
+            zh=f"{path}：嵌套层级过深，无法读取（括号或缩进多达数千层）；情景文件只有几层字段，请修正该文件。",
         ) from None
     return scenario_from_dict(raw, where=str(path), base_dir=path.parent)
 

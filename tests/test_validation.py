@@ -77,12 +77,17 @@ def files(tmp_path_factory) -> Path:
         "siting_time_limit": "siting: {time_limit_s: 0}\n",
         "siting_group": "siting: {group: pop60}\n",
         "siting_service": "siting: {service: child}\n",
+        "tiers_nan": "outputs: {tiers: [.nan]}\n",
+        "tiers_huge": "outputs: {tiers: [1e9]}\n",
     }
     for name, extra in bad.items():
         (d / f"{name}.yaml").write_text(OK_YAML + extra, encoding="utf-8")
     (d / "services.yaml").write_text(OK_YAML.replace("[elderly]", "[eldery]"), encoding="utf-8")
     (d / "zero.yaml").write_text(OK_YAML.replace("dem.csv", "dem_zero.csv"), encoding="utf-8")
     (d / "folder.yaml").mkdir()
+    (d / "deep.yaml").write_text("name: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    _csv(d / "dem_overflow.csv", [["id", "lon", "lat", "population"], ["1", "106.5511", "29.5501", "1e308"],
+                                  ["2", "106.5521", "29.5501", "1e308"]])  # fmt: skip
     return d
 
 
@@ -114,6 +119,18 @@ CASES: dict[str, tuple[list[str], str]] = {
         "unknown population group 'pop60' (did you mean 'pop_60'?)",
     ),
     "siting-service": (["run", "siting_service.yaml"], "field 'siting.service': unknown service 'child'"),
+    "tiers-nan": (["run", "tiers_nan.yaml"], "tiers are walking minutes above 0 and at most 120"),
+    "tiers-huge": (["run", "tiers_huge.yaml"], "tiers are walking minutes above 0 and at most 120"),
+    "yaml-too-deep": (["run", "deep.yaml"], "deep.yaml: nested too deeply to read"),
+    "crs-of-mars": (["facilities", "fac.csv", "--crs", "mars2000"], "(GCS_Mars_2000) is not an Earth CRS"),
+    "population-overflow": (
+        ["demand", "dem_overflow.csv", "--crs", "wgs84"],
+        "sums to more than a number can hold",
+    ),
+    "levels-huge": (
+        ["demand", "buildings.geojson", "--kind", "floor-area", "--levels", "1e9"],
+        "give a number of levels above 0 and at most 200",
+    ),
     "zero-population": (["run", "zero.yaml"], "column 'population' is 0 in all 2 rows"),
     "network-clip-swapped": (
         ["network", "roads.geojson", "--clip", "29.54,106.54,29.56,106.56"],
