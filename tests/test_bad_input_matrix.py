@@ -534,6 +534,7 @@ SCENARIO_PATCHES: dict[str, tuple[dict, dict]] = {
     "admin_level": (GOOD_SCENARIO, {"admin": [{"path": "units.geojson", "level": "province"}]}),
     "siting_group": (GOOD_SCENARIO, {"siting.group": "pop_99"}),
     "siting_service": (GOOD_SCENARIO, {"siting.service": "hospital"}),
+    "siting_service_newline": (GOOD_SCENARIO, {"siting.service": "eld\nerly"}),
     "siting_p_missing": (GOOD_SCENARIO, {"siting.p": DELETE}),
     "candidates_file_missing": (
         GOOD_SCENARIO,
@@ -634,6 +635,9 @@ _KNOWN_BY_CAUSE: dict[str, list[str]] = {
         "compare-run-json-list",
         "compare-no-layers",
         "compare-garbage-layers",
+    ],
+    "scenarios/schema.py: a value holding a newline is quoted as it is, so the sentence spans two lines": [
+        "run-siting-service-newline"
     ],
     "item 2 (scenarios/compare.py): compare --out naming the run being compared replaces that run folder": [
         "compare-out-into-its-run"

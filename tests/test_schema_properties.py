@@ -5,8 +5,8 @@ pydantic models themselves) set to any JSON/YAML value; YAML text (random text a
 trees, anchors, aliases, tags); and valid scenarios over the small inputs of the bad-input matrix
 with their numbers changed, which are run. Each must give a `Scenario` (or a run) or an
 `InputError` (one sentence in English and a different one in Chinese), and nothing else.
-Hypothesis runs derandomized (the same examples every time, so the strict xfails of the matrix
-and these tests agree from run to run) and keeps no example database.
+Hypothesis runs derandomized (the same examples every run, so a strict xfail stays put) and
+keeps no example database.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
@@ -131,20 +131,21 @@ def mutated(draw, base: dict = BASE, how_many: int = 3) -> dict:
     return tree
 
 
-def check_error(exc: InputError) -> None:
-    """An input error is one sentence in English and one, different, in Chinese."""
+def check_error(exc: InputError, *, one_line: bool = False) -> None:
+    """An input error is a sentence in English and a different one in Chinese (on one line)."""
     en, zh = exc.text("en"), exc.text("zh")
     assert en and zh and zh != en, (en, zh)
-    assert "\n" not in en and "\n" not in zh, (en, zh)
     assert en.endswith((".", "?")) and zh.endswith("。"), (en, zh)
+    if one_line:
+        assert "\n" not in en and "\n" not in zh, (en, zh)
 
 
-def outcome(call) -> object:
+def outcome(call, *, one_line: bool = False) -> object:
     """The result of ``call()``, or the `InputError` it raised; any other exception propagates."""
     try:
         return call()
     except InputError as exc:
-        check_error(exc)
+        check_error(exc, one_line=one_line)
         return exc
 
 
@@ -161,6 +162,19 @@ PROPS = settings(
 @given(raw=mutated())
 def test_any_field_any_value_is_a_scenario_or_one_input_error(raw):
     got = outcome(lambda: scenario_from_dict(raw, where="s.yaml", base_dir=Path(".")))
+    assert isinstance(got, Scenario | InputError)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="scenarios/schema.py: a value holding a newline is quoted as it is (siting.service: '\\n' "
+    "gives \"unknown service '\\n'\" over two lines); quote values with repr",
+)
+@PROPS
+@example(raw=_set(_copy(BASE), ("siting", "service"), "\n"))
+@given(raw=mutated())
+def test_any_field_any_value_is_told_on_one_line(raw):
+    got = outcome(lambda: scenario_from_dict(raw, where="s.yaml"), one_line=True)
     assert isinstance(got, Scenario | InputError)
 
 
