@@ -12,13 +12,14 @@ separate binding targets for 街道（社区） and 乡镇（村）. ``unit_clas
 rural or mixed (from the admin table when given, else from its demand).
 
 Missing data is never a zero. A value the run cannot know is NaN with ``value_basis`` ``no_data``
-and a note "no data: needs …"; a figure taken from the jurisdiction profile instead of the run's
-data (the documented supply of beds or 托位 when no facility list is given, the population base
-the document applies a ratio to) is marked ``documented`` and cites its source; ``computed``
-values come from the run's inputs. Capacity rows name the population base of each value
-(``base_value``, ``base_year``, ``base_source``). A district without a code is named by the
-jurisdiction; when no street or community units are given, no rows by street or community are
-written and one row says so.
+and a note "no data: needs …" (a service no facility source covers has no coverage, reach or
+walking times: "no data: needs a facility list for <service>"; its population rows stay); a
+figure taken from the jurisdiction profile instead of the run's data (the documented supply of
+beds or 托位 when no facility list is given, the population base the document applies a ratio
+to) is marked ``documented`` and cites its source; ``computed`` values come from the run's
+inputs. Capacity rows name the population base of each value (``base_value``, ``base_year``,
+``base_source``). A district without a code is named by the jurisdiction; when no street or
+community units are given, no rows by street or community are written and one row says so.
 
 Computation is vectorized over demand points and units (numpy ``bincount`` and one sort per
 service and scope for the weighted quantiles and Gini); the loops run over scopes, services,
@@ -866,6 +867,7 @@ def coverage_indicators(
     *,
     units: pd.DataFrame | None = None,
     groups: Mapping[str, Sequence[str]] | None = None,
+    facility_sources: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     """Coverage and equity rows of the indicator table.
 
@@ -892,6 +894,9 @@ def coverage_indicators(
         demand still appear.
     groups
         Service → groups to report (default `SERVICE_GROUPS`).
+    facility_sources
+        Service → the facility sources given for it (see `indicator_table`); a service mapped to
+        none has "no data" coverage. None: every service of ``times`` has a facility list.
     """
     pops, unknown, urban = _check_demand(demand)
     tt = _check_times(times, thresholds, len(demand))
@@ -899,8 +904,36 @@ def coverage_indicators(
     levels = _levels(_paths(admin, demand, "demand table", what_zh="需求点表"), urban, admin)
     rows = _Rows()
     _no_unit_rows(rows, levels)
-    _coverage_rows(rows, levels, pops, unknown, urban, tt, groups)
+    _coverage_rows(rows, levels, pops, unknown, urban, tt, groups, facility_sources)
     return _sorted(rows.frame())
+
+
+#: Start of the note on coverage values of a service no facility source covers.
+NO_LIST_NOTE = "no data: needs a facility list for "
+#: Coverage metrics that need a facility list (``pop`` does not).
+_REACH_METRICS: tuple[tuple[str, str], ...] = (
+    ("pop_covered", "persons"),
+    ("coverage", "%"),
+    ("pop_beyond", "persons"),
+    ("pop_unreached", "persons"),
+    ("time_median_min", "min"),
+    ("time_p90_min", "min"),
+    ("gini_time", ""),
+)
+
+
+def no_list_note(service: str) -> str:
+    """The note of a value that needs a facility list for ``service`` (none was given)."""
+    return f"{NO_LIST_NOTE}{service}"
+
+
+def _searched_note(service: str, sources: Sequence[str], facilities: pd.DataFrame | None) -> str:
+    """The note "no <service> facility in <sources>" when those sources hold none that counts, else ""."""
+    if facilities is None or not len(sources):
+        return ""
+    if (facilities["service"].astype(str) == service).any():
+        return ""
+    return f"no {service} facility in {'; '.join(map(str, sources))}: coverage 0 is measured"
 
 
 def _coverage_rows(
@@ -911,15 +944,27 @@ def _coverage_rows(
     urban: np.ndarray,
     tt: dict[str, tuple[np.ndarray, np.ndarray]],
     groups: Mapping[str, Sequence[str]] | None,
+    sources: Mapping[str, Sequence[str]] | None = None,
+    facilities: pd.DataFrame | None = None,
 ) -> None:
+    """Coverage rows per service; ``sources`` maps a service to its facility sources (none: no data).
+
+    ``facilities`` (the counted ones) lets the note of a service whose sources hold none of its
+    facilities name what was searched (its coverage 0 is then a measured 0).
+    """
     masks = {"all": np.ones(urban.size, dtype=bool), "urban": urban, "rural": ~urban}
     for svc, (t, thr) in tt.items():
+        no_list = sources is not None and svc in sources and not len(sources[svc])
+        searched = _searched_note(svc, sources[svc], facilities) if sources and svc in sources else ""
         covered = t <= thr
         unreached = np.isinf(t)  # no walking path at all
         beyond = ~covered & ~unreached  # a walk, longer than the threshold
         wanted = _groups_for(svc, groups)
         for level in levels:
             g_n = level.keys.size
+            if no_list:
+                _no_list_rows(rows, level, pops, unknown, masks, svc, wanted, levels[0])
+                continue
             order = np.lexsort((t, level.idx))
             idx_s, t_s = level.idx[order], t[order]
             starts = np.searchsorted(idx_s, np.arange(g_n), side="left")
@@ -932,6 +977,8 @@ def _coverage_rows(
                     continue
                 m = masks[area]
                 note = _thr_note(thr, m)
+                if searched:
+                    note = f"{note}; {searched}" if note else searched
                 for grp in wanted:
                     if grp in unknown:
                         if level is levels[0] and area == "all":
@@ -984,6 +1031,45 @@ def _coverage_rows(
                         ("gini_time", gini, ""),
                     ):
                         rows.add(level, sel, **common, metric=metric, value=value, uom=uom, note=t_note)
+
+
+def _no_list_rows(
+    rows: _Rows,
+    level: _Level,
+    pops: dict[str, np.ndarray],
+    unknown: list[str],
+    masks: dict[str, np.ndarray],
+    service: str,
+    wanted: Sequence[str],
+    top: _Level,
+) -> None:
+    """Rows of a service without a facility list: its population, and "no data" for the rest."""
+    note = no_list_note(service)
+    for area in AREAS:
+        sel = _area_units(level, area)
+        if not sel.any():
+            continue
+        for grp in wanted:
+            common = {"area": area, "service": service, "group": grp}
+            if grp in unknown:
+                if level is top and area == "all":
+                    rows.add(
+                        level,
+                        sel,
+                        **common,
+                        metric="coverage",
+                        value=np.nan,
+                        uom="%",
+                        note=_no_group_note(grp),
+                        basis="no_data",
+                    )
+                continue
+            pop = np.bincount(level.idx, pops[grp] * masks[area], minlength=level.keys.size)
+            rows.add(level, sel, **common, metric="pop", value=pop, uom="persons")
+            for metric, uom in _REACH_METRICS:
+                rows.add(
+                    level, sel, **common, metric=metric, value=np.nan, uom=uom, note=note, basis="no_data"
+                )
 
 
 def _access_rows(
@@ -1587,6 +1673,7 @@ def indicator_table(
     statuses: Sequence[str] = ("existing",),
     provenance: Provenance = Provenance(),
     rules: Sequence[UnitRule] | None = None,
+    facility_sources: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     """The long indicator table (`COLUMNS`) of one run, in a fixed order.
 
@@ -1620,6 +1707,13 @@ def indicator_table(
         Population and supply sources and dates, written into the capacity rows.
     rules
         Unit rules to check (default: ``standards.one_per_unit``).
+    facility_sources
+        Service → names of the facility sources given for it (files, OpenStreetMap extracts). A
+        service mapped to none has no facility list: its ``pop_covered``, ``coverage``,
+        ``pop_beyond``, ``pop_unreached`` and walking times are NaN marked ``no_data`` ("no data:
+        needs a facility list for <service>"), never 0; its ``pop`` rows stay. A service whose
+        sources hold none of its facilities keeps its measured 0, and the note names the sources
+        searched. None: every service of ``times`` has a facility list.
     """
     return _build(
         demand,
@@ -1633,6 +1727,7 @@ def indicator_table(
         statuses=statuses,
         provenance=provenance,
         rules=rules,
+        facility_sources=facility_sources,
         parts=("coverage", "access", "rules", "capacity"),
     )
 
@@ -1650,6 +1745,7 @@ def _build(
     statuses: Sequence[str] = ("existing",),
     provenance: Provenance = Provenance(),
     rules: Sequence[UnitRule] | None = None,
+    facility_sources: Mapping[str, Sequence[str]] | None = None,
     parts: Sequence[str] = (),
 ) -> pd.DataFrame:
     pops, unknown, urban = _check_demand(demand)
@@ -1657,6 +1753,7 @@ def _build(
     admin = _Admin(units)
     d_paths = _in_jurisdiction(admin, _paths(admin, demand, "demand table", what_zh="需求点表"), standards)
     extra = []
+    given = facilities is not None
     if facilities is None and standards is not None:
         facilities = _no_facilities()  # no facility list: supply and rules are "no data", never 0
     fac_paths = None
@@ -1669,7 +1766,10 @@ def _build(
     rows = _Rows()
     _no_unit_rows(rows, levels)
     if "coverage" in parts:
-        _coverage_rows(rows, levels, pops, unknown, urban, tt, groups)
+        counted = None
+        if given and facilities is not None and "status" in facilities.columns:
+            counted = facilities[facilities["status"].astype(str).isin(list(statuses))]
+        _coverage_rows(rows, levels, pops, unknown, urban, tt, groups, facility_sources, counted)
     if access and "access" in parts:
         _access_rows(rows, levels, pops, unknown, urban, access, groups, standards)
     if facilities is not None and fac_paths is not None:
@@ -1789,6 +1889,8 @@ def _now(top: pd.DataFrame, t: Target, standards: Standards, lang: str) -> _Now:
     if t.metric == "coverage":
         if sel.empty and t.area != "all":
             return _Now(np.nan, "no_data", note=f"no {t.area} population in the study area")
+        if "note" in top and top.loc[m, "note"].astype(str).str.startswith(NO_LIST_NOTE).any():
+            return _no_data(f"a facility list for {t.service}", f"{label(t.service)}服务设施清单", lang)
         return _Now(np.nan, "no_data", note="no data for this indicator in the run")
     if t.metric in ("supply", "per_1000"):
         return _documented_now(t, standards, lang)

@@ -38,6 +38,9 @@ _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 #: First characters that make a spreadsheet read a text cell as a formula (OWASP CSV injection).
 FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+#: Sheets whose missing numbers (value, now, gap, supply, need, base …) are written "—" (no data),
+#: never a blank cell that a sum reads as 0.
+DASH_SHEETS: frozenset[str] = frozenset({"plan", "plan_table", "capacity", "capacity_gaps"})
 
 
 def write_indicators_csv(table: pd.DataFrame, path: str | Path) -> Path:
@@ -64,7 +67,9 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path, *, lang: st
         ``{name: table}``; a name with a label (``plan_table`` → 规划指标表) is translated. Geometry
         columns are left out; ``inf`` (no walking route) is written as ``∞``; a ``<col>_zh`` /
         ``<col>_en`` pair keeps the column of ``lang``. Text that starts like a formula (``=``,
-        ``+``, ``-``, ``@``, tab, CR) is stored as quote-prefixed text, never as a formula.
+        ``+``, ``-``, ``@``, tab, CR) is stored as quote-prefixed text, never as a formula. In the
+        plan and capacity sheets (`DASH_SHEETS`) a missing number (value, now, gap, supply, …) is
+        the text ``—``, not a blank; numbers stay numbers.
     path
         The ``.xlsx`` file to write.
     lang
@@ -80,10 +85,12 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path, *, lang: st
     path = Path(path)
     with atomic_path(path) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for (_, table), sheet in zip(tables.items(), names, strict=True):
+            for (key, table), sheet in zip(tables.items(), names, strict=True):
                 df = pick_language(pd.DataFrame(table), lang)
                 df = _flatten(df.drop(columns=[c for c in df.columns if _is_geometry(df[c])]))
                 df = _localise(df, lang)
+                if key in DASH_SHEETS:
+                    df = _dash_missing(df)
                 header = [column_label(str(c), lang) for c in df.columns]
                 df.to_excel(writer, sheet_name=sheet, index=False, header=header, inf_rep="∞")
                 _format_sheet(writer.sheets[sheet], df, header)
@@ -176,6 +183,34 @@ def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def restore_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Undo `neutralize_formulas` on a table read back from our CSV: drop the one guard ``'``.
+
+    Only a text cell (or column name) that is ``'`` followed by text `formula_like` flags loses
+    its first character; ``'abc``, ``'-3.5`` and numbers are kept as they are.
+    """
+    out = df.copy()
+    for j in range(out.shape[1]):
+        col = out.iloc[:, j]
+        if not (col.dtype == object or pd.api.types.is_string_dtype(col)):
+            continue
+        text = col.astype(object).to_numpy(copy=True)
+        quoted = pd.Series(text, dtype=object).str.startswith("'").to_numpy(dtype=bool, na_value=False)
+        if not quoted.any():
+            continue
+        rest = np.array([str(v)[1:] for v in text[quoted]], dtype=object)
+        guard = np.flatnonzero(quoted)[formula_like(rest)]
+        if guard.size:
+            text[guard] = [str(v)[1:] for v in text[guard]]
+            out.isetitem(j, text)
+    names = [c if isinstance(c, str) else "" for c in out.columns]
+    rest = [c[1:] if c.startswith("'") else "" for c in names]
+    guard = formula_like(rest)
+    if guard.any():
+        out.columns = [c[1:] if g else c for c, g in zip(out.columns, guard, strict=True)]
+    return out
+
+
 def _text_not_formulas(ws, df: pd.DataFrame, header: list[str]) -> None:
     """Store header and data cells that look like formulas as quote-prefixed text."""
     rows, cols = [], []
@@ -190,6 +225,18 @@ def _text_not_formulas(ws, df: pd.DataFrame, header: list[str]) -> None:
         cell = ws.cell(row=int(r), column=int(c))
         cell.data_type = "s"
         cell.quotePrefix = True
+
+
+def _dash_missing(df: pd.DataFrame) -> pd.DataFrame:
+    """NaN in the number columns as the text "—" (no data); the numbers stay numbers."""
+    out = df.copy()
+    for j in range(out.shape[1]):
+        values = out.iloc[:, j]
+        if pd.api.types.is_float_dtype(values) and values.isna().any():
+            cells = values.astype(object).to_numpy(copy=True)
+            cells[values.isna().to_numpy()] = "—"
+            out.isetitem(j, cells)
+    return out
 
 
 def _is_geometry(series: pd.Series) -> bool:

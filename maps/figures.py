@@ -159,7 +159,13 @@ def coverage_png(
                 handles.append(
                     Patch(color=color, alpha=0.3, label=f"{minutes:g}{t('isochrone_layer', lang)}")
                 )
-        if demand is not None and f"time_s_{service}" in demand.columns:
+        if demand is not None and service in inputs.no_data:  # no facility list: no times to class
+            pts = shapely.point_on_surface(demand.geometry.to_numpy())
+            ax.scatter(shapely.get_x(pts), shapely.get_y(pts), s=2.0, color="#b0b0b0", linewidths=0, zorder=3)
+            handles.append(
+                Line2D([], [], marker="o", linestyle="", color="#b0b0b0", label=t("no_facility_list", lang))
+            )
+        elif demand is not None and f"time_s_{service}" in demand.columns:
             seconds = pd.to_numeric(demand[f"time_s_{service}"], errors="coerce").to_numpy(dtype=float)
             seconds = np.where(np.isnan(seconds), np.inf, seconds)
             thr_col = (

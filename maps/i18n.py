@@ -173,6 +173,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "basemap_tianditu": ("天地图", "Tianditu"),
     "basemap_amap": ("高德地图（GCJ-02，图层已偏移对齐）", "Amap (GCJ-02; overlays shifted to align)"),
     "no_data": ("无数据", "no data"),
+    "no_facility_list": ("无数据：未提供设施清单", "No data: no facility list given"),
     "computed": ("本次测算", "computed"),
     "documented": ("规划文件数据", "documented"),
     "value_basis": ("数据口径", "Basis"),

@@ -48,6 +48,8 @@ BASEMAPS: tuple[str, ...] = ("none", "osm", "tianditu", "amap")
 TIME_BINS_MIN: tuple[float, ...] = (5.0, 10.0, 15.0, 20.0, 30.0)
 _TIME_COLORS = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef", "#e0ecf4")
 _UNCOVERED, _UNREACHED = "#e31a1c", "#6a3d9a"
+#: Demand points of a service whose walking times are unknown (no facility list).
+_NO_DATA = "#b0b0b0"
 
 _SERVICE_COLORS = {"elderly": "#e6550d", "childcare": "#31a354"}
 _SITE_COLORS = {"elderly": "#a63603", "childcare": "#006d2c"}
@@ -135,6 +137,10 @@ class MapInputs:
         Data sources with licences, listed in the legend.
     title, headlines
         Title of the map and a few ``(label, value)`` pairs shown under it.
+    no_data
+        Services whose walking times are unknown because no facility list was given: their
+        demand points are drawn in one grey class (never as "no walking route") and the legend
+        says "无数据：未提供设施清单".
     """
 
     demand: gpd.GeoDataFrame | None = None
@@ -148,6 +154,7 @@ class MapInputs:
     sources: Sequence[DataSource] = ()
     title: str | None = None
     headlines: Sequence[tuple[str, str]] = field(default_factory=tuple)
+    no_data: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -214,7 +221,7 @@ def build_map(
         _admin_specs(inputs.admin, services, lang),
         _street_specs(inputs.streets, lang),
         _isochrone_specs(inputs.isochrones, services, lang, first),
-        _demand_specs(inputs.demand, services, names, lang, first),
+        _demand_specs(inputs.demand, services, names, lang, first, inputs.no_data),
         _facility_specs(inputs.facilities, services, lang),
         _site_specs(inputs.sites, services, lang),
     ):
@@ -274,7 +281,7 @@ def layer_names(inputs: MapInputs, *, lang: str = "zh") -> list[str]:
             _admin_specs(inputs.admin, services, lang),
             _street_specs(inputs.streets, lang),
             _isochrone_specs(inputs.isochrones, services, lang, first),
-            _demand_specs(inputs.demand, services, {}, lang, first),
+            _demand_specs(inputs.demand, services, {}, lang, first, inputs.no_data),
             _facility_specs(inputs.facilities, services, lang),
             _site_specs(inputs.sites, services, lang),
         )
@@ -565,6 +572,7 @@ def _demand_specs(
     names: dict[str, str],
     lang: str,
     first: str | None,
+    no_data: Sequence[str] = (),
 ) -> Iterable[dict]:
     demand = _drop_empty(demand)
     if demand is None or not len(demand):
@@ -576,33 +584,17 @@ def _demand_specs(
         tcol = f"time_s_{service}"
         if tcol not in demand.columns:
             continue
-        thr_col = f"threshold_s_{service}" if f"threshold_s_{service}" in demand.columns else "threshold_s"
-        if thr_col not in demand.columns:
-            # example thresholds in the message: 000 Table 1 policy no. 2 (15 min urban, 20 min rural)
-            raise InputError(
-                f"demand table: no threshold_s_{service} or threshold_s column; give each point's "
-                "threshold in seconds (urban 15 min = 900, rural 20 min = 1200).",
-                zh=f"需求点表：没有 threshold_s_{service} 或 threshold_s 字段；请为每个需求点给出以秒计的"
-                "时间阈值（城镇 15 分钟 = 900，农村 20 分钟 = 1200）。",
-            )
-        seconds = pd.to_numeric(demand[tcol], errors="coerce").to_numpy(dtype=float)
-        seconds = np.where(np.isnan(seconds), np.inf, seconds)
-        threshold = pd.to_numeric(demand[thr_col], errors="coerce").to_numpy(dtype=float)
-        cls = _time_classes(seconds / 60.0, threshold / 60.0)
-        order = np.argsort(cls, kind="stable")  # covered first, uncovered drawn on top
-        n_bins = len(TIME_BINS_MIN) + 1
-        labels = [t("covered", lang)] * n_bins + [t("uncovered", lang)] * n_bins + [t("unreached", lang)]
-        status = np.array(labels)[cls]
-        cols: dict[str, list] = {
-            "t": _nums(seconds[order], 0),
-            "thr": _nums(threshold[order] / 60.0, 1),
-            "st": status[order].tolist(),
-        }
-        rows = [
-            [t("walk_time", lang), "t", "min"],
-            [t("threshold_min", lang), "thr", "num"],
-            [t("status", lang), "st", "text"],
-        ]
+        if service in no_data:  # no facility list: one grey class, never "no walking route"
+            order = np.arange(len(demand))
+            cls = np.zeros(len(demand), dtype=int)
+            cols: dict[str, list] = {"st": [t("no_facility_list", lang)] * len(demand)}
+            rows = [[t("status", lang), "st", "text"]]
+            styles = [
+                {"radius": 3, "color": _NO_DATA, "weight": 0.5, "fillColor": _NO_DATA, "fillOpacity": 0.8}
+            ]
+        else:
+            order, cls, cols, rows = _timed_points(demand, service, tcol, lang)
+            styles = _time_styles()
         for g in pops:
             cols[g] = _nums(demand[g].to_numpy(dtype=float)[order], 0)
             rows.append([t(g, lang), g, "int", True])
@@ -619,12 +611,46 @@ def _demand_specs(
             "x": x[order].tolist(),
             "y": y[order].tolist(),
             "cls": cls[order].astype(int).tolist(),
-            "styles": _time_styles(),
+            "styles": styles,
             "cols": cols,
             "popup": {"title": f"{_label(service, lang)} · {t('walk_time', lang)}", "rows": rows},
             "tooltip": None,
             "_show": service == first,
         }
+
+
+def _timed_points(
+    demand: gpd.GeoDataFrame, service: str, tcol: str, lang: str
+) -> tuple[np.ndarray, np.ndarray, dict[str, list], list[list]]:
+    """Drawing order, time class, popup columns and rows of the demand points of ``service``."""
+    thr_col = f"threshold_s_{service}" if f"threshold_s_{service}" in demand.columns else "threshold_s"
+    if thr_col not in demand.columns:
+        # example thresholds in the message: 000 Table 1 policy no. 2 (15 min urban, 20 min rural)
+        raise InputError(
+            f"demand table: no threshold_s_{service} or threshold_s column; give each point's "
+            "threshold in seconds (urban 15 min = 900, rural 20 min = 1200).",
+            zh=f"需求点表：没有 threshold_s_{service} 或 threshold_s 字段；请为每个需求点给出以秒计的"
+            "时间阈值（城镇 15 分钟 = 900，农村 20 分钟 = 1200）。",
+        )
+    seconds = pd.to_numeric(demand[tcol], errors="coerce").to_numpy(dtype=float)
+    seconds = np.where(np.isnan(seconds), np.inf, seconds)
+    threshold = pd.to_numeric(demand[thr_col], errors="coerce").to_numpy(dtype=float)
+    cls = _time_classes(seconds / 60.0, threshold / 60.0)
+    order = np.argsort(cls, kind="stable")  # covered first, uncovered drawn on top
+    n_bins = len(TIME_BINS_MIN) + 1
+    labels = [t("covered", lang)] * n_bins + [t("uncovered", lang)] * n_bins + [t("unreached", lang)]
+    status = np.array(labels)[cls]
+    cols: dict[str, list] = {
+        "t": _nums(seconds[order], 0),
+        "thr": _nums(threshold[order] / 60.0, 1),
+        "st": status[order].tolist(),
+    }
+    rows = [
+        [t("walk_time", lang), "t", "min"],
+        [t("threshold_min", lang), "thr", "num"],
+        [t("status", lang), "st", "text"],
+    ]
+    return order, cls, cols, rows
 
 
 _FOOT = ("footway", "path", "pedestrian", "cycleway", "track", "corridor", "bridleway")
@@ -933,7 +959,11 @@ def assumption_rows(assumptions: Sequence[Assumption], lang: str) -> list[tuple[
 
 
 def _panels(inputs: MapInputs, services: Sequence[str], basemap: str, lang: str) -> str:
-    has_demand = inputs.demand is not None and any(f"time_s_{s}" in inputs.demand.columns for s in services)
+    timed = [s for s in services if inputs.demand is not None and f"time_s_{s}" in inputs.demand.columns]
+    has_demand = any(s not in inputs.no_data for s in timed)
+    time_legend = _time_legend(lang) if has_demand else []
+    if any(s in inputs.no_data for s in timed):  # why some services' points carry no time
+        time_legend.append((t("no_facility_list", lang), _NO_DATA))
     circles = []
     if inputs.isochrones is not None and len(inputs.isochrones):
         for s in services:
@@ -998,7 +1028,7 @@ def _panels(inputs: MapInputs, services: Sequence[str], basemap: str, lang: str)
         title=inputs.title or t("map_title", lang),
         headlines=list(inputs.headlines),
         L=labels,
-        time_classes=_time_legend(lang) if has_demand else [],
+        time_classes=time_legend,
         circles=circles,
         tiers=tiers,
         statuses=statuses,

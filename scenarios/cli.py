@@ -578,13 +578,17 @@ def run(
 def _headline_table(result, lang: str) -> Table:
     """A table of the run's headline shares (the group each service is for)."""
     from lifecircle.maps.report import column_label
-    from lifecircle.scenarios.pipeline import headline
+    from lifecircle.scenarios.pipeline import headline, headline_text
 
     tab = Table(title=result.scenario.name, show_header=False)
+    tab.add_column(overflow="fold")  # a narrow terminal wraps a label, never cuts it short
+    tab.add_column(overflow="fold")
     for svc, (grp, share) in headline(result).items():
         key = f"headline_{svc}"
         name = t(key, lang) if grp != "pop_total" else f"{t(svc, lang)} · {column_label(grp, lang)}"
-        tab.add_row(name, f"{share:.1%}")
+        if result.proposed_only(svc):  # no existing facility: the "after" counts the proposed sites only
+            name += " (proposed sites only)" if lang == "en" else "（仅计建议站点）"
+        tab.add_row(name, headline_text(share, lang))
     return tab
 
 

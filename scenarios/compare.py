@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from lifecircle.coverage.indicators import label
+from lifecircle.coverage.indicators import NO_LIST_NOTE, label
 from lifecircle.geodata._io import foreign_entry, read_manifest, staged_folder
 from lifecircle.geodata.errors import InputError
 from lifecircle.geodata.network import utm_crs_for
 from lifecircle.geodata.schema import GROUPS
-from lifecircle.maps.export import write_indicators_csv
+from lifecircle.maps.export import restore_formulas, write_indicators_csv
 from lifecircle.maps.report import ReportInputs, write_report
 from lifecircle.maps.webmap import MapInputs, write_map
 
@@ -49,6 +49,17 @@ class RunFolder:
     sites: gpd.GeoDataFrame | None
     isochrones: gpd.GeoDataFrame | None
     units: gpd.GeoDataFrame | None
+    #: Services the run had no facility list for: their coverage is unknown ("no data"), never 0.
+    no_data: tuple[str, ...] = ()
+
+
+def no_list_services(indicators: pd.DataFrame) -> tuple[str, ...]:
+    """Services whose coverage rows say "no data: needs a facility list for …" (see `indicator_table`)."""
+    if not {"metric", "service", "note"} <= set(indicators.columns):
+        return ()
+    cov = indicators[indicators["metric"] == "coverage"]
+    flagged = cov["note"].fillna("").astype(str).str.startswith(NO_LIST_NOTE)
+    return tuple(sorted(set(cov.loc[flagged, "service"].astype(str))))
 
 
 def load_run(path: str | Path, *, after: bool = False) -> RunFolder:
@@ -74,6 +85,7 @@ def load_run(path: str | Path, *, after: bool = False) -> RunFolder:
             + ("该次运行没有提出新增设施点，因此没有优化后的结果。" if after else "该次运行未完成。"),
         )
     indicators = pd.read_csv(path / ind_name, encoding="utf-8-sig", dtype={"unit": str, "parent": str})
+    indicators = restore_formulas(indicators)  # the CSV's guard "'" in front of formula-like text
     layers = {name for name, _ in pyogrio.list_layers(path / "layers.gpkg")}
     demand = gpd.read_file(path / "layers.gpkg", layer="demand")
     if after:
@@ -92,6 +104,7 @@ def load_run(path: str | Path, *, after: bool = False) -> RunFolder:
         sites=sites,
         isochrones=None if after else iso,
         units=units,
+        no_data=no_list_services(indicators),
     )
 
 
@@ -119,7 +132,9 @@ def gains_by_unit(a: RunFolder, b: RunFolder, services: list[str]) -> pd.DataFra
     """People newly within reach (and newly out of reach) in B against A, by street and community.
 
     Demand points are matched by ``id``; a point is covered when its walking time is at most
-    its threshold. Runs without admin units are summarized on a grid of `GRID_M` cells.
+    its threshold. Runs without admin units are summarized on a grid of `GRID_M` cells. A run
+    without a facility list for a service (`RunFolder.no_data`) has unknown coverage: its
+    covered count and share, and the gains and losses, are NaN, never 0.
     """
     da, db = a.demand, b.demand
     if "id" not in da or "id" not in db:
@@ -144,9 +159,9 @@ def gains_by_unit(a: RunFolder, b: RunFolder, services: list[str]) -> pd.DataFra
         ta = f"time_s_{svc}"
         if ta not in da or ta not in db:
             continue
-        cov_a = _covered(da.iloc[ia], svc)
-        cov_b = _covered(db.iloc[ib], svc)
-        gained, lost = cov_b & ~cov_a, cov_a & ~cov_b
+        cov_a = np.where(svc in a.no_data, np.nan, _covered(da.iloc[ia], svc))
+        cov_b = np.where(svc in b.no_data, np.nan, _covered(db.iloc[ib], svc))
+        gained, lost = cov_b * (1.0 - cov_a), cov_a * (1.0 - cov_b)
         for level in levels:
             key = base[level].astype(str).replace("", "—")
             for grp in [g for g in GROUPS if g in base]:
@@ -163,7 +178,7 @@ def gains_by_unit(a: RunFolder, b: RunFolder, services: list[str]) -> pd.DataFra
                         "loss": w * lost,
                     }
                 )
-                g = df.groupby("unit", sort=True).sum()
+                g = df.groupby("unit", sort=True).sum(min_count=1)  # unknown stays NaN
                 g["coverage_a"] = np.where(g["pop"] > 0, 100 * g["a"] / g["pop"], np.nan)
                 g["coverage_b"] = np.where(g["pop"] > 0, 100 * g["b"] / g["pop"], np.nan)
                 g = g.reset_index()
@@ -261,6 +276,7 @@ def compare_runs(
         services=tuple(services),
         title=_title(a, b, lang),
         headlines=tuple(head),
+        no_data=b.no_data,
     )
     gain_tables = {}
     for (svc, level), sub in gains.groupby(["service", "level"], sort=True):
@@ -293,5 +309,11 @@ def _headline(deltas: pd.DataFrame, gains: pd.DataFrame, lang: str) -> list[tupl
         if not (np.isfinite(r["value_a"]) or np.isfinite(r["value_b"])):
             continue
         name = f"{label(r['service'], lang)} · {label(r['group'], lang)}"
-        out.append((name, f"{r['value_a']:.1f}% → {r['value_b']:.1f}% ({r['delta']:+.1f})"))
+        delta = f" ({r['delta']:+.1f})" if np.isfinite(r["delta"]) else ""
+        out.append((name, f"{_pct(r['value_a'], lang)} → {_pct(r['value_b'], lang)}{delta}"))
     return out
+
+
+def _pct(value: float, lang: str) -> str:
+    """A coverage share in percent, or 无数据 / no data when it is unknown (never "nan%")."""
+    return f"{value:.1f}%" if np.isfinite(value) else ("no data" if lang == "en" else "无数据")

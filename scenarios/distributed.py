@@ -878,6 +878,7 @@ def run_scenario_distributed(
         notes.extend(dem.notes)
     with clock.step("facilities"):
         facilities = _p._load_facilities(scen, clip, units)
+        sources = _p.facility_sources(scen, facilities)  # a service without any: coverage "no data"
     from lifecircle.coverage.reach import demand_thresholds
     from lifecircle.coverage.snapping import points_xy
     from lifecircle.geodata.network import utm_crs_for
@@ -952,6 +953,7 @@ def run_scenario_distributed(
         services[svc] = _p.ServiceRun(
             svc, fac_tables[svc], _MergedService(merged.time_s[svc]), thr[svc], iso, acc
         )
+    notes = _p.source_notes(notes, services, sources)
     with clock.step("indicators"):
         indicators = _p._ind.indicator_table(
             demand,
@@ -962,11 +964,13 @@ def run_scenario_distributed(
             units=None if units is None else _p.pd.DataFrame(units.drop(columns="geometry")),
             access={s: r.access for s, r in services.items() if r.access is not None},
             provenance=_p._provenance(scen, juris, facilities),
+            facility_sources=sources,
         )
     result = _p.RunResult(
         scenario=scen, jurisdiction=juris, standards=standards, network=net, area=area, demand=demand,
         facilities=facilities, units=units, services=services, indicators=indicators,
         assumptions=_p._assumptions(scen, juris, profiles, dem.assumptions), notes=notes,
+        facility_sources=sources,
     )  # fmt: skip
     if scen.siting is not None:
         with clock.step("siting"):

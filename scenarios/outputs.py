@@ -16,19 +16,25 @@ from lifecircle.maps import export as _export
 from lifecircle.maps.figures import coverage_png
 from lifecircle.maps.report import ReportInputs, write_report
 from lifecircle.maps.webmap import DataSource, MapInputs, write_map
-from lifecircle.scenarios.pipeline import RunResult, headline, run_record
+from lifecircle.scenarios.pipeline import RunResult, headline, headline_text, run_record
 
 #: Licences of the data sources the tool knows by name.
 _OSM = "ODbL © OpenStreetMap contributors"
 
 
 def map_inputs(result: RunResult, lang: str = "zh") -> MapInputs:
-    """The tables the HTML map and the PNG figure draw, all in WGS84."""
+    """The tables the HTML map and the PNG figure draw, all in WGS84.
+
+    A service without a facility list (`RunResult.no_list`) has unknown walking times (NaN, not
+    "no route") and its headline reads 无数据 / no data; the "after" headline of a service with
+    no existing facility says it counts the proposed sites only.
+    """
     demand = result.demand.copy()
     runs = result.runs()
+    unknown = result.no_list()
     iso = []
     for key, r in runs.items():
-        demand[f"time_s_{key}"] = r.reach.time_s
+        demand[f"time_s_{key}"] = np.nan if key in unknown else r.reach.time_s
         demand[f"threshold_s_{key}"] = r.threshold_s
         if len(r.isochrones):
             iso.append(r.isochrones.to_crs(4326).assign(service=key))
@@ -38,7 +44,8 @@ def map_inputs(result: RunResult, lang: str = "zh") -> MapInputs:
         isochrones = isochrones.rename(columns={"reached_length_m": "length_m"})
     admin = _admin_shares(result)
     heads = [
-        (_headline_label(svc, grp, lang), f"{share:.1%}") for svc, (grp, share) in headline(result).items()
+        (_headline_label(svc, grp, lang, result.proposed_only(svc)), headline_text(share, lang))
+        for svc, (grp, share) in headline(result).items()
     ]
     streets = result.network.edges_gdf()[["highway", "geometry"]].to_crs(4326)
     return MapInputs(
@@ -53,15 +60,17 @@ def map_inputs(result: RunResult, lang: str = "zh") -> MapInputs:
         sources=sources(result),
         title=_title(result, lang),
         headlines=tuple(heads),
+        no_data=unknown,
     )
 
 
-def _headline_label(service: str, group: str, lang: str) -> str:
+def _headline_label(service: str, group: str, lang: str, proposed_only: bool = False) -> str:
     if service.endswith("_after"):
         base = service.removesuffix("_after")
         if lang == "en":
-            return f"{_headline_label(base, group, lang)}, with the proposed sites"
-        return f"{_headline_label(base, group, lang)}（含建议站点）"
+            with_sites = "proposed sites only" if proposed_only else "with the proposed sites"
+            return f"{_headline_label(base, group, lang)}, {with_sites}"
+        return f"{_headline_label(base, group, lang)}（{'仅计建议站点' if proposed_only else '含建议站点'}）"
     if lang == "en":
         return f"{_ind.label(group, 'en')} within reach of {_ind.label(service, 'en')}"
     return f"{_ind.label(service, 'zh')}覆盖{_ind.label(group, 'zh')}比例"

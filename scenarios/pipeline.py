@@ -35,6 +35,7 @@ from lifecircle.geodata.assumptions import Assumption
 from lifecircle.geodata.boundaries import boundary_from_adcode
 from lifecircle.geodata.errors import InputError
 from lifecircle.geodata.network import WalkNetwork, utm_crs_for
+from lifecircle.geodata.notes import Note as _Note
 from lifecircle.geodata.sources import network_summary, read_clip, read_network
 from lifecircle.scenarios.presets import Jurisdiction, load_jurisdiction
 from lifecircle.scenarios.schema import Scenario
@@ -89,6 +90,20 @@ class RunResult:
     indicators_after: pd.DataFrame | None = None
     after: ServiceRun | None = None
     out_dir: Path | None = None
+    #: Service → names of the facility sources given for it (`facility_sources`); None: not known,
+    #: every service counts as having a facility list.
+    facility_sources: dict[str, tuple[str, ...]] | None = None
+
+    def no_list(self) -> tuple[str, ...]:
+        """Services no facility source covers: their coverage is "no data", never 0."""
+        if self.facility_sources is None:
+            return ()
+        return tuple(s for s in self.services if not self.facility_sources.get(s))
+
+    def proposed_only(self, key: str) -> bool:
+        """Whether run ``key`` (``<service>_after``) counts proposed sites only (no existing facility)."""
+        base = key.removesuffix("_after")
+        return key.endswith("_after") and base in self.services and len(self.services[base].facilities) == 0
 
     def runs(self) -> dict[str, ServiceRun]:
         """Every service's run, each followed by ``<service>_after`` (proposed sites open) if sited."""
@@ -104,15 +119,88 @@ def headline(result: RunResult) -> dict[str, tuple[str, float]]:
     """Service → (population group, share 0–1 of that group within its walking threshold).
 
     The group is the one the service is for (60+ for elderly care, 0–3 for childcare), or all
-    residents where that group's size is unknown.
+    residents where that group's size is unknown. The share is NaN for a service no facility
+    source covers (`RunResult.no_list`): unknown, never 0 (`headline_text` says "no data"). The
+    ``<service>_after`` state (proposed sites open) is always measured.
     """
     out = {}
+    unknown = set(result.no_list())
     for svc, r in result.runs().items():
         for grp in (SERVICE_GROUP.get(r.service, "pop_total"), "pop_total"):
             w = result.demand[grp].to_numpy(dtype=float) if grp in result.demand else None
             if w is not None and np.isfinite(w).all() and w.sum() > 0:
-                out[svc] = (grp, float(w[r.reach.time_s <= r.threshold_s].sum() / w.sum()))
+                share = float(w[r.reach.time_s <= r.threshold_s].sum() / w.sum())
+                out[svc] = (grp, np.nan if svc in unknown else share)
                 break
+    return out
+
+
+def headline_text(share: float, lang: str = "zh") -> str:
+    """A headline share as text: ``87.2%``, or 无数据 / ``no data`` when it is unknown (NaN)."""
+    if not np.isfinite(share):
+        return "no data" if lang == "en" else "无数据"
+    return f"{share:.1%}"
+
+
+def facility_sources(scen: Scenario, facilities: gpd.GeoDataFrame) -> dict[str, tuple[str, ...]]:
+    """Service → names of the scenario's facility sources that cover it (empty: no facility list).
+
+    An OpenStreetMap source covers its ``service`` (or every service of the scenario): it was
+    searched, so finding none there is a measured 0. A file covers its declared ``service``, else
+    the services its rows hold; a file of childcare sites says nothing about elderly care.
+    ``facilities`` is `_load_facilities`' table (its ``source_rows`` give each source's rows).
+    """
+    out: dict[str, list[str]] = {s: [] for s in scen.services}
+    rows = facilities.attrs.get("source_rows", [])
+    start = np.cumsum([0, *rows]) if len(rows) == len(scen.facilities) else None
+    for i, src in enumerate(scen.facilities):
+        if src.osm is not None:
+            name = f"OpenStreetMap ({Path(str(src.osm)).name})"
+            covers = {src.service} if src.service else set(scen.services)
+        else:
+            name = Path(str(src.path)).name
+            if src.service:
+                covers = {src.service}
+            elif start is not None:
+                covers = set(facilities["service"].iloc[start[i] : start[i + 1]].astype(str))
+            else:
+                covers = set(facilities["service"].astype(str))
+        for svc in covers:
+            out.setdefault(svc, []).append(name)
+    return {s: tuple(v) for s, v in out.items()}
+
+
+def source_notes(
+    notes: list[str], services: dict[str, ServiceRun], sources: dict[str, tuple[str, ...]]
+) -> list[str]:
+    """``notes`` with the reach's "no facilities … (coverage 0)" replaced by what the sources say.
+
+    A service without a facility list: "未提供设施清单，覆盖率无数据（不是 0）"; one whose sources
+    hold no existing facility of it: coverage 0 is measured, and the note names the sources.
+    """
+    empty = [s for s, r in services.items() if len(r.facilities) == 0 and s in sources]
+    if not empty:
+        return notes
+    out = [n for n in notes if not any(str(n).startswith(f"{s}: there are no facilities") for s in empty)]
+    for svc in empty:
+        zh = _svc_zh(svc)
+        names = "; ".join(sources[svc])
+        if not sources[svc]:
+            out.append(
+                _Note(
+                    f"{svc}: no facility list was given, so its coverage is unknown (no data, not 0).",
+                    f"{zh}：未提供设施清单，覆盖率无数据（不是 0）。",
+                )
+            )
+        else:
+            out.append(
+                _Note(
+                    f"{svc}: {names} holds no existing {svc} facility, so nobody is within reach "
+                    "(coverage 0%, measured).",
+                    f"{zh}：{names} 中没有现有{_ind.label(svc, 'zh')}设施，"
+                    "因此无人在可达范围内（覆盖率为 0%，经实测）。",
+                )
+            )
     return out
 
 
@@ -182,6 +270,7 @@ def run_scenario(
         notes.extend(dem.notes)
     with clock.step("facilities"):
         facilities = _load_facilities(scen, clip, units)
+        sources = facility_sources(scen, facilities)
         notes.extend(_datum_notes(scen, net, demand, facilities))
     elevation = None
     if scen.network.dem:
@@ -194,6 +283,7 @@ def run_scenario(
             costs = edge_costs(net, profiles[svc], elevation)
             services[svc] = _service_run(scen, net, demand, facilities, svc, costs, limits, tiers)
             notes.extend(services[svc].reach.notes)
+    notes = source_notes(notes, services, sources)
     with clock.step("indicators"):
         prov = _provenance(scen, juris, facilities)
         indicators = _ind.indicator_table(
@@ -205,6 +295,7 @@ def run_scenario(
             units=None if units is None else pd.DataFrame(units.drop(columns="geometry")),
             access={s: r.access for s, r in services.items() if r.access is not None},
             provenance=prov,
+            facility_sources=sources,
         )
     assumptions = _assumptions(scen, juris, profiles, dem.assumptions)
     result = RunResult(
@@ -221,6 +312,7 @@ def run_scenario(
         assumptions=assumptions,
         notes=notes,
         elevation=elevation,
+        facility_sources=sources,
     )
     if scen.siting is not None:
         with clock.step("siting"):
@@ -617,7 +709,12 @@ def run_record(result: RunResult) -> dict:
     versions["python"] = platform.python_version()
     runs = result.runs()
     head = {
-        svc: {"group": grp, "coverage_share": round(share, 6), "facilities": len(runs[svc].facilities)}
+        svc: {
+            "group": grp,
+            "coverage_share": round(share, 6) if np.isfinite(share) else None,
+            "value_basis": "computed" if np.isfinite(share) else "no_data",
+            "facilities": len(runs[svc].facilities),
+        }
         for svc, (grp, share) in headline(result).items()
     }
     rec = {

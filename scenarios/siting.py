@@ -222,12 +222,16 @@ def run_siting(result: RunResult, profiles: dict, limits: dict) -> None:
     )  # no search limit: the true times after, however long
     times = {s: r.reach.time_s for s, r in result.services.items()}
     times[svc] = after.time_s
+    sources = None if result.facility_sources is None else dict(result.facility_sources)
+    if sources is not None:  # the sited service is measured; others without a facility list stay "no data"
+        sources[svc] = (*sources.get(svc, ()), "proposed sites")
     result.indicators_after = _ind.indicator_table(
         demand,
         times,
         {s: r.threshold_s for s, r in result.services.items()},
         units=None if result.units is None else pd.DataFrame(result.units.drop(columns="geometry")),
         standards=result.standards,
+        facility_sources=sources,
     )
     minutes = sorted(set(run.isochrones["minutes"].tolist())) if len(run.isochrones) else None
     result.after = ServiceRun(

@@ -229,16 +229,19 @@ def test_yuzhong_compare_shows_the_gain(yuzhong_runs):
     after = result.after.reach.time_s
     before = result.services["elderly"].reach.time_s
     w = result.demand["pop_60"].to_numpy()
-    newly = w[(after <= 600) & ~(before <= 600)].sum()
-    assert el["gain"].sum() == pytest.approx(newly, rel=1e-9)
-    assert el["loss"].sum() == 0
+    # the example gives no facility list: coverage before is unknown ("no data"), so the gain is too;
+    # the coverage after (the proposed sites only) is measured
+    assert np.isinf(before).all()
+    assert el["covered_a"].isna().all() and el["gain"].isna().all() and el["loss"].isna().all()
+    assert el["covered_b"].sum() == pytest.approx(w[after <= 600].sum(), rel=1e-9)
     assert (el["level"] == "grid").all()  # the shared data has no street polygons
-    assert any("养老" in name and "→ 100.0%" in value for name, value in res["headline"])
+    assert any("养老" in name and value.startswith("无数据 → 100.0%") for name, value in res["headline"])
     deltas = pd.read_csv(base / "cmp" / "deltas.csv", encoding="utf-8-sig")
     cov = deltas[
         (deltas["metric"] == "coverage") & (deltas["service"] == "elderly") & (deltas["group"] == "pop_60")
     ]
-    assert cov["delta"].max() == pytest.approx(100 * newly / w.sum())
+    assert cov["value_a"].isna().all() and cov["delta"].isna().all()
+    assert cov["value_b"].max() == pytest.approx(100 * w[after <= 600].sum() / w.sum())
 
 
 # -- lifecircle coverage ---------------------------------------------------------------------------
