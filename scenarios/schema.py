@@ -48,6 +48,18 @@ def did_you_mean(word: object, choices: Iterable[str]) -> tuple[str, str]:
     return f" (did you mean '{close[0]}'?)", f"（是否应为 '{close[0]}'？）"
 
 
+def _quoted(value: object) -> str:
+    """``value`` in quotes for a message, escaped (``repr``) so a newline in it stays on one line."""
+    text = str(value)
+    return f"'{text}'" if text.isprintable() and "'" not in text else repr(text)
+
+
+def _escaped(value: object) -> str:
+    """``value`` as text, newlines and other unprintable characters escaped as in Python source."""
+    text = str(value)
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
 def _check_names(names: Iterable[object], allowed: Iterable[str], what: str, what_zh: str) -> None:
     """Raise `_InvalidError` for the first name not in ``allowed``, with a suggestion."""
     allowed = list(allowed)
@@ -55,8 +67,8 @@ def _check_names(names: Iterable[object], allowed: Iterable[str], what: str, wha
         if name not in allowed:
             en, zh = did_you_mean(name, allowed)
             raise _InvalidError(
-                f"unknown {what} '{name}'{en}; use {', '.join(allowed[:-1])} or {allowed[-1]}",
-                f"未知的{what_zh} '{name}'{zh}；请使用 {'、'.join(allowed[:-1])} 或 {allowed[-1]}",
+                f"unknown {what} {_quoted(name)}{en}; use {', '.join(allowed[:-1])} or {allowed[-1]}",
+                f"未知的{what_zh} {_quoted(name)}{zh}；请使用 {'、'.join(allowed[:-1])} 或 {allowed[-1]}",
             )
 
 
@@ -386,7 +398,7 @@ def scenario_from_dict(raw: Any, *, where: str, base_dir: Path = Path(".")) -> S
         scen = Scenario.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        field = ".".join(_escaped(p) for p in first["loc"]) or "(top level)"
         msg = first["msg"].removeprefix("Value error, ")
         if first["type"] == "extra_forbidden":
             allowed = _fields_at(first["loc"])

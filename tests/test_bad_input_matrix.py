@@ -636,9 +636,6 @@ _KNOWN_BY_CAUSE: dict[str, list[str]] = {
         "compare-no-layers",
         "compare-garbage-layers",
     ],
-    "scenarios/schema.py: a value holding a newline is quoted as it is, so the sentence spans two lines": [
-        "run-siting-service-newline"
-    ],
     "item 2 (scenarios/compare.py): compare --out naming the run being compared replaces that run folder": [
         "compare-out-into-its-run"
     ],

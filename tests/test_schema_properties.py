@@ -165,11 +165,6 @@ def test_any_field_any_value_is_a_scenario_or_one_input_error(raw):
     assert isinstance(got, Scenario | InputError)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scenarios/schema.py: a value holding a newline is quoted as it is (siting.service: '\\n' "
-    "gives \"unknown service '\\n'\" over two lines); quote values with repr",
-)
 @PROPS
 @example(raw=_set(_copy(BASE), ("siting", "service"), "\n"))
 @given(raw=mutated())
