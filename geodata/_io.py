@@ -23,6 +23,11 @@ Interruptions (Ctrl-C, SIGTERM) raise `Interrupted` through `interruptible`; eve
 folder and temporary file is removed on the way out, and the two renames that swap a new run
 folder in for the previous one are never split by a signal (`_critical`), so the target is never
 missing: either the previous output or the complete new one is in place.
+
+No formula injection in any CSV we write: text that a spreadsheet would evaluate (``=``, ``+``,
+``-``, ``@``, tab, CR at the start, and not a plain number) gets a leading ``'``
+(`neutralize_formulas`); `restore_formulas` takes that one guard off when we read our CSV back.
+Every CSV writer of the package (facilities, demand, sites, indicators) goes through it.
 """
 
 from __future__ import annotations
@@ -36,8 +41,11 @@ import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from lifecircle.geodata.errors import InputError
 
@@ -454,3 +462,85 @@ def _remove(path: Path) -> None:
     else:
         with contextlib.suppress(FileNotFoundError, IsADirectoryError, PermissionError):
             path.unlink()
+
+
+# -- the CSV formula guard ---------------------------------------------------------------------------
+
+#: First characters that make a spreadsheet read a text cell as a formula (OWASP CSV injection).
+FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+
+
+def formula_like(values: pd.Series | Sequence[object]) -> np.ndarray:
+    """Mask of the text cells a spreadsheet would evaluate as a formula.
+
+    Parameters
+    ----------
+    values
+        One column; only its text cells can be flagged (numbers, NaN and other objects never).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask: the cell is text starting with one of `FORMULA_START` and is not a plain
+        number such as ``-3.5`` or ``+7``.
+    """
+    s = pd.Series(values, dtype=None if isinstance(values, pd.Series) else object)
+    if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
+        return np.zeros(len(s), dtype=bool)
+    try:
+        text = s.str
+    except AttributeError:  # an object column without any text
+        return np.zeros(len(s), dtype=bool)
+    starts = text.startswith(FORMULA_START).to_numpy(dtype=bool, na_value=False)
+    if not starts.any():
+        return starts
+    number = text.fullmatch(_PLAIN_NUMBER).to_numpy(dtype=bool, na_value=False)
+    return starts & ~number
+
+
+def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Return ``df`` with a ``'`` in front of every text cell and column name that looks like a formula.
+
+    The rule is `formula_like`; a cell already starting with ``'`` is left alone, so applying it
+    twice changes nothing. Other cells, numbers included, keep their values and types.
+    """
+    out = df.copy()
+    for j in range(out.shape[1]):
+        mask = formula_like(out.iloc[:, j])
+        if mask.any():
+            values = out.iloc[:, j].astype(object).to_numpy(copy=True)
+            values[mask] = ["'" + str(v) for v in values[mask]]  # the flagged cells only
+            out.isetitem(j, values)
+    flagged = formula_like([c if isinstance(c, str) else None for c in out.columns])
+    if flagged.any():
+        out.columns = ["'" + c if f else c for c, f in zip(out.columns, flagged, strict=True)]
+    return out
+
+
+def restore_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Undo `neutralize_formulas` on a table read back from our CSV: drop the one guard ``'``.
+
+    Only a text cell (or column name) that is ``'`` followed by text `formula_like` flags loses
+    its first character; ``'abc``, ``'-3.5`` and numbers are kept as they are.
+    """
+    out = df.copy()
+    for j in range(out.shape[1]):
+        col = out.iloc[:, j]
+        if not (col.dtype == object or pd.api.types.is_string_dtype(col)):
+            continue
+        text = col.astype(object).to_numpy(copy=True)
+        quoted = pd.Series(text, dtype=object).str.startswith("'").to_numpy(dtype=bool, na_value=False)
+        if not quoted.any():
+            continue
+        rest = np.array([str(v)[1:] for v in text[quoted]], dtype=object)
+        guard = np.flatnonzero(quoted)[formula_like(rest)]
+        if guard.size:
+            text[guard] = [str(v)[1:] for v in text[guard]]
+            out.isetitem(j, text)
+    names = [c if isinstance(c, str) else "" for c in out.columns]
+    rest = [c[1:] if c.startswith("'") else "" for c in names]
+    guard = formula_like(rest)
+    if guard.any():
+        out.columns = [c[1:] if g else c for c, g in zip(out.columns, guard, strict=True)]
+    return out
