@@ -13,7 +13,7 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from lifecircle.geodata._io import atomic_path
+from lifecircle.geodata._io import atomic_path, neutralize_formulas
 from lifecircle.geodata.admin import (
     _LEVEL_ZH,
     _first_hit,
@@ -663,7 +663,9 @@ def demand_summary(demand: Demand | gpd.GeoDataFrame) -> dict:
 def write_demand(demand: Demand | gpd.GeoDataFrame, path: str | Path) -> Path:
     """Write a demand table to ``.gpkg`` (layer ``demand``), ``.geojson`` or ``.csv`` (lon, lat).
 
-    Written under a temporary name and renamed, so a failure leaves nothing behind.
+    Written under a temporary name and renamed, so a failure leaves nothing behind. In a CSV, a
+    text cell a spreadsheet would evaluate as a formula gets a leading ``'``
+    (`lifecircle.geodata._io.neutralize_formulas`); numbers stay numbers.
     """
     table = demand.table if isinstance(demand, Demand) else demand
     path = Path(path)
@@ -680,7 +682,7 @@ def write_demand(demand: Demand | gpd.GeoDataFrame, path: str | Path) -> Path:
                 shapely.get_x(table.geometry.to_numpy()),
                 shapely.get_y(table.geometry.to_numpy()),
             )
-            flat.to_csv(tmp, index=False)
+            neutralize_formulas(flat).to_csv(tmp, index=False)
         else:
             driver = "GPKG" if suffix == ".gpkg" else "GeoJSON"
             table.to_file(tmp, layer="demand" if driver == "GPKG" else None, driver=driver)

@@ -22,7 +22,7 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from lifecircle.geodata._io import atomic_path
+from lifecircle.geodata._io import atomic_path, neutralize_formulas
 from lifecircle.geodata._progress import progress_task
 from lifecircle.geodata.crs import in_china, parse_crs, to_wgs84
 from lifecircle.geodata.errors import InputError, require_file, rows_zh
@@ -290,7 +290,9 @@ def write_facilities(facilities: gpd.GeoDataFrame, path: str | Path) -> Path:
     """Write a facility table as GeoPackage, GeoJSON or CSV (with lon/lat), atomically.
 
     The file is written under a temporary name and renamed; a failure leaves nothing behind. CSV
-    is written as UTF-8 with a byte-order mark so that Excel opens the Chinese names correctly.
+    is written as UTF-8 with a byte-order mark so that Excel opens the Chinese names correctly, and
+    a text cell a spreadsheet would evaluate as a formula (``=HYPERLINK(…)`` as a name) gets a
+    leading ``'`` (`lifecircle.geodata._io.neutralize_formulas`); numbers stay numbers.
     """
     path = Path(path)
     check_out_path(path)
@@ -305,7 +307,7 @@ def write_facilities(facilities: gpd.GeoDataFrame, path: str | Path) -> Path:
             table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
             table["lon"] = gdf.geometry.x.round(7)
             table["lat"] = gdf.geometry.y.round(7)
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+            neutralize_formulas(table).to_csv(tmp, index=False, encoding="utf-8-sig")
     return path
 
 
