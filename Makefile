@@ -6,11 +6,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench clean
 
+# -qq: errors only. pip otherwise warns once per package about a pip.conf naming local index folders
+# that do not exist, and setuptools announces every editable install (a notice that asks nothing of us).
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	# setuptools announces every editable install with a warning that asks nothing of us: silence that one
-	PYTHONWARNINGS='ignore:Editable installation' $(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install -qq --upgrade pip
+	PYTHONWARNINGS='ignore:Editable installation' $(PY) -m pip install -qq -e '.[test]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -21,7 +22,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
-	$(PY) -m pip install --quiet -e '.[test,bench]'
+	PYTHONWARNINGS='ignore:Editable installation' $(PY) -m pip install -qq -e '.[test,bench]'
 	$(PY) benchmarks/bench_coverage.py
 	$(PY) benchmarks/bench_siting.py
 	$(PY) benchmarks/bench_scale.py
