@@ -14,7 +14,7 @@ from lifecircle.coverage.routing import (
     nearest_facility,
     per_facility_searches,
 )
-from lifecircle.coverage.snapping import MAX_SNAP_M, Points, Snap, snap_points
+from lifecircle.coverage.snapping import MAX_SNAP_M, Points, Snap, check_on_network, snap_points
 from lifecircle.geodata.assumptions import Assumption
 from lifecircle.geodata.errors import InputError
 from lifecircle.geodata.network import WalkNetwork
@@ -195,6 +195,8 @@ def service_reach(
     costs: EdgeCosts | None = None,
     limit_s: float = np.inf,
     max_snap_m: float = MAX_SNAP_M,
+    demand_where: str | None = None,
+    facilities_where: str | None = None,
 ) -> ServiceReach:
     """Walking time from every demand point to the nearest facility, by one multi-source search.
 
@@ -236,6 +238,10 @@ def service_reach(
         are ``inf`` and those points are flagged ``beyond_limit``.
     max_snap_m
         Snapping limit for points given as coordinates.
+    demand_where, facilities_where
+        Names of the demand and facility layers (their files) for `check_on_network`: when
+        given, a layer none of whose points lies within ``max_snap_m`` of the network is an
+        `InputError` naming it (default: not checked, a note says so).
 
     Returns
     -------
@@ -250,6 +256,8 @@ def service_reach(
         )
     dsnap = snap_points(net, demand, max_snap_m=max_snap_m, what="demand")
     fsnap = snap_points(net, facilities, max_snap_m=max_snap_m, what="facilities")
+    check_on_network(net, dsnap, demand_where, "demand")
+    check_on_network(net, fsnap, facilities_where, "facilities")
     graph = build_split_graph(net, costs, fsnap)
     split_t, split_f = nearest_facility(graph, limit_s)
     time_s, fac, access = _demand_times(graph, costs, dsnap, split_t, split_f, limit_s)
@@ -261,8 +269,8 @@ def service_reach(
     if len(fsnap) == 0:
         notes.append(
             Note(
-                f"{service}: there are no facilities, so nobody is within reach (coverage 0).",
-                f"{svc_zh}：没有设施，因此无人在可达范围内（覆盖率为 0）。",
+                f"{service}: no facilities given, so no walking times to it were computed.",
+                f"{svc_zh}：未提供设施，未计算到达该服务的步行时间。",
             )
         )
     elif graph.n_facilities_on_network == 0:
@@ -395,6 +403,9 @@ def reach_matrix(
     costs: EdgeCosts | None = None,
     graph: SplitGraph | None = None,
     max_snap_m: float = MAX_SNAP_M,
+    demand_where: str | None = None,
+    facilities_where: str | None = None,
+    facilities_what: str = "facilities",
 ) -> csr_matrix:
     """Sparse demand × facility matrix of walking seconds, kept up to ``limit_s``.
 
@@ -423,6 +434,11 @@ def reach_matrix(
         to skip rebuilding it.
     max_snap_m
         Snapping limit for points given as coordinates.
+    demand_where, facilities_where
+        Names of the demand and facility (or candidate) layers for `check_on_network`, as in
+        `service_reach` (default: not checked).
+    facilities_what
+        What the columns are, for that message: ``facilities`` or ``candidates``.
 
     Returns
     -------
@@ -437,7 +453,9 @@ def reach_matrix(
     if costs is None:
         costs = edge_costs(net, get_profile(profile))
     dsnap = snap_points(net, demand, max_snap_m=max_snap_m, what="demand")
-    fsnap = snap_points(net, facilities, max_snap_m=max_snap_m, what="facilities")
+    fsnap = snap_points(net, facilities, max_snap_m=max_snap_m, what=facilities_what)
+    check_on_network(net, dsnap, demand_where, "demand")
+    check_on_network(net, fsnap, facilities_where, facilities_what)
     if graph is None:
         graph = build_split_graph(net, costs, fsnap)
     elif len(graph.fac_node) != len(fsnap):

@@ -247,3 +247,52 @@ def _break_ties(
     qi, ei, d = qi[order], ei[order], d[order]
     first = np.r_[True, qi[1:] != qi[:-1]]
     return qi[first], ei[first], d[first]
+
+
+def check_on_network(
+    net: WalkNetwork,
+    snap: Snap,
+    where: str | None,
+    what: str = "points",
+    *,
+    what_zh: str | None = None,
+) -> None:
+    """Raise `InputError` when every located point of a layer is beyond the snap distance.
+
+    A layer none of whose points reaches the network (demand, the facilities of a service,
+    candidate sites) almost always lies in another area or another CRS than the network, so
+    its coverage of 0 would be a wrong answer, not a finding. Some points off the network is
+    normal (the caller keeps its note).
+
+    Parameters
+    ----------
+    net
+        The walk network the points were snapped to.
+    snap
+        The layer's snaps (`snap_points`).
+    where
+        Name of the layer for the message (its file or source); ``None`` skips the check.
+    what
+        What the points are (``demand``, ``facilities``, ``candidates``).
+    what_zh
+        Its Chinese name (default: from ``what``).
+    """
+    located = np.isfinite(snap.x) & np.isfinite(snap.y)
+    if where is None or not located.any() or net.n_edges == 0 or np.any(~snap.off_network & located):
+        return
+    pts = shapely.points(snap.x[located], snap.y[located])
+    _, d = edge_tree(net).query_nearest(pts, return_distance=True, all_matches=False)
+    d = d[np.isfinite(d)]
+    km = f"{np.median(d) / 1000.0:,.0f}" if len(d) else "?"
+    n, lim = int(located.sum()), f"{snap.max_snap_m:g}"
+    wz = _zh(what, what_zh)
+    noun = {"demand": "demand points", "candidates": "candidate sites"}.get(what, what)
+    raise InputError(
+        f"{where}: all {n} {noun} lie farther than {lim} m from the walk network (median "
+        f"{km} km away), so the layer and the network do not cover the same area; check that the "
+        "file is for this area, that its CRS is declared right (e.g. 'crs: gcj02' for Amap or "
+        "Tencent coordinates) and that the network covers the layer.",
+        zh=f"{where}：全部 {n} 个{wz}距步行路网均超过 {lim} 米（中位距离 {km} 公里），"
+        "该图层与路网不在同一范围；请检查文件是否属于本区域、坐标系是否声明正确"
+        "（例如高德或腾讯坐标请设 'crs: gcj02'），以及路网是否覆盖该图层。",
+    )

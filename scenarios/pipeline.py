@@ -173,7 +173,7 @@ def facility_sources(scen: Scenario, facilities: gpd.GeoDataFrame) -> dict[str, 
 def source_notes(
     notes: list[str], services: dict[str, ServiceRun], sources: dict[str, tuple[str, ...]]
 ) -> list[str]:
-    """``notes`` with the reach's "no facilities … (coverage 0)" replaced by what the sources say.
+    """``notes`` with the reach's "no facilities given" replaced by what the sources say.
 
     A service without a facility list: "未提供设施清单，覆盖率无数据（不是 0）"; one whose sources
     hold no existing facility of it: coverage 0 is measured, and the note names the sources.
@@ -181,7 +181,7 @@ def source_notes(
     empty = [s for s, r in services.items() if len(r.facilities) == 0 and s in sources]
     if not empty:
         return notes
-    out = [n for n in notes if not any(str(n).startswith(f"{s}: there are no facilities") for s in empty)]
+    out = [n for n in notes if not any(str(n).startswith(f"{s}: no facilities given") for s in empty)]
     for svc in empty:
         zh = _svc_zh(svc)
         names = "; ".join(sources[svc])
@@ -281,7 +281,8 @@ def run_scenario(
     for svc in scen.services:
         with clock.step(f"reach:{svc}"):
             costs = edge_costs(net, profiles[svc], elevation)
-            services[svc] = _service_run(scen, net, demand, facilities, svc, costs, limits, tiers)
+            where = (_demand_where(scen), f"{'; '.join(sources.get(svc, ())) or 'facilities'} ({svc})")
+            services[svc] = _service_run(scen, net, demand, facilities, svc, costs, limits, tiers, where)
             notes.extend(services[svc].reach.notes)
     notes = source_notes(notes, services, sources)
     with clock.step("indicators"):
@@ -546,7 +547,10 @@ def _service_run(
     costs: EdgeCosts,
     limits: dict[str, tuple[float, float, str]],
     tiers: list[float],
+    where: tuple[str, str] | None = None,
 ) -> ServiceRun:
+    """One service's reach, thresholds, isochrones and access; ``where`` names the demand and
+    facility layers for the off-network check (`lifecircle.coverage.snapping.check_on_network`)."""
     urban_min, rural_min, _ = limits[service]
     fac = facilities[(facilities["service"] == service) & (facilities["status"] == "existing")]
     fac = fac.reset_index(drop=True)
@@ -559,6 +563,8 @@ def _service_run(
         service=service,
         costs=costs,
         max_snap_m=scen.outputs.max_snap_m,
+        demand_where=where[0] if where else None,
+        facilities_where=where[1] if where else None,
     )
     thr = demand_thresholds(
         demand["urban"].to_numpy(),
@@ -578,6 +584,13 @@ def _service_run(
         )
         acc = _access.two_step_fca(matrix, pop, np.nan_to_num(cap, nan=0.0), catchment=thr).access
     return ServiceRun(service, fac, reach, thr, iso, acc)
+
+
+def _demand_where(scen: Scenario) -> str:
+    """The demand layer's name for messages: its file, or the OSM extract its buildings come from."""
+    d = scen.demand
+    src = d.path if d.path is not None else d.osm
+    return Path(str(src)).name if src is not None else "demand"
 
 
 def _provenance(scen: Scenario, juris: Jurisdiction, facilities: gpd.GeoDataFrame) -> _ind.Provenance:

@@ -598,30 +598,7 @@ class Bad:
 
 #: Why a case fails today, by cause (each outside the geodata readers). The cases are strict
 #: xfails: remove an entry once its fix lands (an entry that passes fails the suite).
-_CLICK = (
-    "scenarios/cli.py main: a click usage error (text for a number option) prints Usage lines in "
-    "English, not one sentence in the run's language"
-)
-_SITE_DEMAND = (
-    "scenarios/cli.py site: the --demand file is read with gpd.read_file/pd.read_csv unguarded (a "
-    "corrupt, empty or non-data file raises a traceback)"
-)
-_FAR = (
-    "off-network/out-of-area: all demand points, facilities or candidates beyond max_snap_m give a "
-    "note and coverage 0 (or no site), not an error (coverage/reach.py, scenarios/pipeline.py, "
-    "coverage/siting)"
-)
 _KNOWN_BY_CAUSE: dict[str, list[str]] = {
-    _CLICK: ["demand-buildings-total-text", "coverage-minutes-text", "site-p-text"],
-    _SITE_DEMAND: ["site-demand-garbage", "site-demand-empty-csv", "site-demand-passwd"],
-    _FAR: [
-        "coverage-facilities-far",
-        "coverage-demand-far",
-        "site-demand-far",
-        "site-candidates-far",
-        "run-facility-far",
-        "run-demand-far",
-    ],
     "coverage/siting/candidates.py: duplicate candidate ids are accepted": ["site-candidates-duplicate-ids"],
     "coverage/siting/candidates.py candidates_on_network: a spacing of 1e-9 m tries to allocate "
     "terabytes (no lower bound, no cap on the candidate count)": ["site-spacing-tiny", "run-spacing-tiny"],
