@@ -549,8 +549,11 @@ def _service_run(
     tiers: list[float],
     where: tuple[str, str] | None = None,
 ) -> ServiceRun:
-    """One service's reach, thresholds, isochrones and access; ``where`` names the demand and
-    facility layers for the off-network check (`lifecircle.coverage.snapping.check_on_network`)."""
+    """One service's reach, thresholds, isochrones and access.
+
+    ``where`` names the demand and facility layers for the off-network check
+    (`lifecircle.coverage.snapping.check_on_network`).
+    """
     urban_min, rural_min, _ = limits[service]
     fac = facilities[(facilities["service"] == service) & (facilities["status"] == "existing")]
     fac = fac.reset_index(drop=True)
