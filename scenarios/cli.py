@@ -814,9 +814,8 @@ def site(
         siting_problem,
     )
     from lifecircle.coverage.siting import candidates as cands
-    from lifecircle.geodata._io import owned_file
+    from lifecircle.geodata._io import neutralize_formulas, owned_file
     from lifecircle.geodata.demand import check_demand
-    from lifecircle.geodata.errors import require_file
     from lifecircle.geodata.facilities import read_facilities
     from lifecircle.geodata.sources import read_network
 
@@ -843,18 +842,8 @@ def site(
     if out_file is not None:
         out_file = _out_file(out_file, (".csv", ".geojson", ".gpkg"))
     net = read_network(network_source)
-    path = require_file(demand, "demand table", what_zh="需求点表")
-    if path.suffix.lower() == ".csv":
-        raw = pd.read_csv(path)
-        if not {"lon", "lat"} <= set(raw.columns):
-            raise InputError(
-                f"{path}: a demand CSV needs lon and lat columns; write it with 'lifecircle demand'.",
-                zh=f"{path}：需求点 CSV 需要 lon 和 lat 列；请用 'lifecircle demand' 生成。",
-            )
-        raw = gpd.GeoDataFrame(raw, geometry=gpd.points_from_xy(raw["lon"], raw["lat"]), crs=4326)
-    else:
-        raw = gpd.read_file(path)
-    dem = check_demand(raw, where=str(path))
+    path = Path(demand)
+    dem = check_demand(read_site_demand(path), where=str(path))
     if group not in dem.columns or dem[group].isna().any():
         raise InputError(
             f"{path}: column {group!r} is missing or has gaps; choose --group or fill it.",
@@ -880,19 +869,13 @@ def site(
     )
     limit = float(thr.max())
     profile = "elderly" if service == "elderly" else "adult"
-    m = reach_matrix(
-        net, dem, cand, limit_s=limit, profile=profile, demand_where=str(path),
-        facilities_where=None if candidates is None else candidates.removeprefix("buildings:"),
-        facilities_what="candidates",
-    )  # fmt: skip
+    m = reach_matrix(net, dem, cand, limit_s=limit, profile=profile)
     existing = ex_cap = None
     if facilities is not None:
         fac = read_facilities(facilities, service=service, crs=facilities_crs)
         fac = fac[fac["status"].isin(["existing", "planned"])]
         if len(fac):
-            existing = reach_matrix(
-                net, dem, fac, limit_s=limit, profile=profile, facilities_where=str(facilities)
-            )
+            existing = reach_matrix(net, dem, fac, limit_s=limit, profile=profile)
             ex_cap = fac["capacity"].fillna(np.inf).to_numpy(float)
     weights = dem[group].to_numpy(float)
     if model == "capacitated":
@@ -945,7 +928,7 @@ def site(
             if suffix == ".csv":
                 flat = pd.DataFrame(sites.drop(columns="geometry"))
                 flat["lon"], flat["lat"] = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
-                flat.to_csv(tmp, index=False)
+                neutralize_formulas(flat).to_csv(tmp, index=False)
             else:
                 sites.to_file(tmp, driver="GPKG" if suffix == ".gpkg" else "GeoJSON")
     summary = res.summary()
@@ -975,6 +958,48 @@ def site(
     for r in res.indicators.itertuples():
         ind.add_row(str(r.group), f"{r.share_before:.1%}", f"{r.share_after:.1%}", f"{r.newly_covered:,.0f}")
     out.print(ind)
+
+
+def read_site_demand(path: Path):
+    """The demand table ``site`` reads: a GeoPackage/GeoJSON of points or a CSV with lon and lat.
+
+    The file is read through the demand readers' guarded path, so a missing, empty, corrupt or
+    non-data file is one sentence naming it. A CSV written by ``lifecircle demand`` gets its
+    formula guard (a leading ``'``) taken off again.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The rows as read, not yet checked (see `lifecircle.geodata.demand.check_demand`).
+    """
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+
+    from lifecircle.geodata._io import restore_formulas
+    from lifecircle.geodata.demand import _read_table
+    from lifecircle.geodata.errors import rows_zh
+
+    raw, _ = _read_table(path)
+    if isinstance(raw, gpd.GeoDataFrame):
+        return raw
+    if not {"lon", "lat"} <= set(raw.columns):
+        raise InputError(
+            f"{path}: a demand CSV needs lon and lat columns; write it with 'lifecircle demand'.",
+            zh=f"{path}：需求点 CSV 需要 lon 和 lat 列；请用 'lifecircle demand' 生成。",
+        )
+    raw = restore_formulas(raw)
+    lon = pd.to_numeric(raw["lon"], errors="coerce").to_numpy(float)
+    lat = pd.to_numeric(raw["lat"], errors="coerce").to_numpy(float)
+    bad = ~(np.isfinite(lon) & np.isfinite(lat))
+    if bad.any():
+        numbers = np.flatnonzero(bad) + 1
+        raise InputError(
+            f"{path}: lon or lat is not a number in rows {', '.join(map(str, numbers[:5]))}; write the "
+            "table with 'lifecircle demand'.",
+            zh=f"{path}：{rows_zh(numbers)}的 lon 或 lat 不是数字；请用 'lifecircle demand' 生成该表。",
+        )
+    return gpd.GeoDataFrame(raw, geometry=gpd.points_from_xy(lon, lat), crs=4326)
 
 
 def _out_file(path: Path, suffixes: tuple[str, ...], *, option: str = "--out") -> Path:
@@ -1013,6 +1038,118 @@ def argv_lang(argv: list[str]) -> str:
     return "zh"
 
 
+#: What a number option holds, for the sentence when it is given text: (English, Chinese, example).
+NUMBER_OPTIONS: dict[str, tuple[str, str, str]] = {
+    "--minutes": ("a walking time in minutes", "步行分钟数", "15"),
+    "--rural-minutes": ("a walking time in minutes", "步行分钟数", "20"),
+    "--p": ("a whole number of new sites", "新增设施点数量（整数）", "3"),
+    "--budget": ("a budget in the cost column's unit", "预算（与成本字段的单位相同）", "50"),
+    "--spacing": ("a spacing in metres", "间距（米）", "200"),
+    "--min-area": ("an area in m²", "面积（平方米）", "300"),
+    "--per-1000": ("a standard per 1,000 people", "每千人配置标准", "4.5"),
+    "--time-limit": ("a time limit in seconds", "求解时限（秒）", "60"),
+    "--gap": ("a relative gap", "相对差距", "0.01"),
+    "--total": ("a number of residents", "常住人口数", "588700"),
+    "--persons-per-m2": ("residents per m² of floor area", "每平方米建筑面积的人数", "0.025"),
+    "--levels": ("a number of building levels", "建筑层数", "6"),
+}
+
+
+def _click_exceptions():
+    """The click exception classes typer uses (its bundled copy when it has one)."""
+    try:
+        from typer._click import exceptions
+    except ImportError:  # a typer that uses the click package itself
+        from click import exceptions
+    return exceptions
+
+
+def _given_value(option: str, argv: list[str]) -> str | None:
+    """The last value given on the command line to ``option`` (``--opt v`` or ``--opt=v``)."""
+    found = None
+    for i, arg in enumerate(argv):
+        if arg == option and i + 1 < len(argv):
+            found = argv[i + 1]
+        elif arg.startswith(option + "="):
+            found = arg.removeprefix(option + "=")
+    return found
+
+
+def usage_error_text(exc: Exception, argv: list[str]) -> tuple[str, str]:
+    """One sentence for a click usage error, in English and in Chinese: ``(en, zh)``.
+
+    Parameters
+    ----------
+    exc
+        A click ``UsageError`` (bad option value, missing option or argument, unknown option or
+        command, extra argument).
+    argv
+        The command line after the program name, to quote the value given.
+
+    Returns
+    -------
+    tuple of str
+        The English sentence keeps click's own detail; the Chinese one names the option and the fix.
+    """
+    ex = _click_exceptions()
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx is not None else "lifecircle"
+    help_en, help_zh = f"see '{command} --help'", f"请用 {command} --help 查看用法"
+    detail = exc.format_message().strip().rstrip(".")
+    param = getattr(exc, "param", None)
+    opts = list(getattr(param, "opts", None) or [])
+    is_option = bool(opts) and opts[0].startswith("-")
+    name = max(opts, key=len) if is_option else str(getattr(param, "name", None) or "?").upper()
+    kind_en, kind_zh = ("option", "选项") if is_option else ("argument", "参数")
+    if isinstance(exc, ex.MissingParameter):
+        return (
+            f"{detail}; give it ({help_en}).",
+            f"缺少{kind_zh} {name}；请给出该{kind_zh}（用法见 {command} --help）。",
+        )
+    if isinstance(exc, ex.BadParameter):
+        value = next((v for v in (_given_value(o, argv) for o in opts) if v is not None), None)
+        shown = "" if value is None else f" {value!r}"
+        reason = str(getattr(exc, "message", "") or detail).strip().rstrip(".")
+        whole = "integer" in detail
+        what_en, what_zh, example = NUMBER_OPTIONS.get(
+            name, ("a whole number", "整数", "3") if whole else ("a number", "数字", "15")
+        )
+        if "integer" in detail or "number" in detail or "float" in detail:
+            not_en, not_zh = ("a whole number", "整数") if whole else ("a number", "数字")
+            return (
+                f"{kind_en.capitalize()} {name}{shown} is not {not_en} ({reason}); give {what_en}, "
+                f"e.g. {example}.",
+                f"{kind_zh} {name} 的值{shown} 不是{not_zh}；请给出{what_zh}，例如 {example}。",
+            )
+        return (
+            f"{kind_en.capitalize()} {name}{shown} is not a valid value ({reason}); {help_en}.",
+            f"{kind_zh} {name} 的值{shown} 无效；{help_zh}。",
+        )
+    if isinstance(exc, ex.NoSuchOption):
+        maybe = sorted(getattr(exc, "possibilities", None) or [])
+        return (
+            f"{detail}; {help_en}.",
+            f"没有选项 {exc.option_name!r}"
+            + (f"（您是否想用 {'、'.join(maybe)}？）" if maybe else "")
+            + f"；{help_zh}。",
+        )
+    if isinstance(exc, ex.BadOptionUsage):
+        if "requires an argument" in detail:
+            problem = "后面缺少取值"
+        elif "does not take a value" in detail:
+            problem = "不接受取值"
+        else:
+            problem = "的用法有误"
+        return (f"{detail}; {help_en}.", f"选项 {exc.option_name} {problem}；{help_zh}。")
+    import re
+
+    if m := re.fullmatch(r"No such command '(.*)'", detail):
+        return (f"{detail}; {help_en}.", f"没有命令 {m.group(1)!r}；{help_zh}。")
+    if m := re.fullmatch(r"Got unexpected extra arguments?(?:\(s\))? \((.*)\)", detail):
+        return (f"{detail}; {help_en}.", f"多余的参数 {m.group(1)!r}；{help_zh}。")
+    return (f"{detail}; {help_en}.", f"命令行用法有误；{help_zh}。")
+
+
 #: What an interrupted command prints: (English, Chinese); the second pair when the outputs were
 #: already complete when the signal came.
 INTERRUPTED = (
@@ -1032,6 +1169,19 @@ def _interrupted(code: int, late: bool = False) -> None:
     en, zh = INTERRUPTED[int(late)]
     err.print(zh if argv_lang(sys.argv[1:]) == "zh" else en, highlight=False, markup=False, soft_wrap=True)
     sys.exit(code)
+
+
+def _print_error(text: tuple[str, str]) -> None:
+    """Print an error sentence ``(en, zh)`` on stderr in the run's language, on one line."""
+    from rich.markup import escape
+
+    lang = argv_lang(sys.argv[1:])
+    err.print(
+        f"[bold red]{t('error', lang)}{'：' if lang == 'zh' else ': '}[/]{escape(text[lang == 'zh'])}",
+        highlight=False,
+        markup=True,
+        soft_wrap=True,
+    )
 
 
 def main() -> None:
@@ -1054,21 +1204,19 @@ def main() -> None:
     except KeyboardInterrupt:
         _interrupted(130)
     except InputError as exc:
-        from rich.markup import escape
-
-        lang = argv_lang(sys.argv[1:])
-        err.print(
-            f"[bold red]{t('error', lang)}{'：' if lang == 'zh' else ': '}[/]{escape(exc.text(lang))}",
-            highlight=False,
-            markup=True,
-            soft_wrap=True,
-        )
+        _print_error((exc.text("en"), exc.text("zh")))
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(130)
-    except Exception as exc:  # usage errors of the click bundled in typer (no public class to catch)
+    except _click_exceptions().UsageError as exc:
+        if isinstance(exc, _click_exceptions().NoArgsIsHelpError):  # no command at all: the help
+            exc.show()
+            sys.exit(exc.exit_code)
+        _print_error(usage_error_text(exc, sys.argv[1:]))
+        sys.exit(2)
+    except Exception as exc:  # other errors click shows itself (a file it could not open)
         show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
         if callable(show) and isinstance(code, int):
             show()

@@ -190,7 +190,25 @@ def test_usage_errors_have_no_traceback():
     proc = _run(["network", "x.geojson", "--no-such-option"])
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
-    assert "No such option" in proc.stderr
+    zh = "错误：没有选项 '--no-such-option'；请用 lifecircle network --help 查看用法。"
+    assert proc.stderr.strip() == zh
+    proc = _run(["network", "x.geojson", "--no-such-option", "--lang", "en"])
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "Error: No such option: --no-such-option; see 'lifecircle network --help'."
+
+
+def test_text_for_a_number_option_is_one_sentence_in_each_language():
+    proc = _run(["coverage", "x", "-f", "a.csv", "-d", "b.csv", "--out", "c.gpkg", "--minutes", "ten"])
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr.strip() == "错误：选项 --minutes 的值 'ten' 不是数字；请给出步行分钟数，例如 15。"
+    proc = _run(["site", "x", "-d", "y.gpkg", "--p", "three", "--lang", "en"])
+    assert (proc.returncode, proc.stdout) == (2, "")
+    err = proc.stderr.strip()
+    assert err.startswith("Error: Option --p 'three' is not a whole number (") and "\n" not in err
+    assert err.endswith("); give a whole number of new sites, e.g. 3."), err
+    assert "Usage:" not in proc.stderr
+    help_proc = _run(["site", "--help"])
+    assert help_proc.returncode == 0 and "--demand" in help_proc.stdout
 
 
 @pytest.mark.parametrize("name", ERROR_CASES)
