@@ -869,13 +869,19 @@ def site(
     )
     limit = float(thr.max())
     profile = "elderly" if service == "elderly" else "adult"
-    m = reach_matrix(net, dem, cand, limit_s=limit, profile=profile)
+    m = reach_matrix(
+        net, dem, cand, limit_s=limit, profile=profile, demand_where=str(path),
+        facilities_where=None if candidates is None else candidates.removeprefix("buildings:"),
+        facilities_what="candidates",
+    )  # fmt: skip
     existing = ex_cap = None
     if facilities is not None:
         fac = read_facilities(facilities, service=service, crs=facilities_crs)
         fac = fac[fac["status"].isin(["existing", "planned"])]
         if len(fac):
-            existing = reach_matrix(net, dem, fac, limit_s=limit, profile=profile)
+            existing = reach_matrix(
+                net, dem, fac, limit_s=limit, profile=profile, facilities_where=str(facilities)
+            )
             ex_cap = fac["capacity"].fillna(np.inf).to_numpy(float)
     weights = dem[group].to_numpy(float)
     if model == "capacitated":
