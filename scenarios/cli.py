@@ -986,6 +986,12 @@ def read_site_demand(path: Path):
     from lifecircle.geodata.demand import _read_table
     from lifecircle.geodata.errors import rows_zh
 
+    if path.is_file() and path.stat().st_size == 0:
+        raise InputError(
+            f"{path}: the demand file is empty; give the table written by 'lifecircle demand' "
+            "(.gpkg, .geojson or .csv).",
+            zh=f"{path}：需求点文件为空；请给出由 'lifecircle demand' 生成的表（.gpkg、.geojson 或 .csv）。",
+        )
     raw, _ = _read_table(path)
     if isinstance(raw, gpd.GeoDataFrame):
         return raw

@@ -62,8 +62,79 @@ def no_list_services(indicators: pd.DataFrame) -> tuple[str, ...]:
     return tuple(sorted(set(cov.loc[flagged, "service"].astype(str))))
 
 
+#: What every message about a damaged run folder ends with: (English, Chinese).
+_RERUN = (
+    "this folder was not written by lifecircle run, or it was changed since; run the scenario again",
+    "该文件夹不是由 lifecircle run 生成的，或生成后被改动过；请重新运行该情景",
+)
+
+
+def _damaged(path: Path, en: str, zh: str) -> InputError:
+    """The one sentence for a run folder file that is missing or cannot be read."""
+    return InputError(f"{path}: {en}; {_RERUN[0]}.", zh=f"{path}：{zh}；{_RERUN[1]}。")
+
+
+def _read_record(path: Path) -> dict:
+    """The run record ``run.json`` of a run folder, checked to be a JSON object."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise _damaged(
+            path,
+            f"cannot be read as a run record ({exc.__class__.__name__})",
+            f"无法作为运行记录读取（{exc.__class__.__name__}）",
+        ) from None
+    if not isinstance(record, dict):
+        kind = type(record).__name__
+        raise _damaged(path, f"holds a JSON {kind}, not a run record", f"内容是 JSON {kind}，而不是运行记录")
+    return record
+
+
+def _read_layers(gpkg: Path, after: bool) -> dict[str, gpd.GeoDataFrame | None]:
+    """The layers ``compare`` uses from a run's ``layers.gpkg`` (absent optional ones are None)."""
+    if not gpkg.is_file():
+        raise _damaged(gpkg, "no such file", "文件不存在")
+    try:
+        names = {name for name, _ in pyogrio.list_layers(gpkg)}
+        if "demand" not in names:
+            raise _damaged(gpkg, "has no demand layer", "没有 demand（需求点）图层")
+        wanted = ["demand", "isochrones", "units"] + (["sites"] if after else [])
+        return {n: gpd.read_file(gpkg, layer=n) if n in names else None for n in wanted}
+    except InputError:
+        raise
+    except Exception as exc:
+        raise _damaged(
+            gpkg,
+            f"cannot be read as a GeoPackage ({exc.__class__.__name__})",
+            f"无法作为 GeoPackage 读取（{exc.__class__.__name__}）",
+        ) from None
+
+
+def _read_indicators(path: Path) -> pd.DataFrame:
+    """An indicator CSV of a run folder, its formula guard taken off."""
+    try:
+        indicators = pd.read_csv(path, encoding="utf-8-sig", dtype={"unit": str, "parent": str})
+    except Exception as exc:
+        raise _damaged(
+            path,
+            f"cannot be read as an indicator table ({exc.__class__.__name__})",
+            f"无法作为指标表读取（{exc.__class__.__name__}）",
+        ) from None
+    missing = [c for c in ("scope", "service", "metric", "value") if c not in indicators.columns]
+    if missing:
+        raise _damaged(path, f"has no column {', '.join(missing)}", f"缺少字段 {'、'.join(missing)}")
+    return restore_formulas(indicators)  # the CSV's guard "'" in front of formula-like text
+
+
 def load_run(path: str | Path, *, after: bool = False) -> RunFolder:
-    """Read a run folder written by ``lifecircle run``; ``after=True`` takes its optimized state."""
+    """Read a run folder written by ``lifecircle run``; ``after=True`` takes its optimized state.
+
+    Raises
+    ------
+    InputError
+        One sentence naming the file, when the folder has no ``run.json``, or its ``run.json``
+        is not a JSON object, or its indicator CSV or ``layers.gpkg`` is missing or unreadable.
+    """
     path = Path(path)
     rec_path = path / "run.json"
     if not rec_path.exists():
@@ -71,7 +142,7 @@ def load_run(path: str | Path, *, after: bool = False) -> RunFolder:
             f"{path}: not a run folder (no run.json); give a folder written by lifecircle run.",
             zh=f"{path}：不是运行结果文件夹（没有 run.json）；请给出由 lifecircle run 生成的文件夹。",
         )
-    record = json.loads(rec_path.read_text(encoding="utf-8"))
+    record = _read_record(rec_path)
     ind_name = "indicators_after.csv" if after else "indicators.csv"
     if not (path / ind_name).exists():
         raise InputError(
@@ -84,28 +155,52 @@ def load_run(path: str | Path, *, after: bool = False) -> RunFolder:
             zh=f"{path}：没有 {ind_name}；"
             + ("该次运行没有提出新增设施点，因此没有优化后的结果。" if after else "该次运行未完成。"),
         )
-    indicators = pd.read_csv(path / ind_name, encoding="utf-8-sig", dtype={"unit": str, "parent": str})
-    indicators = restore_formulas(indicators)  # the CSV's guard "'" in front of formula-like text
-    layers = {name for name, _ in pyogrio.list_layers(path / "layers.gpkg")}
-    demand = gpd.read_file(path / "layers.gpkg", layer="demand")
+    indicators = _read_indicators(path / ind_name)
+    found = _read_layers(path / "layers.gpkg", after)
+    demand = found["demand"]
     if after:
         for col in [c for c in demand.columns if c.endswith("_after")]:
             demand[col.removesuffix("_after")] = demand[col]
-    sites = gpd.read_file(path / "layers.gpkg", layer="sites") if after and "sites" in layers else None
-    iso = gpd.read_file(path / "layers.gpkg", layer="isochrones") if "isochrones" in layers else None
-    units = gpd.read_file(path / "layers.gpkg", layer="units") if "units" in layers else None
-    name = record.get("scenario", {}).get("name", path.name)
+    scenario = record.get("scenario")
+    name = scenario.get("name") if isinstance(scenario, dict) else None
+    name = str(name) if name else path.name
     return RunFolder(
         path=path,
         label=f"{name} (optimized)" if after else name,
         record=record,
         indicators=indicators,
         demand=demand,
-        sites=sites,
-        isochrones=None if after else iso,
-        units=units,
+        sites=found.get("sites"),
+        isochrones=None if after else found["isochrones"],
+        units=found["units"],
         no_data=no_list_services(indicators),
     )
+
+
+def check_out_apart(out_dir: str | Path, runs: list[str | Path]) -> None:
+    """Refuse a comparison folder that is a run it reads, lies inside one, or holds one.
+
+    The comparison replaces ``out_dir`` whole, so it may never be (or contain, or sit in) a run
+    folder being compared.
+
+    Raises
+    ------
+    InputError
+        Naming ``--out`` and the run folder.
+    """
+    out = Path(out_dir).resolve()
+    for run in runs:
+        r = Path(run).resolve()
+        if out == r or r in out.parents or out in r.parents:
+            where_en = "is" if out == r else ("lies inside" if r in out.parents else "holds")
+            where_zh = "就是" if out == r else ("位于" if r in out.parents else "包含了")
+            after_zh = "" if out == r else ("之中" if r in out.parents else "")
+            raise InputError(
+                f"{out_dir}: --out {where_en} the run folder {run} being compared, and the comparison "
+                "may never replace or nest into a run it reads; choose another --out folder.",
+                zh=f"{out_dir}：--out {where_zh}正在比较的运行结果文件夹 {run}{after_zh}，"
+                "比较结果不能覆盖或嵌入它所读取的运行结果；请换一个 --out 文件夹。",
+            )
 
 
 def indicator_deltas(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
@@ -255,6 +350,7 @@ def compare_runs(
     Returns headline numbers and the folder written (``out_dir``).
     """
     out_dir = Path(out_dir) if out_dir is not None else default_compare_dir(run_a, run_b)
+    check_out_apart(out_dir, [run_a] if run_b is None else [run_a, run_b])
     a = load_run(run_a)
     b = load_run(run_b) if run_b is not None else load_run(run_a, after=True)
     services = sorted(

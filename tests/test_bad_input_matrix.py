@@ -606,16 +606,6 @@ _KNOWN_BY_CAUSE: dict[str, list[str]] = {
     "table, not an error": ["facilities-clip-outside-extract"],
     "scenarios/siting.py candidates: a scenario's candidate file is read without require_file (a "
     "missing file raises DataSourceError)": ["run-candidates-file-missing"],
-    "scenarios/compare.py: a run folder whose run.json is corrupt or not an object, or whose "
-    "layers.gpkg is missing or corrupt, raises a traceback": [
-        "compare-bad-run-json",
-        "compare-run-json-list",
-        "compare-no-layers",
-        "compare-garbage-layers",
-    ],
-    "item 2 (scenarios/compare.py): compare --out naming the run being compared replaces that run folder": [
-        "compare-out-into-its-run"
-    ],
 }
 KNOWN: dict[str, str] = {name: cause for cause, names in _KNOWN_BY_CAUSE.items() for name in names}
 
