@@ -171,8 +171,42 @@ def facilities_from_osm(
     out = _classify_osm(feats)
     if area is not None and len(out):
         out = out.loc[shapely.intersects(out.geometry.to_numpy(), area)]
+    if area is not None and len(out) == 0:
+        _check_clip_overlaps(path, area)
     out = out.loc[out["service"].isin(services)]
     return out.reset_index(drop=True)
+
+
+def _check_clip_overlaps(path: Path, area: BaseGeometry) -> None:
+    """Raise `InputError` when a clip area lies wholly outside the extent of a PBF extract's nodes.
+
+    Called only when the clip found no facility (the extent costs a read of every node); other
+    formats, or an extent that cannot be read, are not checked.
+    """
+    if not path.name.lower().endswith(".pbf"):
+        return
+    from pyrosm import OSM
+
+    try:
+        osm = OSM(str(path))
+        osm._read_pbf()  # (pyrosm keeps the node coordinates it read)
+        lon = np.asarray(osm._nodes["lon"], dtype=float)
+        lat = np.asarray(osm._nodes["lat"], dtype=float)
+    except Exception:
+        return
+    if len(lon) == 0:
+        return
+    extent = shapely.box(np.nanmin(lon), np.nanmin(lat), np.nanmax(lon), np.nanmax(lat))
+    if shapely.intersects(extent, area):
+        return
+    b = ", ".join(f"{v:.4f}" for v in extent.bounds)
+    c = ", ".join(f"{v:.4f}" for v in area.bounds)
+    raise InputError(
+        f"{path.name}: the clip area ({c}) and the OSM extract ({b}, minlon, minlat, maxlon, maxlat) do not "
+        "overlap; give a clip area inside the extract or an extract that covers the area.",
+        zh=f"{path.name}：裁剪范围（{c}）与 OSM 数据范围（{b}，最小经度、最小纬度、最大经度、最大纬度）"
+        "不重叠；请给出位于数据范围内的裁剪范围，或改用覆盖该范围的 OSM 数据。",
+    )
 
 
 def read_facilities(

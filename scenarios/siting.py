@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -12,11 +14,11 @@ from lifecircle.coverage.isochrones import service_isochrones
 from lifecircle.coverage.profiles import edge_costs
 from lifecircle.coverage.reach import reach_matrix, service_reach
 from lifecircle.coverage.siting import LSCP, MCLP, BudgetCoverage, siting_problem
-from lifecircle.coverage.siting.candidates import candidates_from_layer
+from lifecircle.coverage.siting.candidates import MAX_SPACED_CANDIDATES, candidates_from_layer, check_spacing
 from lifecircle.coverage.siting.capacitated import CapacitatedCoverage
 from lifecircle.coverage.siting.pmedian import PMedian
 from lifecircle.coverage.siting.problem import coverage_need
-from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.errors import InputError, require_file
 from lifecircle.geodata.network import WalkNetwork
 from lifecircle.scenarios.pipeline import RunResult, ServiceRun
 
@@ -31,8 +33,11 @@ def candidates(result: RunResult) -> gpd.GeoDataFrame:
                 "scenario: field 'siting.candidates.path' is needed for candidates of kind file.",
                 zh="情景文件：候选点类型为 file 时需要字段 'siting.candidates.path'。",
             )
-        path = scen.resolve(spec.path)
-        header = set(gpd.read_file(path, rows=0).columns)
+        path = require_file(scen.resolve(spec.path), "candidate layer", what_zh="候选点图层")
+        try:
+            header = set(gpd.read_file(path, rows=0).columns)
+        except Exception:  # not a readable layer: candidates_from_layer says so in one sentence
+            header = set()
         pick = lambda *names: next((c for c in names if c in header), None)  # noqa: E731
         out = candidates_from_layer(
             path,
@@ -68,6 +73,14 @@ def grid_candidates(net: WalkNetwork, spacing_m: float) -> gpd.GeoDataFrame:
             zh="情景文件：字段 'siting.candidates.spacing_m' 须为正的米数。",
         )
     x0, x1, y0, y1 = net.x.min(), net.x.max(), net.y.min(), net.y.max()
+    w, h = float(x1 - x0), float(y1 - y0)
+    check_spacing(
+        spacing_m,
+        (w / spacing_m + 2.0) * (h / spacing_m + 2.0),
+        float(np.sqrt(w * h / MAX_SPACED_CANDIDATES)) if w * h > 0 else max(w, h) / MAX_SPACED_CANDIDATES,
+        where="scenario: field 'siting.candidates.spacing_m'",
+        where_zh="情景文件：字段 'siting.candidates.spacing_m'",
+    )
     gx, gy = np.meshgrid(np.arange(x0, x1 + spacing_m, spacing_m), np.arange(y0, y1 + spacing_m, spacing_m))
     centres = shapely.points(gx.ravel() + spacing_m / 2, gy.ravel() + spacing_m / 2)
     tree = shapely.STRtree(net.geometry)
@@ -105,7 +118,16 @@ def run_siting(result: RunResult, profiles: dict, limits: dict) -> None:
     cand = candidates(result)
     costs = edge_costs(result.network, profiles[svc], result.elevation)
     limit = float(run.threshold_s.max())
-    matrix = reach_matrix(result.network, run.reach.demand, cand, limit_s=limit, costs=costs)
+    label = Path(str(spec.candidates.path)).name if spec.candidates.kind == "file" else None
+    matrix = reach_matrix(
+        result.network,
+        run.reach.demand,
+        cand,
+        limit_s=limit,
+        costs=costs,
+        facilities_where=label,
+        facilities_what="candidates",
+    )
     weights = demand[spec.group].to_numpy(dtype=float)
     existing: np.ndarray | object = run.reach.time_s <= run.threshold_s
     existing_capacity = capacity = None

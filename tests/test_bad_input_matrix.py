@@ -599,13 +599,6 @@ class Bad:
 #: Why a case fails today, by cause (each outside the geodata readers). The cases are strict
 #: xfails: remove an entry once its fix lands (an entry that passes fails the suite).
 _KNOWN_BY_CAUSE: dict[str, list[str]] = {
-    "coverage/siting/candidates.py: duplicate candidate ids are accepted": ["site-candidates-duplicate-ids"],
-    "coverage/siting/candidates.py candidates_on_network: a spacing of 1e-9 m tries to allocate "
-    "terabytes (no lower bound, no cap on the candidate count)": ["site-spacing-tiny", "run-spacing-tiny"],
-    "geodata/facilities.py facilities_from_osm: a clip area outside the OSM extract gives an empty "
-    "table, not an error": ["facilities-clip-outside-extract"],
-    "scenarios/siting.py candidates: a scenario's candidate file is read without require_file (a "
-    "missing file raises DataSourceError)": ["run-candidates-file-missing"],
 }
 KNOWN: dict[str, str] = {name: cause for cause, names in _KNOWN_BY_CAUSE.items() for name in names}
 

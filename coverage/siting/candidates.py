@@ -20,6 +20,47 @@ MIN_SITE_AREA_M2 = 300.0
 #: Columns of every candidate table (besides geometry, WGS84 points).
 CANDIDATE_COLUMNS = ("id", "name", "service", "tier", "capacity", "status", "cost", "area_m2")
 
+#: Most candidate points a spacing may make (network or grid candidates): beyond this the
+#: reach matrix and the model would not fit in memory, so such a spacing is refused up front.
+MAX_SPACED_CANDIDATES = 2_000_000
+
+#: Columns taken as candidate ids when no id column is named.
+ID_COLUMNS = ("id", "编号")
+
+
+def check_spacing(
+    spacing_m: float,
+    n_points: float,
+    smallest_m: float,
+    *,
+    where: str = "network candidates",
+    where_zh: str = "路网候选点",
+) -> None:
+    """Raise `InputError` when a spacing would make more than `MAX_SPACED_CANDIDATES` points.
+
+    Parameters
+    ----------
+    spacing_m
+        The spacing asked for, metres.
+    n_points
+        How many candidate points it would make (a float: it may be astronomically large).
+    smallest_m
+        The smallest spacing that stays within the limit on this network, metres.
+    where, where_zh
+        The option or field, for the message (English, Chinese).
+    """
+    if n_points <= MAX_SPACED_CANDIDATES:
+        return
+    digits = np.floor(np.log10(smallest_m)) - 1 if smallest_m > 0 else 0.0
+    smallest = float(np.ceil(smallest_m / 10.0**digits) * 10.0**digits) if smallest_m > 0 else 1.0
+    raise InputError(
+        f"{where}: a spacing of {spacing_m:g} m would make about {n_points:,.0f} candidate points, more "
+        f"than the {MAX_SPACED_CANDIDATES:,} siting can take; use a spacing of at least {smallest:g} m "
+        "(200 m, the default, suits walking-distance siting).",
+        zh=f"{where_zh}：间距 {spacing_m:g} 米将生成约 {n_points:,.0f} 个候选点，超过选址可处理的 "
+        f"{MAX_SPACED_CANDIDATES:,} 个；请使用不小于 {smallest:g} 米的间距（默认 200 米适合步行可达选址）。",
+    )
+
 
 def candidates_from_layer(
     layer: str | Path | gpd.GeoDataFrame,
@@ -44,7 +85,8 @@ def candidates_from_layer(
     crs
         CRS of the file when it does not say it right (``gcj02``, ``bd09`` or an EPSG code).
     id_col, name_col
-        Columns with ids and names (default: row numbers, empty names).
+        Columns with ids and names (default: the layer's ``id`` or ``编号`` column, else row
+        numbers; empty names). Ids must be unique.
     cost_col, capacity_col
         Optional cost (e.g. a subsidy, policy-digest §3.4) and capacity (beds or 托位) columns.
     service, tier
@@ -59,6 +101,8 @@ def candidates_from_layer(
     """
     gdf, where, wz = _read(layer, crs, "candidate layer", what_zh="候选点图层")
     n = len(gdf)
+    if id_col is None:
+        id_col = next((c for c in ID_COLUMNS if c in gdf.columns), None)
     for col in (id_col, name_col, cost_col, capacity_col):
         if col is not None and col not in gdf.columns:
             raise InputError(
@@ -83,11 +127,15 @@ def candidates_from_layer(
     )
     if min_area_m2 is not None:
         out = out[~(area < min_area_m2)]
-    if out["id"].duplicated().any():
-        dup = out.loc[out["id"].duplicated(), "id"].iloc[0]
+    dup = out["id"].duplicated()
+    if dup.any():
+        first = list(dict.fromkeys(out.loc[dup, "id"].astype(str)))
+        ids = ", ".join(repr(i) for i in first[:5]) + (" …" if len(first) > 5 else "")
         raise InputError(
-            f"{where}: id {dup!r} appears twice in column {id_col!r}; ids must be unique.",
-            zh=f"{wz}：编号 {dup!r} 在字段 {id_col!r} 中出现了两次；编号须唯一。",
+            f"{where}: column {id_col!r} holds {int(dup.sum())} duplicate id(s) ({ids}); give every "
+            "candidate its own id.",
+            zh=f"{wz}：字段 {id_col!r} 中有 {int(dup.sum())} 个重复编号（{ids}）；"
+            "请为每个候选点给出不同的编号。",
         )
     return out.reset_index(drop=True)
 
@@ -170,7 +218,9 @@ def candidates_on_network(net: WalkNetwork, spacing_m: float, *, service: str = 
             zh=f"路网候选点：间距为 {spacing_m!r} 米；请给出一个正的米数。",
         )
     length = shapely.length(net.geometry)
-    per = np.maximum(1, np.round(length / spacing_m)).astype(np.int64)
+    n_float = np.maximum(1.0, np.round(length / spacing_m))
+    check_spacing(spacing_m, float(n_float.sum()), float(length.sum()) / MAX_SPACED_CANDIDATES)
+    per = n_float.astype(np.int64)
     edge = np.repeat(np.arange(net.n_edges), per)
     k = np.arange(per.sum()) - np.repeat(np.cumsum(per) - per, per)
     offset = (k + 0.5) * (length[edge] / per[edge])
