@@ -961,8 +961,10 @@ def site(
     ind = Table(title="覆盖率（前 / 后）" if zh else "Coverage (before / after)")
     for col in ("group", "share_before", "share_after", "newly_covered"):
         ind.add_column(col)
+    no_data = "无数据" if zh else "no data"  # no facility file: the share before is unknown, not 0
     for r in res.indicators.itertuples():
-        ind.add_row(str(r.group), f"{r.share_before:.1%}", f"{r.share_after:.1%}", f"{r.newly_covered:,.0f}")
+        before = f"{r.share_before:.1%}" if facilities is not None else no_data
+        ind.add_row(str(r.group), before, f"{r.share_after:.1%}", f"{r.newly_covered:,.0f}")
     out.print(ind)
 
 
