@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 #: Chinese names of the inputs the code labels in English when it has no path to show.
 LABELS_ZH = {
@@ -106,6 +108,8 @@ def rows_zh(numbers: np.ndarray, unit: str = "行", limit: int = 5) -> str:
     limit
         Numbers shown before the rest is counted.
     """
+    import numpy as np
+
     numbers = np.asarray(numbers)
     shown = "、".join(str(int(n)) for n in numbers[:limit])
     more = f"（另有 {len(numbers) - limit} {unit}）" if len(numbers) > limit else ""
