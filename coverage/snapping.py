@@ -283,7 +283,8 @@ def check_on_network(
     pts = shapely.points(snap.x[located], snap.y[located])
     _, d = edge_tree(net).query_nearest(pts, return_distance=True, all_matches=False)
     d = d[np.isfinite(d)]
-    km = f"{np.median(d) / 1000.0:,.0f}" if len(d) else "?"
+    med = np.median(d) / 1000.0 if len(d) else np.nan
+    km = "?" if not np.isfinite(med) else f"{med:,.1f}" if med < 10 else f"{med:,.0f}"
     n, lim = int(located.sum()), f"{snap.max_snap_m:g}"
     wz = _zh(what, what_zh)
     noun = {"demand": "demand points", "candidates": "candidate sites"}.get(what, what)
