@@ -598,8 +598,7 @@ class Bad:
 
 #: Why a case fails today, by cause (each outside the geodata readers). The cases are strict
 #: xfails: remove an entry once its fix lands (an entry that passes fails the suite).
-_KNOWN_BY_CAUSE: dict[str, list[str]] = {
-}
+_KNOWN_BY_CAUSE: dict[str, list[str]] = {}
 KNOWN: dict[str, str] = {name: cause for cause, names in _KNOWN_BY_CAUSE.items() for name in names}
 
 
