@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import platform
@@ -31,6 +30,7 @@ from lifecircle.geodata import admin as _admin
 from lifecircle.geodata import crs as _crs
 from lifecircle.geodata import demand as _demand
 from lifecircle.geodata import facilities as _fac
+from lifecircle.geodata._io import file_sha256
 from lifecircle.geodata.assumptions import Assumption
 from lifecircle.geodata.boundaries import boundary_from_adcode
 from lifecircle.geodata.errors import InputError
@@ -673,15 +673,6 @@ def _svc_zh(service: str) -> str:
 
 
 # -- run record ------------------------------------------------------------------------------------
-
-
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file (hex)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def run_record(result: RunResult) -> dict:
