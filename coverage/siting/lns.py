@@ -16,6 +16,7 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
+from lifecircle.coverage.siting._maxcover import solve_max_cover_milp
 from lifecircle.coverage.siting.reduce import Reduced
 
 
@@ -80,8 +81,6 @@ def mip_lns(
     chosen, value, stats
         The improved set, its covered weight and counters.
     """
-    from lifecircle.coverage.siting.models import _solve_max_cover_milp
-
     t0 = time.perf_counter()
     w = np.asarray(weight, dtype=np.float64)
     chosen = np.asarray(chosen, dtype=np.int64).copy()
@@ -166,7 +165,7 @@ def mip_lns(
         remaining = time_limit - (time.perf_counter() - t0)
         sub, wr, pool_r, start = _shrink(sub, w[rows], pool, start)
         red = Reduced(sub, wr, pool_r, np.ones(len(pool_r)), np.zeros(0, dtype=np.int64))
-        sol = _solve_max_cover_milp(
+        sol = solve_max_cover_milp(
             red, len(win), None, start, 0.0, min(window_seconds, max(remaining, 0.05)), 0.0, 1
         )
         windows += 1

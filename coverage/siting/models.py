@@ -25,6 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from lifecircle.coverage.siting._highs import INF, MilpSolution, solve_milp
+from lifecircle.coverage.siting._maxcover import solve_max_cover_milp
 from lifecircle.coverage.siting.decompose import decomposition_bound
 from lifecircle.coverage.siting.explain import explain
 from lifecircle.coverage.siting.greedy import (
@@ -523,7 +524,7 @@ def _max_cover(
             swap=swap,
         )
     remaining = max(time_limit - (time.perf_counter() - t0), 1.0)
-    sol = _solve_max_cover_milp(red, pk, budget, g, base_w, remaining, mip_gap, threads)
+    sol = solve_max_cover_milp(red, pk, budget, g, base_w, remaining, mip_gap, threads)
     stats["nodes"] = sol.nodes
     if sol.x is not None:
         picked = np.flatnonzero(sol.x[:n_col] > 0.5)
@@ -634,7 +635,7 @@ def _large_max_cover(
     gap = (ub - obj) / max(obj, 1e-9)
     remaining = time_limit - (time.perf_counter() - t0)
     if handover and gap > max(target_gap, 1e-9) and remaining > 1.0:
-        sol = _solve_max_cover_milp(red, p, None, g, base_w, remaining, target_gap, 1)
+        sol = solve_max_cover_milp(red, p, None, g, base_w, remaining, target_gap, 1)
         stats["nodes"] = sol.nodes
         if sol.x is not None:
             picked = np.flatnonzero(sol.x[: a.shape[1]] > 0.5)
@@ -667,51 +668,6 @@ def _large_max_cover(
         solve_s=time.perf_counter() - t0,
         stats=stats,
         heur=heur,
-    )
-
-
-def _solve_max_cover_milp(
-    red: Reduced,
-    p: int | None,
-    budget: float | None,
-    start_cols: np.ndarray,
-    base_w: float,
-    time_limit: float,
-    mip_gap: float,
-    threads: int,
-) -> MilpSolution:
-    """Build ``[x | y]`` with rows ``y_i − Σ a_ij x_j ≤ 0``, count and budget rows; solve with HiGHS."""
-    n_row, n_col = red.a.shape
-    top = sp.hstack([-red.a.astype(np.float64), sp.identity(n_row, format="csc")], format="csc")
-    extra, lo, hi = [], [], []
-    if p is not None:
-        extra.append(sp.csc_matrix(np.r_[np.ones(n_col), np.zeros(n_row)][None, :]))
-        lo.append(-INF)
-        hi.append(float(p))
-    if budget is not None:
-        extra.append(sp.csc_matrix(np.r_[red.cost, np.zeros(n_row)][None, :]))
-        lo.append(-INF)
-        hi.append(float(budget))
-    a = sp.vstack([top, *extra], format="csc")
-    c = np.r_[np.zeros(n_col), red.weight]
-    start = np.zeros(n_col + n_row)
-    start[start_cols] = 1.0
-    hit = np.asarray(red.a[:, start_cols].sum(axis=1)).ravel() > 0
-    start[n_col:] = hit
-    return solve_milp(
-        c,
-        a,
-        np.r_[np.full(n_row, -INF), lo],
-        np.r_[np.zeros(n_row), hi],
-        np.zeros(n_col + n_row),
-        np.ones(n_col + n_row),
-        np.r_[np.ones(n_col, bool), np.zeros(n_row, bool)],
-        maximize=True,
-        offset=base_w,
-        time_limit=time_limit,
-        mip_gap=mip_gap,
-        threads=threads,
-        start=start,
     )
 
 
