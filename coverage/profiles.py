@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lifecircle.coverage import slope as _slope
+from lifecircle.coverage.slope import VertexElevation
 from lifecircle.geodata.assumptions import Assumption
 from lifecircle.geodata.errors import InputError
 
 if TYPE_CHECKING:
-    from lifecircle.coverage.slope import VertexElevation
     from lifecircle.geodata.network import WalkNetwork
 
 
@@ -327,8 +328,6 @@ def edge_costs(
         when elevation is given (Tobler's hiking function scaled so that flat ground gives
         ``speed_mps``).
     """
-    from lifecircle.coverage import slope as _slope
-
     prof = get_profile(profile)
     length = np.asarray(net.length, dtype=np.float64)
     factor = np.where(np.asarray(net.highway) == "steps", prof.steps_factor, 1.0)
@@ -343,7 +342,9 @@ def edge_costs(
             "elevation: give a VertexElevation from slope.sample_dem or one height per network node.",
             zh="高程：请给出由 slope.sample_dem 得到的 VertexElevation，或为路网每个节点给一个高程值。",
         )
-    return _slope.sloped_costs(net, prof, speed, elevation)
+    arrays = _slope.sloped_costs(net, speed, elevation, slope_on_steps=prof.slope_on_steps)
+    length = np.asarray(net.length, dtype=np.float64)
+    return EdgeCosts(length=length, speed_mps=prof.speed_mps, profile=prof, **arrays)
 
 
 def edge_times(

@@ -13,7 +13,6 @@ import shapely
 from lifecircle.geodata.errors import InputError, require_file
 
 if TYPE_CHECKING:
-    from lifecircle.coverage.profiles import EdgeCosts, WalkProfile
     from lifecircle.geodata.network import WalkNetwork
 
 #: Tobler's hiking function at zero grade, km/h: 6·exp(−3.5·0.05).
@@ -227,18 +226,18 @@ def _cum_within(edge: np.ndarray, inc: np.ndarray) -> np.ndarray:
 
 
 def sloped_costs(
-    net: WalkNetwork, profile: WalkProfile, edge_speed: np.ndarray, elev: VertexElevation
-) -> EdgeCosts:
+    net: WalkNetwork, edge_speed: np.ndarray, elev: VertexElevation, *, slope_on_steps: bool
+) -> dict[str, np.ndarray]:
     """Directed edge times under Tobler's function, per geometry segment.
 
     Each segment of grade ``g = Δz / Δd`` (horizontal length ``Δd``) is walked forward at
     ``s_e · W(g) / W(0)`` and backward at ``s_e · W(−g) / W(0)``, where ``s_e`` is the edge's
     flat speed (profile speed times the steps factor). Segments touching a vertex without a
     height are flat. The times accrue along each edge as the piecewise-linear sequences kept
-    in `EdgeCosts`.
+    in `lifecircle.coverage.profiles.EdgeCosts`, whose array fields this returns (``t_fwd``,
+    ``t_back``, ``v_pos``, ``v_tf``, ``v_tb``, ``e_pos``, ``e_tf``, ``e_tb``); ``slope_on_steps``
+    says whether the grade also slows a walker on steps.
     """
-    from lifecircle.coverage.profiles import EdgeCosts
-
     edge = elev.edge
     if len(edge) == 0 or edge.max() >= net.n_edges or np.any(np.diff(edge) < 0):
         raise InputError(
@@ -252,7 +251,7 @@ def sloped_costs(
     dz[1:] = np.diff(elev.z)
     flat = elev.missing.copy()
     flat[1:] |= elev.missing[:-1]
-    if not profile.slope_on_steps:
+    if not slope_on_steps:
         flat |= (np.asarray(net.highway) == "steps")[edge]
     grade = np.divide(dz, seg, out=np.zeros_like(seg), where=(seg > 0) & ~flat & ~first)
     sp = edge_speed[edge]
@@ -280,16 +279,13 @@ def sloped_costs(
     t_back = np.empty(n)
     t_fwd[e_of] = v_tf[last_idx] - v_tf[first_idx]
     t_back[e_of] = v_tb[last_idx] - v_tb[first_idx]
-    return EdgeCosts(
-        t_fwd=t_fwd,
-        t_back=t_back,
-        length=np.asarray(net.length, dtype=np.float64),
-        speed_mps=profile.speed_mps,
-        profile=profile,
-        v_pos=v_pos,
-        v_tf=v_tf,
-        v_tb=v_tb,
-        e_pos=e_pos,
-        e_tf=e_tf,
-        e_tb=e_tb,
-    )
+    return {
+        "t_fwd": t_fwd,
+        "t_back": t_back,
+        "v_pos": v_pos,
+        "v_tf": v_tf,
+        "v_tb": v_tb,
+        "e_pos": e_pos,
+        "e_tf": e_tf,
+        "e_tb": e_tb,
+    }
