@@ -16,7 +16,7 @@ from lifecircle.maps import export as _export
 from lifecircle.maps.figures import coverage_png
 from lifecircle.maps.report import ReportInputs, write_report
 from lifecircle.maps.webmap import DataSource, MapInputs, write_map
-from lifecircle.scenarios.pipeline import RunResult, headline, headline_text, run_record
+from lifecircle.scenarios.result import RunResult, headline, headline_text, run_record
 
 #: Licences of the data sources the tool knows by name.
 _OSM = "ODbL © OpenStreetMap contributors"

@@ -20,7 +20,7 @@ from lifecircle.coverage.siting.pmedian import PMedian
 from lifecircle.coverage.siting.problem import coverage_need
 from lifecircle.geodata.errors import InputError, require_file
 from lifecircle.geodata.network import WalkNetwork
-from lifecircle.scenarios.pipeline import RunResult, ServiceRun
+from lifecircle.scenarios.result import RunResult, ServiceRun
 
 
 def candidates(result: RunResult) -> gpd.GeoDataFrame:
