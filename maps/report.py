@@ -23,6 +23,7 @@ import pandas as pd
 
 from lifecircle.geodata._io import atomic_path
 from lifecircle.geodata.assumptions import Assumption
+from lifecircle.geodata.labels import label as _indicator_label
 from lifecircle.geodata.notes import note_text
 from lifecircle.geodata.schema import GROUPS
 from lifecircle.maps.i18n import check_lang, has, t
@@ -33,10 +34,6 @@ CODE_COLUMNS: frozenset[str] = frozenset(
     {"service", "group", "level", "status", "tier", "scope", "metric", "area", "unit_class", "value_basis"}
 )
 
-try:  # labels of the indicator table's codes, kept beside the indicators themselves
-    from lifecircle.coverage.indicators import label as _indicator_label
-except ImportError:  # pragma: no cover - maps used without the coverage package
-    _indicator_label = None
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("lifecircle.maps", "templates"),
@@ -249,7 +246,7 @@ def value_label(column: str, value: str, lang: str = "zh") -> str:
     if has(f"{column}_{value}"):
         return t(f"{column}_{value}", lang)
     if column in CODE_COLUMNS:
-        if _indicator_label is not None and column in ("metric", "group", "scope"):
+        if column in ("metric", "group", "scope"):
             label = _indicator_label(value, lang)
             if label != value:
                 return label
