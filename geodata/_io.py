@@ -43,11 +43,13 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from lifecircle.geodata.errors import InputError
+
+if TYPE_CHECKING:  # the formula guard's tables; imported where used, so the CLI starts without them
+    import numpy as np
+    import pandas as pd
 
 #: Name of the manifest inside every folder lifecircle writes.
 MANIFEST = ".lifecircle.json"
@@ -485,6 +487,9 @@ def formula_like(values: pd.Series | Sequence[object]) -> np.ndarray:
         Boolean mask: the cell is text starting with one of `FORMULA_START` and is not a plain
         number such as ``-3.5`` or ``+7``.
     """
+    import numpy as np
+    import pandas as pd
+
     s = pd.Series(values, dtype=None if isinstance(values, pd.Series) else object)
     if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
         return np.zeros(len(s), dtype=bool)
@@ -524,6 +529,9 @@ def restore_formulas(df: pd.DataFrame) -> pd.DataFrame:
     Only a text cell (or column name) that is ``'`` followed by text `formula_like` flags loses
     its first character; ``'abc``, ``'-3.5`` and numbers are kept as they are.
     """
+    import numpy as np
+    import pandas as pd
+
     out = df.copy()
     for j in range(out.shape[1]):
         col = out.iloc[:, j]
