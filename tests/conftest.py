@@ -21,6 +21,25 @@ def shared_file(*parts: str) -> Path:
     return path
 
 
+def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """Run ``lifecircle ARGS`` through the console entry point in this process.
+
+    Returns the exit code (0 when ``main`` returns or exits with ``None``), stdout and stderr.
+    """
+    import sys
+
+    from lifecircle.scenarios.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["lifecircle", *args])
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    got = capsys.readouterr()
+    return code, got.out, got.err
+
+
 @pytest.fixture(scope="session")
 def yuzhong_roads() -> Path:
     return shared_file("chongqing", "osm_roads_yuzhong.geojson")

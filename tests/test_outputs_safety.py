@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from lifecircle.geodata import _io
 from lifecircle.geodata._io import (
@@ -65,15 +66,8 @@ def _ours(folder: Path, files: dict[str, str]) -> Path:
 
 def _cli(monkeypatch, capsys, *args: str) -> tuple[int, str]:
     """Run the console entry point in this process; returns (exit code, stderr)."""
-    from lifecircle.scenarios.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["lifecircle", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    return code, capsys.readouterr().err
+    code, _, err = run_cli(monkeypatch, capsys, *args)
+    return code, err
 
 
 @pytest.fixture

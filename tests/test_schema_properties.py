@@ -11,6 +11,7 @@ keeps no example database.
 
 from __future__ import annotations
 
+import copy
 import math
 import tempfile
 import types
@@ -22,27 +23,18 @@ import yaml
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
+from test_bad_input_matrix import GOOD_SCENARIO
 
 from lifecircle.geodata.errors import InputError
 from lifecircle.scenarios.schema import Scenario, load_scenario, scenario_from_dict
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
+#: The matrix's good scenario with every optional block filled in.
 BASE: dict = {
-    "name": "small",
-    "jurisdiction": "chongqing",
-    "network": {"source": "roads.geojson"},
-    "services": ["elderly", "childcare"],
-    "facilities": [{"path": "fac.csv", "crs": "wgs84"}],
-    "demand": {
-        "kind": "table",
-        "path": "demand.csv",
-        "crs": "wgs84",
-        "group_cols": {"pop_60": "pop_60", "pop_0_3": "pop_0_3"},
-    },
+    **copy.deepcopy(GOOD_SCENARIO),
     "thresholds": {"elderly": {"urban": 15, "rural": 20}},
     "profiles": {"elderly": {"speed_mps": 0.9}},
-    "siting": {"service": "elderly", "model": "mclp", "p": 1, "candidates": {"kind": "grid"}},
     "outputs": {"lang": "zh", "tiers": [5, 10, 15, 20], "max_snap_m": 250.0},
 }
 

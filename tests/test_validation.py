@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_cli
 from test_cli_errors import HEADER, ROAD, _csv, _lines
-
-from lifecircle.scenarios.cli import main
 
 OK_YAML = """\
 name: t
@@ -29,14 +27,7 @@ demand: {kind: table, path: dem.csv, crs: wgs84}
 
 def _cli(args: list[str], monkeypatch, capsys) -> tuple[int, str, str]:
     """Run ``lifecircle ARGS`` in this process: (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["lifecircle", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    got = capsys.readouterr()
-    return code, got.out, got.err
+    return run_cli(monkeypatch, capsys, *args)
 
 
 @pytest.fixture(scope="module")
