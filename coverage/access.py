@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from lifecircle.geodata.assumptions import Assumption
-from lifecircle.geodata.errors import InputError
+from ..geodata.assumptions import Assumption
+from ..geodata.errors import InputError
 
 DECAYS: tuple[str, ...] = ("step", "linear", "gaussian", "zones")
 

@@ -35,16 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lifecircle.coverage.standards import (
-    BASELINE_TOLERANCE,
-    Figure,
-    Standards,
-    Target,
-    UnitRule,
-    tier_mask,
-)
-from lifecircle.geodata.errors import InputError
-from lifecircle.geodata.labels import (  # noqa: F401 - the indicator table's vocabulary, re-exported
+from ..geodata.errors import InputError
+from ..geodata.labels import (  # noqa: F401 - the indicator table's vocabulary, re-exported
     AREA_LABELS,
     GROUP_LABELS,
     METRIC_LABELS,
@@ -52,8 +44,16 @@ from lifecircle.geodata.labels import (  # noqa: F401 - the indicator table's vo
     SERVICE_LABELS,
     label,
 )
-from lifecircle.geodata.notes import Note
-from lifecircle.geodata.schema import GROUPS, SERVICES
+from ..geodata.notes import Note
+from ..geodata.schema import GROUPS, SERVICES
+from .standards import (
+    BASELINE_TOLERANCE,
+    Figure,
+    Standards,
+    Target,
+    UnitRule,
+    tier_mask,
+)
 
 #: Columns of the long indicator table, in order.
 COLUMNS: tuple[str, ...] = (

@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from lifecircle.coverage.reach import TIERS_MIN, ServiceReach
-from lifecircle.coverage.routing import SplitGraph, per_facility_searches
-from lifecircle.geodata.errors import InputError
+from ..geodata.errors import InputError
+from .reach import TIERS_MIN, ServiceReach
+from .routing import SplitGraph, per_facility_searches
 
 if TYPE_CHECKING:
-    from lifecircle.coverage.profiles import EdgeCosts
-    from lifecircle.geodata.network import WalkNetwork
+    from ..geodata.network import WalkNetwork
+    from .profiles import EdgeCosts
 
 #: Default access width, metres: how far either side of a reached street a place counts as
 #: reached on the map (the polygons are drawn, coverage numbers never come from them).

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lifecircle.coverage import slope as _slope
-from lifecircle.coverage.slope import VertexElevation
-from lifecircle.geodata.assumptions import Assumption
-from lifecircle.geodata.errors import InputError
+from ..geodata.assumptions import Assumption
+from ..geodata.errors import InputError
+from . import slope as _slope
+from .slope import VertexElevation
 
 if TYPE_CHECKING:
-    from lifecircle.geodata.network import WalkNetwork
+    from ..geodata.network import WalkNetwork
 
 
 @dataclass(frozen=True)

@@ -7,18 +7,18 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from lifecircle.coverage.profiles import EdgeCosts, WalkProfile, edge_costs, get_profile
-from lifecircle.coverage.routing import (
+from ..geodata.assumptions import Assumption
+from ..geodata.errors import InputError
+from ..geodata.network import WalkNetwork
+from ..geodata.notes import Note
+from .profiles import EdgeCosts, WalkProfile, edge_costs, get_profile
+from .routing import (
     SplitGraph,
     build_split_graph,
     nearest_facility,
     per_facility_searches,
 )
-from lifecircle.coverage.snapping import MAX_SNAP_M, Points, Snap, check_on_network, snap_points
-from lifecircle.geodata.assumptions import Assumption
-from lifecircle.geodata.errors import InputError
-from lifecircle.geodata.network import WalkNetwork
-from lifecircle.geodata.notes import Note
+from .snapping import MAX_SNAP_M, Points, Snap, check_on_network, snap_points
 
 #: Chinese names of the services, for the notes.
 _SERVICE_ZH: dict[str, str] = {"elderly": "养老服务", "childcare": "托育服务"}

@@ -14,9 +14,9 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 if TYPE_CHECKING:
-    from lifecircle.coverage.profiles import EdgeCosts
-    from lifecircle.coverage.snapping import Snap
-    from lifecircle.geodata.network import WalkNetwork
+    from ..geodata.network import WalkNetwork
+    from .profiles import EdgeCosts
+    from .snapping import Snap
 
 
 _BASE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

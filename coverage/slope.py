@@ -10,10 +10,10 @@ import numpy as np
 import pyproj
 import shapely
 
-from lifecircle.geodata.errors import InputError, require_file
+from ..geodata.errors import InputError, require_file
 
 if TYPE_CHECKING:
-    from lifecircle.geodata.network import WalkNetwork
+    from ..geodata.network import WalkNetwork
 
 #: Tobler's hiking function at zero grade, km/h: 6·exp(−3.5·0.05).
 TOBLER_FLAT_KMH = 6.0 * np.exp(-3.5 * 0.05)

@@ -11,10 +11,10 @@ import numpy as np
 import pyproj
 import shapely
 
-from lifecircle.geodata.errors import InputError
+from ..geodata.errors import InputError
 
 if TYPE_CHECKING:
-    from lifecircle.geodata.network import WalkNetwork
+    from ..geodata.network import WalkNetwork
 
 #: Default largest distance from a point to the network for it to count as on the network.
 MAX_SNAP_M = 250.0

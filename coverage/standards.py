@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from lifecircle.geodata.errors import InputError
-from lifecircle.geodata.notes import Note
+from ..geodata.errors import InputError
+from ..geodata.notes import Note
 
 #: Metric keys a `Target` may name (the same keys as the indicator table).
 TARGET_METRICS: tuple[str, ...] = (

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lifecircle.geodata.errors import InputError
+from .errors import InputError
 
 if TYPE_CHECKING:
-    from lifecircle.geodata.network import ComponentReport, WalkNetwork
+    from .network import ComponentReport, WalkNetwork
 
 __all__ = ["ComponentReport", "InputError", "WalkNetwork"]
 
@@ -15,7 +15,7 @@ __all__ = ["ComponentReport", "InputError", "WalkNetwork"]
 def __getattr__(name: str):
     """Import the network types on first use, so ``lifecircle --help`` loads no geopandas."""
     if name in ("ComponentReport", "WalkNetwork"):
-        from lifecircle.geodata import network
+        from . import network
 
         return getattr(network, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -45,7 +45,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lifecircle.geodata.errors import InputError
+from .errors import InputError
 
 if TYPE_CHECKING:  # the formula guard's tables; imported where used, so the CLI starts without them
     import numpy as np

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
-from lifecircle.geodata import settings
+from . import settings
 
 T = TypeVar("T")
 

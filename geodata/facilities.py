@@ -22,11 +22,11 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from lifecircle.geodata._io import atomic_path, neutralize_formulas
-from lifecircle.geodata._progress import progress_task
-from lifecircle.geodata.crs import in_china, parse_crs, to_wgs84
-from lifecircle.geodata.errors import InputError, require_file, rows_zh
-from lifecircle.geodata.schema import FACILITY_COLUMNS, SERVICES, STATUSES
+from ._io import atomic_path, neutralize_formulas
+from ._progress import progress_task
+from .crs import in_china, parse_crs, to_wgs84
+from .errors import InputError, require_file, rows_zh
+from .schema import FACILITY_COLUMNS, SERVICES, STATUSES
 
 #: ``social_facility`` values that count as elderly care (with ``social_facility:for`` senior/elderly
 #: or absent).
@@ -152,7 +152,7 @@ def facilities_from_osm(
         ``capacity`` the numeric ``capacity`` or ``beds`` tag, ``name`` the ``name:zh`` tag or else
         ``name``, ``id`` ``osm:<type>/<id>`` and ``status`` ``existing``.
     """
-    from lifecircle.geodata.sources import embedded_pbf, read_clip
+    from .sources import embedded_pbf, read_clip
 
     services = _check_services(services)
     area = read_clip(clip, clip_crs)

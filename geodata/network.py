@@ -13,8 +13,8 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from lifecircle.geodata._io import atomic_path
-from lifecircle.geodata.errors import InputError, rows_zh
+from ._io import atomic_path
+from .errors import InputError, rows_zh
 
 WGS84 = pyproj.CRS.from_epsg(4326)
 

@@ -12,12 +12,12 @@ import geopandas as gpd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from lifecircle.geodata import settings
-from lifecircle.geodata._progress import progress_task
-from lifecircle.geodata.crs import bbox_problem, to_wgs84
-from lifecircle.geodata.errors import InputError, require_file
-from lifecircle.geodata.network import WalkNetwork, build_network, network_from_saved
-from lifecircle.geodata.walkable import normalize_class, walkable_mask
+from . import settings
+from ._progress import progress_task
+from .crs import bbox_problem, to_wgs84
+from .errors import InputError, require_file
+from .network import WalkNetwork, build_network, network_from_saved
+from .walkable import normalize_class, walkable_mask
 
 LINE_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb"}
 PBF_SUFFIXES = {".pbf"}

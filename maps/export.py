@@ -26,16 +26,16 @@ import pyogrio
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from lifecircle.geodata._io import (  # noqa: F401 (the formula guard is part of this module's API)
+from ..geodata._io import (  # noqa: F401 (the formula guard is part of this module's API)
     FORMULA_START,
     atomic_path,
     formula_like,
     neutralize_formulas,
     restore_formulas,
 )
-from lifecircle.geodata.errors import InputError
-from lifecircle.maps.i18n import check_lang, has, t
-from lifecircle.maps.report import CODE_COLUMNS, column_label, pick_language, value_label
+from ..geodata.errors import InputError
+from .i18n import check_lang, has, t
+from .report import CODE_COLUMNS, column_label, pick_language, value_label
 
 _FIXED_TIME = "2000-01-01T00:00:00Z"
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)

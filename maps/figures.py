@@ -19,8 +19,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from lifecircle.maps.i18n import check_lang, t
-from lifecircle.maps.webmap import (
+from .i18n import check_lang, t
+from .webmap import (
     _SERVICE_COLORS,
     _SITE_COLORS,
     _UNCOVERED,

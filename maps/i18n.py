@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lifecircle.geodata.errors import InputError
+from ..geodata.errors import InputError
 
 LANGS = ("zh", "en")
 

@@ -21,13 +21,13 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from lifecircle.geodata._io import atomic_path
-from lifecircle.geodata.assumptions import Assumption
-from lifecircle.geodata.labels import label as _indicator_label
-from lifecircle.geodata.notes import note_text
-from lifecircle.geodata.schema import GROUPS
-from lifecircle.maps.i18n import check_lang, has, t
-from lifecircle.maps.webmap import DataSource, assumption_rows
+from ..geodata._io import atomic_path
+from ..geodata.assumptions import Assumption
+from ..geodata.labels import label as _indicator_label
+from ..geodata.notes import note_text
+from ..geodata.schema import GROUPS
+from .i18n import check_lang, has, t
+from .webmap import DataSource, assumption_rows
 
 #: Columns whose string values are codes with a label (``elderly`` → 养老, ``street`` → 街道/镇).
 CODE_COLUMNS: frozenset[str] = frozenset(

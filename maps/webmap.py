@@ -33,13 +33,13 @@ import shapely
 from branca.element import Element, Figure
 from folium.map import Layer
 
-from lifecircle.geodata._io import atomic_path
-from lifecircle.geodata.assumptions import Assumption
-from lifecircle.geodata.crs import from_wgs84
-from lifecircle.geodata.errors import InputError
-from lifecircle.geodata.schema import GROUPS, SERVICES
-from lifecircle.maps import assets
-from lifecircle.maps.i18n import check_lang, has, t
+from ..geodata._io import atomic_path
+from ..geodata.assumptions import Assumption
+from ..geodata.crs import from_wgs84
+from ..geodata.errors import InputError
+from ..geodata.schema import GROUPS, SERVICES
+from . import assets
+from .i18n import check_lang, has, t
 
 #: Basemap choices. ``none`` is the offline default.
 BASEMAPS: tuple[str, ...] = ("none", "osm", "tianditu", "amap")

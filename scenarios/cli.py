@@ -12,10 +12,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from lifecircle.geodata import settings
-from lifecircle.geodata.errors import InputError
-from lifecircle.geodata.notes import note_text
-from lifecircle.maps.i18n import t
+from ..geodata import settings
+from ..geodata.errors import InputError
+from ..geodata.notes import note_text
+from ..maps.i18n import t
 
 app = typer.Typer(
     add_completion=False,
@@ -66,8 +66,8 @@ def network(
     lang: Lang = "zh",
 ) -> None:
     """Build a walk network and print its summary (nodes, edges, km by class, steps, components)."""
-    from lifecircle.geodata._io import owned_file
-    from lifecircle.geodata.sources import network_summary, read_network
+    from ..geodata._io import owned_file
+    from ..geodata.sources import network_summary, read_network
 
     if save is not None:
         save = _out_file(save, (".gpkg",))
@@ -149,7 +149,7 @@ def facilities(
     lang: Lang = "zh",
 ) -> None:
     """Read facilities and print counts by service, tier and status (optionally save the table)."""
-    from lifecircle.geodata.facilities import (
+    from ..geodata.facilities import (
         OSM_TIERS,
         check_out_path,
         facilities_from_osm,
@@ -175,7 +175,7 @@ def facilities(
             status=status,
         )
     if save is not None:
-        from lifecircle.geodata._io import owned_file
+        from ..geodata._io import owned_file
 
         with owned_file(save) as tmp:
             write_facilities(table, tmp)
@@ -289,8 +289,8 @@ def demand(
     lang: Lang = "zh",
 ) -> None:
     """Build the demand table (residents by group, admin codes, urban flag) and print its summary."""
-    from lifecircle.geodata.admin import apply_urban_overrides, read_admin_units
-    from lifecircle.geodata.demand import (
+    from ..geodata.admin import apply_urban_overrides, read_admin_units
+    from ..geodata.demand import (
         Demand,
         demand_from_buildings,
         demand_from_floor_area,
@@ -376,7 +376,7 @@ def demand(
         )
     summary = demand_summary(result)
     if save is not None:
-        from lifecircle.geodata._io import owned_file
+        from ..geodata._io import owned_file
 
         with owned_file(save) as tmp:
             write_demand(result, tmp)
@@ -408,7 +408,7 @@ def _check_option(option: str, value: float | None, ok: bool, en: str, zh: str) 
 
 def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
     """Raise `InputError` naming ``option`` unless ``value`` is one of ``choices`` (with a suggestion)."""
-    from lifecircle.scenarios.schema import did_you_mean
+    from .schema import did_you_mean
 
     if value not in choices:
         en, zh = did_you_mean(value, choices)
@@ -442,7 +442,7 @@ def _check_site_options(
     gap: float,
 ) -> None:
     """The numbers of `site` are in range, before anything is read; one sentence per option."""
-    from lifecircle.geodata.schema import SERVICES
+    from ..geodata.schema import SERVICES
 
     _check_choice("--service", service, SERVICES)
     _check_option(
@@ -530,8 +530,8 @@ def demo(
     lang: Lang = "zh",
 ) -> None:
     """Run the default scenario on the embedded central-Helsinki extract (works offline)."""
-    from lifecircle.scenarios.presets import example_scenario
-    from lifecircle.scenarios.schema import load_scenario
+    from .presets import example_scenario
+    from .schema import load_scenario
 
     out_dir = _out_folder(out_dir, "demo")
     _run_and_print(load_scenario(example_scenario("helsinki")), out_dir, lang)
@@ -555,8 +555,8 @@ def run(
     ] = None,
 ) -> None:
     """Run a scenario: map.html, report.html, indicators.csv/.xlsx, layers.gpkg, run.json."""
-    from lifecircle.scenarios.presets import example_scenario
-    from lifecircle.scenarios.schema import load_scenario
+    from .presets import example_scenario
+    from .schema import load_scenario
 
     out_dir = _out_folder(out_dir, "run")
     path = scenario if scenario is not None else example_scenario("helsinki")
@@ -567,8 +567,8 @@ def run(
     if scheduler or partitions or scen.distributed is not None:
         from functools import partial
 
-        from lifecircle.scenarios.distributed import run_scenario_distributed
-        from lifecircle.scenarios.partition import parse_tiles
+        from .distributed import run_scenario_distributed
+        from .partition import parse_tiles
 
         tiles = parse_tiles(partitions) if partitions else None
         runner = partial(run_scenario_distributed, partitions=tiles, scheduler=scheduler)
@@ -577,8 +577,8 @@ def run(
 
 def _headline_table(result, lang: str) -> Table:
     """A table of the run's headline shares (the group each service is for)."""
-    from lifecircle.maps.report import column_label
-    from lifecircle.scenarios.pipeline import headline, headline_text
+    from ..maps.report import column_label
+    from .pipeline import headline, headline_text
 
     tab = Table(title=result.scenario.name, show_header=False)
     tab.add_column(overflow="fold")  # a narrow terminal wraps a label, never cuts it short
@@ -593,7 +593,7 @@ def _headline_table(result, lang: str) -> Table:
 
 
 def _run_and_print(scen, out_dir: Path, lang: str | None, runner=None) -> None:
-    from lifecircle.scenarios.pipeline import OUTPUT_FILES, run_scenario
+    from .pipeline import OUTPUT_FILES, run_scenario
 
     run_scenario = runner or run_scenario  # a partitioned run on Dask takes the same arguments
     lang = lang or scen.outputs.lang
@@ -641,7 +641,7 @@ def compare(
     lang: Lang = "zh",
 ) -> None:
     """Compare two runs: indicator deltas and people newly within reach, by street and community."""
-    from lifecircle.scenarios.compare import compare_runs, default_compare_dir
+    from .compare import compare_runs, default_compare_dir
 
     out_dir = _out_folder(out_dir if out_dir is not None else default_compare_dir(run_a, run_b), "compare")
     res = compare_runs(run_a, run_b, out_dir, lang=lang)
@@ -691,11 +691,11 @@ def coverage(
     lang: Lang = "zh",
 ) -> None:
     """Coverage of demand by facilities over a walk network: GeoPackage layers and an indicators CSV."""
-    from lifecircle.geodata.schema import SERVICES
-    from lifecircle.maps.export import write_gpkg, write_indicators_csv
-    from lifecircle.scenarios.outputs import layers, map_inputs
-    from lifecircle.scenarios.pipeline import run_scenario
-    from lifecircle.scenarios.schema import scenario_from_dict
+    from ..geodata.schema import SERVICES
+    from ..maps.export import write_gpkg, write_indicators_csv
+    from .outputs import layers, map_inputs
+    from .pipeline import run_scenario
+    from .schema import scenario_from_dict
 
     for s in service:
         _check_choice("--service", s, SERVICES)
@@ -739,7 +739,7 @@ def coverage(
         raw["thresholds"] = {s: {"urban": minutes, "rural": minutes} for s in service}
     scen = scenario_from_dict(raw, where="lifecircle coverage", base_dir=Path.cwd())
     result = run_scenario(scen, None, lang=lang)
-    from lifecircle.geodata._io import owned_file
+    from ..geodata._io import owned_file
 
     with owned_file(out_file) as tmp_gpkg, owned_file(csv, option="--csv") as tmp_csv:
         write_gpkg(layers(result, map_inputs(result, lang)), tmp_gpkg)
@@ -803,8 +803,8 @@ def site(
     import numpy as np
     import pandas as pd
 
-    from lifecircle.coverage.reach import demand_thresholds, reach_matrix
-    from lifecircle.coverage.siting import (
+    from ..coverage.reach import demand_thresholds, reach_matrix
+    from ..coverage.siting import (
         LSCP,
         MCLP,
         BudgetCoverage,
@@ -813,11 +813,11 @@ def site(
         coverage_need,
         siting_problem,
     )
-    from lifecircle.coverage.siting import candidates as cands
-    from lifecircle.geodata._io import neutralize_formulas, owned_file
-    from lifecircle.geodata.demand import check_demand
-    from lifecircle.geodata.facilities import read_facilities
-    from lifecircle.geodata.sources import read_network
+    from ..coverage.siting import candidates as cands
+    from ..geodata._io import neutralize_formulas, owned_file
+    from ..geodata.demand import check_demand
+    from ..geodata.facilities import read_facilities
+    from ..geodata.sources import read_network
 
     zh = lang != "en"
     _check_site_options(
@@ -984,9 +984,9 @@ def read_site_demand(path: Path):
     import numpy as np
     import pandas as pd
 
-    from lifecircle.geodata._io import restore_formulas
-    from lifecircle.geodata.demand import _read_table
-    from lifecircle.geodata.errors import rows_zh
+    from ..geodata._io import restore_formulas
+    from ..geodata.demand import _read_table
+    from ..geodata.errors import rows_zh
 
     if path.is_file() and path.stat().st_size == 0:
         raise InputError(
@@ -1018,7 +1018,7 @@ def read_site_demand(path: Path):
 
 def _out_file(path: Path, suffixes: tuple[str, ...], *, option: str = "--out") -> Path:
     """Check a single-file output before any computation: its suffix, then `preflight_output`."""
-    from lifecircle.geodata._io import preflight_output
+    from ..geodata._io import preflight_output
 
     if path.suffix.lower() not in suffixes:
         raise InputError(
@@ -1030,7 +1030,7 @@ def _out_file(path: Path, suffixes: tuple[str, ...], *, option: str = "--out") -
 
 def _out_folder(path: Path, kind: str) -> Path:
     """Check a folder output (``run``, ``demo``, ``compare``) before any computation."""
-    from lifecircle.geodata._io import preflight_output
+    from ..geodata._io import preflight_output
 
     return preflight_output(path, kind)
 
@@ -1204,7 +1204,7 @@ def main() -> None:
     SIGINT (Ctrl-C) and SIGTERM stop the command with one sentence and exit code 130 / 143;
     staging folders and temporary files are removed on the way out, previous outputs are kept.
     """
-    from lifecircle.geodata._io import Interrupted, interruptible
+    from ..geodata._io import Interrupted, interruptible
 
     try:
         with interruptible():

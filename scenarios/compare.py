@@ -11,14 +11,14 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from lifecircle.coverage.indicators import NO_LIST_NOTE, label
-from lifecircle.geodata._io import foreign_entry, read_manifest, staged_folder
-from lifecircle.geodata.errors import InputError
-from lifecircle.geodata.network import utm_crs_for
-from lifecircle.geodata.schema import GROUPS
-from lifecircle.maps.export import restore_formulas, write_indicators_csv
-from lifecircle.maps.report import ReportInputs, write_report
-from lifecircle.maps.webmap import MapInputs, write_map
+from ..coverage.indicators import NO_LIST_NOTE, label
+from ..geodata._io import foreign_entry, read_manifest, staged_folder
+from ..geodata.errors import InputError
+from ..geodata.network import utm_crs_for
+from ..geodata.schema import GROUPS
+from ..maps.export import restore_formulas, write_indicators_csv
+from ..maps.report import ReportInputs, write_report
+from ..maps.webmap import MapInputs, write_map
 
 #: Indicator rows compared (the rest of the long table is carried in the CSV as is).
 COMPARED_METRICS = (

@@ -33,10 +33,10 @@ import numpy as np
 import scipy.sparse as sp
 import shapely
 
-from lifecircle.coverage.profiles import WalkProfile, edge_costs
-from lifecircle.coverage.reach import reach_matrix, service_reach
-from lifecircle.geodata.errors import InputError
-from lifecircle.scenarios.partition import (
+from ..coverage.profiles import WalkProfile, edge_costs
+from ..coverage.reach import reach_matrix, service_reach
+from ..geodata.errors import InputError
+from .partition import (
     LineSource,
     LoadedPartition,
     SyntheticGridSource,
@@ -225,7 +225,7 @@ def _reach(
     dem_pts = _own_points(demand, grid, tile)
     elevation = None
     if dem is not None and net.n_edges:
-        from lifecircle.coverage.slope import sample_dem
+        from ..coverage.slope import sample_dem
 
         elevation = sample_dem(dem, net)
     times: dict[str, np.ndarray] = {}
@@ -289,7 +289,7 @@ def _reach(
 
 def _reached_lines(reach, net, tiers_min: tuple[float, ...], box: tuple) -> tuple[np.ndarray, np.ndarray]:
     """Reached parts of the streets per tier, cut to the tile (exact there), as WKB and tier index."""
-    from lifecircle.coverage.isochrones import reached_intervals, substrings
+    from ..coverage.isochrones import reached_intervals, substrings
 
     g = reach.graph
     t = reach.split_time_s
@@ -607,7 +607,7 @@ def _true_times(
     dx, dy = demand.xy() if isinstance(demand, GeneratedPoints) else demand
     elevation = None
     if dem is not None and net.n_edges:
-        from lifecircle.coverage.slope import sample_dem
+        from ..coverage.slope import sample_dem
 
         elevation = sample_dem(dem, net)
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -841,7 +841,7 @@ def run_scenario_distributed(
     """
     from pathlib import Path
 
-    from lifecircle.scenarios import pipeline as _p
+    from . import pipeline as _p
 
     spec = getattr(scen, "distributed", None)
     tiles = partitions or (tuple(spec.tiles) if spec is not None and spec.tiles else (2, 2))
@@ -879,10 +879,10 @@ def run_scenario_distributed(
     with clock.step("facilities"):
         facilities = _p._load_facilities(scen, clip, units)
         sources = _p.facility_sources(scen, facilities)  # a service without any: coverage "no data"
-    from lifecircle.coverage.reach import demand_thresholds
-    from lifecircle.coverage.snapping import points_xy
-    from lifecircle.geodata.network import utm_crs_for
-    from lifecircle.scenarios.partition import FileSource
+    from ..coverage.reach import demand_thresholds
+    from ..coverage.snapping import points_xy
+    from ..geodata.network import utm_crs_for
+    from .partition import FileSource
 
     if clip is not None:
         c = clip.centroid
@@ -892,7 +892,7 @@ def run_scenario_distributed(
         crs = utm_crs_for((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
     source_path = scen.resolve(scen.network.source)
     if source_path == "embedded":
-        from lifecircle.geodata.sources import embedded_pbf
+        from ..geodata.sources import embedded_pbf
 
         source_path = str(embedded_pbf())
     if str(source_path).startswith("place:"):
@@ -944,7 +944,7 @@ def run_scenario_distributed(
         svc = sp_.name
         acc = None
         if svc in merged.matrix:
-            from lifecircle.coverage import access as _access
+            from ..coverage import access as _access
 
             cap = np.nan_to_num(fac_tables[svc]["capacity"].to_numpy(dtype=float), nan=0.0)
             pop = demand[_p.SERVICE_GROUP.get(svc, "pop_total")].to_numpy(dtype=float)
@@ -980,7 +980,7 @@ def run_scenario_distributed(
     result.timings["tiles"] = merged.tiles  # type: ignore[assignment]
     if out_dir is not None:
         with clock.step("outputs"):
-            from lifecircle.scenarios import outputs as _outputs
+            from . import outputs as _outputs
 
             result.out_dir = _outputs.write_outputs(result, Path(out_dir), lang=lang)
         result.timings.update(clock.timings)
@@ -997,7 +997,7 @@ class _MergedService:
 
 def _display_network(merged: MergedReach, crs, source: str):
     """The streets the tiles sent back, as a `WalkNetwork` for the map and the run record."""
-    from lifecircle.geodata.network import ComponentReport, WalkNetwork
+    from ..geodata.network import ComponentReport, WalkNetwork
 
     if merged.streets is None or len(merged.streets[0]) == 0:
         geoms, highway = np.zeros(0, dtype=object), np.zeros(0, dtype=object)
@@ -1030,7 +1030,7 @@ def _display_network(merged: MergedReach, crs, source: str):
 
 def _isochrones(merged: MergedReach, service: str, tiers: list[float], width_m: float, net):
     """Per-tier polygons from every tile's reached streets (each cut to its own tile)."""
-    from lifecircle.coverage.isochrones import _frame, _polygons
+    from ..coverage.isochrones import _frame, _polygons
 
     mins = np.asarray(tiers, dtype=np.float64)
     wkb, group = merged.reached.get(service, (np.zeros(0, dtype=object), np.zeros(0, np.int64)))
@@ -1142,7 +1142,7 @@ def _siting_task(
     max_snap_m: float,
     time_limit: float,
 ) -> dict:
-    from lifecircle.coverage.siting import LSCP, MCLP, siting_problem
+    from ..coverage.siting import LSCP, MCLP, siting_problem
 
     net = finish_partition(part, keep_labels)
     out = {"tile": part.tile, "sites": np.zeros(0, np.int64), "gains": np.zeros(0), "objective": 0.0}

@@ -9,14 +9,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from lifecircle.coverage import indicators as _ind
-from lifecircle.geodata._io import staged_folder
-from lifecircle.geodata.notes import Note
-from lifecircle.maps import export as _export
-from lifecircle.maps.figures import coverage_png
-from lifecircle.maps.report import ReportInputs, write_report
-from lifecircle.maps.webmap import DataSource, MapInputs, write_map
-from lifecircle.scenarios.result import RunResult, headline, headline_text, run_record
+from ..coverage import indicators as _ind
+from ..geodata._io import staged_folder
+from ..geodata.notes import Note
+from ..maps import export as _export
+from ..maps.figures import coverage_png
+from ..maps.report import ReportInputs, write_report
+from ..maps.webmap import DataSource, MapInputs, write_map
+from .result import RunResult, headline, headline_text, run_record
 
 #: Licences of the data sources the tool knows by name.
 _OSM = "ODbL © OpenStreetMap contributors"

@@ -68,9 +68,9 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from shapely.geometry.base import BaseGeometry
 
-from lifecircle.coverage.profiles import WalkProfile
-from lifecircle.geodata.errors import InputError
-from lifecircle.geodata.network import WGS84, WalkNetwork, build_network
+from ..coverage.profiles import WalkProfile
+from ..geodata.errors import InputError
+from ..geodata.network import WGS84, WalkNetwork, build_network
 
 #: Tobler's largest speed factor (downhill at a grade of −5 %): ``exp(3.5 · 0.05)``.
 TOBLER_MAX_FACTOR = float(np.exp(3.5 * 0.05))
@@ -339,7 +339,7 @@ def _pbf_ways(path: str, clip: BaseGeometry | None) -> gpd.GeoDataFrame:
 
 def _layer_ways(path: str, lines_crs: str | None, wbox: tuple) -> gpd.GeoDataFrame:
     """A line layer's walkable lines near ``wbox`` (WGS84), prepared as `read_lines` does."""
-    from lifecircle.geodata.crs import to_wgs84
+    from ..geodata.crs import to_wgs84
 
     try:
         gdf = gpd.read_file(path, bbox=gpd.GeoSeries([shapely.box(*wbox)], crs=4326), fid_as_index=True)
@@ -372,7 +372,7 @@ def _layer_ways(path: str, lines_crs: str | None, wbox: tuple) -> gpd.GeoDataFra
 
 def _walkable(ways: gpd.GeoDataFrame, clip: BaseGeometry | None, source: str) -> gpd.GeoDataFrame:
     """The walkable, clipped lines, as `lifecircle.geodata.sources` prepares them for noding."""
-    from lifecircle.geodata.sources import clip_ways, walkable_ways
+    from ..geodata.sources import clip_ways, walkable_ways
 
     if "row" not in ways.columns:
         ways = ways.assign(row=np.arange(len(ways), dtype=np.int64))
@@ -764,7 +764,7 @@ def _first_keys(parts: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def _empty_network(source: LineSource) -> WalkNetwork:
-    from lifecircle.geodata.network import ComponentReport
+    from ..geodata.network import ComponentReport
 
     z = np.zeros(0)
     zi = np.zeros(0, dtype=np.int64)

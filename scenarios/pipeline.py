@@ -13,25 +13,25 @@ import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from lifecircle.coverage import access as _access
-from lifecircle.coverage import indicators as _ind
-from lifecircle.coverage.isochrones import service_isochrones
-from lifecircle.coverage.profiles import EdgeCosts, edge_costs, get_profile
-from lifecircle.coverage.reach import demand_thresholds, reach_matrix, service_reach
-from lifecircle.coverage.slope import sample_dem
-from lifecircle.coverage.standards import standards_from_profile
-from lifecircle.geodata import admin as _admin
-from lifecircle.geodata import crs as _crs
-from lifecircle.geodata import demand as _demand
-from lifecircle.geodata import facilities as _fac
-from lifecircle.geodata.assumptions import Assumption
-from lifecircle.geodata.boundaries import boundary_from_adcode
-from lifecircle.geodata.errors import InputError
-from lifecircle.geodata.network import WalkNetwork, utm_crs_for
-from lifecircle.geodata.notes import Note as _Note
-from lifecircle.geodata.sources import read_clip, read_network
-from lifecircle.scenarios.presets import Jurisdiction, load_jurisdiction
-from lifecircle.scenarios.result import (
+from ..coverage import access as _access
+from ..coverage import indicators as _ind
+from ..coverage.isochrones import service_isochrones
+from ..coverage.profiles import EdgeCosts, edge_costs, get_profile
+from ..coverage.reach import demand_thresholds, reach_matrix, service_reach
+from ..coverage.slope import sample_dem
+from ..coverage.standards import standards_from_profile
+from ..geodata import admin as _admin
+from ..geodata import crs as _crs
+from ..geodata import demand as _demand
+from ..geodata import facilities as _fac
+from ..geodata.assumptions import Assumption
+from ..geodata.boundaries import boundary_from_adcode
+from ..geodata.errors import InputError
+from ..geodata.network import WalkNetwork, utm_crs_for
+from ..geodata.notes import Note as _Note
+from ..geodata.sources import read_clip, read_network
+from .presets import Jurisdiction, load_jurisdiction
+from .result import (
     SERVICE_GROUP,
     SERVICE_PROFILE,
     RunResult,
@@ -40,7 +40,7 @@ from lifecircle.scenarios.result import (
     headline_text,
     run_record,
 )
-from lifecircle.scenarios.schema import Scenario
+from .schema import Scenario
 
 __all__ = [
     "OUTPUT_FILES",
@@ -240,14 +240,14 @@ def run_scenario(
     )
     if scen.siting is not None:
         with clock.step("siting"):
-            from lifecircle.scenarios import siting as _siting
+            from . import siting as _siting
 
             _siting.run_siting(result, profiles, limits)
     result.timings = clock.timings
     result.timings["total_compute"] = round(time.perf_counter() - t_start, 3)
     if out_dir is not None:
         with clock.step("outputs"):
-            from lifecircle.scenarios import outputs as _outputs
+            from . import outputs as _outputs
 
             result.out_dir = _outputs.write_outputs(result, Path(out_dir), lang=lang)
         result.timings = clock.timings

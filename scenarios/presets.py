@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from lifecircle.coverage.standards import standards_from_profile
-from lifecircle.geodata.errors import InputError
+from ..coverage.standards import standards_from_profile
+from ..geodata.errors import InputError
 
 _PRESETS = resources.files("lifecircle.scenarios") / "presets"
 

@@ -20,14 +20,14 @@ import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from lifecircle.coverage.reach import ServiceReach
-from lifecircle.coverage.standards import Standards
-from lifecircle.geodata._io import file_sha256
-from lifecircle.geodata.assumptions import Assumption
-from lifecircle.geodata.network import WalkNetwork
-from lifecircle.geodata.sources import network_summary
-from lifecircle.scenarios.presets import Jurisdiction
-from lifecircle.scenarios.schema import Scenario
+from ..coverage.reach import ServiceReach
+from ..coverage.standards import Standards
+from ..geodata._io import file_sha256
+from ..geodata.assumptions import Assumption
+from ..geodata.network import WalkNetwork
+from ..geodata.sources import network_summary
+from .presets import Jurisdiction
+from .schema import Scenario
 
 #: Walking profile used for each service (other services walk at the adult profile).
 SERVICE_PROFILE = {"elderly": "elderly", "childcare": "childcare"}
@@ -139,7 +139,7 @@ def run_record(result: RunResult) -> dict:
         if rp is None:
             continue
         if rp == "embedded":
-            from lifecircle.geodata.sources import embedded_pbf
+            from ..geodata.sources import embedded_pbf
 
             rp = str(embedded_pbf())
         if os.path.isfile(rp):

@@ -14,10 +14,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from lifecircle.coverage.profiles import PROFILES
-from lifecircle.geodata.crs import bbox_problem
-from lifecircle.geodata.errors import InputError
-from lifecircle.geodata.schema import GROUPS, SERVICES
+from ..coverage.profiles import PROFILES
+from ..geodata.crs import bbox_problem
+from ..geodata.errors import InputError
+from ..geodata.schema import GROUPS, SERVICES
 
 
 class _Model(BaseModel):

@@ -9,18 +9,18 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from lifecircle.coverage import indicators as _ind
-from lifecircle.coverage.isochrones import service_isochrones
-from lifecircle.coverage.profiles import edge_costs
-from lifecircle.coverage.reach import reach_matrix, service_reach
-from lifecircle.coverage.siting import LSCP, MCLP, BudgetCoverage, siting_problem
-from lifecircle.coverage.siting.candidates import MAX_SPACED_CANDIDATES, candidates_from_layer, check_spacing
-from lifecircle.coverage.siting.capacitated import CapacitatedCoverage
-from lifecircle.coverage.siting.pmedian import PMedian
-from lifecircle.coverage.siting.problem import coverage_need
-from lifecircle.geodata.errors import InputError, require_file
-from lifecircle.geodata.network import WalkNetwork
-from lifecircle.scenarios.result import RunResult, ServiceRun
+from ..coverage import indicators as _ind
+from ..coverage.isochrones import service_isochrones
+from ..coverage.profiles import edge_costs
+from ..coverage.reach import reach_matrix, service_reach
+from ..coverage.siting import LSCP, MCLP, BudgetCoverage, siting_problem
+from ..coverage.siting.candidates import MAX_SPACED_CANDIDATES, candidates_from_layer, check_spacing
+from ..coverage.siting.capacitated import CapacitatedCoverage
+from ..coverage.siting.pmedian import PMedian
+from ..coverage.siting.problem import coverage_need
+from ..geodata.errors import InputError, require_file
+from ..geodata.network import WalkNetwork
+from .result import RunResult, ServiceRun
 
 
 def candidates(result: RunResult) -> gpd.GeoDataFrame:

@@ -1,17 +1,17 @@
 """Siting: propose new service stations over the sparse reach matrix."""
 
-from lifecircle.coverage.siting.capacitated import CapacitatedCoverage
-from lifecircle.coverage.siting.decompose import DecompositionBound, decomposition_bound
-from lifecircle.coverage.siting.explain import explain, indicators
-from lifecircle.coverage.siting.greedy import greedy_max_cover, greedy_set_cover, swap_improve
-from lifecircle.coverage.siting.joint import JointSiting
-from lifecircle.coverage.siting.lagrange import lagrangian_bound, mclp_lp, subgradient
-from lifecircle.coverage.siting.lns import mip_lns, parallel_lns
-from lifecircle.coverage.siting.models import LSCP, MCLP, BudgetCoverage
-from lifecircle.coverage.siting.pmedian import PMedian
-from lifecircle.coverage.siting.problem import SitingProblem, coverage_need, siting_problem
-from lifecircle.coverage.siting.reduce import Reduced, reduce_cover
-from lifecircle.coverage.siting.result import SitingResult
+from .capacitated import CapacitatedCoverage
+from .decompose import DecompositionBound, decomposition_bound
+from .explain import explain, indicators
+from .greedy import greedy_max_cover, greedy_set_cover, swap_improve
+from .joint import JointSiting
+from .lagrange import lagrangian_bound, mclp_lp, subgradient
+from .lns import mip_lns, parallel_lns
+from .models import LSCP, MCLP, BudgetCoverage
+from .pmedian import PMedian
+from .problem import SitingProblem, coverage_need, siting_problem
+from .reduce import Reduced, reduce_cover
+from .result import SitingResult
 
 __all__ = [
     "LSCP",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from lifecircle.coverage.siting._highs import INF, MilpSolution, solve_milp
+from ._highs import INF, MilpSolution, solve_milp
 
 
 class ModelBuilder:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from lifecircle.coverage.siting._highs import INF, MilpSolution, solve_milp
-from lifecircle.coverage.siting.reduce import Reduced
+from ._highs import INF, MilpSolution, solve_milp
+from .reduce import Reduced
 
 
 def solve_max_cover_milp(

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from lifecircle.geodata.crs import to_wgs84
-from lifecircle.geodata.errors import InputError, require_file
-from lifecircle.geodata.network import WalkNetwork, utm_crs_for
+from ...geodata.crs import to_wgs84
+from ...geodata.errors import InputError, require_file
+from ...geodata.network import WalkNetwork, utm_crs_for
 
 #: Smallest footprint for a community service site: a single facility of at least 300 m²
 #: (003 保障要素二: "单处用房建筑面积不低于300平方米").
@@ -171,7 +171,7 @@ def candidates_from_footprints(
     """
     src = str(footprints)
     if not isinstance(footprints, gpd.GeoDataFrame) and src.lower().endswith(".pbf"):
-        from lifecircle.geodata.demand import buildings_from_osm
+        from ...geodata.demand import buildings_from_osm
 
         footprints = buildings_from_osm(src)
     gdf, where, wz = _read(footprints, crs, "footprint layer", what_zh="建筑轮廓图层")

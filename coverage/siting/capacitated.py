@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from lifecircle.coverage.siting._builder import ModelBuilder, entry_rows
-from lifecircle.coverage.siting._highs import INF
-from lifecircle.coverage.siting.problem import SitingProblem, _cover, siting_problem
-from lifecircle.coverage.siting.reduce import group_identical_rows
-from lifecircle.coverage.siting.result import SitingResult
-from lifecircle.geodata.errors import InputError
+from ...geodata.errors import InputError
+from ._builder import ModelBuilder, entry_rows
+from ._highs import INF
+from .problem import SitingProblem, _cover, siting_problem
+from .reduce import group_identical_rows
+from .result import SitingResult
 
 
 @dataclass
@@ -341,7 +341,7 @@ def finish_capacitated(
     heur: float,
 ) -> SitingResult:
     """Build the result of a capacitated model: sites ordered by need assigned to them."""
-    from lifecircle.coverage.siting.explain import explain
+    from .explain import explain
 
     asg = decode_assignment(pb, blk, x)
     new = np.setdiff1d(opened, pb.fixed)

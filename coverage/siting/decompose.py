@@ -47,7 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from lifecircle.coverage.siting._highs import INF, solve_milp
+from ._highs import INF, solve_milp
 
 #: Reduced rows per region. On the 100,000 × 10,000 benchmark, 400 rows per region took 9.5 s
 #: on two cores and took 0.17 points off the LP gap, 600 rows 13.5 s and 0.26 points, 800 rows

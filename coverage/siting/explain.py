@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from lifecircle.coverage.siting.problem import SitingProblem
-from lifecircle.coverage.siting.result import SitingResult
-from lifecircle.geodata.schema import GROUPS
+from ...geodata.schema import GROUPS
+from .problem import SitingProblem
+from .result import SitingResult
 
 #: Admin columns of the demand table used to say where the people live, finest last.
 ADMIN = ("street", "community")

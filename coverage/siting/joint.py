@@ -9,12 +9,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lifecircle.coverage.siting._builder import ModelBuilder, entry_rows
-from lifecircle.coverage.siting.capacitated import capacitated_block, check_capacities, finish_capacitated
-from lifecircle.coverage.siting.problem import SitingProblem
-from lifecircle.coverage.siting.reduce import reduce_cover
-from lifecircle.coverage.siting.result import SitingResult
-from lifecircle.geodata.errors import InputError
+from ...geodata.errors import InputError
+from ._builder import ModelBuilder, entry_rows
+from .capacitated import capacitated_block, check_capacities, finish_capacitated
+from .problem import SitingProblem
+from .reduce import reduce_cover
+from .result import SitingResult
 
 
 @dataclass
@@ -190,7 +190,7 @@ class JointSiting:
                     heur=math.nan,
                 )
             else:
-                from lifecircle.coverage.siting.models import _finish
+                from .models import _finish
 
                 new = np.setdiff1d(hosted, pb.fixed)
                 cov = pb.base_covered | (np.asarray(pb.cover_csc[:, new].sum(axis=1)).ravel() > 0)

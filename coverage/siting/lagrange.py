@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from lifecircle.coverage.siting._highs import INF, solve_milp
+from ._highs import INF, solve_milp
 
 
 @dataclass(frozen=True)

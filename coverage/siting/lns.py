@@ -16,8 +16,8 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from lifecircle.coverage.siting._maxcover import solve_max_cover_milp
-from lifecircle.coverage.siting.reduce import Reduced
+from ._maxcover import solve_max_cover_milp
+from .reduce import Reduced
 
 
 def mip_lns(
@@ -423,7 +423,7 @@ def _shrink(
     sub: sp.csc_matrix, w: np.ndarray, pool: np.ndarray, start: np.ndarray
 ) -> tuple[sp.csc_matrix, np.ndarray, np.ndarray, np.ndarray]:
     """Merge twin rows and drop dominated pool columns of a window (the window's own sites stay)."""
-    from lifecircle.coverage.siting.reduce import _dominated_columns, _merge_rows
+    from .reduce import _dominated_columns, _merge_rows
 
     csr = sub.tocsr()
     csr, w2, _ = _merge_rows(csr, w, np.zeros(0, dtype=np.int64))

@@ -24,11 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from lifecircle.coverage.siting._highs import INF, MilpSolution, solve_milp
-from lifecircle.coverage.siting._maxcover import solve_max_cover_milp
-from lifecircle.coverage.siting.decompose import decomposition_bound
-from lifecircle.coverage.siting.explain import explain
-from lifecircle.coverage.siting.greedy import (
+from ...geodata.errors import InputError
+from ._highs import INF, MilpSolution, solve_milp
+from ._maxcover import solve_max_cover_milp
+from .decompose import decomposition_bound
+from .explain import explain
+from .greedy import (
     covered_weight,
     drop_redundant,
     greedy_max_cover,
@@ -36,12 +37,11 @@ from lifecircle.coverage.siting.greedy import (
     marginal_order,
     swap_improve,
 )
-from lifecircle.coverage.siting.lagrange import mclp_lp, subgradient
-from lifecircle.coverage.siting.lns import mip_lns, parallel_lns
-from lifecircle.coverage.siting.problem import SitingProblem, siting_problem
-from lifecircle.coverage.siting.reduce import Reduced, reduce_cover
-from lifecircle.coverage.siting.result import SitingResult
-from lifecircle.geodata.errors import InputError
+from .lagrange import mclp_lp, subgradient
+from .lns import mip_lns, parallel_lns
+from .problem import SitingProblem, siting_problem
+from .reduce import Reduced, reduce_cover
+from .result import SitingResult
 
 #: Above this many nonzeros in the reduced MCLP, ``method="auto"`` bounds by the LP relaxation
 #: (interior point) and searches with MIP-based LNS instead of one branch-and-bound over all.

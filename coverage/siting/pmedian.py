@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from lifecircle.coverage.siting._builder import ModelBuilder, entry_rows
-from lifecircle.coverage.siting.problem import SitingProblem, _entry_mask, _mask_entries, siting_problem
-from lifecircle.coverage.siting.reduce import group_identical_rows
-from lifecircle.coverage.siting.result import SitingResult
-from lifecircle.geodata.assumptions import Assumption
-from lifecircle.geodata.errors import InputError
+from ...geodata.assumptions import Assumption
+from ...geodata.errors import InputError
+from ._builder import ModelBuilder, entry_rows
+from .problem import SitingProblem, _entry_mask, _mask_entries, siting_problem
+from .reduce import group_identical_rows
+from .result import SitingResult
 
 #: An unserved demand point counts as this many times its own threshold (see `PMedian`).
 UNSERVED_FACTOR = 10.0
@@ -103,7 +103,7 @@ class PMedian:
 
     def solve(self, *, time_limit: float = 60.0, mip_gap: float = 0.0, threads: int = 1) -> SitingResult:
         """Solve with HiGHS (warm-started by greedy additions) and explain."""
-        from lifecircle.coverage.siting.explain import explain
+        from .explain import explain
 
         t0 = time.perf_counter()
         pb = self.problem

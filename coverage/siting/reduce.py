@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from lifecircle.coverage.siting.problem import SitingProblem
+from .problem import SitingProblem
 
 #: Skip a pairwise-overlap product (A·Aᵀ or Aᵀ·A) whose work estimate exceeds this many products.
 MAX_OVERLAP_WORK = 60_000_000

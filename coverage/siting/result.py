@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from lifecircle.geodata.assumptions import Assumption
+from ...geodata.assumptions import Assumption
 
 
 @dataclass(eq=False)
