@@ -8,8 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ..geodata.assumptions import Assumption
-from ..geodata.errors import InputError
+from ..geodata.common import Assumption, InputError
 
 DECAYS: tuple[str, ...] = ("step", "linear", "gaussian", "zones")
 

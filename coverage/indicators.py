@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..geodata.errors import InputError
+from ..geodata.common import InputError, Note
 from ..geodata.labels import (  # noqa: F401 - the indicator table's vocabulary, re-exported
     AREA_LABELS,
     GROUP_LABELS,
@@ -44,7 +44,6 @@ from ..geodata.labels import (  # noqa: F401 - the indicator table's vocabulary,
     SERVICE_LABELS,
     label,
 )
-from ..geodata.notes import Note
 from ..geodata.schema import GROUPS, SERVICES
 from .standards import (
     BASELINE_TOLERANCE,

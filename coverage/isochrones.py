@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..geodata.errors import InputError
+from ..geodata.common import InputError
 from .reach import TIERS_MIN, ServiceReach
 from .routing import SplitGraph, per_facility_searches
 

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..geodata.assumptions import Assumption
-from ..geodata.errors import InputError
+from ..geodata.common import Assumption, InputError
 from . import slope as _slope
 from .slope import VertexElevation
 

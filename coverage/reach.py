@@ -7,10 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from ..geodata.assumptions import Assumption
-from ..geodata.errors import InputError
+from ..geodata.common import Assumption, InputError, Note
 from ..geodata.network import WalkNetwork
-from ..geodata.notes import Note
 from .profiles import EdgeCosts, WalkProfile, edge_costs, get_profile
 from .routing import (
     SplitGraph,

@@ -10,7 +10,8 @@ import numpy as np
 import pyproj
 import shapely
 
-from ..geodata.errors import InputError, require_file
+from ..geodata.common import InputError
+from ..geodata.files import require_file
 
 if TYPE_CHECKING:
     from ..geodata.network import WalkNetwork

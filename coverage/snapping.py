@@ -11,7 +11,7 @@ import numpy as np
 import pyproj
 import shapely
 
-from ..geodata.errors import InputError
+from ..geodata.common import InputError
 
 if TYPE_CHECKING:
     from ..geodata.network import WalkNetwork

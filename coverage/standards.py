@@ -26,8 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..geodata.errors import InputError
-from ..geodata.notes import Note
+from ..geodata.common import InputError, Note
 
 #: Metric keys a `Target` may name (the same keys as the indicator table).
 TARGET_METRICS: tuple[str, ...] = (

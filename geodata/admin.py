@@ -12,8 +12,9 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from .common import InputError
 from .crs import to_wgs84
-from .errors import InputError, label_zh, require_file, rows_zh
+from .files import label_zh, require_file, rows_zh
 from .schema import ADMIN_COLUMNS, ADMIN_LEVELS
 
 #: Name endings that make a unit urban (policy-digest §5: 社区 under a 街道 → urban).

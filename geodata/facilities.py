@@ -22,10 +22,10 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from ._io import atomic_path, neutralize_formulas
 from ._progress import progress_task
+from .common import InputError, atomic_path
 from .crs import in_china, parse_crs, to_wgs84
-from .errors import InputError, require_file, rows_zh
+from .files import neutralize_formulas, require_file, rows_zh
 from .schema import FACILITY_COLUMNS, SERVICES, STATUSES
 
 #: ``social_facility`` values that count as elderly care (with ``social_facility:for`` senior/elderly
@@ -326,7 +326,7 @@ def write_facilities(facilities: gpd.GeoDataFrame, path: str | Path) -> Path:
     The file is written under a temporary name and renamed; a failure leaves nothing behind. CSV
     is written as UTF-8 with a byte-order mark so that Excel opens the Chinese names correctly, and
     a text cell a spreadsheet would evaluate as a formula (``=HYPERLINK(…)`` as a name) gets a
-    leading ``'`` (`lifecircle.geodata._io.neutralize_formulas`); numbers stay numbers.
+    leading ``'`` (`lifecircle.geodata.files.neutralize_formulas`); numbers stay numbers.
     """
     path = Path(path)
     check_out_path(path)

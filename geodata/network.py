@@ -13,8 +13,8 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ._io import atomic_path
-from .errors import InputError, rows_zh
+from .common import InputError, atomic_path
+from .files import rows_zh
 
 WGS84 = pyproj.CRS.from_epsg(4326)
 

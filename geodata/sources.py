@@ -14,8 +14,9 @@ from shapely.geometry.base import BaseGeometry
 
 from . import settings
 from ._progress import progress_task
+from .common import InputError
 from .crs import bbox_problem, to_wgs84
-from .errors import InputError, require_file
+from .files import require_file
 from .network import WalkNetwork, build_network, network_from_saved
 from .walkable import normalize_class, walkable_mask
 

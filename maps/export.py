@@ -26,14 +26,13 @@ import pyogrio
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ..geodata._io import (  # noqa: F401 (the formula guard is part of this module's API)
+from ..geodata.common import InputError, atomic_path
+from ..geodata.files import (  # noqa: F401 (the formula guard is part of this module's API)
     FORMULA_START,
-    atomic_path,
     formula_like,
     neutralize_formulas,
     restore_formulas,
 )
-from ..geodata.errors import InputError
 from .i18n import check_lang, has, t
 from .report import CODE_COLUMNS, column_label, pick_language, value_label
 

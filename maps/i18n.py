@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..geodata.errors import InputError
+from ..geodata.common import InputError
 
 LANGS = ("zh", "en")
 

@@ -21,10 +21,8 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from ..geodata._io import atomic_path
-from ..geodata.assumptions import Assumption
+from ..geodata.common import Assumption, atomic_path, note_text
 from ..geodata.labels import label as _indicator_label
-from ..geodata.notes import note_text
 from ..geodata.schema import GROUPS
 from .i18n import check_lang, has, t
 from .webmap import DataSource, assumption_rows

@@ -33,10 +33,8 @@ import shapely
 from branca.element import Element, Figure
 from folium.map import Layer
 
-from ..geodata._io import atomic_path
-from ..geodata.assumptions import Assumption
+from ..geodata.common import Assumption, InputError, atomic_path
 from ..geodata.crs import from_wgs84
-from ..geodata.errors import InputError
 from ..geodata.schema import GROUPS, SERVICES
 from . import assets
 from .i18n import check_lang, has, t

@@ -13,8 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..geodata import settings
-from ..geodata.errors import InputError
-from ..geodata.notes import note_text
+from ..geodata.common import InputError, note_text
 from ..maps.i18n import t
 
 app = typer.Typer(
@@ -66,7 +65,7 @@ def network(
     lang: Lang = "zh",
 ) -> None:
     """Build a walk network and print its summary (nodes, edges, km by class, steps, components)."""
-    from ..geodata._io import owned_file
+    from ..geodata.files import owned_file
     from ..geodata.sources import network_summary, read_network
 
     if save is not None:
@@ -175,7 +174,7 @@ def facilities(
             status=status,
         )
     if save is not None:
-        from ..geodata._io import owned_file
+        from ..geodata.files import owned_file
 
         with owned_file(save) as tmp:
             write_facilities(table, tmp)
@@ -376,7 +375,7 @@ def demand(
         )
     summary = demand_summary(result)
     if save is not None:
-        from ..geodata._io import owned_file
+        from ..geodata.files import owned_file
 
         with owned_file(save) as tmp:
             write_demand(result, tmp)
@@ -739,7 +738,7 @@ def coverage(
         raw["thresholds"] = {s: {"urban": minutes, "rural": minutes} for s in service}
     scen = scenario_from_dict(raw, where="lifecircle coverage", base_dir=Path.cwd())
     result = run_scenario(scen, None, lang=lang)
-    from ..geodata._io import owned_file
+    from ..geodata.files import owned_file
 
     with owned_file(out_file) as tmp_gpkg, owned_file(csv, option="--csv") as tmp_csv:
         write_gpkg(layers(result, map_inputs(result, lang)), tmp_gpkg)
@@ -814,9 +813,9 @@ def site(
         siting_problem,
     )
     from ..coverage.siting import candidates as cands
-    from ..geodata._io import neutralize_formulas, owned_file
     from ..geodata.demand import check_demand
     from ..geodata.facilities import read_facilities
+    from ..geodata.files import neutralize_formulas, owned_file
     from ..geodata.sources import read_network
 
     zh = lang != "en"
@@ -984,9 +983,8 @@ def read_site_demand(path: Path):
     import numpy as np
     import pandas as pd
 
-    from ..geodata._io import restore_formulas
     from ..geodata.demand import _read_table
-    from ..geodata.errors import rows_zh
+    from ..geodata.files import restore_formulas, rows_zh
 
     if path.is_file() and path.stat().st_size == 0:
         raise InputError(
@@ -1018,7 +1016,7 @@ def read_site_demand(path: Path):
 
 def _out_file(path: Path, suffixes: tuple[str, ...], *, option: str = "--out") -> Path:
     """Check a single-file output before any computation: its suffix, then `preflight_output`."""
-    from ..geodata._io import preflight_output
+    from ..geodata.files import preflight_output
 
     if path.suffix.lower() not in suffixes:
         raise InputError(
@@ -1030,7 +1028,7 @@ def _out_file(path: Path, suffixes: tuple[str, ...], *, option: str = "--out") -
 
 def _out_folder(path: Path, kind: str) -> Path:
     """Check a folder output (``run``, ``demo``, ``compare``) before any computation."""
-    from ..geodata._io import preflight_output
+    from ..geodata.files import preflight_output
 
     return preflight_output(path, kind)
 
@@ -1204,7 +1202,7 @@ def main() -> None:
     SIGINT (Ctrl-C) and SIGTERM stop the command with one sentence and exit code 130 / 143;
     staging folders and temporary files are removed on the way out, previous outputs are kept.
     """
-    from ..geodata._io import Interrupted, interruptible
+    from ..geodata.common import Interrupted, interruptible
 
     try:
         with interruptible():

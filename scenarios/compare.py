@@ -12,8 +12,8 @@ import pandas as pd
 import pyogrio
 
 from ..coverage.indicators import NO_LIST_NOTE, label
-from ..geodata._io import foreign_entry, read_manifest, staged_folder
-from ..geodata.errors import InputError
+from ..geodata.common import InputError
+from ..geodata.files import foreign_entry, read_manifest, staged_folder
 from ..geodata.network import utm_crs_for
 from ..geodata.schema import GROUPS
 from ..maps.export import restore_formulas, write_indicators_csv

@@ -35,7 +35,7 @@ import shapely
 
 from ..coverage.profiles import WalkProfile, edge_costs
 from ..coverage.reach import reach_matrix, service_reach
-from ..geodata.errors import InputError
+from ..geodata.common import InputError
 from .partition import (
     LineSource,
     LoadedPartition,
@@ -186,8 +186,8 @@ def _clean_input_errors(fn, *args):
     try:
         return fn(*args)
     except InputError as exc:
-        message, zh = exc.message, exc.zh
-    raise InputError(message, zh)
+        msg = exc.msg
+    raise InputError(msg.id, **msg.fields)
 
 
 def _reach_task(

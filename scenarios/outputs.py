@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from ..coverage import indicators as _ind
-from ..geodata._io import staged_folder
-from ..geodata.notes import Note
+from ..geodata.common import Note
+from ..geodata.files import staged_folder
 from ..maps import export as _export
 from ..maps.figures import coverage_png
 from ..maps.report import ReportInputs, write_report

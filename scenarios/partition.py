@@ -69,7 +69,7 @@ from scipy.sparse.csgraph import connected_components
 from shapely.geometry.base import BaseGeometry
 
 from ..coverage.profiles import WalkProfile
-from ..geodata.errors import InputError
+from ..geodata.common import InputError
 from ..geodata.network import WGS84, WalkNetwork, build_network
 
 #: Tobler's largest speed factor (downhill at a grade of −5 %): ``exp(3.5 · 0.05)``.

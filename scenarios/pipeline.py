@@ -24,11 +24,10 @@ from ..geodata import admin as _admin
 from ..geodata import crs as _crs
 from ..geodata import demand as _demand
 from ..geodata import facilities as _fac
-from ..geodata.assumptions import Assumption
 from ..geodata.boundaries import boundary_from_adcode
-from ..geodata.errors import InputError
+from ..geodata.common import Assumption, InputError
+from ..geodata.common import Note as _Note
 from ..geodata.network import WalkNetwork, utm_crs_for
-from ..geodata.notes import Note as _Note
 from ..geodata.sources import read_clip, read_network
 from .presets import Jurisdiction, load_jurisdiction
 from .result import (

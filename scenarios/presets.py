@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from ..coverage.standards import standards_from_profile
-from ..geodata.errors import InputError
+from ..geodata.common import InputError
 
 _PRESETS = resources.files("lifecircle.scenarios") / "presets"
 

@@ -22,8 +22,8 @@ from shapely.geometry.base import BaseGeometry
 
 from ..coverage.reach import ServiceReach
 from ..coverage.standards import Standards
-from ..geodata._io import file_sha256
-from ..geodata.assumptions import Assumption
+from ..geodata.common import Assumption
+from ..geodata.files import file_sha256
 from ..geodata.network import WalkNetwork
 from ..geodata.sources import network_summary
 from .presets import Jurisdiction

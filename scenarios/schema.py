@@ -15,8 +15,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..coverage.profiles import PROFILES
+from ..geodata.common import InputError
 from ..geodata.crs import bbox_problem
-from ..geodata.errors import InputError
 from ..geodata.schema import GROUPS, SERVICES
 
 

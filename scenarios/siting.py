@@ -18,7 +18,8 @@ from ..coverage.siting.candidates import MAX_SPACED_CANDIDATES, candidates_from_
 from ..coverage.siting.capacitated import CapacitatedCoverage
 from ..coverage.siting.pmedian import PMedian
 from ..coverage.siting.problem import coverage_need
-from ..geodata.errors import InputError, require_file
+from ..geodata.common import InputError
+from ..geodata.files import require_file
 from ..geodata.network import WalkNetwork
 from .result import RunResult, ServiceRun
 

@@ -8,7 +8,7 @@ import pytest
 import scipy.sparse as sp
 
 from lifecircle.coverage.access import E2SFCA_WEIGHTS, decay_weights, two_step_fca
-from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.common import InputError
 
 # demand i0, i1, i2 (100, 200, 300 people); facilities j0 (10 beds), j1 (30 beds)
 #          j0      j1

@@ -18,7 +18,7 @@ from lifecircle.geodata.admin import (
     read_admin_units,
     urban_from_name,
 )
-from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.common import InputError
 from lifecircle.geodata.schema import ADMIN_COLUMNS
 from tests.conftest import shared_file
 

@@ -7,8 +7,8 @@ import pytest
 import shapely
 
 from lifecircle.geodata.boundaries import boundary_from_adcode
+from lifecircle.geodata.common import InputError
 from lifecircle.geodata.crs import to_wgs84
-from lifecircle.geodata.errors import InputError
 
 
 def test_yuzhong_by_adcode_matches_the_shared_outline(yuzhong_boundary):

@@ -22,7 +22,7 @@ from lifecircle.coverage.siting import (
     PMedian,
     siting_problem,
 )
-from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.common import InputError
 
 INF = np.inf
 

@@ -8,6 +8,7 @@ import pyproj
 import pytest
 import shapely
 
+from lifecircle.geodata.common import InputError
 from lifecircle.geodata.crs import (
     bd09_to_gcj02,
     bd09_to_wgs84,
@@ -20,7 +21,6 @@ from lifecircle.geodata.crs import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
-from lifecircle.geodata.errors import InputError
 
 GEOD = pyproj.Geod(ellps="WGS84")
 ALL = (wgs84_to_gcj02, gcj02_to_wgs84, gcj02_to_bd09, bd09_to_gcj02, wgs84_to_bd09, bd09_to_wgs84)

@@ -1,6 +1,6 @@
 """Every CSV writer guards text a spreadsheet would evaluate as a formula (OWASP CSV injection).
 
-The guard (`lifecircle.geodata._io.neutralize_formulas`) puts a ``'`` in front of a text cell
+The guard (`lifecircle.geodata.files.neutralize_formulas`) puts a ``'`` in front of a text cell
 that starts with ``=``, ``+``, ``-``, ``@``, a tab or a CR and is not a plain number. Each writer
 here gets a ``=HYPERLINK(…)`` name and must write it guarded, while its numbers stay numbers
 (a ``-3.5`` text stays ``-3.5``) and the file reads back into the same values.
@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from lifecircle.geodata import _io
+from lifecircle.geodata import files as _io
 from lifecircle.maps import export
 
 EVIL = '=HYPERLINK("http://evil.example/x","click")'

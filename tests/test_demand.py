@@ -12,6 +12,7 @@ import pytest
 import shapely
 
 from lifecircle.geodata.admin import read_admin_units
+from lifecircle.geodata.common import InputError
 from lifecircle.geodata.crs import gcj02_to_wgs84
 from lifecircle.geodata.demand import (
     PERSONS_PER_M2,
@@ -24,7 +25,6 @@ from lifecircle.geodata.demand import (
     read_unit_totals,
     write_demand,
 )
-from lifecircle.geodata.errors import InputError
 from lifecircle.geodata.schema import DEMAND_COLUMNS
 from lifecircle.geodata.sources import read_clip
 from tests.conftest import shared_file

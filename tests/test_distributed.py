@@ -19,7 +19,7 @@ import shapely
 from lifecircle.coverage import indicators as _ind
 from lifecircle.coverage.profiles import get_profile
 from lifecircle.coverage.reach import service_reach
-from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.common import InputError
 from lifecircle.geodata.network import build_network
 from lifecircle.geodata.sources import read_network
 from lifecircle.scenarios import distributed as dist

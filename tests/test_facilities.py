@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 import shapely
 
+from lifecircle.geodata.common import InputError
 from lifecircle.geodata.crs import bd09_to_wgs84, gcj02_to_wgs84
-from lifecircle.geodata.errors import InputError
 from lifecircle.geodata.facilities import (
     facilities_from_osm,
     facility_counts,

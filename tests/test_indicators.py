@@ -24,7 +24,7 @@ from lifecircle.coverage.indicators import (
     weighted_quantile,
 )
 from lifecircle.coverage.standards import Target, UnitRule
-from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.common import InputError
 from lifecircle.scenarios.presets import jurisdiction_names, load_jurisdiction
 from tests.conftest import shared_file
 

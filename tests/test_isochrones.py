@@ -12,7 +12,7 @@ from lifecircle.coverage.isochrones import facility_isochrones, service_isochron
 from lifecircle.coverage.profiles import edge_costs
 from lifecircle.coverage.reach import reach_matrix, service_reach
 from lifecircle.coverage.snapping import snap_points
-from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.common import InputError
 
 V = 0.9
 xy = hand_xy

@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 import shapely
 
-from lifecircle.geodata.assumptions import Assumption
+from lifecircle.geodata.common import Assumption, InputError
 from lifecircle.geodata.crs import wgs84_to_gcj02
-from lifecircle.geodata.errors import InputError
 from lifecircle.maps.figures import coverage_png
 from lifecircle.maps.webmap import DataSource, MapInputs, build_map, layer_names, write_map
 

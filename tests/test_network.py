@@ -13,7 +13,7 @@ import pytest
 import shapely
 from scipy.spatial import cKDTree
 
-from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.common import InputError
 from lifecircle.geodata.sources import embedded_pbf, network_summary, read_network
 
 LON0, LAT0, D = 106.55, 29.55, 0.001  # a small grid in central Chongqing, ~100 m per step

@@ -24,7 +24,7 @@ from lifecircle.coverage.siting.candidates import (
     candidates_on_network,
 )
 from lifecircle.coverage.snapping import check_on_network, snap_points
-from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.common import InputError
 
 pts = hand_xy
 

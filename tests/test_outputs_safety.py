@@ -22,18 +22,16 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from lifecircle.geodata import _io
-from lifecircle.geodata._io import (
+from lifecircle.geodata import files as _io
+from lifecircle.geodata.common import InputError, Interrupted, interruptible
+from lifecircle.geodata.files import (
     MANIFEST,
-    Interrupted,
     check_file_replaceable,
-    interruptible,
     owned_file,
     preflight_output,
     sidecar_path,
     staged_folder,
 )
-from lifecircle.geodata.errors import InputError
 
 # -- helpers -----------------------------------------------------------------------------------------
 

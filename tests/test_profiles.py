@@ -11,7 +11,7 @@ from conftest import X0, Y0, hand_network
 from lifecircle.coverage.profiles import PROFILES, WalkProfile, edge_costs, edge_times, get_profile
 from lifecircle.coverage.reach import service_reach
 from lifecircle.coverage.slope import sample_dem, tobler_factor, tobler_kmh
-from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.common import InputError
 
 
 def write_dem(path, *, xmax=500.0, grade=0.1, nodata_block=False):

@@ -15,7 +15,7 @@ from lifecircle.coverage.reach import (
     reach_matrix,
     service_reach,
 )
-from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.common import InputError
 
 V = 0.9  # elderly m/s
 VS = 0.45  # elderly on steps

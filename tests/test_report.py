@@ -12,7 +12,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.common import InputError
 from lifecircle.maps.export import write_gpkg, write_indicators_csv, write_xlsx
 from lifecircle.maps.report import (
     ReportInputs,
@@ -99,7 +99,7 @@ INDICATORS = pd.DataFrame(
 
 
 def _report_inputs(**kw) -> ReportInputs:
-    from lifecircle.geodata.assumptions import Assumption
+    from lifecircle.geodata.common import Assumption
 
     base = {
         "plan_table": PLAN,

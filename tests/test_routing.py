@@ -15,7 +15,7 @@ from lifecircle.coverage.profiles import edge_costs
 from lifecircle.coverage.reach import reach_matrix, service_reach
 from lifecircle.coverage.routing import build_split_graph
 from lifecircle.coverage.snapping import snap_points
-from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.common import InputError
 from lifecircle.geodata.network import build_network
 
 X0, Y0 = 500000.0, 3300000.0

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from lifecircle.coverage.standards import standards_from_profile
-from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.common import InputError
 from lifecircle.scenarios.compare import compare_runs
 from lifecircle.scenarios.pipeline import OUTPUT_FILES, run_scenario
 from lifecircle.scenarios.presets import example_scenario, jurisdiction_names, load_jurisdiction

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 from test_bad_input_matrix import GOOD_SCENARIO
 
-from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.common import InputError
 from lifecircle.scenarios.schema import Scenario, load_scenario, scenario_from_dict
 
 pytestmark = pytest.mark.filterwarnings("ignore")

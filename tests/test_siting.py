@@ -18,7 +18,7 @@ from lifecircle.coverage.siting import (
     siting_problem,
     swap_improve,
 )
-from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.common import InputError
 
 INF = np.inf
 

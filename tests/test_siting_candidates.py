@@ -13,7 +13,7 @@ from lifecircle.coverage.siting.candidates import (
     candidates_from_layer,
     candidates_on_network,
 )
-from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.common import InputError
 
 
 def _square(lon, lat, side_m):

@@ -15,7 +15,7 @@ from lifecircle.coverage.siting import (
     coverage_need,
     siting_problem,
 )
-from lifecircle.geodata.errors import InputError
+from lifecircle.geodata.common import InputError
 
 INF = np.inf
 

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ...geodata.common import InputError
 from ...geodata.crs import to_wgs84
-from ...geodata.errors import InputError, require_file
+from ...geodata.files import require_file
 from ...geodata.network import WalkNetwork, utm_crs_for
 
 #: Smallest footprint for a community service site: a single facility of at least 300 m²

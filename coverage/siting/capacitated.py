@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ...geodata.errors import InputError
+from ...geodata.common import InputError
 from ._builder import ModelBuilder, entry_rows
 from ._highs import INF
 from .problem import SitingProblem, _cover, siting_problem

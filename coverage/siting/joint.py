@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ...geodata.errors import InputError
+from ...geodata.common import InputError
 from ._builder import ModelBuilder, entry_rows
 from .capacitated import capacitated_block, check_capacities, finish_capacitated
 from .problem import SitingProblem

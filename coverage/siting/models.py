@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ...geodata.errors import InputError
+from ...geodata.common import InputError
 from ._highs import INF, MilpSolution, solve_milp
 from ._maxcover import solve_max_cover_milp
 from .decompose import decomposition_bound

@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ...geodata.assumptions import Assumption
-from ...geodata.errors import InputError
+from ...geodata.common import Assumption, InputError
 from ._builder import ModelBuilder, entry_rows
 from .problem import SitingProblem, _entry_mask, _mask_entries, siting_problem
 from .reduce import group_identical_rows

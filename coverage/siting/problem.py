@@ -31,8 +31,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ...geodata.assumptions import Assumption
-from ...geodata.errors import InputError
+from ...geodata.common import Assumption, InputError
 
 # Chinese names for the default input names and item kinds in the messages.
 _WHERE_ZH = {"siting input": "选址输入", "siting": "选址"}

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ...geodata.assumptions import Assumption
+from ...geodata.common import Assumption
 
 
 @dataclass(eq=False)

@@ -37,15 +37,20 @@ import datetime as _dt
 import hashlib
 import json
 import os
-import shutil
-import signal
 import tempfile
-import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import InputError
+from .common import (  # noqa: F401 (atomic_path and the signals are part of this module's API)
+    InputError,
+    Interrupted,
+    atomic_path,
+    critical_section,
+    interruptible,
+    remove_path,
+    temp_name,
+)
 
 if TYPE_CHECKING:  # the formula guard's tables; imported where used, so the CLI starts without them
     import numpy as np
@@ -58,112 +63,6 @@ FOLDER_KINDS = ("run", "compare", "demo")
 #: Files an operating system drops into any folder it shows; they never make a folder the user's.
 OS_JUNK = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 _TOOL = "lifecircle"
-
-
-@contextlib.contextmanager
-def atomic_path(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
-
-    On any exception the temporary file is removed and ``target`` is left untouched, so a
-    failed run never leaves a half-written output.
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp_path = _temp_name(target)
-    try:
-        yield tmp_path
-        os.replace(tmp_path, target)
-    finally:
-        _remove(tmp_path)
-
-
-# -- interruptions ---------------------------------------------------------------------------------
-
-
-class Interrupted(BaseException):
-    """SIGINT or SIGTERM arrived; raised like `KeyboardInterrupt` so every ``finally`` runs.
-
-    Parameters
-    ----------
-    signum
-        The signal number; the process exits with ``128 + signum`` (130, 143).
-    late
-        True when the signal arrived while a complete output was being moved into place, so
-        that output was written.
-    """
-
-    def __init__(self, signum: int, late: bool = False) -> None:
-        super().__init__(signum, late)
-        self.signum = signum
-        self.late = late
-
-    @property
-    def exit_code(self) -> int:
-        """The shell's code for death by this signal: 130 for SIGINT, 143 for SIGTERM."""
-        return 128 + self.signum
-
-
-class _Signals:
-    """State of `interruptible`: critical-section depth, a deferred signal, whether one was raised."""
-
-    depth = 0
-    pending: int | None = None
-    raised = False
-
-
-def _on_signal(signum: int, frame) -> None:
-    if _Signals.raised:  # cleanup is under way: let it finish
-        return
-    if _Signals.depth:
-        _Signals.pending = _Signals.pending or signum
-        return
-    _Signals.raised = True
-    raise Interrupted(signum)
-
-
-@contextlib.contextmanager
-def interruptible() -> Iterator[None]:
-    """Turn SIGINT and SIGTERM into `Interrupted` while the block runs (main thread only).
-
-    The first signal raises; later ones are ignored so that the cleanup it triggers (staging
-    folders, a Dask cluster) completes. The previous handlers are restored on exit.
-    """
-    _Signals.depth, _Signals.pending, _Signals.raised = 0, None, False
-    previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-
-
-@contextlib.contextmanager
-def _critical(late: bool = True) -> Iterator[None]:
-    """Defer `interruptible`'s signals until the block is over, then raise `Interrupted`.
-
-    ``late`` tells whether an output was completed inside the block (a swap) or not (a setup).
-    Signals are handled in the main thread only, so other threads pass straight through.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    _Signals.depth += 1
-    try:
-        yield
-    finally:
-        _Signals.depth -= 1
-    if _Signals.depth == 0 and _Signals.pending is not None and not _Signals.raised:
-        signum, _Signals.pending, _Signals.raised = _Signals.pending, None, True
-        raise Interrupted(signum, late=late)
-
-
-def _temp_name(target: Path) -> Path:
-    """A free hidden name ``.<name>.XXXX<suffix>`` beside ``target``; nothing is left on disk."""
-    with _critical(late=False):
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
-        os.close(fd)
-        os.unlink(name)
-    return Path(name)
 
 
 # -- ownership ---------------------------------------------------------------------------------------
@@ -381,7 +280,7 @@ def owned_file(target: str | Path, *, option: str = "--out") -> Iterator[Path]:
     target = _absolute(target)
     check_file_replaceable(target, option=option)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp_name(target)
+    tmp = temp_name(target)
     side = tmp.with_name(f"{tmp.name}.lifecircle.json")
     try:
         yield tmp
@@ -392,13 +291,13 @@ def owned_file(target: str | Path, *, option: str = "--out") -> Iterator[Path]:
             "sha256": file_sha256(tmp),
         }
         side.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
-        with _critical():
+        with critical_section():
             check_file_replaceable(target, option=option)
             os.replace(tmp, target)
             os.replace(side, sidecar_path(target))
     finally:
-        _remove(tmp)
-        _remove(side)
+        remove_path(tmp)
+        remove_path(side)
 
 
 @contextlib.contextmanager
@@ -421,12 +320,12 @@ def staged_folder(
     old: Path | None = None
     keep_old = False  # True only if the previous folder could not be put back: never delete it then
     try:
-        with _critical(late=False):  # a signal cannot fall between making the folder and owning it
+        with critical_section(late=False):  # a signal cannot fall between making the folder and owning it
             tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
         tmp.chmod(0o755)
         yield tmp
         write_manifest(tmp, kind, meta)
-        with _critical():
+        with critical_section():
             check_folder_replaceable(target, option=option)
             if target.exists():
                 old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
@@ -443,9 +342,9 @@ def staged_folder(
                 os.rename(tmp, target)
     finally:
         if tmp is not None:
-            _remove(tmp)
+            remove_path(tmp)
         if old is not None and not keep_old:
-            _remove(old)
+            remove_path(old)
 
 
 def _absolute(path: str | Path) -> Path:
@@ -455,15 +354,6 @@ def _absolute(path: str | Path) -> Path:
     """
     path = Path(path)
     return path.resolve() if path.is_symlink() else Path(os.path.abspath(path))
-
-
-def _remove(path: Path) -> None:
-    """Remove a file or folder tree if it exists (errors ignored: this is cleanup)."""
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        with contextlib.suppress(FileNotFoundError, IsADirectoryError, PermissionError):
-            path.unlink()
 
 
 # -- the CSV formula guard ---------------------------------------------------------------------------
@@ -552,3 +442,82 @@ def restore_formulas(df: pd.DataFrame) -> pd.DataFrame:
     if guard.any():
         out.columns = [c[1:] if g else c for c, g in zip(out.columns, guard, strict=True)]
     return out
+
+
+# -- input files (legacy helpers until every message is a catalogue id) --------------------
+
+#: Chinese names of the inputs the code labels in English when it has no path to show.
+LABELS_ZH = {
+    "admin units": "行政单元",
+    "demand table": "需求点表",
+    "buildings table": "建筑表",
+    "embedded Helsinki extract": "内置赫尔辛基数据",
+}
+
+
+def require_file(path: str | Path, what: str, *, what_zh: str = "文件") -> Path:
+    """Return ``path`` as a `Path`, or raise `InputError` when no such file exists.
+
+    Parameters
+    ----------
+    path
+        The path the user gave.
+    what
+        What the file should hold, for the message (e.g. ``"road line layer"``).
+    what_zh
+        The same in Chinese, for the Chinese message (e.g. ``"道路线图层"``); a plain "文件" by
+        default.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(
+            f"{p}: no such file; check the path of the {what}.",
+            zh=f"{p}：文件不存在；请检查{what_zh}的路径。",
+        )
+    if p.is_dir() and p.suffix.lower() not in {".gdb"}:
+        raise InputError(
+            f"{p}: is a folder, not a file; give the path of the {what}.",
+            zh=f"{p}：这是文件夹而不是文件；请给出{what_zh}的路径。",
+        )
+    if p.suffix.lower() == ".shp":
+        missing = [ext for ext in (".shx", ".dbf") if not _sibling(p, ext).exists()]
+        if missing:
+            raise InputError(
+                f"{p}: the shapefile's {' and '.join(missing)} beside it is missing; copy the .shp, "
+                ".shx, .dbf and .prj files together, or zip them into one .zip.",
+                zh=f"{p}：缺少与该 Shapefile 配套的 {'、'.join(missing)} 文件；请将 .shp、.shx、.dbf 和 "
+                ".prj 文件一并复制，或将它们打包为一个 .zip。",
+            )
+    return p
+
+
+def _sibling(path: Path, ext: str) -> Path:
+    """The file beside ``path`` with suffix ``ext``, in lower or upper case as it exists."""
+    lower = path.with_suffix(ext)
+    upper = path.with_suffix(ext.upper())
+    return upper if not lower.exists() and upper.exists() else lower
+
+
+def label_zh(where: str) -> str:
+    """The Chinese name of an input labelled in English (`LABELS_ZH`); paths come back unchanged."""
+    return LABELS_ZH.get(where, where)
+
+
+def rows_zh(numbers: np.ndarray, unit: str = "行", limit: int = 5) -> str:
+    """Up to ``limit`` 1-based row numbers for a Chinese message: ``第 2、4 行（另有 3 行）``.
+
+    Parameters
+    ----------
+    numbers
+        1-based row (or feature) numbers.
+    unit
+        What is counted: ``行`` (rows) or ``个要素`` (features).
+    limit
+        Numbers shown before the rest is counted.
+    """
+    import numpy as np
+
+    numbers = np.asarray(numbers)
+    shown = "、".join(str(int(n)) for n in numbers[:limit])
+    more = f"（另有 {len(numbers) - limit} {unit}）" if len(numbers) > limit else ""
+    return f"第 {shown} {unit}{more}"
