@@ -9,7 +9,7 @@ labels, legends, units, citations, ``--help``) is an entry of the zh/en catalogu
 says what happened — ``InputError("input.no_such_file", path=p, what=Msg("what.road_layer"))`` —
 and the catalogue says it in each language. Field values are rendered in the message's
 language: a `Msg` (or anything with a ``text(lang)`` method, such as `Rows`) in that language,
-a list or tuple joined with ``、`` in Chinese and ``, `` in English, anything else with
+a list or tuple joined with the ideographic comma in Chinese and ``, `` in English, anything else with
 `str.format` (so a template may say ``{share:.1f}``).
 """
 
@@ -98,7 +98,7 @@ def render(value: Any, lang: str) -> Any:
         return value.text(lang)
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
-        return ("、" if lang != "en" else ", ").join(str(render(v, lang)) for v in items)
+        return say("sep.list", lang).join(str(render(v, lang)) for v in items)
     return value
 
 
@@ -142,7 +142,7 @@ def _make_msg(msg_id: str, fields: dict[str, Any]) -> Msg:
 
 @dataclass(frozen=True)
 class Rows:
-    """1-based row (or feature) numbers in a message: ``第 2、4 行（另有 3 行）``, ``rows 2, 4 (and 3 more)``.
+    """1-based row (or feature) numbers in a message, e.g. ``rows 2, 4 (and 3 more)``.
 
     Parameters
     ----------
@@ -161,7 +161,7 @@ class Rows:
     def text(self, lang: str = "zh") -> str:
         """The numbers in ``lang``."""
         numbers = [int(n) for n in self.numbers]
-        sep = "、" if lang != "en" else ", "
+        sep = say("sep.list", lang)
         shown = sep.join(str(n) for n in numbers[: self.limit])
         more = len(numbers) - self.limit
         key = f"rows.{self.unit}" + (".more" if more > 0 else "")
