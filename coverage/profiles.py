@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..geodata.common import Assumption, InputError
+from ..geodata.common import Assumption, InputError, Msg
 from . import slope as _slope
 from .slope import VertexElevation
 
@@ -45,20 +45,9 @@ class WalkProfile:
 
     def __post_init__(self) -> None:
         if not np.isfinite(self.speed_mps) or self.speed_mps <= 0:
-            raise InputError(
-                f"walking profile {self.name!r}: speed_mps must be a positive number of metres per "
-                f"second, not {self.speed_mps!r}.",
-                zh=(f"步行配置 {self.name!r}：speed_mps 须为正的米/秒数值，不能是 {self.speed_mps!r}。"),
-            )
+            raise InputError("profiles.bad_speed", name=self.name, speed=self.speed_mps)
         if not np.isfinite(self.steps_factor) or not 0 < self.steps_factor <= 1.5:
-            raise InputError(
-                f"walking profile {self.name!r}: steps_factor must be in (0, 1.5], "
-                f"not {self.steps_factor!r}.",
-                zh=(
-                    f"步行配置 {self.name!r}：steps_factor 须在 (0, 1.5] 范围内，"
-                    f"不能是 {self.steps_factor!r}。"
-                ),
-            )
+            raise InputError("profiles.bad_steps_factor", name=self.name, factor=self.steps_factor)
 
     def override(self, **changes: float | str | bool) -> WalkProfile:
         """Return a copy with some fields changed (e.g. ``speed_mps=0.8`` from a preset).
@@ -70,14 +59,7 @@ class WalkProfile:
             return self
         unknown = set(changes) - {"name", "speed_mps", "steps_factor", "slope_on_steps"}
         if unknown:
-            raise InputError(
-                f"walking profile {self.name!r}: unknown field(s) {sorted(unknown)}; use speed_mps, "
-                "steps_factor, slope_on_steps or name.",
-                zh=(
-                    f"步行配置 {self.name!r}：未知字段 {sorted(unknown)}；"
-                    "请使用 speed_mps、steps_factor、slope_on_steps 或 name。"
-                ),
-            )
+            raise InputError("profiles.unknown_fields", name=self.name, fields=str(sorted(unknown)))
         kept = tuple(
             a
             for a in self.assumptions
@@ -94,8 +76,7 @@ class WalkProfile:
                     key=f"speed.{new.name}",
                     value=float(new.speed_mps),
                     unit="m/s",
-                    zh=f"步行速度 {new.speed_mps:g} 米/秒（由配置指定）。",
-                    en=f"Walking speed {new.speed_mps:g} m/s (set by the configuration).",
+                    msg=Msg("profiles.speed_set", speed=float(new.speed_mps)),
                     source="configuration",
                 )
             )
@@ -105,8 +86,7 @@ class WalkProfile:
                     key=f"steps.{new.name}",
                     value=float(new.steps_factor),
                     unit="×",
-                    zh=f"台阶上的速度为平地的 {new.steps_factor:g} 倍（由配置指定）。",
-                    en=f"Speed on steps is {new.steps_factor:g}× the flat speed (set by the configuration).",
+                    msg=Msg("profiles.steps_set", factor=float(new.steps_factor)),
                     source="configuration",
                 )
             )
@@ -122,10 +102,7 @@ _ELDERLY_SPEED = Assumption(
     key="speed.elderly",
     value=0.9,
     unit="m/s",
-    zh="老年人步行速度取 0.9 米/秒：65 岁以上老人的实测正常步速为 0.76–0.9 米/秒，"
-    "按 0.9 米/秒计 15 分钟约合规划常用的 800 米。",
-    en="Elderly walking speed 0.9 m/s: measured normal gait of people over 65 is 0.76–0.9 m/s, "
-    "and 0.9 m/s makes 15 minutes about the 800 m planners use.",
+    msg=Msg("profiles.assume.speed_elderly"),
     source="gait studies of people over 65: mean 0.76 m/s (UK cohort at risk of disability, n=768); "
     "0.8–0.9 m/s (normal speed, n>3000, Age and Ageing)",
 )
@@ -133,37 +110,32 @@ _ELDERLY_STEPS = Assumption(
     key="steps.elderly",
     value=0.5,
     unit="×",
-    zh="老年人上下台阶的速度取平地的 0.5 倍。",
-    en="Older people walk steps at half their flat speed.",
+    msg=Msg("profiles.assume.steps_elderly"),
 )
 _ADULT_SPEED = Assumption(
     key="speed.adult",
     value=1.2,
     unit="m/s",
-    zh="成年人步行速度取 1.2 米/秒（人行横道信号配时的设计速度）。",
-    en="Adult walking speed 1.2 m/s (the design speed of pedestrian crossing signals).",
+    msg=Msg("profiles.assume.speed_adult"),
     source="pedestrian crossing design speed",
 )
 _ADULT_STEPS = Assumption(
     key="steps.adult",
     value=1.0,
     unit="×",
-    zh="成年人在台阶上不减速（坡度另计）。",
-    en="Adults keep their speed on steps (slope is counted separately).",
+    msg=Msg("profiles.assume.steps_adult"),
 )
 _CHILDCARE_SPEED = Assumption(
     key="speed.childcare",
     value=1.0,
     unit="m/s",
-    zh="带婴幼儿或推婴儿车的家长步行速度取 1.0 米/秒。",
-    en="A parent walking with a toddler or a stroller: 1.0 m/s.",
+    msg=Msg("profiles.assume.speed_childcare"),
 )
 _CHILDCARE_STEPS = Assumption(
     key="steps.childcare",
     value=0.3,
     unit="×",
-    zh="推婴儿车上下台阶的速度取平地的 0.3 倍。",
-    en="With a stroller, steps are walked at 0.3× the flat speed.",
+    msg=Msg("profiles.assume.steps_childcare"),
 )
 
 #: The named default profiles. Every number in them is an assumption (no policy sets a speed:
@@ -190,10 +162,7 @@ def get_profile(profile: str | WalkProfile = "elderly", **overrides: float | str
     try:
         base = PROFILES[profile]
     except KeyError:
-        raise InputError(
-            f"walking profile {profile!r} is unknown; use one of {sorted(PROFILES)} or give speed_mps.",
-            zh=f"未知的步行配置 {profile!r}；请使用 {sorted(PROFILES)} 之一，或给出 speed_mps。",
-        ) from None
+        raise InputError("profiles.unknown", name=profile, known=str(sorted(PROFILES))) from None
     return base.override(**overrides)
 
 
@@ -337,10 +306,7 @@ def edge_costs(
     if isinstance(elevation, np.ndarray) and elevation.ndim == 1 and len(elevation) == net.n_nodes:
         elevation = _slope.node_heights_to_vertices(net, elevation)
     if not isinstance(elevation, _slope.VertexElevation):
-        raise InputError(
-            "elevation: give a VertexElevation from slope.sample_dem or one height per network node.",
-            zh="高程：请给出由 slope.sample_dem 得到的 VertexElevation，或为路网每个节点给一个高程值。",
-        )
+        raise InputError("profiles.bad_elevation")
     arrays = _slope.sloped_costs(net, speed, elevation, slope_on_steps=prof.slope_on_steps)
     length = np.asarray(net.length, dtype=np.float64)
     return EdgeCosts(length=length, speed_mps=prof.speed_mps, profile=prof, **arrays)

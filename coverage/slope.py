@@ -1,9 +1,8 @@
-"""Heights from a DEM GeoTIFF along the network, and directed walking times by Tobler's function."""
+"""Heights from a DEM window along the network, and directed walking times by Tobler's function."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -11,7 +10,7 @@ import pyproj
 import shapely
 
 from ..geodata.common import InputError
-from ..geodata.files import require_file
+from ..geodata.dem import DemWindow
 
 if TYPE_CHECKING:
     from ..geodata.network import WalkNetwork
@@ -63,18 +62,19 @@ def tobler_factor(grade: np.ndarray) -> np.ndarray:
 
 
 def sample_dem(
-    dem: str | Path,
+    dem: DemWindow,
     net: WalkNetwork,
     *,
     fallback: str | None = None,
     densify_m: float | None = 30.0,
 ) -> VertexElevation:
-    """Sample a DEM GeoTIFF at the vertices of every edge geometry (bilinear).
+    """Heights of a DEM window at the vertices of every edge geometry (bilinear).
 
     Parameters
     ----------
     dem
-        Path of a single-band elevation raster (metres) with a CRS.
+        The DEM around the network, as read by `lifecircle.geodata.dem.read_dem`
+        (``sample_dem(read_dem(path, net), net)``).
     net
         The walk network.
     fallback
@@ -89,80 +89,45 @@ def sample_dem(
     -------
     VertexElevation
     """
-    import rasterio
-
     if fallback not in (None, "flat"):
         raise ValueError(f"fallback must be None or 'flat', not {fallback!r}")
-    path = require_file(dem, "DEM GeoTIFF", what_zh="高程栅格（DEM GeoTIFF）")
+    if not isinstance(dem, DemWindow):
+        raise TypeError("sample_dem takes a DemWindow: read the file with lifecircle.geodata.dem.read_dem")
     geoms = net.geometry
     if densify_m is not None:
         geoms = shapely.segmentize(geoms, densify_m)
     coords, edge = shapely.get_coordinates(geoms, return_index=True)
-    try:
-        src = rasterio.open(path)
-    except Exception as exc:
-        raise InputError(
-            f"{path}: cannot read it as a DEM GeoTIFF ({exc.__class__.__name__}); give a GeoTIFF "
-            "of heights in metres.",
-            zh=(
-                f"{path}：无法作为 DEM GeoTIFF 读取（{exc.__class__.__name__}）；"
-                "请提供以米为单位的高程 GeoTIFF。"
-            ),
-        ) from None
-    with src:
-        if src.crs is None:
-            raise InputError(
-                f"{path}: the DEM has no coordinate reference system; set one.",
-                zh=f"{path}：该高程栅格（DEM）没有坐标系，请设置坐标系。",
-            )
-        tr = pyproj.Transformer.from_crs(net.crs, pyproj.CRS.from_user_input(src.crs), always_xy=True)
-        dx, dy = tr.transform(coords[:, 0], coords[:, 1])
-        z, ok = _bilinear(src, np.asarray(dx), np.asarray(dy))
+    tr = pyproj.Transformer.from_crs(net.crs, dem.crs, always_xy=True)
+    dx, dy = tr.transform(coords[:, 0], coords[:, 1])
+    z, ok = _bilinear(dem, np.asarray(dx), np.asarray(dy))
     missing = ~ok
     if missing.any() and fallback is None:
-        raise InputError(
-            f"{path}: the DEM does not cover the walk network ({missing.mean():.1%} of the sampled "
-            "points fall outside it or on nodata); give a DEM that covers the whole area, or ask "
-            "for flat ground where it is missing (dem_fallback: flat).",
-            zh=(
-                f"{path}：高程栅格（DEM）未覆盖步行路网"
-                f"（{missing.mean():.1%} 的采样点落在栅格外或无数据处）；"
-                "请提供覆盖全域的 DEM，或设置缺失处按平地计算（dem_fallback: flat）。"
-            ),
-        )
+        raise InputError("dem.not_covering", path=dem.source, share=float(missing.mean()))
     return VertexElevation(
         x=coords[:, 0].copy(),
         y=coords[:, 1].copy(),
         edge=edge.astype(np.int64),
         z=np.where(ok, z, 0.0),
         missing=missing,
-        source=str(path),
+        source=dem.source,
     )
 
 
-def _bilinear(src, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bilinear heights at ``x, y`` (raster CRS) and a mask of points that got one."""
-    from rasterio.windows import Window
-
-    inv = ~src.transform
+def _bilinear(dem: DemWindow, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bilinear heights at ``x, y`` (the DEM's CRS) and a mask of points that got one."""
+    vals = dem.array
+    h, w = vals.shape
+    inv = ~dem.transform
     colf = inv.a * x + inv.b * y + inv.c
     rowf = inv.d * x + inv.e * y + inv.f
-    inside = (colf >= 0) & (colf < src.width) & (rowf >= 0) & (rowf < src.height)
+    inside = (colf >= 0) & (colf < w) & (rowf >= 0) & (rowf < h)
     inside &= np.isfinite(colf) & np.isfinite(rowf)
     z = np.zeros(len(x))
     if not inside.any():
         return z, inside
-    # read only the window the points need (one pixel of margin for the interpolation)
-    c0 = max(int(np.floor(colf[inside].min())) - 1, 0)
-    r0 = max(int(np.floor(rowf[inside].min())) - 1, 0)
-    c1 = min(int(np.floor(colf[inside].max())) + 2, src.width)
-    r1 = min(int(np.floor(rowf[inside].max())) + 2, src.height)
-    band = src.read(1, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True)
-    vals = np.asarray(band.filled(np.nan), dtype=np.float64)
-    h, w = vals.shape
     # pixel centres sit at integer + 0.5
-    c = colf[inside] - 0.5 - c0
-    r = rowf[inside] - 0.5 - r0
+    c = colf[inside] - 0.5
+    r = rowf[inside] - 0.5
     ci = np.floor(c).astype(np.int64)
     ri = np.floor(r).astype(np.int64)
     fc, fr = c - ci, r - ri
@@ -173,8 +138,8 @@ def _bilinear(src, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     zb = (z00 * (1 - fc) + z01 * fc) * (1 - fr) + (z10 * (1 - fc) + z11 * fc) * fr
     # where a neighbour is nodata, fall back to the nearest pixel
     near = vals[
-        np.clip(np.floor(rowf[inside]).astype(np.int64) - r0, 0, h - 1),
-        np.clip(np.floor(colf[inside]).astype(np.int64) - c0, 0, w - 1),
+        np.clip(np.floor(rowf[inside]).astype(np.int64), 0, h - 1),
+        np.clip(np.floor(colf[inside]).astype(np.int64), 0, w - 1),
     ]
     zb = np.where(np.isfinite(zb), zb, near)
     good = np.isfinite(zb)
@@ -188,10 +153,7 @@ def node_heights_to_vertices(net: WalkNetwork, z_nodes: np.ndarray) -> VertexEle
     """Heights at every geometry vertex from node heights, linear in distance along each edge."""
     z_nodes = np.asarray(z_nodes, dtype=np.float64)
     if not np.isfinite(z_nodes).all():
-        raise InputError(
-            "node elevations: some heights are NaN; give a height for every node.",
-            zh="节点高程：部分高程为 NaN，请为每个节点给出高程。",
-        )
+        raise InputError("slope.node_heights_nan")
     coords, edge = shapely.get_coordinates(net.geometry, return_index=True)
     cum = _cum_within(edge, _seg_lengths(coords, edge))
     total = np.zeros(net.n_edges)
@@ -241,10 +203,7 @@ def sloped_costs(
     """
     edge = elev.edge
     if len(edge) == 0 or edge.max() >= net.n_edges or np.any(np.diff(edge) < 0):
-        raise InputError(
-            "elevation: the vertex heights do not belong to this network; sample them again.",
-            zh="高程：这些顶点高程不属于当前步行路网，请重新采样。",
-        )
+        raise InputError("slope.heights_not_this_network")
     coords = np.column_stack([elev.x, elev.y])
     first = np.r_[True, edge[1:] != edge[:-1]]
     seg = _seg_lengths(coords, edge)  # segment ending at each vertex
@@ -268,10 +227,7 @@ def sloped_costs(
     e_of = edge[first_idx]
     n = net.n_edges
     if len(e_of) != n:
-        raise InputError(
-            "elevation: the vertex heights do not cover every edge; sample them again.",
-            zh="高程：这些顶点高程未覆盖全部路段，请重新采样。",
-        )
+        raise InputError("slope.heights_not_every_edge")
     e_pos = np.empty(n)
     e_tf = np.empty(n)
     e_tb = np.empty(n)

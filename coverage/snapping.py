@@ -11,7 +11,7 @@ import numpy as np
 import pyproj
 import shapely
 
-from ..geodata.common import InputError
+from ..geodata.common import InputError, Msg
 
 if TYPE_CHECKING:
     from ..geodata.network import WalkNetwork
@@ -23,13 +23,19 @@ _TREES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 Points = gpd.GeoDataFrame | gpd.GeoSeries | tuple[np.ndarray, np.ndarray] | np.ndarray
 
-#: Chinese names of the tables ``what`` usually names, for the Chinese error sentences.
-_WHAT_ZH: dict[str, str] = {"points": "点", "demand": "需求点", "facilities": "设施", "candidates": "候选点"}
+#: The layers ``what`` usually names; their names are in the catalogue (``snapping.what.*``).
+LAYERS: tuple[str, ...] = ("points", "demand", "facilities", "candidates")
 
 
-def _zh(what: str, what_zh: str | None) -> str:
-    """The Chinese name of the table ``what`` (``what_zh`` when given)."""
-    return what_zh or _WHAT_ZH.get(what, what)
+def layer_name(what: str | Msg, plural: bool = False) -> str | Msg:
+    """The name of the layer ``what`` for a message: a catalogue message for the usual layers.
+
+    ``plural`` asks for the name of its points (``demand points`` rather than ``demand``);
+    another string is used as it is in both languages, and a `Msg` is its own name.
+    """
+    if isinstance(what, str) and what in LAYERS:
+        return Msg(f"snapping.{'points_of' if plural else 'what'}.{what}")
+    return what
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,9 +118,7 @@ def edge_tree(net: WalkNetwork) -> shapely.STRtree:
     return tree
 
 
-def points_xy(
-    points: Points, crs: pyproj.CRS, what: str = "points", *, what_zh: str | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+def points_xy(points: Points, crs: pyproj.CRS, what: str | Msg = "points") -> tuple[np.ndarray, np.ndarray]:
     """Coordinates of ``points`` in the metric CRS ``crs``.
 
     Parameters
@@ -125,16 +129,11 @@ def points_xy(
     crs
         The network's metric CRS.
     what
-        Name of the table, for error messages.
-    what_zh
-        Its Chinese name (default: from ``what``).
+        Name of the table, for error messages (see `layer_name`).
     """
     if isinstance(points, gpd.GeoDataFrame | gpd.GeoSeries):
         if points.crs is None:
-            raise InputError(
-                f"{what}: the table has no coordinate reference system; set one (e.g. EPSG:4326).",
-                zh=f"{_zh(what, what_zh)}：该表没有坐标系，请设置坐标系（例如 EPSG:4326）。",
-            )
+            raise InputError("snapping.no_crs", what=layer_name(what))
         geoms = points.to_crs(crs).geometry.to_numpy() if len(points) else np.array([], dtype=object)
         bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
         kind = shapely.get_type_id(geoms)
@@ -153,16 +152,10 @@ def points_xy(
     else:
         arr = np.asarray(points, dtype=np.float64)
         if arr.ndim != 2 or arr.shape[1] != 2:
-            raise InputError(
-                f"{what}: give points as a GeoDataFrame, an (x, y) tuple or an (n, 2) array.",
-                zh=f"{_zh(what, what_zh)}：请以 GeoDataFrame、(x, y) 元组或 (n, 2) 数组的形式给出点。",
-            )
+            raise InputError("snapping.bad_points", what=layer_name(what))
         x, y = arr[:, 0].copy(), arr[:, 1].copy()
     if len(x) != len(y):
-        raise InputError(
-            f"{what}: the x and y arrays differ in length.",
-            zh=f"{_zh(what, what_zh)}：x 与 y 数组长度不一致，请使两者一一对应。",
-        )
+        raise InputError("snapping.xy_lengths", what=layer_name(what))
     return x, y
 
 
@@ -171,8 +164,7 @@ def snap_points(
     points: Points | Snap,
     *,
     max_snap_m: float = MAX_SNAP_M,
-    what: str = "points",
-    what_zh: str | None = None,
+    what: str | Msg = "points",
 ) -> Snap:
     """Attach each point to the nearest edge at its projected position.
 
@@ -185,9 +177,7 @@ def snap_points(
     max_snap_m
         Points farther than this from every edge are flagged off-network and never attached.
     what
-        Name of the table, for error messages.
-    what_zh
-        Its Chinese name (default: from ``what``).
+        Name of the table, for error messages (see `layer_name`).
 
     Returns
     -------
@@ -196,11 +186,8 @@ def snap_points(
     if isinstance(points, Snap):
         return points
     if not np.isfinite(max_snap_m) or max_snap_m < 0:
-        raise InputError(
-            f"max_snap_m must be a non-negative number of metres, not {max_snap_m!r}.",
-            zh=f"max_snap_m 须为非负的米数，不能是 {max_snap_m!r}。",
-        )
-    x, y = points_xy(points, net.crs, what, what_zh=what_zh)
+        raise InputError("snapping.bad_max_snap", value=max_snap_m)
+    x, y = points_xy(points, net.crs, what)
     n = len(x)
     edge = np.full(n, -1, dtype=np.int64)
     along = np.full(n, np.nan)
@@ -253,9 +240,7 @@ def check_on_network(
     net: WalkNetwork,
     snap: Snap,
     where: str | None,
-    what: str = "points",
-    *,
-    what_zh: str | None = None,
+    what: str | Msg = "points",
 ) -> None:
     """Raise `InputError` when every located point of a layer is beyond the snap distance.
 
@@ -273,9 +258,7 @@ def check_on_network(
     where
         Name of the layer for the message (its file or source); ``None`` skips the check.
     what
-        What the points are (``demand``, ``facilities``, ``candidates``).
-    what_zh
-        Its Chinese name (default: from ``what``).
+        What the points are (``demand``, ``facilities``, ``candidates``; see `layer_name`).
     """
     located = np.isfinite(snap.x) & np.isfinite(snap.y)
     if where is None or not located.any() or net.n_edges == 0 or np.any(~snap.off_network & located):
@@ -285,15 +268,11 @@ def check_on_network(
     d = d[np.isfinite(d)]
     med = np.median(d) / 1000.0 if len(d) else np.nan
     km = "?" if not np.isfinite(med) else f"{med:,.1f}" if med < 10 else f"{med:,.0f}"
-    n, lim = int(located.sum()), f"{snap.max_snap_m:g}"
-    wz = _zh(what, what_zh)
-    noun = {"demand": "demand points", "candidates": "candidate sites"}.get(what, what)
     raise InputError(
-        f"{where}: all {n} {noun} lie farther than {lim} m from the walk network (median "
-        f"{km} km away), so the layer and the network do not cover the same area; check that the "
-        "file is for this area, that its CRS is declared right (e.g. 'crs: gcj02' for Amap or "
-        "Tencent coordinates) and that the network covers the layer.",
-        zh=f"{where}：全部 {n} 个{wz}距步行路网均超过 {lim} 米（中位距离 {km} 公里），"
-        "该图层与路网不在同一范围；请检查文件是否属于本区域、坐标系是否声明正确"
-        "（例如高德或腾讯坐标请设 'crs: gcj02'），以及路网是否覆盖该图层。",
+        "snapping.layer_off_network",
+        where=where,
+        n=int(located.sum()),
+        what=layer_name(what, plural=True),
+        limit=snap.max_snap_m,
+        km=km,
     )

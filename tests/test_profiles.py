@@ -12,6 +12,7 @@ from lifecircle.coverage.profiles import PROFILES, WalkProfile, edge_costs, edge
 from lifecircle.coverage.reach import service_reach
 from lifecircle.coverage.slope import sample_dem, tobler_factor, tobler_kmh
 from lifecircle.geodata.common import InputError
+from lifecircle.geodata.dem import read_dem
 
 
 def write_dem(path, *, xmax=500.0, grade=0.1, nodata_block=False):
@@ -114,7 +115,7 @@ def _directed(tf, tb, net, a, b):
 def test_sloped_edges_match_tobler_by_hand(tmp_path):
     net = hand_network()
     dem = write_dem(tmp_path / "dem.tif")
-    elev = sample_dem(dem, net)
+    elev = sample_dem(read_dem(dem, net), net)
     assert elev.share_missing == 0.0
     costs = edge_costs(net, "elderly", elev)
     tf, tb = costs.t_fwd, costs.t_back
@@ -140,7 +141,7 @@ def test_sloped_edges_match_tobler_by_hand(tmp_path):
 
 def test_sloped_reach_walks_uphill_slower(tmp_path):
     net = hand_network()
-    costs = edge_costs(net, "elderly", sample_dem(write_dem(tmp_path / "dem.tif"), net))
+    costs = edge_costs(net, "elderly", sample_dem(read_dem(write_dem(tmp_path / "dem.tif"), net), net))
     fac = (np.array([X0 + 30.0]), np.array([Y0 + 5.0]))
     homes = (np.array([X0 + 10.0, X0 + 60.0]), np.array([Y0 - 4.0, Y0]))
     r = service_reach(net, homes, fac, costs=costs)
@@ -167,8 +168,8 @@ def test_dem_not_covering_network(tmp_path):
     net = hand_network()
     small = write_dem(tmp_path / "small.tif", xmax=150.0)
     with pytest.raises(InputError, match="does not cover"):
-        sample_dem(small, net)
-    elev = sample_dem(small, net, fallback="flat")
+        sample_dem(read_dem(small, net), net)
+    elev = sample_dem(read_dem(small, net), net, fallback="flat")
     assert 0 < elev.share_missing < 1
     tf, tb = edge_times(net, "elderly", elev)
     # covered: still sloped
@@ -179,9 +180,9 @@ def test_dem_not_covering_network(tmp_path):
     assert east == pytest.approx(100 / 0.9, abs=0.1) and west == pytest.approx(100 / 0.9, abs=0.1)
     # nodata inside the raster counts as missing too
     with pytest.raises(InputError, match="does not cover"):
-        sample_dem(write_dem(tmp_path / "holes.tif", nodata_block=True), net)
+        sample_dem(read_dem(write_dem(tmp_path / "holes.tif", nodata_block=True), net), net)
     with pytest.raises(InputError, match="no such file"):
-        sample_dem(tmp_path / "absent.tif", net)
+        read_dem(tmp_path / "absent.tif", net)
 
 
 def test_slope_on_steps_can_be_left_to_the_steps_factor():

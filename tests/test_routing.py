@@ -229,6 +229,7 @@ def test_yuzhong_sloped_times_equal_networkx(yuzhong_network, tmp_path):
     from affine import Affine
 
     from lifecircle.coverage.slope import sample_dem
+    from lifecircle.geodata.dem import read_dem
 
     net = yuzhong_network
     x0, y0 = float(net.x.min()) - 500, float(net.y.max()) + 500
@@ -255,7 +256,7 @@ def test_yuzhong_sloped_times_equal_networkx(yuzhong_network, tmp_path):
         transform=Affine(res, 0, x0, 0, -res, y0),
     ) as dst:
         dst.write(z, 1)
-    costs = edge_costs(net, "elderly", sample_dem(dem, net))
+    costs = edge_costs(net, "elderly", sample_dem(read_dem(dem, net), net))
 
     # independent per-segment times along every edge
     segs = {}
