@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from ..geodata.common import Assumption, InputError, Note
+from ..geodata.common import Assumption, InputError, Msg, Note
 from ..geodata.network import WalkNetwork
 from .profiles import EdgeCosts, WalkProfile, edge_costs, get_profile
 from .routing import (
@@ -16,10 +17,10 @@ from .routing import (
     nearest_facility,
     per_facility_searches,
 )
-from .snapping import MAX_SNAP_M, Points, Snap, check_on_network, snap_points
+from .snapping import Layers, Points, Snap, check_on_network, layers_from, snap_points
 
-#: Chinese names of the services, for the notes.
-_SERVICE_ZH: dict[str, str] = {"elderly": "养老服务", "childcare": "托育服务"}
+#: Services whose names are in the catalogue (``reach.service.*``); others are named as given.
+_NAMED_SERVICES: tuple[str, ...] = ("elderly", "childcare")
 
 #: Map tiers, minutes.
 TIERS_MIN: tuple[int, ...] = (5, 10, 15, 20)
@@ -34,21 +35,19 @@ ZERO_TIME_S = 1e-9
 #: network no facility stands on); not reached within a finite search limit (a bounded search,
 #: as a partition tile runs, cannot tell a longer walk from none).
 WITHIN, BEYOND, NO_PATH, BEYOND_LIMIT = 0, 1, 2, 3
-#: (Chinese, English) labels of the states.
-STATE_LABELS: dict[int, tuple[str, str]] = {
-    WITHIN: ("阈值内", "within the threshold"),
-    BEYOND: ("超出阈值", "beyond the threshold"),
-    NO_PATH: ("无步行路径", "no walking path"),
-    BEYOND_LIMIT: ("超出搜索上限", "beyond the search limit"),
+#: Catalogue ids of the states' labels (``say(STATE_LABELS[state], lang)``).
+STATE_LABELS: dict[int, str] = {
+    WITHIN: "reach.state.within",
+    BEYOND: "reach.state.beyond",
+    NO_PATH: "reach.state.no_path",
+    BEYOND_LIMIT: "reach.state.beyond_limit",
 }
 
 CHILDCARE_THRESHOLD = Assumption(
     key="childcare.threshold",
     value=10,
     unit="min",
-    zh="托育服务的步行可达标准取 10 分钟：五份政策文件均未规定托育服务半径（政策摘要 §1.5）。",
-    en="Childcare is counted as reachable within a 10-minute walk: none of the five policy "
-    "documents sets a childcare radius (policy digest §1.5).",
+    msg=Msg("reach.assume.childcare_threshold"),
 )
 
 
@@ -159,27 +158,19 @@ class ServiceReach:
         return float(w[cov].sum() / total) if total > 0 else 0.0
 
 
-def check_weights(
-    weights: np.ndarray, n: int, what: str = "demand population", *, what_zh: str | None = None
-) -> np.ndarray:
+def check_weights(weights: np.ndarray, n: int, what: str | Msg | None = None) -> np.ndarray:
     """Return ``weights`` as floats, or raise `InputError` naming the rows that are NaN or negative.
 
-    ``what`` names the weights in the message; ``what_zh`` is its Chinese name (default: from ``what``).
+    ``what`` names the weights in the message (default: the demand population).
     """
-    what_zh = what_zh or {"demand population": "需求点人口"}.get(what, what)
+    what = Msg("reach.what.demand_population") if what is None else what
     w = np.asarray(weights, dtype=np.float64)
     if w.shape != (n,):
-        raise InputError(
-            f"{what}: {w.size} values given for {n} demand points; give one per point.",
-            zh=f"{what_zh}：给出了 {w.size} 个值，而需求点有 {n} 个；请每个需求点给一个值。",
-        )
+        raise InputError("reach.weights_count", what=what, size=w.size, n=n)
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
     if len(bad):
         rows = ", ".join(str(i) for i in bad[:10]) + (" …" if len(bad) > 10 else "")
-        raise InputError(
-            f"{what}: {len(bad)} row(s) are missing or negative (rows {rows}); give a number ≥ 0 in each.",
-            zh=f"{what_zh}：有 {len(bad)} 行缺失或为负值（第 {rows} 行）；请每行填写 ≥ 0 的数。",
-        )
+        raise InputError("reach.weights_bad", what=what, n=len(bad), rows=rows)
     return w
 
 
@@ -192,9 +183,8 @@ def service_reach(
     profile: str | WalkProfile = "elderly",
     costs: EdgeCosts | None = None,
     limit_s: float = np.inf,
-    max_snap_m: float = MAX_SNAP_M,
-    demand_where: str | None = None,
-    facilities_where: str | None = None,
+    layers: Layers | None = None,
+    **legacy: Any,
 ) -> ServiceReach:
     """Walking time from every demand point to the nearest facility, by one multi-source search.
 
@@ -234,88 +224,33 @@ def service_reach(
     limit_s
         Search limit, seconds; default none (true times). With a finite limit, times beyond it
         are ``inf`` and those points are flagged ``beyond_limit``.
-    max_snap_m
-        Snapping limit for points given as coordinates.
-    demand_where, facilities_where
-        Names of the demand and facility layers (their files) for `check_on_network`: when
-        given, a layer none of whose points lies within ``max_snap_m`` of the network is an
-        `InputError` naming it (default: not checked, a note says so).
+    layers
+        The snapping limit and the layers' names for `check_on_network` (`Layers`; default:
+        250 m, not checked, a note says so).
+    **legacy
+        The fields of `Layers` as keywords (``max_snap_m``, ``demand_where``,
+        ``facilities_where``), as callers gave them before `Layers`.
 
     Returns
     -------
     ServiceReach
     """
+    lay = layers_from(layers, legacy)
     if costs is None:
         costs = edge_costs(net, get_profile(profile))
     if not (limit_s > 0):
-        raise InputError(
-            f"limit_s must be a positive number of seconds, not {limit_s!r}.",
-            zh=f"limit_s 须为正的秒数，不能是 {limit_s!r}。",
-        )
-    dsnap = snap_points(net, demand, max_snap_m=max_snap_m, what="demand")
-    fsnap = snap_points(net, facilities, max_snap_m=max_snap_m, what="facilities")
-    check_on_network(net, dsnap, demand_where, "demand")
-    check_on_network(net, fsnap, facilities_where, "facilities")
+        raise InputError("reach.bad_limit", limit=limit_s)
+    dsnap = snap_points(net, demand, max_snap_m=lay.max_snap_m, what="demand")
+    fsnap = snap_points(net, facilities, max_snap_m=lay.max_snap_m, what="facilities")
+    check_on_network(net, dsnap, lay.demand_where, "demand")
+    check_on_network(net, fsnap, lay.facilities_where, lay.facilities_what)
     graph = build_split_graph(net, costs, fsnap)
     split_t, split_f = nearest_facility(graph, limit_s)
     time_s, fac, access = _demand_times(graph, costs, dsnap, split_t, split_f, limit_s)
     beyond_limit = np.zeros(len(dsnap), dtype=bool)
     if np.isfinite(limit_s):
         beyond_limit = np.isinf(time_s) & ~dsnap.off_network
-    notes = []
-    svc_zh = _SERVICE_ZH.get(service, service)
-    if len(fsnap) == 0:
-        notes.append(
-            Note(
-                f"{service}: no facilities given, so no walking times to it were computed.",
-                f"{svc_zh}：未提供设施，未计算到达该服务的步行时间。",
-            )
-        )
-    elif graph.n_facilities_on_network == 0:
-        notes.append(
-            Note(
-                f"{service}: all {len(fsnap)} facilities lie farther than {fsnap.max_snap_m:g} m from the "
-                "network, so nobody is within reach (coverage 0).",
-                f"{svc_zh}：全部 {len(fsnap)} 处设施距步行路网均超过 {fsnap.max_snap_m:g} 米，"
-                "因此无人在可达范围内（覆盖率为 0）。",
-            )
-        )
-    elif fsnap.n_off_network:
-        notes.append(
-            Note(
-                f"{service}: {fsnap.n_off_network} of {len(fsnap)} facilities lie farther than "
-                f"{fsnap.max_snap_m:g} m from the network and serve nobody.",
-                f"{svc_zh}：{len(fsnap)} 处设施中有 {fsnap.n_off_network} 处距步行路网超过 "
-                f"{fsnap.max_snap_m:g} 米，不服务任何居民。",
-            )
-        )
-    no_geom = int((~(np.isfinite(dsnap.x) & np.isfinite(dsnap.y))).sum())
-    far = dsnap.n_off_network - no_geom
-    if len(dsnap) and far == len(dsnap):
-        notes.append(
-            Note(
-                f"all {len(dsnap)} demand points lie farther than {dsnap.max_snap_m:g} m from the network; "
-                "check that the demand and the network cover the same area and CRS.",
-                f"全部 {len(dsnap)} 个需求点距步行路网均超过 {dsnap.max_snap_m:g} 米；"
-                "请检查需求点与步行路网是否覆盖同一范围、采用同一坐标系。",
-            )
-        )
-    elif far:
-        notes.append(
-            Note(
-                f"{far} of {len(dsnap)} demand points lie farther than "
-                f"{dsnap.max_snap_m:g} m from the network and are counted as having no walking path.",
-                f"{len(dsnap)} 个需求点中有 {far} 个距步行路网超过 {dsnap.max_snap_m:g} 米，按无步行路径计。",
-            )
-        )
-    if no_geom:
-        notes.append(
-            Note(
-                f"{no_geom} of {len(dsnap)} demand points have no location and are counted as having no "
-                "walking path.",
-                f"{len(dsnap)} 个需求点中有 {no_geom} 个没有位置信息，按无步行路径计。",
-            )
-        )
+    notes = (*_facility_notes(service, fsnap, graph), *_demand_notes(dsnap))
     return ServiceReach(
         service=service,
         profile=costs.profile,
@@ -333,8 +268,40 @@ def service_reach(
         split_time_s=split_t,
         split_facility=split_f,
         costs=costs,
-        notes=tuple(notes),
+        notes=notes,
     )
+
+
+def _service_name(service: str) -> str | Msg:
+    """The name of ``service`` for a message: a catalogue message for the usual services."""
+    return Msg(f"reach.service.{service}") if service in _NAMED_SERVICES else service
+
+
+def _facility_notes(service: str, fsnap: Snap, graph: SplitGraph) -> list[Note]:
+    """What the result cannot cover for want of facilities on the network."""
+    svc, n, limit = _service_name(service), len(fsnap), fsnap.max_snap_m
+    if n == 0:
+        return [Note("reach.no_facilities", service=svc)]
+    if graph.n_facilities_on_network == 0:
+        return [Note("reach.all_facilities_off_network", service=svc, n=n, limit=limit)]
+    if k := fsnap.n_off_network:
+        return [Note("reach.some_facilities_off_network", service=svc, k=k, n=n, limit=limit)]
+    return []
+
+
+def _demand_notes(dsnap: Snap) -> list[Note]:
+    """What the result cannot cover for demand points off the network or without a location."""
+    notes = []
+    n, limit = len(dsnap), dsnap.max_snap_m
+    no_geom = int((~(np.isfinite(dsnap.x) & np.isfinite(dsnap.y))).sum())
+    far = dsnap.n_off_network - no_geom
+    if n and far == n:
+        notes.append(Note("reach.all_demand_off_network", n=n, limit=limit))
+    elif far:
+        notes.append(Note("reach.some_demand_off_network", k=far, n=n, limit=limit))
+    if no_geom:
+        notes.append(Note("reach.demand_without_location", k=no_geom, n=n))
+    return notes
 
 
 @dataclass(frozen=True, eq=False)
@@ -400,10 +367,8 @@ def reach_matrix(
     profile: str | WalkProfile = "elderly",
     costs: EdgeCosts | None = None,
     graph: SplitGraph | None = None,
-    max_snap_m: float = MAX_SNAP_M,
-    demand_where: str | None = None,
-    facilities_where: str | None = None,
-    facilities_what: str = "facilities",
+    layers: Layers | None = None,
+    **legacy: Any,
 ) -> csr_matrix:
     """Sparse demand × facility matrix of walking seconds, kept up to ``limit_s``.
 
@@ -430,75 +395,99 @@ def reach_matrix(
     graph
         A split graph built for the same facilities and costs (e.g. `ServiceReach.graph`),
         to skip rebuilding it.
-    max_snap_m
-        Snapping limit for points given as coordinates.
-    demand_where, facilities_where
-        Names of the demand and facility (or candidate) layers for `check_on_network`, as in
-        `service_reach` (default: not checked).
-    facilities_what
-        What the columns are, for that message: ``facilities`` or ``candidates``.
+    layers
+        The snapping limit and the layers' names for `check_on_network`, as in
+        `service_reach`; ``facilities_what`` says what the columns are (``facilities`` or
+        ``candidates``).
+    **legacy
+        The fields of `Layers` as keywords (``max_snap_m``, ``demand_where``,
+        ``facilities_where``, ``facilities_what``), as callers gave them before `Layers`.
 
     Returns
     -------
     scipy.sparse.csr_matrix
         Shape ``(n_demand, n_facilities)``, float64 seconds.
     """
+    lay = layers_from(layers, legacy)
     if not np.isfinite(limit_s) or limit_s <= 0:
-        raise InputError(
-            f"reach_matrix needs a finite positive limit_s, not {limit_s!r}.",
-            zh=f"reach_matrix 需要有限的正数 limit_s，不能是 {limit_s!r}。",
-        )
+        raise InputError("reach.matrix_limit", limit=limit_s)
     if costs is None:
         costs = edge_costs(net, get_profile(profile))
-    dsnap = snap_points(net, demand, max_snap_m=max_snap_m, what="demand")
-    fsnap = snap_points(net, facilities, max_snap_m=max_snap_m, what=facilities_what)
-    check_on_network(net, dsnap, demand_where, "demand")
-    check_on_network(net, fsnap, facilities_where, facilities_what)
+    dsnap = snap_points(net, demand, max_snap_m=lay.max_snap_m, what="demand")
+    fsnap = snap_points(net, facilities, max_snap_m=lay.max_snap_m, what=lay.facilities_what)
+    check_on_network(net, dsnap, lay.demand_where, "demand")
+    check_on_network(net, fsnap, lay.facilities_where, lay.facilities_what)
     if graph is None:
         graph = build_split_graph(net, costs, fsnap)
     elif len(graph.fac_node) != len(fsnap):
         raise ValueError("the split graph was built for other facilities; leave graph out to rebuild it")
-    n_d, n_f = len(dsnap), len(fsnap)
-    legs = _demand_legs(graph, costs, dsnap)
-    # node → (demand, leg cost) incidence, both piece ends of every demand point
-    inc_node = np.concatenate([legs.p_from, legs.p_to])
-    inc_dem = np.concatenate([legs.idx, legs.idx])
-    inc_cost = np.concatenate([legs.to_from, legs.to_to])
-    o = np.argsort(inc_node, kind="stable")
-    inc_node, inc_dem, inc_cost = inc_node[o], inc_dem[o], inc_cost[o]
-    ptr = np.zeros(graph.n_total + 1, dtype=np.int64)
-    np.cumsum(np.bincount(inc_node, minlength=graph.n_total), out=ptr[1:])
+    inc = _Incidence.of(_demand_legs(graph, costs, dsnap), graph.n_total)
+    n_f = len(fsnap)
+    blocks = [
+        _block_entries(inc, fac, nodes, dist, limit_s, n_f)
+        for fac, nodes, dist in per_facility_searches(graph, net, costs, limit_s)
+    ]
+    return _csr(blocks, len(dsnap), n_f)
 
-    rows_all, cols_all, vals_all = [], [], []
-    for fac, nodes, dist in per_facility_searches(graph, net, costs, limit_s):
-        r, c = np.nonzero(np.isfinite(dist))
-        g = nodes[c]
-        cnt = ptr[g + 1] - ptr[g]
-        has = cnt > 0
-        r, g, cnt, d = r[has], g[has], cnt[has], dist[r[has], c[has]]
-        if len(r) == 0:
-            continue
-        rep = np.repeat(np.arange(len(r)), cnt)
-        start = np.repeat(ptr[g] - np.cumsum(np.r_[0, cnt[:-1]]), cnt)
-        j = start + np.arange(len(rep))
-        t = d[rep] + inc_cost[j]
-        dem = inc_dem[j]
-        fi = fac[r[rep]]
-        ok = t <= limit_s
-        t, dem, fi = t[ok], dem[ok], fi[ok]
-        if len(t) == 0:
-            continue
-        key = dem * n_f + fi
-        o = np.lexsort((t, key))
-        key, t = key[o], t[o]
-        first = np.r_[True, key[1:] != key[:-1]]
-        rows_all.append(key[first] // n_f)
-        cols_all.append(key[first] % n_f)
-        vals_all.append(t[first])
-    if rows_all:
-        rows = np.concatenate(rows_all)
-        cols = np.concatenate(cols_all)
-        vals = np.concatenate(vals_all)
+
+@dataclass(frozen=True, eq=False)
+class _Incidence:
+    """Node → (demand point, leg time) pairs, both piece ends of every on-network demand point.
+
+    The pairs of node ``g`` are ``dem[ptr[g]:ptr[g + 1]]`` and ``cost[ptr[g]:ptr[g + 1]]``.
+    """
+
+    ptr: np.ndarray
+    dem: np.ndarray
+    cost: np.ndarray
+
+    @classmethod
+    def of(cls, legs: _DemandLegs, n_total: int) -> _Incidence:
+        node = np.concatenate([legs.p_from, legs.p_to])
+        dem = np.concatenate([legs.idx, legs.idx])
+        cost = np.concatenate([legs.to_from, legs.to_to])
+        o = np.argsort(node, kind="stable")
+        ptr = np.zeros(n_total + 1, dtype=np.int64)
+        np.cumsum(np.bincount(node[o], minlength=n_total), out=ptr[1:])
+        return cls(ptr=ptr, dem=dem[o], cost=cost[o])
+
+
+def _block_entries(
+    inc: _Incidence, fac: np.ndarray, nodes: np.ndarray, dist: np.ndarray, limit_s: float, n_f: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Matrix entries of one block of per-facility searches: (demand, facility, seconds).
+
+    ``dist[r, c]`` is the time from facility ``fac[r]`` to node ``nodes[c]``; each reached node
+    passes it on to the demand points whose piece ends there, plus their leg. Each pair keeps
+    its shortest time within ``limit_s``; None when the block reaches nobody.
+    """
+    r, c = np.nonzero(np.isfinite(dist))
+    g = nodes[c]
+    cnt = inc.ptr[g + 1] - inc.ptr[g]
+    has = cnt > 0
+    r, g, cnt, d = r[has], g[has], cnt[has], dist[r[has], c[has]]
+    if len(r) == 0:
+        return None
+    rep = np.repeat(np.arange(len(r)), cnt)
+    start = np.repeat(inc.ptr[g] - np.cumsum(np.r_[0, cnt[:-1]]), cnt)
+    j = start + np.arange(len(rep))
+    t = d[rep] + inc.cost[j]
+    ok = t <= limit_s
+    t, dem, fi = t[ok], inc.dem[j][ok], fac[r[rep]][ok]
+    if len(t) == 0:
+        return None
+    key = dem * n_f + fi
+    o = np.lexsort((t, key))
+    key, t = key[o], t[o]
+    first = np.r_[True, key[1:] != key[:-1]]
+    return key[first] // n_f, key[first] % n_f, t[first]
+
+
+def _csr(blocks: list, n_d: int, n_f: int) -> csr_matrix:
+    """The blocks' entries as one canonical CSR matrix; zero times stored as `ZERO_TIME_S`."""
+    got = [b for b in blocks if b is not None]
+    if got:
+        rows, cols, vals = (np.concatenate(parts) for parts in zip(*got, strict=True))
     else:
         rows = cols = np.zeros(0, dtype=np.int64)
         vals = np.zeros(0)
@@ -528,7 +517,8 @@ def demand_thresholds(
     Parameters
     ----------
     urban
-        True for urban demand points (街道/社区), False for rural ones (镇/乡/村).
+        True for urban demand points (streets and communities), False for rural ones (towns,
+        townships and villages).
     service
         ``elderly`` (or any service using the urban/rural pair) or ``childcare``.
     urban_min, rural_min
@@ -544,10 +534,7 @@ def demand_thresholds(
     urban = np.asarray(urban)
     if urban.dtype != bool:
         if urban.dtype == object and any(v is None or v != v for v in urban):
-            raise InputError(
-                "demand: the 'urban' column has missing values; fill it with true or false.",
-                zh="需求点：字段 'urban' 有缺失值，请填写 true 或 false。",
-            )
+            raise InputError("reach.urban_missing")
         urban = urban.astype(bool)
     if service == "childcare":
         minutes = float(CHILDCARE_THRESHOLD.value) if childcare_min is None else float(childcare_min)

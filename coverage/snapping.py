@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -107,6 +107,44 @@ class Snap:
             self.y[mask],
             self.max_snap_m,
         )
+
+
+@dataclass(frozen=True)
+class Layers:
+    """How two point layers (demand, facilities) meet the network, and their names in messages.
+
+    Attributes
+    ----------
+    max_snap_m
+        Points farther than this from every edge are off the network (points given as
+        coordinates; ready `Snap` objects keep their own limit).
+    demand_where, facilities_where
+        Names of the demand and facility (or candidate) layers, usually their files, for
+        `check_on_network`: a layer none of whose points lies within ``max_snap_m`` of the
+        network is an `InputError` naming it. None: not checked (a note says so).
+    facilities_what
+        What the facility layer holds, for that message: ``facilities`` or ``candidates``.
+    """
+
+    max_snap_m: float = MAX_SNAP_M
+    demand_where: str | None = None
+    facilities_where: str | None = None
+    facilities_what: str = "facilities"
+
+
+def layers_from(layers: Layers | None, legacy: dict[str, Any]) -> Layers:
+    """``layers``, or `Layers` built from the same fields given one by one as keywords.
+
+    The reach functions took ``max_snap_m``, ``demand_where``, ``facilities_where`` and
+    ``facilities_what`` as keywords of their own; those keywords are still read (until every
+    caller passes ``layers=Layers(...)``). Any other keyword is a `TypeError`, as usual.
+    """
+    unknown = sorted(set(legacy) - {f.name for f in fields(Layers)})
+    if unknown:
+        raise TypeError(f"unexpected keyword argument(s): {', '.join(unknown)}")
+    if layers is not None and legacy:
+        raise TypeError("give layers=Layers(...) or its fields as keywords, not both")
+    return layers if layers is not None else Layers(**legacy)
 
 
 def edge_tree(net: WalkNetwork) -> shapely.STRtree:
