@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ..geodata.common import Assumption, InputError
+from ..geodata.common import Assumption, InputError, Msg
 
 DECAYS: tuple[str, ...] = ("step", "linear", "gaussian", "zones")
 
@@ -67,32 +67,19 @@ def decay_weights(
     """
     t = np.asarray(t, dtype=float)
     if decay not in DECAYS:
-        raise InputError(
-            f"2SFCA decay {decay!r}: not one of {', '.join(DECAYS)}; pick one of those.",
-            zh=f"2SFCA 衰减函数 {decay!r} 不在 {', '.join(DECAYS)} 之中，请从中选择一种。",
-        )
+        raise InputError("access.unknown_decay", decay=decay, decays=", ".join(DECAYS))
     if decay == "zones":
         b = np.asarray(zones, dtype=float)
         wz = np.asarray(zone_weights, dtype=float)
         if b.size == 0 or b.size != wz.size or np.any(np.diff(b) <= 0) or b[0] <= 0:
-            raise InputError(
-                "2SFCA zones: give increasing zone upper bounds in seconds and one weight per zone "
-                f"(got {len(b)} bounds and {len(wz)} weights).",
-                zh=(
-                    "2SFCA 分区：请按递增顺序给出各分区的时间上限（秒），并为每个分区给出一个权重"
-                    f"（现有 {len(b)} 个上限、{len(wz)} 个权重）。"
-                ),
-            )
+            raise InputError("access.bad_zones", bounds=len(b), weights=len(wz))
         k = np.searchsorted(b, t, side="left")  # t <= b_k  ->  zone k
         w = np.where(k < b.size, wz[np.minimum(k, b.size - 1)], 0.0)
     elif decay == "step":
         w = np.ones_like(t)
     else:
         if catchment is None:
-            raise InputError(
-                f"2SFCA decay {decay!r} needs a catchment (seconds); set catchment.",
-                zh=f"2SFCA 衰减函数 {decay!r} 需要服务范围阈值（秒），请设置 catchment。",
-            )
+            raise InputError("access.needs_catchment", decay=decay)
         d0 = np.broadcast_to(np.asarray(catchment, dtype=float), t.shape)
         x = np.divide(t, d0, out=np.full_like(t, np.inf), where=d0 > 0)
         if decay == "linear":
@@ -126,14 +113,14 @@ def two_step_fca(
     .. math:: A_i = \sum_j R_j \, w(t_{ij})
 
     where t_ij is the walking time in ``matrix`` (a stored entry means reachable, whatever its value,
-    zero included), P_i the population of the group the supply serves, S_j the capacity (beds, 托位)
-    and w the decay of `decay_weights`, with w = 0 beyond the catchment d0. A per-point catchment
-    (urban 15 min, rural 20 min) gives the variable-catchment variant: a pair counts when
-    t_ij ≤ d0_i, in both steps. Facilities nobody reaches get R_j = NaN and add nothing.
+    zero included), P_i the population of the group the supply serves, S_j the capacity (beds,
+    childcare places) and w the decay of `decay_weights`, with w = 0 beyond the catchment d0. A
+    per-point catchment (urban 15 min, rural 20 min) gives the variable-catchment variant: a pair
+    counts when t_ij ≤ d0_i, in both steps. Facilities nobody reaches get R_j = NaN and add nothing.
 
     With the step decay, Σ_i P_i A_i = Σ_j S_j over facilities with reached demand: the supply is
     shared out, not created. A_i × 1,000 compares with a "per 1,000" standard (beds per 1,000
-    elderly, 托位 per 1,000 residents).
+    elderly, childcare places per 1,000 residents).
 
     Parameters
     ----------
@@ -155,27 +142,11 @@ def two_step_fca(
     """
     m = _canonical(matrix)
     n, k = m.shape
-    p = _vector(demand, n, "demand population", what_zh="需求点人口")
-    s = _vector(supply, k, "facility capacity", what_zh="设施容量")
+    p = _vector(demand, n, "demand")
+    s = _vector(supply, k, "supply")
     if decay == "zones" and not zone_weights and len(zones) == len(E2SFCA_WEIGHTS):
         zone_weights = E2SFCA_WEIGHTS
-    d0 = None
-    if catchment is not None:
-        d0 = np.asarray(catchment, dtype=float)
-        if d0.ndim == 1 and d0.shape[0] != n:
-            raise InputError(
-                f"2SFCA catchment: {d0.shape[0]} values for {n} demand points; "
-                "give one per point or a scalar.",
-                zh=(
-                    f"2SFCA 服务范围阈值 catchment：有 {d0.shape[0]} 个值，而需求点有 {n} 个；"
-                    "请每个需求点给一个值，或只给一个统一值。"
-                ),
-            )
-        if np.any(~np.isfinite(d0)) or np.any(d0 <= 0):
-            raise InputError(
-                "2SFCA catchment: give positive, finite seconds.",
-                zh="2SFCA 服务范围阈值 catchment：请给出有限的正秒数。",
-            )
+    d0 = _catchment(catchment, n)
     rows = np.repeat(np.arange(n), np.diff(m.indptr))
     d0_entries = None if d0 is None else (d0[rows] if d0.ndim == 1 else float(d0))
     w = decay_weights(m.data, d0_entries, decay, zones=zones, zone_weights=zone_weights)
@@ -192,13 +163,22 @@ def two_step_fca(
     )
 
 
+def _catchment(catchment: np.ndarray | float | None, n: int) -> np.ndarray | None:
+    """``catchment`` as an array of seconds (scalar or one per demand point), or None."""
+    if catchment is None:
+        return None
+    d0 = np.asarray(catchment, dtype=float)
+    if d0.ndim == 1 and d0.shape[0] != n:
+        raise InputError("access.catchment_count", size=d0.shape[0], n=n)
+    if np.any(~np.isfinite(d0)) or np.any(d0 <= 0):
+        raise InputError("access.bad_catchment")
+    return d0
+
+
 def _canonical(matrix: sp.spmatrix | sp.sparray) -> sp.csr_array:
     """CSR with sorted indices and one entry per pair (the shortest time where pairs repeat)."""
     if not sp.issparse(matrix):
-        raise InputError(
-            "2SFCA matrix: expected a scipy.sparse demand × facility matrix of seconds.",
-            zh="2SFCA 矩阵：应为以秒为单位的 scipy.sparse 稀疏矩阵（行为需求点，列为设施）。",
-        )
+        raise InputError("access.not_sparse")
     if matrix.format == "csr":
         m = sp.csr_array(matrix)
         if m.has_canonical_format:
@@ -219,26 +199,18 @@ def _canonical(matrix: sp.spmatrix | sp.sparray) -> sp.csr_array:
 
 def _check_times(data: np.ndarray) -> None:
     if data.size and (np.any(~np.isfinite(data)) or data.min() < 0):
-        raise InputError(
-            "2SFCA matrix: times must be finite and ≥ 0 (store only reachable pairs).",
-            zh="2SFCA 矩阵：时间须为有限值且 ≥ 0（只存可达的需求点—设施对）。",
-        )
+        raise InputError("access.bad_times")
 
 
-def _vector(x: np.ndarray, size: int, what: str, *, what_zh: str | None = None) -> np.ndarray:
-    what_zh = what_zh or what
+def _vector(x: np.ndarray, size: int, what: str) -> np.ndarray:
+    """``x`` as floats, one per row of a matrix side; ``what`` is ``demand`` or ``supply``."""
+    name = Msg(f"access.what.{what}")
     v = np.asarray(x, dtype=float).reshape(-1)
     if v.size != size:
-        raise InputError(
-            f"2SFCA {what}: {v.size} values for a matrix side of {size}; give one per row.",
-            zh=f"2SFCA {what_zh}：有 {v.size} 个值，而矩阵对应维度的长度为 {size}；请每行给一个值。",
-        )
+        raise InputError("access.vector_size", what=name, size=v.size, side=size)
     bad = np.flatnonzero(~np.isfinite(v) | (v < 0))
     if bad.size:
-        raise InputError(
-            f"2SFCA {what}: rows {', '.join(map(str, bad[:5]))} are NaN or negative; fill or drop them.",
-            zh=f"2SFCA {what_zh}：第 {', '.join(map(str, bad[:5]))} 行为 NaN 或负值，请补全或删除这些行。",
-        )
+        raise InputError("access.vector_bad", what=name, rows=", ".join(map(str, bad[:5])))
     return v
 
 
@@ -249,18 +221,7 @@ def _decay_assumption(decay: str, zones: Sequence[float], zone_weights: Sequence
             "access.decay",
             f"zones ({spec})",
             "",
-            f"可达性（E2SFCA）按步行时间分区加权：{spec}。",
-            f"Accessibility (E2SFCA) weights walking-time zones: {spec}.",
-            "Luo & Qi 2009 (weights 1.00/0.68/0.22 by default)",
+            msg=Msg("access.decay.zones", spec=spec),
+            source="Luo & Qi 2009 (weights 1.00/0.68/0.22 by default)",
         )
-    zh = {
-        "step": "可达性（2SFCA）在步行阈值内不随时间衰减。",
-        "linear": "可达性（2SFCA）随步行时间线性衰减至阈值处为零。",
-        "gaussian": "可达性（2SFCA）按高斯函数随步行时间衰减（Dai 2010）。",
-    }[decay]
-    en = {
-        "step": "Accessibility (2SFCA) does not decay with walking time within the threshold.",
-        "linear": "Accessibility (2SFCA) decays linearly with walking time to zero at the threshold.",
-        "gaussian": "Accessibility (2SFCA) decays with walking time by a Gaussian (Dai 2010).",
-    }[decay]
-    return Assumption("access.decay", decay, "", zh, en)
+    return Assumption("access.decay", decay, "", msg=Msg(f"access.decay.{decay}"))

@@ -153,19 +153,9 @@ def substrings(net: WalkNetwork, edge: np.ndarray, start: np.ndarray, end: np.nd
 def _tiers(minutes: Sequence[float] | None, reach: ServiceReach) -> np.ndarray:
     mins = np.unique(np.asarray(TIERS_MIN if minutes is None else minutes, dtype=np.float64))
     if len(mins) == 0 or np.any(mins <= 0):
-        raise InputError(
-            "isochrone tiers: give positive minutes, e.g. 5, 10, 15, 20.",
-            zh="等时圈分级：请给出正的分钟数，例如 5、10、15、20。",
-        )
+        raise InputError("isochrones.bad_tiers")
     if np.any(mins * 60.0 > reach.limit_s + 1e-9):
-        raise InputError(
-            f"isochrone tiers: {mins.max():g} min exceeds the search limit of the reach "
-            f"({reach.limit_s / 60:g} min); compute the reach with limit_s at least as large.",
-            zh=(
-                f"等时圈分级：{mins.max():g} 分钟超过了可达范围的搜索上限（{reach.limit_s / 60:g} 分钟）；"
-                "请用不小于该值的 limit_s 重新计算可达范围。"
-            ),
-        )
+        raise InputError("isochrones.beyond_limit", minutes=mins.max(), limit=reach.limit_s / 60)
     return mins
 
 

@@ -136,53 +136,13 @@ def build_split_graph(net: WalkNetwork, costs: EdgeCosts, facilities: Snap) -> S
     fac_node[on] = n + np.arange(k)
     has_fac = np.zeros(m, dtype=bool)
     has_fac[fe] = True
-
     plain = np.flatnonzero(~has_fac)
     edge_piece = np.full(m, -1, dtype=np.int64)
     edge_piece[plain] = np.arange(len(plain))
-
-    # pieces of split edges: breakpoints u, facilities…, v per split edge, in order
-    split_edges = np.flatnonzero(has_fac)
-    bp_edge = np.concatenate([split_edges, fe, split_edges])
-    bp_a = np.concatenate([np.zeros(len(split_edges)), fa, net.length[split_edges]])
-    bp_kind = np.concatenate([np.zeros(len(split_edges)), np.ones(k), np.full(len(split_edges), 2.0)])
-    bp_node = np.concatenate([net.u[split_edges], n + np.arange(k), net.v[split_edges]])
-    o = np.lexsort((bp_kind, bp_a, bp_edge))
-    bp_edge, bp_a, bp_kind, bp_node = bp_edge[o], bp_a[o], bp_kind[o], bp_node[o]
-    starts = np.flatnonzero(bp_kind != 2)
-    s_edge = bp_edge[starts]
-    s_a0, s_a1 = bp_a[starts], bp_a[starts + 1]
-    s_from, s_to = bp_node[starts], bp_node[starts + 1]
-
-    p_edge = np.concatenate([plain, s_edge])
-    p_a0 = np.concatenate([np.zeros(len(plain)), s_a0])
-    p_a1 = np.concatenate([net.length[plain], s_a1])
-    p_from = np.concatenate([net.u[plain], s_from])
-    p_to = np.concatenate([net.v[plain], s_to])
-    tf0, tb0 = costs.along(s_edge, s_a0)
-    tf1, tb1 = costs.along(s_edge, s_a1)
-    p_tf = np.concatenate([costs.t_fwd[plain], np.maximum(tf1 - tf0, 0.0)])
-    p_tb = np.concatenate([costs.t_back[plain], np.maximum(tb1 - tb0, 0.0)])
-
+    split = _split_pieces(net, costs, fe, fa, np.flatnonzero(has_fac))
     e_off = np.concatenate([[0.0], np.cumsum(net.length + 1.0)[:-1]])
-    split_key = e_off[s_edge] + s_a0
-    split_piece = len(plain) + np.arange(len(starts))
-
-    n_total = n + k
     # the walk from the street to each facility, at the flat speed (like a home's access leg)
     access = facilities.dist_m[on] / costs.speed_mps
-    # the network's own arcs (cached per costs) plus the arcs of the split pieces; a split
-    # edge keeps its whole-edge arcs too, which is harmless: they take exactly as long as the
-    # chain of pieces they stand for; then one arc from each facility's door to its node
-    ns = len(plain)
-    doors = n_total + np.arange(k)
-    extra = _csr_min(
-        rows=np.concatenate([s_to, s_from, doors]),
-        cols=np.concatenate([s_from, s_to, n + np.arange(k)]),
-        w=np.concatenate([p_tf[ns:], p_tb[ns:], access]),
-        n=n_total + k,
-    )
-    rev = _splice(base_graph(net, costs), extra)
     if k:
         vpts = shapely.line_interpolate_point(net.geometry[fe], fa)
         vx, vy = shapely.get_x(vpts), shapely.get_y(vpts)
@@ -190,25 +150,88 @@ def build_split_graph(net: WalkNetwork, costs: EdgeCosts, facilities: Snap) -> S
         vx = vy = np.zeros(0)
     return SplitGraph(
         n_nodes=n,
-        n_total=n_total,
-        p_edge=p_edge,
-        p_a0=p_a0,
-        p_a1=p_a1,
-        p_from=p_from,
-        p_to=p_to,
-        p_tf=p_tf,
-        p_tb=p_tb,
-        rev=rev,
+        n_total=n + k,
+        p_edge=np.concatenate([plain, split.edge]),
+        p_a0=np.concatenate([np.zeros(len(plain)), split.a0]),
+        p_a1=np.concatenate([net.length[plain], split.a1]),
+        p_from=np.concatenate([net.u[plain], split.p_from]),
+        p_to=np.concatenate([net.v[plain], split.p_to]),
+        p_tf=np.concatenate([costs.t_fwd[plain], split.tf]),
+        p_tb=np.concatenate([costs.t_back[plain], split.tb]),
+        rev=_search_graph(net, costs, split, access),
         fac_node=fac_node,
         node_fac=on,
         edge_piece=edge_piece,
-        split_key=split_key,
-        split_piece=split_piece,
+        split_key=e_off[split.edge] + split.a0,
+        split_piece=len(plain) + np.arange(len(split.edge)),
         e_off=e_off,
         vx=np.asarray(vx),
         vy=np.asarray(vy),
         fac_access_s=np.asarray(access, dtype=np.float64),
     )
+
+
+@dataclass(frozen=True, eq=False)
+class _Pieces:
+    """The pieces of the edges that carry facilities: edge, ends along it, end nodes, times."""
+
+    edge: np.ndarray
+    a0: np.ndarray
+    a1: np.ndarray
+    p_from: np.ndarray
+    p_to: np.ndarray
+    tf: np.ndarray
+    tb: np.ndarray
+
+
+def _split_pieces(
+    net: WalkNetwork, costs: EdgeCosts, fe: np.ndarray, fa: np.ndarray, split_edges: np.ndarray
+) -> _Pieces:
+    """Cut each edge of ``split_edges`` at its facilities (edge ``fe``, ``fa`` metres along, sorted).
+
+    The breakpoints of an edge are ``u``, its facilities (virtual nodes ``n_nodes + i`` in
+    order) and ``v``; consecutive breakpoints bound a piece.
+    """
+    n, k = net.n_nodes, len(fe)
+    bp_edge = np.concatenate([split_edges, fe, split_edges])
+    bp_a = np.concatenate([np.zeros(len(split_edges)), fa, net.length[split_edges]])
+    bp_kind = np.concatenate([np.zeros(len(split_edges)), np.ones(k), np.full(len(split_edges), 2.0)])
+    bp_node = np.concatenate([net.u[split_edges], n + np.arange(k), net.v[split_edges]])
+    o = np.lexsort((bp_kind, bp_a, bp_edge))
+    bp_edge, bp_a, bp_kind, bp_node = bp_edge[o], bp_a[o], bp_kind[o], bp_node[o]
+    starts = np.flatnonzero(bp_kind != 2)
+    edge, a0, a1 = bp_edge[starts], bp_a[starts], bp_a[starts + 1]
+    tf0, tb0 = costs.along(edge, a0)
+    tf1, tb1 = costs.along(edge, a1)
+    return _Pieces(
+        edge=edge,
+        a0=a0,
+        a1=a1,
+        p_from=bp_node[starts],
+        p_to=bp_node[starts + 1],
+        tf=np.maximum(tf1 - tf0, 0.0),
+        tb=np.maximum(tb1 - tb0, 0.0),
+    )
+
+
+def _search_graph(net: WalkNetwork, costs: EdgeCosts, split: _Pieces, access: np.ndarray) -> csr_matrix:
+    """The reversed search graph: the network's arcs, the split pieces' arcs and the doors' arcs.
+
+    The network's own arcs are cached per costs; a split edge keeps its whole-edge arcs too,
+    which is harmless: they take exactly as long as the chain of pieces they stand for. Then
+    one arc from each facility's door (node ``n_total + i``) to its virtual node, taking its
+    ``access`` seconds.
+    """
+    n, k = net.n_nodes, len(access)
+    n_total = n + k
+    doors = n_total + np.arange(k)
+    extra = _csr_min(
+        rows=np.concatenate([split.p_to, split.p_from, doors]),
+        cols=np.concatenate([split.p_from, split.p_to, n + np.arange(k)]),
+        w=np.concatenate([split.tf, split.tb, access]),
+        n=n_total + k,
+    )
+    return _splice(base_graph(net, costs), extra)
 
 
 def base_graph(net: WalkNetwork, costs: EdgeCosts) -> csr_matrix:
@@ -419,6 +442,30 @@ def per_facility_searches(
     if len(fac) == 0:
         return
     radius = limit_s * max_speed(graph, costs) + 1e-6
+    local = np.full(graph.n_total, -1, dtype=np.int64)
+    for tile_fac, fnode, nodes in _tiles(graph, net, fac, radius):
+        subg = _subgraph(graph.rev, nodes, local)
+        src = np.searchsorted(nodes, fnode)  # each facility's node is among the tile's nodes
+        # many facilities in one tile (candidate sites) are searched in batches to bound memory
+        step = max(1, _MAX_DIST_ENTRIES // max(len(nodes), 1))
+        tile_access = graph.fac_access_s[fnode - graph.n_nodes]
+        for s0 in range(0, len(src), step):
+            dist = dijkstra(subg, directed=True, indices=src[s0 : s0 + step], limit=limit_s)
+            # add the walk from the street to the facility; what it pushes past the limit drops
+            dist = np.atleast_2d(dist) + tile_access[s0 : s0 + step, None]
+            dist[dist > limit_s] = np.inf
+            yield tile_fac[s0 : s0 + step], nodes, dist
+
+
+def _tiles(
+    graph: SplitGraph, net: WalkNetwork, fac: np.ndarray, radius: float
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Facilities grouped by square tiles of side ``2·radius``, with the nodes a search can reach.
+
+    Yields, per tile, its facilities (indices into the facility input), their virtual nodes
+    and the sorted nodes within ``radius`` of the box around them (taken from the tile and
+    its eight neighbours).
+    """
     cell = max(radius, 2.0 * radius)
     xs, ys = node_xy(graph, net)
     x0, y0 = float(xs.min()), float(ys.min())
@@ -433,12 +480,9 @@ def per_facility_searches(
     forder = np.argsort(fcid, kind="stable")
     fac, fnode, fcid = fac[forder], fnode[forder], fcid[forder]
     bounds = np.flatnonzero(np.r_[True, fcid[1:] != fcid[:-1], True])
-    local = np.full(graph.n_total, -1, dtype=np.int64)
-    rev = graph.rev
     offsets = np.array([dx * ny + dy for dx in (-1, 0, 1) for dy in (-1, 0, 1)])
     for b0, b1 in itertools.pairwise(bounds):
-        c = fcid[b0]
-        want = c + offsets
+        want = fcid[b0] + offsets
         lo = np.searchsorted(cid_sorted, want, side="left")
         hi = np.searchsorted(cid_sorted, want, side="right")
         nodes = np.concatenate([node_order[a:z] for a, z in zip(lo, hi, strict=False)])
@@ -449,25 +493,21 @@ def per_facility_searches(
             & (ys[nodes] >= fy.min() - radius)
             & (ys[nodes] <= fy.max() + radius)
         )
-        nodes = np.sort(nodes[near])
-        local[nodes] = np.arange(len(nodes))
-        sub = rev[nodes]
-        cols = local[sub.indices]
-        keep = cols >= 0
-        row_of = np.repeat(np.arange(len(nodes)), np.diff(sub.indptr))
-        rr, cc, ww = row_of[keep], cols[keep], sub.data[keep]
-        indptr = np.zeros(len(nodes) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rr, minlength=len(nodes)), out=indptr[1:])
-        subg = csr_matrix((ww, cc, indptr), shape=(len(nodes), len(nodes)))
-        src = local[fnode[b0:b1]]
-        tile_fac = fac[b0:b1]
-        local[nodes] = -1
-        # many facilities in one tile (candidate sites) are searched in batches to bound memory
-        step = max(1, _MAX_DIST_ENTRIES // max(len(nodes), 1))
-        tile_access = graph.fac_access_s[fnode[b0:b1] - graph.n_nodes]
-        for s0 in range(0, len(src), step):
-            dist = dijkstra(subg, directed=True, indices=src[s0 : s0 + step], limit=limit_s)
-            # add the walk from the street to the facility; what it pushes past the limit drops
-            dist = np.atleast_2d(dist) + tile_access[s0 : s0 + step, None]
-            dist[dist > limit_s] = np.inf
-            yield tile_fac[s0 : s0 + step], nodes, dist
+        yield fac[b0:b1], fnode[b0:b1], np.sort(nodes[near])
+
+
+def _subgraph(rev: csr_matrix, nodes: np.ndarray, local: np.ndarray) -> csr_matrix:
+    """The arcs of ``rev`` among ``nodes`` (sorted), renumbered ``0 … len(nodes) − 1``.
+
+    ``local`` is a scratch array of ``-1`` over all nodes, left as it was found.
+    """
+    local[nodes] = np.arange(len(nodes))
+    sub = rev[nodes]
+    cols = local[sub.indices]
+    local[nodes] = -1
+    keep = cols >= 0
+    row_of = np.repeat(np.arange(len(nodes)), np.diff(sub.indptr))
+    rr, cc, ww = row_of[keep], cols[keep], sub.data[keep]
+    indptr = np.zeros(len(nodes) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rr, minlength=len(nodes)), out=indptr[1:])
+    return csr_matrix((ww, cc, indptr), shape=(len(nodes), len(nodes)))
