@@ -39,12 +39,14 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .common import (  # noqa: F401 (atomic_path and the signals are part of this module's API)
     InputError,
     Interrupted,
+    Msg,
     atomic_path,
     critical_section,
     interruptible,
@@ -186,11 +188,7 @@ def preflight_output(path: str | Path, kind: str = "file", *, option: str = "--o
     while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
     if not ancestor.is_dir():
-        raise InputError(
-            f"{path}: {option} lies under {ancestor}, which is a file, not a folder; choose another "
-            f"{option} path.",
-            zh=f"{path}：{option} 位于文件 {ancestor} 之下，而它不是文件夹；请换一个 {option} 路径。",
-        )
+        raise InputError("files.out_under_file", path=path, option=option, ancestor=ancestor)
     try:
         fd, probe = tempfile.mkstemp(prefix=".lifecircle-probe-", dir=ancestor)
         os.close(fd)
@@ -198,10 +196,7 @@ def preflight_output(path: str | Path, kind: str = "file", *, option: str = "--o
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         raise InputError(
-            f"{path}: {option} cannot be written, because the folder {ancestor} does not accept new "
-            f"files ({reason}); choose another {option} path.",
-            zh=f"{path}：无法写入 {option}，文件夹 {ancestor} 不允许新建文件（{reason}）；"
-            f"请换一个 {option} 路径。",
+            "files.out_unwritable", path=path, option=option, ancestor=ancestor, reason=reason
         ) from None
     if kind == "file":
         check_file_replaceable(path, option=option)
@@ -216,28 +211,15 @@ def check_folder_replaceable(path: str | Path, *, option: str = "--out") -> None
     if not path.exists() and not path.is_symlink():
         return
     if not path.is_dir():
-        raise InputError(
-            f"{path}: {option} is an existing file, but this command writes a folder; choose another "
-            f"{option} path (the file was left as it is).",
-            zh=f"{path}：{option} 是已有的文件，而此命令输出的是文件夹；"
-            f"请换一个 {option} 路径（该文件未作改动）。",
-        )
+        raise InputError("files.out_file_not_folder", path=path, option=option)
     foreign = foreign_entry(path)
     if foreign is None:
         return
     if read_manifest(path) is None:
         raise InputError(
-            f"{path}: {option} is a folder lifecircle did not write (it holds {foreign} and no "
-            f"{MANIFEST}); choose another {option} folder or empty it yourself.",
-            zh=f"{path}：{option} 不是 lifecircle 生成的文件夹（其中有 {foreign}，且没有 {MANIFEST}）；"
-            f"请换一个 {option} 文件夹，或自行清空它。",
+            "files.out_foreign_folder", path=path, option=option, entry=foreign, manifest=MANIFEST
         )
-    raise InputError(
-        f"{path}: {option} folder holds {foreign}, which lifecircle did not write; choose another "
-        f"{option} folder or move that file out (nothing was changed).",
-        zh=f"{path}：{option} 文件夹中有 {foreign}，它不是 lifecircle 写入的；请换一个 {option} 文件夹，"
-        "或先把它移走（未做任何改动）。",
-    )
+    raise InputError("files.out_foreign_entry", path=path, option=option, entry=foreign)
 
 
 def check_file_replaceable(path: str | Path, *, option: str = "--out") -> None:
@@ -246,24 +228,12 @@ def check_file_replaceable(path: str | Path, *, option: str = "--out") -> None:
     if not path.exists() and not path.is_symlink():
         return
     if path.is_dir():
-        raise InputError(
-            f"{path}: {option} is an existing folder, but this command writes a file; give a file name.",
-            zh=f"{path}：{option} 是已有的文件夹，而此命令输出的是文件；请给出文件名。",
-        )
+        raise InputError("files.out_folder_not_file", path=path, option=option)
     if _file_is_ours(path):
         return
     if sidecar_path(path).exists():
-        raise InputError(
-            f"{path}: {option} was changed since lifecircle wrote it; choose another {option} name or "
-            "delete the file yourself.",
-            zh=f"{path}：{option} 在 lifecircle 写入后被修改过；请换一个 {option} 文件名，或自行删除该文件。",
-        )
-    raise InputError(
-        f"{path}: {option} is an existing file lifecircle did not write; choose another {option} name "
-        "or delete the file yourself.",
-        zh=f"{path}：{option} 是已有的文件，并非 lifecircle 生成；"
-        f"请换一个 {option} 文件名，或自行删除该文件。",
-    )
+        raise InputError("files.out_changed", path=path, option=option)
+    raise InputError("files.out_foreign_file", path=path, option=option)
 
 
 # -- writing -----------------------------------------------------------------------------------------
@@ -444,7 +414,7 @@ def restore_formulas(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-# -- input files (legacy helpers until every message is a catalogue id) --------------------
+# -- input files -------------------------------------------------------------------------------------
 
 #: Chinese names of the inputs the code labels in English when it has no path to show.
 LABELS_ZH = {
@@ -455,7 +425,7 @@ LABELS_ZH = {
 }
 
 
-def require_file(path: str | Path, what: str, *, what_zh: str = "文件") -> Path:
+def require_file(path: str | Path, what: Msg | str, *, what_zh: str | None = None) -> Path:
     """Return ``path`` as a `Path`, or raise `InputError` when no such file exists.
 
     Parameters
@@ -463,32 +433,41 @@ def require_file(path: str | Path, what: str, *, what_zh: str = "文件") -> Pat
     path
         The path the user gave.
     what
-        What the file should hold, for the message (e.g. ``"road line layer"``).
+        What the file should hold, for the message: a catalogue message rendered in each
+        language, such as ``Msg("what.road_layer")`` (the ``what.*`` ids name the common
+        inputs). A plain English phrase is still accepted during the transition.
     what_zh
-        The same in Chinese, for the Chinese message (e.g. ``"道路线图层"``); a plain "文件" by
-        default.
+        Legacy: the Chinese of a plain-text ``what`` (the Chinese of ``what.file`` when absent).
+        Unused with a `Msg`.
     """
+    if not isinstance(what, Msg):
+        what = _LegacyWhat(what, what_zh)
     p = Path(path)
     if not p.exists():
-        raise InputError(
-            f"{p}: no such file; check the path of the {what}.",
-            zh=f"{p}：文件不存在；请检查{what_zh}的路径。",
-        )
+        raise InputError("files.no_such_file", path=p, what=what)
     if p.is_dir() and p.suffix.lower() not in {".gdb"}:
-        raise InputError(
-            f"{p}: is a folder, not a file; give the path of the {what}.",
-            zh=f"{p}：这是文件夹而不是文件；请给出{what_zh}的路径。",
-        )
+        raise InputError("files.is_folder", path=p, what=what)
     if p.suffix.lower() == ".shp":
         missing = [ext for ext in (".shx", ".dbf") if not _sibling(p, ext).exists()]
+        if len(missing) == 1:
+            raise InputError("files.shapefile_missing", path=p, ext=missing[0])
         if missing:
-            raise InputError(
-                f"{p}: the shapefile's {' and '.join(missing)} beside it is missing; copy the .shp, "
-                ".shx, .dbf and .prj files together, or zip them into one .zip.",
-                zh=f"{p}：缺少与该 Shapefile 配套的 {'、'.join(missing)} 文件；请将 .shp、.shx、.dbf 和 "
-                ".prj 文件一并复制，或将它们打包为一个 .zip。",
-            )
+            raise InputError("files.shapefile_missing_two", path=p, first=missing[0], second=missing[1])
     return p
+
+
+@dataclass(frozen=True)
+class _LegacyWhat:
+    """A file description given as an English phrase and its Chinese (until every caller passes a `Msg`)."""
+
+    en: str
+    zh: str | None = None
+
+    def text(self, lang: str = "zh") -> str:
+        """The description in ``lang``."""
+        if lang == "en":
+            return self.en
+        return self.zh or Msg("what.file").text(lang)
 
 
 def _sibling(path: Path, ext: str) -> Path:
