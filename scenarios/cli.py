@@ -562,16 +562,15 @@ def run(
     scen = load_scenario(path)
     if lang is not None and lang not in ("zh", "en"):
         raise InputError(f"--lang {lang!r}: use zh or en.", zh=f"--lang {lang!r}：请使用 zh 或 en。")
-    runner = None
+    executor = None
     if scheduler or partitions or scen.distributed is not None:
-        from functools import partial
-
-        from .distributed import run_scenario_distributed
+        from .distributed import dask_settings
+        from .executors import DaskExecutor
         from .partition import parse_tiles
 
         tiles = parse_tiles(partitions) if partitions else None
-        runner = partial(run_scenario_distributed, partitions=tiles, scheduler=scheduler)
-    _run_and_print(scen, out_dir, lang, runner)
+        executor = DaskExecutor(**dask_settings(scen, tiles, scheduler, None))
+    _run_and_print(scen, out_dir, lang, executor)
 
 
 def _headline_table(result, lang: str) -> Table:
@@ -591,10 +590,9 @@ def _headline_table(result, lang: str) -> Table:
     return tab
 
 
-def _run_and_print(scen, out_dir: Path, lang: str | None, runner=None) -> None:
+def _run_and_print(scen, out_dir: Path, lang: str | None, executor=None) -> None:
     from .pipeline import OUTPUT_FILES, run_scenario
 
-    run_scenario = runner or run_scenario  # a partitioned run on Dask takes the same arguments
     lang = lang or scen.outputs.lang
     if settings.show_progress:
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -607,9 +605,11 @@ def _run_and_print(scen, out_dir: Path, lang: str | None, runner=None) -> None:
             transient=True,
         ) as bar:
             task = bar.add_task(scen.name, total=None)
-            result = run_scenario(scen, out_dir, lang=lang, log=lambda s: bar.update(task, description=s))
+            result = run_scenario(
+                scen, out_dir, lang=lang, log=lambda s: bar.update(task, description=s), executor=executor
+            )
     else:
-        result = run_scenario(scen, out_dir, lang=lang)
+        result = run_scenario(scen, out_dir, lang=lang, executor=executor)
     tab = _headline_table(result, lang)
     if result.siting is not None:
         tab.add_row(
@@ -798,25 +798,8 @@ def site(
     lang: Lang = "zh",
 ) -> None:
     """Propose new sites: fewest to cover everyone (lscp), best p, within a budget, with capacities."""
-    import geopandas as gpd
-    import numpy as np
-    import pandas as pd
-
-    from ..coverage.reach import demand_thresholds, reach_matrix
-    from ..coverage.siting import (
-        LSCP,
-        MCLP,
-        BudgetCoverage,
-        CapacitatedCoverage,
-        PMedian,
-        coverage_need,
-        siting_problem,
-    )
-    from ..coverage.siting import candidates as cands
-    from ..geodata.demand import check_demand
-    from ..geodata.facilities import read_facilities
-    from ..geodata.files import neutralize_formulas, owned_file
-    from ..geodata.sources import read_network
+    from .site_command import SiteRequest, propose_sites, write_sites
+    from .siting import SitingOptions
 
     zh = lang != "en"
     _check_site_options(
@@ -840,102 +823,17 @@ def site(
         )
     if out_file is not None:
         out_file = _out_file(out_file, (".csv", ".geojson", ".gpkg"))
-    net = read_network(network_source)
-    path = Path(demand)
-    dem = check_demand(read_site_demand(path), where=str(path))
-    if group not in dem.columns or dem[group].isna().any():
-        raise InputError(
-            f"{path}: column {group!r} is missing or has gaps; choose --group or fill it.",
-            zh=f"{path}：字段 {group!r} 不存在或有空值；请用 --group 另选字段，或补齐该字段。",
-        )
-    if candidates is None:
-        cand = cands.candidates_on_network(net, spacing, service=service)
-    elif candidates.startswith("buildings:"):
-        cand = cands.candidates_from_footprints(
-            candidates.removeprefix("buildings:"), min_area_m2=min_area, crs=candidates_crs, service=service
-        )
-    else:
-        cand = cands.candidates_from_layer(
-            candidates,
-            crs=candidates_crs,
-            cost_col=cost_col,
-            capacity_col=capacity_col,
-            service=service,
-            id_col=None,
-        )
-    thr = demand_thresholds(
-        dem["urban"].to_numpy(), service=service, urban_min=minutes, rural_min=rural_minutes
-    )
-    limit = float(thr.max())
-    profile = "elderly" if service == "elderly" else "adult"
-    m = reach_matrix(
-        net, dem, cand, limit_s=limit, profile=profile, demand_where=str(path),
-        facilities_where=None if candidates is None else candidates.removeprefix("buildings:"),
-        facilities_what="candidates",
+    request = SiteRequest(
+        network=network_source, demand=Path(demand),
+        options=SitingOptions(model, p, budget, time_limit, gap, where="cli"),
+        candidates=candidates, spacing_m=spacing, min_area_m2=min_area, cost_col=cost_col,
+        capacity_col=capacity_col, candidates_crs=candidates_crs, facilities=facilities,
+        facilities_crs=facilities_crs, fixed=tuple(fixed or ()), service=service, group=group,
+        per_1000=per_1000, minutes=minutes, rural_minutes=rural_minutes,
     )  # fmt: skip
-    existing = ex_cap = None
-    if facilities is not None:
-        fac = read_facilities(facilities, service=service, crs=facilities_crs)
-        fac = fac[fac["status"].isin(["existing", "planned"])]
-        if len(fac):
-            existing = reach_matrix(
-                net, dem, fac, limit_s=limit, profile=profile, facilities_where=str(facilities)
-            )
-            ex_cap = fac["capacity"].fillna(np.inf).to_numpy(float)
-    weights = dem[group].to_numpy(float)
-    if model == "capacitated":
-        if per_1000 is None:
-            raise InputError(
-                "--model capacitated: give the standard with --per-1000 (e.g. 4.5 托位).",
-                zh="--model capacitated：请用 --per-1000 给出配置标准（例如 4.5 托位）。",
-            )
-        weights = coverage_need(weights, per_1000)
-    ids = cand["id"].astype(str).to_numpy()
-    fixed_idx = None
-    if fixed:
-        missing = sorted(set(fixed) - set(ids))
-        if missing:
-            raise InputError(
-                f"--fixed {missing[0]!r}: no candidate has that id; check the candidate layer.",
-                zh=f"--fixed {missing[0]!r}：没有该编号的候选点；请检查候选点图层。",
-            )
-        fixed_idx = np.flatnonzero(np.isin(ids, fixed))
-    cap = cand["capacity"].to_numpy(float) if model == "capacitated" else None
-    pb = siting_problem(
-        m,
-        weights,
-        threshold_s=thr,
-        existing=existing,
-        existing_capacity=ex_cap,
-        fixed=fixed_idx,
-        cost=cand["cost"].to_numpy(float),
-        capacity=cap,
-        demand=dem,
-        candidate_ids=ids,
-        where="lifecircle site",
-    )
-    if model == "lscp":
-        res = LSCP(pb).solve(time_limit=time_limit, mip_gap=gap)
-    elif model == "mclp":
-        res = MCLP(pb, p).solve(time_limit=time_limit, mip_gap=gap)
-    elif model == "budget":
-        res = BudgetCoverage(pb, budget, p).solve(time_limit=time_limit, mip_gap=gap)
-    elif model == "capacitated":
-        res = CapacitatedCoverage(pb, p, budget).solve(time_limit=time_limit, mip_gap=gap)
-    else:
-        res = PMedian(pb, p).solve(time_limit=time_limit, mip_gap=gap)
-    table = res.sites_table.copy()
-    table["geometry"] = cand.geometry.to_numpy()[res.sites]
-    sites = gpd.GeoDataFrame(table, geometry="geometry", crs=4326)
+    res, sites = propose_sites(request)
     if out_file is not None:
-        suffix = out_file.suffix.lower()
-        with owned_file(out_file) as tmp:
-            if suffix == ".csv":
-                flat = pd.DataFrame(sites.drop(columns="geometry"))
-                flat["lon"], flat["lat"] = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
-                neutralize_formulas(flat).to_csv(tmp, index=False)
-            else:
-                sites.to_file(tmp, driver="GPKG" if suffix == ".gpkg" else "GeoJSON")
+        write_sites(sites, out_file)
     summary = res.summary()
     if as_json:
         summary["indicators"] = res.indicators.to_dict(orient="records")
@@ -965,53 +863,6 @@ def site(
         before = f"{r.share_before:.1%}" if facilities is not None else no_data
         ind.add_row(str(r.group), before, f"{r.share_after:.1%}", f"{r.newly_covered:,.0f}")
     out.print(ind)
-
-
-def read_site_demand(path: Path):
-    """The demand table ``site`` reads: a GeoPackage/GeoJSON of points or a CSV with lon and lat.
-
-    The file is read through the demand readers' guarded path, so a missing, empty, corrupt or
-    non-data file is one sentence naming it. A CSV written by ``lifecircle demand`` gets its
-    formula guard (a leading ``'``) taken off again.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        The rows as read, not yet checked (see `lifecircle.geodata.demand.check_demand`).
-    """
-    import geopandas as gpd
-    import numpy as np
-    import pandas as pd
-
-    from ..geodata.demand import _read_table
-    from ..geodata.files import restore_formulas, rows_zh
-
-    if path.is_file() and path.stat().st_size == 0:
-        raise InputError(
-            f"{path}: the demand file is empty; give the table written by 'lifecircle demand' "
-            "(.gpkg, .geojson or .csv).",
-            zh=f"{path}：需求点文件为空；请给出由 'lifecircle demand' 生成的表（.gpkg、.geojson 或 .csv）。",
-        )
-    raw, _ = _read_table(path)
-    if isinstance(raw, gpd.GeoDataFrame):
-        return raw
-    if not {"lon", "lat"} <= set(raw.columns):
-        raise InputError(
-            f"{path}: a demand CSV needs lon and lat columns; write it with 'lifecircle demand'.",
-            zh=f"{path}：需求点 CSV 需要 lon 和 lat 列；请用 'lifecircle demand' 生成。",
-        )
-    raw = restore_formulas(raw)
-    lon = pd.to_numeric(raw["lon"], errors="coerce").to_numpy(float)
-    lat = pd.to_numeric(raw["lat"], errors="coerce").to_numpy(float)
-    bad = ~(np.isfinite(lon) & np.isfinite(lat))
-    if bad.any():
-        numbers = np.flatnonzero(bad) + 1
-        raise InputError(
-            f"{path}: lon or lat is not a number in rows {', '.join(map(str, numbers[:5]))}; write the "
-            "table with 'lifecircle demand'.",
-            zh=f"{path}：{rows_zh(numbers)}的 lon 或 lat 不是数字；请用 'lifecircle demand' 生成该表。",
-        )
-    return gpd.GeoDataFrame(raw, geometry=gpd.points_from_xy(lon, lat), crs=4326)
 
 
 def _out_file(path: Path, suffixes: tuple[str, ...], *, option: str = "--out") -> Path:

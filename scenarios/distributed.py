@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-import shapely
 
 from ..coverage.profiles import WalkProfile, edge_costs
 from ..coverage.reach import reach_matrix, service_reach
@@ -60,7 +59,6 @@ class ServiceSpec:
     profile: WalkProfile
     limit_s: float
     matrix_limit_s: float | None = None
-    tiers_min: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,8 +121,6 @@ class PartitionReach:
     edges: int = 0
     seconds: float = 0.0
     notes: tuple[str, ...] = ()
-    reached: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    streets: tuple[np.ndarray, np.ndarray] | None = None
     beyond_limit: dict[str, np.ndarray] = field(default_factory=dict)
 
 
@@ -166,8 +162,6 @@ class MergedReach:
     tiles: list[dict]
     notes: list[str]
     seconds: float = 0.0
-    reached: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    streets: tuple[np.ndarray, np.ndarray] | None = None
     components: dict = field(default_factory=dict)
     beyond_limit: dict[str, np.ndarray] = field(default_factory=dict)
     true_time_points: dict[str, int] = field(default_factory=dict)
@@ -200,10 +194,9 @@ def _reach_task(
     margin_m: float,
     max_snap_m: float,
     dem: str | None,
-    streets: bool = False,
-) -> PartitionReach:
+    ) -> PartitionReach:
     return _clean_input_errors(
-        _reach, part, keep_labels, grid, demand, facilities, services, margin_m, max_snap_m, dem, streets
+        _reach, part, keep_labels, grid, demand, facilities, services, margin_m, max_snap_m, dem
     )
 
 
@@ -217,7 +210,6 @@ def _reach(
     margin_m: float,
     max_snap_m: float,
     dem: str | None,
-    streets: bool,
 ) -> PartitionReach:
     t0 = time.perf_counter()
     tile = part.tile
@@ -231,7 +223,6 @@ def _reach(
     times: dict[str, np.ndarray] = {}
     facs: dict[str, np.ndarray] = {}
     mats: dict[str, tuple] = {}
-    reached: dict[str, tuple] = {}
     beyond: dict[str, np.ndarray] = {}
     notes: list[str] = []
     for spec in services:
@@ -263,14 +254,7 @@ def _reach(
                 net, r.demand, r.facilities, limit_s=spec.matrix_limit_s, costs=costs, graph=r.graph
             ).tocoo()
             mats[spec.name] = (dem_pts.idx[m.row], fpts.idx[m.col], m.data)
-        if spec.tiers_min:
-            reached[spec.name] = _reached_lines(r, net, spec.tiers_min, grid.box(tile))
         notes.extend(r.notes)
-    own_streets = None
-    if streets and net.n_edges:
-        mid = shapely.line_interpolate_point(net.geometry, 0.5, normalized=True)
-        mine = grid.owner(shapely.get_x(mid), shapely.get_y(mid)) == tile
-        own_streets = (shapely.to_wkb(net.geometry[mine]), net.highway[mine])
     return PartitionReach(
         tile=tile,
         demand_idx=dem_pts.idx,
@@ -281,28 +265,8 @@ def _reach(
         edges=net.n_edges,
         seconds=time.perf_counter() - t0,
         notes=tuple(notes),
-        reached=reached,
-        streets=own_streets,
         beyond_limit=beyond,
     )
-
-
-def _reached_lines(reach, net, tiers_min: tuple[float, ...], box: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """Reached parts of the streets per tier, cut to the tile (exact there), as WKB and tier index."""
-    from ..coverage.isochrones import reached_intervals, substrings
-
-    g = reach.graph
-    t = reach.split_time_s
-    lines, group = [], []
-    for i, m in enumerate(tiers_min):
-        _, edge, a, b = reached_intervals(g, reach.costs, t[g.p_from], t[g.p_to], m * 60.0)
-        pieces = substrings(net, edge, a, b)
-        pieces = shapely.clip_by_rect(pieces, *box)
-        keep = ~shapely.is_empty(pieces)
-        lines.append(pieces[keep])
-        group.append(np.full(int(keep.sum()), i, dtype=np.int64))
-    lines_a = np.concatenate(lines) if lines else np.zeros(0, dtype=object)
-    return shapely.to_wkb(lines_a), np.concatenate(group) if group else np.zeros(0, np.int64)
 
 
 def _own_points(points: TilePoints | GeneratedPoints, grid: TileGrid, tile: int) -> TilePoints:
@@ -406,7 +370,6 @@ def partitioned_reach(
     dem: str | None = None,
     retries: int = DEFAULT_RETRIES,
     show_progress: bool | None = None,
-    streets: bool = False,
     true_times: bool = True,
 ) -> MergedReach:
     """Walking time from every demand point to the nearest facility, computed tile by tile on Dask.
@@ -442,8 +405,6 @@ def partitioned_reach(
         Retries of each failed task.
     show_progress
         Dask's progress bar on stderr (default: when stderr is a terminal).
-    streets
-        Send back the streets (each tile those whose midpoint it owns) for maps.
     true_times
         Give the points no tile reached within the limit their true time by one unbounded
         multi-source search per service on the whole network, in one task that reads the whole
@@ -535,7 +496,7 @@ def partitioned_reach(
             f = facilities[s.name]
             fpts[s.name] = f if isinstance(f, GeneratedPoints) else _zone_subset(*fac_xy[s.name], zone)
         futures[k] = client.submit(
-            _reach_task, loads[k], giant[k], grid, dpts, fpts, services, margin, max_snap_m, dem, streets,
+            _reach_task, loads[k], giant[k], grid, dpts, fpts, services, margin, max_snap_m, dem,
             key=f"reach-{grid.tile_id(k)}-{run}", retries=retries, pure=False,
         )  # fmt: skip
     _wait(client, list(futures.values()), grid, show_progress, "reach")
@@ -729,13 +690,6 @@ def _merge(
                 "seconds": round(p.seconds, 3),
             }
         )
-    reached: dict[str, tuple] = {}
-    for s in services:
-        chunks = [p.reached[s.name] for k, p in sorted(parts.items()) if s.name in p.reached]
-        if chunks:
-            reached[s.name] = (np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks]))
-    st = [p.streets for _, p in sorted(parts.items()) if p.streets is not None]
-    streets = (np.concatenate([c[0] for c in st]), np.concatenate([c[1] for c in st])) if st else None
     if (seen != 1).any():
         bad = int(np.flatnonzero(seen != 1)[0])
         raise RuntimeError(
@@ -750,7 +704,7 @@ def _merge(
         m.sort_indices()
         matrices[name] = m
     return MergedReach(
-        times, facs, matrices, grid, margin, rows, notes, seconds, reached, streets, beyond_limit=beyond
+        times, facs, matrices, grid, margin, rows, notes, seconds, beyond_limit=beyond
     )
 
 
@@ -810,14 +764,10 @@ def run_scenario_distributed(
     retries: int | None = None,
     show_progress: bool | None = None,
 ):
-    """Run a scenario with the reach computed tile by tile on Dask; same outputs as `run_scenario`.
+    """`~lifecircle.scenarios.pipeline.run_scenario` with the reach computed tile by tile on Dask.
 
-    The client loads the demand (its totals are spread over the whole area, so it is built once)
-    and the facilities; workers read the network source themselves for their buffered tiles and
-    send back each owned point's seconds, the reached streets cut to their tile (for the
-    isochrone polygons) and the streets they own (for the map). Indicators are computed once
-    over the merged per-point times, exactly as in the single run. Outputs are staged and moved
-    into place only when everything succeeded.
+    The same pipeline and the same outputs as the single run (siting included); only the reach
+    step runs on the cluster (`~lifecircle.scenarios.executors.DaskExecutor`).
 
     Parameters
     ----------
@@ -826,7 +776,7 @@ def run_scenario_distributed(
     out_dir
         Output folder (as `run_scenario`); ``None`` computes only.
     partitions
-        Tile grid ``(columns, rows)``; default the scenario's ``distributed.tiles``.
+        Tile grid ``(columns, rows)``; default the scenario's ``distributed.tiles``, else 2 × 2.
     scheduler
         Address of a running Dask scheduler; default the scenario's ``distributed.scheduler``,
         else a local cluster sized to the machine.
@@ -839,221 +789,24 @@ def run_scenario_distributed(
     show_progress
         Dask's progress bar on stderr (default: when stderr is a terminal).
     """
-    from pathlib import Path
+    from .executors import DaskExecutor
+    from .pipeline import run_scenario
 
-    from . import pipeline as _p
+    settings = dask_settings(scen, partitions, scheduler, retries)
+    executor = DaskExecutor(**settings, client=client, show_progress=show_progress)
+    return run_scenario(scen, out_dir, lang=lang, log=log, executor=executor)
 
+
+def dask_settings(
+    scen, partitions: tuple[int, int] | None, scheduler: str | None, retries: int | None
+) -> dict:
+    """Tiles, scheduler and retries of a partitioned run: the options, else the scenario's, else defaults."""
     spec = getattr(scen, "distributed", None)
     tiles = partitions or (tuple(spec.tiles) if spec is not None and spec.tiles else (2, 2))
     scheduler = scheduler or (spec.scheduler if spec is not None else None)
     if retries is None:
         retries = spec.retries if spec is not None else DEFAULT_RETRIES
-    if client is None:
-        with dask_client(scheduler) as c:
-            return run_scenario_distributed(
-                scen, out_dir, partitions=tiles, client=c, lang=lang, log=log, retries=retries,
-                show_progress=show_progress,
-            )  # fmt: skip
-    lang = lang or scen.outputs.lang
-    clock = _p._Clock(log)
-    t_start = time.perf_counter()
-    notes: list[str] = []
-    with clock.step("profile"):
-        juris = _p.load_jurisdiction(scen.jurisdiction)
-        standards = _p.standards_from_profile(juris)
-        limits = _p._thresholds(scen, juris)
-        tiers = sorted(set(scen.outputs.tiers) | {m for pair in limits.values() for m in pair[:2]})
-        profiles = {s: _p._profile(scen, juris, s) for s in scen.services}
-        max_min = max(tiers)
-    with clock.step("area"):
-        area = _p._study_area(scen)
-        fastest = max(p.speed_mps for p in profiles.values())
-        buffer_m = max_min * 60.0 * fastest + scen.outputs.max_snap_m
-        clip = _p._buffer_wgs84(area, buffer_m) if area is not None else None
-    with clock.step("admin"):
-        units = _p._units(scen)
-    with clock.step("demand"):
-        dem = _p._load_demand(scen, area, units)
-        demand = dem.table.reset_index(drop=True)
-        notes.extend(dem.notes)
-    with clock.step("facilities"):
-        facilities = _p._load_facilities(scen, clip, units)
-        sources = _p.facility_sources(scen, facilities)  # a service without any: coverage "no data"
-    from ..coverage.reach import demand_thresholds
-    from ..coverage.snapping import points_xy
-    from ..geodata.network import utm_crs_for
-    from .partition import FileSource
-
-    if clip is not None:
-        c = clip.centroid
-        crs = utm_crs_for(c.x, c.y)
-    else:
-        b = demand.to_crs(4326).total_bounds
-        crs = utm_crs_for((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
-    source_path = scen.resolve(scen.network.source)
-    if source_path == "embedded":
-        from ..geodata.sources import embedded_pbf
-
-        source_path = str(embedded_pbf())
-    if str(source_path).startswith("place:"):
-        raise InputError(
-            "scenario: field 'network.source' is an Overpass place; a partitioned run reads a file on every "
-            "worker, so download an .osm.pbf extract or a road layer first.",
-            zh=(
-                "情景文件：字段 'network.source' 是 Overpass 地名；分区运行要在每个工作进程上读取文件，"
-                "请先下载 .osm.pbf 数据或道路图层。"
-            ),
-        )
-    source = FileSource(str(source_path), crs=crs, clip=clip, lines_crs=scen.network.crs)
-    dx, dy = points_xy(demand, crs, "demand")
-    specs, fac_tables, fac_xy, thr = [], {}, {}, {}
-    for svc in scen.services:
-        urban_min, rural_min, _ = limits[svc]
-        fac = facilities[(facilities["service"] == svc) & (facilities["status"] == "existing")].reset_index(
-            drop=True
-        )
-        fac_tables[svc] = fac
-        fac_xy[svc] = points_xy(fac, crs, "facilities") if len(fac) else (np.zeros(0), np.zeros(0))
-        thr[svc] = demand_thresholds(
-            demand["urban"].to_numpy(), service=svc, urban_min=urban_min, rural_min=rural_min,
-            childcare_min=urban_min if svc == "childcare" else None,
-        )  # fmt: skip
-        cap = fac["capacity"].to_numpy(dtype=float) if len(fac) else np.array([])
-        grp = _p.SERVICE_GROUP.get(svc, "pop_total")
-        pop = demand[grp].to_numpy(dtype=float) if grp in demand else None
-        want_matrix = len(fac) and np.isfinite(cap).any() and pop is not None and np.isfinite(pop).all()
-        specs.append(
-            ServiceSpec(
-                svc,
-                profiles[svc],
-                max(max(tiers), urban_min, rural_min) * 60.0,
-                matrix_limit_s=float(thr[svc].max()) if want_matrix else None,
-                tiers_min=tuple(tiers),
-            )
-        )
-    with clock.step("reach"):
-        merged = partitioned_reach(
-            source, (dx, dy), fac_xy, specs, client=client, tiles=tiles, max_snap_m=scen.outputs.max_snap_m,
-            keep=scen.network.keep, dem=scen.resolve(scen.network.dem) if scen.network.dem else None,
-            retries=retries, show_progress=show_progress, streets=out_dir is not None,
-        )  # fmt: skip
-        notes.extend(merged.notes)
-    net = _display_network(merged, crs, str(source_path))
-    services = {}
-    for sp_ in specs:
-        svc = sp_.name
-        acc = None
-        if svc in merged.matrix:
-            from ..coverage import access as _access
-
-            cap = np.nan_to_num(fac_tables[svc]["capacity"].to_numpy(dtype=float), nan=0.0)
-            pop = demand[_p.SERVICE_GROUP.get(svc, "pop_total")].to_numpy(dtype=float)
-            acc = _access.two_step_fca(merged.matrix[svc], pop, cap, catchment=thr[svc]).access
-        iso = _isochrones(merged, svc, tiers, scen.outputs.access_width_m, net)
-        services[svc] = _p.ServiceRun(
-            svc, fac_tables[svc], _MergedService(merged.time_s[svc]), thr[svc], iso, acc
-        )
-    notes = _p.source_notes(notes, services, sources)
-    with clock.step("indicators"):
-        indicators = _p._ind.indicator_table(
-            demand,
-            {s: r.reach.time_s for s, r in services.items()},
-            {s: r.threshold_s for s, r in services.items()},
-            facilities=_p._with_admin(facilities, units),
-            standards=standards,
-            units=None if units is None else _p.pd.DataFrame(units.drop(columns="geometry")),
-            access={s: r.access for s, r in services.items() if r.access is not None},
-            provenance=_p._provenance(scen, juris, facilities),
-            facility_sources=sources,
-        )
-    result = _p.RunResult(
-        scenario=scen, jurisdiction=juris, standards=standards, network=net, area=area, demand=demand,
-        facilities=facilities, units=units, services=services, indicators=indicators,
-        assumptions=_p._assumptions(scen, juris, profiles, dem.assumptions), notes=notes,
-        facility_sources=sources,
-    )  # fmt: skip
-    if scen.siting is not None:
-        with clock.step("siting"):
-            run_partitioned_siting(result, source, merged, profiles, client=client, retries=retries)
-    result.timings = clock.timings
-    result.timings["total_compute"] = round(time.perf_counter() - t_start, 3)
-    result.timings["tiles"] = merged.tiles  # type: ignore[assignment]
-    if out_dir is not None:
-        with clock.step("outputs"):
-            from . import outputs as _outputs
-
-            result.out_dir = _outputs.write_outputs(result, Path(out_dir), lang=lang)
-        result.timings.update(clock.timings)
-    return result
-
-
-@dataclass(frozen=True, eq=False)
-class _MergedService:
-    """The merged per-point times of one service (what outputs and indicators read)."""
-
-    time_s: np.ndarray
-    notes: tuple[str, ...] = ()
-
-
-def _display_network(merged: MergedReach, crs, source: str):
-    """The streets the tiles sent back, as a `WalkNetwork` for the map and the run record."""
-    from ..geodata.network import ComponentReport, WalkNetwork
-
-    if merged.streets is None or len(merged.streets[0]) == 0:
-        geoms, highway = np.zeros(0, dtype=object), np.zeros(0, dtype=object)
-    else:
-        geoms, highway = shapely.from_wkb(merged.streets[0]), merged.streets[1]
-    if len(geoms):
-        first = shapely.get_coordinates(shapely.get_point(geoms, 0))
-        last = shapely.get_coordinates(shapely.get_point(geoms, -1))
-        ends = np.stack([first, last], axis=1)
-    else:
-        ends = np.zeros((0, 2, 2))
-    xy, inv = np.unique(ends.reshape(-1, 2), axis=0, return_inverse=True)
-    inv = inv.ravel()
-    length = shapely.length(geoms) if len(geoms) else np.zeros(0)
-    comp = merged.components
-    report = ComponentReport(
-        n_components=0, nodes_total=comp.get("nodes_total", len(xy)), edges_total=len(geoms),
-        length_total_m=float(length.sum()), nodes_kept=comp.get("nodes_kept", len(xy)), edges_kept=len(geoms),
-        length_kept_m=float(length.sum()),
-    )  # fmt: skip
-    return WalkNetwork(
-        x=np.ascontiguousarray(xy[:, 0]) if len(xy) else np.zeros(0),
-        y=np.ascontiguousarray(xy[:, 1]) if len(xy) else np.zeros(0),
-        u=inv[0::2].astype(np.int64), v=inv[1::2].astype(np.int64), length=length,
-        highway=np.asarray(highway),
-        geometry=np.asarray(geoms), crs=crs, way_id=np.arange(len(geoms)).astype(str).astype(object),
-        components=report, source=f"{source} (partitioned: {len(merged.tiles)} tiles)",
-    )  # fmt: skip
-
-
-def _isochrones(merged: MergedReach, service: str, tiers: list[float], width_m: float, net):
-    """Per-tier polygons from every tile's reached streets (each cut to its own tile)."""
-    from ..coverage.isochrones import _frame, _polygons
-
-    mins = np.asarray(tiers, dtype=np.float64)
-    wkb, group = merged.reached.get(service, (np.zeros(0, dtype=object), np.zeros(0, np.int64)))
-    lines = shapely.from_wkb(wkb) if len(wkb) else np.zeros(0, dtype=object)
-    if len(lines):  # a street cut to its tile can come back in several pieces
-        lines, part_of = shapely.get_parts(lines, return_index=True)
-        group = np.asarray(group)[part_of]
-    polys, length, inside = _polygons(lines, group, len(mins), width_m, 8)
-    return _frame(service, mins, np.full(len(mins), -1), polys, length, inside, net)
-
-
-def run_partitioned_siting(
-    result, source, merged, profiles, *, client, retries: int = DEFAULT_RETRIES
-) -> None:
-    """Siting in a partitioned run is done with `partitioned_siting`; a scenario says so plainly."""
-    raise InputError(
-        "scenario: a partitioned run does not run the 'siting' section yet; run siting without "
-        "--partitions/--scheduler, or call lifecircle.scenarios.distributed.partitioned_siting.",
-        zh=(
-            "情景文件：分区运行暂不执行 'siting' 部分；请去掉 --partitions/--scheduler 运行选址，"
-            "或调用 lifecircle.scenarios.distributed.partitioned_siting。"
-        ),
-    )
+    return {"tiles": tiles, "scheduler": scheduler, "retries": retries}
 
 
 # -- siting at scale -------------------------------------------------------------------------------

@@ -1,34 +1,34 @@
-"""The main job: one scenario in, a folder of maps, reports and tables out."""
+"""The main job: one scenario in, a folder of maps, reports and tables out.
+
+`run_scenario` is the one run pipeline: read the inputs (`lifecircle.scenarios.loading`),
+compute each service's reach through an executor (`lifecircle.scenarios.executors`: in this
+process by default, tile by tile on Dask when partitions are asked for), draw the isochrones,
+compute the indicators, site new stations when the scenario asks (`lifecircle.scenarios.siting`)
+and write the outputs. Both executors give the same numbers, so every later stage is shared.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from shapely.geometry.base import BaseGeometry
 
 from ..coverage import access as _access
 from ..coverage import indicators as _ind
 from ..coverage.isochrones import service_isochrones
-from ..coverage.profiles import EdgeCosts, edge_costs, get_profile
-from ..coverage.reach import demand_thresholds, reach_matrix, service_reach
+from ..coverage.profiles import WalkProfile, edge_costs
+from ..coverage.reach import demand_thresholds
 from ..coverage.slope import sample_dem
-from ..coverage.standards import standards_from_profile
-from ..geodata import admin as _admin
-from ..geodata import crs as _crs
-from ..geodata import demand as _demand
-from ..geodata import facilities as _fac
-from ..geodata.boundaries import boundary_from_adcode
-from ..geodata.common import Assumption, InputError
-from ..geodata.common import Note as _Note
-from ..geodata.network import WalkNetwork, utm_crs_for
-from ..geodata.sources import read_clip, read_network
+from ..coverage.standards import Standards, standards_from_profile
+from ..geodata.sources import read_network
+from . import loading
+from .executors import Executor, InProcess, ReachContext, ReachJob, ReachOutcome
 from .presets import Jurisdiction, load_jurisdiction
 from .result import (
     SERVICE_GROUP,
@@ -64,68 +64,6 @@ OUTPUT_FILES = (
 )
 
 
-def facility_sources(scen: Scenario, facilities: gpd.GeoDataFrame) -> dict[str, tuple[str, ...]]:
-    """Service → names of the scenario's facility sources that cover it (empty: no facility list).
-
-    An OpenStreetMap source covers its ``service`` (or every service of the scenario): it was
-    searched, so finding none there is a measured 0. A file covers its declared ``service``, else
-    the services its rows hold; a file of childcare sites says nothing about elderly care.
-    ``facilities`` is `_load_facilities`' table (its ``source_rows`` give each source's rows).
-    """
-    out: dict[str, list[str]] = {s: [] for s in scen.services}
-    rows = facilities.attrs.get("source_rows", [])
-    start = np.cumsum([0, *rows]) if len(rows) == len(scen.facilities) else None
-    for i, src in enumerate(scen.facilities):
-        if src.osm is not None:
-            name = f"OpenStreetMap ({Path(str(src.osm)).name})"
-            covers = {src.service} if src.service else set(scen.services)
-        else:
-            name = Path(str(src.path)).name
-            if src.service:
-                covers = {src.service}
-            elif start is not None:
-                covers = set(facilities["service"].iloc[start[i] : start[i + 1]].astype(str))
-            else:
-                covers = set(facilities["service"].astype(str))
-        for svc in covers:
-            out.setdefault(svc, []).append(name)
-    return {s: tuple(v) for s, v in out.items()}
-
-
-def source_notes(
-    notes: list[str], services: dict[str, ServiceRun], sources: dict[str, tuple[str, ...]]
-) -> list[str]:
-    """``notes`` with the reach's "no facilities given" replaced by what the sources say.
-
-    A service without a facility list: "未提供设施清单，覆盖率无数据（不是 0）"; one whose sources
-    hold no existing facility of it: coverage 0 is measured, and the note names the sources.
-    """
-    empty = [s for s, r in services.items() if len(r.facilities) == 0 and s in sources]
-    if not empty:
-        return notes
-    out = [n for n in notes if not any(str(n).startswith(f"{s}: no facilities given") for s in empty)]
-    for svc in empty:
-        zh = _svc_zh(svc)
-        names = "; ".join(sources[svc])
-        if not sources[svc]:
-            out.append(
-                _Note(
-                    f"{svc}: no facility list was given, so its coverage is unknown (no data, not 0).",
-                    f"{zh}：未提供设施清单，覆盖率无数据（不是 0）。",
-                )
-            )
-        else:
-            out.append(
-                _Note(
-                    f"{svc}: {names} holds no existing {svc} facility, so nobody is within reach "
-                    "(coverage 0%, measured).",
-                    f"{zh}：{names} 中没有现有{_ind.label(svc, 'zh')}设施，"
-                    "因此无人在可达范围内（覆盖率为 0%，经实测）。",
-                )
-            )
-    return out
-
-
 class _Clock:
     """Named wall-clock timings for run.json."""
 
@@ -142,12 +80,24 @@ class _Clock:
         self.timings[name] = round(time.perf_counter() - t0, 3)
 
 
+@dataclass(frozen=True, eq=False)
+class _Setup:
+    """What the scenario and its jurisdiction fix before any data is read."""
+
+    juris: Jurisdiction
+    standards: Standards
+    limits: dict[str, tuple[float, float, str]]
+    tiers: list[float]
+    profiles: dict[str, WalkProfile]
+
+
 def run_scenario(
     scen: Scenario,
     out_dir: str | Path | None = None,
     *,
     lang: str | None = None,
     log: Callable[[str], None] | None = None,
+    executor: Executor | None = None,
 ) -> RunResult:
     """Run a scenario end to end and, with ``out_dir``, write its outputs.
 
@@ -163,432 +113,151 @@ def run_scenario(
         ``zh`` or ``en``; default the scenario's ``outputs.lang``.
     log
         Called with the name of each step as it starts (for progress display).
+    executor
+        Where the reach is computed: `~lifecircle.scenarios.executors.InProcess` (default) or
+        `~lifecircle.scenarios.executors.DaskExecutor` (tiles on a Dask cluster); the outputs are
+        the same.
     """
-    lang = lang or scen.outputs.lang
-    clock = _Clock(log)
+    executor = executor or InProcess()
+    with executor.session() as ex:
+        return _run(scen, out_dir, lang or scen.outputs.lang, _Clock(log), ex)
+
+
+def _setup(scen: Scenario) -> _Setup:
+    juris = load_jurisdiction(scen.jurisdiction)
+    limits = loading.thresholds(scen, juris)
+    tiers = sorted(set(scen.outputs.tiers) | {m for pair in limits.values() for m in pair[:2]})
+    profiles = {s: loading.service_profile(scen, juris, s) for s in scen.services}
+    return _Setup(juris, standards_from_profile(juris), limits, tiers, profiles)
+
+
+def _run(scen: Scenario, out_dir: str | Path | None, lang: str, clock: _Clock, ex: Executor) -> RunResult:
     t_start = time.perf_counter()
     notes: list[str] = []
     with clock.step("profile"):
-        juris = load_jurisdiction(scen.jurisdiction)
-        standards = standards_from_profile(juris)
-        limits = _thresholds(scen, juris)
-        tiers = sorted(set(scen.outputs.tiers) | {m for pair in limits.values() for m in pair[:2]})
-        profiles = {s: _profile(scen, juris, s) for s in scen.services}
-        max_min = max(tiers)
+        setup = _setup(scen)
     with clock.step("area"):
-        area = _study_area(scen)
+        area = loading.study_area(scen)
     with clock.step("network"):
-        fastest = max(p.speed_mps for p in profiles.values())
-        buffer_m = max_min * 60.0 * fastest + scen.outputs.max_snap_m
-        clip = _buffer_wgs84(area, buffer_m) if area is not None else None
+        fastest = max(p.speed_mps for p in setup.profiles.values())
+        buffer_m = max(setup.tiers) * 60.0 * fastest + scen.outputs.max_snap_m
+        clip = loading.buffer_wgs84(area, buffer_m) if area is not None else None
         net = read_network(
             scen.resolve(scen.network.source), clip=clip, lines_crs=scen.network.crs, keep=scen.network.keep
         )
     with clock.step("admin"):
-        units = _units(scen)
+        units = loading.admin_units(scen)
     with clock.step("demand"):
-        dem = _load_demand(scen, area, units)
+        dem = loading.load_demand(scen, area, units)
         demand = dem.table.reset_index(drop=True)
         notes.extend(dem.notes)
     with clock.step("facilities"):
-        facilities = _load_facilities(scen, clip, units)
-        sources = facility_sources(scen, facilities)
-        notes.extend(_datum_notes(scen, net, demand, facilities))
+        facilities = loading.load_facilities(scen, clip, units)
+        sources = loading.facility_sources(scen, facilities)
+        notes.extend(loading.datum_notes(scen, net, demand, facilities))
     elevation = None
     if scen.network.dem:
         with clock.step("dem"):
             fallback = "flat" if scen.network.dem_fallback == "flat" else None
             elevation = sample_dem(scen.resolve(scen.network.dem), net, fallback=fallback)
+    ctx = ReachContext(
+        net, demand, scen.outputs.max_snap_m, str(scen.resolve(scen.network.source)),
+        lines_crs=scen.network.crs, keep=scen.network.keep,
+        dem=str(scen.resolve(scen.network.dem)) if scen.network.dem else None, clip=clip,
+        draw_limit_s=max(setup.tiers) * 60.0,
+    )  # fmt: skip
+    jobs = _jobs(scen, setup, ctx, facilities, sources, elevation)
+    with clock.step(f"reach:{ex.name}"):
+        ex.prepare(ctx, [job for job, _ in jobs.values()])
     services: dict[str, ServiceRun] = {}
-    for svc in scen.services:
+    for svc, (job, thr) in jobs.items():
         with clock.step(f"reach:{svc}"):
-            costs = edge_costs(net, profiles[svc], elevation)
-            where = (_demand_where(scen), f"{'; '.join(sources.get(svc, ())) or 'facilities'} ({svc})")
-            services[svc] = _service_run(scen, net, demand, facilities, svc, costs, limits, tiers, where)
+            services[svc] = _service_run(scen, ctx, job, thr, ex.reach(ctx, job), setup.tiers)
             notes.extend(services[svc].reach.notes)
-    notes = source_notes(notes, services, sources)
+    notes = loading.source_notes(notes, services, sources)
     with clock.step("indicators"):
-        prov = _provenance(scen, juris, facilities)
         indicators = _ind.indicator_table(
             demand,
             {s: r.reach.time_s for s, r in services.items()},
             {s: r.threshold_s for s, r in services.items()},
-            facilities=_with_admin(facilities, units),
-            standards=standards,
+            facilities=loading.with_admin(facilities, units),
+            standards=setup.standards,
             units=None if units is None else pd.DataFrame(units.drop(columns="geometry")),
             access={s: r.access for s, r in services.items() if r.access is not None},
-            provenance=prov,
+            provenance=loading.provenance(scen, setup.juris, facilities),
             facility_sources=sources,
         )
-    assumptions = _assumptions(scen, juris, profiles, dem.assumptions)
     result = RunResult(
-        scenario=scen,
-        jurisdiction=juris,
-        standards=standards,
-        network=net,
-        area=area,
-        demand=demand,
-        facilities=facilities,
-        units=units,
-        services=services,
-        indicators=indicators,
-        assumptions=assumptions,
-        notes=notes,
-        elevation=elevation,
-        facility_sources=sources,
-    )
+        scenario=scen, jurisdiction=setup.juris, standards=setup.standards, network=net, area=area,
+        demand=demand, facilities=facilities, units=units, services=services, indicators=indicators,
+        assumptions=loading.assumptions(scen, setup.juris, setup.profiles, dem.assumptions), notes=notes,
+        elevation=elevation, facility_sources=sources,
+    )  # fmt: skip
     if scen.siting is not None:
         with clock.step("siting"):
             from . import siting as _siting
 
-            _siting.run_siting(result, profiles, limits)
+            _siting.run_siting(result, ctx, {svc: job for svc, (job, _) in jobs.items()}, ex)
+    return _finish(result, out_dir, lang, clock, ex, t_start)
+
+
+def _finish(
+    result: RunResult, out_dir: str | Path | None, lang: str, clock: _Clock, ex: Executor, t_start: float
+) -> RunResult:
+    """Record the timings (and the executor's report) and write the outputs when asked."""
     result.timings = clock.timings
     result.timings["total_compute"] = round(time.perf_counter() - t_start, 3)
+    if "tiles" in ex.report:
+        result.timings["tiles"] = ex.report["tiles"]  # type: ignore[assignment]
     if out_dir is not None:
         with clock.step("outputs"):
             from . import outputs as _outputs
 
             result.out_dir = _outputs.write_outputs(result, Path(out_dir), lang=lang)
-        result.timings = clock.timings
+        result.timings.update(clock.timings)
     return result
 
 
-# -- configuration ---------------------------------------------------------------------------------
-
-
-def _thresholds(scen: Scenario, juris: Jurisdiction) -> dict[str, tuple[float, float, str]]:
-    """Service → (urban minutes, rural minutes, source) after scenario overrides."""
+def _jobs(
+    scen: Scenario,
+    setup: _Setup,
+    ctx: ReachContext,
+    facilities: gpd.GeoDataFrame,
+    sources: dict[str, tuple[str, ...]],
+    elevation,
+) -> dict[str, tuple[ReachJob, np.ndarray]]:
+    """Per service: its reach job and each home's threshold (seconds)."""
     out = {}
+    demand = ctx.demand
     for svc in scen.services:
-        base = juris.thresholds.get(svc)
-        if base is None:
-            raise InputError(
-                f"jurisdiction {juris.id}: no walking threshold for service {svc!r}; add it under "
-                "thresholds in the scenario.",
-                zh=f"jurisdiction {juris.id}：没有服务 {svc!r} 的步行时间阈值；"
-                "请在情景文件的 thresholds 下补充。",
-            )
-        urban, rural, source = base.urban_min, base.rural_min, base.source
-        ov = scen.thresholds.get(svc)
-        if ov is not None:
-            if ov.urban is not None:
-                urban, source = ov.urban, "scenario"
-            if ov.rural is not None:
-                rural, source = ov.rural, "scenario"
-        out[svc] = (urban, rural, source)
+        urban_min, rural_min, _ = setup.limits[svc]
+        fac = facilities[(facilities["service"] == svc) & (facilities["status"] == "existing")]
+        fac = fac.reset_index(drop=True)
+        thr = demand_thresholds(
+            demand["urban"].to_numpy(), service=svc, urban_min=urban_min, rural_min=rural_min,
+            childcare_min=urban_min if svc == "childcare" else None,
+        )  # fmt: skip
+        cap = fac["capacity"].to_numpy(dtype=float) if len(fac) else np.array([])
+        group = SERVICE_GROUP.get(svc, "pop_total")
+        pop = demand[group].to_numpy(dtype=float) if group in demand else None
+        want_matrix = bool(len(fac)) and np.isfinite(cap).any() and pop is not None and np.isfinite(pop).all()
+        where = (loading.demand_where(scen), f"{'; '.join(sources.get(svc, ())) or 'facilities'} ({svc})")
+        costs = edge_costs(ctx.net, setup.profiles[svc], elevation)
+        job = ReachJob(
+            svc, setup.profiles[svc], costs, fac, float(thr.max()) if want_matrix else None, where
+        )
+        out[svc] = (job, thr)
     return out
-
-
-def _profile(scen: Scenario, juris: Jurisdiction, service: str):
-    name = SERVICE_PROFILE.get(service, "adult")
-    changes: dict[str, float] = {}
-    for src in (juris.profiles.get(name) or {}, scen.profiles.get(name) or None):
-        if src is None:
-            continue
-        items = src.items() if isinstance(src, dict) else src.model_dump(exclude_none=True).items()
-        changes.update({k: v for k, v in items if v is not None and k in ("speed_mps", "steps_factor")})
-    return get_profile(name, **changes)
-
-
-def _study_area(scen: Scenario) -> BaseGeometry | None:
-    sa = scen.study_area
-    if sa.boundary is not None:
-        return read_clip(scen.resolve(sa.boundary.path), sa.boundary.crs)
-    if sa.bbox is not None:
-        return read_clip(tuple(sa.bbox))
-    if sa.adcode is not None:
-        return boundary_from_adcode(sa.adcode)
-    return None
-
-
-def _buffer_wgs84(area: BaseGeometry, metres: float) -> BaseGeometry:
-    """``area`` grown by ``metres`` (computed in the local UTM zone), back in WGS84."""
-    c = area.centroid
-    utm = utm_crs_for(c.x, c.y)
-    g = gpd.GeoSeries([area], crs=4326).to_crs(utm).buffer(metres).to_crs(4326)
-    return g.iloc[0]
-
-
-def _units(scen: Scenario) -> gpd.GeoDataFrame | None:
-    if not scen.admin:
-        return None
-    layers = [
-        _admin.read_admin_units(
-            scen.resolve(a.path),
-            level=a.level,
-            code_col=a.code_col,
-            name_col=a.name_col,
-            parent_col=a.parent_col,
-            crs=a.crs,
-        )
-        for a in scen.admin
-    ]
-    return gpd.GeoDataFrame(pd.concat(layers, ignore_index=True), crs=4326)
-
-
-def _load_demand(scen: Scenario, area: BaseGeometry | None, units: gpd.GeoDataFrame | None):
-    d = scen.demand
-    common: dict[str, Any] = {"units": units}
-    if d.kind == "table":
-        kw: dict[str, Any] = {"pop_col": d.pop_col or "population", "crs": d.crs, "clip": area}
-        if d.group_cols:
-            kw["group_cols"] = d.group_cols
-        if d.group_shares:
-            kw["group_shares"] = d.group_shares
-        return _demand.demand_from_table(scen.resolve(d.path), **kw, **common)
-    if d.kind == "raster":
-        return _demand.demand_from_raster(
-            scen.resolve(d.path), clip=area, crs=d.crs, group_shares=d.group_shares, **common
-        )
-    buildings = (
-        scen.resolve(d.path)
-        if d.path is not None
-        else _demand.buildings_from_osm(scen.resolve(d.osm), clip=area)
-    )
-    extra: dict[str, Any] = {}
-    if d.levels_col:
-        extra["levels_col"] = d.levels_col
-    if d.default_levels:
-        extra["default_levels"] = d.default_levels
-    if d.kind == "buildings":
-        if not d.totals or "pop_total" not in d.totals:
-            raise InputError(
-                "scenario: field 'demand.totals' needs pop_total (and optionally pop_60, pop_80, "
-                "pop_0_3) for building demand.",
-                zh="scenario：按建筑分配需求点时，字段 'demand.totals' 需要给出 pop_total"
-                "（pop_60、pop_80、pop_0_3 可选）。",
-            )
-        groups = {g: v for g, v in d.totals.items() if g != "pop_total"}
-        return _demand.demand_from_buildings(
-            buildings,
-            totals=d.totals["pop_total"],
-            group_totals=groups or None,
-            group_shares=d.group_shares,
-            shares_source=d.totals_source or "scenario",
-            crs=d.crs,
-            clip=area if d.path is not None else None,
-            **extra,
-            **common,
-        )
-    if d.persons_per_m2:
-        extra["persons_per_m2"] = d.persons_per_m2
-    return _demand.demand_from_floor_area(
-        buildings,
-        group_shares=d.group_shares,
-        crs=d.crs,
-        clip=area if d.path is not None else None,
-        **extra,
-        **common,
-    )
-
-
-def _load_facilities(
-    scen: Scenario, clip: BaseGeometry | None, units: gpd.GeoDataFrame | None
-) -> gpd.GeoDataFrame:
-    frames = []
-    for src in scen.facilities:
-        if src.osm is not None:
-            services = (src.service,) if src.service else tuple(scen.services)
-            f = _fac.facilities_from_osm(scen.resolve(src.osm), clip=clip, services=services)
-        else:
-            f = _fac.read_facilities(
-                scen.resolve(src.path),
-                service=src.service,
-                crs=src.crs,
-                columns=src.columns,
-                sheet=src.sheet,
-                status=src.status,
-            )
-        frames.append(f)
-    if not frames:
-        return gpd.GeoDataFrame(
-            {c: pd.Series(dtype=object) for c in ("id", "name", "service", "tier", "status")}
-            | {"capacity": pd.Series(dtype=float)},
-            geometry=gpd.GeoSeries([], crs=4326),
-            crs=4326,
-        )
-    fac = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=4326)
-    fac.attrs["source_rows"] = [len(f) for f in frames]  # rows of each source, in order (datum check)
-    dup = fac["id"].duplicated(keep=False)
-    if dup.any():
-        ids = ", ".join(sorted(set(fac.loc[dup, "id"].astype(str)))[:5])
-        raise InputError(
-            f"facilities: the same id appears in two sources ({ids}); give each source its own ids.",
-            zh=f"facilities：同一编号出现在两个来源中（{ids}）；请让各来源使用各自的编号。",
-        )
-    return fac
-
-
-def _datum_notes(
-    scen: Scenario, net: WalkNetwork, demand: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame
-) -> list[str]:
-    """Notes on file layers whose points fit the network far better in the other Chinese datum.
-
-    Checked: the demand and each facility file, as declared (``crs``) against WGS84 ⇄ GCJ-02
-    (`lifecircle.geodata.crs.datum_check`). OSM layers are WGS84 by definition and not checked.
-    """
-    layers: list[tuple[str, str | None, gpd.GeoSeries]] = []
-    if scen.demand.path is not None:
-        layers.append((scen.resolve(scen.demand.path), scen.demand.crs, demand.geometry))
-    rows = facilities.attrs.get("source_rows", [])
-    if len(rows) == len(scen.facilities):
-        start = np.cumsum([0, *rows])
-        for src, a, b in zip(scen.facilities, start[:-1], start[1:], strict=True):
-            if src.path is not None and b > a:
-                layers.append((scen.resolve(src.path), src.crs, facilities.geometry.iloc[a:b]))
-    notes = []
-    for where, declared, geoms in layers:
-        datum = _crs.datum_of(declared, where=where)
-        if datum is None:
-            continue
-        check = _crs.datum_check(geoms.x.to_numpy(), geoms.y.to_numpy(), datum, net.geometry, net.crs)
-        note = _crs.datum_note(check, where=where)
-        if note is not None:
-            notes.append(note)
-    return notes
-
-
-def _with_admin(facilities: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None) -> pd.DataFrame:
-    fac = facilities.copy()
-    if units is not None and len(fac):
-        adm = _admin.attribute_admin(fac, units)
-        for col in ("district", "street", "community"):
-            fac[col] = adm[col].to_numpy()
-    else:
-        for col in ("district", "street", "community"):
-            fac[col] = ""
-    return pd.DataFrame(fac.drop(columns="geometry"))
 
 
 def _service_run(
-    scen: Scenario,
-    net: WalkNetwork,
-    demand: gpd.GeoDataFrame,
-    facilities: gpd.GeoDataFrame,
-    service: str,
-    costs: EdgeCosts,
-    limits: dict[str, tuple[float, float, str]],
-    tiers: list[float],
-    where: tuple[str, str] | None = None,
+    scen: Scenario, ctx: ReachContext, job: ReachJob, thr: np.ndarray, got: ReachOutcome, tiers: list[float]
 ) -> ServiceRun:
-    """One service's reach, thresholds, isochrones and access.
-
-    ``where`` names the demand and facility layers for the off-network check
-    (`lifecircle.coverage.snapping.check_on_network`).
-    """
-    urban_min, rural_min, _ = limits[service]
-    fac = facilities[(facilities["service"] == service) & (facilities["status"] == "existing")]
-    fac = fac.reset_index(drop=True)
-    # true times, however long: no search limit (the isochrones cut at their tiers, the matrix
-    # at the largest threshold)
-    reach = service_reach(
-        net,
-        demand,
-        fac,
-        service=service,
-        costs=costs,
-        max_snap_m=scen.outputs.max_snap_m,
-        demand_where=where[0] if where else None,
-        facilities_where=where[1] if where else None,
-    )
-    thr = demand_thresholds(
-        demand["urban"].to_numpy(),
-        service=service,
-        urban_min=urban_min,
-        rural_min=rural_min,
-        childcare_min=urban_min if service == "childcare" else None,
-    )
-    iso = service_isochrones(reach, net, minutes=tiers, width_m=scen.outputs.access_width_m)
+    """One service's reach, thresholds, isochrones and 2SFCA access."""
+    iso = service_isochrones(got.reach, ctx.net, minutes=tiers, width_m=scen.outputs.access_width_m)
     acc = None
-    cap = fac["capacity"].to_numpy(dtype=float) if len(fac) else np.array([])
-    group = SERVICE_GROUP.get(service, "pop_total")
-    pop = demand[group].to_numpy(dtype=float) if group in demand else None
-    if len(fac) and np.isfinite(cap).any() and pop is not None and np.isfinite(pop).all():
-        matrix = reach_matrix(
-            net, reach.demand, reach.facilities, limit_s=float(thr.max()), costs=costs, graph=reach.graph
-        )
-        acc = _access.two_step_fca(matrix, pop, np.nan_to_num(cap, nan=0.0), catchment=thr).access
-    return ServiceRun(service, fac, reach, thr, iso, acc)
-
-
-def _demand_where(scen: Scenario) -> str:
-    """The demand layer's name for messages: its file, or the OSM extract its buildings come from."""
-    d = scen.demand
-    src = d.path if d.path is not None else d.osm
-    return Path(str(src)).name if src is not None else "demand"
-
-
-def _provenance(scen: Scenario, juris: Jurisdiction, facilities: gpd.GeoDataFrame) -> _ind.Provenance:
-    d = scen.demand
-    base = juris.population.get("base", {})
-    if d.kind == "buildings":
-        src = d.totals_source or base.get("source", "scenario totals")
-        src = f"{src}; spread over building footprints by floor area"
-        year = base.get("year", "")
-    elif d.kind == "floor_area":
-        src, year = "residential floor area × residents per m² (assumption)", ""
-    else:
-        src, year = f"{d.kind} {Path(d.path or '').name}", ""
-    fac_src = "; ".join(Path(s.path).name if s.path else f"OpenStreetMap ({s.osm})" for s in scen.facilities)
-    return _ind.Provenance(
-        population_source=src,
-        population_year=year,
-        supply_source=fac_src or "no facility source",
-        supply_date="",
-    )
-
-
-def _assumptions(scen, juris, profiles, demand_assumptions) -> list[Assumption]:
-    out: list[Assumption] = []
-    seen: set[str] = set()
-    for svc, prof in profiles.items():
-        for a in prof.assumptions:
-            if a.key not in seen:
-                out.append(a)
-                seen.add(a.key)
-        th = juris.thresholds.get(svc)
-        if th is not None and th.is_assumption and f"threshold.{svc}" not in seen:
-            out.append(
-                Assumption(
-                    key=f"threshold.{svc}",
-                    value=th.urban_min,
-                    unit="min",
-                    zh=f"{_svc_zh(svc)}步行可达阈值取 {th.urban_min:g} 分钟："
-                    "政策文件未规定该半径，此为工具默认值，可在情景文件中修改。",
-                    en=f"The {svc} walking threshold is {th.urban_min:g} minutes: no policy document "
-                    "sets it; this is a tool default the scenario can change.",
-                )
-            )
-            seen.add(f"threshold.{svc}")
-    if scen.network.dem:
-        out.append(
-            Assumption(
-                key="slope.tobler",
-                value=scen.network.dem,
-                unit="",
-                zh="坡度影响按 Tobler 徒步函数计算，并按各人群平地步速等比缩放；上坡与下坡用时不同。",
-                en="Slope follows Tobler's hiking function scaled to each profile's flat speed; uphill and "
-                "downhill times differ.",
-                source="Tobler (1993)",
-            )
-        )
-    for a in demand_assumptions:
-        if a.key not in seen:
-            out.append(a)
-            seen.add(a.key)
-    out.append(
-        Assumption(
-            key="access_width",
-            value=scen.outputs.access_width_m,
-            unit="m",
-            zh=f"等时圈面为已达街道两侧各 {scen.outputs.access_width_m:g} 米的范围；"
-            "覆盖率按路网步行时间计算，不按面判断。",
-            en=f"Isochrone areas reach {scen.outputs.access_width_m:g} m either side of reached streets; "
-            "coverage is computed from network walking times, not from the areas.",
-        )
-    )
-    return out
-
-
-def _svc_zh(service: str) -> str:
-    return {"elderly": "养老服务", "childcare": "托育服务"}.get(service, service)
+    if got.matrix is not None:
+        pop = ctx.demand[SERVICE_GROUP.get(job.service, "pop_total")].to_numpy(dtype=float)
+        cap = np.nan_to_num(job.facilities["capacity"].to_numpy(dtype=float), nan=0.0)
+        acc = _access.two_step_fca(got.matrix, pop, cap, catchment=thr).access
+    return ServiceRun(job.service, job.facilities, got.reach, thr, iso, acc)

@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import shapely
 
 from ..coverage import indicators as _ind
 from ..coverage.isochrones import service_isochrones
-from ..coverage.profiles import edge_costs
-from ..coverage.reach import reach_matrix, service_reach
+from ..coverage.reach import service_reach
 from ..coverage.siting import LSCP, MCLP, BudgetCoverage, siting_problem
 from ..coverage.siting.candidates import MAX_SPACED_CANDIDATES, candidates_from_layer, check_spacing
 from ..coverage.siting.capacitated import CapacitatedCoverage
 from ..coverage.siting.pmedian import PMedian
 from ..coverage.siting.problem import coverage_need
+from ..coverage.siting.result import SitingResult
 from ..geodata.common import InputError
 from ..geodata.files import require_file
 from ..geodata.network import WalkNetwork
+from .executors import Executor, ReachContext, ReachJob, Sites
 from .result import RunResult, ServiceRun
 
 
@@ -95,7 +99,168 @@ def grid_candidates(net: WalkNetwork, spacing_m: float) -> gpd.GeoDataFrame:
     return gdf
 
 
-def run_siting(result: RunResult, profiles: dict, limits: dict) -> None:
+@dataclass(frozen=True)
+class SitingOptions:
+    """The model and how to solve it.
+
+    Attributes
+    ----------
+    model
+        ``lscp``, ``mclp``, ``budget``, ``capacitated`` or ``pmedian``.
+    p
+        Number of new sites (mclp, pmedian; capacitated without a budget; budget: at most).
+    budget
+        Budget for new sites, in the candidates' cost unit (budget, capacitated).
+    time_limit_s
+        Solver time limit, seconds.
+    gap
+        Stop at this proven relative gap (0: optimal).
+    where
+        Where the options come from, for messages: ``scenario`` (fields ``siting.*``) or ``cli``
+        (options ``--p``, ``--budget``).
+    """
+
+    model: str
+    p: int | None = None
+    budget: float | None = None
+    time_limit_s: float | None = None
+    gap: float = 0.0
+    where: str = "scenario"
+
+
+@dataclass(frozen=True, eq=False)
+class SitingInputs:
+    """What a siting model is built from, the same for a scenario and for ``lifecircle site``.
+
+    Attributes
+    ----------
+    candidates
+        Candidate sites (WGS84 points) with ``id`` and ``cost`` (and ``capacity``).
+    candidates_where
+        The candidates' layer name for the off-network check (``None``: generated on the network).
+    weights
+        Weight of each home (people of the group, or places needed for the capacitated model).
+    threshold_s
+        Each home's threshold, seconds.
+    homes
+        The homes as the service's reach snapped them.
+    existing_covered
+        Homes already within reach of an existing facility (from the service's reach), if known.
+    existing_sites
+        Existing facilities whose home × site matrix the model needs (p-median, capacitated; or
+        whenever ``existing_covered`` is unknown).
+    existing_where
+        Their layer name for the off-network check.
+    capacity
+        Capacity per candidate (capacitated model).
+    fixed
+        Indices of candidates that must open.
+    demand
+        The homes' table (for the per-unit summary of the result).
+    assumptions
+        Assumptions carried with the result.
+    """
+
+    candidates: gpd.GeoDataFrame
+    weights: np.ndarray
+    threshold_s: np.ndarray
+    homes: object
+    candidates_where: str | None = None
+    existing_covered: np.ndarray | None = None
+    existing_sites: gpd.GeoDataFrame | None = None
+    existing_where: str | None = None
+    capacity: np.ndarray | None = None
+    fixed: np.ndarray | None = None
+    demand: pd.DataFrame | None = None
+    assumptions: tuple = ()
+
+
+def solve_siting(
+    ctx: ReachContext, job: ReachJob, ex: Executor, inputs: SitingInputs, opts: SitingOptions
+) -> SitingResult:
+    """The siting step: the home × candidate matrix from the executor, the model, its solution.
+
+    The matrix is kept up to the largest threshold and comes from the run's executor (in this
+    process, or merged from the tiles of a partitioned run: the same numbers). Existing
+    facilities count as already covering (lscp, mclp, budget) or enter the model with their own
+    matrix (p-median: the walk to them; capacitated: their capacity).
+    """
+    limit = float(np.max(inputs.threshold_s))
+    cand = inputs.candidates
+    matrix = ex.matrix(
+        ctx, job, Sites(cand, limit, inputs.homes, where=inputs.candidates_where, what="candidates")
+    )
+    existing: np.ndarray | sp.csr_matrix | None = inputs.existing_covered
+    existing_capacity = None
+    needs_matrix = opts.model in ("pmedian", "capacitated") or existing is None
+    if inputs.existing_sites is not None and needs_matrix:
+        existing = ex.matrix(
+            ctx, job, Sites(inputs.existing_sites, limit, inputs.homes, where=inputs.existing_where)
+        )
+        cap = inputs.existing_sites["capacity"].to_numpy(dtype=float)
+        existing_capacity = np.nan_to_num(cap, nan=np.inf)
+    problem = siting_problem(
+        matrix,
+        inputs.weights,
+        threshold_s=inputs.threshold_s,
+        existing=existing,
+        existing_capacity=existing_capacity,
+        fixed=inputs.fixed,
+        cost=cand["cost"].to_numpy(dtype=float),
+        capacity=inputs.capacity,
+        demand=inputs.demand,
+        candidate_ids=cand["id"].to_numpy(dtype=object),
+        assumptions=inputs.assumptions,
+        where="lifecircle site" if opts.where == "cli" else "siting",
+        where_zh=None if opts.where == "cli" else "选址",
+    )
+    return build_model(problem, opts).solve(time_limit=opts.time_limit_s, mip_gap=opts.gap)
+
+
+def build_model(problem, opts: SitingOptions):
+    """The siting model ``opts.model`` over ``problem``, its parameters checked."""
+    need = {"mclp": "p", "pmedian": "p", "budget": "budget"}.get(opts.model)
+    if opts.model == "capacitated" and opts.p is None and opts.budget is None:
+        raise InputError(
+            "scenario: the capacitated model needs siting.p or siting.budget.",
+            zh="情景文件：容量约束模型需要 siting.p 或 siting.budget。",
+        )
+    if need is not None and getattr(opts, need) is None:
+        raise _missing(opts.model, need)
+    if opts.model == "capacitated":
+        return CapacitatedCoverage(problem, opts.p, opts.budget)
+    if opts.model == "pmedian":
+        return PMedian(problem, opts.p)
+    if opts.model == "lscp":
+        return LSCP(problem)
+    if opts.model == "mclp":
+        return MCLP(problem, opts.p)
+    if opts.model == "budget":
+        return BudgetCoverage(problem, opts.budget, opts.p)
+    raise InputError(  # the schema and the CLI admit no other model
+        f"scenario: unknown siting model {opts.model!r}.",
+        zh=f"情景文件：未知的选址模型 {opts.model!r}。",
+    )
+
+
+def _missing(model: str, field_: str) -> InputError:
+    if field_ == "budget":
+        return InputError(
+            "scenario: field 'siting.budget' is needed for the budget model.",
+            zh="情景文件：budget 模型需要字段 'siting.budget'。",
+        )
+    if model == "pmedian":
+        return InputError(
+            "scenario: field 'siting.p' is needed for the pmedian model.",
+            zh="情景文件：pmedian 模型需要字段 'siting.p'。",
+        )
+    return InputError(
+        "scenario: field 'siting.p' is needed for the mclp model (number of new sites).",
+        zh="情景文件：mclp 模型需要字段 'siting.p'（新增设施数）。",
+    )
+
+
+def run_siting(result: RunResult, ctx: ReachContext, jobs: dict[str, ReachJob], ex: Executor) -> None:
     """Solve the scenario's siting model and fill ``result.siting``, ``sites``, ``indicators_after``."""
     scen = result.scenario
     spec = scen.siting
@@ -117,93 +282,50 @@ def run_siting(result: RunResult, profiles: dict, limits: dict) -> None:
             ),
         )
     cand = candidates(result)
-    costs = edge_costs(result.network, profiles[svc], result.elevation)
-    limit = float(run.threshold_s.max())
-    label = Path(str(spec.candidates.path)).name if spec.candidates.kind == "file" else None
-    matrix = reach_matrix(
-        result.network,
-        run.reach.demand,
-        cand,
-        limit_s=limit,
-        costs=costs,
-        facilities_where=label,
-        facilities_what="candidates",
-    )
-    weights = demand[spec.group].to_numpy(dtype=float)
-    existing: np.ndarray | object = run.reach.time_s <= run.threshold_s
-    existing_capacity = capacity = None
-    if spec.model == "pmedian":  # the p-median weighs the walk to an existing site, not only its reach
-        existing = reach_matrix(result.network, run.reach.demand, run.facilities, limit_s=limit, costs=costs)
-    if spec.model == "capacitated":
-        per_1000 = spec.per_1000 or _standard_per_1000(result, svc)
-        weights = coverage_need(weights, per_1000)
-        capacity = cand["capacity"].to_numpy(dtype=float)
-        if spec.capacity is not None:
-            capacity = np.where(np.isfinite(capacity), capacity, spec.capacity)
-        if not np.isfinite(capacity).all():
-            raise InputError(
-                "scenario: the capacitated model needs a capacity for every candidate; give "
-                "siting.candidates.capacity_col or siting.capacity.",
-                zh=(
-                    "情景文件：容量约束模型需要每个候选点的容量；"
-                    "请给出 siting.candidates.capacity_col 或 siting.capacity。"
-                ),
-            )
-        fac = run.facilities
-        existing = reach_matrix(result.network, run.reach.demand, fac, limit_s=limit, costs=costs)
-        existing_capacity = np.nan_to_num(fac["capacity"].to_numpy(dtype=float), nan=np.inf)
-    problem = siting_problem(
-        matrix,
-        weights,
+    inputs = SitingInputs(
+        candidates=cand,
+        candidates_where=Path(str(spec.candidates.path)).name if spec.candidates.kind == "file" else None,
+        weights=demand[spec.group].to_numpy(dtype=float),
         threshold_s=run.threshold_s,
-        existing=existing,
-        existing_capacity=existing_capacity,
-        cost=cand["cost"].to_numpy(dtype=float),
-        capacity=capacity,
+        homes=run.reach.demand,
+        existing_covered=run.reach.time_s <= run.threshold_s,
+        existing_sites=run.facilities,
         demand=demand,
-        candidate_ids=cand["id"].to_numpy(dtype=object),
         assumptions=tuple(result.assumptions),
-        where="siting",
-        where_zh="选址",
     )
     if spec.model == "capacitated":
-        if spec.p is None and spec.budget is None:
-            raise InputError(
-                "scenario: the capacitated model needs siting.p or siting.budget.",
-                zh="情景文件：容量约束模型需要 siting.p 或 siting.budget。",
-            )
-        model = CapacitatedCoverage(problem, spec.p, spec.budget)
-    elif spec.model == "pmedian":
-        if spec.p is None:
-            raise InputError(
-                "scenario: field 'siting.p' is needed for the pmedian model.",
-                zh="情景文件：pmedian 模型需要字段 'siting.p'。",
-            )
-        model = PMedian(problem, spec.p)
-    elif spec.model == "lscp":
-        model = LSCP(problem)
-    elif spec.model == "mclp":
-        if spec.p is None:
-            raise InputError(
-                "scenario: field 'siting.p' is needed for the mclp model (number of new sites).",
-                zh="情景文件：mclp 模型需要字段 'siting.p'（新增设施数）。",
-            )
-        model = MCLP(problem, spec.p)
-    elif spec.model == "budget":
-        if spec.budget is None:
-            raise InputError(
-                "scenario: field 'siting.budget' is needed for the budget model.",
-                zh="情景文件：budget 模型需要字段 'siting.budget'。",
-            )
-        model = BudgetCoverage(problem, spec.budget, spec.p)
-    else:  # pragma: no cover - the schema admits no other model
-        raise InputError(
-            f"scenario: unknown siting model {spec.model!r}.",
-            zh=f"情景文件：未知的选址模型 {spec.model!r}。",
-        )
+        inputs = _capacitated(result, inputs)
+    opts = SitingOptions(spec.model, spec.p, spec.budget, spec.time_limit_s)
+    result.siting = solve_siting(ctx, jobs[svc], ex, inputs, opts)
+    result.sites = _sites_table(result.siting, cand, svc)
+    _after(result, run, jobs[svc])
 
-    res = model.solve(time_limit=spec.time_limit_s)
-    result.siting = res
+
+def _capacitated(result: RunResult, inputs: SitingInputs) -> SitingInputs:
+    """Weights as places needed, candidate capacities (the scenario's default where a row has none)."""
+    spec = result.scenario.siting
+    per_1000 = spec.per_1000 or _standard_per_1000(result, spec.service)
+    capacity = inputs.candidates["capacity"].to_numpy(dtype=float)
+    if spec.capacity is not None:
+        capacity = np.where(np.isfinite(capacity), capacity, spec.capacity)
+    if not np.isfinite(capacity).all():
+        raise InputError(
+            "scenario: the capacitated model needs a capacity for every candidate; give "
+            "siting.candidates.capacity_col or siting.capacity.",
+            zh=(
+                "情景文件：容量约束模型需要每个候选点的容量；"
+                "请给出 siting.candidates.capacity_col 或 siting.capacity。"
+            ),
+        )
+    if spec.p is None and spec.budget is None:  # said before the matrices are computed
+        build_model(None, SitingOptions("capacitated"))
+    return dataclasses.replace(
+        inputs, weights=coverage_need(inputs.weights, per_1000), capacity=capacity
+    )
+
+
+def _sites_table(res: SitingResult, cand: gpd.GeoDataFrame, svc: str) -> gpd.GeoDataFrame:
+    """The proposed sites in rank order, with their gains, walks and top units."""
     chosen = cand.iloc[np.asarray(res.sites, dtype=np.int64)].reset_index(drop=True)
     sites = gpd.GeoDataFrame(chosen[["id", "name"]].copy(), geometry=chosen.geometry.to_numpy(), crs=4326)
     sites["service"] = svc
@@ -219,9 +341,12 @@ def run_siting(result: RunResult, profiles: dict, limits: dict) -> None:
         for level, dst in (("community", "communities"), ("street", "streets")):
             if f"top_{level}" in tab:
                 sites[dst] = tab[f"top_{level}"].astype(str).to_numpy()
-    result.sites = sites
-    # indicators after: existing facilities plus the new sites
-    fac = run.facilities
+    return sites
+
+
+def _after(result: RunResult, run: ServiceRun, job: ReachJob) -> None:
+    """Indicators, reach and isochrones with the existing facilities plus the proposed sites."""
+    scen, svc, sites = result.scenario, job.service, result.sites
     new = gpd.GeoDataFrame(
         {
             "id": sites["id"],
@@ -234,13 +359,13 @@ def run_siting(result: RunResult, profiles: dict, limits: dict) -> None:
         geometry=sites.geometry.to_numpy(),
         crs=4326,
     )
-    both = gpd.GeoDataFrame(pd.concat([fac, new], ignore_index=True), crs=4326)
+    both = gpd.GeoDataFrame(pd.concat([run.facilities, new], ignore_index=True), crs=4326)
     after = service_reach(
         result.network,
         run.reach.demand,
         both,
         service=svc,
-        costs=costs,
+        costs=job.costs,
         max_snap_m=scen.outputs.max_snap_m,
     )  # no search limit: the true times after, however long
     times = {s: r.reach.time_s for s, r in result.services.items()}
@@ -249,7 +374,7 @@ def run_siting(result: RunResult, profiles: dict, limits: dict) -> None:
     if sources is not None:  # the sited service is measured; others without a facility list stay "no data"
         sources[svc] = (*sources.get(svc, ()), "proposed sites")
     result.indicators_after = _ind.indicator_table(
-        demand,
+        result.demand,
         times,
         {s: r.threshold_s for s, r in result.services.items()},
         units=None if result.units is None else pd.DataFrame(result.units.drop(columns="geometry")),

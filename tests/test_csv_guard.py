@@ -136,7 +136,7 @@ def test_site_out_csv_guards_a_formula_candidate_id(tmp_path, monkeypatch, capsy
 def test_site_reads_back_a_guarded_demand_csv(tmp_path):
     """A demand CSV written by ``lifecircle demand`` (guard included) is read back without the guard."""
     from lifecircle.geodata.demand import demand_from_table, write_demand
-    from lifecircle.scenarios.cli import read_site_demand
+    from lifecircle.scenarios.site_command import read_site_demand
 
     _site_inputs(tmp_path)
     dem = demand_from_table(tmp_path / "demand.csv", crs="wgs84", group_cols={"pop_60": "pop_60"})

@@ -1,0 +1,204 @@
+"""The work of ``lifecircle site``: read its inputs, build the siting objects a scenario builds, solve.
+
+The command takes a network, a demand table written by ``lifecircle demand``, candidates (a
+layer, building footprints, or network points every ``spacing`` metres) and optionally the
+existing facilities, and calls the same siting step as a scenario run
+(`lifecircle.scenarios.siting.solve_siting`) through the in-process executor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..coverage.profiles import edge_costs, get_profile
+from ..coverage.reach import demand_thresholds
+from ..coverage.siting import candidates as cands
+from ..coverage.siting import coverage_need
+from ..coverage.siting.result import SitingResult
+from ..coverage.snapping import MAX_SNAP_M, check_on_network, snap_points
+from ..geodata.common import InputError
+from ..geodata.demand import check_demand
+from ..geodata.facilities import read_facilities
+from ..geodata.sources import read_network
+from .executors import InProcess, ReachContext, ReachJob
+from .result import SERVICE_PROFILE
+from .siting import SitingInputs, SitingOptions, solve_siting
+
+
+@dataclass(frozen=True)
+class SiteRequest:
+    """Everything ``lifecircle site`` was asked (its options, checked for range by the CLI)."""
+
+    network: str
+    demand: Path
+    options: SitingOptions
+    candidates: str | None = None
+    spacing_m: float = 200.0
+    min_area_m2: float = 300.0
+    cost_col: str | None = None
+    capacity_col: str | None = None
+    candidates_crs: str | None = None
+    facilities: Path | None = None
+    facilities_crs: str | None = None
+    fixed: tuple[str, ...] = ()
+    service: str = "elderly"
+    group: str = "pop_60"
+    per_1000: float | None = None
+    minutes: float = 15.0
+    rural_minutes: float = 20.0
+
+
+def propose_sites(req: SiteRequest) -> tuple[SitingResult, gpd.GeoDataFrame]:
+    """Solve the request; return the result and the chosen sites (WGS84, in rank order)."""
+    net = read_network(req.network)
+    dem = check_demand(read_site_demand(req.demand), where=str(req.demand))
+    if req.group not in dem.columns or dem[req.group].isna().any():
+        raise InputError(
+            f"{req.demand}: column {req.group!r} is missing or has gaps; choose --group or fill it.",
+            zh=f"{req.demand}：字段 {req.group!r} 不存在或有空值；请用 --group 另选字段，或补齐该字段。",
+        )
+    cand = _candidates(req, net)
+    cand["id"] = cand["id"].astype(str)
+    thr = demand_thresholds(
+        dem["urban"].to_numpy(), service=req.service, urban_min=req.minutes, rural_min=req.rural_minutes
+    )
+    homes = snap_points(net, dem, max_snap_m=MAX_SNAP_M, what="demand")
+    check_on_network(net, homes, str(req.demand), "demand")
+    profile = get_profile(SERVICE_PROFILE.get(req.service, "adult"))
+    ctx = ReachContext(net, dem, MAX_SNAP_M, req.network)
+    job = ReachJob(req.service, profile, edge_costs(net, profile), dem.iloc[:0])
+    inputs = SitingInputs(
+        candidates=cand,
+        candidates_where=None if req.candidates is None else req.candidates.removeprefix("buildings:"),
+        weights=_weights(req, dem),
+        threshold_s=thr,
+        homes=homes,
+        existing_sites=_existing(req),
+        existing_where=None if req.facilities is None else str(req.facilities),
+        capacity=cand["capacity"].to_numpy(float) if req.options.model == "capacitated" else None,
+        fixed=_fixed(req, cand),
+        demand=dem,
+    )
+    res = solve_siting(ctx, job, InProcess(), inputs, req.options)
+    table = res.sites_table.copy()
+    table["geometry"] = cand.geometry.to_numpy()[res.sites]
+    return res, gpd.GeoDataFrame(table, geometry="geometry", crs=4326)
+
+
+def _candidates(req: SiteRequest, net) -> gpd.GeoDataFrame:
+    if req.candidates is None:
+        return cands.candidates_on_network(net, req.spacing_m, service=req.service)
+    if req.candidates.startswith("buildings:"):
+        return cands.candidates_from_footprints(
+            req.candidates.removeprefix("buildings:"),
+            min_area_m2=req.min_area_m2,
+            crs=req.candidates_crs,
+            service=req.service,
+        )
+    return cands.candidates_from_layer(
+        req.candidates,
+        crs=req.candidates_crs,
+        cost_col=req.cost_col,
+        capacity_col=req.capacity_col,
+        service=req.service,
+        id_col=None,
+    )
+
+
+def _weights(req: SiteRequest, dem: gpd.GeoDataFrame) -> np.ndarray:
+    weights = dem[req.group].to_numpy(float)
+    if req.options.model != "capacitated":
+        return weights
+    if req.per_1000 is None:
+        raise InputError(
+            "--model capacitated: give the standard with --per-1000 (e.g. 4.5 托位).",
+            zh="--model capacitated：请用 --per-1000 给出配置标准（例如 4.5 托位）。",
+        )
+    return coverage_need(weights, req.per_1000)
+
+
+def _existing(req: SiteRequest) -> gpd.GeoDataFrame | None:
+    """Existing and planned facilities of the service (they always count), ``None`` without any."""
+    if req.facilities is None:
+        return None
+    fac = read_facilities(req.facilities, service=req.service, crs=req.facilities_crs)
+    fac = fac[fac["status"].isin(["existing", "planned"])].reset_index(drop=True)
+    return fac if len(fac) else None
+
+
+def _fixed(req: SiteRequest, cand: gpd.GeoDataFrame) -> np.ndarray | None:
+    if not req.fixed:
+        return None
+    ids = cand["id"].to_numpy()
+    missing = sorted(set(req.fixed) - set(ids))
+    if missing:
+        raise InputError(
+            f"--fixed {missing[0]!r}: no candidate has that id; check the candidate layer.",
+            zh=f"--fixed {missing[0]!r}：没有该编号的候选点；请检查候选点图层。",
+        )
+    return np.flatnonzero(np.isin(ids, list(req.fixed)))
+
+
+def read_site_demand(path: Path):
+    """The demand table ``site`` reads: a GeoPackage/GeoJSON of points or a CSV with lon and lat.
+
+    The file is read through the demand readers' guarded path, so a missing, empty, corrupt or
+    non-data file is one sentence naming it. A CSV written by ``lifecircle demand`` gets its
+    formula guard (a leading ``'``) taken off again.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The rows as read, not yet checked (see `lifecircle.geodata.demand.check_demand`).
+    """
+    from ..geodata.demand import _read_table
+    from ..geodata.files import restore_formulas, rows_zh
+
+    if path.is_file() and path.stat().st_size == 0:
+        raise InputError(
+            f"{path}: the demand file is empty; give the table written by 'lifecircle demand' "
+            "(.gpkg, .geojson or .csv).",
+            zh=f"{path}：需求点文件为空；请给出由 'lifecircle demand' 生成的表（.gpkg、.geojson 或 .csv）。",
+        )
+    raw, _ = _read_table(path)
+    if isinstance(raw, gpd.GeoDataFrame):
+        return raw
+    if not {"lon", "lat"} <= set(raw.columns):
+        raise InputError(
+            f"{path}: a demand CSV needs lon and lat columns; write it with 'lifecircle demand'.",
+            zh=f"{path}：需求点 CSV 需要 lon 和 lat 列；请用 'lifecircle demand' 生成。",
+        )
+    raw = restore_formulas(raw)
+    lon = pd.to_numeric(raw["lon"], errors="coerce").to_numpy(float)
+    lat = pd.to_numeric(raw["lat"], errors="coerce").to_numpy(float)
+    bad = ~(np.isfinite(lon) & np.isfinite(lat))
+    if bad.any():
+        numbers = np.flatnonzero(bad) + 1
+        raise InputError(
+            f"{path}: lon or lat is not a number in rows {', '.join(map(str, numbers[:5]))}; write the "
+            "table with 'lifecircle demand'.",
+            zh=f"{path}：{rows_zh(numbers)}的 lon 或 lat 不是数字；请用 'lifecircle demand' 生成该表。",
+        )
+    return gpd.GeoDataFrame(raw, geometry=gpd.points_from_xy(lon, lat), crs=4326)
+
+
+def write_sites(sites: gpd.GeoDataFrame, path: Path) -> None:
+    """Write the sites table as CSV (with lon, lat; formula-guarded), GeoJSON or GeoPackage.
+
+    Only a file an earlier run of ours wrote is replaced (`lifecircle.geodata.files.owned_file`).
+    """
+    from ..geodata.files import neutralize_formulas, owned_file
+
+    suffix = path.suffix.lower()
+    with owned_file(path) as tmp:
+        if suffix == ".csv":
+            flat = pd.DataFrame(sites.drop(columns="geometry"))
+            flat["lon"], flat["lat"] = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
+            neutralize_formulas(flat).to_csv(tmp, index=False)
+        else:
+            sites.to_file(tmp, driver="GPKG" if suffix == ".gpkg" else "GeoJSON")
