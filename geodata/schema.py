@@ -7,12 +7,13 @@ GROUPS: tuple[str, ...] = ("pop_total", "pop_60", "pop_80", "pop_0_3")
 
 #: Demand table: one row per demand point (building, hex, raster cell, …). Geometry: Point.
 #: ``district``/``street``/``community`` hold admin codes (or names where no code is known, or
-#: "" when unknown); ``urban`` is True for 街道/社区, False for 镇/乡/村.
+#: "" when unknown); ``urban`` is True for subdistricts and communities (jiedao, shequ), False for
+#: towns, townships and villages (zhen, xiang, cun).
 DEMAND_COLUMNS: tuple[str, ...] = ("id", *GROUPS, "district", "street", "community", "urban")
 
 #: Facility table: one row per facility, existing, planned or candidate. Geometry: Point.
 #: ``service`` is ``elderly`` or ``childcare`` (or another service name); ``capacity`` is beds
-#: (elderly) or 托位 (childcare), NaN when unknown; ``status`` is one of `STATUSES`.
+#: (elderly) or childcare places (tuowei), NaN when unknown; ``status`` is one of `STATUSES`.
 FACILITY_COLUMNS: tuple[str, ...] = ("id", "name", "service", "tier", "capacity", "status")
 STATUSES: tuple[str, ...] = ("existing", "planned", "candidate")
 SERVICES: tuple[str, ...] = ("elderly", "childcare")

@@ -14,9 +14,9 @@ from shapely.geometry.base import BaseGeometry
 
 from . import settings
 from ._progress import progress_task
-from .common import InputError
+from .common import InputError, Msg
 from .crs import bbox_problem, to_wgs84
-from .files import require_file
+from .files import _LegacyWhat, require_file
 from .network import WalkNetwork, build_network, network_from_saved
 from .walkable import normalize_class, walkable_mask
 
@@ -46,23 +46,19 @@ def read_clip(clip: str | Path | BaseGeometry | tuple | None, crs: str | None = 
         try:
             minx, miny, maxx, maxy = (float(p) for p in parts)
         except ValueError:
-            raise InputError(
-                f"clip {clip!r}: a bbox is four numbers minlon,minlat,maxlon,maxlat.",
-                zh=f"clip {clip!r}：范围框应为四个数字 minlon,minlat,maxlon,maxlat。",
-            ) from None
+            raise InputError("sources.bad_bbox", clip=repr(clip)) from None
         problem = bbox_problem((minx, miny, maxx, maxy))
         if problem is not None:
-            raise InputError(f"clip {clip!r}: {problem[0]}.", zh=f"clip {clip!r}：{problem[1]}。")
+            if not hasattr(problem, "text"):  # an (en, zh) pair until crs.bbox_problem gives a message
+                problem = _LegacyWhat(*problem)
+            raise InputError("sources.bbox_problem", clip=repr(clip), problem=problem)
         return shapely.box(minx, miny, maxx, maxy)
-    path = require_file(clip, "clip polygon", what_zh="裁剪范围面图层")
-    gdf = _read_layer(path, "clip polygon", what_zh="裁剪范围面图层")
+    path = require_file(clip, Msg("what.clip_polygon"))
+    gdf = _read_layer(path, Msg("what.clip_polygon"))
     gdf = to_wgs84(gdf, crs, where=str(path))
     area = shapely.union_all(gdf.geometry.to_numpy())
     if area.is_empty or area.area == 0:
-        raise InputError(
-            f"{path}: the clip layer holds no polygon; give a boundary polygon.",
-            zh=f"{path}：裁剪图层中没有面要素；请提供边界面图层。",
-        )
+        raise InputError("sources.clip_no_polygon", path=path)
     return area
 
 
@@ -99,7 +95,7 @@ def read_network(
         return read_pbf(embedded_pbf(), clip=area, keep=keep)
     if src.startswith("place:"):
         return read_overpass(src.removeprefix("place:"), keep=keep)
-    path = require_file(src, "walk network", what_zh="步行路网文件")
+    path = require_file(src, Msg("what.walk_network"))
     name = path.name.lower()
     if name.endswith(".pbf"):
         return read_pbf(path, clip=area, keep=keep)
@@ -109,33 +105,22 @@ def read_network(
         if path.suffix.lower() == ".gpkg" and _is_saved_network(path):
             return _read_saved(path)
         return read_lines(path, clip=area, crs=lines_crs, keep=keep)
-    raise InputError(
-        f"{path}: unknown network format; use .osm.pbf, .osm(.bz2), or a line layer "
-        "(.geojson, .gpkg, .shp, .zip).",
-        zh=f"{path}：无法识别的路网格式；请使用 .osm.pbf、.osm(.bz2) 或道路线图层"
-        "（.geojson、.gpkg、.shp、.zip）。",
-    )
+    raise InputError("sources.unknown_network_format", path=path)
 
 
 def read_pbf(path: str | Path, *, clip: BaseGeometry | None = None, keep: str = "giant") -> WalkNetwork:
     """Walk network from an OSM PBF extract through pyrosm, optionally clipped."""
     from pyrosm import OSM
 
-    path = require_file(path, "OSM PBF", what_zh="OSM PBF 文件")
-    with progress_task(f"reading {path.name}"):
+    path = require_file(path, Msg("what.osm_pbf"))
+    with progress_task(Msg("sources.progress.reading", name=path.name)):
         try:
             osm = OSM(str(path), bounding_box=clip)
             ways = osm.get_network(network_type="all", extra_attributes=["foot", "access"])
         except Exception as exc:  # pyrosm raises bare exceptions on corrupt files
-            raise InputError(
-                f"{path}: not a readable OSM PBF file ({exc.__class__.__name__}).",
-                zh=f"{path}：不是可读取的 OSM PBF 文件（{exc.__class__.__name__}）。",
-            ) from None
+            raise InputError("sources.pbf_unreadable", path=path, error=exc.__class__.__name__) from None
     if ways is None or len(ways) == 0:
-        raise InputError(
-            f"{path}: no highway ways found{' inside the clip area' if clip else ''}.",
-            zh=f"{path}：{'裁剪范围内' if clip else ''}未找到任何道路（highway）。",
-        )
+        raise InputError("sources.no_highways_in_clip" if clip else "sources.no_highways", path=path)
     ways = ways.rename(columns={"id": "way_id"})
     return _finish(ways, source=str(path), clip=clip, keep=keep)
 
@@ -144,8 +129,8 @@ def read_osm_xml(path: str | Path, *, clip: BaseGeometry | None = None, keep: st
     """Walk network from an OSM XML file (``.osm``, ``.osm.bz2``, ``.osm.gz``) through osmnx."""
     import osmnx as ox
 
-    path = require_file(path, "OSM XML", what_zh="OSM XML 文件")
-    with progress_task(f"reading {path.name}"), tempfile.TemporaryDirectory() as tmp:
+    path = require_file(path, Msg("what.osm_xml"))
+    with progress_task(Msg("sources.progress.reading", name=path.name)), tempfile.TemporaryDirectory() as tmp:
         xml = path
         if path.suffix.lower() in {".bz2", ".gz"}:
             opener = bz2.open if path.suffix.lower() == ".bz2" else gzip.open
@@ -154,19 +139,13 @@ def read_osm_xml(path: str | Path, *, clip: BaseGeometry | None = None, keep: st
                 with opener(path, "rb") as fin, open(xml, "wb") as fout:
                     shutil.copyfileobj(fin, fout)
             except OSError:
-                raise InputError(
-                    f"{path}: cannot decompress; is it really {path.suffix}?",
-                    zh=f"{path}：无法解压；请确认它确实是 {path.suffix} 压缩文件。",
-                ) from None
+                raise InputError("sources.cannot_decompress", path=path, suffix=path.suffix) from None
         try:
             feats = ox.features_from_xml(xml, tags={"highway": True})
         except Exception as exc:
             if isinstance(exc, InputError):
                 raise
-            raise InputError(
-                f"{path}: not a readable OSM XML file ({exc.__class__.__name__}).",
-                zh=f"{path}：不是可读取的 OSM XML 文件（{exc.__class__.__name__}）。",
-            ) from None
+            raise InputError("sources.xml_unreadable", path=path, error=exc.__class__.__name__) from None
     ways = _ways_only(feats, path)
     return _finish(ways, source=str(path), clip=clip, keep=keep)
 
@@ -183,23 +162,16 @@ def read_overpass(query: str | BaseGeometry, *, keep: str = "giant") -> WalkNetw
     ox.settings.requests_timeout = 60
     label = query if isinstance(query, str) else "polygon"
     try:
-        with progress_task(f"asking Overpass for {label}"):
+        with progress_task(Msg("sources.progress.overpass", label=label)):
             if isinstance(query, str):
                 feats = ox.features_from_place(query, tags={"highway": True})
             else:
                 feats = ox.features_from_polygon(query, tags={"highway": True})
     except Exception as exc:
         if exc.__class__.__name__ in {"InsufficientResponseError"}:
-            raise InputError(
-                f"Overpass: no highway ways found for {label!r}.",
-                zh=f"Overpass：{label!r} 范围内未找到任何道路（highway）。",
-            ) from None
+            raise InputError("sources.overpass_empty", label=repr(label)) from None
         raise InputError(
-            f"Overpass could not be reached for {label!r} ({exc.__class__.__name__}); work from a "
-            "file instead: a Geofabrik .osm.pbf extract of the province, an .osm export, or a road "
-            "line layer.",
-            zh=f"无法连接 Overpass 获取 {label!r}（{exc.__class__.__name__}）；请改用文件："
-            "Geofabrik 的省级 .osm.pbf 数据、.osm 导出文件或道路线图层。",
+            "sources.overpass_unreachable", label=repr(label), error=exc.__class__.__name__
         ) from None
     ways = _ways_only(feats, Path(label))
     return _finish(ways, source=f"overpass:{label}", clip=None, keep=keep)
@@ -217,20 +189,14 @@ def read_lines(
     Lines are noded only at shared vertices, never at mere crossings, so bridges and tunnels
     stay apart from the roads they cross.
     """
-    path = require_file(path, "road line layer", what_zh="道路线图层")
-    gdf = _read_layer(path, "road line layer", what_zh="道路线图层")
+    path = require_file(path, Msg("what.road_layer"))
+    gdf = _read_layer(path, Msg("what.road_layer"))
     if len(gdf) == 0:
-        raise InputError(
-            f"{path}: the layer holds no features; give a layer of road lines.",
-            zh=f"{path}：图层中没有任何要素；请提供道路线图层。",
-        )
+        raise InputError("sources.empty_layer", path=path)
     cols = {c.lower(): c for c in gdf.columns}
     cls_col = cols.get("highway") or cols.get("fclass")
     if cls_col is None:
-        raise InputError(
-            f"{path}: no road class column; the layer needs 'fclass' (Geofabrik) or 'highway'.",
-            zh=f"{path}：缺少道路等级字段；图层需要 'fclass'（Geofabrik）或 'highway' 字段。",
-        )
+        raise InputError("sources.no_class_column", path=path)
     gdf = to_wgs84(gdf, crs, where=str(path))
     rename = {cls_col: "highway"}
     for key, new in (
@@ -269,24 +235,18 @@ def clip_ways(ways: gpd.GeoDataFrame, clip: BaseGeometry) -> gpd.GeoDataFrame:
 def _finish(ways: gpd.GeoDataFrame, *, source: str, clip: BaseGeometry | None, keep: str) -> WalkNetwork:
     ways = walkable_ways(ways)
     if len(ways) == 0:
-        raise InputError(
-            f"{source}: no walkable ways (footway, residential, steps, …) found.",
-            zh=f"{source}：未找到可步行的道路（footway、residential、steps 等）。",
-        )
+        raise InputError("sources.no_walkable_ways", source=source)
     if clip is not None:
         ways = clip_ways(ways, clip)
         if len(ways) == 0:
-            raise InputError(
-                f"{source}: no walkable ways left after clipping; check the clip area.",
-                zh=f"{source}：裁剪后没有剩下可步行的道路；请检查裁剪范围。",
-            )
+            raise InputError("sources.none_after_clip", source=source)
     keep_cols = [c for c in ("highway", "way_id", "name", "geometry") if c in ways.columns]
     return build_network(ways[keep_cols], source=source, keep=keep)
 
 
 def _ways_only(feats: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     if feats is None or len(feats) == 0:
-        raise InputError(f"{path}: no highway ways found.", zh=f"{path}：未找到任何道路（highway）。")
+        raise InputError("sources.no_highways", path=path)
     feats = feats.reset_index()
     if "element" in feats.columns:
         feats = feats.loc[feats["element"] == "way"]
@@ -296,20 +256,14 @@ def _ways_only(feats: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     return feats.loc[feats.geometry.notna()]
 
 
-def _read_layer(path: Path, what: str, *, what_zh: str = "图层") -> gpd.GeoDataFrame:
+def _read_layer(path: Path, what: Msg) -> gpd.GeoDataFrame:
     try:
         return gpd.read_file(path)
     except UnicodeDecodeError:
-        raise InputError(
-            f"{path}: its text is not UTF-8; save the {what} as UTF-8 (GeoJSON is always UTF-8).",
-            zh=f"{path}：文本不是 UTF-8 编码；请将{what_zh}另存为 UTF-8 编码（GeoJSON 须为 UTF-8）。",
-        ) from None
+        raise InputError("sources.layer_not_utf8", path=path, what=what) from None
     except Exception as exc:
         raise InputError(
-            f"{path}: cannot read it as a {what} ({exc.__class__.__name__}); use GeoJSON, "
-            "GeoPackage or a Shapefile.",
-            zh=f"{path}：无法作为{what_zh}读取（{exc.__class__.__name__}）；"
-            "请使用 GeoJSON、GeoPackage 或 Shapefile。",
+            "sources.layer_unreadable", path=path, what=what, error=exc.__class__.__name__
         ) from None
 
 
@@ -327,10 +281,7 @@ def _read_saved(path: Path) -> WalkNetwork:
     edges = gpd.read_file(path, layer="edges")
     nodes = gpd.read_file(path, layer="nodes")
     if not {"u", "v", "length_m", "highway"} <= set(edges.columns):
-        raise InputError(
-            f"{path}: the 'edges' layer lacks u, v, length_m or highway columns.",
-            zh=f"{path}：'edges' 图层缺少 u、v、length_m 或 highway 字段。",
-        )
+        raise InputError("sources.saved_edges_columns", path=path)
     return network_from_saved(edges, nodes, source=str(path))
 
 
