@@ -1,4 +1,16 @@
-"""Walking time from every home to the nearest service, the demand × facility time matrix, thresholds."""
+"""Walking time from every home to the nearest service, the demand × facility time matrix, thresholds.
+
+Facilities are snapped to their nearest edges and inserted as virtual nodes (their edges split),
+each behind a door node one access leg away (its snap distance at the flat speed). A demand point
+snapped at distance ``a`` along a piece from node ``p`` to node ``q`` (ends at ``a0``, ``a1``)
+then takes
+
+``t = d / s + min(Tb(a) − Tb(a0) + T[p],  Tf(a1) − Tf(a) + T[q])``
+
+where ``d`` is its snap distance, ``s`` the profile's flat speed, ``Tf``/``Tb`` the cumulative
+forward/backward times along the edge and ``T`` the node times to the facility (or facilities);
+a facility on the same edge is a piece end, so the direct walk along the edge is included.
+"""
 
 from __future__ import annotations
 
@@ -188,19 +200,9 @@ def service_reach(
 ) -> ServiceReach:
     """Walking time from every demand point to the nearest facility, by one multi-source search.
 
-    Facilities are snapped to their nearest edges and inserted as virtual nodes (their edges
-    split), each behind a door node one access leg away (its snap distance at the flat speed);
-    one `scipy.sparse.csgraph.dijkstra` call with ``min_only=True`` from the doors on the
-    reversed graph gives every node its time to the nearest facility, the walk from the street
-    to the facility included. A demand point snapped at
-    distance ``a`` along a piece from node ``p`` to node ``q`` (ends at ``a0``, ``a1``) then
-    takes
-
-    ``t = d / s + min(Tb(a) − Tb(a0) + T[p],  Tf(a1) − Tf(a) + T[q])``
-
-    where ``d`` is its snap distance, ``s`` the profile's flat speed, ``Tf``/``Tb`` the
-    cumulative forward/backward times along the edge and ``T`` the node times; a facility
-    on the same edge is a piece end, so the direct walk along the edge is included.
+    One `scipy.sparse.csgraph.dijkstra` call with ``min_only=True`` from the facilities' doors on
+    the reversed split graph gives every node its time to the nearest facility (the walk from the
+    street to the facility included); each demand point adds its legs (see the module docstring).
 
     The search has no limit by default, so every point gets its true time to the nearest
     facility however long, and ``inf`` means there is no walk at all (`ServiceReach.no_path`).
@@ -228,8 +230,7 @@ def service_reach(
         The snapping limit and the layers' names for `check_on_network` (`Layers`; default:
         250 m, not checked, a note says so).
     **legacy
-        The fields of `Layers` as keywords (``max_snap_m``, ``demand_where``,
-        ``facilities_where``), as callers gave them before `Layers`.
+        The fields of `Layers` as separate keywords, as callers gave them before `Layers`.
 
     Returns
     -------
@@ -240,16 +241,11 @@ def service_reach(
         costs = edge_costs(net, get_profile(profile))
     if not (limit_s > 0):
         raise InputError("reach.bad_limit", limit=limit_s)
-    dsnap = snap_points(net, demand, max_snap_m=lay.max_snap_m, what="demand")
-    fsnap = snap_points(net, facilities, max_snap_m=lay.max_snap_m, what="facilities")
-    check_on_network(net, dsnap, lay.demand_where, "demand")
-    check_on_network(net, fsnap, lay.facilities_where, lay.facilities_what)
+    dsnap, fsnap = _snap_layers(net, demand, facilities, lay)
     graph = build_split_graph(net, costs, fsnap)
     split_t, split_f = nearest_facility(graph, limit_s)
     time_s, fac, access = _demand_times(graph, costs, dsnap, split_t, split_f, limit_s)
-    beyond_limit = np.zeros(len(dsnap), dtype=bool)
-    if np.isfinite(limit_s):
-        beyond_limit = np.isinf(time_s) & ~dsnap.off_network
+    beyond_limit = np.isinf(time_s) & ~dsnap.off_network & bool(np.isfinite(limit_s))
     notes = (*_facility_notes(service, fsnap, graph), *_demand_notes(dsnap))
     return ServiceReach(
         service=service,
@@ -270,6 +266,17 @@ def service_reach(
         costs=costs,
         notes=notes,
     )
+
+
+def _snap_layers(
+    net: WalkNetwork, demand: Points | Snap, facilities: Points | Snap, lay: Layers
+) -> tuple[Snap, Snap]:
+    """Snap both layers and check that each reaches the network (when it is named)."""
+    dsnap = snap_points(net, demand, max_snap_m=lay.max_snap_m, what="demand")
+    fsnap = snap_points(net, facilities, max_snap_m=lay.max_snap_m, what=lay.facilities_what)
+    check_on_network(net, dsnap, lay.demand_where, "demand")
+    check_on_network(net, fsnap, lay.facilities_where, lay.facilities_what)
+    return dsnap, fsnap
 
 
 def _service_name(service: str) -> str | Msg:
@@ -413,10 +420,7 @@ def reach_matrix(
         raise InputError("reach.matrix_limit", limit=limit_s)
     if costs is None:
         costs = edge_costs(net, get_profile(profile))
-    dsnap = snap_points(net, demand, max_snap_m=lay.max_snap_m, what="demand")
-    fsnap = snap_points(net, facilities, max_snap_m=lay.max_snap_m, what=lay.facilities_what)
-    check_on_network(net, dsnap, lay.demand_where, "demand")
-    check_on_network(net, fsnap, lay.facilities_where, lay.facilities_what)
+    dsnap, fsnap = _snap_layers(net, demand, facilities, lay)
     if graph is None:
         graph = build_split_graph(net, costs, fsnap)
     elif len(graph.fac_node) != len(fsnap):
