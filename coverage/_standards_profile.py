@@ -215,7 +215,10 @@ def _base(entry: Mapping[str, Any], raw: Mapping[str, Any], where: Where) -> tup
     blocks = sorted(str(k) for k in _mapping(raw.get("population"), where + ": population"))
     if block is not None and str(block) not in blocks:
         raise InputError(
-            "standards.bad_base", where=where, block=block, blocks=tuple(blocks) or Msg("standards.none")
+            "standards.bad_base",
+            where=where,
+            block=repr(block),
+            blocks=tuple(blocks) or Msg("standards.none"),
         )
     note = entry.get("base_note", "")
     if _is_pair(note):
@@ -277,7 +280,7 @@ def _mapping(v: Any, where: Where) -> Mapping[str, Any]:
     if v is None:
         return {}
     if not isinstance(v, Mapping):
-        raise InputError("standards.not_mapping", where=where, value=v)
+        raise InputError("standards.not_mapping", where=where, value=repr(v))
     return v
 
 
@@ -300,7 +303,7 @@ def _num(v: Any, where: Where) -> float | None:
     if v is None:
         return None
     if isinstance(v, bool) or not isinstance(v, int | float):
-        raise InputError("standards.not_a_number", where=where, value=v)
+        raise InputError("standards.not_a_number", where=where, value=repr(v))
     return float(v)
 
 
@@ -308,7 +311,7 @@ def _binding(v: Any, where: Where = "standards") -> bool | None:
     """A ``binding`` field: true, false or null (not stated)."""
     if v is None or isinstance(v, bool):
         return v
-    raise InputError("standards.bad_binding", where=where, value=v)
+    raise InputError("standards.bad_binding", where=where, value=repr(v))
 
 
 def _entries(v: Any, where: Where) -> list[Mapping[str, Any]]:
@@ -363,7 +366,7 @@ def _rules(entries: Any, where: Where) -> list[UnitRule]:
         rkey = r.get("key") or f"{r['service']}_{r['level']}_{area}_{'-'.join(tiers) or 'any'}"
         if any(x.key == rkey for x in rules):
             if r.get("key"):
-                raise InputError("standards.key_in_use", where=at, key=rkey)
+                raise InputError("standards.key_in_use", where=at, key=repr(rkey))
             rkey = f"{rkey}_{i}"
         share = _num(r.get("share_target", 100.0), at + ": share_target")
         min_count = _num(r.get("min_count", 1), at + ": min_count")
@@ -414,14 +417,14 @@ def _targets(entries: Any, rules: list[UnitRule], where: Where) -> list[Target]:
             metric = _METRIC_ALIASES[metric]
         keys = [x.key for x in rules]
         if rule and rule not in keys:
-            raise InputError("standards.rule_not_a_key", where=at, rule=rule, keys=key_list(keys))
+            raise InputError("standards.rule_not_a_key", where=at, rule=repr(rule), keys=key_list(keys))
         baseline = _num(t.get("baseline"), at + ": baseline")
         value = _num(t["value"], at + ": value")
         if value is None:
             raise InputError("standards.target_no_value", where=at)
         year = t["year"]
         if isinstance(year, bool) or not isinstance(year, int):
-            raise InputError("standards.target_bad_year", where=at, year=year)
+            raise InputError("standards.target_bad_year", where=at, year=repr(year))
         target = dict(
             metric=metric,
             value=value,

@@ -141,11 +141,13 @@ class UnitRule:
 
     def __post_init__(self) -> None:
         if self.level not in ("street", "community"):
-            raise InputError("standards.rule_bad_level", key=self.key, level=self.level)
+            raise InputError("standards.rule_bad_level", key=repr(self.key), level=repr(self.level))
         if self.area not in AREAS:
-            raise InputError("standards.rule_bad_area", key=self.key, area=self.area, areas=", ".join(AREAS))
+            raise InputError(
+                "standards.rule_bad_area", key=repr(self.key), area=repr(self.area), areas=", ".join(AREAS)
+            )
         if self.min_count < 1:
-            raise InputError("standards.rule_min_count", key=self.key)
+            raise InputError("standards.rule_min_count", key=repr(self.key))
 
 
 @dataclass(frozen=True)
@@ -202,22 +204,25 @@ class Target:
         if self.metric not in TARGET_METRICS:
             raise InputError(
                 "standards.target_bad_metric",
-                name=self.label_en or self.metric,
-                metric=self.metric,
+                name=repr(self.label_en or self.metric),
+                metric=repr(self.metric),
                 metrics=", ".join(TARGET_METRICS),
             )
         if self.comparison not in COMPARISONS:
             raise InputError(
-                "standards.target_bad_comparison", metric=self.metric, comparison=self.comparison
+                "standards.target_bad_comparison", metric=repr(self.metric), comparison=repr(self.comparison)
             )
         if self.comparison == "+" and self.baseline is None:
-            raise InputError("standards.target_needs_baseline", metric=self.metric)
+            raise InputError("standards.target_needs_baseline", metric=repr(self.metric))
         if self.area not in AREAS:
             raise InputError(
-                "standards.target_bad_area", metric=self.metric, area=self.area, areas=", ".join(AREAS)
+                "standards.target_bad_area",
+                metric=repr(self.metric),
+                area=repr(self.area),
+                areas=", ".join(AREAS),
             )
         if self.metric in ("unit_share", "facilities") and not self.rule:
-            raise InputError("standards.target_needs_rule", metric=self.metric)
+            raise InputError("standards.target_needs_rule", metric=repr(self.metric))
 
     @property
     def attribute_zh(self) -> str:
@@ -335,8 +340,8 @@ class Standards:
                 raise InputError(
                     "standards.target_unknown_rule",
                     key=self.key,
-                    name=t.label_en or t.metric,
-                    rule=t.rule,
+                    name=repr(t.label_en or t.metric),
+                    rule=repr(t.rule),
                     keys=key_list(keys),
                 )
 
@@ -399,15 +404,15 @@ class Standards:
                 return f
         have = key_list([f"{f.key}@{f.year}" for f in self.figures])
         if year is None:
-            raise InputError("standards.no_figure", key=self.key, name=key, have=have)
-        raise InputError("standards.no_figure_of_year", key=self.key, name=key, year=year, have=have)
+            raise InputError("standards.no_figure", key=self.key, name=repr(key), have=have)
+        raise InputError("standards.no_figure_of_year", key=self.key, name=repr(key), year=year, have=have)
 
     def rule(self, key: str) -> UnitRule:
         """The unit rule called ``key``."""
         for r in self.one_per_unit:
             if r.key == key:
                 return r
-        raise InputError("standards.no_rule", key=self.key, name=key)
+        raise InputError("standards.no_rule", key=self.key, name=repr(key))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form (lists and dicts) for YAML or JSON."""
