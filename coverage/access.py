@@ -67,7 +67,7 @@ def decay_weights(
     """
     t = np.asarray(t, dtype=float)
     if decay not in DECAYS:
-        raise InputError("access.unknown_decay", decay=decay, decays=", ".join(DECAYS))
+        raise InputError("access.unknown_decay", decay=repr(decay), decays=", ".join(DECAYS))
     if decay == "zones":
         b = np.asarray(zones, dtype=float)
         wz = np.asarray(zone_weights, dtype=float)
@@ -79,7 +79,7 @@ def decay_weights(
         w = np.ones_like(t)
     else:
         if catchment is None:
-            raise InputError("access.needs_catchment", decay=decay)
+            raise InputError("access.needs_catchment", decay=repr(decay))
         d0 = np.broadcast_to(np.asarray(catchment, dtype=float), t.shape)
         x = np.divide(t, d0, out=np.full_like(t, np.inf), where=d0 > 0)
         if decay == "linear":

@@ -45,9 +45,11 @@ class WalkProfile:
 
     def __post_init__(self) -> None:
         if not np.isfinite(self.speed_mps) or self.speed_mps <= 0:
-            raise InputError("profiles.bad_speed", name=self.name, speed=self.speed_mps)
+            raise InputError("profiles.bad_speed", name=repr(self.name), speed=repr(self.speed_mps))
         if not np.isfinite(self.steps_factor) or not 0 < self.steps_factor <= 1.5:
-            raise InputError("profiles.bad_steps_factor", name=self.name, factor=self.steps_factor)
+            raise InputError(
+                "profiles.bad_steps_factor", name=repr(self.name), factor=repr(self.steps_factor)
+            )
 
     def override(self, **changes: float | str | bool) -> WalkProfile:
         """Return a copy with some fields changed (e.g. ``speed_mps=0.8`` from a preset).
@@ -59,7 +61,7 @@ class WalkProfile:
             return self
         unknown = set(changes) - {"name", "speed_mps", "steps_factor", "slope_on_steps"}
         if unknown:
-            raise InputError("profiles.unknown_fields", name=self.name, fields=str(sorted(unknown)))
+            raise InputError("profiles.unknown_fields", name=repr(self.name), fields=str(sorted(unknown)))
         kept = tuple(
             a
             for a in self.assumptions
@@ -162,7 +164,7 @@ def get_profile(profile: str | WalkProfile = "elderly", **overrides: float | str
     try:
         base = PROFILES[profile]
     except KeyError:
-        raise InputError("profiles.unknown", name=profile, known=str(sorted(PROFILES))) from None
+        raise InputError("profiles.unknown", name=repr(profile), known=str(sorted(PROFILES))) from None
     return base.override(**overrides)
 
 

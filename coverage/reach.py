@@ -240,7 +240,7 @@ def service_reach(
     if costs is None:
         costs = edge_costs(net, get_profile(profile))
     if not (limit_s > 0):
-        raise InputError("reach.bad_limit", limit=limit_s)
+        raise InputError("reach.bad_limit", limit=repr(limit_s))
     dsnap, fsnap = _snap_layers(net, demand, facilities, lay)
     graph = build_split_graph(net, costs, fsnap)
     split_t, split_f = nearest_facility(graph, limit_s)
@@ -417,7 +417,7 @@ def reach_matrix(
     """
     lay = layers_from(layers, legacy)
     if not np.isfinite(limit_s) or limit_s <= 0:
-        raise InputError("reach.matrix_limit", limit=limit_s)
+        raise InputError("reach.matrix_limit", limit=repr(limit_s))
     if costs is None:
         costs = edge_costs(net, get_profile(profile))
     dsnap, fsnap = _snap_layers(net, demand, facilities, lay)

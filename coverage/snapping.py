@@ -224,7 +224,7 @@ def snap_points(
     if isinstance(points, Snap):
         return points
     if not np.isfinite(max_snap_m) or max_snap_m < 0:
-        raise InputError("snapping.bad_max_snap", value=max_snap_m)
+        raise InputError("snapping.bad_max_snap", value=repr(max_snap_m))
     x, y = points_xy(points, net.crs, what)
     n = len(x)
     edge = np.full(n, -1, dtype=np.int64)
