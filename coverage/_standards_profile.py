@@ -125,7 +125,8 @@ def standards_from_profile(profile: Mapping[str, Any] | Any, *, where: str | Non
     if not isinstance(raw, Mapping):
         raise InputError("standards.not_a_profile")
     key = str(raw.get("id") or "")
-    at: Where = where or getattr(profile, "origin", "") or Loc(_profile_name(key))
+    given = where or getattr(profile, "origin", "")
+    at: Where = str(given) if given else Loc(_profile_name(key))
     if not key:
         raise InputError("standards.no_id", where=at)
     name = _mapping(raw.get("name"), at + ": name")
