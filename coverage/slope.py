@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -10,7 +11,7 @@ import pyproj
 import shapely
 
 from ..geodata.common import InputError
-from ..geodata.dem import DemWindow
+from ..geodata.dem import DemWindow, read_dem
 
 if TYPE_CHECKING:
     from ..geodata.network import WalkNetwork
@@ -62,7 +63,7 @@ def tobler_factor(grade: np.ndarray) -> np.ndarray:
 
 
 def sample_dem(
-    dem: DemWindow,
+    dem: DemWindow | str | Path,
     net: WalkNetwork,
     *,
     fallback: str | None = None,
@@ -74,7 +75,8 @@ def sample_dem(
     ----------
     dem
         The DEM around the network, as read by `lifecircle.geodata.dem.read_dem`
-        (``sample_dem(read_dem(path, net), net)``).
+        (``sample_dem(read_dem(path, net), net)``). A path is still accepted and read that way
+        (the older call form, until every caller reads the DEM first).
     net
         The walk network.
     fallback
@@ -91,6 +93,8 @@ def sample_dem(
     """
     if fallback not in (None, "flat"):
         raise ValueError(f"fallback must be None or 'flat', not {fallback!r}")
+    if isinstance(dem, str | Path):  # the older call form; goes once the callers pass a DemWindow
+        dem = read_dem(dem, net)
     if not isinstance(dem, DemWindow):
         raise TypeError("sample_dem takes a DemWindow: read the file with lifecircle.geodata.dem.read_dem")
     geoms = net.geometry
