@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,8 +13,7 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .common import InputError, atomic_path
-from .files import rows_zh
+from .common import InputError, Rows, atomic_path
 
 WGS84 = pyproj.CRS.from_epsg(4326)
 
@@ -155,24 +154,19 @@ class WalkNetwork:
         """
         path = Path(path)
         if path.suffix.lower() != ".gpkg":
-            raise InputError(
-                f"{path}: a network is saved as a GeoPackage; use a .gpkg name.",
-                zh=f"{path}：步行路网只能保存为 GeoPackage；请使用 .gpkg 文件名。",
-            )
+            raise InputError("network.save_not_gpkg", path=path)
         with atomic_path(path) as tmp:
             self.edges_gdf().to_file(tmp, layer="edges", driver="GPKG")
             self.nodes_gdf().to_file(tmp, layer="nodes", driver="GPKG")
         return path
 
 
-def _features(rows: np.ndarray, lines: gpd.GeoDataFrame, limit: int = 5) -> tuple[str, str]:
-    """1-based feature numbers of ``lines`` at positions ``rows``, in English and in Chinese."""
+def _features(rows: np.ndarray, lines: gpd.GeoDataFrame) -> Rows:
+    """1-based feature numbers of ``lines`` at positions ``rows``, for a message."""
     pos = np.unique(rows)
     index = lines.index.to_numpy()
     nums = index[pos] + 1 if np.issubdtype(index.dtype, np.integer) else pos + 1
-    shown = ", ".join(str(int(n)) for n in nums[:limit])
-    more = f" (and {len(nums) - limit} more)" if len(nums) > limit else ""
-    return shown + more, rows_zh(nums, unit="个要素", limit=limit)
+    return Rows(nums, unit="feature")
 
 
 def _check_coordinates(coords: np.ndarray, rows: np.ndarray, lines: gpd.GeoDataFrame, source: str) -> None:
@@ -184,34 +178,16 @@ def _check_coordinates(coords: np.ndarray, rows: np.ndarray, lines: gpd.GeoDataF
     """
     bad = ~np.isfinite(coords).all(axis=1)
     if bad.any():
-        feats, feats_zh = _features(rows[bad], lines)
-        raise InputError(
-            f"{source}: coordinates that are not numbers (NaN or infinite) in features {feats}; "
-            "fix or drop those lines.",
-            zh=f"{source}：{feats_zh}的坐标不是数字（NaN 或无穷大）；请修正或删除这些线。",
-        )
+        raise InputError("network.not_numbers", source=source, features=_features(rows[bad], lines))
     if not lines.crs.is_geographic:
         return
     lon, lat = np.abs(coords[:, 0]), np.abs(coords[:, 1])
     lat_out = lat > 90
     if lat_out.any() and (lon <= 90).all() and (lat <= 180).all():
-        feats, feats_zh = _features(rows[lat_out], lines)
-        raise InputError(
-            f"{source}: latitude and longitude look swapped (latitudes beyond ±90° in features "
-            f"{feats}, every longitude within ±90°); write each vertex as longitude, latitude.",
-            zh=f"{source}：经纬度似乎写反了（{feats_zh}的纬度超出 ±90°，而所有经度都在 ±90° 以内）；"
-            "请按 经度, 纬度 的顺序书写坐标。",
-        )
+        raise InputError("network.swapped", source=source, features=_features(rows[lat_out], lines))
     out = lat_out | (lon > 180)
     if out.any():
-        feats, feats_zh = _features(rows[out], lines)
-        raise InputError(
-            f"{source}: coordinates out of range in features {feats}: longitudes are −180…180 and "
-            "latitudes −90…90 degrees; if they are metres, declare the layer's CRS (--lines-crs, or "
-            "network.crs in a scenario).",
-            zh=f"{source}：{feats_zh}的坐标超出范围：经度应在 −180…180、纬度应在 −90…90 度之间；"
-            "若坐标单位为米，请声明图层的坐标系（--lines-crs，或情景文件中的 network.crs）。",
-        )
+        raise InputError("network.out_of_range", source=source, features=_features(rows[out], lines))
 
 
 def utm_crs_for(lon: float, lat: float) -> pyproj.CRS:
@@ -254,12 +230,70 @@ def build_network(
     WalkNetwork
     """
     if lines.crs is None:
-        raise InputError(
-            f"{source}: the layer has no coordinate reference system; set one.",
-            zh=f"{source}：图层没有坐标系；请为其设置坐标系。",
-        )
+        raise InputError("network.no_crs", source=source)
     if keep not in {"giant", "all"}:
         raise ValueError(f"keep must be 'giant' or 'all', not {keep!r}")
+    parts, src_idx = _line_parts(lines, source)
+    coords, line_of = _vertices(parts, src_idx, lines, source)
+    crs = crs if crs is not None else _centre_utm(coords, lines.crs)
+    tr = pyproj.Transformer.from_crs(lines.crs, crs, always_xy=True)
+    px, py = tr.transform(coords[:, 0], coords[:, 1])
+    pxy = np.column_stack([px, py])
+    if not np.isfinite(pxy).all():
+        feats = _features(src_idx[line_of[~np.isfinite(pxy).all(axis=1)]], lines)
+        raise InputError("network.not_projectable", source=source, features=feats, crs=crs.name)
+    edges, node_xy = _split_at_nodes(coords, line_of, pxy)
+    edges = _with_attributes(edges, lines, src_idx)
+    edges, node_xy, report = _components(edges, node_xy, keep)
+    return WalkNetwork(
+        x=np.ascontiguousarray(node_xy[:, 0]),
+        y=np.ascontiguousarray(node_xy[:, 1]),
+        u=edges.u.astype(np.int64),
+        v=edges.v.astype(np.int64),
+        length=edges.length.astype(np.float64),
+        highway=edges.highway,
+        geometry=edges.geometry,
+        crs=crs,
+        way_id=edges.way_id,
+        components=report,
+        source=source,
+        name=edges.name,
+    )
+
+
+@dataclass(frozen=True)
+class _Edges:
+    """Edge arrays while a network is built: end nodes, geometry, length and source attributes.
+
+    ``line`` is the index of each edge's line part (see `_line_parts`); ``highway``, ``way_id``
+    and ``name`` are filled in by `_with_attributes` (``name`` is empty when the source has none).
+    """
+
+    u: np.ndarray
+    v: np.ndarray
+    geometry: np.ndarray
+    length: np.ndarray
+    line: np.ndarray
+    highway: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
+    way_id: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
+    name: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
+
+    def take(self, mask: np.ndarray, u: np.ndarray, v: np.ndarray) -> _Edges:
+        """The edges where ``mask`` holds, with new end nodes ``u`` and ``v``."""
+        return _Edges(
+            u=u,
+            v=v,
+            geometry=self.geometry[mask],
+            length=self.length[mask],
+            line=self.line[mask],
+            highway=self.highway[mask],
+            way_id=self.way_id[mask],
+            name=self.name[mask] if len(self.name) else self.name,
+        )
+
+
+def _line_parts(lines: gpd.GeoDataFrame, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """The 2-D LineString parts of ``lines`` (polygons by their outline) and the row of each."""
     geoms = lines.geometry.to_numpy()
     polys = np.isin(shapely.get_type_id(geoms), (3, 6))  # Polygon, MultiPolygon
     if polys.any():
@@ -269,30 +303,45 @@ def build_network(
     parts = np.asarray(parts)
     is_line = shapely.get_type_id(parts) == 1  # LineString
     parts, src_idx = parts[is_line], src_idx[is_line]
-    parts = shapely.force_2d(parts)
     if len(parts) == 0:
-        raise InputError(
-            f"{source}: no walkable line geometries were found.",
-            zh=f"{source}：未找到可步行的线要素。",
-        )
+        raise InputError("network.no_lines", source=source)
+    return shapely.force_2d(parts), src_idx
+
+
+def _vertices(
+    parts: np.ndarray, src_idx: np.ndarray, lines: gpd.GeoDataFrame, source: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Checked vertex coordinates of the line parts and the part of each vertex.
+
+    Consecutive repeated vertices (zero-length steps inside one line) are dropped, and lines
+    reduced to a single vertex vanish.
+    """
     coords, line_of = shapely.get_coordinates(parts, return_index=True)
     _check_coordinates(coords, src_idx[line_of], lines, source)
-
-    # drop consecutive repeated vertices (zero-length steps inside one line)
     rep = np.zeros(len(coords), dtype=bool)
     rep[1:] = (line_of[1:] == line_of[:-1]) & np.all(coords[1:] == coords[:-1], axis=1)
     coords, line_of = coords[~rep], line_of[~rep]
     counts = np.bincount(line_of, minlength=len(parts))
-    # lines reduced to a single vertex vanish
     single = counts[line_of] < 2
     coords, line_of = coords[~single], line_of[~single]
     if len(coords) == 0:
-        raise InputError(
-            f"{source}: every walkable line has zero length.",
-            zh=f"{source}：所有可步行线段的长度均为零。",
-        )
+        raise InputError("network.zero_length", source=source)
+    return coords, line_of
 
-    # shared-vertex detection on the source coordinates (exact equality)
+
+def _centre_utm(coords: np.ndarray, crs: pyproj.CRS) -> pyproj.CRS:
+    """The UTM zone of the mean of ``coords`` (given in ``crs``)."""
+    centre = shapely.points(coords.mean(axis=0))
+    centre_ll = gpd.GeoSeries([centre], crs=crs).to_crs(WGS84).iloc[0]
+    return utm_crs_for(centre_ll.x, centre_ll.y)
+
+
+def _split_at_nodes(coords: np.ndarray, line_of: np.ndarray, pxy: np.ndarray) -> tuple[_Edges, np.ndarray]:
+    """Split each line at its nodes; return the edges and the projected node coordinates.
+
+    Nodes are line ends and vertices shared by two lines (or twice by one), found on the
+    source coordinates by exact equality; ``pxy`` holds the projected vertices.
+    """
     _, vid = np.unique(coords, axis=0, return_inverse=True)
     vid = vid.ravel()
     occurrences = np.bincount(vid)
@@ -302,24 +351,7 @@ def build_network(
     last[:-1] = line_of[:-1] != line_of[1:]
     is_node = first | last | (occurrences[vid] >= 2)
 
-    # project every vertex once
-    if crs is None:
-        centre = shapely.points(coords.mean(axis=0))
-        centre_ll = gpd.GeoSeries([centre], crs=lines.crs).to_crs(WGS84).iloc[0]
-        crs = utm_crs_for(centre_ll.x, centre_ll.y)
-    tr = pyproj.Transformer.from_crs(lines.crs, crs, always_xy=True)
-    px, py = tr.transform(coords[:, 0], coords[:, 1])
-    pxy = np.column_stack([px, py])
-    if not np.isfinite(pxy).all():
-        feats, feats_zh = _features(src_idx[line_of[~np.isfinite(pxy).all(axis=1)]], lines)
-        raise InputError(
-            f"{source}: coordinates out of range in features {feats}: they cannot be projected to "
-            f"{crs.name}; declare the layer's CRS (--lines-crs, or network.crs in a scenario).",
-            zh=f"{source}：{feats_zh}的坐标超出范围，无法投影到 {crs.name}；"
-            "请声明图层的坐标系（--lines-crs，或情景文件中的 network.crs）。",
-        )
-
-    # split each line at its interior nodes: interior node vertices are used twice
+    # interior node vertices are used twice: as the end of one segment and the start of the next
     interior_node = is_node & ~first & ~last
     reps = 1 + interior_node.astype(np.int64)
     exp_idx = np.repeat(np.arange(len(coords)), reps)
@@ -328,78 +360,69 @@ def build_network(
     dup_pos = np.cumsum(reps) - 1  # position of the last copy of each vertex
     second_copy[dup_pos[interior_node]] = True
     opens = second_copy | first[exp_idx]
-    seg_id = np.cumsum(opens) - 1
-    seg_lines = shapely.linestrings(pxy[exp_idx], indices=seg_id)
+    seg_lines = shapely.linestrings(pxy[exp_idx], indices=np.cumsum(opens) - 1)
     seg_start = np.flatnonzero(opens)
     seg_end = np.r_[seg_start[1:], len(exp_idx)] - 1
     v_start = vid[exp_idx[seg_start]]
     v_end = vid[exp_idx[seg_end]]
-    seg_line = line_of[exp_idx[seg_start]]
-    seg_len = shapely.length(seg_lines)
 
-    # compact node ids over the vertices that are nodes
+    # compact node ids over the vertices that are nodes, placed at their first occurrence
     node_vids = np.unique(np.r_[v_start, v_end])
-    u = np.searchsorted(node_vids, v_start)
-    v = np.searchsorted(node_vids, v_end)
-    # coordinates of node vertices (first occurrence of each)
     first_occ = np.full(occurrences.size, -1, dtype=np.int64)
     order = np.arange(len(vid))[::-1]
     first_occ[vid[order]] = order
-    node_xy = pxy[first_occ[node_vids]]
+    edges = _Edges(
+        u=np.searchsorted(node_vids, v_start),
+        v=np.searchsorted(node_vids, v_end),
+        geometry=seg_lines,
+        length=shapely.length(seg_lines),
+        line=line_of[exp_idx[seg_start]],
+    )
+    return edges, pxy[first_occ[node_vids]]
 
-    src_rows = src_idx[seg_line]
-    highway = lines["highway"].to_numpy(dtype=object)[src_rows]
+
+def _with_attributes(edges: _Edges, lines: gpd.GeoDataFrame, src_idx: np.ndarray) -> _Edges:
+    """The edges with the class, way id and name of the row each comes from."""
+    src_rows = src_idx[edges.line]
     way_id = (
-        lines["way_id"].astype(str).to_numpy(dtype=object)[src_rows]
+        lines["way_id"].astype(str).to_numpy(dtype=object)
         if "way_id" in lines.columns
-        else np.asarray(lines.index.astype(str), dtype=object)[src_rows]
+        else np.asarray(lines.index.astype(str), dtype=object)
     )
-    name = (
-        lines["name"].to_numpy(dtype=object)[src_rows]
-        if "name" in lines.columns
-        else np.array([], dtype=object)
+    name = lines["name"].to_numpy(dtype=object)[src_rows] if "name" in lines.columns else edges.name
+    return replace(
+        edges,
+        highway=lines["highway"].to_numpy(dtype=object)[src_rows],
+        way_id=way_id[src_rows],
+        name=name,
     )
 
-    n_nodes = len(node_vids)
-    graph = coo_matrix((np.ones(len(u)), (u, v)), shape=(n_nodes, n_nodes))
+
+def _components(edges: _Edges, node_xy: np.ndarray, keep: str) -> tuple[_Edges, np.ndarray, ComponentReport]:
+    """Find the connected components; keep the largest one when ``keep`` is ``"giant"``."""
+    n_nodes = len(node_xy)
+    graph = coo_matrix((np.ones(len(edges.u)), (edges.u, edges.v)), shape=(n_nodes, n_nodes))
     n_comp, labels = connected_components(graph, directed=False)
     sizes = np.bincount(labels)
-    total_len = float(seg_len.sum())
+    total_len = float(edges.length.sum())
+    n_edges = len(edges.u)
     if keep == "giant" and n_comp > 1:
-        giant = int(np.argmax(sizes))
-        keep_node = labels == giant
-        keep_edge = keep_node[u]
+        keep_node = labels == int(np.argmax(sizes))
+        keep_edge = keep_node[edges.u]
         new_id = np.cumsum(keep_node) - 1
-        u, v = new_id[u[keep_edge]], new_id[v[keep_edge]]
+        edges = edges.take(keep_edge, new_id[edges.u[keep_edge]], new_id[edges.v[keep_edge]])
         node_xy = node_xy[keep_node]
-        seg_lines, seg_len = seg_lines[keep_edge], seg_len[keep_edge]
-        highway, way_id = highway[keep_edge], way_id[keep_edge]
-        if len(name):
-            name = name[keep_edge]
     report = ComponentReport(
         n_components=int(n_comp),
         nodes_total=int(n_nodes),
-        edges_total=len(seg_start),
+        edges_total=n_edges,
         length_total_m=total_len,
         nodes_kept=len(node_xy),
-        edges_kept=len(u),
-        length_kept_m=float(seg_len.sum()),
+        edges_kept=len(edges.u),
+        length_kept_m=float(edges.length.sum()),
         largest=tuple(int(s) for s in np.sort(sizes)[::-1][:10]),
     )
-    return WalkNetwork(
-        x=np.ascontiguousarray(node_xy[:, 0]),
-        y=np.ascontiguousarray(node_xy[:, 1]),
-        u=u.astype(np.int64),
-        v=v.astype(np.int64),
-        length=seg_len.astype(np.float64),
-        highway=highway,
-        geometry=seg_lines,
-        crs=crs,
-        way_id=way_id,
-        components=report,
-        source=source,
-        name=name,
-    )
+    return edges, node_xy, report
 
 
 def network_from_saved(edges: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, source: str) -> WalkNetwork:
