@@ -1,0 +1,80 @@
+"""The indicator table's words: notes, unit names and the pieces the plan tables put together.
+
+The long table is data: its ``note`` column holds English sentences (``run.json`` and the CSV keep
+them as written), so `note` renders a catalogue message in English; the plan-style tables render
+their words in the run's language with `say`. The words themselves live in the catalogue
+(``geodata/messages/indicators.yaml``, ids ``ind.…``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from ...geodata.common import Msg, has_message, say
+from ...geodata.labels import label
+
+
+def note(msg_id: str, /, **fields: Any) -> str:
+    """A note of the long table: the catalogue message ``msg_id`` in English."""
+    return say(msg_id, "en", **fields)
+
+
+def unit_name(msg_id: str) -> str:
+    """The name of a row that is no admin unit (the total, demand no unit claims).
+
+    Unit names are data, in Chinese like the names of the admin-unit table.
+    """
+    return say(msg_id, "zh")
+
+
+@cache
+def no_list_prefix() -> str:
+    """Start of the note on values of a service no facility source covers."""
+    return note("ind.note.no_list", service="")
+
+
+def no_list_note(service: str) -> str:
+    """The note of a value that needs a facility list for ``service`` (none was given)."""
+    return note("ind.note.no_list", service=service)
+
+
+def no_group_note(group: str) -> str:
+    """The note of a value that needs a population group the demand table leaves empty."""
+    return note("ind.note.no_group", group=group)
+
+
+@dataclass(frozen=True)
+class Code:
+    """A code of the table that English sentences name as it is and Chinese ones by its label.
+
+    Parameters
+    ----------
+    key
+        A service, group, area or scope key (``elderly``, ``pop_60``, ``rural``).
+    """
+
+    key: str
+
+    def text(self, lang: str = "zh") -> str:
+        """The key in English, its label in Chinese."""
+        return self.key if lang == "en" else label(self.key, lang)
+
+
+def joined(items: list[Any], how: str = "and") -> Any:
+    """One or two items as a phrase: ``a``, ``a and b`` (``how="or"``: ``a or b``)."""
+    if len(items) == 1:
+        return items[0]
+    first, second = items
+    return Msg(f"ind.join.{how}", a=first, b=second)
+
+
+def kind_word(kind: str) -> Msg | str:
+    """A figure's kind (``census``, ``projection``, ``derived``, ``base``) as a word."""
+    return Msg(f"ind.kind.{kind}") if kind and has_message(f"ind.kind.{kind}") else kind
+
+
+def uom_word(service: str) -> Msg:
+    """Beds (elderly care) or places (childcare), the unit of a service's capacity."""
+    return Msg("ind.uom.beds" if service == "elderly" else "ind.uom.places")

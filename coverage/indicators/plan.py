@@ -1,0 +1,280 @@
+"""The plan-style indicator table: each target of the plan with its baseline, value now, gap and base.
+
+One row per `Target` of the standards, in the plan's order, in Chinese or English. The value now
+is this run's (the district or total rows of the long table); where the run has none, the
+documented figure of the jurisdiction profile, marked ``documented`` with its date and source;
+else NaN with "no data: needs …", never 0.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ...geodata.common import Msg, Note, say
+from ...geodata.labels import label, label_msg
+from ..standards import BASELINE_TOLERANCE, Standards, Target
+from .capacity import BASE_GROUPS
+from .notes import Code, kind_word, no_list_prefix, uom_word
+from .rows import BASES
+
+#: ``value_basis`` in the plan table's words: basis → message id.
+BASIS_LABELS: dict[str, str] = {k: f"ind.basis.{k}" for k in BASES}
+#: Columns of `plan_table`, before they are named in the table's language.
+PLAN_COLUMNS: tuple[str, ...] = (
+    "indicator",
+    "unit_of_measure",
+    "baseline",
+    "baseline_year",
+    "target",
+    "target_year",
+    "attribute",
+    "now",
+    "gap",
+    "base_group",
+    "base_value",
+    "base_year",
+    "need",
+    "now_basis",
+    "now_date",
+    "now_source",
+    "base_source",
+    "lead_unit",
+    "source",
+    "note",
+)
+_PERCENT = ("coverage", "unit_share", "nursing_share")
+
+
+def _top(table: pd.DataFrame) -> pd.DataFrame:
+    scope = "total" if (table["scope"] == "total").any() else "district"
+    return table[table["scope"] == scope]
+
+
+@dataclass(frozen=True)
+class _Now:
+    """The plan table's "now": a value, its basis (computed, documented, no_data), date, source, note."""
+
+    value: float
+    basis: str
+    date: str = ""
+    source: str = ""
+    note: str = ""
+
+
+def _no_data(lack: Msg, lang: str) -> _Now:
+    return _Now(np.nan, "no_data", note=say("ind.note.no_data_needs", lang, needs=lack))
+
+
+def _run_note(msg_id: str, **fields: object) -> _Now:
+    """No value, and a note of the run's own (in English, like the long table's notes)."""
+    return _Now(np.nan, "no_data", note=say(msg_id, "en", **fields))
+
+
+def _run_rows(top: pd.DataFrame, t: Target) -> pd.Series:
+    """Which rows of the top scope hold the value of target ``t`` (a mask)."""
+    m = (top["metric"] == t.metric) & (top["service"] == t.service)
+    if t.metric == "coverage":
+        m &= top["area"] == t.area
+        if t.group:
+            m &= top["group"] == t.group
+    elif t.metric in ("unit_share", "facilities"):
+        m &= top["rule"] == t.rule
+    if "value_basis" in top and t.metric in ("supply", "per_1000", "unit_share", "facilities"):
+        m &= top["value_basis"] == "computed"  # else the target's own documented figure is used
+    return m
+
+
+def _now(top: pd.DataFrame, t: Target, standards: Standards, lang: str) -> _Now:
+    """The current value of a target: this run's, else the documented one, else no data (never 0)."""
+    if t.metric == "nursing_share":
+        return _nursing_now(standards, lang)
+    m = _run_rows(top, t)
+    sel = top.loc[m, "value"]
+    if sel.size and sel.notna().all():
+        if t.metric in ("coverage", "per_1000", "unit_share"):
+            if sel.size > 1:
+                return _run_note("ind.now.several_districts")
+            return _Now(float(sel.iloc[0]), "computed")
+        return _Now(float(sel.sum()), "computed")
+    if t.metric == "coverage":
+        if sel.empty and t.area != "all":
+            return _run_note("ind.now.no_area_population", area=Code(t.area))
+        if "note" in top and top.loc[m, "note"].astype(str).str.startswith(no_list_prefix()).any():
+            return _no_data(Msg("ind.now.lack.list", service=Code(t.service)), lang)
+        return _run_note("ind.now.no_value")
+    if t.metric in ("supply", "per_1000"):
+        return _documented_now(t, standards, lang)
+    if t.baseline is not None:  # facilities, unit_share: the plan's own baseline count
+        return _Now(float(t.baseline), "documented", str(t.baseline_year or ""), t.source)
+    rule = standards.rule(t.rule) if t.rule in {r.key for r in standards.one_per_unit} else None
+    level = rule.level if rule is not None and rule.level in ("street", "community") else "any"
+    lack = Msg("ind.now.lack.rule", service=Code(t.service), units=Msg(f"ind.now.units.{level}"))
+    return _no_data(lack, lang)
+
+
+def _nursing_now(standards: Standards, lang: str) -> _Now:
+    """The nursing-bed share from the documented counts (no data without them)."""
+    nb = next((f for f in standards.figures if f.key == "nursing_beds"), None)
+    beds = standards.documented_supply("elderly") if nb is not None else None
+    if nb is None or beds is None or beds.value <= 0:
+        return _no_data(Msg("ind.now.lack.nursing"), lang)
+    return _Now(100.0 * nb.value / beds.value, "documented", str(nb.year), f"{nb.source}; {beds.source}")
+
+
+def _documented_now(t: Target, standards: Standards, lang: str) -> _Now:
+    """Supply or per-1,000 ratio from the profile's documented supply (and population)."""
+    document = standards.document or Msg("ind.now.the_document")
+    lack = _no_data(
+        Msg("ind.now.lack.capacity", service=Code(t.service), uom=uom_word(t.service), document=document),
+        lang,
+    )
+    if t.metric == "supply":
+        doc = standards.documented_supply(t.service, near=t.baseline)
+        if doc is None:
+            return lack
+        return _Now(doc.value, "documented", str(doc.year), doc.source)
+    doc = standards.documented_supply(t.service)
+    group = t.group or BASE_GROUPS.get(t.service, "pop_total")
+    pop = standards.current_population(group)
+    if doc is None or pop is None or pop.value <= 0:
+        return lack
+    value = 1000.0 * doc.value / pop.value
+    src = say(
+        "ind.now.ratio_source",
+        lang,
+        supply=doc.value,
+        pop=pop.value,
+        supply_source=doc.source,
+        pop_source=pop.source,
+    )
+    flag = ""
+    if t.baseline and abs(value - t.baseline) > BASELINE_TOLERANCE * t.baseline:
+        flag = say("ind.now.baseline_flag", lang, baseline=t.baseline, value=value)
+    return _Now(value, "documented", str(doc.year), src, flag)
+
+
+def _need(t: Target, standards: Standards, lang: str) -> dict[str, object]:
+    """Need at the standard on the population base the document uses for the target, and that base."""
+    out: dict[str, object] = {
+        "base_group": "",
+        "base_value": np.nan,
+        "base_year": "",
+        "need": np.nan,
+        "base_source": "",
+        "why": "",
+    }
+    if t.metric not in ("supply", "per_1000") or t.service not in ("elderly", "childcare"):
+        return out
+    per = t.value if t.metric == "per_1000" else standards.per_1000(t.service)[0]
+    fig, why = standards.population_base(t.service)
+    if per is None or fig is None:
+        return out
+    kind = fig.note or fig.block
+    out.update(
+        base_group=say("ind.plan.base_group", lang, group=label_msg(fig.key), kind=kind_word(kind)),
+        base_value=fig.value,
+        base_year=str(fig.year),
+        need=float(math.ceil(per * fig.value / 1000.0 - 1e-9)),
+        base_source=fig.source,
+        why=why.text(lang) if isinstance(why, Note) else str(why),
+    )
+    return out
+
+
+def _target_name(t: Target, lang: str) -> str:
+    """The plan's wording when the target carries it, else a name built from its fields."""
+    en = lang == "en"
+    own = t.label_en if en else t.label_zh
+    parts = []
+    if not own:
+        metric = label(t.metric, lang).lower() if en else label(t.metric, lang)
+        own = say("ind.plan.target_name", lang, service=label(t.service, lang), metric=metric)
+        if t.metric == "coverage" and t.area != "all":
+            parts.append(say(f"ind.plan.area.{t.area}", lang))
+    if t.metric == "coverage" and t.group:
+        parts.append(label(t.group, lang))
+    if not parts:
+        return own
+    return say("ind.plan.name_parts", lang, name=own, parts=say("ind.sep.clause", lang).join(parts))
+
+
+def _uom(t: Target, lang: str) -> str:
+    if t.metric in _PERCENT:
+        return "%"
+    if t.metric == "per_1000":
+        return "‰"
+    if t.metric == "facilities":
+        return say("ind.plan.uom.facilities", lang)
+    return say("ind.plan.uom.beds" if t.service == "elderly" else "ind.plan.uom.places", lang)
+
+
+def _target_text(t: Target) -> str:
+    if t.comparison == "+":
+        return f"+{t.value:g}"
+    return f"≤{t.value:g}" if t.comparison == "<=" else f"{t.value:g}"
+
+
+def _plan_row(t: Target, top: pd.DataFrame | None, standards: Standards, lang: str) -> dict[str, object]:
+    """The row of target ``t`` (``top``: the top scope's rows of the long table; None: it is empty)."""
+    now = _now(top, t, standards, lang) if top is not None else _run_note("ind.now.empty_table")
+    gap = now.value - t.goal if t.comparison == "<=" else t.goal - now.value
+    attribute = {True: "ind.plan.binding", False: "ind.plan.expected"}.get(t.binding)  # type: ignore[arg-type]
+    need = _need(t, standards, lang)
+    check = ""
+    if t.metric == "supply" and not np.isnan(need["need"]) and abs(need["need"] - t.goal) >= 1:  # type: ignore[arg-type]
+        check = say("ind.plan.need_check", lang, need=need["need"], goal=t.goal)
+    return {
+        "indicator": _target_name(t, lang),
+        "unit_of_measure": _uom(t, lang),
+        "baseline": np.nan if t.baseline is None else float(t.baseline),
+        "baseline_year": "" if t.baseline_year is None else str(t.baseline_year),
+        "target": _target_text(t),
+        "target_year": str(t.year),
+        "attribute": say(attribute, lang) if attribute else "—",
+        "now": now.value,
+        "gap": gap,
+        "base_group": need["base_group"],
+        "base_value": need["base_value"],
+        "base_year": need["base_year"],
+        "need": need["need"],
+        "now_basis": say(BASIS_LABELS[now.basis], lang),
+        "now_date": now.date,
+        "now_source": now.source,
+        "base_source": need["base_source"],
+        "lead_unit": t.lead_unit,
+        "source": t.source,
+        "note": "; ".join(str(x) for x in (t.note, need["why"], now.note, check) if x),
+    }
+
+
+def plan_table(
+    table: pd.DataFrame, standards: Standards, *, lang: str = "zh", binding: bool | None = None
+) -> pd.DataFrame:
+    """The plan-style indicator table: indicator, baseline, target, binding or expected, now, gap, base.
+
+    One row per `Target` of ``standards`` (in the plan's order). ``now`` is this run's value (the
+    district or total rows of ``table``); where the run has none (no facility list, no units), the
+    documented figure of the jurisdiction profile, marked ``documented`` with its date and source
+    (the supply of beds or childcare places, the plan's baseline count, nursing beds over beds);
+    else NaN with "no data: needs …" — never 0. ``gap`` = target − now for "at least" targets,
+    now − target for "at most", baseline + increase − now for increase targets (positive: short of
+    the target).
+
+    Capacity rows (``supply``, ``per_1000`` of beds and childcare places) name the population base
+    the document applies the ratio to (its group, count, year and source: 001's beds use the 2025
+    projection of 125,000 aged 60+) and the need at the standard on it, rounded up as the
+    documents do (588,700 × 4.5 / 1,000 → 2,650). ``binding=True`` keeps the binding rows only,
+    ``False`` the expected ones.
+    """
+    top = _top(table) if not table.empty else None
+    rows = [
+        _plan_row(t, top, standards, lang)
+        for t in standards.coverage_targets
+        if binding is None or t.binding is binding
+    ]
+    df = pd.DataFrame(rows, columns=list(PLAN_COLUMNS))
+    return df.rename(columns={k: say(f"ind.head.plan.{k}", lang) for k in PLAN_COLUMNS})
