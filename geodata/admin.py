@@ -1,10 +1,13 @@
-"""Admin units (district 区, street 街道/镇, community 社区/村): polygons, codes, urban flag, attribution."""
+"""Admin units (district, street or town, community or village): polygons, codes, urban flag, attribution."""
 
 from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -12,61 +15,111 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from .common import InputError
+from .common import InputError, Msg, say
 from .crs import to_wgs84
-from .files import label_zh, require_file, rows_zh
+from .files import require_file
 from .schema import ADMIN_COLUMNS, ADMIN_LEVELS
 
-#: Name endings that make a unit urban (policy-digest §5: 社区 under a 街道 → urban).
-_URBAN_END = (
-    "社区居民委员会",
-    "居民委员会",
-    "居委会",
-    "社区工作站",
-    "社区服务站",
-    "社区",
-    "街道办事处",
-    "街道",
-)
-#: Name endings that make a unit rural (村 under a 镇 or 乡 → rural, policy-digest §5).
-_RURAL_END = ("村民委员会", "村委会", "村", "镇人民政府", "乡人民政府", "镇", "乡", "苏木")
-_URBAN_ANY = re.compile("社区|居委|居民委员会|街道")
-_RURAL_ANY = re.compile("村|镇|乡")
+#: What the code columns, name columns and parent columns of a layer are called, besides the
+#: Chinese headers of the catalogue's ``admin.columns.*`` entries.
+_CODE_COLS = ("code", "adcode", "admin_code")
+_PARENT_COLS = ("parent", "parent_code")
 
-_CODE_COLS = ("code", "adcode", "admin_code", "区划代码", "行政区划代码", "代码")
-_NAME_COLS = ("name", "名称", "区划名称", "name_zh")
-_PARENT_COLS = ("parent", "parent_code", "上级代码", "上级区划代码")
-_LEVEL_ZH = {"district": "区县", "street": "街道", "community": "社区"}
-_WHAT_ZH = {"code": "代码", "name": "名称", "parent": "上级代码"}
+
+@cache
+def header_words(msg_id: str) -> tuple[str, ...]:
+    """Chinese words of a catalogue vocabulary entry (``|``-separated), in their order.
+
+    Column headers and name endings that Chinese data uses are words of the catalogue, not of
+    the code: ``admin.columns.code`` holds the Chinese headers of a code column, for instance.
+    """
+    return tuple(w for w in say(msg_id, "zh").split("|") if w)
+
+
+def _code_cols() -> tuple[str, ...]:
+    return (*_CODE_COLS, *header_words("admin.columns.code"))
+
+
+def _name_cols() -> tuple[str, ...]:
+    return ("name", *header_words("admin.columns.name"), "name_zh")
+
+
+def _parent_cols() -> tuple[str, ...]:
+    return (*_PARENT_COLS, *header_words("admin.columns.parent"))
+
+
+@cache
+def _name_rules() -> tuple[tuple[str, ...], tuple[str, ...], re.Pattern, re.Pattern]:
+    """Urban endings, rural endings, urban words and rural words of unit names (policy-digest §5)."""
+    return (
+        header_words("admin.name_ends.urban"),
+        header_words("admin.name_ends.rural"),
+        re.compile("|".join(header_words("admin.name_words.urban"))),
+        re.compile("|".join(header_words("admin.name_words.rural"))),
+    )
+
+
+def level_msg(level: str) -> Msg:
+    """The name of an admin level (``district``, ``street``, ``community``) as a message."""
+    return {
+        "district": Msg("admin.level.district"),
+        "street": Msg("admin.level.street"),
+        "community": Msg("admin.level.community"),
+    }.get(level) or Msg("admin.level.other", level=level)
+
+
+def column_names(names: list[str], limit: int | None = None) -> Msg:
+    """Column names for a message: the first ``limit`` of them (and a "…"), or "none"."""
+    if not names:
+        return Msg("admin.columns.none")
+    if limit is not None and len(names) > limit:
+        return Msg("admin.columns.more", names=names[:limit])
+    return Msg("admin.columns.list", names=names)
+
+
+def rows_msg(mask: np.ndarray, limit: int = 5) -> Msg:
+    """Up to ``limit`` 1-based row numbers where ``mask`` is true: ``rows 2, 4 (and 3 more)``.
+
+    Like `lifecircle.geodata.common.Rows`, in the wording these messages always had ("rows 2"
+    for a single row too).
+    """
+    numbers = [int(i) for i in np.flatnonzero(np.asarray(mask)) + 1]
+    if len(numbers) > limit:
+        return Msg("admin.rows.more", shown=numbers[:limit], more=len(numbers) - limit)
+    return Msg("admin.rows", shown=numbers)
 
 
 def name_kind(names: np.ndarray | pd.Series | list[str]) -> np.ndarray:
     """Classify admin-unit names: 1 urban, 0 rural, -1 unknown (``int8`` array).
 
-    The ending decides (``新村社区`` is a 社区, so urban); names whose ending is none of the known
-    unit types are classified by the words they contain, 社区/居委/街道 before 村/镇/乡.
+    The ending decides (a community whose name holds the word for village is still a
+    community, so urban); names whose ending is none of the known unit types are classified by
+    the words they contain, the urban words (community, residents' committee, street) before the
+    rural ones (village, town, township). The words are the catalogue's ``admin.name_ends.*`` and
+    ``admin.name_words.*``.
     """
+    urban_end, rural_end, urban_any, rural_any = _name_rules()
     s = pd.Series(np.asarray(names, dtype=object)).fillna("").astype(str).str.strip()
     out = np.full(len(s), -1, dtype=np.int8)
-    urban_end = s.str.endswith(_URBAN_END).to_numpy()
-    rural_end = s.str.endswith(_RURAL_END).to_numpy() & ~urban_end
-    out[urban_end] = 1
-    out[rural_end] = 0
+    is_urban_end = s.str.endswith(urban_end).to_numpy()
+    is_rural_end = s.str.endswith(rural_end).to_numpy() & ~is_urban_end
+    out[is_urban_end] = 1
+    out[is_rural_end] = 0
     rest = out == -1
-    urban_any = s.str.contains(_URBAN_ANY).to_numpy() & rest
-    rural_any = s.str.contains(_RURAL_ANY).to_numpy() & rest & ~urban_any
-    out[urban_any] = 1
-    out[rural_any] = 0
+    has_urban = s.str.contains(urban_any).to_numpy() & rest
+    has_rural = s.str.contains(rural_any).to_numpy() & rest & ~has_urban
+    out[has_urban] = 1
+    out[has_rural] = 0
     return out
 
 
 def code_kind(codes: np.ndarray | pd.Series | list[str]) -> np.ndarray:
     """Classify statistical division codes: 1 urban, 0 rural, -1 unknown (``int8`` array).
 
-    National Bureau of Statistics rules (《统计用区划代码编制规则》): in a 12-digit village-level
-    code, digits 10–12 of 001–199 mark a residents' committee (居委会, urban) and 200–399 a
-    villagers' committee (村委会, rural); in a 9-digit township code, digits 7–9 of 001–099 mark a
-    街道 (urban), 100–199 a 镇 and 200–399 a 乡 (rural). Other codes are unknown.
+    National Bureau of Statistics rules for statistical division codes: in a 12-digit
+    village-level code, digits 10–12 of 001–199 mark a residents' committee (urban) and 200–399
+    a villagers' committee (rural); in a 9-digit township code, digits 7–9 of 001–099 mark a
+    street (urban), 100–199 a town and 200–399 a township (rural). Other codes are unknown.
     """
     s = pd.Series(np.asarray(codes, dtype=object)).fillna("").astype(str).str.strip()
     out = np.full(len(s), -1, dtype=np.int8)
@@ -82,16 +135,18 @@ def code_kind(codes: np.ndarray | pd.Series | list[str]) -> np.ndarray:
     return out
 
 
-def urban_from_name(names: np.ndarray | pd.Series | list[str], *, where: str = "") -> np.ndarray:
+def urban_from_name(names: np.ndarray | pd.Series | list[str], *, where: str | Msg = "") -> np.ndarray:
     """Urban flag from admin-unit names (boolean array).
 
-    街道/社区/居委会/居民委员会 → urban; 镇/乡/村/村委会/村民委员会 → rural (policy-digest §5).
-    A name that tells neither is taken as urban, and a warning says how many were.
+    Streets, communities and residents' committees are urban; towns, townships, villages and
+    villagers' committees are rural (policy-digest §5, see `name_kind`). A name that tells
+    neither is taken as urban, and a warning says how many were.
 
     Parameters
     ----------
     names
-        Unit names, e.g. ``"七星岗街道"``, ``"华一坡社区居民委员会"``, ``"庙坝村民委员会"``.
+        Unit names as the code lists write them (a street, a community residents' committee, a
+        villagers' committee, …).
     where
         File or table the names come from, for the warning.
     """
@@ -100,37 +155,23 @@ def urban_from_name(names: np.ndarray | pd.Series | list[str], *, where: str = "
     return kind != 0
 
 
-def read_admin_units(
-    path: str | Path | gpd.GeoDataFrame,
-    *,
-    level: str,
-    code_col: str | None = None,
-    name_col: str | None = None,
-    parent_col: str | None = None,
-    crs: str | int | None = None,
-    code: str | None = None,
-    name: str | None = None,
-    parent: str | None = None,
-    urban: bool | None = None,
-    lookup: pd.DataFrame | None = None,
-) -> gpd.GeoDataFrame:
-    """Read admin-unit polygons of one level into the normalized admin table.
+@dataclass(frozen=True, kw_only=True)
+class UnitLayer:
+    """How to read one layer of admin-unit polygons (the options of `read_admin_units`).
 
-    Parameters
+    Attributes
     ----------
-    path
-        A polygon layer (GeoJSON, GeoPackage, Shapefile) or a GeoDataFrame.
     level
         ``"district"``, ``"street"`` or ``"community"``.
     code_col, name_col, parent_col
         Columns holding the unit code, name and enclosing unit's code; looked up by usual
-        names (``code``/``adcode``/``区划代码``, ``name``/``名称``, ``parent``) when not given.
+        names (``code``/``adcode`` or the Chinese headers, ``name``, ``parent``) when not given.
     crs
         CRS of the layer when the file does not say it right: ``gcj02`` for Chinese sources
         (they label GCJ-02 as EPSG:4326), ``bd09``, ``wgs84`` or an EPSG code.
     code, name, parent
         Values for a single-polygon layer without attributes, such as the bare district outline
-        ``boundaries/500103.gcj02.geojson`` (``code="500103", name="渝中区"``).
+        ``boundaries/500103.gcj02.geojson`` (``code="500103"`` and the district's name).
     urban
         Set the urban flag of every unit; by default it comes from the names (`name_kind`),
         then from statistical codes (`code_kind`), and is urban with a warning otherwise.
@@ -139,6 +180,31 @@ def read_admin_units(
     lookup
         Optional code table from `read_admin_codes` that supplies missing names, parents and
         urban flags by code.
+    """
+
+    level: str
+    code_col: str | None = None
+    name_col: str | None = None
+    parent_col: str | None = None
+    crs: str | int | None = None
+    code: str | None = None
+    name: str | None = None
+    parent: str | None = None
+    urban: bool | None = None
+    lookup: pd.DataFrame | None = None
+
+
+def read_admin_units(path: str | Path | gpd.GeoDataFrame, **options: Any) -> gpd.GeoDataFrame:
+    """Read admin-unit polygons of one level into the normalized admin table.
+
+    Parameters
+    ----------
+    path
+        A polygon layer (GeoJSON, GeoPackage, Shapefile) or a GeoDataFrame.
+    **options
+        The fields of `UnitLayer`, as keywords: ``level`` (required), ``code_col``,
+        ``name_col``, ``parent_col``, ``crs``, ``code``, ``name``, ``parent``, ``urban``,
+        ``lookup``.
 
     Returns
     -------
@@ -146,31 +212,38 @@ def read_admin_units(
         Columns ``code, name, level, parent, urban`` and polygon geometry in WGS84, one row per
         code (polygons sharing a code are merged).
     """
-    where = str(path) if not isinstance(path, gpd.GeoDataFrame) else "admin units"
-    if level not in ADMIN_LEVELS:
-        raise InputError(
-            f"{where}: unknown admin level {level!r}; use one of {', '.join(ADMIN_LEVELS)}.",
-            zh=f"{label_zh(where)}：未知的行政层级 {level!r}；请使用 {'、'.join(ADMIN_LEVELS)} 之一。",
-        )
-    gdf = _read_polygons(path, where)
-    gdf = to_wgs84(gdf, crs, where=where)
+    opts = UnitLayer(**options)
+    where = str(path) if not isinstance(path, gpd.GeoDataFrame) else Msg("admin.where.units")
+    if opts.level not in ADMIN_LEVELS:
+        raise InputError("admin.unknown_level", where=where, level=opts.level, levels=ADMIN_LEVELS)
+    gdf = to_wgs84(_read_polygons(path, where), opts.crs, where=where)
+    table = _unit_table(gdf, opts, where)
+    if opts.lookup is not None:
+        table = _fill_from_lookup(table, opts.lookup)
+    table["level"] = opts.level
+    urban = opts.urban
+    if urban is None and opts.level == "district" and "urban" not in table.columns:
+        urban = True
+    table["urban"] = _urban_flags(table, urban, where)
+    _check_shared_codes(table, where)
+    geoms = shapely.make_valid(gdf.geometry.to_numpy())
+    out = gpd.GeoDataFrame(table, geometry=geoms, crs=4326)
+    if out["code"].duplicated().any():
+        out = out.dissolve(by="code", as_index=False, sort=False, aggfunc="first")
+    return out[[*ADMIN_COLUMNS, "geometry"]].reset_index(drop=True)
+
+
+def _unit_table(gdf: gpd.GeoDataFrame, opts: UnitLayer, where: str | Msg) -> pd.DataFrame:
+    """Codes, names and parents of the layer's features (one row each, in order)."""
     cols = {str(c).lower(): c for c in gdf.columns if c != gdf.geometry.name}
-    codes = _column_or_value(gdf, cols, code_col, _CODE_COLS, code, "code", where)
+    codes = _column_or_value(gdf, cols, (opts.code_col, opts.code), _code_cols(), "code", where)
     if codes is None:
         if len(gdf) == 1:
-            raise InputError(
-                f"{where}: the layer carries no unit code; pass code= (e.g. code='500103') or code_col=.",
-                zh=f"{label_zh(where)}：图层没有行政单元代码；"
-                "请传入 code=（例如 code='500103'）或 code_col=。",
-            )
-        raise InputError(
-            f"{where}: no code column among {', '.join(map(str, cols.values())) or 'none'}; "
-            "name it with code_col=.",
-            zh=f"{label_zh(where)}：在字段 {'、'.join(map(str, cols.values())) or '无'} 中未找到代码字段；"
-            "请用 code_col= 指定。",
-        )
-    names = _column_or_value(gdf, cols, name_col, _NAME_COLS, name, "name", where)
-    parents = _column_or_value(gdf, cols, parent_col, _PARENT_COLS, parent, "parent", where)
+            raise InputError("admin.no_code_single", where=where)
+        names = [str(c) for c in cols.values()]
+        raise InputError("admin.no_code_column", where=where, columns=column_names(names))
+    names = _column_or_value(gdf, cols, (opts.name_col, opts.name), _name_cols(), "name", where)
+    parents = _column_or_value(gdf, cols, (opts.parent_col, opts.parent), _parent_cols(), "parent", where)
     table = pd.DataFrame(
         {
             "code": _as_code(codes),
@@ -180,24 +253,10 @@ def read_admin_units(
             "parent": _as_code(parents) if parents is not None else _parent_from_code(_as_code(codes)),
         }
     )
-    empty = table["code"] == ""
+    empty = (table["code"] == "").to_numpy()
     if empty.any():
-        raise InputError(
-            f"{where}: column of unit codes is empty in rows {_rows(empty.to_numpy())}; fill the codes.",
-            zh=f"{label_zh(where)}：行政单元代码字段在{_rows_zh(empty.to_numpy())}为空；请填写代码。",
-        )
-    if lookup is not None:
-        table = _fill_from_lookup(table, lookup)
-    table["level"] = level
-    if urban is None and level == "district" and "urban" not in table.columns:
-        urban = True
-    table["urban"] = _urban_flags(table, urban, where)
-    _check_shared_codes(table, where)
-    geoms = shapely.make_valid(gdf.geometry.to_numpy())
-    out = gpd.GeoDataFrame(table, geometry=geoms, crs=4326)
-    if out["code"].duplicated().any():
-        out = out.dissolve(by="code", as_index=False, sort=False, aggfunc="first")
-    return out[[*ADMIN_COLUMNS, "geometry"]].reset_index(drop=True)
+        raise InputError("admin.empty_codes", where=where, rows=rows_msg(empty))
+    return table
 
 
 def read_admin_codes(
@@ -209,8 +268,8 @@ def read_admin_codes(
     """Read statistical division code lists into a tidy table of streets and communities.
 
     Reads the ``china-division`` CSVs of ``../shared/data/chongqing/admin_codes/``: streets
-    (``code, name, areaCode``: 9-digit 街道/镇/乡 codes) and communities (``code, name,
-    streetCode``: 12-digit 社区居委会/村委会 codes).
+    (``code, name, areaCode``: 9-digit street, town and township codes) and communities
+    (``code, name, streetCode``: 12-digit residents' and villagers' committee codes).
 
     Parameters
     ----------
@@ -223,8 +282,9 @@ def read_admin_codes(
     -------
     pandas.DataFrame
         Columns ``code, name, level, parent, urban`` (codes as strings): streets first, then
-        communities. 街道 and 社区/居民委员会 are urban, 镇/乡 and 村民委员会 rural (names first,
-        statistical code rules where a name tells neither).
+        communities. Streets and residents' committees are urban, towns, townships and
+        villagers' committees rural (names first, statistical code rules where a name tells
+        neither).
     """
     keep = [districts] if isinstance(districts, str) else districts
     parts = [_read_code_csv(streets_csv, "street", "areaCode", keep)]
@@ -275,7 +335,7 @@ def attribute_admin(
         sub = units.loc[units["level"] == lvl]
         if len(sub) == 0 or n == 0:
             continue
-        hit, unit = _first_hit(geoms, sub.geometry.to_numpy())
+        hit, unit = first_hit(geoms, sub.geometry.to_numpy())
         codes[lvl][hit] = sub["code"].to_numpy()[unit]
         if lvl != "district":  # a district as a whole is neither urban nor rural
             urban[hit] = sub["urban"].to_numpy(dtype=bool)[unit]
@@ -297,7 +357,7 @@ def apply_urban_overrides(
     """Set the urban flag of every demand point inside ``polygons`` to ``urban``.
 
     For zones a policy draws by geography rather than by admin type, e.g. Jiulongpo's rural
-    area west of 中梁山 ("农村区域（中梁山以西区域）", policy 000 §5), or a 镇 seat treated as urban.
+    area west of the Zhongliang Mountains (policy 000 §5), or a town seat treated as urban.
 
     Parameters
     ----------
@@ -328,17 +388,17 @@ def apply_urban_overrides(
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _warn_unknown(n_unknown: int, n: int, where: str) -> None:
-    if n_unknown:
-        label = f"{where}: " if where else ""
-        warnings.warn(
-            f"{label}{n_unknown} of {n} unit names tell neither urban (街道/社区) nor rural "
-            "(镇/乡/村); they are taken as urban.",
-            stacklevel=3,
-        )
+def _warn_unknown(n_unknown: int, n: int, where: str | Msg) -> None:
+    if not n_unknown:
+        return
+    if where:
+        text = say("admin.unknown_kind.where", "en", where=where, n_unknown=n_unknown, n=n)
+    else:
+        text = say("admin.unknown_kind", "en", n_unknown=n_unknown, n=n)
+    warnings.warn(text, stacklevel=3)
 
 
-def _urban_flags(table: pd.DataFrame, urban: bool | None, where: str) -> np.ndarray:
+def _urban_flags(table: pd.DataFrame, urban: bool | None, where: str | Msg) -> np.ndarray:
     if urban is not None:
         return np.full(len(table), bool(urban))
     kind = name_kind(table["name"].to_numpy())
@@ -350,7 +410,7 @@ def _urban_flags(table: pd.DataFrame, urban: bool | None, where: str) -> np.ndar
     return kind != 0
 
 
-def _check_shared_codes(table: pd.DataFrame, where: str) -> None:
+def _check_shared_codes(table: pd.DataFrame, where: str | Msg) -> None:
     """Raise `InputError` when one code is given to units of different names.
 
     Polygons that share a code and a name are parts of one unit (they are merged); a code
@@ -363,75 +423,65 @@ def _check_shared_codes(table: pd.DataFrame, where: str) -> None:
         return
     code = clash.index[0]
     rows = (table["code"] == code).to_numpy()
-    names = named.loc[named["code"] == code, "name"].unique()
-    raise InputError(
-        f"{where}: code {code!r} is given to different units ({', '.join(names)}) in rows "
-        f"{_rows(rows)}; give each unit its own code.",
-        zh=f"{label_zh(where)}：代码 {code!r} 在{_rows_zh(rows)}分别属于不同的行政单元"
-        f"（{'、'.join(names)}）；请为每个行政单元使用各自的代码。",
-    )
+    names = list(named.loc[named["code"] == code, "name"].unique())
+    raise InputError("admin.shared_code", where=where, code=code, names=names, rows=rows_msg(rows))
 
 
-def _read_polygons(path: str | Path | gpd.GeoDataFrame, where: str) -> gpd.GeoDataFrame:
+def _read_polygons(path: str | Path | gpd.GeoDataFrame, where: str | Msg) -> gpd.GeoDataFrame:
     if isinstance(path, gpd.GeoDataFrame):
         gdf = path.copy()
     else:
-        p = require_file(path, "admin-unit polygon layer", what_zh="行政单元面图层")
+        p = require_file(path, Msg("what.admin_layer"))
         try:
             gdf = gpd.read_file(p)
         except Exception as exc:
-            raise InputError(
-                f"{p}: cannot read it as a polygon layer ({exc.__class__.__name__}); use GeoJSON, "
-                "GeoPackage or a Shapefile.",
-                zh=f"{p}：无法作为面图层读取（{exc.__class__.__name__}）；请使用 GeoJSON、GeoPackage 或 "
-                "Shapefile。",
-            ) from None
+            raise InputError("admin.unreadable_layer", path=p, error=exc.__class__.__name__) from None
     if len(gdf) == 0:
-        raise InputError(
-            f"{where}: the admin layer holds no features; give unit polygons.",
-            zh=f"{label_zh(where)}：行政区划图层没有任何要素；请提供行政单元的面。",
-        )
+        raise InputError("admin.no_features", where=where)
     geoms = gdf.geometry.to_numpy()
     bad = shapely.is_missing(geoms) | ~np.isin(shapely.get_type_id(geoms), (3, 6))  # Polygon, MultiPolygon
     if bad.any():
-        raise InputError(
-            f"{where}: geometry is not a polygon in rows {_rows(bad)}; admin units must be polygons.",
-            zh=f"{label_zh(where)}：{_rows_zh(bad)}的几何不是面；行政单元必须是面。",
-        )
+        raise InputError("admin.not_polygon", where=where, rows=rows_msg(bad))
     return gdf
 
 
 def _column_or_value(
     gdf: gpd.GeoDataFrame,
     cols: dict[str, str],
-    col: str | None,
+    given: tuple[str | None, str | None],
     candidates: tuple[str, ...],
-    value: str | None,
     what: str,
-    where: str,
+    where: str | Msg,
 ) -> np.ndarray | None:
+    """One attribute of the units: the column named, the single value given, or a usual column.
+
+    ``given`` is the (column, value) pair the caller passed for it; ``what`` is ``code``,
+    ``name`` or ``parent``.
+    """
+    col, value = given
+    field = _field_msg(what)
     if col is not None:
         if col not in gdf.columns:
-            raise InputError(
-                f"{where}: no column {col!r} for the unit {what}; columns are "
-                f"{', '.join(map(str, cols.values())) or 'none'}.",
-                zh=f"{label_zh(where)}：没有用作行政单元{_WHAT_ZH.get(what, what)}的字段 {col!r}；"
-                f"现有字段为 {'、'.join(map(str, cols.values())) or '无'}。",
-            )
+            names = column_names([str(c) for c in cols.values()])
+            raise InputError("admin.no_column", where=where, col=col, field=field, columns=names)
         return gdf[col].to_numpy()
     if value is not None:
         if len(gdf) != 1:
             raise InputError(
-                f"{where}: {what}={value!r} fits a single polygon but the layer holds {len(gdf)}; "
-                f"name the {what} column instead.",
-                zh=f"{label_zh(where)}：{what}={value!r} 只适用于单个面，但图层有 {len(gdf)} 个面；"
-                f"请改为指定{_WHAT_ZH.get(what, what)}字段。",
+                "admin.value_needs_single", where=where, key=what, value=value, n=len(gdf), field=field
             )
         return np.array([value], dtype=object)
     for cand in candidates:
         if cand.lower() in cols:
             return gdf[cols[cand.lower()]].to_numpy()
     return None
+
+
+def _field_msg(what: str) -> Msg:
+    """The word for a unit attribute (``code``, ``name``, ``parent``) in a message."""
+    return {"code": Msg("admin.field.code"), "name": Msg("admin.field.name")}.get(what) or Msg(
+        "admin.field.parent"
+    )
 
 
 def _as_code(values: np.ndarray) -> np.ndarray:
@@ -467,23 +517,18 @@ def _fill_from_lookup(table: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame
 
 
 def _read_code_csv(path: str | Path, level: str, parent_col: str, keep: list[str] | None) -> pd.DataFrame:
-    p = require_file(path, f"{level} code list", what_zh=f"{_LEVEL_ZH.get(level, level)}代码表")
+    p = require_file(path, Msg("what.code_list", level=level_msg(level)))
     try:
         df = pd.read_csv(p, dtype=str, encoding="utf-8-sig")
     except UnicodeDecodeError:
         df = pd.read_csv(p, dtype=str, encoding="gb18030")
     except Exception as exc:
-        raise InputError(
-            f"{p}: cannot read it as CSV ({exc.__class__.__name__}).",
-            zh=f"{p}：无法作为 CSV 读取（{exc.__class__.__name__}）。",
-        ) from None
-    missing = [c for c in ("code", "name", parent_col) if c not in df.columns]
+        raise InputError("admin.csv_unreadable", path=p, error=exc.__class__.__name__) from None
+    missing = [repr(c) for c in ("code", "name", parent_col) if c not in df.columns]
     if missing:
+        level_name = level_msg(level)
         raise InputError(
-            f"{p}: missing column {', '.join(repr(m) for m in missing)}; a {level} code list "
-            f"needs code, name and {parent_col}.",
-            zh=f"{p}：缺少字段 {'、'.join(repr(m) for m in missing)}；{_LEVEL_ZH.get(level, level)}代码表"
-            f"需要 code、name 和 {parent_col} 字段。",
+            "admin.csv_missing_columns", path=p, missing=missing, level=level_name, parent_col=parent_col
         )
     df = df.fillna("")
     if keep is not None:
@@ -517,28 +562,18 @@ def _points(
 
 
 def _check_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    missing = [c for c in ("code", "level", "parent", "urban") if c not in units.columns]
+    missing = [repr(c) for c in ("code", "level", "parent", "urban") if c not in units.columns]
     if missing:
-        raise InputError(
-            f"admin units table: missing column {', '.join(repr(m) for m in missing)}; "
-            "read the units with read_admin_units.",
-            zh=f"行政单元表：缺少字段 {'、'.join(repr(m) for m in missing)}；"
-            "请用 read_admin_units 读取行政单元。",
-        )
+        raise InputError("admin.units_missing_columns", missing=missing)
     bad = ~units["level"].isin(ADMIN_LEVELS).to_numpy()
     if bad.any():
-        raise InputError(
-            f"admin units table: column 'level' holds {units['level'][bad].iloc[0]!r} in rows "
-            f"{_rows(bad)}; use district, street or community.",
-            zh=f"行政单元表：{_rows_zh(bad)}的 'level' 字段为 {units['level'][bad].iloc[0]!r}；"
-            "请使用 district、street 或 community。",
-        )
+        raise InputError("admin.units_bad_level", value=units["level"][bad].iloc[0], rows=rows_msg(bad))
     if units.crs is not None and not units.crs.equals(4326):
         units = units.to_crs(4326)
     return units
 
 
-def _first_hit(points: np.ndarray, polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def first_hit(points: np.ndarray, polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each point inside some polygon: the point index and the lowest polygon index."""
     tree = shapely.STRtree(polygons)
     pi, ui = tree.query(points, predicate="intersects")
@@ -554,7 +589,7 @@ def _zone(polygons: gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry | str | Path
     if isinstance(polygons, BaseGeometry):
         return polygons
     if isinstance(polygons, str | Path):
-        p = require_file(polygons, "override zone polygons", what_zh="城乡属性调整区域面图层")
+        p = require_file(polygons, Msg("what.override_zones"))
         polygons = to_wgs84(_read_polygons(p, str(p)), crs, where=str(p))
     elif polygons.crs is not None and not polygons.crs.equals(4326):
         polygons = polygons.to_crs(4326)
@@ -562,13 +597,25 @@ def _zone(polygons: gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry | str | Path
     return shapely.union_all(shapely.make_valid(geoms))
 
 
+# -- transition: names geodata/demand.py imported (removed with it) --------------------------------------
+_first_hit = first_hit
+
+
 def _rows(mask: np.ndarray, limit: int = 5) -> str:
-    """Up to ``limit`` 1-based row numbers where ``mask`` is true, for error messages."""
     idx = np.flatnonzero(np.asarray(mask)) + 1
     shown = ", ".join(str(i) for i in idx[:limit])
     return f"{shown} (and {len(idx) - limit} more)" if len(idx) > limit else shown
 
 
 def _rows_zh(mask: np.ndarray, limit: int = 5) -> str:
-    """`_rows` in Chinese: ``"第 1、2、3 行"``, ``"第 1、2、3、4、5 行（另有 7 行）"``."""
+    from .files import rows_zh
+
     return rows_zh(np.flatnonzero(np.asarray(mask)) + 1, limit=limit)
+
+
+class _LevelZh(dict):
+    def __missing__(self, key: str) -> str:
+        return say(f"admin.level.{key}", "zh")
+
+
+_LEVEL_ZH = _LevelZh()
