@@ -15,8 +15,8 @@ from shapely.geometry.base import BaseGeometry
 from . import settings
 from ._progress import progress_task
 from .common import InputError, Msg
-from .crs import bbox_problem, to_wgs84
-from .files import _LegacyWhat, require_file
+from .crs import bbox_msg, to_wgs84
+from .files import require_file
 from .network import WalkNetwork, build_network, network_from_saved
 from .walkable import normalize_class, walkable_mask
 
@@ -47,10 +47,8 @@ def read_clip(clip: str | Path | BaseGeometry | tuple | None, crs: str | None = 
             minx, miny, maxx, maxy = (float(p) for p in parts)
         except ValueError:
             raise InputError("sources.bad_bbox", clip=repr(clip)) from None
-        problem = bbox_problem((minx, miny, maxx, maxy))
+        problem = bbox_msg((minx, miny, maxx, maxy))
         if problem is not None:
-            if not hasattr(problem, "text"):  # an (en, zh) pair until crs.bbox_problem gives a message
-                problem = _LegacyWhat(*problem)
             raise InputError("sources.bbox_problem", clip=repr(clip), problem=problem)
         return shapely.box(minx, miny, maxx, maxy)
     path = require_file(clip, Msg("what.clip_polygon"))
