@@ -14,10 +14,10 @@ from lifecircle.coverage.siting import (
     BudgetCoverage,
     greedy_max_cover,
     greedy_set_cover,
-    reduce_cover,
     siting_problem,
-    swap_improve,
 )
+from lifecircle.coverage.siting._reduce import reduce_cover
+from lifecircle.coverage.siting.greedy import swap_improve
 from lifecircle.geodata.common import InputError
 
 INF = np.inf
@@ -294,7 +294,7 @@ def test_explanation_table():
 
 
 def test_lagrangian_bound_is_valid_for_any_multipliers():
-    from lifecircle.coverage.siting import lagrangian_bound
+    from lifecircle.coverage.siting._lagrange import lagrangian_bound
 
     rng = np.random.default_rng(11)
     t, thr, w = _random_instance(rng, 25, 7)
@@ -337,7 +337,8 @@ def test_large_path_lp_bound_and_lns(monkeypatch):
 @pytest.mark.parametrize("seed", range(3))
 @pytest.mark.parametrize("workers", [1, 2])
 def test_parallel_lp_guided_lns_reaches_brute_force_optimum(seed, workers):
-    from lifecircle.coverage.siting import mclp_lp, parallel_lns
+    from lifecircle.coverage.siting._lagrange import mclp_lp
+    from lifecircle.coverage.siting._lns import parallel_lns
     from lifecircle.coverage.siting.greedy import covered_weight
 
     rng = np.random.default_rng(100 + seed)

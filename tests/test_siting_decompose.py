@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from lifecircle.coverage.siting import MCLP, mclp_lp, siting_problem
-from lifecircle.coverage.siting.decompose import (
+from lifecircle.coverage.siting import MCLP, siting_problem
+from lifecircle.coverage.siting._decompose import (
     decomposition_bound,
     partition_rows,
     region_bound,
     region_prices,
 )
+from lifecircle.coverage.siting._lagrange import mclp_lp
 
 
 def geometric_instance(seed: int, n: int = 400, m: int = 60, side: float = 20.0, reach: float = 4.0):
@@ -123,7 +124,7 @@ def test_large_path_uses_the_decomposition_bound(monkeypatch):
     best = exact_mclp(a, w, p)
     monkeypatch.setattr(models, "DIRECT_NNZ_LIMIT", 0)
     monkeypatch.setattr(models, "HANDOVER_NNZ_LIMIT", 0)
-    monkeypatch.setattr("lifecircle.coverage.siting.decompose.ROWS_PER_REGION", 80)
+    monkeypatch.setattr("lifecircle.coverage.siting._decompose.ROWS_PER_REGION", 80)
     t = np.where(a.toarray(), 1.0, np.inf)
     res = MCLP(siting_problem(t, w, threshold_s=1.0), p).solve(time_limit=20, mip_gap=0.005)
     assert res.stats["decomposition_regions"] > 1

@@ -1,41 +1,47 @@
-"""Siting: propose new service stations over the sparse reach matrix."""
+"""Siting: propose new service stations over the sparse reach matrix.
 
+The models (`LSCP`, `MCLP`, `BudgetCoverage`, `CapacitatedCoverage`, `PMedian`, `JointSiting`)
+take a `SitingProblem` (from `siting_problem`, or their ``from_cost_matrix`` constructors) and
+return an explained `SitingResult`. The solver internals (reductions, Lagrangian and regional
+bounds, the large-neighbourhood search) live in the private modules of this package.
+"""
+
+from .candidates import (
+    MAX_SPACED_CANDIDATES,
+    MIN_SITE_AREA_M2,
+    candidates_from_footprints,
+    candidates_from_layer,
+    candidates_on_network,
+    check_spacing,
+)
 from .capacitated import CapacitatedCoverage
-from .decompose import DecompositionBound, decomposition_bound
 from .explain import explain, indicators
-from .greedy import greedy_max_cover, greedy_set_cover, swap_improve
+from .greedy import greedy_max_cover, greedy_set_cover
 from .joint import JointSiting
-from .lagrange import lagrangian_bound, mclp_lp, subgradient
-from .lns import mip_lns, parallel_lns
 from .models import LSCP, MCLP, BudgetCoverage
 from .pmedian import PMedian
 from .problem import SitingProblem, coverage_need, siting_problem
-from .reduce import Reduced, reduce_cover
 from .result import SitingResult
 
 __all__ = [
     "LSCP",
+    "MAX_SPACED_CANDIDATES",
     "MCLP",
+    "MIN_SITE_AREA_M2",
     "BudgetCoverage",
     "CapacitatedCoverage",
-    "DecompositionBound",
     "JointSiting",
     "PMedian",
-    "Reduced",
     "SitingProblem",
     "SitingResult",
+    "candidates_from_footprints",
+    "candidates_from_layer",
+    "candidates_on_network",
+    "check_spacing",
     "coverage_need",
-    "decomposition_bound",
     "explain",
     "greedy_max_cover",
     "greedy_set_cover",
     "indicators",
-    "lagrangian_bound",
-    "mclp_lp",
-    "mip_lns",
-    "parallel_lns",
-    "reduce_cover",
     "siting_problem",
-    "subgradient",
-    "swap_improve",
 ]

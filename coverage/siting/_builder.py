@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._highs import INF, MilpSolution, solve_milp
+from ._highs import INF, HighsSettings, Milp, MilpSolution, solve_milp
 
 
 class ModelBuilder:
@@ -84,9 +84,7 @@ class ModelBuilder:
         maximize: bool,
         offset: float = 0.0,
         start: np.ndarray | None = None,
-        time_limit: float = 60.0,
-        mip_gap: float = 0.0,
-        threads: int = 1,
+        settings: HighsSettings | None = None,
         relax: bool = False,
         fix: dict[int, float] | None = None,
     ) -> MilpSolution:
@@ -98,7 +96,7 @@ class ModelBuilder:
             lo, hi = lo.copy(), hi.copy()
             lo[idx] = hi[idx] = val
         integer = np.zeros(self.n_col, bool) if relax else np.concatenate(self._int)
-        return solve_milp(
+        model = Milp(
             self.cost,
             self.matrix(),
             np.concatenate(self._rlo) if self._rlo else np.zeros(0),
@@ -108,11 +106,8 @@ class ModelBuilder:
             integer,
             maximize=maximize,
             offset=offset,
-            time_limit=time_limit,
-            mip_gap=mip_gap,
-            threads=threads,
-            start=None if relax else start,
         )
+        return solve_milp(model, settings, start=None if relax else start)
 
 
 def entry_rows(m: sp.csr_matrix) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import highspy
@@ -83,33 +84,11 @@ class MilpSolution:
     row_dual: np.ndarray | None = None
 
 
-def solve_milp(
-    c: np.ndarray,
-    a: sp.spmatrix,
-    row_lower: np.ndarray,
-    row_upper: np.ndarray,
-    col_lower: np.ndarray,
-    col_upper: np.ndarray,
-    integer: np.ndarray,
-    *,
-    maximize: bool = False,
-    offset: float = 0.0,
-    time_limit: float = 60.0,
-    mip_gap: float = 0.0,
-    threads: int = 1,
-    start: np.ndarray | None = None,
-    seed: int = 0,
-    solver: str = "choose",
-    crossover: bool = True,
-    options: dict | None = None,
-) -> MilpSolution:
-    """Solve ``opt c·x + offset`` s.t. ``row_lower <= a x <= row_upper``, bounds, integrality.
+@dataclass(frozen=True)
+class Milp:
+    """``opt c·x + offset`` s.t. ``row_lower <= a x <= row_upper``, column bounds and integrality.
 
-    The model is passed to HiGHS as column-wise arrays in one call (no per-element building).
-    HiGHS runs quietly, single-threaded by default, with a fixed random seed so that the same
-    inputs give the same answer.
-
-    Parameters
+    Attributes
     ----------
     c, a, row_lower, row_upper, col_lower, col_upper
         Objective, constraint matrix (any scipy sparse format) and bounds; use ``INF``.
@@ -119,14 +98,31 @@ def solve_milp(
         Maximize instead of minimize.
     offset
         Constant added to the objective.
+    """
+
+    c: np.ndarray
+    a: sp.spmatrix
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integer: np.ndarray
+    maximize: bool = False
+    offset: float = 0.0
+
+
+@dataclass(frozen=True)
+class HighsSettings:
+    """How HiGHS runs: limits, threads, seed and LP solver.
+
+    Attributes
+    ----------
     time_limit
         Seconds before HiGHS stops and returns its best solution and bound.
     mip_gap
         Relative gap at which HiGHS may stop (0: prove optimality).
     threads
         HiGHS worker threads.
-    start
-        A feasible solution (all columns) given to HiGHS as the MIP start.
     seed
         HiGHS random seed.
     solver
@@ -136,50 +132,94 @@ def solve_milp(
     options
         Further HiGHS options by name (for example ``{"presolve": "off"}``).
     """
+
+    time_limit: float = 60.0
+    mip_gap: float = 0.0
+    threads: int = 1
+    seed: int = 0
+    solver: str = "choose"
+    crossover: bool = True
+    options: Mapping[str, object] | None = None
+
+
+def solve_milp(
+    model: Milp, settings: HighsSettings | None = None, *, start: np.ndarray | None = None
+) -> MilpSolution:
+    """Solve ``model`` with HiGHS within ``settings``, warm-started by ``start``.
+
+    The model is passed to HiGHS as column-wise arrays in one call (no per-element building).
+    HiGHS runs quietly, single-threaded by default, with a fixed random seed so that the same
+    inputs give the same answer.
+
+    Parameters
+    ----------
+    model
+        The MILP (an LP when no column is integer).
+    settings
+        Limits and solver options (default `HighsSettings`).
+    start
+        A feasible solution (all columns) given to HiGHS as the MIP start.
+    """
     t0 = time.perf_counter()
-    a = sp.csc_matrix(a, dtype=np.float64)
+    h = _configured(settings or HighsSettings())
+    a = sp.csc_matrix(model.a, dtype=np.float64)
     a.sort_indices()
-    n_row, n_col = a.shape
+    integer = np.asarray(model.integer, dtype=bool)
+    is_mip = bool(integer.any())
+    h.passModel(_highs_lp(model, a, integer))
+    if start is not None and is_mip:
+        start = np.asarray(start, dtype=np.float64)
+        nz = np.flatnonzero(start).astype(np.int32)
+        h.setSolution(len(nz), nz, start[nz])
+    h.run()
+    return _read_solution(h, a.shape[0], is_mip, t0)
+
+
+def _configured(s: HighsSettings) -> highspy.Highs:
+    """A quiet HiGHS instance with the settings applied."""
     h = quiet_highs()
-    h.setOptionValue("threads", int(threads))
-    h.setOptionValue("random_seed", int(seed))
-    h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
-    h.setOptionValue("mip_rel_gap", float(mip_gap))
+    h.setOptionValue("threads", int(s.threads))
+    h.setOptionValue("random_seed", int(s.seed))
+    h.setOptionValue("time_limit", float(max(s.time_limit, 0.01)))
+    h.setOptionValue("mip_rel_gap", float(s.mip_gap))
     h.setOptionValue("mip_abs_gap", 1e-9)
-    if solver != "choose":
-        h.setOptionValue("solver", solver)
-        if solver == "ipm":
-            h.setOptionValue("run_crossover", "off" if not crossover else "on")
-    for name, value in (options or {}).items():
+    if s.solver != "choose":
+        h.setOptionValue("solver", s.solver)
+        if s.solver == "ipm":
+            h.setOptionValue("run_crossover", "off" if not s.crossover else "on")
+    for name, value in (s.options or {}).items():
         h.setOptionValue(name, value)
+    return h
+
+
+def _highs_lp(model: Milp, a: sp.csc_matrix, integer: np.ndarray) -> highspy.HighsLp:
+    """The model as a column-wise `highspy.HighsLp`."""
+    n_row, n_col = a.shape
     lp = highspy.HighsLp()
     lp.num_col_ = n_col
     lp.num_row_ = n_row
-    lp.col_cost_ = np.ascontiguousarray(c, dtype=np.float64)
-    lp.col_lower_ = np.ascontiguousarray(col_lower, dtype=np.float64)
-    lp.col_upper_ = np.ascontiguousarray(col_upper, dtype=np.float64)
-    lp.row_lower_ = np.ascontiguousarray(row_lower, dtype=np.float64)
-    lp.row_upper_ = np.ascontiguousarray(row_upper, dtype=np.float64)
-    lp.offset_ = float(offset)
-    lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
+    lp.col_cost_ = np.ascontiguousarray(model.c, dtype=np.float64)
+    lp.col_lower_ = np.ascontiguousarray(model.col_lower, dtype=np.float64)
+    lp.col_upper_ = np.ascontiguousarray(model.col_upper, dtype=np.float64)
+    lp.row_lower_ = np.ascontiguousarray(model.row_lower, dtype=np.float64)
+    lp.row_upper_ = np.ascontiguousarray(model.row_upper, dtype=np.float64)
+    lp.offset_ = float(model.offset)
+    lp.sense_ = highspy.ObjSense.kMaximize if model.maximize else highspy.ObjSense.kMinimize
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.num_col_ = n_col
     lp.a_matrix_.num_row_ = n_row
     lp.a_matrix_.start_ = a.indptr.astype(np.int32)
     lp.a_matrix_.index_ = a.indices.astype(np.int32)
     lp.a_matrix_.value_ = a.data
-    integer = np.asarray(integer, dtype=bool)
-    is_mip = bool(integer.any())
-    if is_mip:
+    if integer.any():
         lp.integrality_ = [
             highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer.tolist()
         ]
-    h.passModel(lp)
-    if start is not None and is_mip:
-        start = np.asarray(start, dtype=np.float64)
-        nz = np.flatnonzero(start).astype(np.int32)
-        h.setSolution(len(nz), nz, start[nz])
-    h.run()
+    return lp
+
+
+def _read_solution(h: highspy.Highs, n_row: int, is_mip: bool, t0: float) -> MilpSolution:
+    """What HiGHS found after ``run``: solution, bound, gap, status, nodes and LP duals."""
     status = _STATUS.get(h.getModelStatus(), h.modelStatusToString(h.getModelStatus()).lower())
     info = h.getInfo()
     has_x = info.primal_solution_status == 2  # kSolutionStatusFeasible

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._highs import INF, MilpSolution, solve_milp
-from .reduce import Reduced
+from ._highs import INF, HighsSettings, Milp, MilpSolution, solve_milp
+from ._reduce import Reduced
 
 
 def solve_max_cover_milp(
@@ -15,11 +15,25 @@ def solve_max_cover_milp(
     budget: float | None,
     start_cols: np.ndarray,
     base_w: float,
-    time_limit: float,
-    mip_gap: float,
-    threads: int,
+    settings: HighsSettings,
 ) -> MilpSolution:
-    """Build ``[x | y]`` with rows ``y_i − Σ a_ij x_j ≤ 0``, count and budget rows; solve with HiGHS."""
+    """Build ``[x | y]`` with rows ``y_i − Σ a_ij x_j ≤ 0``, count and budget rows; solve with HiGHS.
+
+    Parameters
+    ----------
+    red
+        The reduced instance (coverage, row weights, column costs).
+    p
+        Cap on the number of columns chosen, or ``None``.
+    budget
+        Cap on the cost of the columns chosen, or ``None``.
+    start_cols
+        Columns of a feasible solution, the MIP start.
+    base_w
+        Weight covered before (added to the objective).
+    settings
+        HiGHS limits.
+    """
     n_row, n_col = red.a.shape
     top = sp.hstack([-red.a.astype(np.float64), sp.identity(n_row, format="csc")], format="csc")
     extra, lo, hi = [], [], []
@@ -37,7 +51,7 @@ def solve_max_cover_milp(
     start[start_cols] = 1.0
     hit = np.asarray(red.a[:, start_cols].sum(axis=1)).ravel() > 0
     start[n_col:] = hit
-    return solve_milp(
+    model = Milp(
         c,
         a,
         np.r_[np.full(n_row, -INF), lo],
@@ -47,8 +61,5 @@ def solve_max_cover_milp(
         np.r_[np.ones(n_col, bool), np.zeros(n_row, bool)],
         maximize=True,
         offset=base_w,
-        time_limit=time_limit,
-        mip_gap=mip_gap,
-        threads=threads,
-        start=start,
     )
+    return solve_milp(model, settings, start=start)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from ...geodata.common import InputError
+from ...geodata.common import InputError, Msg
 from ._builder import ModelBuilder, entry_rows
-from .capacitated import capacitated_block, check_capacities, finish_capacitated
+from ._capacity import CapBlock, capacitated_block, check_capacities, finish_capacitated
+from ._highs import HighsSettings, MilpSolution
+from ._reduce import reduce_cover
+from ._solve import Outcome, finish_cover, relative_gap
 from .problem import SitingProblem
-from .reduce import reduce_cover
 from .result import SitingResult
 
 
@@ -71,186 +73,217 @@ class JointSiting:
     def solve(self, *, time_limit: float = 60.0, mip_gap: float = 0.0, threads: int = 1) -> SitingResult:
         """Solve with HiGHS; ``result.by_service`` holds each service's own explained result."""
         t0 = time.perf_counter()
-        names = list(self.services)
-        if not names:
-            raise InputError(
-                "joint siting: give at least one service problem.",
-                zh="联合选址：请至少给出一项服务的选址问题。",
-            )
-        n = self.services[names[0]].n_candidates
-        for s in names:
-            if self.services[s].n_candidates != n:
-                raise InputError(
-                    f"joint siting: service {s!r} has {self.services[s].n_candidates} candidates, "
-                    f"{names[0]!r} has {n}; give every service the same candidate buildings.",
-                    zh=(
-                        f"联合选址：服务 {s!r} 有 {self.services[s].n_candidates} 个候选点，"
-                        f"而 {names[0]!r} 有 {n} 个；请为每项服务给出相同的候选建筑。"
-                    ),
-                )
-        if self.p_sites is None and self.budget is None and not self.p:
-            raise InputError(
-                "joint siting: give 'p_sites', a per-service 'p' or a 'budget'.",
-                zh="联合选址：请给出 'p_sites'、按服务的 'p' 或预算 'budget'。",
-            )
-        alpha = {s: float((self.service_weight or {}).get(s, 1.0)) for s in names}
-        mb = ModelBuilder()
-        o = mb.add_cols(n, integer=True) + np.arange(n)
-        xs = {s: mb.add_cols(n, integer=True) + np.arange(n) for s in names}
-        fixed_any = np.zeros(n, bool)
-        fix: dict[int, float] = {}
-        for s in names:
-            f = self.services[s].fixed
-            fixed_any[f] = True
-            fix.update({int(c): 1.0 for c in xs[s][f]})
-        fix.update({int(c): 1.0 for c in o[fixed_any]})
-        for s in names:  # x^s_j − o_j ≤ 0
-            k = np.arange(n)
-            mb.add_rows(n, np.r_[k, k], np.r_[xs[s], o], np.r_[np.ones(n), -np.ones(n)], hi=0.0)
-        free = ~fixed_any
-        if self.p_sites is not None:
-            mb.add_rows(1, np.zeros(int(free.sum()), np.int64), o[free], 1.0, hi=float(self.p_sites))
-        for s, ps in (self.p or {}).items():
-            if s not in xs:
-                raise InputError(
-                    f"joint siting: 'p' names service {s!r}, which is not among {names}.",
-                    zh=f"联合选址：'p' 中的服务 {s!r} 不在 {names} 之中。",
-                )
-            fr = np.ones(n, bool)
-            fr[self.services[s].fixed] = False
-            mb.add_rows(1, np.zeros(int(fr.sum()), np.int64), xs[s][fr], 1.0, hi=float(ps))
-        if self.budget is not None:
-            fcost = np.zeros(n) if self.site_cost is None else np.asarray(self.site_cost, dtype=np.float64)
-            cols, vals = [o[free]], [fcost[free]]
-            for s in names:
-                fr = np.ones(n, bool)
-                fr[self.services[s].fixed] = False
-                c = (self.service_cost or {}).get(s, self.services[s].cost)
-                cols.append(xs[s][fr])
-                vals.append(np.asarray(c, dtype=np.float64)[fr])
-            cc = np.concatenate(cols)
-            mb.add_rows(1, np.zeros(len(cc), np.int64), cc, np.concatenate(vals), hi=float(self.budget))
-        blocks, offset = {}, 0.0
-        for s in names:
-            pb = self.services[s]
-            if pb.capacity is not None:
-                check_capacities(pb, f"joint siting, service {s!r}", f"联合选址（服务 {s!r}）")
-                blocks[s] = ("cap", capacitated_block(mb, pb, xs[s], scale=alpha[s]))
-                offset += blocks[s][1].offset
-            else:
-                red = reduce_cover(pb, model="mclp", dominance=False)
-                y0 = mb.add_cols(red.shape[0], cost=alpha[s] * red.weight)
-                a = red.a.tocsr()
-                r = entry_rows(a)
-                m = red.shape[0]
-                mb.add_rows(
-                    m,
-                    np.r_[np.arange(m), r],
-                    np.r_[y0 + np.arange(m), xs[s][red.cols[a.indices]]],
-                    np.r_[np.ones(m), -np.ones(len(r))],
-                    hi=0.0,
-                )
-                base = float(pb.weights[pb.base_covered].sum())
-                blocks[s] = ("cover", base)
-                offset += alpha[s] * base
-        start = np.zeros(mb.n_col)
-        for c, v in fix.items():
+        jm = _columns(self, _check(self))
+        _limits(self, jm)
+        _service_blocks(self, jm)
+        start = np.zeros(jm.mb.n_col)
+        for c, v in jm.fix.items():
             start[c] = v
-        sol = mb.solve(
-            maximize=True,
-            offset=offset,
-            start=start,
-            time_limit=time_limit,
-            mip_gap=mip_gap,
-            threads=threads,
-            fix=fix,
-        )
+        settings = HighsSettings(time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+        sol = jm.mb.solve(maximize=True, offset=jm.offset, start=start, settings=settings, fix=jm.fix)
         x = sol.x if sol.x is not None else start
-        by_service: dict[str, SitingResult] = {}
-        for s in names:
-            pb = self.services[s]
-            hosted = np.flatnonzero(x[xs[s]] > 0.5)
-            kind, info = blocks[s]
-            if kind == "cap":
-                zc = x[info.z_cand : info.z_cand + len(info.cand_row)].sum()
-                ze = x[info.z_exist : info.z_exist + len(info.ex_row)].sum()
-                obj = float(zc + ze) + info.offset / alpha[s] if alpha[s] else math.nan
-                by_service[s] = finish_capacitated(
-                    pb,
-                    f"joint:{s}",
-                    hosted,
-                    x,
-                    info,
-                    objective=obj,
-                    bound=math.nan,
-                    status=sol.status,
-                    t0=time.perf_counter(),
-                    solve_s=0.0,
-                    stats={},
-                    heur=math.nan,
-                )
-            else:
-                from .models import _finish
-
-                new = np.setdiff1d(hosted, pb.fixed)
-                cov = pb.base_covered | (np.asarray(pb.cover_csc[:, new].sum(axis=1)).ravel() > 0)
-                by_service[s] = _finish(
-                    pb,
-                    f"joint:{s}",
-                    new,
-                    objective=float(pb.weights[cov].sum()),
-                    bound=math.nan,
-                    status=sol.status,
-                    solver="highs",
-                    t0=time.perf_counter(),
-                    solve_s=0.0,
-                    stats={},
-                    heur=math.nan,
-                )
-        opened = np.flatnonzero((x[o] > 0.5) & free)
-        gain = np.zeros(len(opened))
-        hosts = {
-            s: np.isin(opened, by_service[s].sites) | np.isin(opened, self.services[s].fixed) for s in names
-        }
-        for s in names:
-            g = pd.Series(np.asarray(by_service[s].gains, dtype=float), index=by_service[s].sites)
-            gain += alpha[s] * g.reindex(opened).fillna(0.0).to_numpy()
-        order = np.lexsort((opened, -gain))
-        sites, gain = opened[order], gain[order]
-        objective = float(mb.cost @ x) + offset
-        gap = abs(sol.bound - objective) / max(abs(objective), 1e-9) if math.isfinite(sol.bound) else math.nan
-        table = pd.DataFrame({"rank": np.arange(1, len(sites) + 1), "candidate": sites, "gain": gain})
-        first = self.services[names[0]]
-        table.insert(1, "site", first.candidate_label(sites))
-        for s in names:
-            table[s] = hosts[s][order]
-            tab = by_service[s].sites_table.set_index("candidate")
-            for col in ("new_weight", "load", "capacity_used"):
-                if col in tab:
-                    table[f"{s}_{col}"] = tab[col].reindex(sites).to_numpy()
-        ind = pd.concat([by_service[s].indicators.assign(service=s) for s in names], ignore_index=True)
-        res = SitingResult(
-            model="joint",
-            sites=sites,
-            site_ids=first.candidate_label(sites),
-            gains=gain,
-            fixed=np.flatnonzero(fixed_any),
-            objective=objective,
-            bound=float(sol.bound),
-            gap=gap,
-            status=sol.status if sol.x is not None else "heuristic",
-            solver="highs",
-            solve_seconds=sol.seconds,
-            stats={
-                "nodes": sol.nodes,
-                "columns": mb.n_col,
-                "rows": mb.n_row,
-                "hosted": {s: int(hosts[s].sum()) for s in names},
-            },
-            sites_table=table,
-            indicators=ind,
-            assumptions=tuple(a for s in names for a in self.services[s].assumptions),
-        )
+        by_service = {s: _service_result(self.services[s], s, jm, x, sol.status) for s in jm.names}
+        res = _joint_result(self, jm, x, sol, by_service)
         res.by_service = by_service
         res.seconds = time.perf_counter() - t0
         return res
+
+
+def _check(js: JointSiting) -> list[str]:
+    """The service names, once every service has the same candidates and some limit is given."""
+    names = list(js.services)
+    if not names:
+        raise InputError("siting.joint.no_services")
+    n = js.services[names[0]].n_candidates
+    for s in names:
+        if js.services[s].n_candidates != n:
+            raise InputError(
+                "siting.joint.candidates_differ",
+                service=s,
+                n=js.services[s].n_candidates,
+                first=names[0],
+                n_first=n,
+            )
+    if js.p_sites is None and js.budget is None and not js.p:
+        raise InputError("siting.joint.no_limit")
+    for s in js.p or {}:
+        if s not in js.services:
+            raise InputError("siting.joint.unknown_service", service=s, names=str(names))
+    return names
+
+
+@dataclass
+class _JointModel:
+    """The joint MILP and where its parts are.
+
+    Attributes
+    ----------
+    names
+        The services.
+    alpha
+        Objective weight of each service.
+    mb
+        The model.
+    o
+        Building columns :math:`o_j`.
+    xs
+        Placement columns :math:`x^s_j` of each service.
+    fixed_any
+        Buildings fixed open by some service.
+    fix
+        Columns pinned to 1 (fixed placements and their buildings).
+    blocks
+        Per service: ``("cap", CapBlock)`` or ``("cover", weight covered before)``.
+    offset
+        Constant part of the objective.
+    """
+
+    names: list[str]
+    alpha: dict[str, float]
+    mb: ModelBuilder
+    o: np.ndarray
+    xs: dict[str, np.ndarray]
+    fixed_any: np.ndarray
+    fix: dict[int, float]
+    blocks: dict[str, tuple[str, CapBlock | float]] = field(default_factory=dict)
+    offset: float = 0.0
+
+    def free(self, pb: SitingProblem) -> np.ndarray:
+        """Candidates not fixed for the service of ``pb``."""
+        fr = np.ones(len(self.o), bool)
+        fr[pb.fixed] = False
+        return fr
+
+
+def _columns(js: JointSiting, names: list[str]) -> _JointModel:
+    """Building and placement columns, the fixed ones pinned, and the rows ``x^s_j − o_j ≤ 0``."""
+    n = js.services[names[0]].n_candidates
+    alpha = {s: float((js.service_weight or {}).get(s, 1.0)) for s in names}
+    mb = ModelBuilder()
+    o = mb.add_cols(n, integer=True) + np.arange(n)
+    xs = {s: mb.add_cols(n, integer=True) + np.arange(n) for s in names}
+    fixed_any = np.zeros(n, bool)
+    fix: dict[int, float] = {}
+    for s in names:
+        f = js.services[s].fixed
+        fixed_any[f] = True
+        fix.update({int(c): 1.0 for c in xs[s][f]})
+    fix.update({int(c): 1.0 for c in o[fixed_any]})
+    k = np.arange(n)
+    for s in names:
+        mb.add_rows(n, np.r_[k, k], np.r_[xs[s], o], np.r_[np.ones(n), -np.ones(n)], hi=0.0)
+    return _JointModel(names, alpha, mb, o, xs, fixed_any, fix)
+
+
+def _limits(js: JointSiting, jm: _JointModel) -> None:
+    """The count rows (buildings, each service) and the budget row, over what is not fixed."""
+    mb, free = jm.mb, ~jm.fixed_any
+    if js.p_sites is not None:
+        mb.add_rows(1, np.zeros(int(free.sum()), np.int64), jm.o[free], 1.0, hi=float(js.p_sites))
+    for s, ps in (js.p or {}).items():
+        fr = jm.free(js.services[s])
+        mb.add_rows(1, np.zeros(int(fr.sum()), np.int64), jm.xs[s][fr], 1.0, hi=float(ps))
+    if js.budget is None:
+        return
+    fcost = np.zeros(len(jm.o)) if js.site_cost is None else np.asarray(js.site_cost, dtype=np.float64)
+    cols, vals = [jm.o[free]], [fcost[free]]
+    for s in jm.names:
+        fr = jm.free(js.services[s])
+        c = (js.service_cost or {}).get(s, js.services[s].cost)
+        cols.append(jm.xs[s][fr])
+        vals.append(np.asarray(c, dtype=np.float64)[fr])
+    cc = np.concatenate(cols)
+    mb.add_rows(1, np.zeros(len(cc), np.int64), cc, np.concatenate(vals), hi=float(js.budget))
+
+
+def _service_blocks(js: JointSiting, jm: _JointModel) -> None:
+    """Each service's coverage: capacitated assignment, or covering rows ``y_i − Σ_j a_ij x^s_j ≤ 0``."""
+    mb = jm.mb
+    for s in jm.names:
+        pb, alpha = js.services[s], jm.alpha[s]
+        if pb.capacity is not None:
+            check_capacities(pb, Msg("siting.model.joint_service", service=s))
+            blk = capacitated_block(mb, pb, jm.xs[s], scale=alpha)
+            jm.blocks[s] = ("cap", blk)
+            jm.offset += blk.offset
+            continue
+        red = reduce_cover(pb, model="mclp", dominance=False)
+        y0 = mb.add_cols(red.shape[0], cost=alpha * red.weight)
+        a = red.a.tocsr()
+        r = entry_rows(a)
+        m = red.shape[0]
+        mb.add_rows(
+            m,
+            np.r_[np.arange(m), r],
+            np.r_[y0 + np.arange(m), jm.xs[s][red.cols[a.indices]]],
+            np.r_[np.ones(m), -np.ones(len(r))],
+            hi=0.0,
+        )
+        base = float(pb.weights[pb.base_covered].sum())
+        jm.blocks[s] = ("cover", base)
+        jm.offset += alpha * base
+
+
+def _service_result(pb: SitingProblem, s: str, jm: _JointModel, x: np.ndarray, status: str) -> SitingResult:
+    """Service ``s``'s own explained result from the joint solution."""
+    hosted = np.flatnonzero(x[jm.xs[s]] > 0.5)
+    kind, info = jm.blocks[s]
+    if kind == "cap":
+        alpha = jm.alpha[s]
+        zc = x[info.z_cand : info.z_cand + len(info.cand_row)].sum()
+        ze = x[info.z_exist : info.z_exist + len(info.ex_row)].sum()
+        obj = float(zc + ze) + info.offset / alpha if alpha else math.nan
+        out = Outcome(obj, math.nan, status, "highs", math.nan, {})
+        return finish_capacitated(pb, f"joint:{s}", hosted, x, info, out, time.perf_counter())
+    new = np.setdiff1d(hosted, pb.fixed)
+    cov = pb.base_covered | (np.asarray(pb.cover_csc[:, new].sum(axis=1)).ravel() > 0)
+    out = Outcome(float(pb.weights[cov].sum()), math.nan, status, "highs", math.nan, {})
+    return finish_cover(pb, f"joint:{s}", new, out, time.perf_counter())
+
+
+def _joint_result(
+    js: JointSiting, jm: _JointModel, x: np.ndarray, sol: MilpSolution, by_service: dict[str, SitingResult]
+) -> SitingResult:
+    """The buildings opened, by weighted gain, with what each hosts, and every service's indicators."""
+    names = jm.names
+    opened = np.flatnonzero((x[jm.o] > 0.5) & ~jm.fixed_any)
+    gain = np.zeros(len(opened))
+    hosts = {s: np.isin(opened, by_service[s].sites) | np.isin(opened, js.services[s].fixed) for s in names}
+    for s in names:
+        g = pd.Series(np.asarray(by_service[s].gains, dtype=float), index=by_service[s].sites)
+        gain += jm.alpha[s] * g.reindex(opened).fillna(0.0).to_numpy()
+    order = np.lexsort((opened, -gain))
+    sites, gain = opened[order], gain[order]
+    objective = float(jm.mb.cost @ x) + jm.offset
+    first = js.services[names[0]]
+    table = pd.DataFrame({"rank": np.arange(1, len(sites) + 1), "candidate": sites, "gain": gain})
+    table.insert(1, "site", first.candidate_label(sites))
+    for s in names:
+        table[s] = hosts[s][order]
+        tab = by_service[s].sites_table.set_index("candidate")
+        for col in ("new_weight", "load", "capacity_used"):
+            if col in tab:
+                table[f"{s}_{col}"] = tab[col].reindex(sites).to_numpy()
+    ind = pd.concat([by_service[s].indicators.assign(service=s) for s in names], ignore_index=True)
+    return SitingResult(
+        model="joint",
+        sites=sites,
+        site_ids=first.candidate_label(sites),
+        gains=gain,
+        fixed=np.flatnonzero(jm.fixed_any),
+        objective=objective,
+        bound=float(sol.bound),
+        gap=relative_gap(sol.bound, objective),
+        status=sol.status if sol.x is not None else "heuristic",
+        solver="highs",
+        solve_seconds=sol.seconds,
+        stats={
+            "nodes": sol.nodes,
+            "columns": jm.mb.n_col,
+            "rows": jm.mb.n_row,
+            "hosted": {s: int(hosts[s].sum()) for s in names},
+        },
+        sites_table=table,
+        indicators=ind,
+        assumptions=tuple(a for s in names for a in js.services[s].assumptions),
+    )

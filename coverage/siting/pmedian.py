@@ -10,10 +10,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ...geodata.common import Assumption, InputError
+from ...geodata.common import Assumption, InputError, Msg
 from ._builder import ModelBuilder, entry_rows
-from .problem import SitingProblem, _entry_mask, _mask_entries, siting_problem
-from .reduce import group_identical_rows
+from ._highs import HighsSettings, MilpSolution
+from ._matrix import entry_mask, mask_entries
+from ._reduce import group_identical_rows
+from ._solve import Outcome, Picked, explained_result
+from .problem import SitingProblem, siting_problem
 from .result import SitingResult
 
 #: An unserved demand point counts as this many times its own threshold (see `PMedian`).
@@ -102,147 +105,157 @@ class PMedian:
 
     def solve(self, *, time_limit: float = 60.0, mip_gap: float = 0.0, threads: int = 1) -> SitingResult:
         """Solve with HiGHS (warm-started by greedy additions) and explain."""
-        from .explain import explain
-
         t0 = time.perf_counter()
         pb = self.problem
-        if not pb.has_times:
-            raise InputError(
-                "p-median: the reach matrix must hold walking seconds, not only coverage.",
-                zh="p-中位模型：可达矩阵须存放步行秒数，而不只是是否覆盖。",
-            )
-        if int(self.p) < 0:
-            raise InputError(
-                f"p-median: p = {self.p}; give the number of new sites as 0 or more.",
-                zh=f"p-中位模型：p = {self.p}；新增设施数须为 0 或以上。",
-            )
-        no_thr = np.isinf(pb.threshold_s)
-        lost = np.flatnonzero(no_thr & (pb.weights > 0) & ~pb.coverable)
-        if len(lost):
-            more = f" (and {len(lost) - 5} more)" if len(lost) > 5 else ""
-            more_zh = f"（另有 {len(lost) - 5} 个）" if len(lost) > 5 else ""
-            shown = ", ".join(str(i) for i in lost[:5])
-            raise InputError(
-                f"p-median: demand point {shown}{more} has no stored time to any site and no threshold; "
-                "store its times, give it weight 0, or set 'threshold_s' to report it as unreachable.",
-                zh=(
-                    f"p-中位模型：需求点 {shown.replace(', ', '、')}{more_zh}没有到任何设施的时间，"
-                    "且未设阈值；"
-                    "请补上其时间、把权重设为 0，或设定 'threshold_s' 以便将其报告为不可达。"
-                ),
-            )
-        t_cand = pb.times
-        # nearest existing site per demand point (seconds), inf where none
-        t_ex = np.full(pb.n_demand, np.inf)
-        if pb.existing_reach is not None and pb.existing_reach.dtype != np.bool_:
-            ex = _mask_entries(pb.existing_reach, _entry_mask(pb.existing_reach, pb.threshold_s))
-            has = np.diff(ex.indptr) > 0
-            mins = np.full(pb.n_demand, np.inf)
-            if ex.nnz:
-                mins[has] = np.minimum.reduceat(ex.data, ex.indptr[:-1][has])
-            t_ex = mins
-        elif pb.existing_reach is not None or pb.existing_covered.any():
-            raise InputError(
-                "p-median: give existing sites as a demand × site matrix of seconds, so their walking "
-                "times count.",
-                zh="p-中位模型：请以秒数的需求点 × 设施矩阵给出现有设施，以便计入其步行时间。",
-            )
-        # keep pairs faster than the nearest existing site
-        rows_e = entry_rows(t_cand)
-        keep = t_cand.data < t_ex[rows_e]
-        tc = _mask_entries(t_cand, keep)
-        reach = (np.diff(tc.indptr) > 0) | np.isfinite(t_ex)
-        w = pb.weights
-        active = reach & (w > 0) & (np.diff(tc.indptr) > 0)
-        rows = np.flatnonzero(active)
-        sub = tc[rows].tocsr()
-        # merge points with identical times to every candidate and the same fallback
-        price = _unserved_price(pb, self.unserved_factor)
-        fallback = np.where(np.isfinite(t_ex[rows]), t_ex[rows], price[rows])
-        rep = group_identical_rows(sub, fallback, values=True) if len(rows) > 1 else np.arange(len(rows))
-        uniq, group = np.unique(rep, return_inverse=True)
-        gw = np.bincount(group, weights=w[rows], minlength=len(uniq))
-        red = sub[uniq].tocsr()
-        fb = fallback[uniq]
-        n_r = len(uniq)
-        mb = ModelBuilder()
-        x0 = mb.add_cols(pb.n_candidates, integer=True)
-        x_cols = x0 + np.arange(pb.n_candidates)
-        er = entry_rows(red)
-        ec = red.indices
-        z0 = mb.add_cols(len(er), cost=gw[er] * red.data)
-        u0 = mb.add_cols(n_r, cost=gw * fb)
-        k = np.arange(len(er))
-        mb.add_rows(n_r, np.r_[er, np.arange(n_r)], np.r_[z0 + k, u0 + np.arange(n_r)], 1.0, lo=1.0, hi=1.0)
-        mb.add_rows(
-            len(er),
-            np.r_[k, k],
-            np.r_[z0 + k, x_cols[ec]],
-            np.r_[np.ones(len(er)), -np.ones(len(er))],
-            hi=0.0,
-        )
-        free = np.ones(pb.n_candidates, bool)
-        free[pb.fixed] = False
-        mb.add_rows(1, np.zeros(int(free.sum()), np.int64), x_cols[free], 1.0, hi=float(self.p))
-        fix = {int(x_cols[j]): 1.0 for j in pb.fixed}
-        # constant part: demand with an existing site and no faster candidate, and unserved fixed cost
-        rest = reach & (w > 0) & ~active & np.isfinite(t_ex)
-        offset = float((w[rest] * t_ex[rest]).sum())
-        start_open = _greedy_pmedian(red, gw, fb, self.p, pb.fixed, pb.n_candidates)
-        start = _start_vector(mb, red, gw, fb, x_cols, z0, u0, start_open)
-        sol = mb.solve(
-            maximize=False,
-            offset=offset,
-            start=start,
-            time_limit=time_limit,
-            mip_gap=mip_gap,
-            threads=threads,
-            fix=fix,
+        _check(pb, self.p)
+        inst = _instance(pb, self.unserved_factor)
+        model = _model(pb, inst, self.p)
+        start_open = _greedy_pmedian(inst.red, inst.gw, inst.fb, self.p, pb.fixed, pb.n_candidates)
+        start = _start_vector(model, inst.red, inst.fb, start_open)
+        settings = HighsSettings(time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+        sol = model.mb.solve(
+            maximize=False, offset=model.offset, start=start, settings=settings, fix=model.fix
         )
         x = sol.x if sol.x is not None else start
-        opened = np.flatnonzero(x[x_cols] > 0.5)
+        opened = np.flatnonzero(x[model.x_cols] > 0.5)
         new = np.setdiff1d(opened, pb.fixed)
-        heur = float(mb.cost @ start) + offset
-        objective = float(mb.cost @ x) + offset
-        sites, gains = _order_by_saving(red, gw, fb, new, pb.fixed)
+        sites, gains = _order_by_saving(inst.red, inst.gw, inst.fb, new, pb.fixed)
         # assignment: each demand point to its nearest open site (or existing)
-        asg, served_t = _assign(pb, tc, t_ex, opened)
-        before = np.isfinite(t_ex)
-        after = before | np.isfinite(served_t)
-        gap = abs(sol.bound - objective) / max(abs(objective), 1e-9) if math.isfinite(sol.bound) else math.nan
-        unserved = int((active & ~np.isfinite(served_t)).sum())
-        res = SitingResult(
-            model="pmedian",
-            sites=sites,
-            site_ids=pb.candidate_label(sites),
-            gains=gains,
-            fixed=pb.fixed.copy(),
-            objective=objective,
+        asg, served_t = _assign(pb, inst.tc, opened)
+        before = np.isfinite(inst.t_ex)
+        no_threshold = bool(np.isinf(pb.threshold_s).any())
+        out = Outcome(
+            objective=float(model.mb.cost @ x) + model.offset,
             bound=float(sol.bound),
-            gap=gap,
             status=sol.status if sol.x is not None else "heuristic",
             solver="highs",
+            heuristic=float(model.mb.cost @ start) + model.offset,
+            stats=_stats(pb, inst, sol, served_t),
             solve_seconds=sol.seconds,
-            stats={
-                "demand": pb.n_demand,
-                "candidates": pb.n_candidates,
-                "rows_start": len(rows),
-                "rows_reduced": n_r,
-                "pairs": len(er),
-                "nodes": sol.nodes,
-                "unserved": unserved,
-                "mean_walk_min": _mean_walk(w, served_t, t_ex),
-            },
-            heuristic_objective=heur,
-            covered_before=before,
-            covered_after=after,
-            uncoverable=pb.uncoverable,
-            assignment=asg,
-            assumptions=(*pb.assumptions, _unserved_assumption(self.unserved_factor, no_thr.any())),
+            assumptions=(_unserved_assumption(self.unserved_factor, no_threshold),),
         )
-        explain(pb, res)
-        res.seconds = time.perf_counter() - t0
-        return res
+        picked = Picked(sites, gains, before, before | np.isfinite(served_t), asg)
+        return explained_result(pb, "pmedian", picked, out, t0)
+
+
+def _check(pb: SitingProblem, p: int) -> None:
+    """Raise `InputError` for a coverage-only matrix, a negative ``p``, or demand with no time at all."""
+    if not pb.has_times:
+        raise InputError("siting.pmedian.no_times")
+    if int(p) < 0:
+        raise InputError("siting.pmedian.negative_p", p=p)
+    lost = np.flatnonzero(np.isinf(pb.threshold_s) & (pb.weights > 0) & ~pb.coverable)
+    if len(lost):
+        more = Msg("siting.pmedian.more", n=len(lost) - 5) if len(lost) > 5 else ""
+        raise InputError("siting.pmedian.no_stored_time", shown=[int(i) for i in lost[:5]], more=more)
+
+
+def _nearest_existing(pb: SitingProblem) -> np.ndarray:
+    """Seconds to the nearest existing site per demand point, ``inf`` where none is within reach."""
+    t_ex = np.full(pb.n_demand, np.inf)
+    if pb.existing_reach is not None and pb.existing_reach.dtype != np.bool_:
+        ex = mask_entries(pb.existing_reach, entry_mask(pb.existing_reach, pb.threshold_s))
+        has = np.diff(ex.indptr) > 0
+        if ex.nnz:
+            t_ex[has] = np.minimum.reduceat(ex.data, ex.indptr[:-1][has])
+    elif pb.existing_reach is not None or pb.existing_covered.any():
+        raise InputError("siting.pmedian.existing_matrix")
+    return t_ex
+
+
+@dataclass(frozen=True)
+class _Instance:
+    """The p-median over the pairs that matter, identical demand rows merged.
+
+    Attributes
+    ----------
+    tc
+        Candidate seconds within the thresholds and faster than the nearest existing site.
+    t_ex
+        Seconds to the nearest existing site per demand point (``inf``: none).
+    active
+        Demand points in the model (weight, and some faster candidate).
+    red
+        Merged rows × candidates, seconds.
+    gw
+        Weight of each merged row.
+    fb
+        Fallback seconds of each merged row: its nearest existing site, else the unserved price.
+    """
+
+    tc: sp.csr_matrix
+    t_ex: np.ndarray
+    active: np.ndarray
+    red: sp.csr_matrix
+    gw: np.ndarray
+    fb: np.ndarray
+
+
+def _instance(pb: SitingProblem, factor: float) -> _Instance:
+    """Keep the pairs faster than the nearest existing site; merge rows with identical times and fallback."""
+    t_ex = _nearest_existing(pb)
+    t_cand = pb.times
+    tc = mask_entries(t_cand, t_cand.data < t_ex[entry_rows(t_cand)])
+    w = pb.weights
+    active = (w > 0) & (np.diff(tc.indptr) > 0)
+    rows = np.flatnonzero(active)
+    sub = tc[rows].tocsr()
+    price = _unserved_price(pb, factor)
+    fallback = np.where(np.isfinite(t_ex[rows]), t_ex[rows], price[rows])
+    rep = group_identical_rows(sub, fallback, values=True) if len(rows) > 1 else np.arange(len(rows))
+    uniq, group = np.unique(rep, return_inverse=True)
+    gw = np.bincount(group, weights=w[rows], minlength=len(uniq))
+    return _Instance(tc, t_ex, active, sub[uniq].tocsr(), gw, fallback[uniq])
+
+
+@dataclass(frozen=True)
+class _Model:
+    """The p-median MILP and where its columns are: sites ``x``, pairs from ``z0``, unserved from ``u0``."""
+
+    mb: ModelBuilder
+    x_cols: np.ndarray
+    z0: int
+    u0: int
+    fix: dict[int, float]
+    offset: float
+
+
+def _model(pb: SitingProblem, inst: _Instance, p: int) -> _Model:
+    """Assignment rows (each merged row served once or left unserved), ``z ≤ x``, the count row."""
+    mb = ModelBuilder()
+    x_cols = mb.add_cols(pb.n_candidates, integer=True) + np.arange(pb.n_candidates)
+    red, gw, fb = inst.red, inst.gw, inst.fb
+    n_r = red.shape[0]
+    er, ec = entry_rows(red), red.indices
+    z0 = mb.add_cols(len(er), cost=gw[er] * red.data)
+    u0 = mb.add_cols(n_r, cost=gw * fb)
+    k = np.arange(len(er))
+    mb.add_rows(n_r, np.r_[er, np.arange(n_r)], np.r_[z0 + k, u0 + np.arange(n_r)], 1.0, lo=1.0, hi=1.0)
+    ones = np.ones(len(er))
+    mb.add_rows(len(er), np.r_[k, k], np.r_[z0 + k, x_cols[ec]], np.r_[ones, -ones], hi=0.0)
+    free = np.ones(pb.n_candidates, bool)
+    free[pb.fixed] = False
+    mb.add_rows(1, np.zeros(int(free.sum()), np.int64), x_cols[free], 1.0, hi=float(p))
+    fix = {int(x_cols[j]): 1.0 for j in pb.fixed}
+    # constant part: demand with an existing site and no faster candidate
+    w = pb.weights
+    rest = (w > 0) & ~inst.active & np.isfinite(inst.t_ex)
+    offset = float((w[rest] * inst.t_ex[rest]).sum())
+    return _Model(mb, x_cols, z0, u0, fix, offset)
+
+
+def _stats(pb: SitingProblem, inst: _Instance, sol: MilpSolution, served_t: np.ndarray) -> dict:
+    """Model size, nodes, unserved points and the mean walk."""
+    return {
+        "demand": pb.n_demand,
+        "candidates": pb.n_candidates,
+        "rows_start": int(inst.active.sum()),
+        "rows_reduced": inst.red.shape[0],
+        "pairs": int(inst.red.indptr[-1]),
+        "nodes": sol.nodes,
+        "unserved": int((inst.active & ~np.isfinite(served_t)).sum()),
+        "mean_walk_min": _mean_walk(pb.weights, served_t, inst.t_ex),
+    }
 
 
 def _unserved_price(pb: SitingProblem, factor: float) -> np.ndarray:
@@ -261,19 +274,13 @@ def _unserved_assumption(factor: float, no_threshold: bool = False) -> Assumptio
             key="siting.pmedian.unserved",
             value=factor,
             unit="× longest time",
-            zh=f"p-中位模型（不设阈值）中，没有已开放站点可到达的居民按矩阵中最长时间的 {factor:g} 倍"
-            "计入总时间（先服务，再缩短步行）。",
-            en=f"In the p-median model without a threshold a resident no open site can serve counts as "
-            f"{factor:g} × the longest time in the matrix (serve first, then shorten walks).",
+            msg=Msg("siting.pmedian.unserved_no_threshold", factor=factor),
         )
     return Assumption(
         key="siting.pmedian.unserved",
         value=factor,
         unit="× threshold",
-        zh=f"p-中位模型中，未被任何站点覆盖的居民按其步行标准时间的 {factor:g} 倍计入总时间"
-        "（先覆盖，再缩短步行）。",
-        en=f"In the p-median model a resident no site reaches counts as {factor:g} × their walking "
-        "threshold (serve first, then shorten walks).",
+        msg=Msg("siting.pmedian.unserved", factor=factor),
     )
 
 
@@ -302,19 +309,10 @@ def _greedy_pmedian(
     return opened
 
 
-def _start_vector(
-    mb: ModelBuilder,
-    red: sp.csr_matrix,
-    gw: np.ndarray,
-    fb: np.ndarray,
-    x_cols: np.ndarray,
-    z0: int,
-    u0: int,
-    opened: np.ndarray,
-) -> np.ndarray:
+def _start_vector(m: _Model, red: sp.csr_matrix, fb: np.ndarray, opened: np.ndarray) -> np.ndarray:
     """A full feasible start: every reduced row to its nearest open site, else unserved."""
-    x = np.zeros(mb.n_col)
-    x[x_cols] = opened
+    x = np.zeros(m.mb.n_col)
+    x[m.x_cols] = opened
     rows = entry_rows(red)
     ok = opened[red.indices]
     t = np.where(ok, red.data, np.inf)
@@ -324,10 +322,10 @@ def _start_vector(
     hit = ok & (t == best[rows]) & (best[rows] < fb[rows])
     pos = np.flatnonzero(hit)
     first = np.unique(rows[pos], return_index=True)[1]
-    x[z0 + pos[first]] = 1.0
+    x[m.z0 + pos[first]] = 1.0
     served = np.zeros(red.shape[0], bool)
     served[rows[pos[first]]] = True
-    x[u0 + np.flatnonzero(~served)] = 1.0
+    x[m.u0 + np.flatnonzero(~served)] = 1.0
     return x
 
 
@@ -359,9 +357,7 @@ def _order_by_saving(
     return np.asarray(order, dtype=np.int64), np.asarray(gains)
 
 
-def _assign(
-    pb: SitingProblem, tc: sp.csr_matrix, t_ex: np.ndarray, opened: np.ndarray
-) -> tuple[pd.DataFrame, np.ndarray]:
+def _assign(pb: SitingProblem, tc: sp.csr_matrix, opened: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
     """Each demand point to its nearest open candidate when faster than its nearest existing site."""
     is_open = np.zeros(pb.n_candidates, bool)
     is_open[opened] = True

@@ -40,14 +40,15 @@ from __future__ import annotations
 
 import math
 import multiprocessing as mp
-import os
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from ._highs import INF, solve_milp
+from ._highs import INF, HighsSettings, Milp, solve_milp
+from ._procs import can_fork, default_workers
 
 #: Reduced rows per region. On the 100,000 × 10,000 benchmark, 400 rows per region took 9.5 s
 #: on two cores and took 0.17 points off the LP gap, 600 rows 13.5 s and 0.26 points, 800 rows
@@ -210,19 +211,37 @@ def region_prices(
     return RegionPrices(region, col, score, price, start, tau)
 
 
+@dataclass(frozen=True)
+class DecompositionSettings:
+    """How the regional bound runs.
+
+    Attributes
+    ----------
+    time_limit
+        Seconds for the whole bound.
+    region_seconds
+        HiGHS time limit per region (its dual bound counts when it stops early).
+    rows_per_region
+        Target rows per region (default `ROWS_PER_REGION`); the number of regions is
+        ``ceil(rows / rows_per_region)``.
+    rounds
+        Price rounds at most (each solves every region once).
+    workers
+        Processes (default: up to 2 usable CPUs).
+    seed
+        METIS seed.
+    """
+
+    time_limit: float = 60.0
+    region_seconds: float = 5.0
+    rows_per_region: int | None = None
+    rounds: int = 1
+    workers: int | None = None
+    seed: int = 0
+
+
 def decomposition_bound(
-    a: sp.csc_matrix,
-    weight: np.ndarray,
-    p: int,
-    lam: np.ndarray,
-    *,
-    lower: float = 0.0,
-    time_limit: float = 60.0,
-    region_seconds: float = 5.0,
-    rows_per_region: int | None = None,
-    rounds: int = 1,
-    workers: int | None = None,
-    seed: int = 0,
+    a: sp.csc_matrix, weight: np.ndarray, p: int, lam: np.ndarray, *, lower: float = 0.0, **settings: Any
 ) -> DecompositionBound:
     r"""Upper bound :math:`U(\mu)` on the MCLP optimum from regional MIPs (see the module text).
 
@@ -254,54 +273,77 @@ def decomposition_bound(
         Row multipliers, typically the LP duals from `mclp_lp` (clipped to ``[0, w]``).
     lower
         Covered weight of a known solution (the step target of later rounds).
-    time_limit
-        Seconds for the whole bound.
-    region_seconds
-        HiGHS time limit per region (its dual bound counts when it stops early).
-    rows_per_region
-        Target rows per region (default `ROWS_PER_REGION`); the number of regions is
-        ``ceil(rows / rows_per_region)``.
-    rounds
-        Price rounds at most (each solves every region once).
-    workers
-        Processes (default: up to 2 usable CPUs).
-    seed
-        METIS seed.
+    **settings
+        `DecompositionSettings` fields: ``time_limit``, ``region_seconds``,
+        ``rows_per_region``, ``rounds``, ``workers``, ``seed``.
 
     Returns
     -------
     DecompositionBound
     """
     t0 = time.perf_counter()
+    s = DecompositionSettings(**settings)
     w = np.asarray(weight, dtype=np.float64)
     lam = np.clip(np.asarray(lam, dtype=np.float64), 0.0, w)
     n_row, n_col = a.shape
     p = min(int(p), n_col)
-    per_region = ROWS_PER_REGION if rows_per_region is None else int(rows_per_region)
+    per_region = ROWS_PER_REGION if s.rows_per_region is None else int(s.rows_per_region)
     n_regions = max(1, math.ceil(n_row / max(per_region, 1)))
-    row_region, _ = partition_rows(a, w, n_regions, seed=seed)
+    row_region, _ = partition_rows(a, w, n_regions, seed=s.seed)
     pr = region_prices(a, lam, p, row_region, n_regions)
     master = p * pr.tau
     # Lagrangian value of every region at the starting prices: the LP bound in pieces
     row_part = np.bincount(row_region, weights=np.maximum(w - lam, 0.0), minlength=n_regions)
-    lagr = row_part + np.bincount(
-        pr.region, weights=np.maximum(pr.score - pr.price, 0.0), minlength=n_regions
+    lp_bound = master + float((row_part + _price_part(pr, pr.price)).sum())
+    job = _Regions(a.astype(np.float64).tocsr(), w, row_region, pr, row_part)
+    best, solved, optimal, done = _price_rounds(job, master, lower, s, t0 + s.time_limit)
+    return DecompositionBound(
+        bound=best,
+        lp_bound=lp_bound,
+        regions=n_regions,
+        solved=solved,
+        optimal=optimal,
+        shared=int((np.bincount(pr.col, minlength=n_col) > 1).sum()),
+        rounds=done,
+        seconds=time.perf_counter() - t0,
     )
-    lp_bound = master + float(lagr.sum())
-    shared = int((np.bincount(pr.col, minlength=n_col) > 1).sum())
-    if workers is None:
-        usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        workers = min(2, usable)
-    deadline = t0 + time_limit
-    a_csr = a.astype(np.float64).tocsr()
+
+
+@dataclass(frozen=True)
+class _Regions:
+    """The regional problems: coverage (CSR floats), row weights, row regions, prices, row terms."""
+
+    a_csr: sp.csr_matrix
+    w: np.ndarray
+    row_region: np.ndarray
+    pr: RegionPrices
+    row_part: np.ndarray
+
+    def lagrangian(self, price: np.ndarray) -> np.ndarray:
+        """Each region's Lagrangian value at ``price`` (an upper bound on it for any prices)."""
+        return self.row_part + _price_part(self.pr, price)
+
+
+def _price_part(pr: RegionPrices, price: np.ndarray) -> np.ndarray:
+    """Per region: the candidates' scores above their prices, summed."""
+    n_regions = len(pr.start) - 1
+    return np.bincount(pr.region, weights=np.maximum(pr.score - price, 0.0), minlength=n_regions)
+
+
+def _price_rounds(
+    job: _Regions, master: float, lower: float, s: DecompositionSettings, deadline: float
+) -> tuple[float, int, int, int]:
+    """Solve every region, move the shared candidates' prices, again: best bound, solved, optimal, rounds."""
+    pr = job.pr
+    n_col = job.a_csr.shape[1]
+    workers = default_workers() if s.workers is None else s.workers
     price = pr.price.copy()
-    best_bound, solved, optimal, done = lp_bound, 0, 0, 0
-    for _ in range(max(int(rounds), 1)):
+    lagr = job.lagrangian(price)
+    best_bound, solved, optimal, done = master + float(lagr.sum()), 0, 0, 0
+    for _ in range(max(int(s.rounds), 1)):
         if deadline - time.perf_counter() < 0.5:
             break
-        values, opened, status = _solve_regions(
-            a_csr, w, row_region, pr, price, lagr, deadline, region_seconds, workers
-        )
+        values, opened, status = _solve_regions(job, price, lagr, deadline, s.region_seconds, workers)
         ran = np.isfinite(values)
         bound = master + float(np.where(ran, np.minimum(values, lagr), lagr).sum())
         if bound < best_bound:
@@ -315,42 +357,22 @@ def decomposition_bound(
             break
         price = price + 0.5 * (bound - lower) / norm * g
         # the regions' Lagrangian values at the new prices (valid for any prices)
-        lagr = row_part + np.bincount(
-            pr.region, weights=np.maximum(pr.score - price, 0.0), minlength=n_regions
-        )
-    return DecompositionBound(
-        bound=best_bound,
-        lp_bound=lp_bound,
-        regions=n_regions,
-        solved=solved,
-        optimal=optimal,
-        shared=shared,
-        rounds=done,
-        seconds=time.perf_counter() - t0,
-    )
+        lagr = job.lagrangian(price)
+    return best_bound, solved, optimal, done
 
 
 def _solve_regions(
-    a_csr: sp.csr_matrix,
-    w: np.ndarray,
-    row_region: np.ndarray,
-    pr: RegionPrices,
-    price: np.ndarray,
-    lagr: np.ndarray,
-    deadline: float,
-    region_seconds: float,
-    workers: int,
+    job: _Regions, price: np.ndarray, lagr: np.ndarray, deadline: float, region_seconds: float, workers: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Solve every region once: its bound (``inf`` if not run), the pairs opened, the statuses."""
     global _SHARED
+    pr = job.pr
     n_regions = len(pr.start) - 1
     order = np.argsort(-np.where(np.isfinite(lagr), lagr, 0.0), kind="stable")
     jobs = [(int(k), deadline, float(region_seconds)) for k in order]
-    _SHARED = (a_csr, w, row_region, pr, price)
+    _SHARED = (job, price)
     try:
-        # a daemonic process (a Dask or pool worker) may not start processes of its own
-        forkable = "fork" in mp.get_all_start_methods() and not mp.current_process().daemon
-        if workers >= 2 and forkable and n_regions > 1:
+        if workers >= 2 and can_fork() and n_regions > 1:
             with mp.get_context("fork").Pool(int(workers)) as pool:
                 outs = pool.map(_region_worker, jobs, chunksize=1)
         else:
@@ -368,6 +390,7 @@ def _solve_regions(
     return values, opened, status
 
 
+#: The regions and prices of the running `decomposition_bound`, for forked workers.
 _SHARED: tuple | None = None
 
 
@@ -410,7 +433,7 @@ def region_bound(
     if n_r == 0:
         return value, "optimal", opened
     m = sp.hstack([-sub, sp.identity(n_r, format="csc")], format="csc")
-    sol = solve_milp(
+    model = Milp(
         np.r_[-price[rest], w],
         m,
         np.full(n_r, -INF),
@@ -419,9 +442,8 @@ def region_bound(
         np.ones(n_c + n_r),
         np.r_[np.ones(n_c, bool), np.zeros(n_r, bool)],
         maximize=True,
-        time_limit=time_limit,
-        options=REGION_OPTIONS,
     )
+    sol = solve_milp(model, HighsSettings(time_limit=time_limit, options=REGION_OPTIONS))
     if sol.x is not None:
         opened[rest] = np.round(sol.x[:n_c])
     if not math.isfinite(sol.bound):
@@ -435,8 +457,10 @@ def _region_worker(job: tuple) -> tuple[int, float | None, str, np.ndarray | Non
     left = min(seconds, deadline - time.perf_counter())
     if left < 0.1:
         return k, None, "skipped", None
-    a_csr, w, row_region, pr, price = _SHARED
-    rows = np.flatnonzero(row_region == k)
+    job, price = _SHARED
+    pr = job.pr
+    rows = np.flatnonzero(job.row_region == k)
     sl = slice(pr.start[k], pr.start[k + 1])
-    value, status, opened = region_bound(a_csr[rows][:, pr.col[sl]], w[rows], price[sl], time_limit=left)
+    sub = job.a_csr[rows][:, pr.col[sl]]
+    value, status, opened = region_bound(sub, job.w[rows], price[sl], time_limit=left)
     return k, value, status, opened

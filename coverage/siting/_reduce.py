@@ -101,23 +101,15 @@ def reduce_cover(
     row_of[rows] = np.arange(len(rows))
     cost = problem.cost[cols].copy()
     forced: list[np.ndarray] = []
-    stats = {
-        "demand": n_dem,
-        "candidates": n_cand,
-        "nnz": int(cover.nnz),
-        "demand_base_covered": int(problem.base_covered.sum()),
-        "demand_uncoverable": int((~cand_reach & ~problem.base_covered).sum()),
-        "rows_start": len(rows),
-        "cols_start": len(cols),
-    }
+    stats = _start_stats(problem, cand_reach, len(rows), len(cols))
     for _ in range(max_rounds if merge else 0):
         before = a.shape
-        a, w, row_of = _merge_rows(a, w, row_of)
+        a, w, row_of = merge_rows(a, w, row_of)
         if model == "lscp" and dominance:
             a, w, row_of = _drop_superset_rows(a, w, row_of)
         keep = np.diff(a.tocsc().indptr) > 0
         if dominance:
-            keep &= ~_dominated_columns(a, cost)
+            keep &= ~dominated_columns(a, cost)
         a, cols, cost = a[:, keep].tocsr(), cols[keep], cost[keep]
         if model == "lscp":
             a, w, row_of, cols, cost, ess = _essential(a, w, row_of, cols, cost)
@@ -131,6 +123,20 @@ def reduce_cover(
     forced_idx = np.concatenate(forced) if forced else np.zeros(0, dtype=np.int64)
     stats["forced"] = len(forced_idx)
     return Reduced(a_csc, w, cols, cost, row_of, np.sort(forced_idx), stats)
+
+
+def _start_stats(problem: SitingProblem, cand_reach: np.ndarray, n_rows: int, n_cols: int) -> dict:
+    """Counts of the instance before the reductions."""
+    n_dem, n_cand = problem.cover.shape
+    return {
+        "demand": n_dem,
+        "candidates": n_cand,
+        "nnz": int(problem.cover.nnz),
+        "demand_base_covered": int(problem.base_covered.sum()),
+        "demand_uncoverable": int((~cand_reach & ~problem.base_covered).sum()),
+        "rows_start": n_rows,
+        "cols_start": n_cols,
+    }
 
 
 def group_identical_rows(m: sp.csr_matrix, *extra: np.ndarray, values: bool = False) -> np.ndarray:
@@ -168,7 +174,7 @@ def group_identical_rows(m: sp.csr_matrix, *extra: np.ndarray, values: bool = Fa
     return rep
 
 
-def _merge_rows(
+def merge_rows(
     a: sp.csr_matrix, w: np.ndarray, row_of: np.ndarray
 ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
     """Merge rows with identical candidate sets, summing weights."""
@@ -203,7 +209,7 @@ def _drop_superset_rows(
     return a[keep].tocsr(), w[keep], _remap(row_of, new_index)
 
 
-def _dominated_columns(a: sp.csr_matrix, cost: np.ndarray) -> np.ndarray:
+def dominated_columns(a: sp.csr_matrix, cost: np.ndarray) -> np.ndarray:
     """Columns whose covered set is inside another's at no lower cost (ties: keep the first)."""
     n_col = a.shape[1]
     dominated = np.zeros(n_col, dtype=bool)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._highs import INF, solve_milp
+from ._highs import INF, HighsSettings, Milp, solve_milp
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def mclp_lp(
         ],
         format="csc",
     )
-    sol = solve_milp(
+    model = Milp(
         np.r_[np.zeros(n_col), weight],
         m,
         np.full(n_row + 1, -INF),
@@ -90,10 +90,8 @@ def mclp_lp(
         np.ones(n_row + n_col),
         np.zeros(n_row + n_col, bool),
         maximize=True,
-        time_limit=time_limit,
-        solver="ipm",
-        crossover=False,
     )
+    sol = solve_milp(model, HighsSettings(time_limit=time_limit, solver="ipm", crossover=False))
     if sol.row_dual is None or sol.x is None:
         return None
     duals = sol.row_dual[:n_row]
