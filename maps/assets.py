@@ -1,4 +1,4 @@
-"""Web assets inlined into the HTML map: Leaflet from an installed package, and our own runtime.
+"""Web assets: Leaflet from an installed package, our own map runtime, and the page templates.
 
 Leaflet 1.9.4 comes from the PyPI package ``django-js-lib-leaflet`` (``js_lib_leaflet/static/
 js_lib_leaflet/``); nothing third-party is copied into this repository. The stylesheet's images
@@ -12,6 +12,8 @@ import base64
 import functools
 import re
 from importlib import resources
+
+import jinja2
 
 _LEAFLET_PACKAGE = "js_lib_leaflet"
 _LEAFLET_DIR = ("static", "js_lib_leaflet")
@@ -80,3 +82,18 @@ def runtime_css() -> str:
     return _style_safe(
         resources.files(_OWN_PACKAGE).joinpath("templates", "lifecircle.css").read_text("utf-8")
     )
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader(_OWN_PACKAGE, "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def template(name: str) -> jinja2.Template:
+    """The page template ``templates/<name>``; it escapes every value it is given."""
+    return _environment().get_template(name)

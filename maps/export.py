@@ -26,7 +26,7 @@ import pyogrio
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ..geodata.common import InputError, atomic_path
+from ..geodata.common import InputError, atomic_path, say
 from ..geodata.files import (  # noqa: F401 (the formula guard is part of this module's API)
     FORMULA_START,
     formula_like,
@@ -40,6 +40,9 @@ _FIXED_TIME = "2000-01-01T00:00:00Z"
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
+#: Separator of the names in a list cell, in every language: the tables are read back by programs.
+LIST_SEP = say("sep.list", "zh")
+
 #: Sheets whose missing numbers (value, now, gap, supply, need, base …) are written "—" (no data),
 #: never a blank cell that a sum reads as 0.
 DASH_SHEETS: frozenset[str] = frozenset({"plan", "plan_table", "capacity", "capacity_gaps"})
@@ -49,9 +52,9 @@ def write_indicators_csv(table: pd.DataFrame, path: str | Path) -> Path:
     """Write the long indicator table as CSV in UTF-8 with a BOM (Excel then reads Chinese right).
 
     Column names stay machine names (``scope, unit, service, group, metric, value, …``) so the
-    file reads back into pandas; list cells are joined with ``、``. A text cell or column name
-    that a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``, tab, CR) gets a leading
-    ``'`` and reads back with it (see `neutralize_formulas`).
+    file reads back into pandas; list cells are joined with the Chinese list comma (`LIST_SEP`).
+    A text cell or column name that a spreadsheet would read as a formula (``=``, ``+``, ``-``,
+    ``@``, tab, CR) gets a leading ``'`` and reads back with it (see `neutralize_formulas`).
     """
     df = neutralize_formulas(_flatten(pd.DataFrame(table).drop(columns="geometry", errors="ignore")))
     path = Path(path)
@@ -66,12 +69,12 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path, *, lang: st
     Parameters
     ----------
     tables
-        ``{name: table}``; a name with a label (``plan_table`` → 规划指标表) is translated. Geometry
-        columns are left out; ``inf`` (no walking route) is written as ``∞``; a ``<col>_zh`` /
-        ``<col>_en`` pair keeps the column of ``lang``. Text that starts like a formula (``=``,
-        ``+``, ``-``, ``@``, tab, CR) is stored as quote-prefixed text, never as a formula. In the
-        plan and capacity sheets (`DASH_SHEETS`) a missing number (value, now, gap, supply, …) is
-        the text ``—``, not a blank; numbers stay numbers.
+        ``{name: table}``; a name with a label (``plan_table``: catalogue ``ui.plan_table``) is
+        translated. Geometry columns are left out; ``inf`` (no walking route) is written as
+        ``∞``; a ``<col>_zh`` / ``<col>_en`` pair keeps the column of ``lang``. Text that starts
+        like a formula (``=``, ``+``, ``-``, ``@``, tab, CR) is stored as quote-prefixed text,
+        never as a formula. In the plan and capacity sheets (`DASH_SHEETS`) a missing number
+        (value, now, gap, supply, …) is the text ``—``, not a blank; numbers stay numbers.
     path
         The ``.xlsx`` file to write.
     lang
@@ -79,10 +82,7 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path, *, lang: st
     """
     check_lang(lang)
     if not tables:
-        raise InputError(
-            f"{path}: no tables to write; pass at least one table to the XLSX export.",
-            zh=f"{path}：没有可写出的表；请至少向 XLSX 导出传入一张表。",
-        )
+        raise InputError("export.no_tables", path=path, kind="XLSX")
     names = _sheet_names(list(tables), lang)
     path = Path(path)
     with atomic_path(path) as tmp:
@@ -107,14 +107,11 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path, *, lang: st
 def write_gpkg(layers: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
     """Write one GeoPackage layer per table (attribute-only tables for plain DataFrames).
 
-    GeoDataFrames are written in WGS84 (EPSG:4326); list cells are joined with ``、``; layer and
+    GeoDataFrames are written in WGS84 (EPSG:4326); list cells are joined with `LIST_SEP`; layer and
     column names stay as given.
     """
     if not layers:
-        raise InputError(
-            f"{path}: no tables to write; pass at least one table to the GeoPackage export.",
-            zh=f"{path}：没有可写出的表；请至少向 GeoPackage 导出传入一张表。",
-        )
+        raise InputError("export.no_tables", path=path, kind="GeoPackage")
     path = Path(path)
     previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _FIXED_TIME})
@@ -171,19 +168,19 @@ def _is_geometry(series: pd.Series) -> bool:
 
 
 def _flatten(df: pd.DataFrame) -> pd.DataFrame:
-    """Join list cells with ``、`` and turn other non-scalar objects into text."""
+    """Join list cells with `LIST_SEP` and turn other non-scalar objects into text."""
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object:
             values = out[col]
             is_list = values.map(lambda v: isinstance(v, (list, tuple, set, np.ndarray)))
             if is_list.any():
-                out[col] = values.where(~is_list, values[is_list].map(lambda v: "、".join(map(str, v))))
+                out[col] = values.where(~is_list, values[is_list].map(lambda v: LIST_SEP.join(map(str, v))))
     return out
 
 
 def _localise(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Labels for codes (``elderly`` → 养老), 约束性/预期性 for ``binding``, minutes for ``*_s`` times.
+    """Labels for codes (``elderly``), binding or expected for ``binding``, minutes for ``*_s`` times.
 
     Numbers stay numbers so the sheet can be summed and sorted.
     """

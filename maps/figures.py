@@ -19,17 +19,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .i18n import check_lang, t
-from .webmap import (
-    _SERVICE_COLORS,
-    _SITE_COLORS,
-    _UNCOVERED,
-    _UNREACHED,
-    MapInputs,
-    _label,
-    assumption_rows,
-    shift_for_basemap,
-)
+from ..geodata.common import say
+from .i18n import check_lang, code_label, t
+from .inputs import MapInputs, assumption_rows, lonlat
+from .style import SERVICE_COLORS, SITE_COLORS, UNCOVERED, UNREACHED
 
 #: Fonts tried, in order, for Chinese labels.
 CJK_FONTS: tuple[str, ...] = (
@@ -91,7 +84,7 @@ def _assumption_note(inputs: MapInputs, lang: str, limit: int = 5) -> str:
     rows = assumption_rows(inputs.assumptions, lang)[:limit]
     if not rows:
         return ""
-    head = "Assumptions: " if lang == "en" else "假设条件："
+    head = say("figure.assumptions", lang)
     width = 150 if lang == "en" else 75
     lines = [
         textwrap.shorten(f"{text} ({value})" if value not in text else text, width) for text, value, _ in rows
@@ -129,15 +122,13 @@ def coverage_png(
     check_lang(lang)
     font = cjk_font()
     if lang == "zh" and font is None:
-        warnings.warn(
-            "no CJK font installed (e.g. fonts-noto-cjk); the figure uses English labels", stacklevel=2
-        )
+        warnings.warn(say("figure.no_cjk_font", "en"), stacklevel=2)
         lang = "en"
-    inputs = shift_for_basemap(inputs, "none")  # every table in WGS84
+    inputs = lonlat(inputs)
     tables = [inputs.admin, inputs.isochrones, inputs.demand, inputs.facilities, inputs.sites]
     present = [g for g in tables if g is not None and len(g)]
     if not present:
-        raise ValueError("nothing to draw: every table is empty")
+        raise ValueError(say("figure.nothing_to_draw", "en"))
     crs = present[0].estimate_utm_crs()
     admin, iso, demand, fac, sites = (_metric(g, crs) for g in tables)
 
@@ -145,146 +136,15 @@ def coverage_png(
     with matplotlib.rc_context(rc):
         fig = Figure(figsize=size_in, dpi=dpi)
         ax = fig.subplots()
-        handles: list = []
         if admin is not None:
             admin.boundary.plot(ax=ax, color="#666666", linewidth=0.6, zorder=1)
-        if iso is not None and "service" in iso.columns:
-            part = iso.loc[iso["service"].astype(str) == service]
-            color = _SERVICE_COLORS.get(service, "#756bb1")
-            tiers = sorted(pd.to_numeric(part["minutes"], errors="coerce").dropna().unique(), reverse=True)
-            for k, minutes in enumerate(tiers):
-                tier = part.loc[pd.to_numeric(part["minutes"], errors="coerce") == minutes]
-                tier.plot(ax=ax, color=color, alpha=0.12 + 0.1 * min(k, 3), linewidth=0, zorder=2)
-                tier.boundary.plot(ax=ax, color=color, linewidth=0.8, zorder=2)
-                handles.append(
-                    Patch(color=color, alpha=0.3, label=f"{minutes:g}{t('isochrone_layer', lang)}")
-                )
-        if demand is not None and service in inputs.no_data:  # no facility list: no times to class
-            pts = shapely.point_on_surface(demand.geometry.to_numpy())
-            ax.scatter(shapely.get_x(pts), shapely.get_y(pts), s=2.0, color="#b0b0b0", linewidths=0, zorder=3)
-            handles.append(
-                Line2D([], [], marker="o", linestyle="", color="#b0b0b0", label=t("no_facility_list", lang))
-            )
-        elif demand is not None and f"time_s_{service}" in demand.columns:
-            seconds = pd.to_numeric(demand[f"time_s_{service}"], errors="coerce").to_numpy(dtype=float)
-            seconds = np.where(np.isnan(seconds), np.inf, seconds)
-            thr_col = (
-                f"threshold_s_{service}" if f"threshold_s_{service}" in demand.columns else "threshold_s"
-            )
-            threshold = pd.to_numeric(demand[thr_col], errors="coerce").to_numpy(dtype=float)
-            pts = shapely.point_on_surface(demand.geometry.to_numpy())
-            x, y = shapely.get_x(pts), shapely.get_y(pts)
-            reached = np.isfinite(seconds)
-            covered = reached & (seconds <= threshold)
-            beyond = reached & ~covered
-            for mask, color, size, key in (
-                (covered, _COVERED, 2.0, "covered"),
-                (beyond, _UNCOVERED, 5.0, "uncovered"),
-                (~reached, _UNREACHED, 5.0, "unreached"),
-            ):
-                if mask.any():
-                    ax.scatter(x[mask], y[mask], s=size, color=color, linewidths=0, zorder=3)
-                    handles.append(
-                        Line2D(
-                            [], [], marker="o", linestyle="", color=color, label=t(key, lang), markersize=5
-                        )
-                    )
-        if fac is not None and "service" in fac.columns:
-            part = fac.loc[fac["service"].astype(str) == service]
-            if len(part):
-                planned = (
-                    part.get("status", pd.Series("existing", index=part.index)).astype(str) != "existing"
-                )
-                pts = shapely.point_on_surface(part.geometry.to_numpy())
-                x, y = shapely.get_x(pts), shapely.get_y(pts)
-                ax.scatter(
-                    x[~planned.to_numpy()],
-                    y[~planned.to_numpy()],
-                    s=40,
-                    color="#222222",
-                    edgecolors="white",
-                    linewidths=0.8,
-                    zorder=4,
-                )
-                ax.scatter(
-                    x[planned.to_numpy()],
-                    y[planned.to_numpy()],
-                    s=40,
-                    facecolors="none",
-                    edgecolors="#222222",
-                    linewidths=1.2,
-                    linestyle="--",
-                    zorder=4,
-                )
-                handles.append(
-                    Line2D(
-                        [],
-                        [],
-                        marker="o",
-                        linestyle="",
-                        color="#222222",
-                        markersize=6,
-                        label=f"{_label(service, lang)}{t('facility_layer', lang)}"
-                        if lang == "zh"
-                        else f"{_label(service, lang)} {t('facility_layer', lang)}",
-                    )
-                )
-        if sites is not None and "service" in sites.columns:
-            part = sites.loc[sites["service"].astype(str) == service]
-            if len(part):
-                rank = pd.to_numeric(part.get("rank", pd.Series(np.nan, index=part.index)), errors="coerce")
-                rank = rank.fillna(pd.Series(np.arange(1, len(part) + 1), index=part.index)).astype(int)
-                pts = shapely.point_on_surface(part.geometry.to_numpy())
-                x, y = shapely.get_x(pts), shapely.get_y(pts)
-                color = _SITE_COLORS.get(service, "#54278f")
-                ax.scatter(x, y, s=170, color=color, edgecolors="white", linewidths=1.2, zorder=5)
-                for xi, yi, r in zip(x, y, rank, strict=True):  # a handful of sites, one label each
-                    ax.annotate(
-                        str(r),
-                        (xi, yi),
-                        ha="center",
-                        va="center",
-                        color="white",
-                        fontsize=7,
-                        fontweight="bold",
-                        zorder=6,
-                    )
-                handles.append(
-                    Line2D(
-                        [],
-                        [],
-                        marker="o",
-                        linestyle="",
-                        color=color,
-                        markersize=8,
-                        label=t("sites_layer", lang),
-                    )
-                )
-
-        ax.set_aspect("equal")
-        ax.set_axis_off()
-        x0, x1 = ax.get_xlim()
-        y0, y1 = ax.get_ylim()
-        bar = _nice_length(x1 - x0)
-        bx, by = x0 + 0.04 * (x1 - x0), y0 + 0.04 * (y1 - y0)
-        ax.plot([bx, bx + bar], [by, by], color="black", linewidth=3, solid_capstyle="butt", zorder=7)
-        label = f"{bar / 1000:g} km" if bar >= 1000 else f"{bar:g} m"
-        ax.text(bx + bar / 2, by + 0.015 * (y1 - y0), label, ha="center", va="bottom", fontsize=8, zorder=7)
-        ax.annotate(
-            "N",
-            xy=(0.96, 0.95),
-            xytext=(0.96, 0.87),
-            xycoords="axes fraction",
-            ha="center",
-            va="center",
-            fontsize=10,
-            fontweight="bold",
-            arrowprops={"arrowstyle": "-|>", "color": "black"},
-        )
-        if handles:
-            ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.9)
-        title = f"{_label(service, lang)} · {t('figure', lang)}"
-        ax.set_title(title, fontsize=11)
+        handles = [
+            *_draw_isochrones(ax, iso, service, lang),
+            *_draw_demand(ax, demand, service, service in inputs.no_data, lang),
+            *_draw_facilities(ax, fac, service, lang),
+            *_draw_sites(ax, sites, service, lang),
+        ]
+        _draw_frame(ax, handles, f"{code_label(service, lang)} · {t('figure', lang)}")
         note = _assumption_note(inputs, lang)
         if note:
             # parse_math off: a "$" in an input path (the DEM) would otherwise be read as mathtext
@@ -303,3 +163,127 @@ def coverage_png(
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
+
+
+def _dot(color: str, label: str, markersize: float | None = None) -> Line2D:
+    """A legend entry drawn as a dot."""
+    size = {} if markersize is None else {"markersize": markersize}
+    return Line2D([], [], marker="o", linestyle="", color=color, label=label, **size)
+
+
+def _draw_isochrones(ax, iso: gpd.GeoDataFrame | None, service: str, lang: str) -> list:
+    """The service's isochrones, lighter for longer tiers; one legend entry per tier."""
+    if iso is None or "service" not in iso.columns:
+        return []
+    handles = []
+    part = iso.loc[iso["service"].astype(str) == service]
+    color = SERVICE_COLORS.get(service, "#756bb1")
+    minutes = pd.to_numeric(part["minutes"], errors="coerce")
+    for k, m in enumerate(sorted(minutes.dropna().unique(), reverse=True)):
+        tier = part.loc[minutes == m]
+        tier.plot(ax=ax, color=color, alpha=0.12 + 0.1 * min(k, 3), linewidth=0, zorder=2)
+        tier.boundary.plot(ax=ax, color=color, linewidth=0.8, zorder=2)
+        handles.append(Patch(color=color, alpha=0.3, label=say("map.isochrone", lang, minutes=f"{m:g}")))
+    return handles
+
+
+def _draw_demand(ax, demand: gpd.GeoDataFrame | None, service: str, no_data: bool, lang: str) -> list:
+    """Demand points: within reach, beyond the circle, no walking route (or grey: no data)."""
+    if demand is None:
+        return []
+    pts = shapely.point_on_surface(demand.geometry.to_numpy())
+    x, y = shapely.get_x(pts), shapely.get_y(pts)
+    if no_data:  # no facility list: no times to class
+        ax.scatter(x, y, s=2.0, color="#b0b0b0", linewidths=0, zorder=3)
+        return [_dot("#b0b0b0", t("no_facility_list", lang))]
+    if f"time_s_{service}" not in demand.columns:
+        return []
+    seconds = pd.to_numeric(demand[f"time_s_{service}"], errors="coerce").to_numpy(dtype=float)
+    seconds = np.where(np.isnan(seconds), np.inf, seconds)
+    thr_col = f"threshold_s_{service}" if f"threshold_s_{service}" in demand.columns else "threshold_s"
+    threshold = pd.to_numeric(demand[thr_col], errors="coerce").to_numpy(dtype=float)
+    reached = np.isfinite(seconds)
+    covered = reached & (seconds <= threshold)
+    handles = []
+    for mask, color, size, key in (
+        (covered, _COVERED, 2.0, "covered"),
+        (reached & ~covered, UNCOVERED, 5.0, "uncovered"),
+        (~reached, UNREACHED, 5.0, "unreached"),
+    ):
+        if mask.any():
+            ax.scatter(x[mask], y[mask], s=size, color=color, linewidths=0, zorder=3)
+            handles.append(_dot(color, t(key, lang), markersize=5))
+    return handles
+
+
+def _draw_facilities(ax, fac: gpd.GeoDataFrame | None, service: str, lang: str) -> list:
+    """The service's facilities: existing ones solid, planned ones hollow and dashed."""
+    if fac is None or "service" not in fac.columns:
+        return []
+    part = fac.loc[fac["service"].astype(str) == service]
+    if not len(part):
+        return []
+    planned = (
+        part.get("status", pd.Series("existing", index=part.index)).astype(str) != "existing"
+    ).to_numpy()
+    pts = shapely.point_on_surface(part.geometry.to_numpy())
+    x, y = shapely.get_x(pts), shapely.get_y(pts)
+    ax.scatter(x[~planned], y[~planned], s=40, color="#222222", edgecolors="white", linewidths=0.8, zorder=4)
+    ax.scatter(
+        x[planned],
+        y[planned],
+        s=40,
+        facecolors="none",
+        edgecolors="#222222",
+        linewidths=1.2,
+        linestyle="--",
+        zorder=4,
+    )
+    return [_dot("#222222", say("map.facilities_of", lang, service=code_label(service, lang)), markersize=6)]
+
+
+def _draw_sites(ax, sites: gpd.GeoDataFrame | None, service: str, lang: str) -> list:
+    """The service's proposed sites, numbered by rank."""
+    if sites is None or "service" not in sites.columns:
+        return []
+    part = sites.loc[sites["service"].astype(str) == service]
+    if not len(part):
+        return []
+    rank = pd.to_numeric(part.get("rank", pd.Series(np.nan, index=part.index)), errors="coerce")
+    rank = rank.fillna(pd.Series(np.arange(1, len(part) + 1), index=part.index)).astype(int)
+    pts = shapely.point_on_surface(part.geometry.to_numpy())
+    x, y = shapely.get_x(pts), shapely.get_y(pts)
+    color = SITE_COLORS.get(service, "#54278f")
+    ax.scatter(x, y, s=170, color=color, edgecolors="white", linewidths=1.2, zorder=5)
+    for xi, yi, r in zip(x, y, rank, strict=True):  # a handful of sites, one label each
+        ax.annotate(
+            str(r), (xi, yi), ha="center", va="center", color="white", fontsize=7, fontweight="bold", zorder=6
+        )
+    return [_dot(color, t("sites_layer", lang), markersize=8)]
+
+
+def _draw_frame(ax, handles: list, title: str) -> None:
+    """Equal axes without ticks, a scale bar, a north arrow, the legend and the title."""
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    bar = _nice_length(x1 - x0)
+    bx, by = x0 + 0.04 * (x1 - x0), y0 + 0.04 * (y1 - y0)
+    ax.plot([bx, bx + bar], [by, by], color="black", linewidth=3, solid_capstyle="butt", zorder=7)
+    label = f"{bar / 1000:g} km" if bar >= 1000 else f"{bar:g} m"
+    ax.text(bx + bar / 2, by + 0.015 * (y1 - y0), label, ha="center", va="bottom", fontsize=8, zorder=7)
+    ax.annotate(
+        "N",
+        xy=(0.96, 0.95),
+        xytext=(0.96, 0.87),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=10,
+        fontweight="bold",
+        arrowprops={"arrowstyle": "-|>", "color": "black"},
+    )
+    if handles:
+        ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.9)
+    ax.set_title(title, fontsize=11)

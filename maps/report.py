@@ -1,7 +1,7 @@
 """The plan-style HTML report: one self-contained file that prints well, Chinese first.
 
 Sections: headline numbers, the plan's indicator table (metric, baseline, 2025 target,
-约束性/预期性, now, gap), coverage by street and community, capacity gaps with their population
+binding or expected, now, gap), coverage by street and community, capacity gaps with their population
 base and year, the siting proposal, static coverage maps (PNG, inlined as base64), the
 assumptions and the data sources with their licences. Every value is escaped by the template
 engine; the report only renders the tables it is given and computes nothing.
@@ -17,27 +17,19 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import numpy as np
 import pandas as pd
 
-from ..geodata.common import Assumption, atomic_path, note_text
+from ..geodata.common import Assumption, atomic_path, note_text, say
 from ..geodata.labels import label as _indicator_label
 from ..geodata.schema import GROUPS
-from .i18n import check_lang, has, t
-from .webmap import DataSource, assumption_rows
+from . import assets
+from .i18n import check_lang, code_label, has, t
+from .inputs import DataSource, assumption_rows
 
-#: Columns whose string values are codes with a label (``elderly`` → 养老, ``street`` → 街道/镇).
+#: Columns whose string values are codes with a label (``elderly``, ``street``: catalogue ``ui.*``).
 CODE_COLUMNS: frozenset[str] = frozenset(
     {"service", "group", "level", "status", "tier", "scope", "metric", "area", "unit_class", "value_basis"}
-)
-
-
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("lifecircle.maps", "templates"),
-    autoescape=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
 )
 
 
@@ -48,18 +40,18 @@ class ReportInputs:
     Attributes
     ----------
     title
-        Report title (default: 一老一小服务圈评估报告).
+        Report title (default: the catalogue's ``ui.report_title``).
     plan_table
         The plan-style indicator table, one row per indicator, with columns ``metric`` (or
         ``metric_zh``/``metric_en``), ``baseline``, ``target`` (2025), ``binding`` (bool:
-        约束性 True, 预期性 False), ``now`` (this run), ``gap``; optional ``unit_of_measure``,
+        binding True, expected False), ``now`` (this run), ``gap``; optional ``unit_of_measure``,
         ``year``, ``lead_unit``, ``source``, ``note``.
     coverage_by_unit
         Coverage by admin unit: one table with a ``level`` column (split into street and
         community sections) or a mapping ``{level: table}``. Share columns (``share_*``) print
         as percentages.
     capacity_gaps
-        Beds and 托位 gaps, each row naming its population base and year, standard, supply and
+        Beds and childcare-place gaps, each row naming its population base and year, standard, supply and
         supply date (e.g. ``service, metric, standard, population, population_base, base_year,
         supply, supply_date, need, gap, source``).
     sites
@@ -132,11 +124,13 @@ def render_report(inputs: ReportInputs, *, lang: str = "zh") -> str:
         version = metadata.version("lifecircle")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
         version = "dev"
-    return _ENV.get_template("report.html.j2").render(
+    return assets.template("report.html.j2").render(
         lang=lang,
         title=inputs.title or t("report_title", lang),
         version=version,
-        run_info=list(inputs.run_info),
+        subtitle=say("report.run_info.sep", lang).join(
+            say("report.run_info.item", lang, label=label, value=value) for label, value in inputs.run_info
+        ),
         headlines=list(inputs.headlines),
         toc=toc,
         sections=sections,
@@ -157,7 +151,7 @@ def write_report(inputs: ReportInputs, path: str | Path, *, lang: str = "zh") ->
 
 
 def column_label(column: str, lang: str = "zh") -> str:
-    """Header for a table column: known names translated, ``gain_pop_60`` → 新增覆盖 · 60岁及以上老年人."""
+    """Header for a table column: known names translated, ``gain_pop_60`` → "Newly covered · Aged 60+"."""
     if has(column):
         return t(column, lang)
     if column.endswith("_s") and has(column[:-2]):
@@ -169,13 +163,14 @@ def column_label(column: str, lang: str = "zh") -> str:
         for group in GROUPS:
             if column.endswith(f"_{group}") and len(column) > len(f"share__{group}"):
                 service = column[len("share_") : -len(group) - 1]
-                sep = " " if lang == "en" else ""
-                return f"{_code_label(service, lang)}{sep}{t('coverage_share', lang)} · {t(group, lang)}"
+                return say(
+                    "report.column.share",
+                    lang,
+                    service=code_label(service, lang),
+                    share=t("coverage_share", lang),
+                    group=t(group, lang),
+                )
     return column
-
-
-def _code_label(code: str, lang: str) -> str:
-    return t(code, lang) if has(code) else code
 
 
 def pick_language(df: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -211,7 +206,7 @@ def _number(value: float) -> str:
 def _cell(value: Any, column: str, lang: str) -> tuple[str, str]:
     """``(text, css class)`` of one cell."""
     if isinstance(value, (list, tuple, np.ndarray)):
-        return (", " if lang == "en" else "、").join(str(v) for v in value), ""
+        return say("sep.list", lang).join(str(v) for v in value), ""
     if _is_missing(value):
         return "—", "num"
     if isinstance(value, (bool, np.bool_)):
@@ -219,7 +214,7 @@ def _cell(value: Any, column: str, lang: str) -> tuple[str, str]:
             return t("binding_yes" if value else "binding_no", lang), ""
         if column == "urban":
             return t("urban_yes" if value else "urban_no", lang), ""
-        return ("yes" if value else "no") if lang == "en" else ("是" if value else "否"), ""
+        return say("report.yes" if value else "report.no", lang), ""
     if column.endswith("_s") and has(column[:-2]) and isinstance(value, (int, float, np.number)):
         seconds = float(value)
         return (f"{seconds / 60:.1f}" if math.isfinite(seconds) else t("unreached", lang)), "num"
@@ -236,7 +231,7 @@ def _cell(value: Any, column: str, lang: str) -> tuple[str, str]:
 
 
 def value_label(column: str, value: str, lang: str = "zh") -> str:
-    """Label of a code in a table cell: ``area=urban`` → 城市（街道/社区）, ``service=elderly`` → 养老.
+    """Label of a code in a table cell: ``area=urban`` → "Urban (streets/communities)".
 
     Codes of the indicator table (metrics, groups, scopes) use the labels of
     `lifecircle.coverage.indicators` when that module is installed.
@@ -262,11 +257,7 @@ def _table(
     df = df.drop(columns=[c for c in df.columns if c == "geometry" or str(df[c].dtype) == "geometry"])
     more = ""
     if len(df) > max_rows:
-        more = (
-            f"Showing the first {max_rows:,} of {len(df):,} rows; all rows are in indicators.csv/.xlsx."
-            if lang == "en"
-            else f"仅列出前 {max_rows:,} 行（共 {len(df):,} 行），完整数据见 indicators.csv/.xlsx。"
-        )
+        more = say("report.more_rows", lang, shown=max_rows, total=len(df))
         df = df.iloc[:max_rows]
     columns = [str(c) for c in df.columns]
     rows = [
@@ -304,18 +295,13 @@ def _coverage_tables(cov: pd.DataFrame | Mapping[str, pd.DataFrame] | None, lang
 
 
 def _caption(key: str, lang: str) -> str:
-    """``"street:elderly"`` → 街道/镇 · 养老 (each part translated when it has a label)."""
-    return " · ".join(_code_label(part, lang) for part in str(key).split(":"))
+    """``"street:elderly"`` → "Street/town · Elderly care" (each part translated when it has a label)."""
+    return " · ".join(code_label(part, lang) for part in str(key).split(":"))
 
 
 def _sections(inputs: ReportInputs, lang: str) -> list[dict]:
     n = inputs.max_rows
-    gaps_intro = (
-        "Gap = standard × population ÷ 1,000 − supply; each row names the population base, its year and the "
-        "date of the supply it uses."
-        if lang == "en"
-        else "缺口 = 标准 × 人口 ÷ 1000 − 现有供给；每行注明所用人口基数、年份及供给日期。"
-    )
+    gaps_intro = say("report.gaps_intro", lang)
     siting_tables = []
     if inputs.siting_summary:
         summary = pd.DataFrame(list(inputs.siting_summary), columns=["key", "value"])

@@ -12,11 +12,12 @@ import pandas as pd
 import pyogrio
 
 from ..coverage.indicators import NO_LIST_NOTE, label
-from ..geodata.common import InputError
+from ..geodata.common import InputError, Msg, say
 from ..geodata.files import foreign_entry, read_manifest, staged_folder
 from ..geodata.network import utm_crs_for
 from ..geodata.schema import GROUPS
 from ..maps.export import restore_formulas, write_indicators_csv
+from ..maps.i18n import t
 from ..maps.report import ReportInputs, write_report
 from ..maps.webmap import MapInputs, write_map
 
@@ -51,6 +52,12 @@ class RunFolder:
     units: gpd.GeoDataFrame | None
     #: Services the run had no facility list for: their coverage is unknown ("no data"), never 0.
     no_data: tuple[str, ...] = ()
+    #: Whether this is the "after" state of a run (its proposed sites open); ``label`` says so.
+    optimized: bool = False
+
+    def name(self, lang: str = "zh") -> str:
+        """The run's label in ``lang``: the scenario name, marked when it is the optimized state."""
+        return say("compare.optimized", lang, name=self.label) if self.optimized else self.label
 
 
 def no_list_services(indicators: pd.DataFrame) -> tuple[str, ...]:
@@ -62,16 +69,9 @@ def no_list_services(indicators: pd.DataFrame) -> tuple[str, ...]:
     return tuple(sorted(set(cov.loc[flagged, "service"].astype(str))))
 
 
-#: What every message about a damaged run folder ends with: (English, Chinese).
-_RERUN = (
-    "this folder was not written by lifecircle run, or it was changed since; run the scenario again",
-    "该文件夹不是由 lifecircle run 生成的，或生成后被改动过；请重新运行该情景",
-)
-
-
-def _damaged(path: Path, en: str, zh: str) -> InputError:
-    """The one sentence for a run folder file that is missing or cannot be read."""
-    return InputError(f"{path}: {en}; {_RERUN[0]}.", zh=f"{path}：{zh}；{_RERUN[1]}。")
+def _damaged(path: Path, what: Msg) -> InputError:
+    """The one sentence for a run folder file that is missing or cannot be read (``what`` is wrong)."""
+    return InputError("compare.damaged", path=path, what=what)
 
 
 def _read_record(path: Path) -> dict:
@@ -79,35 +79,26 @@ def _read_record(path: Path) -> dict:
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise _damaged(
-            path,
-            f"cannot be read as a run record ({exc.__class__.__name__})",
-            f"无法作为运行记录读取（{exc.__class__.__name__}）",
-        ) from None
+        raise _damaged(path, Msg("compare.what.unreadable_record", kind=exc.__class__.__name__)) from None
     if not isinstance(record, dict):
-        kind = type(record).__name__
-        raise _damaged(path, f"holds a JSON {kind}, not a run record", f"内容是 JSON {kind}，而不是运行记录")
+        raise _damaged(path, Msg("compare.what.not_object", kind=type(record).__name__))
     return record
 
 
 def _read_layers(gpkg: Path, after: bool) -> dict[str, gpd.GeoDataFrame | None]:
     """The layers ``compare`` uses from a run's ``layers.gpkg`` (absent optional ones are None)."""
     if not gpkg.is_file():
-        raise _damaged(gpkg, "no such file", "文件不存在")
+        raise _damaged(gpkg, Msg("compare.what.no_file"))
     try:
         names = {name for name, _ in pyogrio.list_layers(gpkg)}
         if "demand" not in names:
-            raise _damaged(gpkg, "has no demand layer", "没有 demand（需求点）图层")
+            raise _damaged(gpkg, Msg("compare.what.no_demand_layer"))
         wanted = ["demand", "isochrones", "units"] + (["sites"] if after else [])
         return {n: gpd.read_file(gpkg, layer=n) if n in names else None for n in wanted}
     except InputError:
         raise
     except Exception as exc:
-        raise _damaged(
-            gpkg,
-            f"cannot be read as a GeoPackage ({exc.__class__.__name__})",
-            f"无法作为 GeoPackage 读取（{exc.__class__.__name__}）",
-        ) from None
+        raise _damaged(gpkg, Msg("compare.what.bad_gpkg", kind=exc.__class__.__name__)) from None
 
 
 def _read_indicators(path: Path) -> pd.DataFrame:
@@ -115,14 +106,10 @@ def _read_indicators(path: Path) -> pd.DataFrame:
     try:
         indicators = pd.read_csv(path, encoding="utf-8-sig", dtype={"unit": str, "parent": str})
     except Exception as exc:
-        raise _damaged(
-            path,
-            f"cannot be read as an indicator table ({exc.__class__.__name__})",
-            f"无法作为指标表读取（{exc.__class__.__name__}）",
-        ) from None
+        raise _damaged(path, Msg("compare.what.bad_indicators", kind=exc.__class__.__name__)) from None
     missing = [c for c in ("scope", "service", "metric", "value") if c not in indicators.columns]
     if missing:
-        raise _damaged(path, f"has no column {', '.join(missing)}", f"缺少字段 {'、'.join(missing)}")
+        raise _damaged(path, Msg("compare.what.no_column", columns=missing))
     return restore_formulas(indicators)  # the CSV's guard "'" in front of formula-like text
 
 
@@ -138,22 +125,12 @@ def load_run(path: str | Path, *, after: bool = False) -> RunFolder:
     path = Path(path)
     rec_path = path / "run.json"
     if not rec_path.exists():
-        raise InputError(
-            f"{path}: not a run folder (no run.json); give a folder written by lifecircle run.",
-            zh=f"{path}：不是运行结果文件夹（没有 run.json）；请给出由 lifecircle run 生成的文件夹。",
-        )
+        raise InputError("compare.not_run_folder", path=path)
     record = _read_record(rec_path)
     ind_name = "indicators_after.csv" if after else "indicators.csv"
     if not (path / ind_name).exists():
         raise InputError(
-            f"{path}: has no {ind_name}; "
-            + (
-                "the run proposed no sites, so it has no optimized state."
-                if after
-                else "the run is incomplete."
-            ),
-            zh=f"{path}：没有 {ind_name}；"
-            + ("该次运行没有提出新增设施点，因此没有优化后的结果。" if after else "该次运行未完成。"),
+            "compare.no_indicators_after" if after else "compare.no_indicators", path=path, name=ind_name
         )
     indicators = _read_indicators(path / ind_name)
     found = _read_layers(path / "layers.gpkg", after)
@@ -163,10 +140,9 @@ def load_run(path: str | Path, *, after: bool = False) -> RunFolder:
             demand[col.removesuffix("_after")] = demand[col]
     scenario = record.get("scenario")
     name = scenario.get("name") if isinstance(scenario, dict) else None
-    name = str(name) if name else path.name
     return RunFolder(
         path=path,
-        label=f"{name} (optimized)" if after else name,
+        label=str(name) if name else path.name,
         record=record,
         indicators=indicators,
         demand=demand,
@@ -174,6 +150,7 @@ def load_run(path: str | Path, *, after: bool = False) -> RunFolder:
         isochrones=None if after else found["isochrones"],
         units=found["units"],
         no_data=no_list_services(indicators),
+        optimized=after,
     )
 
 
@@ -192,15 +169,8 @@ def check_out_apart(out_dir: str | Path, runs: list[str | Path]) -> None:
     for run in runs:
         r = Path(run).resolve()
         if out == r or r in out.parents or out in r.parents:
-            where_en = "is" if out == r else ("lies inside" if r in out.parents else "holds")
-            where_zh = "就是" if out == r else ("位于" if r in out.parents else "包含了")
-            after_zh = "" if out == r else ("之中" if r in out.parents else "")
-            raise InputError(
-                f"{out_dir}: --out {where_en} the run folder {run} being compared, and the comparison "
-                "may never replace or nest into a run it reads; choose another --out folder.",
-                zh=f"{out_dir}：--out {where_zh}正在比较的运行结果文件夹 {run}{after_zh}，"
-                "比较结果不能覆盖或嵌入它所读取的运行结果；请换一个 --out 文件夹。",
-            )
+            where = "is" if out == r else ("inside" if r in out.parents else "holds")
+            raise InputError(f"compare.out_{where}_run", out=out_dir, run=run)
 
 
 def indicator_deltas(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
@@ -233,16 +203,10 @@ def gains_by_unit(a: RunFolder, b: RunFolder, services: list[str]) -> pd.DataFra
     """
     da, db = a.demand, b.demand
     if "id" not in da or "id" not in db:
-        raise InputError(
-            "compare: the demand layers have no id column; re-run both scenarios.",
-            zh="compare：需求点图层没有 id 字段；请重新运行两个情景。",
-        )
+        raise InputError("compare.no_id")
     m = da[["id"]].reset_index().merge(db[["id"]].reset_index(), on="id", suffixes=("_a", "_b"))
     if len(m) == 0:
-        raise InputError(
-            "compare: the two runs share no demand points; compare runs of the same area and demand.",
-            zh="compare：两次运行没有共同的需求点；请比较同一范围、同一需求数据的运行结果。",
-        )
+        raise InputError("compare.no_shared_points")
     ia, ib = m["index_a"].to_numpy(), m["index_b"].to_numpy()
     base = db.iloc[ib].reset_index(drop=True)
     levels = [lv for lv in ("street", "community") if lv in base and (base[lv].astype(str) != "").any()]
@@ -296,7 +260,7 @@ def _covered(d: gpd.GeoDataFrame, service: str) -> np.ndarray:
 
 
 def _grid_labels(d: gpd.GeoDataFrame) -> np.ndarray:
-    """``网格 r-c`` labels of `GRID_M` cells in the local UTM zone (rows from the south-west)."""
+    """``Grr-cc`` labels of `GRID_M` cells in the local UTM zone (rows from the south-west)."""
     c = d.geometry.union_all().centroid
     pts = d.to_crs(utm_crs_for(c.x, c.y))
     x, y = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
@@ -329,11 +293,7 @@ def default_compare_dir(run_a: str | Path, run_b: str | Path | None = None) -> P
         doc = read_manifest(path) if path.is_dir() else None
         if doc is not None and doc.get("pair") == pair and foreign_entry(path) is None:
             return path
-    raise InputError(
-        f"{a.parent}: every folder name {base}_N up to 999 is taken; give the comparison a folder "
-        "with --out.",
-        zh=f"{a.parent}：{base}_N 到 999 的文件夹名都已被占用；请用 --out 指定比较结果的文件夹。",
-    )
+    raise InputError("compare.names_taken", parent=a.parent, base=base)
 
 
 def compare_runs(
@@ -362,7 +322,7 @@ def compare_runs(
     )
     deltas = indicator_deltas(a.indicators, b.indicators)
     gains = gains_by_unit(a, b, services)
-    head = _headline(deltas, gains, lang)
+    head = _headline(deltas, lang)
     demand = b.demand.copy()
     mi = MapInputs(
         demand=demand,
@@ -382,7 +342,10 @@ def compare_runs(
         coverage_by_unit=gain_tables or None,
         indicators=deltas,
         headlines=tuple(head),
-        run_info=(("A", str(a.path)), ("B", str(b.path) + (" (optimized)" if run_b is None else ""))),
+        run_info=(
+            ("A", str(a.path)),
+            ("B", say("compare.optimized", lang, name=b.path) if b.optimized else str(b.path)),
+        ),
     )
     with staged_folder(out_dir, "compare", meta={"pair": compare_pair(run_a, run_b)}) as tmp:
         write_indicators_csv(deltas, tmp / "deltas.csv")
@@ -393,10 +356,10 @@ def compare_runs(
 
 
 def _title(a: RunFolder, b: RunFolder, lang: str) -> str:
-    return f"{'Comparison' if lang == 'en' else '方案比较'}: {a.label} → {b.label}"
+    return say("compare.title", lang, a=a.name(lang), b=b.name(lang))
 
 
-def _headline(deltas: pd.DataFrame, gains: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
+def _headline(deltas: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
     out = []
     top = deltas[(deltas["metric"] == "coverage") & (deltas["area"] == "all")]
     scope = "total" if (top["scope"] == "total").any() else "district"
@@ -411,5 +374,5 @@ def _headline(deltas: pd.DataFrame, gains: pd.DataFrame, lang: str) -> list[tupl
 
 
 def _pct(value: float, lang: str) -> str:
-    """A coverage share in percent, or 无数据 / no data when it is unknown (never "nan%")."""
-    return f"{value:.1f}%" if np.isfinite(value) else ("no data" if lang == "en" else "无数据")
+    """A coverage share in percent, or "no data" when it is unknown (never "nan%")."""
+    return f"{value:.1f}%" if np.isfinite(value) else t("no_data", lang)

