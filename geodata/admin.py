@@ -595,27 +595,3 @@ def _zone(polygons: gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry | str | Path
         polygons = polygons.to_crs(4326)
     geoms = polygons.geometry.to_numpy() if isinstance(polygons, gpd.GeoDataFrame) else polygons.to_numpy()
     return shapely.union_all(shapely.make_valid(geoms))
-
-
-# -- transition: names geodata/demand.py imported (removed with it) --------------------------------------
-_first_hit = first_hit
-
-
-def _rows(mask: np.ndarray, limit: int = 5) -> str:
-    idx = np.flatnonzero(np.asarray(mask)) + 1
-    shown = ", ".join(str(i) for i in idx[:limit])
-    return f"{shown} (and {len(idx) - limit} more)" if len(idx) > limit else shown
-
-
-def _rows_zh(mask: np.ndarray, limit: int = 5) -> str:
-    from .files import rows_zh
-
-    return rows_zh(np.flatnonzero(np.asarray(mask)) + 1, limit=limit)
-
-
-class _LevelZh(dict):
-    def __missing__(self, key: str) -> str:
-        return say(f"admin.level.{key}", "zh")
-
-
-_LEVEL_ZH = _LevelZh()
