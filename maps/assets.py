@@ -15,6 +15,8 @@ from importlib import resources
 
 import jinja2
 
+from ..geodata.common import say
+
 _LEAFLET_PACKAGE = "js_lib_leaflet"
 _LEAFLET_DIR = ("static", "js_lib_leaflet")
 _OWN_PACKAGE = "lifecircle.maps"
@@ -24,10 +26,7 @@ def _leaflet_file(*parts: str):
     try:
         root = resources.files(_LEAFLET_PACKAGE)
     except ModuleNotFoundError:
-        raise ImportError(
-            "the HTML map inlines Leaflet from the package django-js-lib-leaflet; "
-            "install it with: pip install 'django-js-lib-leaflet>=1.9.4'"
-        ) from None
+        raise ImportError(say("map.no_leaflet", "en")) from None
     return root.joinpath(*_LEAFLET_DIR, *parts)
 
 
