@@ -155,7 +155,7 @@ def urban_from_name(names: np.ndarray | pd.Series | list[str], *, where: str | M
     return kind != 0
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class UnitLayer:
     """How to read one layer of admin-unit polygons (the options of `read_admin_units`).
 
