@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -13,6 +14,7 @@ from ..coverage.standards import standards_from_profile
 from ..geodata.common import InputError
 
 _PRESETS = resources.files("lifecircle.scenarios") / "presets"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,60 @@ class Jurisdiction:
     def name(self, lang: str = "zh") -> str:
         """Display name in ``lang``."""
         return self.name_en if lang == "en" else self.name_zh
+
+
+@dataclass(frozen=True)
+class ServicePolicy:
+    """What a service is measured with: its walking profile, its population group, its threshold."""
+
+    profile: str
+    group: str
+    threshold: Threshold
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The shared defaults of ``presets/policy.yaml`` (each number with its source).
+
+    Attributes
+    ----------
+    services
+        Service → its walking profile, population group and default threshold.
+    spacing_m
+        Spacing of network candidates when no candidate layer is given (an assumption).
+    min_area_m2
+        Smallest candidate footprint (003 保障要素二).
+    """
+
+    services: dict[str, ServicePolicy]
+    spacing_m: float
+    min_area_m2: float
+
+    def profile(self, service: str) -> str:
+        """The walking profile of ``service`` (``adult`` for a service the preset does not name)."""
+        got = self.services.get(service)
+        return got.profile if got is not None else "adult"
+
+    def group(self, service: str) -> str:
+        """The population group of ``service`` (``pop_total`` for one the preset does not name)."""
+        got = self.services.get(service)
+        return got.group if got is not None else "pop_total"
+
+
+@functools.cache
+def policy() -> Policy:
+    """The shared defaults, read once from the shipped ``policy.yaml``."""
+    raw = yaml.load((_PRESETS / "policy.yaml").read_text(encoding="utf-8"), Loader=_LOADER)
+    services = {
+        svc: ServicePolicy(
+            v["profile"],
+            v["group"],
+            Threshold(float(v["threshold"]["urban"]), float(v["threshold"]["rural"]), v["threshold"]["source"]),
+        )
+        for svc, v in raw["services"].items()
+    }
+    cand = raw["candidates"]
+    return Policy(services, float(cand["spacing_m"]["value"]), float(cand["min_area_m2"]["value"]))
 
 
 def jurisdiction_names() -> list[str]:

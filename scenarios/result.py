@@ -26,13 +26,14 @@ from ..geodata.common import Assumption
 from ..geodata.files import file_sha256
 from ..geodata.network import WalkNetwork
 from ..geodata.sources import network_summary
-from .presets import Jurisdiction
+from .presets import Jurisdiction, policy
 from .schema import Scenario
 
-#: Walking profile used for each service (other services walk at the adult profile).
-SERVICE_PROFILE = {"elderly": "elderly", "childcare": "childcare"}
-#: The population group each service is measured and sited for.
-SERVICE_GROUP = {"elderly": "pop_60", "childcare": "pop_0_3"}
+#: Walking profile used for each service (other services walk at the adult profile); the mapping
+#: is policy and lives in ``presets/policy.yaml``.
+SERVICE_PROFILE = {svc: sp.profile for svc, sp in policy().services.items()}
+#: The population group each service is measured and sited for (``presets/policy.yaml``).
+SERVICE_GROUP = {svc: sp.group for svc, sp in policy().services.items()}
 
 
 @dataclass
