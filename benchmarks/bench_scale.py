@@ -75,7 +75,7 @@ def _dask(n_nodes: int, workers: int, tiles: int) -> tuple[dict, np.ndarray]:
             show_progress=False,
         )
         wall = time.perf_counter() - t0
-        peaks = client.run(dist._rss)
+        peaks = client.run(dist.rss)
     return {
         "wall_s": wall,
         "tiles": tiles * tiles,

@@ -55,13 +55,6 @@ STATE_LABELS: dict[int, str] = {
     BEYOND_LIMIT: "reach.state.beyond_limit",
 }
 
-CHILDCARE_THRESHOLD = Assumption(
-    key="childcare.threshold",
-    value=10,
-    unit="min",
-    msg=Msg("reach.assume.childcare_threshold"),
-)
-
 
 @dataclass(frozen=True, eq=False)
 class ServiceReach:
@@ -503,32 +496,20 @@ def _csr(blocks: list, n_d: int, n_f: int) -> csr_matrix:
     return csr_matrix((vals, cols, indptr), shape=(n_d, n_f))
 
 
-def demand_thresholds(
-    urban: np.ndarray,
-    *,
-    service: str = "elderly",
-    urban_min: float = 15.0,
-    rural_min: float = 20.0,
-    childcare_min: float | None = None,
-) -> np.ndarray:
-    """Walking threshold in seconds for every demand point, by service and urban/rural.
+def demand_thresholds(urban: np.ndarray, *, urban_min: float, rural_min: float) -> np.ndarray:
+    """Walking threshold in seconds for every demand point: urban or rural minutes.
 
-    Elderly care: 15 minutes in urban communities and 20 in rural ones (000, Table 1 no. 2;
-    policy digest §1.1); jurisdiction presets pass their own (Yuzhong 10 — 001 task 8;
-    Chongqing and Bazhong 15 — 004 ch. 4 §3, 003 task 24). Childcare: `CHILDCARE_THRESHOLD`
-    (10 minutes, an assumption) everywhere unless ``childcare_min`` is given.
+    The minutes are policy and come from the presets (``presets/policy.yaml``: elderly care 15
+    urban / 20 rural, 000 Table 1 no. 2; childcare one radius, an assumption; a jurisdiction's
+    own, e.g. Yuzhong 10, 001 task 8); the engine only applies them.
 
     Parameters
     ----------
     urban
         True for urban demand points (streets and communities), False for rural ones (towns,
         townships and villages).
-    service
-        ``elderly`` (or any service using the urban/rural pair) or ``childcare``.
     urban_min, rural_min
-        Minutes for urban and rural points.
-    childcare_min
-        Minutes for childcare; default `CHILDCARE_THRESHOLD`.
+        Minutes for urban and rural points (equal for a service with one radius).
 
     Returns
     -------
@@ -540,7 +521,4 @@ def demand_thresholds(
         if urban.dtype == object and any(v is None or v != v for v in urban):
             raise InputError("reach.urban_missing")
         urban = urban.astype(bool)
-    if service == "childcare":
-        minutes = float(CHILDCARE_THRESHOLD.value) if childcare_min is None else float(childcare_min)
-        return np.full(len(urban), minutes * 60.0)
-    return np.where(urban, urban_min, rural_min) * 60.0
+    return np.where(urban, float(urban_min), float(rural_min)) * 60.0

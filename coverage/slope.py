@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -11,7 +10,7 @@ import pyproj
 import shapely
 
 from ..geodata.common import InputError
-from ..geodata.dem import DemWindow, read_dem
+from ..geodata.dem import DemWindow
 
 if TYPE_CHECKING:
     from ..geodata.network import WalkNetwork
@@ -63,7 +62,7 @@ def tobler_factor(grade: np.ndarray) -> np.ndarray:
 
 
 def sample_dem(
-    dem: DemWindow | str | Path,
+    dem: DemWindow,
     net: WalkNetwork,
     *,
     fallback: str | None = None,
@@ -75,8 +74,7 @@ def sample_dem(
     ----------
     dem
         The DEM around the network, as read by `lifecircle.geodata.dem.read_dem`
-        (``sample_dem(read_dem(path, net), net)``). A path is still accepted and read that way
-        (the older call form, until every caller reads the DEM first).
+        (``sample_dem(read_dem(path, net), net)``); coverage reads no file.
     net
         The walk network.
     fallback
@@ -93,8 +91,6 @@ def sample_dem(
     """
     if fallback not in (None, "flat"):
         raise ValueError(f"fallback must be None or 'flat', not {fallback!r}")
-    if isinstance(dem, str | Path):  # the older call form; goes once the callers pass a DemWindow
-        dem = read_dem(dem, net)
     if not isinstance(dem, DemWindow):
         raise TypeError("sample_dem takes a DemWindow: read the file with lifecircle.geodata.dem.read_dem")
     geoms = net.geometry

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from ..coverage.reach import reach_matrix, service_reach
+from ..coverage.snapping import Layers
 from ..geodata.common import InputError
 
 if TYPE_CHECKING:
@@ -202,7 +203,7 @@ class InProcess:
         return _canonical(
             reach_matrix(
                 ctx.net, sites.homes, sites.points, limit_s=sites.limit_s, costs=job.costs,
-                facilities_where=sites.where, facilities_what=sites.what,
+                layers=Layers(ctx.max_snap_m, facilities_where=sites.where, facilities_what=sites.what),
             )
         )  # fmt: skip
 
@@ -215,9 +216,11 @@ def _client_reach(ctx: ReachContext, job: ReachJob, limit_s: float) -> ServiceRe
         service=job.service,
         costs=job.costs,
         limit_s=limit_s,
-        max_snap_m=ctx.max_snap_m,
-        demand_where=job.where[0] if job.where else None,
-        facilities_where=job.where[1] if job.where else None,
+        layers=Layers(
+            ctx.max_snap_m,
+            demand_where=job.where[0] if job.where else None,
+            facilities_where=job.where[1] if job.where else None,
+        ),
     )
 
 
@@ -257,7 +260,7 @@ class DaskExecutor:
         if self.client is not None:
             yield self
             return
-        from .distributed import dask_client
+        from .dask_cluster import dask_client
 
         with dask_client(self.scheduler) as client:
             self.client = client
@@ -268,7 +271,7 @@ class DaskExecutor:
 
     def prepare(self, ctx: ReachContext, jobs: list[ReachJob]) -> None:
         """Every service in one partitioned pass: true times and access matrices from the tiles."""
-        from .distributed import ServiceSpec
+        from .dask_tasks import ServiceSpec
 
         specs = [
             ServiceSpec(j.service, j.profile, ctx.draw_limit_s, matrix_limit_s=j.matrix_limit_s) for j in jobs
@@ -295,7 +298,7 @@ class DaskExecutor:
     def matrix(self, ctx: ReachContext, job: ReachJob, sites: Sites) -> sp.csr_matrix:
         """The home × site matrix from the tiles (each tile its own homes' rows)."""
         from ..coverage.snapping import check_on_network, snap_points
-        from .distributed import ServiceSpec
+        from .dask_tasks import ServiceSpec
 
         if sites.where is not None:  # the tiles snap without naming layers: the client checks the whole
             snap = snap_points(ctx.net, sites.points, max_snap_m=ctx.max_snap_m)
@@ -306,7 +309,7 @@ class DaskExecutor:
 
     def _partitioned(self, ctx: ReachContext, points: dict, specs: list, *, true_times: bool):
         from ..coverage.snapping import points_xy
-        from .distributed import partitioned_reach
+        from .dask_reach import partitioned_reach
 
         crs = ctx.net.crs
         dxy = points_xy(ctx.demand, crs, "demand")

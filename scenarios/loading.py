@@ -26,7 +26,7 @@ from ..geodata.common import Assumption, InputError
 from ..geodata.common import Note as _Note
 from ..geodata.network import WalkNetwork, utm_crs_for
 from ..geodata.sources import read_clip
-from .presets import Jurisdiction
+from .presets import Jurisdiction, policy
 from .result import SERVICE_PROFILE, ServiceRun
 from .schema import Scenario
 
@@ -115,6 +115,8 @@ def thresholds(scen: Scenario, juris: Jurisdiction) -> dict[str, tuple[float, fl
                 urban, source = ov.urban, "scenario"
             if ov.rural is not None:
                 rural, source = ov.rural, "scenario"
+        if policy().one_radius(svc):  # one radius for urban and rural homes (presets/policy.yaml)
+            rural = urban
         out[svc] = (urban, rural, source)
     return out
 

@@ -26,6 +26,7 @@ from ..coverage.profiles import WalkProfile, edge_costs
 from ..coverage.reach import demand_thresholds
 from ..coverage.slope import sample_dem
 from ..coverage.standards import Standards, standards_from_profile
+from ..geodata.dem import read_dem
 from ..geodata.sources import read_network
 from . import loading
 from .executors import Executor, InProcess, ReachContext, ReachJob, ReachOutcome
@@ -159,7 +160,8 @@ def _run(scen: Scenario, out_dir: str | Path | None, lang: str, clock: _Clock, e
     if scen.network.dem:
         with clock.step("dem"):
             fallback = "flat" if scen.network.dem_fallback == "flat" else None
-            elevation = sample_dem(scen.resolve(scen.network.dem), net, fallback=fallback)
+            dem_window = read_dem(scen.resolve(scen.network.dem), net)
+            elevation = sample_dem(dem_window, net, fallback=fallback)
     ctx = ReachContext(
         net, demand, scen.outputs.max_snap_m, str(scen.resolve(scen.network.source)),
         lines_crs=scen.network.crs, keep=scen.network.keep,
@@ -233,10 +235,7 @@ def _jobs(
         urban_min, rural_min, _ = setup.limits[svc]
         fac = facilities[(facilities["service"] == svc) & (facilities["status"] == "existing")]
         fac = fac.reset_index(drop=True)
-        thr = demand_thresholds(
-            demand["urban"].to_numpy(), service=svc, urban_min=urban_min, rural_min=rural_min,
-            childcare_min=urban_min if svc == "childcare" else None,
-        )  # fmt: skip
+        thr = demand_thresholds(demand["urban"].to_numpy(), urban_min=urban_min, rural_min=rural_min)
         cap = fac["capacity"].to_numpy(dtype=float) if len(fac) else np.array([])
         group = SERVICE_GROUP.get(svc, "pop_total")
         pop = demand[group].to_numpy(dtype=float) if group in demand else None

@@ -79,6 +79,7 @@ class ServicePolicy:
     profile: str
     group: str
     threshold: Threshold
+    one_radius: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,11 @@ class Policy:
         got = self.services.get(service)
         return got.profile if got is not None else "adult"
 
+    def one_radius(self, service: str) -> bool:
+        """Whether ``service`` has one radius for urban and rural homes (its urban minutes)."""
+        got = self.services.get(service)
+        return got is not None and got.one_radius
+
     def group(self, service: str) -> str:
         """The population group of ``service`` (``pop_total`` for one the preset does not name)."""
         got = self.services.get(service)
@@ -118,7 +124,10 @@ def policy() -> Policy:
         svc: ServicePolicy(
             v["profile"],
             v["group"],
-            Threshold(float(v["threshold"]["urban"]), float(v["threshold"]["rural"]), v["threshold"]["source"]),
+            Threshold(
+                float(v["threshold"]["urban"]), float(v["threshold"]["rural"]), v["threshold"]["source"]
+            ),
+            bool(v.get("one_radius", False)),
         )
         for svc, v in raw["services"].items()
     }

@@ -64,9 +64,7 @@ def propose_sites(req: SiteRequest) -> tuple[SitingResult, gpd.GeoDataFrame]:
         )
     cand = _candidates(req, net)
     cand["id"] = cand["id"].astype(str)
-    thr = demand_thresholds(
-        dem["urban"].to_numpy(), service=req.service, urban_min=req.minutes, rural_min=req.rural_minutes
-    )
+    thr = demand_thresholds(dem["urban"].to_numpy(), urban_min=req.minutes, rural_min=req.rural_minutes)
     homes = snap_points(net, dem, max_snap_m=MAX_SNAP_M, what="demand")
     check_on_network(net, homes, str(req.demand), "demand")
     profile = get_profile(SERVICE_PROFILE.get(req.service, "adult"))

@@ -21,6 +21,7 @@ from ..coverage.siting.capacitated import CapacitatedCoverage
 from ..coverage.siting.pmedian import PMedian
 from ..coverage.siting.problem import coverage_need
 from ..coverage.siting.result import SitingResult
+from ..coverage.snapping import Layers
 from ..geodata.common import InputError
 from ..geodata.files import require_file
 from ..geodata.network import WalkNetwork
@@ -366,7 +367,7 @@ def _after(result: RunResult, run: ServiceRun, job: ReachJob) -> None:
         both,
         service=svc,
         costs=job.costs,
-        max_snap_m=scen.outputs.max_snap_m,
+        layers=Layers(scen.outputs.max_snap_m),
     )  # no search limit: the true times after, however long
     times = {s: r.reach.time_s for s, r in result.services.items()}
     times[svc] = after.time_s

@@ -124,8 +124,8 @@ def _local_run(source, grid, margin, dx, dy, fx, fy, limit=LIMIT_S):
     specs = [dist.ServiceSpec("elderly", ELDERLY, limit)]
     for p in loaded:
         own = np.flatnonzero(grid.owner(dx, dy) == p.tile)
-        fp = dist._zone_subset(fx, fy, grid.zone(p.tile, margin))
-        r = dist._reach_task(
+        fp = dist.zone_subset(fx, fy, grid.zone(p.tile, margin))
+        r = dist.reach_task(
             p,
             giant[p.tile],
             grid,

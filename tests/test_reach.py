@@ -8,7 +8,6 @@ from conftest import X0, Y0, hand_network, hand_xy
 
 from lifecircle.coverage.profiles import edge_costs, get_profile
 from lifecircle.coverage.reach import (
-    CHILDCARE_THRESHOLD,
     TIERS_MIN,
     ZERO_TIME_S,
     demand_thresholds,
@@ -170,11 +169,9 @@ def test_sloped_costs_flow_through(net):
 
 def test_thresholds():
     urban = np.array([True, False, True])
-    np.testing.assert_allclose(demand_thresholds(urban), [900, 1200, 900])
+    # the policy minutes (15/20 elderly, 10 childcare) moved to tests/test_policy.py with the presets
     np.testing.assert_allclose(demand_thresholds(urban, urban_min=10, rural_min=10), [600] * 3)
-    np.testing.assert_allclose(demand_thresholds(urban, service="childcare"), [600] * 3)
-    np.testing.assert_allclose(demand_thresholds(urban, service="childcare", childcare_min=5), [300] * 3)
-    assert CHILDCARE_THRESHOLD.value == 10 and CHILDCARE_THRESHOLD.source == "assumption"
+    np.testing.assert_allclose(demand_thresholds(urban, urban_min=5, rural_min=5), [300] * 3)
     assert TIERS_MIN == (5, 10, 15, 20)
     with pytest.raises(InputError, match="urban"):
-        demand_thresholds(np.array([True, None], dtype=object))
+        demand_thresholds(np.array([True, None], dtype=object), urban_min=15, rural_min=20)
