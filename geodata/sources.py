@@ -7,8 +7,10 @@ import gzip
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -108,19 +110,45 @@ def read_network(
 
 def read_pbf(path: str | Path, *, clip: BaseGeometry | None = None, keep: str = "giant") -> WalkNetwork:
     """Walk network from an OSM PBF extract through pyrosm, optionally clipped."""
+    path = require_file(path, Msg("what.osm_pbf"))
+    with progress_task(Msg("sources.progress.reading", name=path.name)):
+        ways = pbf_ways(path, clip)
+    return _finish(ways, source=str(path), clip=clip, keep=keep)
+
+
+def pbf_ways(path: str | Path, clip: BaseGeometry | None = None) -> gpd.GeoDataFrame:
+    """The highway ways of an OSM PBF extract, read through pyrosm, before any filtering.
+
+    Parameters
+    ----------
+    path
+        The ``.osm.pbf`` file.
+    clip
+        WGS84 area: pyrosm keeps only the nodes inside its bounding box. Lines are not cut
+        here (`network_lines` cuts them at the clip itself).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per way (WGS84), with ``way_id`` (the OSM id), ``highway``, ``foot``,
+        ``access``, ``name`` and the other tags pyrosm gives.
+
+    Raises
+    ------
+    InputError
+        When the file is missing, cannot be read, or holds no highway (inside ``clip``).
+    """
     from pyrosm import OSM
 
     path = require_file(path, Msg("what.osm_pbf"))
-    with progress_task(Msg("sources.progress.reading", name=path.name)):
-        try:
-            osm = OSM(str(path), bounding_box=clip)
-            ways = osm.get_network(network_type="all", extra_attributes=["foot", "access"])
-        except Exception as exc:  # pyrosm raises bare exceptions on corrupt files
-            raise InputError("sources.pbf_unreadable", path=path, error=exc.__class__.__name__) from None
+    try:
+        osm = OSM(str(path), bounding_box=clip)
+        ways = osm.get_network(network_type="all", extra_attributes=["foot", "access"])
+    except Exception as exc:  # pyrosm raises bare exceptions on corrupt files
+        raise InputError("sources.pbf_unreadable", path=path, error=exc.__class__.__name__) from None
     if ways is None or len(ways) == 0:
         raise InputError("sources.no_highways_in_clip" if clip else "sources.no_highways", path=path)
-    ways = ways.rename(columns={"id": "way_id"})
-    return _finish(ways, source=str(path), clip=clip, keep=keep)
+    return ways.rename(columns={"id": "way_id"})
 
 
 def read_osm_xml(path: str | Path, *, clip: BaseGeometry | None = None, keep: str = "giant") -> WalkNetwork:
@@ -188,13 +216,48 @@ def read_lines(
     stay apart from the roads they cross.
     """
     path = require_file(path, Msg("what.road_layer"))
-    gdf = _read_layer(path, Msg("what.road_layer"))
-    if len(gdf) == 0:
+    return _finish(layer_ways(path, crs), source=str(path), clip=clip, keep=keep)
+
+
+def layer_ways(
+    path: str | Path, crs: str | None = None, bbox: tuple[float, float, float, float] | None = None
+) -> gpd.GeoDataFrame:
+    """The lines of a road line layer in WGS84, with the columns the network reader uses.
+
+    Parameters
+    ----------
+    path
+        The layer (``.geojson``, ``.gpkg``, ``.shp``, ``.zip`` …).
+    crs
+        CRS of the layer when it differs from what the file says (``gcj02`` …).
+    bbox
+        ``(minlon, minlat, maxlon, maxlat)`` in the CRS the file states: only the features
+        meeting it are read (and an empty result is no error). ``None`` reads them all.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Every feature (not yet filtered to walkable ways), in WGS84, with the road class column
+        (``fclass`` or ``highway``) named ``highway``, ``osm_id`` named ``way_id``, ``foot``,
+        ``access`` and ``name`` when present, and ``row``: the feature's id in the file, the
+        same whichever ``bbox`` it is read with.
+
+    Raises
+    ------
+    InputError
+        When the file is missing or unreadable, holds no feature (without ``bbox``), has no
+        road class column, or has no usable CRS.
+    """
+    path = require_file(path, Msg("what.road_layer"))
+    box = None if bbox is None else gpd.GeoSeries([shapely.box(*bbox)], crs=4326)
+    gdf = _read_layer(path, Msg("what.road_layer"), bbox=box, fid_as_index=True)
+    if bbox is None and len(gdf) == 0:
         raise InputError("sources.empty_layer", path=path)
     cols = {c.lower(): c for c in gdf.columns}
     cls_col = cols.get("highway") or cols.get("fclass")
     if cls_col is None:
         raise InputError("sources.no_class_column", path=path)
+    row = np.asarray(gdf.index, dtype=np.int64)
     gdf = to_wgs84(gdf, crs, where=str(path))
     rename = {cls_col: "highway"}
     for key, new in (
@@ -206,14 +269,39 @@ def read_lines(
         if key in cols and cols[key] != new:
             rename[cols[key]] = new
     gdf = gdf.rename(columns=rename)
-    return _finish(gdf, source=str(path), clip=clip, keep=keep)
+    gdf["row"] = row
+    return gdf.reset_index(drop=True)
+
+
+def layer_bounds(path: str | Path) -> tuple[float, float, float, float]:
+    """Bounds of a layer's features from its header, in WGS84 when the file states a metric CRS.
+
+    A layer in geographic coordinates (GCJ-02 and BD-09 layers too, labelled as such or not)
+    is given as it stands; callers pad the box for those shifts.
+    """
+    import pyogrio
+    import pyproj
+
+    path = require_file(path, Msg("what.road_layer"))
+    try:
+        info = pyogrio.read_info(path)
+    except Exception as exc:
+        raise InputError(
+            "sources.layer_unreadable", path=path, what=Msg("what.road_layer"), error=exc.__class__.__name__
+        ) from None
+    lo = tuple(float(v) for v in info["total_bounds"])
+    crs = info.get("crs")
+    if crs and not pyproj.CRS.from_user_input(crs).is_geographic:
+        tr = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        lo = tr.transform_bounds(*lo, densify_pts=21)
+    return lo
 
 
 def walkable_ways(ways: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The walkable ways of a layer, in WGS84, with normalized ``highway`` classes.
 
-    A layer without a CRS is taken as WGS84. Partitioned runs prepare their lines with this
-    and `clip_ways`, so they are exactly those a single run nodes.
+    A layer without a CRS is taken as WGS84. `network_lines` applies this and `clip_ways`
+    for single and partitioned runs alike.
     """
     ways = ways.to_crs(4326) if ways.crs is not None and not ways.crs.equals(4326) else ways
     if ways.crs is None:
@@ -230,16 +318,35 @@ def clip_ways(ways: gpd.GeoDataFrame, clip: BaseGeometry) -> gpd.GeoDataFrame:
     return ways.loc[~ways.geometry.is_empty]
 
 
-def _finish(ways: gpd.GeoDataFrame, *, source: str, clip: BaseGeometry | None, keep: str) -> WalkNetwork:
+def network_lines(ways: gpd.GeoDataFrame, clip: BaseGeometry | None = None) -> gpd.GeoDataFrame:
+    """The lines a walk network is noded from: the walkable ways, cut by ``clip``.
+
+    Parameters
+    ----------
+    ways
+        Ways as `pbf_ways`, `layer_ways` or OSM features give them (a ``highway`` column).
+    clip
+        WGS84 area, or ``None``; lines are cut at its edge.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        WGS84, with the columns ``row``, ``highway``, ``way_id``, ``name`` (those present) and
+        the geometry; possibly empty. Partitioned runs read their lines through this too, so
+        they are exactly those a single run nodes.
+    """
     ways = walkable_ways(ways)
-    if len(ways) == 0:
-        raise InputError("sources.no_walkable_ways", source=source)
     if clip is not None:
         ways = clip_ways(ways, clip)
-        if len(ways) == 0:
-            raise InputError("sources.none_after_clip", source=source)
-    keep_cols = [c for c in ("highway", "way_id", "name", "geometry") if c in ways.columns]
-    return build_network(ways[keep_cols], source=source, keep=keep)
+    return ways[[c for c in ("row", "highway", "way_id", "name", "geometry") if c in ways.columns]]
+
+
+def _finish(ways: gpd.GeoDataFrame, *, source: str, clip: BaseGeometry | None, keep: str) -> WalkNetwork:
+    lines = network_lines(ways, clip)
+    if len(lines) == 0:
+        cut_away = clip is not None and len(walkable_ways(ways)) > 0
+        raise InputError("sources.none_after_clip" if cut_away else "sources.no_walkable_ways", source=source)
+    return build_network(lines.drop(columns="row", errors="ignore"), source=source, keep=keep)
 
 
 def _ways_only(feats: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
@@ -254,9 +361,10 @@ def _ways_only(feats: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     return feats.loc[feats.geometry.notna()]
 
 
-def _read_layer(path: Path, what: Msg) -> gpd.GeoDataFrame:
+def _read_layer(path: Path, what: Msg, **options: Any) -> gpd.GeoDataFrame:
+    """``gpd.read_file(path, **options)``, its failures told as `InputError` naming ``what``."""
     try:
-        return gpd.read_file(path)
+        return gpd.read_file(path, **options)
     except UnicodeDecodeError:
         raise InputError("sources.layer_not_utf8", path=path, what=what) from None
     except Exception as exc:
@@ -305,12 +413,18 @@ def network_summary(net: WalkNetwork) -> dict:
 
 
 __all__ = [
+    "clip_ways",
     "embedded_pbf",
+    "layer_bounds",
+    "layer_ways",
+    "network_lines",
     "network_summary",
+    "pbf_ways",
     "read_clip",
     "read_lines",
     "read_network",
     "read_osm_xml",
     "read_overpass",
     "read_pbf",
+    "walkable_ways",
 ]
