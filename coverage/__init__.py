@@ -85,7 +85,30 @@ used. Names not listed here stay importable from their modules (``lifecircle.cov
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names for type checkers and editors; imported lazily below
+    from .access import AccessResult, two_step_fca
+    from .indicators import coverage_wide, indicator_table, localize, missing_units, plan_table
+    from .isochrones import facility_isochrones, service_isochrones
+    from .profiles import EdgeCosts, WalkProfile, edge_costs, get_profile
+    from .reach import ServiceReach, demand_thresholds, reach_matrix, service_reach
+    from .siting import (
+        LSCP,
+        MCLP,
+        BudgetCoverage,
+        CapacitatedCoverage,
+        JointSiting,
+        PMedian,
+        SitingProblem,
+        SitingResult,
+        candidates_on_network,
+        coverage_need,
+        siting_problem,
+    )
+    from .slope import sample_dem
+    from .snapping import Snap, snap_points
+    from .standards import Standards, standards_from_profile
 
 #: Each public name and the module (relative to this package) that defines it.
 _LAZY: dict[str, str] = {

@@ -94,9 +94,30 @@ used. Names not listed here stay importable from their modules (``lifecircle.geo
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .common import Assumption, InputError, Msg, Note, say
+
+if TYPE_CHECKING:  # the names for type checkers and editors; imported lazily below
+    from .admin import attribute_admin, read_admin_codes, read_admin_units
+    from .boundaries import boundary_from_adcode
+    from .crs import bd09_to_wgs84, from_wgs84, gcj02_to_wgs84, to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
+    from .demand import (
+        Demand,
+        buildings_from_osm,
+        demand_from_buildings,
+        demand_from_floor_area,
+        demand_from_raster,
+        demand_from_table,
+        demand_summary,
+        read_unit_totals,
+        write_demand,
+    )
+    from .facilities import facilities_from_osm, read_facilities, write_facilities
+    from .network import ComponentReport, WalkNetwork
+    from .schema import ADMIN_COLUMNS, DEMAND_COLUMNS, FACILITY_COLUMNS, GROUPS, SERVICES
+    from .sites import candidates_from_footprints, candidates_from_layer
+    from .sources import embedded_pbf, network_summary, read_clip, read_network
 
 #: Each public name and the module (relative to this package) that defines it.
 _LAZY: dict[str, str] = {

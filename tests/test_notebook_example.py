@@ -132,6 +132,21 @@ def test_api_lists_resolve_to_their_modules(module):
         mod.no_such_name  # noqa: B018
 
 
+@pytest.mark.parametrize("room", ["geodata", "coverage"])
+def test_api_names_for_type_checkers_match_the_lazy_ones(room):
+    """The ``if TYPE_CHECKING:`` imports of the package name the same modules as ``_LAZY``."""
+    tree = ast.parse((ROOT / room / "__init__.py").read_text(encoding="utf-8"))
+    guarded = [n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING"]
+    static = {
+        a.name: node.module
+        for block in guarded
+        for node in block.body
+        if isinstance(node, ast.ImportFrom) and node.level == 1
+        for a in node.names
+    }
+    assert static == importlib.import_module(f"lifecircle.{room}")._LAZY
+
+
 def test_api_names_the_brief_asked_for():
     import lifecircle.coverage as cov
     import lifecircle.geodata as geo
