@@ -7,7 +7,7 @@ import os
 import threading
 from collections.abc import Iterator
 
-from ..geodata.common import InputError
+from ..geodata.common import InputError, Msg
 
 # -- client side -----------------------------------------------------------------------------------
 
@@ -25,19 +25,9 @@ def dask_client(scheduler: str | None = None, *, n_workers: int | None = None) -
         try:
             client = Client(scheduler, timeout="20s")
         except OSError as exc:
-            raise InputError(
-                f"scheduler {scheduler}: no Dask scheduler answers there ({exc.__class__.__name__}); "
-                "check the address (e.g. tcp://host:8786) or leave --scheduler out to run locally.",
-                zh=(
-                    f"调度器 {scheduler}：该地址没有 Dask 调度器响应（{exc.__class__.__name__}）；"
-                    "请检查地址（如 tcp://host:8786），或去掉 --scheduler 在本机运行。"
-                ),
-            ) from None
+            raise InputError("dask.no_scheduler", scheduler=scheduler, error=exc.__class__.__name__) from None
         except ValueError as exc:  # not an address: "missing port number", "unknown address scheme"
-            raise InputError(
-                f"scheduler {scheduler}: not a Dask scheduler address ({exc}); write it as tcp://host:8786.",
-                zh=f"调度器 {scheduler}：不是有效的 Dask 调度器地址（{exc}）；请写成 tcp://host:8786 形式。",
-            ) from None
+            raise InputError("dask.bad_scheduler", scheduler=scheduler, error=str(exc)) from None
         try:
             yield client
         finally:
@@ -69,14 +59,8 @@ def _cluster_error(exc: BaseException, *, started: bool) -> InputError:
     reason = " ".join(f"{exc.__class__.__name__}: {exc}".split()).rstrip(".")
     if len(reason) > 160:
         reason = reason[:157] + "…"
-    what = "went away during the run" if started else "could not start"
-    what_zh = "在运行中断开" if started else "无法启动"
-    return InputError(
-        f"the local Dask cluster {what} ({reason}); run without --partitions (and without a "
-        "distributed: block in the scenario) to compute in this process, or free memory and try again.",
-        zh=f"本机 Dask 集群{what_zh}（{reason}）；请去掉 --partitions（以及情景文件中的 distributed: 段）"
-        "在本进程中计算，或释放内存后重试。",
-    )
+    what = Msg("dask.cluster.went_away" if started else "dask.cluster.could_not_start")
+    return InputError("dask.cluster_failed", what=what, reason=reason)
 
 
 # -- memory sampling (benchmarks) ------------------------------------------------------------------

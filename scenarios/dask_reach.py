@@ -24,11 +24,13 @@ import contextlib
 import sys
 import time
 import uuid
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from ..geodata.common import InputError
+from ..geodata.common import InputError, Msg
 from .dask_tasks import (
     DEFAULT_RETRIES,
     GeneratedPoints,
@@ -37,6 +39,7 @@ from .dask_tasks import (
     Points,
     ServiceSpec,
     TilePoints,
+    TileSearch,
     load_task,
     reach_task,
     true_times_task,
@@ -50,6 +53,93 @@ from .partition import (
 )
 
 
+@dataclass(frozen=True)
+class ReachOptions:
+    """How `partitioned_reach` splits and runs (its keyword options, with their defaults).
+
+    Attributes
+    ----------
+    tiles
+        Grid columns and rows over the demand's extent (ignored with ``grid``).
+    grid
+        A ready tile grid.
+    max_snap_m
+        Snapping limit, metres.
+    keep
+        ``giant`` (as the single run does by default) or ``all`` components.
+    dem
+        Optional elevation GeoTIFF, read by each worker for its tile.
+    retries
+        Retries of each failed task.
+    show_progress
+        Dask's progress bar on stderr (default: when stderr is a terminal).
+    true_times
+        Give the points no tile reached within the limit their true time by one unbounded
+        multi-source search per service on the whole network (default).
+    """
+
+    tiles: tuple[int, int] = (2, 2)
+    grid: TileGrid | None = None
+    max_snap_m: float = 250.0
+    keep: str = "giant"
+    dem: str | None = None
+    retries: int = DEFAULT_RETRIES
+    show_progress: bool | None = None
+    true_times: bool = True
+
+
+@dataclass(frozen=True, eq=False)
+class TileRun:
+    """The cluster side of one partitioned computation: where its tasks go and how they are named.
+
+    Attributes
+    ----------
+    client
+        A `distributed.Client`.
+    grid
+        The tile grid.
+    retries
+        Retries of each failed task.
+    show_progress
+        Dask's progress bar on stderr (default: when stderr is a terminal).
+    run
+        Suffix of every task key of the computation (unique per call).
+    """
+
+    client: Any
+    grid: TileGrid
+    retries: int = DEFAULT_RETRIES
+    show_progress: bool | None = None
+    run: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+
+    def submit(self, fn, *args: Any, name: str, tile: int | None = None):
+        """Submit ``fn(*args)`` under the key ``<name>-<tile id>-<run>`` (``<name>-<run>`` without a tile)."""
+        key = f"{name}-{self.run}" if tile is None else f"{name}-{self.grid.tile_id(tile)}-{self.run}"
+        return self.client.submit(fn, *args, key=key, retries=self.retries, pure=False)
+
+    def finish(self, futures: dict) -> dict:
+        """Wait for one task per tile and gather their results (a failed tile is named by its id)."""
+        wait_for(list(futures.values()), self.show_progress)
+        return gather_tiles(self.client, futures, self.grid)
+
+
+def load_tiles(tiles: TileRun, source: LineSource, search: TileSearch) -> tuple[dict, dict, dict]:
+    """Read every tile's buffered lines on the workers and choose the components to keep.
+
+    Returns
+    -------
+    loads, summaries, keep
+        Per tile: the future of its loaded lines (it stays on its worker), its component
+        summary, and the labels of the components it keeps (``None``: all, with ``keep="all"``).
+    """
+    grid, k_all = tiles.grid, range(tiles.grid.n_tiles)
+    loads = {k: tiles.submit(load_task, source, grid, k, search.margin_m, name="load", tile=k) for k in k_all}
+    sums = {k: tiles.submit(component_summary, loads[k], name="components", tile=k) for k in k_all}
+    summaries = tiles.finish(sums)
+    giant = giant_components(list(summaries.values())) if search.keep == "giant" else dict.fromkeys(k_all)
+    return loads, summaries, giant
+
+
 def partitioned_reach(
     source: LineSource,
     demand: Points,
@@ -57,14 +147,7 @@ def partitioned_reach(
     services: list[ServiceSpec],
     *,
     client,
-    tiles: tuple[int, int] = (2, 2),
-    grid: TileGrid | None = None,
-    max_snap_m: float = 250.0,
-    keep: str = "giant",
-    dem: str | None = None,
-    retries: int = DEFAULT_RETRIES,
-    show_progress: bool | None = None,
-    true_times: bool = True,
+    **options: Any,
 ) -> MergedReach:
     """Walking time from every demand point to the nearest facility, computed tile by tile on Dask.
 
@@ -85,25 +168,11 @@ def partitioned_reach(
         What to compute.
     client
         A `distributed.Client` (see `dask_client`).
-    tiles
-        Grid columns and rows over the demand's extent (ignored with ``grid``).
-    grid
-        A ready tile grid.
-    max_snap_m
-        Snapping limit, metres.
-    keep
-        ``giant`` (as the single run does by default) or ``all`` components.
-    dem
-        Optional elevation GeoTIFF, read by each worker for its tile.
-    retries
-        Retries of each failed task.
-    show_progress
-        Dask's progress bar on stderr (default: when stderr is a terminal).
-    true_times
-        Give the points no tile reached within the limit their true time by one unbounded
-        multi-source search per service on the whole network, in one task that reads the whole
-        network (default). ``False`` leaves them ``inf`` and flagged in
-        ``MergedReach.beyond_limit`` ("beyond the search limit", never "no path").
+    **options
+        The fields of `ReachOptions`: ``tiles``, ``grid``, ``max_snap_m``, ``keep``, ``dem``,
+        ``retries``, ``show_progress`` and ``true_times`` (``False`` leaves the points beyond
+        the tiles' limit ``inf`` and flagged in ``MergedReach.beyond_limit``: "beyond the search
+        limit", never "no path").
 
     Returns
     -------
@@ -117,116 +186,139 @@ def partitioned_reach(
         When a tile still fails after its retries (named by the tile's id).
     """
     t0 = time.perf_counter()
-    if keep not in ("giant", "all"):
-        raise InputError(
-            f"network.keep {keep!r}: use giant or all.",
-            zh=f"network.keep {keep!r}：请改为 giant 或 all。",
-        )
+    opts = ReachOptions(**options)
+    if opts.keep not in ("giant", "all"):
+        raise InputError("dask.bad_keep", keep=opts.keep)
     if not services:
-        raise InputError(
-            "partitioned run: name at least one service.",
-            zh="分区运行：请至少指定一项服务。",
-        )
-    dx, dy = (
-        demand.xy() if isinstance(demand, GeneratedPoints) else (np.asarray(demand[0]), np.asarray(demand[1]))
-    )
-    n_dem = len(dx)
-    if grid is None:
-        ok = np.isfinite(dx) & np.isfinite(dy)
-        if not ok.any():
-            raise InputError(
-                "demand: no point has coordinates; the partitioned run has nothing to split.",
-                zh="需求点：没有任何点带有坐标；分区运行无可划分的内容。",
-            )
-        grid = TileGrid.from_bounds(
-            (dx[ok].min(), dy[ok].min(), dx[ok].max(), dy[ok].max()), *tiles, extent=source.extent()
-        )
+        raise InputError("dask.no_services")
+    job = _ReachJob.make(source, demand, facilities, services, opts)
     limit = max(s.limit_s for s in services)
-    margin = reach_margin_m(limit, [s.profile for s in services], max_snap_m, sloped=dem is not None)
-    owner = grid.owner(dx, dy)
-    fac_n = {}
-    fac_xy = {}
-    for s in services:
-        f = facilities[s.name]
-        if isinstance(f, GeneratedPoints):
-            fac_n[s.name] = len(f.xy()[0])
-        else:
-            fac_xy[s.name] = (np.asarray(f[0], dtype=np.float64), np.asarray(f[1], dtype=np.float64))
-            fac_n[s.name] = len(fac_xy[s.name][0])
-    run = uuid.uuid4().hex[:8]
-    k_all = range(grid.n_tiles)
-    loads = {
-        k: client.submit(
-            load_task,
-            source,
-            grid,
-            k,
-            margin,
-            key=f"load-{grid.tile_id(k)}-{run}",
-            retries=retries,
-            pure=False,
-        )
-        for k in k_all
-    }
-    sums = {
-        k: client.submit(
-            component_summary, loads[k], key=f"components-{grid.tile_id(k)}-{run}", retries=retries
-        )
-        for k in k_all
-    }
-    wait_for(client, list(sums.values()), grid, show_progress, "components")
-    summaries = gather_tiles(client, sums, grid)
-    giant = giant_components(list(summaries.values())) if keep == "giant" else dict.fromkeys(k_all)
+    profiles = [s.profile for s in services]
+    margin = reach_margin_m(limit, profiles, opts.max_snap_m, sloped=opts.dem is not None)
+    search = TileSearch(margin, opts.max_snap_m, opts.dem, opts.keep)
+    tiles = TileRun(client, job.grid, opts.retries, opts.show_progress)
+    loads, summaries, giant = load_tiles(tiles, source, search)
     futures = {}
-    for k in k_all:
-        if isinstance(demand, GeneratedPoints):
-            dpts: TilePoints | GeneratedPoints = demand
-        else:
-            idx = np.flatnonzero(owner == k)
-            dpts = TilePoints(idx, dx[idx], dy[idx])
-        zone = grid.zone(k, margin)
-        fpts = {}
-        for s in services:
-            f = facilities[s.name]
-            fpts[s.name] = f if isinstance(f, GeneratedPoints) else zone_subset(*fac_xy[s.name], zone)
-        futures[k] = client.submit(
-            reach_task, loads[k], giant[k], grid, dpts, fpts, services, margin, max_snap_m, dem,
-            key=f"reach-{grid.tile_id(k)}-{run}", retries=retries, pure=False,
-        )  # fmt: skip
-    wait_for(client, list(futures.values()), grid, show_progress, "reach")
-    parts = gather_tiles(client, futures, grid)
+    for k in range(job.grid.n_tiles):
+        dpts, fpts = job.tile_points(k, margin)
+        args = (loads[k], giant[k], job.grid, dpts, fpts, services, search)
+        futures[k] = tiles.submit(reach_task, *args, name="reach", tile=k)
+    parts = tiles.finish(futures)
     for f in loads.values():
         f.release()
-    merged = _merge(parts, services, n_dem, fac_n, grid, margin, time.perf_counter() - t0)
-    merged.components = _component_report(summaries, giant, keep)
-    if true_times and any(b.any() for b in merged.beyond_limit.values()):
+    seconds = time.perf_counter() - t0
+    merged = _merge(parts, services, len(job.dx), job.facility_counts(), job.grid, margin, seconds)
+    merged.components = _component_report(summaries, giant, opts.keep)
+    if opts.true_times and any(b.any() for b in merged.beyond_limit.values()):
+        job.true_times(tiles, search, merged)
+        merged.seconds = time.perf_counter() - t0
+    return merged
+
+
+@dataclass(frozen=True, eq=False)
+class _ReachJob:
+    """The points of a partitioned reach and its tile grid, as the client hands them to the tiles.
+
+    Attributes
+    ----------
+    source, demand, facilities, services
+        As given to `partitioned_reach`.
+    dx, dy
+        The demand's metric coordinates.
+    grid
+        The tile grid.
+    owner
+        The tile owning each demand point.
+    fac_xy
+        Per service given by arrays (not generated), its facilities' coordinates.
+    """
+
+    source: LineSource
+    demand: Points
+    facilities: dict[str, Points]
+    services: list[ServiceSpec]
+    dx: np.ndarray
+    dy: np.ndarray
+    grid: TileGrid
+    owner: np.ndarray
+    fac_xy: dict[str, tuple[np.ndarray, np.ndarray]]
+
+    @classmethod
+    def make(
+        cls,
+        source: LineSource,
+        demand: Points,
+        facilities: dict[str, Points],
+        services: list[ServiceSpec],
+        opts: ReachOptions,
+    ) -> _ReachJob:
+        """The job: coordinates as arrays, and the grid (``opts.grid``, else over the demand's extent)."""
+        if isinstance(demand, GeneratedPoints):
+            dx, dy = demand.xy()
+        else:
+            dx, dy = np.asarray(demand[0]), np.asarray(demand[1])
+        grid = opts.grid
+        if grid is None:
+            ok = np.isfinite(dx) & np.isfinite(dy)
+            if not ok.any():
+                raise InputError("dask.no_coordinates")
+            bounds = (dx[ok].min(), dy[ok].min(), dx[ok].max(), dy[ok].max())
+            grid = TileGrid.from_bounds(bounds, *opts.tiles, extent=source.extent())
+        fac_xy = {}
+        for s in services:
+            f = facilities[s.name]
+            if not isinstance(f, GeneratedPoints):
+                fac_xy[s.name] = (np.asarray(f[0], dtype=np.float64), np.asarray(f[1], dtype=np.float64))
+        return cls(source, demand, facilities, services, dx, dy, grid, grid.owner(dx, dy), fac_xy)
+
+    def facility_counts(self) -> dict[str, int]:
+        """Per service, the number of facilities."""
+        out = {}
+        for s in self.services:
+            xy = self.fac_xy.get(s.name)
+            out[s.name] = len(xy[0]) if xy is not None else len(self.facilities[s.name].xy()[0])
+        return out
+
+    def tile_points(self, k: int, margin: float) -> tuple:
+        """Tile ``k``'s own homes and, per service, the facilities within its buffered zone."""
+        if isinstance(self.demand, GeneratedPoints):
+            dpts: TilePoints | GeneratedPoints = self.demand
+        else:
+            idx = np.flatnonzero(self.owner == k)
+            dpts = TilePoints(idx, self.dx[idx], self.dy[idx])
+        zone = self.grid.zone(k, margin)
+        fpts = {}
+        for s in self.services:
+            xy = self.fac_xy.get(s.name)
+            fpts[s.name] = self.facilities[s.name] if xy is None else zone_subset(*xy, zone)
+        return dpts, fpts
+
+    def true_times(self, tiles: TileRun, search: TileSearch, merged: MergedReach) -> None:
+        """Give the points beyond the tiles' limit their true time (one whole-network task)."""
         t1 = time.perf_counter()
         todo = {name: np.flatnonzero(b) for name, b in merged.beyond_limit.items() if b.any()}
-        dpts = demand if isinstance(demand, GeneratedPoints) else (dx, dy)
-        fpts_all = {s.name: fac_xy.get(s.name, facilities[s.name]) for s in services}
-        want = [s for s in services if s.name in todo]
-        fut = client.submit(
-            true_times_task, source, grid, keep, dem, dpts, fpts_all, want, todo, max_snap_m,
-            key=f"true-times-{run}", retries=retries, pure=False,
-        )  # fmt: skip
-        wait_for(client, [fut], grid, show_progress, "true times")
-        got = _gather_one(fut, "the whole-network search of the true times")
+        dpts = self.demand if isinstance(self.demand, GeneratedPoints) else (self.dx, self.dy)
+        fpts_all = {s.name: self.fac_xy.get(s.name, self.facilities[s.name]) for s in self.services}
+        want = [s for s in self.services if s.name in todo]
+        fut = tiles.submit(
+            true_times_task, self.source, self.grid, dpts, fpts_all, want, todo, search, name="true-times"
+        )
+        wait_for([fut], tiles.show_progress)
+        got = _gather_one(fut, Msg("dask.what.true_times"))
         for name, (t, f) in got.items():
             merged.time_s[name][todo[name]] = t
             merged.facility[name][todo[name]] = f
             merged.beyond_limit[name][todo[name]] = False
             merged.true_time_points[name] = len(todo[name])
         merged.true_time_seconds = time.perf_counter() - t1
-        merged.seconds = time.perf_counter() - t0
-    return merged
 
 
-def _gather_one(fut, what: str):
+def _gather_one(fut, what: Msg):
     """The result of one task; a failure is reported by what the task did."""
     if fut.status == "error":
         exc = fut.exception()
         if isinstance(exc, InputError):
-            raise InputError(f"{what}: {exc}", zh=f"{what}：{exc.text('zh')}") from None
+            raise InputError("dask.task_input", what=what, error=exc.msg) from None
         raise RuntimeError(
             f"{what} failed after its retries ({exc.__class__.__name__}: {exc}); nothing was written."
         ) from None
@@ -251,8 +343,8 @@ def zone_subset(x: np.ndarray, y: np.ndarray, zone) -> TilePoints:
     return TilePoints(idx, x[idx], y[idx])
 
 
-def wait_for(client, futures: list, grid: TileGrid, show_progress: bool | None, what: str) -> None:
-    """Wait for the tile tasks (Dask's progress bar when asked); a task that failed is named by its tile."""
+def wait_for(futures: list, show_progress: bool | None) -> None:
+    """Wait for the tasks (Dask's progress bar when asked); `gather_tiles` names a failed one by its tile."""
     from distributed import progress, wait
 
     if show_progress is None:
@@ -272,7 +364,7 @@ def gather_tiles(client, futures: dict, grid: TileGrid) -> dict:
             exc = fut.exception()
             tid = grid.tile_id(k)
             if isinstance(exc, InputError):
-                raise InputError(f"partition {tid}: {exc}", zh=f"分区 {tid}：{exc.text('zh')}") from None
+                raise InputError("dask.tile_input", tile=tid, error=exc.msg) from None
             name = exc.__class__.__name__
             raise RuntimeError(
                 f"partition {tid} failed after its retries ({name}: {exc}); nothing was written."

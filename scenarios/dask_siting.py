@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ..coverage.profiles import edge_costs
 from ..coverage.reach import reach_matrix
 from ..coverage.snapping import Layers
-from ..geodata.common import InputError
-from .dask_reach import gather_tiles, wait_for
-from .dask_tasks import DEFAULT_RETRIES, ServiceSpec, TilePoints, load_task
-from .partition import (
-    LineSource,
-    LoadedPartition,
-    TileGrid,
-    component_summary,
-    finish_partition,
-    giant_components,
-    reach_margin_m,
-)
+from ..geodata.common import InputError, Msg
+from .dask_reach import TileRun, load_tiles
+from .dask_tasks import DEFAULT_RETRIES, ServiceSpec, TilePoints, TileSearch
+from .partition import LineSource, LoadedPartition, TileGrid, finish_partition, reach_margin_m
 
 # -- siting at scale -------------------------------------------------------------------------------
 
@@ -42,10 +34,7 @@ def split_budget(total: int, need: np.ndarray) -> np.ndarray:
     """
     need = np.clip(np.asarray(need, dtype=np.float64), 0.0, None)
     if total < 0:
-        raise InputError(
-            f"siting budget {total}: give a whole number of sites ≥ 0.",
-            zh=f"选址数量 {total}：请给出 ≥ 0 的整数个设施。",
-        )
+        raise InputError("dask.budget_negative", total=total)
     if need.sum() <= 0 or total == 0:
         return np.zeros(len(need), dtype=np.int64)
     quota = total * need / need.sum()
@@ -94,42 +83,58 @@ class PartitionedSiting:
         }
 
 
+@dataclass(frozen=True, eq=False)
+class TileDemand:
+    """The homes one tile sites for (its own), with their weights, thresholds and current coverage."""
+
+    points: TilePoints
+    weights: np.ndarray
+    threshold_s: np.ndarray
+    covered: np.ndarray
+
+
+@dataclass(frozen=True)
+class TilePlan:
+    """What one tile solves: the model, its number of new sites, the snapping and time limits."""
+
+    model: str
+    p: int
+    max_snap_m: float
+    time_limit: float
+
+
 def siting_task(
     part: LoadedPartition,
     keep_labels: np.ndarray | None,
     grid: TileGrid,
-    demand: TilePoints,
-    weights: np.ndarray,
-    threshold_s: np.ndarray,
-    covered: np.ndarray,
+    demand: TileDemand,
     candidates: TilePoints,
     spec: ServiceSpec,
-    model: str,
-    p: int,
-    max_snap_m: float,
-    time_limit: float,
+    plan: TilePlan,
 ) -> dict:
     """Site one tile: its own homes and candidates, its budget of new sites (runs on a worker)."""
     from ..coverage.siting import LSCP, MCLP, siting_problem
 
     net = finish_partition(part, keep_labels)
+    weights, covered = demand.weights, demand.covered
     out = {"tile": part.tile, "sites": np.zeros(0, np.int64), "gains": np.zeros(0), "objective": 0.0}
     out["status"] = "no candidates"
     out["covered_after"] = covered.copy()
-    if net.n_edges == 0 or len(candidates.idx) == 0 or len(demand.idx) == 0 or (model == "mclp" and p == 0):
+    no_budget = plan.model == "mclp" and plan.p == 0
+    if net.n_edges == 0 or len(candidates.idx) == 0 or len(demand.points.idx) == 0 or no_budget:
         out["objective"] = float(weights[covered].sum())
         out["status"] = "nothing to site"
         return out
-    costs = edge_costs(net, spec.profile)
     m = reach_matrix(
-        net, (demand.x, demand.y), (candidates.x, candidates.y), limit_s=float(threshold_s.max()),
-        costs=costs, layers=Layers(max_snap_m),
+        net, (demand.points.x, demand.points.y), (candidates.x, candidates.y),
+        limit_s=float(demand.threshold_s.max()), costs=edge_costs(net, spec.profile),
+        layers=Layers(plan.max_snap_m),
     )  # fmt: skip
     pb = siting_problem(
-        m, weights, threshold_s=threshold_s, existing=covered, candidate_ids=candidates.idx,
-        where=f"siting in tile {grid.tile_id(part.tile)}", where_zh=f"分区 {grid.tile_id(part.tile)} 的选址",
+        m, weights, threshold_s=demand.threshold_s, existing=covered, candidate_ids=candidates.idx,
+        where=Msg("siting.where.tile", tile=grid.tile_id(part.tile)),
     )  # fmt: skip
-    res = (MCLP(pb, p) if model == "mclp" else LSCP(pb)).solve(time_limit=time_limit)
+    res = (MCLP(pb, plan.p) if plan.model == "mclp" else LSCP(pb)).solve(time_limit=plan.time_limit)
     out.update(
         sites=candidates.idx[np.asarray(res.sites, dtype=np.int64)],
         gains=np.asarray(res.gains, dtype=np.float64),
@@ -138,6 +143,34 @@ def siting_task(
         covered_after=np.asarray(res.covered_after, dtype=bool) if res.covered_after is not None else covered,
     )
     return out
+
+
+@dataclass(frozen=True, eq=False)
+class PartitionedSitingOptions:
+    """How `partitioned_siting` plans and runs (its keyword options, with their defaults).
+
+    Attributes
+    ----------
+    grid
+        The tile grid (use the grid of the reach run, ``MergedReach.grid``).
+    model
+        ``mclp`` or ``lscp``.
+    p
+        Municipal number of new sites (``mclp``).
+    max_snap_m, keep, retries, show_progress
+        As in `partitioned_reach`.
+    time_limit
+        Solver time limit per tile, seconds.
+    """
+
+    grid: TileGrid
+    model: str = "mclp"
+    p: int | None = None
+    max_snap_m: float = 250.0
+    keep: str = "giant"
+    time_limit: float = 60.0
+    retries: int = DEFAULT_RETRIES
+    show_progress: bool | None = None
 
 
 def partitioned_siting(
@@ -150,14 +183,7 @@ def partitioned_siting(
     spec: ServiceSpec,
     *,
     client,
-    grid: TileGrid,
-    model: str = "mclp",
-    p: int | None = None,
-    max_snap_m: float = 250.0,
-    keep: str = "giant",
-    time_limit: float = 60.0,
-    retries: int = DEFAULT_RETRIES,
-    show_progress: bool | None = None,
+    **options: Any,
 ) -> PartitionedSiting:
     """Independent siting per district (tile), in parallel, with a municipal budget split by need.
 
@@ -169,8 +195,8 @@ def partitioned_siting(
 
     Parameters
     ----------
-    source, grid
-        As in `partitioned_reach` (use the grid of the reach run, ``MergedReach.grid``).
+    source
+        As in `partitioned_reach`.
     demand, weights, threshold_s, covered
         Metric coordinates, weights (e.g. people aged 60+), thresholds (seconds) and the
         flags "already within reach" from the reach run.
@@ -178,27 +204,18 @@ def partitioned_siting(
         Metric coordinates of candidate sites.
     spec
         The service (walking profile) to site for.
-    model
-        ``mclp`` or ``lscp``.
     client
         A `distributed.Client`.
-    p
-        Municipal number of new sites (``mclp``).
-    max_snap_m, keep, time_limit, retries, show_progress
-        As in `partitioned_reach`; ``time_limit`` per tile.
+    **options
+        The fields of `PartitionedSitingOptions`: ``grid`` (required), ``model``, ``p``, ``max_snap_m``,
+        ``keep``, ``time_limit``, ``retries``, ``show_progress``.
     """
-    import pandas as pd
-
-    if model not in ("mclp", "lscp"):
-        raise InputError(
-            f"siting model {model!r}: partitioned siting supports mclp and lscp.",
-            zh=f"选址模型 {model!r}：分区选址只支持 mclp 和 lscp。",
-        )
-    if model == "mclp" and (p is None or p < 0):
-        raise InputError(
-            "siting: the mclp model needs the municipal number of new sites p (≥ 0).",
-            zh="选址：mclp 模型需要全市新增设施数 p（≥ 0）。",
-        )
+    opts = PartitionedSitingOptions(**options)
+    if opts.model not in ("mclp", "lscp"):
+        raise InputError("dask.siting_model", model=opts.model)
+    if opts.model == "mclp" and (opts.p is None or opts.p < 0):
+        raise InputError("dask.mclp_p")
+    grid = opts.grid
     dx, dy = (np.asarray(v, dtype=np.float64) for v in demand)
     cx, cy = (np.asarray(v, dtype=np.float64) for v in candidates)
     w = np.asarray(weights, dtype=np.float64)
@@ -207,47 +224,47 @@ def partitioned_siting(
     owner = grid.owner(dx, dy)
     c_owner = grid.owner(cx, cy)
     need = np.bincount(owner[~cov], weights=w[~cov], minlength=grid.n_tiles)
-    allot = split_budget(int(p or 0), need) if model == "mclp" else np.zeros(grid.n_tiles, np.int64)
-    margin = reach_margin_m(float(thr.max()), [spec.profile], max_snap_m, sloped=False)
-    run = uuid.uuid4().hex[:8]
-    loads = {
-        k: client.submit(
-            load_task, source, grid, k, margin, key=f"load-{grid.tile_id(k)}-{run}", retries=retries
-        )
-        for k in range(grid.n_tiles)
-    }
-    sums = {
-        k: client.submit(
-            component_summary, loads[k], key=f"components-{grid.tile_id(k)}-{run}", retries=retries
-        )
-        for k in range(grid.n_tiles)
-    }
-    wait_for(client, list(sums.values()), grid, show_progress, "components")
-    summaries = gather_tiles(client, sums, grid)
-    giant = giant_components(list(summaries.values())) if keep == "giant" else dict.fromkeys(summaries)
+    allot = split_budget(int(opts.p or 0), need) if opts.model == "mclp" else np.zeros(grid.n_tiles, np.int64)
+    margin = reach_margin_m(float(thr.max()), [spec.profile], opts.max_snap_m, sloped=False)
+    tiles = TileRun(client, grid, opts.retries, opts.show_progress)
+    loads, _, giant = load_tiles(tiles, source, TileSearch(margin, opts.max_snap_m, keep=opts.keep))
     futs = {}
     for k in range(grid.n_tiles):
         di = np.flatnonzero(owner == k)
         ci = np.flatnonzero(c_owner == k)
-        futs[k] = client.submit(
-            siting_task, loads[k], giant[k], grid, TilePoints(di, dx[di], dy[di]), w[di], thr[di], cov[di],
-            TilePoints(ci, cx[ci], cy[ci]), spec, model, int(allot[k]), max_snap_m, time_limit,
-            key=f"siting-{grid.tile_id(k)}-{run}", retries=retries,
-        )  # fmt: skip
-    wait_for(client, list(futs.values()), grid, show_progress, "siting")
-    got = gather_tiles(client, futs, grid)
+        tile_demand = TileDemand(TilePoints(di, dx[di], dy[di]), w[di], thr[di], cov[di])
+        plan = TilePlan(opts.model, int(allot[k]), opts.max_snap_m, opts.time_limit)
+        args = (loads[k], giant[k], grid, tile_demand, TilePoints(ci, cx[ci], cy[ci]), spec, plan)
+        futs[k] = tiles.submit(siting_task, *args, name="siting", tile=k)
+    got = tiles.finish(futs)
     after = cov.copy()
+    for k in sorted(got):
+        after[np.flatnonzero(owner == k)] = got[k]["covered_after"]
+    sites, budget = _tables(got, grid, need, allot if opts.model == "mclp" else None)
+    return PartitionedSiting(
+        model=opts.model,
+        sites=sites,
+        budget=budget,
+        objective=float(w[after].sum()),
+        covered_before=cov,
+        covered_after=after,
+    )
+
+
+def _tables(got: dict, grid: TileGrid, need: np.ndarray, allot: np.ndarray | None) -> tuple:
+    """The new sites (by gain) and the per-tile budget rows of the tiles' results."""
+    import pandas as pd
+
     rows, brows = [], []
     for k in sorted(got):
         g = got[k]
-        after[np.flatnonzero(owner == k)] = g["covered_after"]
         for r, (site, gain) in enumerate(zip(g["sites"], g["gains"], strict=False), start=1):
             rows.append({"candidate": int(site), "tile": grid.tile_id(k), "rank": r, "gain": float(gain)})
         brows.append(
             {
                 "tile": grid.tile_id(k),
                 "need": float(need[k]),
-                "allotted": int(allot[k]) if model == "mclp" else None,
+                "allotted": int(allot[k]) if allot is not None else None,
                 "chosen": len(g["sites"]),
                 "objective": float(g["objective"]),
                 "status": g["status"],
@@ -257,12 +274,4 @@ def partitioned_siting(
     sites = sites.sort_values(["gain", "candidate"], ascending=[False, True], kind="stable").reset_index(
         drop=True
     )
-    return PartitionedSiting(
-        model=model,
-        sites=sites,
-        budget=pd.DataFrame(brows),
-        objective=float(w[after].sum()),
-        covered_before=cov,
-        covered_after=after,
-    )
-
+    return sites, pd.DataFrame(brows)

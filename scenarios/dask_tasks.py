@@ -20,6 +20,7 @@ from ..coverage.profiles import WalkProfile, edge_costs
 from ..coverage.reach import reach_matrix, service_reach
 from ..coverage.snapping import Layers
 from ..geodata.common import InputError
+from ..geodata.network import WalkNetwork
 from .partition import (
     LineSource,
     LoadedPartition,
@@ -32,6 +33,29 @@ from .partition import (
 
 #: Retries of a failed partition task before the run stops.
 DEFAULT_RETRIES = 2
+
+
+@dataclass(frozen=True)
+class TileSearch:
+    """How every tile of a run reads and searches its network (the same on every worker).
+
+    Attributes
+    ----------
+    margin_m
+        The reach buffer around each tile, metres.
+    max_snap_m
+        Snapping limit, metres.
+    dem
+        Elevation GeoTIFF, read by each worker for its tile, if any.
+    keep
+        ``giant`` (as the single run does by default) or ``all`` components.
+    """
+
+    margin_m: float = 0.0
+    max_snap_m: float = 250.0
+    dem: str | None = None
+    keep: str = "giant"
+
 
 @dataclass(frozen=True)
 class ServiceSpec:
@@ -174,14 +198,20 @@ def reach_task(
     demand: TilePoints | GeneratedPoints,
     facilities: dict[str, TilePoints | GeneratedPoints],
     services: list[ServiceSpec],
-    margin_m: float,
-    max_snap_m: float,
-    dem: str | None,
+    search: TileSearch,
 ) -> PartitionReach:
     """One tile's reach for every service, its own homes only (runs on a worker)."""
-    return _clean_input_errors(
-        _reach, part, keep_labels, grid, demand, facilities, services, margin_m, max_snap_m, dem
-    )
+    return _clean_input_errors(_reach, part, keep_labels, grid, demand, facilities, services, search)
+
+
+def _elevation(dem: str | None, net: WalkNetwork):
+    """Elevation at the network's nodes from the GeoTIFF ``dem`` (``None`` without one or without edges)."""
+    if dem is None or not net.n_edges:
+        return None
+    from ..coverage.slope import sample_dem
+    from ..geodata.dem import read_dem
+
+    return sample_dem(read_dem(dem, net), net)
 
 
 def _reach(
@@ -191,27 +221,20 @@ def _reach(
     demand: TilePoints | GeneratedPoints,
     facilities: dict[str, TilePoints | GeneratedPoints],
     services: list[ServiceSpec],
-    margin_m: float,
-    max_snap_m: float,
-    dem: str | None,
+    search: TileSearch,
 ) -> PartitionReach:
     t0 = time.perf_counter()
     tile = part.tile
     net = finish_partition(part, keep_labels)
     dem_pts = _own_points(demand, grid, tile)
-    elevation = None
-    if dem is not None and net.n_edges:
-        from ..coverage.slope import sample_dem
-        from ..geodata.dem import read_dem
-
-        elevation = sample_dem(read_dem(dem, net), net)
+    elevation = _elevation(search.dem, net)
     times: dict[str, np.ndarray] = {}
     facs: dict[str, np.ndarray] = {}
     mats: dict[str, tuple] = {}
     beyond: dict[str, np.ndarray] = {}
     notes: list[str] = []
     for spec in services:
-        fpts = _zone_points(facilities[spec.name], grid.zone(tile, margin_m))
+        fpts = _zone_points(facilities[spec.name], grid.zone(tile, search.margin_m))
         if net.n_edges == 0 or len(dem_pts.idx) == 0:
             # no edge within the buffer: every owned point is off the whole network too
             times[spec.name] = np.full(len(dem_pts.idx), np.inf)
@@ -226,7 +249,7 @@ def _reach(
             service=spec.name,
             costs=costs,
             limit_s=spec.limit_s,
-            layers=Layers(max_snap_m),
+            layers=Layers(search.max_snap_m),
         )
         times[spec.name] = r.time_s
         beyond[spec.name] = r.beyond_limit
@@ -274,30 +297,24 @@ def _zone_points(points: TilePoints | GeneratedPoints, zone) -> TilePoints:
 def true_times_task(
     source: LineSource,
     grid: TileGrid,
-    keep: str,
-    dem: str | None,
     demand: tuple[np.ndarray, np.ndarray] | GeneratedPoints,
     facilities: dict[str, tuple[np.ndarray, np.ndarray] | GeneratedPoints],
     services: list[ServiceSpec],
     todo: dict[str, np.ndarray],
-    max_snap_m: float,
+    search: TileSearch,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """True times of the homes no tile reached, by one unbounded search on the whole network (a worker)."""
-    return _clean_input_errors(
-        whole_network_times, source, grid, keep, dem, demand, facilities, services, todo, max_snap_m
-    )
+    return _clean_input_errors(whole_network_times, source, grid, demand, facilities, services, todo, search)
 
 
 def whole_network_times(
     source: LineSource,
     grid: TileGrid,
-    keep: str,
-    dem: str | None,
     demand: tuple[np.ndarray, np.ndarray] | GeneratedPoints,
     facilities: dict[str, tuple[np.ndarray, np.ndarray] | GeneratedPoints],
     services: list[ServiceSpec],
     todo: dict[str, np.ndarray],
-    max_snap_m: float,
+    search: TileSearch,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """True times of the points ``todo`` (per service): one unbounded search on the whole network.
 
@@ -305,18 +322,15 @@ def whole_network_times(
     giant component chosen, exactly as every tile and the single run build theirs); all of the
     service's facilities are snapped to it. Returns per service the seconds (``inf``: no walk at
     all) and the nearest facility (``-1`` then) of each point of ``todo``, in its order.
+    ``search`` gives the components kept, the DEM and the snapping limit (its margin is unused:
+    the whole network has no border).
     """
     whole = TileGrid((), (), grid.extent)
     part = load_partition(source, whole, 0, 0.0)
-    keep_labels = giant_components([part.summary])[0] if keep == "giant" else None
+    keep_labels = giant_components([part.summary])[0] if search.keep == "giant" else None
     net = finish_partition(part, keep_labels)
     dx, dy = demand.xy() if isinstance(demand, GeneratedPoints) else demand
-    elevation = None
-    if dem is not None and net.n_edges:
-        from ..coverage.slope import sample_dem
-        from ..geodata.dem import read_dem
-
-        elevation = sample_dem(read_dem(dem, net), net)
+    elevation = _elevation(search.dem, net)
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for spec in services:
         idx = todo[spec.name]
@@ -327,7 +341,7 @@ def whole_network_times(
             continue
         r = service_reach(
             net, (np.asarray(dx)[idx], np.asarray(dy)[idx]), (fx, fy), service=spec.name,
-            costs=edge_costs(net, spec.profile, elevation), layers=Layers(max_snap_m),
+            costs=edge_costs(net, spec.profile, elevation), layers=Layers(search.max_snap_m),
         )  # fmt: skip
         out[spec.name] = (r.time_s, r.facility)
     return out

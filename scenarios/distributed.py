@@ -9,9 +9,12 @@ re-exported here: `lifecircle.scenarios.dask_reach` (`partitioned_reach`, client
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from .dask_cluster import WorkerMemory, dask_client, rss
-from .dask_reach import partitioned_reach, zone_subset
-from .dask_siting import PartitionedSiting, partitioned_siting, split_budget
+from .dask_reach import ReachOptions, partitioned_reach, zone_subset
+from .dask_siting import PartitionedSiting, PartitionedSitingOptions, partitioned_siting, split_budget
 from .dask_tasks import (
     DEFAULT_RETRIES,
     GeneratedPoints,
@@ -19,18 +22,23 @@ from .dask_tasks import (
     PartitionReach,
     ServiceSpec,
     TilePoints,
+    TileSearch,
     reach_task,
     whole_network_times,
 )
 
 __all__ = [
     "DEFAULT_RETRIES",
+    "DaskRunOptions",
     "GeneratedPoints",
     "MergedReach",
     "PartitionReach",
     "PartitionedSiting",
+    "PartitionedSitingOptions",
+    "ReachOptions",
     "ServiceSpec",
     "TilePoints",
+    "TileSearch",
     "WorkerMemory",
     "dask_client",
     "dask_settings",
@@ -46,18 +54,33 @@ __all__ = [
 # -- the scenario pipeline, partitioned ------------------------------------------------------------
 
 
-def run_scenario_distributed(
-    scen,
-    out_dir=None,
-    *,
-    partitions: tuple[int, int] | None = None,
-    scheduler: str | None = None,
-    client=None,
-    lang: str | None = None,
-    log=None,
-    retries: int | None = None,
-    show_progress: bool | None = None,
-):
+@dataclass(frozen=True, eq=False)
+class DaskRunOptions:
+    """Where and how a partitioned run computes (the keyword options of `run_scenario_distributed`).
+
+    Attributes
+    ----------
+    partitions
+        Tile grid ``(columns, rows)``; default the scenario's ``distributed.tiles``, else 2 × 2.
+    scheduler
+        Address of a running Dask scheduler; default the scenario's ``distributed.scheduler``,
+        else a local cluster sized to the machine.
+    client
+        A ready `distributed.Client` (tests); overrides ``scheduler``.
+    retries
+        Retries per failed tile task (default the scenario's, else `DEFAULT_RETRIES`).
+    show_progress
+        Dask's progress bar on stderr (default: when stderr is a terminal).
+    """
+
+    partitions: tuple[int, int] | None = None
+    scheduler: str | None = None
+    client: Any = None
+    retries: int | None = None
+    show_progress: bool | None = None
+
+
+def run_scenario_distributed(scen, out_dir=None, *, lang: str | None = None, log=None, **options: Any):
     """`~lifecircle.scenarios.pipeline.run_scenario` with the reach computed tile by tile on Dask.
 
     The same pipeline and the same outputs as the single run (siting included); only the reach
@@ -69,25 +92,18 @@ def run_scenario_distributed(
         A validated `~lifecircle.scenarios.schema.Scenario`.
     out_dir
         Output folder (as `run_scenario`); ``None`` computes only.
-    partitions
-        Tile grid ``(columns, rows)``; default the scenario's ``distributed.tiles``, else 2 × 2.
-    scheduler
-        Address of a running Dask scheduler; default the scenario's ``distributed.scheduler``,
-        else a local cluster sized to the machine.
-    client
-        A ready `distributed.Client` (tests); overrides ``scheduler``.
     lang, log
         As `run_scenario`.
-    retries
-        Retries per failed tile task (default the scenario's, else `DEFAULT_RETRIES`).
-    show_progress
-        Dask's progress bar on stderr (default: when stderr is a terminal).
+    **options
+        The fields of `DaskRunOptions`: ``partitions``, ``scheduler``, ``client``, ``retries``,
+        ``show_progress``.
     """
     from .executors import DaskExecutor
     from .pipeline import run_scenario
 
-    settings = dask_settings(scen, partitions, scheduler, retries)
-    executor = DaskExecutor(**settings, client=client, show_progress=show_progress)
+    opts = DaskRunOptions(**options)
+    settings = dask_settings(scen, opts.partitions, opts.scheduler, opts.retries)
+    executor = DaskExecutor(**settings, client=opts.client, show_progress=opts.show_progress)
     return run_scenario(scen, out_dir, lang=lang, log=log, executor=executor)
 
 

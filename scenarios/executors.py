@@ -331,12 +331,5 @@ def _line_source(ctx: ReachContext):
     if path == "embedded":
         path = str(embedded_pbf())
     if str(path).startswith("place:"):
-        raise InputError(
-            "scenario: field 'network.source' is an Overpass place; a partitioned run reads a file on every "
-            "worker, so download an .osm.pbf extract or a road layer first.",
-            zh=(
-                "情景文件：字段 'network.source' 是 Overpass 地名；分区运行要在每个工作进程上读取文件，"
-                "请先下载 .osm.pbf 数据或道路图层。"
-            ),
-        )
+        raise InputError("dask.overpass_source")
     return FileSource(str(path), crs=ctx.net.crs, clip=ctx.clip, lines_crs=ctx.lines_crs)

@@ -22,8 +22,7 @@ from ..geodata import crs as _crs
 from ..geodata import demand as _demand
 from ..geodata import facilities as _fac
 from ..geodata.boundaries import boundary_from_adcode
-from ..geodata.common import Assumption, InputError
-from ..geodata.common import Note as _Note
+from ..geodata.common import Assumption, InputError, Msg, Note, has_message, say
 from ..geodata.network import WalkNetwork, utm_crs_for
 from ..geodata.sources import read_clip
 from .presets import Jurisdiction, policy
@@ -64,7 +63,7 @@ def source_notes(
 ) -> list[str]:
     """``notes`` with the reach's "no facilities given" replaced by what the sources say.
 
-    A service without a facility list: "未提供设施清单，覆盖率无数据（不是 0）"; one whose sources
+    A service without a facility list: its coverage is "no data" (not 0); one whose sources
     hold no existing facility of it: coverage 0 is measured, and the note names the sources.
     """
     empty = [s for s, r in services.items() if len(r.facilities) == 0 and s in sources]
@@ -72,25 +71,30 @@ def source_notes(
         return notes
     out = [n for n in notes if not any(str(n).startswith(f"{s}: no facilities given") for s in empty)]
     for svc in empty:
-        zh = _svc_zh(svc)
-        names = "; ".join(sources[svc])
         if not sources[svc]:
-            out.append(
-                _Note(
-                    f"{svc}: no facility list was given, so its coverage is unknown (no data, not 0).",
-                    f"{zh}：未提供设施清单，覆盖率无数据（不是 0）。",
-                )
-            )
+            out.append(Note("run.no_facility_list", service=service_name(svc)))
         else:
             out.append(
-                _Note(
-                    f"{svc}: {names} holds no existing {svc} facility, so nobody is within reach "
-                    "(coverage 0%, measured).",
-                    f"{zh}：{names} 中没有现有{_ind.label(svc, 'zh')}设施，"
-                    "因此无人在可达范围内（覆盖率为 0%，经实测）。",
+                Note(
+                    "run.no_existing_facility",
+                    service=service_name(svc),
+                    sources="; ".join(sources[svc]),
+                    kind=_facility_kind(svc),
                 )
             )
     return out
+
+
+def service_name(service: str) -> Msg | str:
+    """A service as the run's sentences name it (a message for the known services, else its code)."""
+    msg_id = f"run.service.{service}"
+    return Msg(msg_id) if has_message(msg_id) else service
+
+
+def _facility_kind(service: str) -> Msg | str:
+    """A service as a kind of facility, for "no existing … facility"."""
+    msg_id = f"run.facility_kind.{service}"
+    return Msg(msg_id) if has_message(msg_id) else service
 
 
 # -- configuration ---------------------------------------------------------------------------------
@@ -102,12 +106,7 @@ def thresholds(scen: Scenario, juris: Jurisdiction) -> dict[str, tuple[float, fl
     for svc in scen.services:
         base = juris.thresholds.get(svc)
         if base is None:
-            raise InputError(
-                f"jurisdiction {juris.id}: no walking threshold for service {svc!r}; add it under "
-                "thresholds in the scenario.",
-                zh=f"jurisdiction {juris.id}：没有服务 {svc!r} 的步行时间阈值；"
-                "请在情景文件的 thresholds 下补充。",
-            )
+            raise InputError("scenario.no_threshold", jurisdiction=juris.id, service=svc)
         urban, rural, source = base.urban_min, base.rural_min, base.source
         ov = scen.thresholds.get(svc)
         if ov is not None:
@@ -198,12 +197,7 @@ def load_demand(scen: Scenario, area: BaseGeometry | None, units: gpd.GeoDataFra
         extra["default_levels"] = d.default_levels
     if d.kind == "buildings":
         if not d.totals or "pop_total" not in d.totals:
-            raise InputError(
-                "scenario: field 'demand.totals' needs pop_total (and optionally pop_60, pop_80, "
-                "pop_0_3) for building demand.",
-                zh="scenario：按建筑分配需求点时，字段 'demand.totals' 需要给出 pop_total"
-                "（pop_60、pop_80、pop_0_3 可选）。",
-            )
+            raise InputError("scenario.building_totals")
         groups = {g: v for g, v in d.totals.items() if g != "pop_total"}
         return _demand.demand_from_buildings(
             buildings,
@@ -228,9 +222,7 @@ def load_demand(scen: Scenario, area: BaseGeometry | None, units: gpd.GeoDataFra
     )
 
 
-def load_facilities(
-    scen: Scenario, clip: BaseGeometry | None, units: gpd.GeoDataFrame | None
-) -> gpd.GeoDataFrame:
+def load_facilities(scen: Scenario, clip: BaseGeometry | None) -> gpd.GeoDataFrame:
     """Every facility source of the scenario in one WGS84 table (ids unique across sources)."""
     frames = []
     for src in scen.facilities:
@@ -259,10 +251,7 @@ def load_facilities(
     dup = fac["id"].duplicated(keep=False)
     if dup.any():
         ids = ", ".join(sorted(set(fac.loc[dup, "id"].astype(str)))[:5])
-        raise InputError(
-            f"facilities: the same id appears in two sources ({ids}); give each source its own ids.",
-            zh=f"facilities：同一编号出现在两个来源中（{ids}）；请让各来源使用各自的编号。",
-        )
+        raise InputError("run.duplicate_facility_ids", ids=ids)
     return fac
 
 
@@ -315,23 +304,26 @@ def demand_where(scen: Scenario) -> str:
     return Path(str(src)).name if src is not None else "demand"
 
 
-def provenance(scen: Scenario, juris: Jurisdiction, facilities: gpd.GeoDataFrame) -> _ind.Provenance:
-    """Where the population and the supply figures come from, for the indicator table."""
+def provenance(scen: Scenario, juris: Jurisdiction) -> _ind.Provenance:
+    """Where the population and the supply figures come from, for the indicator table.
+
+    The sources are written in English, as the rest of the long indicator table.
+    """
     d = scen.demand
     base = juris.population.get("base", {})
     if d.kind == "buildings":
-        src = d.totals_source or base.get("source", "scenario totals")
-        src = f"{src}; spread over building footprints by floor area"
+        src = d.totals_source or base.get("source", say("run.provenance.totals", "en"))
+        src = say("run.provenance.buildings", "en", source=src)
         year = base.get("year", "")
     elif d.kind == "floor_area":
-        src, year = "residential floor area × residents per m² (assumption)", ""
+        src, year = say("run.provenance.floor_area", "en"), ""
     else:
         src, year = f"{d.kind} {Path(d.path or '').name}", ""
     fac_src = "; ".join(Path(s.path).name if s.path else f"OpenStreetMap ({s.osm})" for s in scen.facilities)
     return _ind.Provenance(
         population_source=src,
         population_year=year,
-        supply_source=fac_src or "no facility source",
+        supply_source=fac_src or say("run.provenance.no_source", "en"),
         supply_date="",
     )
 
@@ -349,17 +341,8 @@ def assumptions(
                 seen.add(a.key)
         th = juris.thresholds.get(svc)
         if th is not None and th.is_assumption and f"threshold.{svc}" not in seen:
-            out.append(
-                Assumption(
-                    key=f"threshold.{svc}",
-                    value=th.urban_min,
-                    unit="min",
-                    zh=f"{_svc_zh(svc)}步行可达阈值取 {th.urban_min:g} 分钟："
-                    "政策文件未规定该半径，此为工具默认值，可在情景文件中修改。",
-                    en=f"The {svc} walking threshold is {th.urban_min:g} minutes: no policy document "
-                    "sets it; this is a tool default the scenario can change.",
-                )
-            )
+            msg = Msg("run.assumption.threshold", service=service_name(svc), minutes=th.urban_min)
+            out.append(Assumption(key=f"threshold.{svc}", value=th.urban_min, unit="min", msg=msg))
             seen.add(f"threshold.{svc}")
     if scen.network.dem:
         out.append(
@@ -367,9 +350,7 @@ def assumptions(
                 key="slope.tobler",
                 value=scen.network.dem,
                 unit="",
-                zh="坡度影响按 Tobler 徒步函数计算，并按各人群平地步速等比缩放；上坡与下坡用时不同。",
-                en="Slope follows Tobler's hiking function scaled to each profile's flat speed; uphill and "
-                "downhill times differ.",
+                msg=Msg("run.assumption.slope"),
                 source="Tobler (1993)",
             )
         )
@@ -382,14 +363,8 @@ def assumptions(
             key="access_width",
             value=scen.outputs.access_width_m,
             unit="m",
-            zh=f"等时圈面为已达街道两侧各 {scen.outputs.access_width_m:g} 米的范围；"
-            "覆盖率按路网步行时间计算，不按面判断。",
-            en=f"Isochrone areas reach {scen.outputs.access_width_m:g} m either side of reached streets; "
-            "coverage is computed from network walking times, not from the areas.",
+            msg=Msg("run.assumption.access_width", width=scen.outputs.access_width_m),
         )
     )
     return out
 
-
-def _svc_zh(service: str) -> str:
-    return {"elderly": "养老服务", "childcare": "托育服务"}.get(service, service)

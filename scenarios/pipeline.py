@@ -153,7 +153,7 @@ def _run(scen: Scenario, out_dir: str | Path | None, lang: str, clock: _Clock, e
         demand = dem.table.reset_index(drop=True)
         notes.extend(dem.notes)
     with clock.step("facilities"):
-        facilities = loading.load_facilities(scen, clip, units)
+        facilities = loading.load_facilities(scen, clip)
         sources = loading.facility_sources(scen, facilities)
         notes.extend(loading.datum_notes(scen, net, demand, facilities))
     elevation = None
@@ -186,7 +186,7 @@ def _run(scen: Scenario, out_dir: str | Path | None, lang: str, clock: _Clock, e
             standards=setup.standards,
             units=None if units is None else pd.DataFrame(units.drop(columns="geometry")),
             access={s: r.access for s, r in services.items() if r.access is not None},
-            provenance=loading.provenance(scen, setup.juris, facilities),
+            provenance=loading.provenance(scen, setup.juris),
             facility_sources=sources,
         )
     result = RunResult(

@@ -22,7 +22,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..coverage.reach import ServiceReach
 from ..coverage.standards import Standards
-from ..geodata.common import Assumption
+from ..geodata.common import Assumption, say
 from ..geodata.files import file_sha256
 from ..geodata.network import WalkNetwork
 from ..geodata.sources import network_summary
@@ -117,9 +117,9 @@ def headline(result: RunResult) -> dict[str, tuple[str, float]]:
 
 
 def headline_text(share: float, lang: str = "zh") -> str:
-    """A headline share as text: ``87.2%``, or 无数据 / ``no data`` when it is unknown (NaN)."""
+    """A headline share as text: ``87.2%``, or "no data" in ``lang`` when it is unknown (NaN)."""
     if not np.isfinite(share):
-        return "no data" if lang == "en" else "无数据"
+        return say("run.headline.no_data", lang)
     return f"{share:.1%}"
 
 

@@ -21,7 +21,7 @@ from ..coverage.siting import candidates as cands
 from ..coverage.siting import coverage_need
 from ..coverage.siting.result import SitingResult
 from ..coverage.snapping import MAX_SNAP_M, check_on_network, snap_points
-from ..geodata.common import InputError
+from ..geodata.common import InputError, Rows
 from ..geodata.demand import check_demand
 from ..geodata.facilities import read_facilities
 from ..geodata.sources import read_network
@@ -58,10 +58,7 @@ def propose_sites(req: SiteRequest) -> tuple[SitingResult, gpd.GeoDataFrame]:
     net = read_network(req.network)
     dem = check_demand(read_site_demand(req.demand), where=str(req.demand))
     if req.group not in dem.columns or dem[req.group].isna().any():
-        raise InputError(
-            f"{req.demand}: column {req.group!r} is missing or has gaps; choose --group or fill it.",
-            zh=f"{req.demand}：字段 {req.group!r} 不存在或有空值；请用 --group 另选字段，或补齐该字段。",
-        )
+        raise InputError("site.group_missing", path=req.demand, group=req.group)
     cand = _candidates(req, net)
     cand["id"] = cand["id"].astype(str)
     thr = demand_thresholds(dem["urban"].to_numpy(), urban_min=req.minutes, rural_min=req.rural_minutes)
@@ -113,10 +110,7 @@ def _weights(req: SiteRequest, dem: gpd.GeoDataFrame) -> np.ndarray:
     if req.options.model != "capacitated":
         return weights
     if req.per_1000 is None:
-        raise InputError(
-            "--model capacitated: give the standard with --per-1000 (e.g. 4.5 托位).",
-            zh="--model capacitated：请用 --per-1000 给出配置标准（例如 4.5 托位）。",
-        )
+        raise InputError("site.per_1000_needed")
     return coverage_need(weights, req.per_1000)
 
 
@@ -135,10 +129,7 @@ def _fixed(req: SiteRequest, cand: gpd.GeoDataFrame) -> np.ndarray | None:
     ids = cand["id"].to_numpy()
     missing = sorted(set(req.fixed) - set(ids))
     if missing:
-        raise InputError(
-            f"--fixed {missing[0]!r}: no candidate has that id; check the candidate layer.",
-            zh=f"--fixed {missing[0]!r}：没有该编号的候选点；请检查候选点图层。",
-        )
+        raise InputError("site.fixed_unknown", id=missing[0])
     return np.flatnonzero(np.isin(ids, list(req.fixed)))
 
 
@@ -154,34 +145,22 @@ def read_site_demand(path: Path):
     geopandas.GeoDataFrame
         The rows as read, not yet checked (see `lifecircle.geodata.demand.check_demand`).
     """
-    from ..geodata.demand import _read_table
-    from ..geodata.files import restore_formulas, rows_zh
+    from ..geodata.demand import read_table
+    from ..geodata.files import restore_formulas
 
     if path.is_file() and path.stat().st_size == 0:
-        raise InputError(
-            f"{path}: the demand file is empty; give the table written by 'lifecircle demand' "
-            "(.gpkg, .geojson or .csv).",
-            zh=f"{path}：需求点文件为空；请给出由 'lifecircle demand' 生成的表（.gpkg、.geojson 或 .csv）。",
-        )
-    raw, _ = _read_table(path)
+        raise InputError("site.demand_empty", path=path)
+    raw, _ = read_table(path)
     if isinstance(raw, gpd.GeoDataFrame):
         return raw
     if not {"lon", "lat"} <= set(raw.columns):
-        raise InputError(
-            f"{path}: a demand CSV needs lon and lat columns; write it with 'lifecircle demand'.",
-            zh=f"{path}：需求点 CSV 需要 lon 和 lat 列；请用 'lifecircle demand' 生成。",
-        )
+        raise InputError("site.no_lon_lat", path=path)
     raw = restore_formulas(raw)
     lon = pd.to_numeric(raw["lon"], errors="coerce").to_numpy(float)
     lat = pd.to_numeric(raw["lat"], errors="coerce").to_numpy(float)
     bad = ~(np.isfinite(lon) & np.isfinite(lat))
     if bad.any():
-        numbers = np.flatnonzero(bad) + 1
-        raise InputError(
-            f"{path}: lon or lat is not a number in rows {', '.join(map(str, numbers[:5]))}; write the "
-            "table with 'lifecircle demand'.",
-            zh=f"{path}：{rows_zh(numbers)}的 lon 或 lat 不是数字；请用 'lifecircle demand' 生成该表。",
-        )
+        raise InputError("site.bad_lon_lat", path=path, rows=Rows(np.flatnonzero(bad) + 1))
     return gpd.GeoDataFrame(raw, geometry=gpd.points_from_xy(lon, lat), crs=4326)
 
 

@@ -22,11 +22,25 @@ from ..coverage.siting.pmedian import PMedian
 from ..coverage.siting.problem import coverage_need
 from ..coverage.siting.result import SitingResult
 from ..coverage.snapping import Layers
-from ..geodata.common import InputError
+from ..geodata.common import InputError, Msg, say
 from ..geodata.files import require_file
 from ..geodata.network import WalkNetwork
+from ..geodata.sites import id_columns
 from .executors import Executor, ReachContext, ReachJob, Sites
 from .result import RunResult, ServiceRun
+
+#: The scenario field of the grid candidates' spacing, for messages.
+_SPACING_FIELD = Msg("scenario.field", field="siting.candidates.spacing_m")
+
+
+def _name_columns() -> tuple[str, ...]:
+    """Columns taken as candidate names when none is named (``name``, then the Chinese headers)."""
+    return ("name", *(w for w in say("scenario.columns.name", "zh").split("|") if w))
+
+
+def _first_in(names: tuple[str, ...], header: set[str]) -> str | None:
+    """The first of ``names`` that is a column of ``header``, or ``None``."""
+    return next((c for c in names if c in header), None)
 
 
 def candidates(result: RunResult) -> gpd.GeoDataFrame:
@@ -35,21 +49,17 @@ def candidates(result: RunResult) -> gpd.GeoDataFrame:
     spec = scen.siting.candidates
     if spec.kind == "file":
         if not spec.path:
-            raise InputError(
-                "scenario: field 'siting.candidates.path' is needed for candidates of kind file.",
-                zh="情景文件：候选点类型为 file 时需要字段 'siting.candidates.path'。",
-            )
-        path = require_file(scen.resolve(spec.path), "candidate layer", what_zh="候选点图层")
+            raise InputError("scenario.candidates_path")
+        path = require_file(scen.resolve(spec.path), Msg("what.candidate_layer"))
         try:
             header = set(gpd.read_file(path, rows=0).columns)
         except Exception:  # not a readable layer: candidates_from_layer says so in one sentence
             header = set()
-        pick = lambda *names: next((c for c in names if c in header), None)  # noqa: E731
         out = candidates_from_layer(
             path,
             crs=spec.crs,
-            id_col=pick("id", "编号"),
-            name_col=pick("name", "名称"),
+            id_col=_first_in(id_columns(), header),
+            name_col=_first_in(_name_columns(), header),
             cost_col=spec.cost_col,
             capacity_col=spec.capacity_col,
             service=scen.siting.service,
@@ -74,18 +84,14 @@ def candidates(result: RunResult) -> gpd.GeoDataFrame:
 def grid_candidates(net: WalkNetwork, spacing_m: float) -> gpd.GeoDataFrame:
     """One candidate per grid cell of ``spacing_m``: the network point nearest the cell centre."""
     if spacing_m <= 0:
-        raise InputError(
-            "scenario: field 'siting.candidates.spacing_m' must be a positive number of metres.",
-            zh="情景文件：字段 'siting.candidates.spacing_m' 须为正的米数。",
-        )
+        raise InputError("scenario.spacing_positive", where=_SPACING_FIELD)
     x0, x1, y0, y1 = net.x.min(), net.x.max(), net.y.min(), net.y.max()
     w, h = float(x1 - x0), float(y1 - y0)
     check_spacing(
         spacing_m,
         (w / spacing_m + 2.0) * (h / spacing_m + 2.0),
         float(np.sqrt(w * h / MAX_SPACED_CANDIDATES)) if w * h > 0 else max(w, h) / MAX_SPACED_CANDIDATES,
-        where="scenario: field 'siting.candidates.spacing_m'",
-        where_zh="情景文件：字段 'siting.candidates.spacing_m'",
+        where=_SPACING_FIELD,
     )
     gx, gy = np.meshgrid(np.arange(x0, x1 + spacing_m, spacing_m), np.arange(y0, y1 + spacing_m, spacing_m))
     centres = shapely.points(gx.ravel() + spacing_m / 2, gy.ravel() + spacing_m / 2)
@@ -212,8 +218,7 @@ def solve_siting(
         demand=inputs.demand,
         candidate_ids=cand["id"].to_numpy(dtype=object),
         assumptions=inputs.assumptions,
-        where="lifecircle site" if opts.where == "cli" else "siting",
-        where_zh=None if opts.where == "cli" else "选址",
+        where="lifecircle site" if opts.where == "cli" else Msg("siting.where.siting"),
     )
     return build_model(problem, opts).solve(time_limit=opts.time_limit_s, mip_gap=opts.gap)
 
@@ -222,10 +227,7 @@ def build_model(problem, opts: SitingOptions):
     """The siting model ``opts.model`` over ``problem``, its parameters checked."""
     need = {"mclp": "p", "pmedian": "p", "budget": "budget"}.get(opts.model)
     if opts.model == "capacitated" and opts.p is None and opts.budget is None:
-        raise InputError(
-            "scenario: the capacitated model needs siting.p or siting.budget.",
-            zh="情景文件：容量约束模型需要 siting.p 或 siting.budget。",
-        )
+        raise InputError("scenario.capacitated_needs_size")
     if need is not None and getattr(opts, need) is None:
         raise _missing(opts.model, need)
     if opts.model == "capacitated":
@@ -238,27 +240,15 @@ def build_model(problem, opts: SitingOptions):
         return MCLP(problem, opts.p)
     if opts.model == "budget":
         return BudgetCoverage(problem, opts.budget, opts.p)
-    raise InputError(  # the schema and the CLI admit no other model
-        f"scenario: unknown siting model {opts.model!r}.",
-        zh=f"情景文件：未知的选址模型 {opts.model!r}。",
-    )
+    raise InputError("scenario.unknown_model", model=opts.model)  # the schema and the CLI admit no other
 
 
 def _missing(model: str, field_: str) -> InputError:
     if field_ == "budget":
-        return InputError(
-            "scenario: field 'siting.budget' is needed for the budget model.",
-            zh="情景文件：budget 模型需要字段 'siting.budget'。",
-        )
+        return InputError("scenario.budget_needed")
     if model == "pmedian":
-        return InputError(
-            "scenario: field 'siting.p' is needed for the pmedian model.",
-            zh="情景文件：pmedian 模型需要字段 'siting.p'。",
-        )
-    return InputError(
-        "scenario: field 'siting.p' is needed for the mclp model (number of new sites).",
-        zh="情景文件：mclp 模型需要字段 'siting.p'（新增设施数）。",
-    )
+        return InputError("scenario.pmedian_p_needed")
+    return InputError("scenario.mclp_p_needed")
 
 
 def run_siting(result: RunResult, ctx: ReachContext, jobs: dict[str, ReachJob], ex: Executor) -> None:
@@ -267,21 +257,11 @@ def run_siting(result: RunResult, ctx: ReachContext, jobs: dict[str, ReachJob], 
     spec = scen.siting
     svc = spec.service
     if svc not in result.services:
-        raise InputError(
-            f"scenario: field 'siting.service' is {svc!r}, which is not among services.",
-            zh=f"情景文件：字段 'siting.service' 为 {svc!r}，不在 services 所列的服务之中。",
-        )
+        raise InputError("scenario.siting_service", service=svc)
     run = result.services[svc]
     demand = result.demand
     if spec.group not in demand or not np.isfinite(demand[spec.group].to_numpy(dtype=float)).all():
-        raise InputError(
-            f"scenario: field 'siting.group' is {spec.group!r}, but the demand does not know that group; "
-            "give its totals or shares under demand.",
-            zh=(
-                f"情景文件：字段 'siting.group' 为 {spec.group!r}，但需求点数据中没有该人群；"
-                "请在 demand 下给出其总数或占比。"
-            ),
-        )
+        raise InputError("scenario.siting_group", group=spec.group)
     cand = candidates(result)
     inputs = SitingInputs(
         candidates=cand,
@@ -310,14 +290,7 @@ def _capacitated(result: RunResult, inputs: SitingInputs) -> SitingInputs:
     if spec.capacity is not None:
         capacity = np.where(np.isfinite(capacity), capacity, spec.capacity)
     if not np.isfinite(capacity).all():
-        raise InputError(
-            "scenario: the capacitated model needs a capacity for every candidate; give "
-            "siting.candidates.capacity_col or siting.capacity.",
-            zh=(
-                "情景文件：容量约束模型需要每个候选点的容量；"
-                "请给出 siting.candidates.capacity_col 或 siting.capacity。"
-            ),
-        )
+        raise InputError("scenario.candidate_capacity")
     if spec.p is None and spec.budget is None:  # said before the matrices are computed
         build_model(None, SitingOptions("capacitated"))
     return dataclasses.replace(
@@ -395,16 +368,9 @@ def _after(result: RunResult, run: ServiceRun, job: ReachJob) -> None:
 
 
 def _standard_per_1000(result: RunResult, service: str) -> float:
-    """The jurisdiction's beds (elderly) or 托位 (childcare) per 1,000 of the service's group."""
+    """The jurisdiction's beds (elderly) or childcare places per 1,000 of the service's group."""
     std = result.standards
     value = std.beds_per_1000_elderly if service == "elderly" else std.places_per_1000
     if value is None:
-        raise InputError(
-            f"jurisdiction {result.jurisdiction.id}: sets no per-1,000 standard for {service}; give "
-            "siting.per_1000 for the capacitated model.",
-            zh=(
-                f"行政区 {result.jurisdiction.id}：未设定 {service} 的千人指标；"
-                "容量约束模型请给出 siting.per_1000。"
-            ),
-        )
+        raise InputError("scenario.no_per_1000", jurisdiction=result.jurisdiction.id, service=service)
     return float(value)

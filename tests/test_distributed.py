@@ -132,9 +132,7 @@ def _local_run(source, grid, margin, dx, dy, fx, fy, limit=LIMIT_S):
             dist.TilePoints(own, dx[own], dy[own]),
             {"elderly": fp},
             specs,
-            margin,
-            250.0,
-            None,
+            dist.TileSearch(margin, 250.0, None),
         )
         out[r.demand_idx] = r.time_s["elderly"]
     return out, loaded

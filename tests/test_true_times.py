@@ -153,8 +153,9 @@ def test_partitioned_whole_network_search_gives_true_times_and_no_path(island_ne
     spec = dist.ServiceSpec("elderly", get_profile("elderly"), 300.0)
     src = _Lines(_hand_lines(), UTM48)
     grid = TileGrid.from_bounds((X0, Y0, X0 + 1100, Y0 + 160), 2, 1, extent=src.extent())
+    search = dist.TileSearch(max_snap_m=250.0, keep="all")
     got = dist.whole_network_times(
-        src, grid, "all", None, HOMES, {"elderly": FAC}, [spec], {"elderly": np.arange(4)}, 250.0
+        src, grid, HOMES, {"elderly": FAC}, [spec], {"elderly": np.arange(4)}, search
     )
     t, f = got["elderly"]
     single = service_reach(island_net, HOMES, FAC)
