@@ -431,8 +431,4 @@ def _merge(
         m = sp.csr_matrix((v, (r, c)), shape=(n_dem, fac_n[name]))
         m.sort_indices()
         matrices[name] = m
-    return MergedReach(
-        times, facs, matrices, grid, margin, rows, notes, seconds, beyond_limit=beyond
-    )
-
-
+    return MergedReach(times, facs, matrices, grid, margin, rows, notes, seconds, beyond_limit=beyond)

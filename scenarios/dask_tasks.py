@@ -345,5 +345,3 @@ def whole_network_times(
         )  # fmt: skip
         out[spec.name] = (r.time_s, r.facility)
     return out
-
-

@@ -117,5 +117,3 @@ def dask_settings(
     if retries is None:
         retries = spec.retries if spec is not None else DEFAULT_RETRIES
     return {"tiles": tiles, "scheduler": scheduler, "retries": retries}
-
-

@@ -276,9 +276,7 @@ class DaskExecutor:
         specs = [
             ServiceSpec(j.service, j.profile, ctx.draw_limit_s, matrix_limit_s=j.matrix_limit_s) for j in jobs
         ]
-        self._merged = self._partitioned(
-            ctx, {j.service: j.facilities for j in jobs}, specs, true_times=True
-        )
+        self._merged = self._partitioned(ctx, {j.service: j.facilities for j in jobs}, specs, true_times=True)
         self.report["tiles"] = self._merged.tiles
         self.report["true_time_points"] = dict(self._merged.true_time_points)
 

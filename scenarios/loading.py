@@ -36,7 +36,7 @@ def facility_sources(scen: Scenario, facilities: gpd.GeoDataFrame) -> dict[str, 
     An OpenStreetMap source covers its ``service`` (or every service of the scenario): it was
     searched, so finding none there is a measured 0. A file covers its declared ``service``, else
     the services its rows hold; a file of childcare sites says nothing about elderly care.
-    ``facilities`` is `_load_facilities`' table (its ``source_rows`` give each source's rows).
+    ``facilities`` is `load_facilities`' table (its ``source_rows`` give each source's rows).
     """
     out: dict[str, list[str]] = {s: [] for s in scen.services}
     rows = facilities.attrs.get("source_rows", [])
@@ -367,4 +367,3 @@ def assumptions(
         )
     )
     return out
-

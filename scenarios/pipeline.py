@@ -242,9 +242,7 @@ def _jobs(
         want_matrix = bool(len(fac)) and np.isfinite(cap).any() and pop is not None and np.isfinite(pop).all()
         where = (loading.demand_where(scen), f"{'; '.join(sources.get(svc, ())) or 'facilities'} ({svc})")
         costs = edge_costs(ctx.net, setup.profiles[svc], elevation)
-        job = ReachJob(
-            svc, setup.profiles[svc], costs, fac, float(thr.max()) if want_matrix else None, where
-        )
+        job = ReachJob(svc, setup.profiles[svc], costs, fac, float(thr.max()) if want_matrix else None, where)
         out[svc] = (job, thr)
     return out
 

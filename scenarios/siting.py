@@ -293,9 +293,7 @@ def _capacitated(result: RunResult, inputs: SitingInputs) -> SitingInputs:
         raise InputError("scenario.candidate_capacity")
     if spec.p is None and spec.budget is None:  # said before the matrices are computed
         build_model(None, SitingOptions("capacitated"))
-    return dataclasses.replace(
-        inputs, weights=coverage_need(inputs.weights, per_1000), capacity=capacity
-    )
+    return dataclasses.replace(inputs, weights=coverage_need(inputs.weights, per_1000), capacity=capacity)
 
 
 def _sites_table(res: SitingResult, cand: gpd.GeoDataFrame, svc: str) -> gpd.GeoDataFrame:
