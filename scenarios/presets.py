@@ -10,8 +10,7 @@ from typing import Any
 
 import yaml
 
-from ..coverage.standards import standards_from_profile
-from ..geodata.common import InputError
+from ..geodata.common import InputError, Msg
 
 _PRESETS = resources.files("lifecircle.scenarios") / "presets"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -93,12 +92,16 @@ class Policy:
     spacing_m
         Spacing of network candidates when no candidate layer is given (an assumption).
     min_area_m2
-        Smallest candidate footprint (003 保障要素二).
+        Smallest candidate footprint (003, the second guarantee element).
+    spacing_source, min_area_source
+        Where those two numbers come from (``"<document code> <clause>"`` or ``assumption``).
     """
 
     services: dict[str, ServicePolicy]
     spacing_m: float
     min_area_m2: float
+    spacing_source: str = "assumption"
+    min_area_source: str = "assumption"
 
     def profile(self, service: str) -> str:
         """The walking profile of ``service`` (``adult`` for a service the preset does not name)."""
@@ -131,8 +134,14 @@ def policy() -> Policy:
         )
         for svc, v in raw["services"].items()
     }
-    cand = raw["candidates"]
-    return Policy(services, float(cand["spacing_m"]["value"]), float(cand["min_area_m2"]["value"]))
+    spacing, area = raw["candidates"]["spacing_m"], raw["candidates"]["min_area_m2"]
+    return Policy(
+        services,
+        float(spacing["value"]),
+        float(area["value"]),
+        spacing_source=str(spacing["source"]),
+        min_area_source=str(area["source"]),
+    )
 
 
 def jurisdiction_names() -> list[str]:
@@ -154,50 +163,15 @@ def load_jurisdiction(name_or_path: str | Path) -> Jurisdiction:
     else:
         path = Path(key)
         if not path.exists():
-            raise InputError(
-                f"jurisdiction {key!r}: not a shipped profile ({', '.join(jurisdiction_names())}) "
-                "nor a profile file; pick one of those or give a path.",
-                zh=f"jurisdiction {key!r}：既不是内置的辖区配置（{'、'.join(jurisdiction_names())}），"
-                "也不是配置文件；请从中选择一个，或给出文件路径。",
-            )
+            raise InputError("presets.unknown_jurisdiction", key=key, names=jurisdiction_names())
         text, where = path.read_text(encoding="utf-8"), str(path)
+    raw = _read_yaml(text, where)
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark is not None else ""
-        at_zh = f"（第 {mark.line + 1} 行）" if mark is not None else ""
-        raise InputError(
-            f"{where}: not valid YAML{at}; fix the indentation or quoting there.",
-            zh=f"{where}：YAML 格式有误{at_zh}；请修正该处的缩进或引号。",
-        ) from None
-    if not isinstance(raw, dict):
-        raise InputError(
-            f"{where}: a jurisdiction profile is a mapping of fields; compare with a shipped one.",
-            zh=f"{where}：辖区配置应由字段和取值组成；请对照内置的配置文件。",
-        )
-    try:
-        thresholds = {
-            svc: Threshold(float(v["urban"]), float(v.get("rural", v["urban"])), str(v["source"]))
-            for svc, v in raw["thresholds"].items()
-        }
-        juris = Jurisdiction(
-            id=raw["id"],
-            name_zh=raw["name"]["zh"],
-            name_en=raw["name"]["en"],
-            document=dict(raw["document"]),
-            adcode=str(raw.get("adcode", "")),
-            thresholds=thresholds,
-            profiles=dict(raw.get("profiles") or {}),
-            population=dict(raw.get("population") or {}),
-            raw=raw,
-            origin=where,
-        )
+        juris = _jurisdiction(raw, where)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise InputError(
-            f"{where}: malformed jurisdiction profile (field {exc}); compare with a shipped one.",
-            zh=f"{where}：辖区配置格式有误（字段 {exc}）；请对照内置的配置文件。",
-        ) from None
+        raise InputError("presets.malformed", where=where, field=str(exc)) from None
+    from ..coverage.standards import standards_from_profile  # numpy: not at ``lifecircle --help``
+
     standards_from_profile(juris)  # the policy numbers: fail here, naming the file, not mid-run
     return juris
 
@@ -206,5 +180,42 @@ def example_scenario(name: str) -> Path:
     """Path of a shipped example scenario (``helsinki``, ``yuzhong``, …)."""
     path = Path(str(_PRESETS / "scenarios" / f"{name}.yaml"))
     if not path.exists():
-        raise InputError(f"example scenario {name!r} does not exist.", zh=f"示例情景 {name!r} 不存在。")
+        raise InputError("presets.no_example", name=name)
     return path
+
+
+def _read_yaml(text: str, where: str) -> dict[str, Any]:
+    """The profile's mapping, or `InputError` naming ``where`` (bad YAML, not a mapping)."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InputError("schema.bad_yaml", path=where, at=yaml_line(exc)) from None
+    if not isinstance(raw, dict):
+        raise InputError("presets.not_mapping", where=where)
+    return raw
+
+
+def yaml_line(exc: Exception) -> Msg | str:
+    """Where a YAML error is, as a clause (`` at line 3``), or ``""`` when the parser does not say."""
+    mark = getattr(exc, "problem_mark", None)
+    return "" if mark is None else Msg("schema.at_line", line=mark.line + 1)
+
+
+def _jurisdiction(raw: dict[str, Any], where: str) -> Jurisdiction:
+    """The profile's fields (a missing or malformed one raises ``KeyError``, ``TypeError``, …)."""
+    thresholds = {
+        svc: Threshold(float(v["urban"]), float(v.get("rural", v["urban"])), str(v["source"]))
+        for svc, v in raw["thresholds"].items()
+    }
+    return Jurisdiction(
+        id=raw["id"],
+        name_zh=raw["name"]["zh"],
+        name_en=raw["name"]["en"],
+        document=dict(raw["document"]),
+        adcode=str(raw.get("adcode", "")),
+        thresholds=thresholds,
+        profiles=dict(raw.get("profiles") or {}),
+        population=dict(raw.get("population") or {}),
+        raw=raw,
+        origin=where,
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import re
 import types
 import typing
 from collections.abc import Iterable
@@ -15,9 +16,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..coverage.profiles import PROFILES
-from ..geodata.common import InputError
-from ..geodata.crs import bbox_problem
+from ..geodata.common import InputError, Msg
+from ..geodata.crs import bbox_msg
 from ..geodata.schema import GROUPS, SERVICES
+from .cli_words import Worded
+from .presets import yaml_line
 
 
 class _Model(BaseModel):
@@ -25,15 +28,15 @@ class _Model(BaseModel):
 
 
 class _InvalidError(ValueError):
-    """A validator's complaint (a `ValueError`), with the same sentence in Chinese in ``zh``."""
+    """A validator's complaint (a `ValueError` saying it in English), a catalogue message in ``msg``."""
 
-    def __init__(self, message: str, zh: str) -> None:
-        super().__init__(message)
-        self.zh = zh
+    def __init__(self, msg_id: str | Msg, /, **fields: object) -> None:
+        self.msg = msg_id if isinstance(msg_id, Msg) else Msg(msg_id, **fields)
+        super().__init__(self.msg.text("en"))
 
 
-def did_you_mean(word: object, choices: Iterable[str]) -> tuple[str, str]:
-    """A "did you mean …?" aside for a misspelt name, in English and Chinese ("" when none is close).
+def did_you_mean(word: object, choices: Iterable[str]) -> Msg | str:
+    """A "did you mean …?" aside for a misspelt name (a message), ``""`` when no name is close.
 
     Parameters
     ----------
@@ -43,9 +46,7 @@ def did_you_mean(word: object, choices: Iterable[str]) -> tuple[str, str]:
         The names allowed there.
     """
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    if not close:
-        return "", ""
-    return f" (did you mean '{close[0]}'?)", f"（是否应为 '{close[0]}'？）"
+    return Msg("schema.did_you_mean", word=close[0]) if close else ""
 
 
 def _quoted(value: object) -> str:
@@ -60,15 +61,21 @@ def _escaped(value: object) -> str:
     return text if text.isprintable() else repr(text)[1:-1]
 
 
-def _check_names(names: Iterable[object], allowed: Iterable[str], what: str, what_zh: str) -> None:
-    """Raise `_InvalidError` for the first name not in ``allowed``, with a suggestion."""
+def _check_names(names: Iterable[object], allowed: Iterable[str], what: str) -> None:
+    """Raise `_InvalidError` for the first name not in ``allowed``, with a suggestion.
+
+    ``what`` names the kind of name: ``schema.what.<what>`` in the catalogue.
+    """
     allowed = list(allowed)
     for name in names:
         if name not in allowed:
-            en, zh = did_you_mean(name, allowed)
             raise _InvalidError(
-                f"unknown {what} {_quoted(name)}{en}; use {', '.join(allowed[:-1])} or {allowed[-1]}",
-                f"未知的{what_zh} {_quoted(name)}{zh}；请使用 {'、'.join(allowed[:-1])} 或 {allowed[-1]}",
+                "schema.unknown_name",
+                what=Msg(f"schema.what.{what}"),
+                name=_quoted(name),
+                hint=did_you_mean(name, allowed),
+                allowed=allowed[:-1],
+                last=allowed[-1],
             )
 
 
@@ -91,19 +98,16 @@ class StudyArea(_Model):
     @field_validator("bbox")
     @classmethod
     def _bbox(cls, v: tuple[float, float, float, float] | None) -> tuple[float, float, float, float] | None:
-        problem = None if v is None else bbox_problem(v)
+        problem = None if v is None else bbox_msg(v)
         if problem is not None:
-            raise _InvalidError(*problem)
+            raise _InvalidError(problem)
         return v
 
     @model_validator(mode="after")
     def _one_of(self) -> StudyArea:
         given = [k for k in ("boundary", "bbox", "adcode") if getattr(self, k) is not None]
         if len(given) > 1:
-            raise _InvalidError(
-                f"give only one of boundary, bbox or adcode (got {', '.join(given)})",
-                f"boundary、bbox 和 adcode 只能给出其中一项（现在给了 {'、'.join(given)}）",
-            )
+            raise _InvalidError("schema.one_area", given=given)
         return self
 
 
@@ -136,10 +140,7 @@ class FacilitySource(_Model):
     @model_validator(mode="after")
     def _one_of(self) -> FacilitySource:
         if (self.path is None) == (self.osm is None):
-            raise _InvalidError(
-                "each facility source needs exactly one of path or osm",
-                "每个设施来源须在 path 和 osm 中给出且只给出一项",
-            )
+            raise _InvalidError("schema.facility_source")
         return self
 
 
@@ -166,14 +167,9 @@ class DemandSpec(_Model):
     @model_validator(mode="after")
     def _source(self) -> DemandSpec:
         if self.kind in {"table", "raster"} and self.path is None:
-            raise _InvalidError(
-                f"demand of kind {self.kind} needs a path", f"kind 为 {self.kind} 的需求点数据需要给出 path"
-            )
+            raise _InvalidError("schema.demand_path", kind=self.kind)
         if self.kind in {"buildings", "floor_area"} and self.path is None and self.osm is None:
-            raise _InvalidError(
-                f"demand of kind {self.kind} needs a path or osm",
-                f"kind 为 {self.kind} 的需求点数据需要给出 path 或 osm",
-            )
+            raise _InvalidError("schema.demand_path_or_osm", kind=self.kind)
         return self
 
 
@@ -220,7 +216,7 @@ class SitingSpec(_Model):
     """What to optimize: model, service, p or budget, candidates, time limit.
 
     The capacitated model needs a need per person (``per_1000``, default the jurisdiction's
-    beds or 托位 per 1,000) and a capacity per candidate (the layer's capacity column, else
+    beds or childcare places per 1,000) and a capacity per candidate (the layer's capacity column, else
     ``capacity``).
     """
 
@@ -237,13 +233,13 @@ class SitingSpec(_Model):
     @field_validator("service")
     @classmethod
     def _service(cls, v: str) -> str:
-        _check_names([v], SERVICES, "service", "服务")
+        _check_names([v], SERVICES, "service")
         return v
 
     @field_validator("group")
     @classmethod
     def _group(cls, v: str) -> str:
-        _check_names([v], GROUPS, "population group", "人群")
+        _check_names([v], GROUPS, "group")
         return v
 
 
@@ -260,10 +256,7 @@ class OutputSpec(_Model):
     @classmethod
     def _tiers(cls, v: list[float]) -> list[float]:
         if not all(math.isfinite(t) and 0 < t <= 120 for t in v):
-            raise _InvalidError(
-                "tiers are walking minutes above 0 and at most 120, e.g. [5, 10, 15, 20]",
-                "tiers 应为大于 0 且不超过 120 的步行分钟数，例如 [5, 10, 15, 20]",
-            )
+            raise _InvalidError("schema.tiers")
         return v
 
 
@@ -278,10 +271,7 @@ class DistributedSpec(_Model):
     @classmethod
     def _tiles(cls, v: tuple[int, int]) -> tuple[int, int]:
         if min(v) < 1:
-            raise _InvalidError(
-                "tiles are two whole numbers ≥ 1 (columns, rows), e.g. [3, 3]",
-                "tiles 应为两个不小于 1 的整数（列数、行数），例如 [3, 3]",
-            )
+            raise _InvalidError("schema.tiles")
         return v
 
 
@@ -309,24 +299,22 @@ class Scenario(_Model):
     @classmethod
     def _services(cls, v: list[str]) -> list[str]:
         if not v:
-            raise _InvalidError(
-                "name at least one service (elderly, childcare)", "请至少列出一项服务（elderly、childcare）"
-            )
-        _check_names(v, SERVICES, "service", "服务")
+            raise _InvalidError("schema.no_service")
+        _check_names(v, SERVICES, "service")
         return v
 
     @field_validator("thresholds", mode="before")
     @classmethod
     def _threshold_keys(cls, v: Any) -> Any:
         if isinstance(v, dict):
-            _check_names(v, SERVICES, "service", "服务")
+            _check_names(v, SERVICES, "service")
         return v
 
     @field_validator("profiles", mode="before")
     @classmethod
     def _profile_keys(cls, v: Any) -> Any:
         if isinstance(v, dict):
-            _check_names(v, PROFILES, "walking profile", "步行配置")
+            _check_names(v, PROFILES, "profile")
         return v
 
     def resolve(self, path: str | None) -> str | None:
@@ -355,70 +343,48 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     if not path.exists():
-        raise InputError(
-            f"{path}: no such scenario file; check the path.", zh=f"{path}：找不到该情景文件；请检查路径。"
-        )
+        raise InputError("schema.no_file", path=path)
     if path.is_dir():
-        raise InputError(
-            f"{path}: is a folder, not a scenario file; give the path of the scenario's .yaml file.",
-            zh=f"{path}：这是文件夹而不是情景文件；请给出情景 .yaml 文件的路径。",
-        )
+        raise InputError("schema.is_folder", path=path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        where_zh = f"（第 {mark.line + 1} 行）" if mark is not None else ""
-        raise InputError(
-            f"{path}: not valid YAML{where}; fix the indentation or quoting there.",
-            zh=f"{path}：YAML 格式有误{where_zh}；请修正该处的缩进或引号。",
-        ) from None
+        raise InputError("schema.bad_yaml", path=path, at=yaml_line(exc)) from None
     except UnicodeDecodeError:
-        raise InputError(
-            f"{path}: not UTF-8 text; save the scenario as UTF-8.",
-            zh=f"{path}：不是 UTF-8 编码的文本；请将情景文件另存为 UTF-8 编码。",
-        ) from None
+        raise InputError("schema.not_utf8", path=path) from None
     except RecursionError:
-        raise InputError(
-            f"{path}: nested too deeply to read (brackets or indentation run thousands of levels deep); "
-            "a scenario is a few levels of fields, fix the file.",
-            zh=f"{path}：嵌套层级过深，无法读取（括号或缩进多达数千层）；情景文件只有几层字段，请修正该文件。",
-        ) from None
+        raise InputError("schema.too_deep", path=path) from None
     return scenario_from_dict(raw, where=str(path), base_dir=path.parent)
 
 
 def scenario_from_dict(raw: Any, *, where: str, base_dir: Path = Path(".")) -> Scenario:
     """Validate a parsed scenario mapping; errors become one-sentence `InputError`."""
     if not isinstance(raw, dict):
-        raise InputError(
-            f"{where}: a scenario is a mapping of fields (name, network, demand, …).",
-            zh=f"{where}：情景文件应由字段和取值组成（name、network、demand 等）。",
-        )
+        raise InputError("schema.not_mapping", where=where)
     try:
         scen = Scenario.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(_escaped(p) for p in first["loc"]) or "(top level)"
-        msg = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            allowed = _fields_at(first["loc"])
-            hint, hint_zh = did_you_mean(first["loc"][-1], allowed)
-            msg = f"unknown field{hint}; " + (
-                f"use {', '.join(allowed)}" if allowed else "check its spelling against the example scenarios"
-            )
-            first["ctx"] = {"error": _InvalidError(msg, _unknown_zh(hint_zh, allowed))}
-        elif first["type"] == "missing":
-            msg = "required field is missing"
-        label_zh = f"字段 '{field}'" if first["loc"] else "顶层"
-        raise InputError(
-            f"{where}: field '{field}': {msg}.", zh=f"{where}：{label_zh}：{_reason_zh(first, msg)}。"
-        ) from None
+        field = ".".join(_escaped(p) for p in first["loc"])
+        label = Msg("schema.label.field", field=field) if field else Msg("schema.label.top")
+        raise InputError("schema.field", where=where, label=label, reason=_reason(first)) from None
     return scen.model_copy(update={"base_dir": base_dir})
 
 
-def _unknown_zh(hint: str, allowed: list[str]) -> str:
-    tail = f"请使用 {'、'.join(allowed)}" if allowed else "请对照示例情景文件检查拼写"
-    return f"未知字段{hint}；{tail}"
+def _reason(error: dict) -> Msg | Worded:
+    """What is wrong with a field: our message, or pydantic's English with its Chinese from the catalogue."""
+    ctx = error.get("ctx") or {}
+    if error["type"] == "extra_forbidden":
+        allowed = _fields_at(error["loc"])
+        fix = Msg("schema.unknown_field.use", allowed=allowed) if allowed else Msg("schema.unknown_field.fix")
+        return Msg("schema.unknown_field", hint=did_you_mean(error["loc"][-1], allowed), fix=fix)
+    if error["type"] == "missing":
+        return Msg("schema.reason.missing")
+    own = getattr(ctx.get("error"), "msg", None)  # a validator's `_InvalidError`
+    if isinstance(own, Msg):
+        return own
+    detail = error["msg"].removeprefix("Value error, ")
+    return Worded(detail, _reason_zh(error["type"], ctx, detail))
 
 
 def _fields_at(loc: tuple) -> list[str]:
@@ -450,48 +416,39 @@ def _unwrap(tp: Any) -> Any:
     return tp
 
 
-#: Chinese for pydantic's error types; ``{…}`` are filled from the error's context.
-_REASONS_ZH: dict[str, str] = {
-    "missing": "缺少此必填字段",
-    "extra_forbidden": "未知字段；请对照示例情景文件检查拼写",
-    "literal_error": "取值应为 {expected}",
-    "greater_than": "取值应大于 {gt}",
-    "greater_than_equal": "取值应大于或等于 {ge}",
-    "less_than": "取值应小于 {lt}",
-    "less_than_equal": "取值应小于或等于 {le}",
-    "too_short": "至少需要 {min_length} 项，现有 {actual_length} 项",
-    "too_long": "最多只能有 {max_length} 项，现有 {actual_length} 项",
-    "string_type": "取值应为文本",
-    "list_type": "取值应为列表",
-    "tuple_type": "取值应为列表",
-    "dict_type": "取值应为“键: 值”映射",
-    "model_type": "取值应为一组字段（键: 值）",
-    "float_type": "取值应为数字",
-    "float_parsing": "取值应为数字",
-    "finite_number": "取值应为有限的数字（不能是 nan 或 inf）",
-    "int_type": "取值应为整数",
-    "int_parsing": "取值应为整数",
-    "int_from_float": "取值应为整数，不能带小数",
-    "bool_type": "取值应为 true 或 false",
-    "bool_parsing": "取值应为 true 或 false",
-}
+#: Pydantic's error types that have a Chinese sentence (``schema.reason.<type>``); its ``{…}`` are
+#: filled from the error's context.
+_REASONS = frozenset(
+    {
+        "literal_error", "greater_than", "greater_than_equal", "less_than", "less_than_equal",
+        "too_short", "too_long", "string_type", "list_type", "tuple_type", "dict_type", "model_type",
+        "float_type", "float_parsing", "finite_number", "int_type", "int_parsing", "int_from_float",
+        "bool_type", "bool_parsing",
+    }
+)  # fmt: skip
 
 
-def _reason_zh(error: dict, msg: str) -> str:
-    """What is wrong with a field, in Chinese (``msg`` is the English reason, the fallback)."""
-    ctx = error.get("ctx") or {}
-    zh = getattr(ctx.get("error"), "zh", None)
-    if zh:
-        return zh
-    template = _REASONS_ZH.get(error["type"])
-    if template is None:
-        return f"取值无效（{msg}）"
+def _reason_zh(kind: str, ctx: dict, detail: str) -> Msg:
+    """What is wrong with a field, in Chinese (``detail``, pydantic's English, when there is no sentence)."""
+    fallback = Msg("schema.reason.other", detail=detail)
+    if kind not in _REASONS:
+        return fallback
     values = {
         k: (int(v) if isinstance(v, float) and v.is_integer() else v) for k, v in ctx.items() if k != "error"
     }
     if "expected" in values:
-        values["expected"] = str(values["expected"]).replace("', '", "'、'").replace("' or '", "' 或 '")
+        values["expected"] = _choices(str(values["expected"]))
+    msg = Msg(f"schema.reason.{kind}", **values)
     try:
-        return template.format(**values)
+        msg.text("zh")
     except (KeyError, IndexError, ValueError):
-        return f"取值无效（{msg}）"
+        return fallback
+    return msg
+
+
+def _choices(expected: str) -> Msg | str:
+    """Pydantic's ``'a', 'b' or 'c'`` as a message that joins the choices in the reader's language."""
+    items = re.split(r"(?<=')(?:, | or )(?=')", expected)
+    if len(items) < 2 or not all(i.startswith("'") and i.endswith("'") for i in items):
+        return expected
+    return Msg("schema.choices", items=items[:-1], last=items[-1])
