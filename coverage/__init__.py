@@ -12,7 +12,8 @@ Walking model
     edge_costs, EdgeCosts
         Directed walking seconds of every edge for a profile, on flat or sloped ground.
     sample_dem
-        Heights from a DEM GeoTIFF along the network, for sloped `edge_costs`.
+        Heights of a DEM window (`lifecircle.geodata.read_dem`) at the network's vertices, for
+        sloped `edge_costs`: ``edge_costs(net, "elderly", sample_dem(read_dem(path, net), net))``.
 
 Reach
     snap_points, Snap

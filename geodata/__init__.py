@@ -22,6 +22,9 @@ Walk networks
         A clip area (bbox, polygon file in any declared CRS) as a WGS84 geometry.
     boundary_from_adcode
         The outline of a Chinese district, city or province by its adcode (extra ``china``).
+    read_dem
+        The part of a DEM GeoTIFF a network needs (for sloped walking times in
+        `lifecircle.coverage.sample_dem`).
 
 Facilities
     read_facilities
@@ -102,6 +105,7 @@ if TYPE_CHECKING:  # the names for type checkers and editors; imported lazily be
     from .admin import attribute_admin, read_admin_codes, read_admin_units
     from .boundaries import boundary_from_adcode
     from .crs import bd09_to_wgs84, from_wgs84, gcj02_to_wgs84, to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
+    from .dem import read_dem
     from .demand import (
         Demand,
         buildings_from_osm,
@@ -129,6 +133,7 @@ _LAZY: dict[str, str] = {
     "WalkNetwork": "network",
     "ComponentReport": "network",
     "boundary_from_adcode": "boundaries",
+    "read_dem": "dem",
     # facilities
     "read_facilities": "facilities",
     "facilities_from_osm": "facilities",
@@ -197,6 +202,7 @@ __all__ = [
     "read_admin_codes",
     "read_admin_units",
     "read_clip",
+    "read_dem",
     "read_facilities",
     "read_network",
     "read_unit_totals",
