@@ -38,14 +38,25 @@ def _h(key: str, **fields: object) -> str:
     return say(f"help.{key}", "en", **fields)
 
 
-def _defaults(kind: str) -> list[str]:
-    """The presets' walking minutes per service, for the help of ``--minutes`` (``urban``/``rural``)."""
-    return [f"{svc} {getattr(p.threshold, f'{kind}_min'):g}" for svc, p in policy().services.items()]
+def _policy_help(option: str) -> str:
+    """The help of a ``site`` option whose default is in ``presets/policy.yaml``, naming the default.
 
-
-def _doc(source: str) -> str:
-    """The document code of a policy source (``003 …`` → ``003``), or ``assumption``."""
-    return source.split()[0] if source.strip() else source
+    ``option`` is ``minutes``, ``rural_minutes`` (the minutes of each service), ``spacing`` or
+    ``min_area`` (the number and the document code of its source, or ``assumption``).
+    """
+    shared = policy()
+    if option in ("minutes", "rural_minutes"):
+        rural = option == "rural_minutes"
+        defaults = [
+            f"{svc} {s.threshold.rural_min if rural else s.threshold.urban_min:g}"
+            for svc, s in shared.services.items()
+        ]
+        return _h(f"site.{option}", defaults=defaults)
+    if option == "spacing":
+        value, source = shared.spacing_m, shared.spacing_source
+    else:
+        value, source = shared.min_area_m2, shared.min_area_source
+    return _h(f"site.{option}", value=value, doc=source.split()[0] if source.strip() else source)
 
 
 app = typer.Typer(
@@ -58,6 +69,7 @@ app = typer.Typer(
 Lang = Annotated[str, typer.Option("--lang", help=_h("lang"))]
 Json = Annotated[bool, typer.Option("--json", help=_h("json"))]
 Network = Annotated[str, typer.Argument(help=_h("network_source"))]
+#: An optional text option.
 Text = str | None
 
 
@@ -270,16 +282,8 @@ def site(  # noqa: PLR0913 -- typer: one parameter per option
     p: Annotated[int | None, typer.Option("--p", help=_h("site.p"))] = None,
     budget: Annotated[float | None, typer.Option(help=_h("site.budget"))] = None,
     candidates: Annotated[Text, typer.Option(help=_h("site.candidates"))] = None,
-    spacing: Annotated[
-        float | None,
-        typer.Option(help=_h("site.spacing", value=policy().spacing_m, doc=_doc(policy().spacing_source))),
-    ] = None,
-    min_area: Annotated[
-        float | None,
-        typer.Option(
-            help=_h("site.min_area", value=policy().min_area_m2, doc=_doc(policy().min_area_source))
-        ),
-    ] = None,
+    spacing: Annotated[float | None, typer.Option(help=_policy_help("spacing"))] = None,
+    min_area: Annotated[float | None, typer.Option(help=_policy_help("min_area"))] = None,
     cost_col: Annotated[Text, typer.Option(help=_h("site.cost_col"))] = None,
     capacity_col: Annotated[
         Text, typer.Option(help=_h("site.capacity_col", places=ZhTerm("ui.places")))
@@ -293,12 +297,8 @@ def site(  # noqa: PLR0913 -- typer: one parameter per option
     per_1000: Annotated[
         float | None, typer.Option(help=_h("site.per_1000", places=ZhTerm("ui.places")))
     ] = None,
-    minutes: Annotated[
-        float | None, typer.Option(help=_h("site.minutes", defaults=_defaults("urban")))
-    ] = None,
-    rural_minutes: Annotated[
-        float | None, typer.Option(help=_h("site.rural_minutes", defaults=_defaults("rural")))
-    ] = None,
+    minutes: Annotated[float | None, typer.Option(help=_policy_help("minutes"))] = None,
+    rural_minutes: Annotated[float | None, typer.Option(help=_policy_help("rural_minutes"))] = None,
     time_limit: Annotated[float, typer.Option(help=_h("site.time_limit"))] = 60.0,
     gap: Annotated[float, typer.Option(help=_h("site.gap"))] = 0.0,
     out_file: Annotated[Path | None, typer.Option("--out", help=_h("site.out"))] = None,
