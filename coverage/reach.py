@@ -189,7 +189,7 @@ def service_reach(
     costs: EdgeCosts | None = None,
     limit_s: float = np.inf,
     layers: Layers | None = None,
-    **legacy: Any,
+    **layer_fields: Any,
 ) -> ServiceReach:
     """Walking time from every demand point to the nearest facility, by one multi-source search.
 
@@ -222,14 +222,14 @@ def service_reach(
     layers
         The snapping limit and the layers' names for `check_on_network` (`Layers`; default:
         250 m, not checked, a note says so).
-    **legacy
-        The fields of `Layers` as separate keywords, as callers gave them before `Layers`.
+    **layer_fields
+        The fields of `Layers` as separate keywords (instead of ``layers``).
 
     Returns
     -------
     ServiceReach
     """
-    lay = layers_from(layers, legacy)
+    lay = layers_from(layers, layer_fields)
     if costs is None:
         costs = edge_costs(net, get_profile(profile))
     if not (limit_s > 0):
@@ -368,7 +368,7 @@ def reach_matrix(
     costs: EdgeCosts | None = None,
     graph: SplitGraph | None = None,
     layers: Layers | None = None,
-    **legacy: Any,
+    **layer_fields: Any,
 ) -> csr_matrix:
     """Sparse demand × facility matrix of walking seconds, kept up to ``limit_s``.
 
@@ -399,16 +399,16 @@ def reach_matrix(
         The snapping limit and the layers' names for `check_on_network`, as in
         `service_reach`; ``facilities_what`` says what the columns are (``facilities`` or
         ``candidates``).
-    **legacy
+    **layer_fields
         The fields of `Layers` as keywords (``max_snap_m``, ``demand_where``,
-        ``facilities_where``, ``facilities_what``), as callers gave them before `Layers`.
+        ``facilities_where``, ``facilities_what``), instead of ``layers``.
 
     Returns
     -------
     scipy.sparse.csr_matrix
         Shape ``(n_demand, n_facilities)``, float64 seconds.
     """
-    lay = layers_from(layers, legacy)
+    lay = layers_from(layers, layer_fields)
     if not np.isfinite(limit_s) or limit_s <= 0:
         raise InputError("reach.matrix_limit", limit=repr(limit_s))
     if costs is None:

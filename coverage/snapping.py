@@ -132,19 +132,19 @@ class Layers:
     facilities_what: str = "facilities"
 
 
-def layers_from(layers: Layers | None, legacy: dict[str, Any]) -> Layers:
+def layers_from(layers: Layers | None, layer_fields: dict[str, Any]) -> Layers:
     """``layers``, or `Layers` built from the same fields given one by one as keywords.
 
-    The reach functions took ``max_snap_m``, ``demand_where``, ``facilities_where`` and
-    ``facilities_what`` as keywords of their own; those keywords are still read (until every
-    caller passes ``layers=Layers(...)``). Any other keyword is a `TypeError`, as usual.
+    The reach functions take ``layers=Layers(...)`` or its fields (``max_snap_m``,
+    ``demand_where``, ``facilities_where``, ``facilities_what``) as keywords, whichever reads
+    better at the call. Any other keyword is a `TypeError`, as usual.
     """
-    unknown = sorted(set(legacy) - {f.name for f in fields(Layers)})
+    unknown = sorted(set(layer_fields) - {f.name for f in fields(Layers)})
     if unknown:
         raise TypeError(f"unexpected keyword argument(s): {', '.join(unknown)}")
-    if layers is not None and legacy:
+    if layers is not None and layer_fields:
         raise TypeError("give layers=Layers(...) or its fields as keywords, not both")
-    return layers if layers is not None else Layers(**legacy)
+    return layers if layers is not None else Layers(**layer_fields)
 
 
 def edge_tree(net: WalkNetwork) -> shapely.STRtree:

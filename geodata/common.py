@@ -5,8 +5,8 @@ the product and nothing heavy, so ``lifecircle --help`` stays light.
 
 **Words live in the catalogue, not in the code.** Every sentence a planner reads (errors, notes,
 labels, legends, units, citations, ``--help``) is an entry of the zh/en catalogue
-(``geodata/messages/*.yaml``), keyed by a message id such as ``input.no_such_file``. The code
-says what happened — ``InputError("input.no_such_file", path=p, what=Msg("what.road_layer"))`` —
+(``geodata/messages/*.yaml``), keyed by a message id such as ``files.no_such_file``. The code
+says what happened — ``InputError("files.no_such_file", path=p, what=Msg("what.road_layer"))`` —
 and the catalogue says it in each language. Field values are rendered in the message's
 language: a `Msg` (or anything with a ``text(lang)`` method, such as `Rows`) in that language,
 a list or tuple joined with the ideographic comma in Chinese and ``, `` in English, anything else with

@@ -40,7 +40,6 @@ def check_spacing(
     smallest_m: float,
     *,
     where: str | Msg | None = None,
-    where_zh: str | None = None,
 ) -> None:
     """Raise `InputError` when a spacing would make more than `MAX_SPACED_CANDIDATES` points.
 
@@ -54,15 +53,11 @@ def check_spacing(
         The smallest spacing that stays within the limit on this network, metres.
     where
         The option or field, for the message (default: network candidates).
-    where_zh
-        Legacy: the Chinese of a plain-text ``where``; pass a `Msg` as ``where`` instead.
     """
     if n_points <= MAX_SPACED_CANDIDATES:
         return
     if where is None:
         where = Msg("siting.where.network_candidates")
-    elif where_zh is not None and not isinstance(where, Msg):  # legacy (en, zh) pair; gone with the callers'
-        where = Msg(where, zh=where_zh)
     digits = np.floor(np.log10(smallest_m)) - 1 if smallest_m > 0 else 0.0
     smallest = float(np.ceil(smallest_m / 10.0**digits) * 10.0**digits) if smallest_m > 0 else 1.0
     raise InputError(

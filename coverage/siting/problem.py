@@ -175,7 +175,6 @@ class ProblemOptions(TypedDict, total=False):
     candidate_ids: np.ndarray | list | None
     assumptions: tuple[Assumption, ...]
     where: str | Msg
-    where_zh: str | None
 
 
 def siting_problem(
@@ -223,14 +222,11 @@ def siting_problem(
         ``where``
             Name of the input (file or table) in error messages: a `Msg`, or text (a file
             name reads the same in every language); default "siting input".
-        ``where_zh``
-            Legacy: the same name in Chinese when ``where`` is English text; pass a `Msg` as
-            ``where`` instead.
     """
     unknown = sorted(set(options) - ProblemOptions.__optional_keys__)
     if unknown:
         raise TypeError(f"siting_problem() got an unexpected keyword argument {unknown[0]!r}")
-    where = _where(options.get("where"), options.get("where_zh"))
+    where = _where(options.get("where"))
     reach = times_matrix(reach, Msg("siting.what.reach"), where)
     n_dem, n_cand = reach.shape
     if n_dem == 0 or n_cand == 0:
@@ -265,14 +261,12 @@ def coverage_need(population: np.ndarray, per_1000: float) -> np.ndarray:
     return np.asarray(population, dtype=np.float64) * (per_1000 / 1000.0)
 
 
-def _where(where: str | Msg | None, where_zh: str | None) -> str | Msg:
+def _where(where: str | Msg | None) -> str | Msg:
     """The input's name for messages, in every language."""
     if where is None:
         return Msg("siting.where.input")
     if isinstance(where, Msg):
         return where
-    if where_zh is not None:  # legacy (en, zh) pair of names; gone once the callers pass a Msg
-        return Msg(where, zh=where_zh)
     return Msg(_WHERE_IDS[where]) if where in _WHERE_IDS else where
 
 
