@@ -127,9 +127,6 @@ class Msg:
 
     def text(self, lang: str = "zh") -> str:
         """The message in ``lang``."""
-        if self.id not in catalogue():  # legacy literal sentence; gone once every call site uses an id
-            zh = self.fields.get("zh")
-            return zh if lang != "en" and zh else self.id
         return say(self.id, lang, **self.fields)
 
     def __str__(self) -> str:
@@ -188,9 +185,7 @@ class InputError(Exception):
 
     exit_code = 2
 
-    def __init__(self, msg_id: str, legacy_zh: str | None = None, /, **fields: Any) -> None:
-        if legacy_zh is not None:  # legacy (en, zh) pair; gone once every call site uses an id
-            fields["zh"] = legacy_zh
+    def __init__(self, msg_id: str, /, **fields: Any) -> None:
         self.msg = Msg(msg_id, **fields)
         super().__init__(self.msg.text("en"))
 
@@ -234,10 +229,8 @@ class Note(str):
 
     msg: Msg
 
-    def __new__(cls, msg_id: str, legacy_zh: str | None = None, /, **fields: Any) -> Note:
+    def __new__(cls, msg_id: str, /, **fields: Any) -> Note:
         """Make the note (a `str` holding the English sentence)."""
-        if legacy_zh is not None:  # legacy (en, zh) pair; gone once every call site uses an id
-            fields["zh"] = legacy_zh
         msg = Msg(msg_id, **fields)
         obj = super().__new__(cls, msg.text("en"))
         obj.msg = msg
@@ -270,6 +263,11 @@ def note_text(note: str, lang: str = "zh") -> str:
 class Assumption:
     """One stated assumption, shown wherever its result appears.
 
+    The product states its own assumptions with a catalogue message (``msg=Msg(...)``); an
+    assumption a user states (in a notebook, say) may carry its two sentences as text instead:
+    ``Assumption(key, value, unit, "<Chinese>", "<English>", source)``. Either way ``zh`` and
+    ``en`` hold the sentences once made.
+
     Attributes
     ----------
     key
@@ -279,12 +277,14 @@ class Assumption:
     unit
         Unit of ``value`` (``"m/s"``, ``"min"``, ``"m²/person"``, …) or ``""``.
     msg
-        The sentence saying what is assumed and why (a catalogue message).
-    en, zh
-        Legacy literal sentences, until every call site uses ``msg``.
+        The sentence saying what is assumed and why: a catalogue message, or the Chinese text.
+    en
+        The English text (with a text ``msg``; filled from the message otherwise).
     source
         Where the number comes from (a study, a standard outside the policy documents), or
         ``"assumption"`` when it is a tool default.
+    zh
+        The Chinese text (filled from ``msg``).
     """
 
     key: str
@@ -295,12 +295,28 @@ class Assumption:
     source: str = "assumption"
     zh: str = ""
 
+    def __post_init__(self) -> None:
+        """Fill ``zh`` and ``en`` from the message (or the Chinese text given as ``msg``)."""
+        if isinstance(self.msg, Msg):
+            object.__setattr__(self, "zh", self.msg.text("zh"))
+            object.__setattr__(self, "en", self.msg.text("en"))
+        elif self.msg and not self.zh:
+            object.__setattr__(self, "zh", self.msg)
+
     def text(self, lang: str = "zh") -> str:
         """The sentence in ``lang``."""
-        if isinstance(self.msg, Msg):
-            return self.msg.text(lang)
-        # legacy (zh, en) pair; gone once every call site uses a catalogue id
-        return self.en if lang == "en" else (self.msg or self.zh)
+        return self.en if lang == "en" else self.zh
+
+    def record(self) -> dict[str, Any]:
+        """The assumption as plain values for ``run.json``: key, value, unit, both sentences, source."""
+        return {
+            "key": self.key,
+            "value": self.value,
+            "unit": self.unit,
+            "zh": self.zh,
+            "en": self.en,
+            "source": self.source,
+        }
 
 
 # -- atomic writing and interruptions ------------------------------------------------------------------

@@ -10,7 +10,7 @@ import numpy as np
 import pyproj
 import shapely
 
-from .common import InputError, say
+from .common import InputError, Msg
 from .files import require_file
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def read_dem(path: str | Path, net: WalkNetwork) -> DemWindow:
     """
     import rasterio
 
-    path = require_file(path, say("dem.what", "en"), what_zh=say("dem.what", "zh"))
+    path = require_file(path, Msg("what.dem"))
     try:
         src = rasterio.open(path)
     except Exception as exc:

@@ -39,7 +39,6 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -416,16 +415,7 @@ def restore_formulas(df: pd.DataFrame) -> pd.DataFrame:
 
 # -- input files -------------------------------------------------------------------------------------
 
-#: Chinese names of the inputs the code labels in English when it has no path to show.
-LABELS_ZH = {
-    "admin units": "行政单元",
-    "demand table": "需求点表",
-    "buildings table": "建筑表",
-    "embedded Helsinki extract": "内置赫尔辛基数据",
-}
-
-
-def require_file(path: str | Path, what: Msg | str, *, what_zh: str | None = None) -> Path:
+def require_file(path: str | Path, what: Msg) -> Path:
     """Return ``path`` as a `Path`, or raise `InputError` when no such file exists.
 
     Parameters
@@ -435,13 +425,8 @@ def require_file(path: str | Path, what: Msg | str, *, what_zh: str | None = Non
     what
         What the file should hold, for the message: a catalogue message rendered in each
         language, such as ``Msg("what.road_layer")`` (the ``what.*`` ids name the common
-        inputs). A plain English phrase is still accepted during the transition.
-    what_zh
-        Legacy: the Chinese of a plain-text ``what`` (the Chinese of ``what.file`` when absent).
-        Unused with a `Msg`.
+        inputs).
     """
-    if not isinstance(what, Msg):
-        what = _LegacyWhat(what, what_zh)
     p = Path(path)
     if not p.exists():
         raise InputError("files.no_such_file", path=p, what=what)
@@ -456,47 +441,8 @@ def require_file(path: str | Path, what: Msg | str, *, what_zh: str | None = Non
     return p
 
 
-@dataclass(frozen=True)
-class _LegacyWhat:
-    """A file description given as an English phrase and its Chinese (until every caller passes a `Msg`)."""
-
-    en: str
-    zh: str | None = None
-
-    def text(self, lang: str = "zh") -> str:
-        """The description in ``lang``."""
-        if lang == "en":
-            return self.en
-        return self.zh or Msg("what.file").text(lang)
-
-
 def _sibling(path: Path, ext: str) -> Path:
     """The file beside ``path`` with suffix ``ext``, in lower or upper case as it exists."""
     lower = path.with_suffix(ext)
     upper = path.with_suffix(ext.upper())
     return upper if not lower.exists() and upper.exists() else lower
-
-
-def label_zh(where: str) -> str:
-    """The Chinese name of an input labelled in English (`LABELS_ZH`); paths come back unchanged."""
-    return LABELS_ZH.get(where, where)
-
-
-def rows_zh(numbers: np.ndarray, unit: str = "行", limit: int = 5) -> str:
-    """Up to ``limit`` 1-based row numbers for a Chinese message: ``第 2、4 行（另有 3 行）``.
-
-    Parameters
-    ----------
-    numbers
-        1-based row (or feature) numbers.
-    unit
-        What is counted: ``行`` (rows) or ``个要素`` (features).
-    limit
-        Numbers shown before the rest is counted.
-    """
-    import numpy as np
-
-    numbers = np.asarray(numbers)
-    shown = "、".join(str(int(n)) for n in numbers[:limit])
-    more = f"（另有 {len(numbers) - limit} {unit}）" if len(numbers) > limit else ""
-    return f"第 {shown} {unit}{more}"

@@ -103,7 +103,7 @@ def network(
 
 
 @app.command(help=_h("facilities"))
-def facilities(  # noqa: PLR0913 -- typer: one parameter per option
+def facilities(
     source: Annotated[str, typer.Argument(help=_h("facilities.source"))],
     service: Annotated[Text, typer.Option(help=_h("facilities.service"))] = None,
     crs: Annotated[Text, typer.Option(help=_h("facilities.crs"))] = None,
@@ -129,7 +129,7 @@ def facilities(  # noqa: PLR0913 -- typer: one parameter per option
 
 
 @app.command(help=_h("demand"))
-def demand(  # noqa: PLR0913 -- typer: one parameter per option
+def demand(
     source: Annotated[str, typer.Argument(help=_h("demand.source"))],
     kind: Annotated[str, typer.Option("--kind", help=_h("demand.kind"))] = "auto",
     pop_col: Annotated[str, typer.Option(help=_h("demand.pop_col"))] = "population",
@@ -235,7 +235,7 @@ def compare(
 
 
 @app.command(help=_h("coverage"))
-def coverage(  # noqa: PLR0913 -- typer: one parameter per option
+def coverage(
     network_source: Network,
     facilities: Annotated[list[str], typer.Option("--facilities", "-f", help=_h("coverage.facilities"))],
     demand: Annotated[str, typer.Option("--demand", "-d", help=_h("coverage.demand"))],
@@ -275,7 +275,7 @@ def coverage(  # noqa: PLR0913 -- typer: one parameter per option
 
 
 @app.command(help=_h("site"))
-def site(  # noqa: PLR0913 -- typer: one parameter per option
+def site(
     network_source: Network,
     demand: Annotated[Path, typer.Option("--demand", "-d", help=_h("site.demand"))],
     model: Annotated[str, typer.Option(help=_h("site.model"))] = "lscp",

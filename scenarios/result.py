@@ -6,7 +6,6 @@ which read a result, do not import the pipeline that calls them.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import platform
@@ -183,7 +182,7 @@ def run_record(result: RunResult) -> dict:
         "demand_points": len(result.demand),
         "facilities": len(result.facilities),
         "headline": head,
-        "assumptions": [dataclasses.asdict(a) for a in result.assumptions],
+        "assumptions": [a.record() for a in result.assumptions],
         "notes": result.notes,
         "data_quality_notes": list(result.standards.notes),
         "timings_s": result.timings,

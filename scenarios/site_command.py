@@ -26,6 +26,7 @@ from ..geodata.demand import check_demand
 from ..geodata.facilities import read_facilities
 from ..geodata.sources import read_network
 from .executors import InProcess, ReachContext, ReachJob
+from .presets import policy
 from .result import SERVICE_PROFILE
 from .siting import SitingInputs, SitingOptions, solve_siting
 
@@ -38,8 +39,8 @@ class SiteRequest:
     demand: Path
     options: SitingOptions
     candidates: str | None = None
-    spacing_m: float = 200.0
-    min_area_m2: float = 300.0
+    spacing_m: float | None = None
+    min_area_m2: float | None = None
     cost_col: str | None = None
     capacity_col: str | None = None
     candidates_crs: str | None = None
@@ -49,8 +50,22 @@ class SiteRequest:
     service: str = "elderly"
     group: str = "pop_60"
     per_1000: float | None = None
-    minutes: float = 15.0
-    rural_minutes: float = 20.0
+    minutes: float | None = None
+    rural_minutes: float | None = None
+
+    def __post_init__(self) -> None:
+        """Options left out take the policy's defaults for the service (``presets/policy.yaml``)."""
+        pol = policy()
+        th = pol.services[self.service].threshold if self.service in pol.services else None
+        fill = {
+            "spacing_m": pol.spacing_m,
+            "min_area_m2": pol.min_area_m2,
+            "minutes": th.urban_min if th else None,
+            "rural_minutes": th.rural_min if th else None,
+        }
+        for name, value in fill.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, value)
 
 
 def propose_sites(req: SiteRequest) -> tuple[SitingResult, gpd.GeoDataFrame]:

@@ -73,11 +73,12 @@ def test_dem_file_errors_are_one_sentence(tmp_path):
         read_dem(tmp_path / "absent.tif", net)
 
 
-def test_sample_dem_still_reads_a_path_the_same_way(tmp_path):
+def test_sample_dem_takes_a_window_coverage_reads_no_file(tmp_path):
     net = hand_network()
     path = _write(tmp_path / "big.tif")
-    np.testing.assert_array_equal(sample_dem(str(path), net).z, sample_dem(read_dem(path, net), net).z)
+    with pytest.raises(TypeError, match="read_dem"):  # a path is geodata's to read
+        sample_dem(str(path), net)
     with pytest.raises(InputError, match="no such file"):
-        sample_dem(tmp_path / "absent.tif", net)
+        read_dem(tmp_path / "absent.tif", net)
     with pytest.raises(TypeError, match="read_dem"):
         sample_dem(np.zeros((3, 3)), net)
