@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..geodata.common import Assumption, InputError, Msg
-from . import slope as _slope
-from .slope import VertexElevation
+from .slope import VertexElevation, node_heights_to_vertices, sloped_costs
 
 if TYPE_CHECKING:
     from ..geodata.network import WalkNetwork
@@ -306,10 +305,10 @@ def edge_costs(
         t = length / speed
         return EdgeCosts(t, t.copy(), length, prof.speed_mps, prof)
     if isinstance(elevation, np.ndarray) and elevation.ndim == 1 and len(elevation) == net.n_nodes:
-        elevation = _slope.node_heights_to_vertices(net, elevation)
-    if not isinstance(elevation, _slope.VertexElevation):
+        elevation = node_heights_to_vertices(net, elevation)
+    if not isinstance(elevation, VertexElevation):
         raise InputError("profiles.bad_elevation")
-    arrays = _slope.sloped_costs(net, speed, elevation, slope_on_steps=prof.slope_on_steps)
+    arrays = sloped_costs(net, speed, elevation, slope_on_steps=prof.slope_on_steps)
     length = np.asarray(net.length, dtype=np.float64)
     return EdgeCosts(length=length, speed_mps=prof.speed_mps, profile=prof, **arrays)
 

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
-from . import settings
+from .settings import settings
 
 if TYPE_CHECKING:
     from .common import Msg

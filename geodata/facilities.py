@@ -21,9 +21,9 @@ import pandas as pd
 import pyproj
 import shapely
 
-from . import facility_fields as _fields
 from .common import InputError, Msg, atomic_path
 from .crs import parse_crs, to_wgs84
+from .facility_fields import capacities, check_coordinates, coordinates, ids, services, statuses, text_column
 from .facility_osm import (
     OSM_AMENITIES,
     OSM_CHILD_FOR,
@@ -98,15 +98,15 @@ def read_facilities(
     declared = None if crs is None else parse_crs(crs, where=where)
     src = read_source(path, sheet, columns)
     cols = match_columns(src.table.columns, columns, where)
-    lon, lat, geo_crs = _fields.coordinates(src, cols)
-    _fields.check_coordinates(lon, lat, declared, src, cols)
+    lon, lat, geo_crs = coordinates(src, cols)
+    check_coordinates(lon, lat, declared, src, cols)
 
-    svc = _fields.services(src, cols, service)
-    data = {"service": svc, "capacity": _fields.capacities(src, cols, svc)}  # checked in this order
-    data["status"] = _fields.statuses(src, cols, status)
-    data["id"] = _fields.ids(src, cols)
-    data["name"] = _fields.text_column(src.table, cols.get("name"))
-    data["tier"] = _fields.text_column(src.table, cols.get("tier"))
+    svc = services(src, cols, service)
+    data = {"service": svc, "capacity": capacities(src, cols, svc)}  # checked in this order
+    data["status"] = statuses(src, cols, status)
+    data["id"] = ids(src, cols)
+    data["name"] = text_column(src.table, cols.get("name"))
+    data["tier"] = text_column(src.table, cols.get("tier"))
     gdf = gpd.GeoDataFrame(
         {c: data[c] for c in FACILITY_COLUMNS}, geometry=shapely.points(lon, lat), crs=None
     )

@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
-#: Show progress bars on stderr for long work (the CLI turns this on when stderr is a terminal).
-show_progress: bool = False
 
-#: Language of the progress descriptions (``"zh"`` or ``"en"``); the CLI may set it to the run's language.
-lang: str = "en"
+@dataclass
+class Settings:
+    """Process-wide settings the command line sets.
+
+    Attributes
+    ----------
+    show_progress
+        Show progress bars on stderr for long work (the CLI turns this on when stderr is a
+        terminal).
+    lang
+        Language of the progress descriptions (``"zh"`` or ``"en"``); the CLI sets the run's.
+    """
+
+    show_progress: bool = False
+    lang: str = "en"
+
+
+#: The settings of this process.
+settings = Settings()
 
 
 def cache_dir() -> Path:

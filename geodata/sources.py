@@ -14,12 +14,12 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from . import settings
 from ._progress import progress_task
 from .common import InputError, Msg
 from .crs import bbox_msg, to_wgs84
 from .files import require_file
 from .network import WalkNetwork, build_network, network_from_saved
+from .settings import cache_dir
 from .walkable import normalize_class, walkable_mask
 
 LINE_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb"}
@@ -184,7 +184,7 @@ def read_overpass(query: str | BaseGeometry, *, keep: str = "giant") -> WalkNetw
     import osmnx as ox
 
     ox.settings.use_cache = True
-    ox.settings.cache_folder = str(settings.cache_dir() / "overpass")
+    ox.settings.cache_folder = str(cache_dir() / "overpass")
     ox.settings.requests_timeout = 60
     label = query if isinstance(query, str) else "polygon"
     try:

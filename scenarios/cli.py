@@ -15,8 +15,8 @@ from typing import Annotated
 
 import typer
 
-from ..geodata import settings
 from ..geodata.common import InputError, say
+from ..geodata.settings import settings
 from .cli_print import (
     print_comparison,
     print_demand_summary,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..geodata import settings
 from ..geodata.common import InputError
+from ..geodata.settings import settings
 
 
 def check_run_lang(lang: str | None) -> None:
