@@ -306,8 +306,8 @@ def site(
     lang: Lang = "zh",
 ) -> None:
     """Propose new sites: fewest to cover everyone (lscp), best p, within a budget, with capacities."""
-    from .commands_site import SiteLayers, SiteNumbers, check_numbers, checked_out, site_request
-    from .site_command import propose_sites, write_sites
+    from .commands_site import SiteNumbers, check_numbers, checked_out, site_request
+    from .site_command import SiteLayers, propose_sites, write_sites
 
     settings.lang = lang
     given = SiteNumbers(

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..geodata.common import InputError
 from .cli_checks import check_choice, check_minutes, check_option, out_file
 from .presets import policy
+
+if TYPE_CHECKING:
+    from .site_command import SiteLayers, SiteRequest
 
 #: The covering models ``--model`` names.
 MODELS = ("lscp", "mclp", "budget", "capacitated", "pmedian")
@@ -47,23 +51,6 @@ class SiteNumbers:
     rural_minutes: float | None = None
     time_limit: float = 60.0
     gap: float = 0.0
-
-
-@dataclass(frozen=True)
-class SiteLayers:
-    """The layers of ``lifecircle site``: network, demand, candidates, existing sites, what is covered."""
-
-    network: str
-    demand: Path
-    candidates: str | None = None
-    cost_col: str | None = None
-    capacity_col: str | None = None
-    candidates_crs: str | None = None
-    facilities: Path | None = None
-    facilities_crs: str | None = None
-    fixed: tuple[str, ...] = ()
-    service: str = "elderly"
-    group: str = "pop_60"
 
 
 def check_numbers(nums: SiteNumbers, service: str) -> SiteNumbers:
@@ -114,26 +101,16 @@ def _check_ranges(nums: SiteNumbers) -> None:
     check_option("--gap", nums.gap, 0 <= nums.gap < 1, "cli.give.gap")
 
 
-def site_request(nums: SiteNumbers, layers: SiteLayers):
+def site_request(nums: SiteNumbers, layers: SiteLayers) -> SiteRequest:
     """The `SiteRequest` of checked numbers (`check_numbers`) and the layers."""
     from .site_command import SiteRequest
     from .siting import SitingOptions
 
     return SiteRequest(
-        network=layers.network,
-        demand=layers.demand,
+        layers=layers,
         options=SitingOptions(nums.model, nums.p, nums.budget, nums.time_limit, nums.gap, where="cli"),
-        candidates=layers.candidates,
         spacing_m=nums.spacing,
         min_area_m2=nums.min_area,
-        cost_col=layers.cost_col,
-        capacity_col=layers.capacity_col,
-        candidates_crs=layers.candidates_crs,
-        facilities=layers.facilities,
-        facilities_crs=layers.facilities_crs,
-        fixed=layers.fixed,
-        service=layers.service,
-        group=layers.group,
         per_1000=nums.per_1000,
         minutes=nums.minutes,
         rural_minutes=nums.rural_minutes,

@@ -32,15 +32,12 @@ from .siting import SitingInputs, SitingOptions, solve_siting
 
 
 @dataclass(frozen=True)
-class SiteRequest:
-    """Everything ``lifecircle site`` was asked (its options, checked for range by the CLI)."""
+class SiteLayers:
+    """The layers of ``lifecircle site``: network, demand, candidates, existing sites, what is covered."""
 
     network: str
     demand: Path
-    options: SitingOptions
     candidates: str | None = None
-    spacing_m: float | None = None
-    min_area_m2: float | None = None
     cost_col: str | None = None
     capacity_col: str | None = None
     candidates_crs: str | None = None
@@ -49,6 +46,20 @@ class SiteRequest:
     fixed: tuple[str, ...] = ()
     service: str = "elderly"
     group: str = "pop_60"
+
+
+@dataclass(frozen=True)
+class SiteRequest:
+    """Everything ``lifecircle site`` was asked: its layers, its model, its numbers (checked by the CLI).
+
+    Numbers left out (``None``) take the policy's defaults for the service
+    (``presets/policy.yaml``).
+    """
+
+    layers: SiteLayers
+    options: SitingOptions
+    spacing_m: float | None = None
+    min_area_m2: float | None = None
     per_1000: float | None = None
     minutes: float | None = None
     rural_minutes: float | None = None
@@ -56,7 +67,7 @@ class SiteRequest:
     def __post_init__(self) -> None:
         """Options left out take the policy's defaults for the service (``presets/policy.yaml``)."""
         pol = policy()
-        th = pol.services[self.service].threshold if self.service in pol.services else None
+        th = pol.services[self.layers.service].threshold if self.layers.service in pol.services else None
         fill = {
             "spacing_m": pol.spacing_m,
             "min_area_m2": pol.min_area_m2,
@@ -70,26 +81,27 @@ class SiteRequest:
 
 def propose_sites(req: SiteRequest) -> tuple[SitingResult, gpd.GeoDataFrame]:
     """Solve the request; return the result and the chosen sites (WGS84, in rank order)."""
-    net = read_network(req.network)
-    dem = check_demand(read_site_demand(req.demand), where=str(req.demand))
-    if req.group not in dem.columns or dem[req.group].isna().any():
-        raise InputError("site.group_missing", path=req.demand, group=req.group)
+    net = read_network(req.layers.network)
+    dem = check_demand(read_site_demand(req.layers.demand), where=str(req.layers.demand))
+    if req.layers.group not in dem.columns or dem[req.layers.group].isna().any():
+        raise InputError("site.group_missing", path=req.layers.demand, group=req.layers.group)
     cand = _candidates(req, net)
     cand["id"] = cand["id"].astype(str)
     thr = demand_thresholds(dem["urban"].to_numpy(), urban_min=req.minutes, rural_min=req.rural_minutes)
     homes = snap_points(net, dem, max_snap_m=MAX_SNAP_M, what="demand")
-    check_on_network(net, homes, str(req.demand), "demand")
-    profile = get_profile(SERVICE_PROFILE.get(req.service, "adult"))
-    ctx = ReachContext(net, dem, MAX_SNAP_M, req.network)
-    job = ReachJob(req.service, profile, edge_costs(net, profile), dem.iloc[:0])
+    check_on_network(net, homes, str(req.layers.demand), "demand")
+    profile = get_profile(SERVICE_PROFILE.get(req.layers.service, "adult"))
+    ctx = ReachContext(net, dem, MAX_SNAP_M, req.layers.network)
+    job = ReachJob(req.layers.service, profile, edge_costs(net, profile), dem.iloc[:0])
+    cand_src = req.layers.candidates
     inputs = SitingInputs(
         candidates=cand,
-        candidates_where=None if req.candidates is None else req.candidates.removeprefix("buildings:"),
+        candidates_where=None if cand_src is None else cand_src.removeprefix("buildings:"),
         weights=_weights(req, dem),
         threshold_s=thr,
         homes=homes,
         existing_sites=_existing(req),
-        existing_where=None if req.facilities is None else str(req.facilities),
+        existing_where=None if req.layers.facilities is None else str(req.layers.facilities),
         capacity=cand["capacity"].to_numpy(float) if req.options.model == "capacitated" else None,
         fixed=_fixed(req, cand),
         demand=dem,
@@ -101,27 +113,27 @@ def propose_sites(req: SiteRequest) -> tuple[SitingResult, gpd.GeoDataFrame]:
 
 
 def _candidates(req: SiteRequest, net) -> gpd.GeoDataFrame:
-    if req.candidates is None:
-        return cands.candidates_on_network(net, req.spacing_m, service=req.service)
-    if req.candidates.startswith("buildings:"):
+    if req.layers.candidates is None:
+        return cands.candidates_on_network(net, req.spacing_m, service=req.layers.service)
+    if req.layers.candidates.startswith("buildings:"):
         return cands.candidates_from_footprints(
-            req.candidates.removeprefix("buildings:"),
+            req.layers.candidates.removeprefix("buildings:"),
             min_area_m2=req.min_area_m2,
-            crs=req.candidates_crs,
-            service=req.service,
+            crs=req.layers.candidates_crs,
+            service=req.layers.service,
         )
     return cands.candidates_from_layer(
-        req.candidates,
-        crs=req.candidates_crs,
-        cost_col=req.cost_col,
-        capacity_col=req.capacity_col,
-        service=req.service,
+        req.layers.candidates,
+        crs=req.layers.candidates_crs,
+        cost_col=req.layers.cost_col,
+        capacity_col=req.layers.capacity_col,
+        service=req.layers.service,
         id_col=None,
     )
 
 
 def _weights(req: SiteRequest, dem: gpd.GeoDataFrame) -> np.ndarray:
-    weights = dem[req.group].to_numpy(float)
+    weights = dem[req.layers.group].to_numpy(float)
     if req.options.model != "capacitated":
         return weights
     if req.per_1000 is None:
@@ -131,21 +143,21 @@ def _weights(req: SiteRequest, dem: gpd.GeoDataFrame) -> np.ndarray:
 
 def _existing(req: SiteRequest) -> gpd.GeoDataFrame | None:
     """Existing and planned facilities of the service (they always count), ``None`` without any."""
-    if req.facilities is None:
+    if req.layers.facilities is None:
         return None
-    fac = read_facilities(req.facilities, service=req.service, crs=req.facilities_crs)
+    fac = read_facilities(req.layers.facilities, service=req.layers.service, crs=req.layers.facilities_crs)
     fac = fac[fac["status"].isin(["existing", "planned"])].reset_index(drop=True)
     return fac if len(fac) else None
 
 
 def _fixed(req: SiteRequest, cand: gpd.GeoDataFrame) -> np.ndarray | None:
-    if not req.fixed:
+    if not req.layers.fixed:
         return None
     ids = cand["id"].to_numpy()
-    missing = sorted(set(req.fixed) - set(ids))
+    missing = sorted(set(req.layers.fixed) - set(ids))
     if missing:
         raise InputError("site.fixed_unknown", id=missing[0])
-    return np.flatnonzero(np.isin(ids, list(req.fixed)))
+    return np.flatnonzero(np.isin(ids, list(req.layers.fixed)))
 
 
 def read_site_demand(path: Path):
