@@ -33,6 +33,7 @@ from ..geodata.files import (  # noqa: F401 (the formula guard is part of this m
     neutralize_formulas,
     restore_formulas,
 )
+from .export_formats import apply_formats, long_table_sheet, plan_first, plan_sheet, readable_csv
 from .i18n import check_lang, has, t
 from .report import CODE_COLUMNS, column_label, pick_language, value_label
 
@@ -47,6 +48,9 @@ LIST_SEP = say("sep.list", "zh")
 #: never a blank cell that a sum reads as 0.
 DASH_SHEETS: frozenset[str] = frozenset({"plan", "plan_table", "capacity", "capacity_gaps"})
 
+#: Sheets holding the plan table: written first, in the plan's own shape (see `plan_sheet`).
+PLAN_SHEETS: tuple[str, ...] = ("plan", "plan_table")
+
 
 def write_indicators_csv(table: pd.DataFrame, path: str | Path) -> Path:
     """Write the long indicator table as CSV in UTF-8 with a BOM (Excel then reads Chinese right).
@@ -56,7 +60,8 @@ def write_indicators_csv(table: pd.DataFrame, path: str | Path) -> Path:
     A text cell or column name that a spreadsheet would read as a formula (``=``, ``+``, ``-``,
     ``@``, tab, CR) gets a leading ``'`` and reads back with it (see `neutralize_formulas`).
     """
-    df = neutralize_formulas(_flatten(pd.DataFrame(table).drop(columns="geometry", errors="ignore")))
+    df = pd.DataFrame(table).drop(columns="geometry", errors="ignore")
+    df = neutralize_formulas(readable_csv(_flatten(df)))
     path = Path(path)
     with atomic_path(path) as tmp:
         df.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
@@ -83,25 +88,34 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path, *, lang: st
     check_lang(lang)
     if not tables:
         raise InputError("export.no_tables", path=path, kind="XLSX")
-    names = _sheet_names(list(tables), lang)
+    keys = plan_first(tables, PLAN_SHEETS)
+    names = _sheet_names(keys, lang)
     path = Path(path)
     with atomic_path(path) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for (key, table), sheet in zip(tables.items(), names, strict=True):
-                df = pick_language(pd.DataFrame(table), lang)
-                df = _flatten(df.drop(columns=[c for c in df.columns if _is_geometry(df[c])]))
-                df = _localise(df, lang)
-                if key in DASH_SHEETS:
-                    df = _dash_missing(df)
-                header = [column_label(str(c), lang) for c in df.columns]
-                df.to_excel(writer, sheet_name=sheet, index=False, header=header, inf_rep="∞")
-                _format_sheet(writer.sheets[sheet], df, header)
-                _percent_columns(writer.sheets[sheet], df)
-                _text_not_formulas(writer.sheets[sheet], df, header)
+            for key, sheet in zip(keys, names, strict=True):
+                _write_sheet(writer, sheet, key, tables[key], lang)
             props = writer.book.properties
             props.creator = "lifecircle"
         _normalise_zip(tmp)
     return path
+
+
+def _write_sheet(writer: pd.ExcelWriter, sheet: str, key: str, table: pd.DataFrame, lang: str) -> None:
+    """One sheet: the table in ``lang``, its number formats, widths, frozen header, formula guard."""
+    df = pick_language(pd.DataFrame(table), lang)
+    df = _flatten(df.drop(columns=[c for c in df.columns if _is_geometry(df[c])]))
+    shaped = plan_sheet(df, lang) if key in PLAN_SHEETS else None
+    df, formats = shaped if shaped is not None else long_table_sheet(df)
+    df = _localise(df, lang)
+    if key in DASH_SHEETS:
+        df = _dash_missing(df)
+    header = [column_label(str(c), lang) for c in df.columns]
+    df.to_excel(writer, sheet_name=sheet, index=False, header=header, inf_rep="∞")
+    ws = writer.sheets[sheet]
+    _format_sheet(ws, df, header)
+    apply_formats(ws, formats, len(df))
+    _text_not_formulas(ws, df, header)
 
 
 def write_gpkg(layers: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
@@ -224,14 +238,6 @@ def _format_sheet(ws, df: pd.DataFrame, header: list[str]) -> None:
         lengths = sample.iloc[:, j - 1].map(_display_width) if len(sample) else pd.Series([0])
         width = max(_display_width(name), int(lengths.max()) if len(lengths) else 0)
         ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
-
-
-def _percent_columns(ws, df: pd.DataFrame) -> None:
-    """Show coverage shares (``share*`` columns, 0–1) as percentages."""
-    for j, col in enumerate(df.columns, start=1):
-        if str(col).startswith("share") and pd.api.types.is_numeric_dtype(df[col]):
-            for (cell,) in ws.iter_rows(min_row=2, max_row=len(df) + 1, min_col=j, max_col=j):
-                cell.number_format = "0.0%"
 
 
 def _display_width(text: str) -> int:

@@ -1,0 +1,273 @@
+"""Numbers a person reads in the exported tables: rounding in the CSV, number formats in the XLSX.
+
+The long indicator table carries its unit in ``unit_of_measure`` (``persons``, ``%``, ``min`` …),
+and that unit decides how a number is shown:
+
+* **CSV** (read by programs and by people). ``value`` stays the measured number, so a program (or
+  ``lifecircle compare``) reads it back unchanged, except that people are whole persons: a
+  population summed from building shares (``588700.0000000014``) is written ``588700``; the same
+  holds for ``base_value``. A second column ``value_shown``, right after ``value``, holds the
+  number as the plan states it: people as integers, shares in percent with one decimal (the unit
+  column says ``%``: ``93.4`` means 93.4 %), minutes with one decimal, ratios per 1,000 with one
+  decimal, other counts as integers, unitless numbers (the Gini index) with two decimals.
+* **XLSX** (read by people). Cells stay numbers with a number format: people and counts
+  ``#,##0`` (written as integers), shares ``0.0%`` (the long table's percent values are divided
+  by 100 so that Excel shows ``93.4%``), minutes and ratios per 1,000 ``0.0``.
+
+The plan sheet (`plan_sheet`) is the plan's own table: indicator | baseline year and value |
+2025 target | binding or expected | now | gap | source (headers from the catalogue, ids
+``ind.head.plan.*`` and ``xlsx.head.*``, in the run's language), then the
+columns that explain a row (unit, basis and date of the current value, population base, need,
+lead unit, note).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from ..geodata.common import say
+from .i18n import has
+
+#: Number formats of the XLSX cells.
+INTEGER = "#,##0"
+PERCENT = "0.0%"
+ONE_DECIMAL = "0.0"
+TWO_DECIMALS = "0.00"
+
+#: Units of the long table (``unit_of_measure``) and of the plan table.
+PEOPLE = "persons"
+PERCENT_UNIT = "%"
+MINUTES = "min"
+PER_MILLE = "‰"
+
+#: Columns of any sheet that hold people (``pop_60``, ``gain_pop_total``, ``base_value`` …).
+_PEOPLE_PREFIXES = ("pop", "gain_pop", "new_pop", "covered_pop", "lost_pop")
+_PEOPLE_COLUMNS = frozenset({"population", "base_value", "need"})
+
+#: The plan table's columns (`coverage.indicators.plan_table`) that make the plan's seven.
+_PLAN_KEYS = ("indicator", "unit_of_measure", "baseline", "baseline_year", "target", "target_year")
+_PLAN_MORE = ("attribute", "now", "gap", "source")
+
+#: A target that is a plain number (``+300``, an increase, and ``≤5`` stay text).
+_PLAIN_NUMBER = re.compile(r"\d+(\.\d+)?")
+
+#: ``{column position: one number format (or None) per row}``.
+Formats = dict[int, list[str | None]]
+
+
+# -- CSV -------------------------------------------------------------------------------------------
+
+
+def readable_csv(df: pd.DataFrame) -> pd.DataFrame:
+    """People as whole persons in ``value`` and ``base_value``, and the ``value_shown`` column.
+
+    A table without ``value`` and ``unit_of_measure`` columns is returned as it is.
+    """
+    if not {"value", "unit_of_measure"} <= set(df.columns):
+        return df
+    out = df.copy()
+    units = out["unit_of_measure"]
+    values = pd.to_numeric(out["value"], errors="coerce").to_numpy(dtype=float)
+    people = units.astype(str).eq(PEOPLE).to_numpy()
+    out["value"] = _whole(values, people)
+    if "base_value" in out:
+        base = pd.to_numeric(out["base_value"], errors="coerce").to_numpy(dtype=float)
+        out["base_value"] = _whole(base, np.ones(len(base), dtype=bool))
+    shown = [_shown(v, u) for v, u in zip(values, units, strict=True)]
+    out.insert(
+        out.columns.get_loc("value") + 1, "value_shown", pd.Series(shown, index=out.index, dtype=object)
+    )
+    return out
+
+
+def _whole(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``values`` as objects, with the finite ones under ``mask`` rounded to Python integers."""
+    out = values.astype(object)
+    for i in np.flatnonzero(mask & np.isfinite(values)):
+        out[i] = int(np.rint(values[i]))
+    return out
+
+
+def _shown(value: float, unit: object) -> object:
+    """One value as the plan states it (see the module docstring); NaN stays NaN."""
+    if not np.isfinite(value):
+        return value
+    digits = _digits(unit)
+    return int(np.rint(value)) if digits == 0 else round(float(value), digits)
+
+
+def _digits(unit: object) -> int:
+    """Decimals shown for a unit of the long table."""
+    if not isinstance(unit, str) or not unit:
+        return 2
+    if unit in (PERCENT_UNIT, MINUTES, PER_MILLE) or "per 1,000" in unit:
+        return 1
+    return 0
+
+
+# -- XLSX ------------------------------------------------------------------------------------------
+
+
+def long_table_sheet(df: pd.DataFrame) -> tuple[pd.DataFrame, Formats]:
+    """The long indicator table for a sheet: percent rows as fractions, a format per cell.
+
+    A table without ``metric``, ``value`` and ``unit_of_measure`` columns is returned as it is,
+    with the column formats of `column_formats` only.
+    """
+    if not {"metric", "value", "unit_of_measure"} <= set(df.columns):
+        return df, column_formats(df)
+    out = df.copy()
+    units = out["unit_of_measure"]
+    row_formats = [_row_format(u) for u in units]
+    percent = units.astype(str).eq(PERCENT_UNIT).to_numpy()
+    formats = column_formats(out)
+    for col in ("value", "target"):
+        if col in out and pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = np.where(percent, out[col].astype(float) / 100.0, out[col].astype(float))
+            formats[out.columns.get_loc(col)] = row_formats
+    return out, formats
+
+
+def _row_format(unit: object) -> str | None:
+    if unit == PERCENT_UNIT:
+        return PERCENT
+    digits = _digits(unit)
+    return {0: INTEGER, 1: ONE_DECIMAL, 2: TWO_DECIMALS}[digits]
+
+
+def column_formats(df: pd.DataFrame) -> Formats:
+    """Formats by column name: shares ``0.0%``, people ``#,##0``, times in minutes ``0.0``.
+
+    Times are the ``<name>_s`` columns with a label, which the XLSX writer turns into minutes.
+    """
+    formats: Formats = {}
+    for j, col in enumerate(df.columns):
+        name = str(col)
+        if not pd.api.types.is_numeric_dtype(df.iloc[:, j]):
+            continue
+        fmt = None
+        if name.startswith("share"):
+            fmt = PERCENT
+        elif name.startswith(_PEOPLE_PREFIXES) or name in _PEOPLE_COLUMNS:
+            fmt = INTEGER
+        elif name.endswith("_s") and has(name[:-2]):
+            fmt = ONE_DECIMAL
+        if fmt is not None:
+            formats[j] = [fmt] * len(df)
+    return formats
+
+
+def plan_sheet(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, Formats] | None:
+    """The plan table (`coverage.indicators.plan_table`) in the plan's own shape, with its formats.
+
+    None when ``df`` does not have the plan table's columns (headers in ``lang``).
+    """
+    heads = {k: say(f"ind.head.plan.{k}", lang) for k in (*_PLAN_KEYS, *_PLAN_MORE)}
+    if not set(heads.values()) <= set(df.columns):
+        return None
+    df = df.reset_index(drop=True)
+    units = df[heads["unit_of_measure"]].astype(str).to_numpy()
+    percent = units == PERCENT_UNIT
+    years = df[heads["target_year"]].astype(str)
+    one_year = bool(len(years)) and years.eq(years.iloc[0]).all() and bool(years.iloc[0])
+    targets = [_target_cell(v, p) for v, p in zip(df[heads["target"]], percent, strict=True)]
+    if not one_year:
+        targets = [_in_year(v, y, p, lang) for v, y, p in zip(targets, years, percent, strict=True)]
+    plan = {
+        heads["indicator"]: df[heads["indicator"]],
+        say("xlsx.head.baseline", lang): [
+            _baseline_text(v, y, p, lang)
+            for v, y, p in zip(df[heads["baseline"]], df[heads["baseline_year"]], percent, strict=True)
+        ],
+        _target_head(years, one_year, lang): pd.Series(targets, dtype=object),
+        say("xlsx.head.attribute", lang): df[heads["attribute"]],
+        heads["now"]: _scaled(df[heads["now"]], percent),
+        heads["gap"]: _scaled(df[heads["gap"]], percent),
+        say("xlsx.head.source", lang): df[heads["source"]],
+    }
+    used = {heads[k] for k in heads if k != "unit_of_measure"}
+    out = pd.concat([pd.DataFrame(plan), df[[c for c in df.columns if c not in used]]], axis=1)
+    return out, _plan_formats(out, units, lang)
+
+
+def _target_head(years: pd.Series, one_year: bool, lang: str) -> str:
+    """``2025 target`` when every target has the same year, else ``Target`` (the cells then name it)."""
+    return (
+        say("xlsx.head.target_year", lang, year=years.iloc[0]) if one_year else say("xlsx.head.target", lang)
+    )
+
+
+def _plan_formats(out: pd.DataFrame, units: np.ndarray, lang: str) -> Formats:
+    """Row formats of the target, now and gap columns; people formats of the base and need."""
+    rows: list[str | None] = [
+        PERCENT if u == PERCENT_UNIT else ONE_DECIMAL if u == PER_MILLE else INTEGER for u in units
+    ]
+    formats: Formats = dict.fromkeys((2, 4, 5), rows)
+    for key in ("base_value", "need"):
+        head = say(f"ind.head.plan.{key}", lang)
+        if head in out.columns:
+            formats[out.columns.get_loc(head)] = [INTEGER] * len(out)
+    return formats
+
+
+def _scaled(values: pd.Series, percent: np.ndarray) -> pd.Series:
+    """Percent values as fractions (a cell formatted ``0.0%``); other values as they are."""
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    return numbers.where(~percent, numbers / 100.0)
+
+
+def _target_cell(text: object, percent: bool) -> object:
+    """A plain-number target as a number (a fraction for percent rows); ``≤5``, ``+3`` stay text."""
+    if not _PLAIN_NUMBER.fullmatch(str(text)):
+        return text
+    value = float(str(text))
+    return value / 100.0 if percent else value
+
+
+def _in_year(target: object, year: str, percent: bool, lang: str) -> str:
+    """A target with its year, as text (the targets of the sheet have different years)."""
+    shown = _number_text(target, percent) if isinstance(target, float) else str(target)
+    return say("xlsx.target_in_year", lang, target=shown, year=year) if year else shown
+
+
+def _baseline_text(value: object, year: object, percent: bool, lang: str) -> str:
+    """The baseline cell: ``2020: 1,915`` (message ``xlsx.baseline``); ``—`` without a baseline."""
+    number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+    if pd.isna(number):
+        return "—"
+    shown = _number_text(float(number) / 100.0 if percent else float(number), percent)
+    year = "" if year is None or pd.isna(year) else str(year)
+    return say("xlsx.baseline", lang, year=year, value=shown) if year else shown
+
+
+def _number_text(value: float, percent: bool) -> str:
+    if percent:
+        return f"{value:.1%}"
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def apply_formats(ws, formats: Formats, n_rows: int) -> None:
+    """Set the number format of the data cells; ``#,##0`` cells holding a float become integers."""
+    for j, per_row in formats.items():
+        for i, (cell,) in enumerate(
+            ws.iter_rows(min_row=2, max_row=n_rows + 1, min_col=j + 1, max_col=j + 1)
+        ):
+            fmt = per_row[i]
+            if fmt is None or not isinstance(cell.value, int | float):
+                continue
+            cell.number_format = fmt
+            if fmt == INTEGER and isinstance(cell.value, float) and np.isfinite(cell.value):
+                cell.value = int(np.rint(cell.value))
+
+
+def plan_first(keys: Iterable[str], plan_keys: Iterable[str]) -> list[str]:
+    """``keys`` with the plan sheet(s) first, the others in their order."""
+    first = set(plan_keys)
+    keys = list(keys)
+    return [k for k in keys if k in first] + [k for k in keys if k not in first]

@@ -1,0 +1,150 @@
+"""Numbers a person reads: the CSV's rounding and the XLSX's plan sheet and number formats."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from lifecircle.geodata.common import say
+from lifecircle.maps.export import write_indicators_csv, write_xlsx
+from lifecircle.scenarios.pipeline import run_scenario
+from lifecircle.scenarios.presets import example_scenario
+from lifecircle.scenarios.schema import load_scenario
+
+PLAN_HEADS_ZH = ["指标", "基数年份与基数", "2025 目标", "约束性/预期性", "现状", "差距", "来源"]
+
+
+@pytest.fixture(scope="module")
+def helsinki_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "helsinki"
+    run_scenario(load_scenario(example_scenario("helsinki")), out)
+    return out
+
+
+def _rows(ws) -> list[dict[str, openpyxl.cell.Cell]]:
+    heads = [c.value for c in ws[1]]
+    return [dict(zip(heads, row, strict=True)) for row in ws.iter_rows(min_row=2)]
+
+
+def test_plan_table_is_the_first_sheet_with_the_plans_columns(helsinki_out):
+    book = openpyxl.load_workbook(helsinki_out / "indicators.xlsx")
+    assert book.sheetnames[0] == "规划指标表"
+    assert "指标明细" in book.sheetnames[1:]  # the long table stays, later
+    ws = book.worksheets[0]
+    assert [c.value for c in ws[1]][:7] == PLAN_HEADS_ZH
+    assert "现状口径" in [c.value for c in ws[1]]  # the columns explaining a row follow
+    assert ws.freeze_panes == "A2"
+    assert all(ws.column_dimensions[col].width >= 8 for col in "ABCDEFG")
+    assert ws.column_dimensions["A"].width > 20  # the indicator names are long
+    rows = _rows(ws)
+    share = next(r for r in rows if "覆盖率" in str(r["指标"].value) and r["现状"].data_type == "n")
+    assert share["现状"].number_format == "0.0%" and 0 <= share["现状"].value <= 1
+    assert share["2025 目标"].number_format == "0.0%" and share["2025 目标"].value == 1
+    beds = next(r for r in rows if r["指标"].value == "养老床位")
+    assert isinstance(beds["现状"].value, int) and beds["现状"].number_format == "#,##0"
+    assert beds["基数年份与基数"].value == "2020年：230,000"
+
+
+def test_long_sheet_people_are_integers_and_shares_percentages(helsinki_out):
+    book = openpyxl.load_workbook(helsinki_out / "indicators.xlsx")
+    rows = _rows(book["指标明细"])
+    people = [r["数值"] for r in rows if r["单位"].value == "persons" and r["数值"].value is not None]
+    assert people and all(isinstance(c.value, int) and c.number_format == "#,##0" for c in people)
+    shares = [r["数值"] for r in rows if r["单位"].value == "%" and r["数值"].value is not None]
+    assert shares and all(c.number_format == "0.0%" and 0 <= c.value <= 1 for c in shares)
+    minutes = [r["数值"] for r in rows if r["单位"].value == "min" and r["数值"].value is not None]
+    assert minutes and all(c.number_format == "0.0" for c in minutes)
+
+
+def test_csv_has_whole_people_and_rounded_shown_values(helsinki_out):
+    raw = pd.read_csv(helsinki_out / "indicators.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    people = raw[raw["unit_of_measure"] == "persons"]
+    assert len(people) and people["value"].str.fullmatch(r"-?\d*").all()  # no 588700.0000000014
+    assert people["value_shown"].str.fullmatch(r"-?\d*").all()
+    assert not re.search(r"\.\d*(0000000|9999999)", (helsinki_out / "indicators.csv").read_text("utf-8-sig"))
+    for unit in ("%", "min"):
+        shown = raw.loc[raw["unit_of_measure"] == unit, "value_shown"]
+        assert len(shown) and shown.str.fullmatch(r"(-?\d+\.\d)?").all(), unit
+    assert list(raw.columns).index("value_shown") == list(raw.columns).index("value") + 1
+    # value stays the measured number for programs: a share keeps its decimals
+    num = pd.read_csv(helsinki_out / "indicators.csv", encoding="utf-8-sig")
+    cov = num[(num["metric"] == "coverage") & num["value"].notna()]
+    assert pd.api.types.is_float_dtype(num["value"])
+    assert (cov["value_shown"] - cov["value"]).abs().max() <= 0.05 + 1e-9
+
+
+def _plan(lang: str) -> pd.DataFrame:
+    heads = {
+        "indicator": ["=cmd|' /C calc'!A0", "养老床位"],
+        "unit_of_measure": ["%", "张"],
+        "baseline": [np.nan, 1915.0],
+        "baseline_year": ["", "2022"],
+        "target": ["90", "+300"],
+        "target_year": ["2025", "2025"],
+        "attribute": ["约束性", "预期性"],
+        "now": [93.44, 2000.4],
+        "gap": [-3.44, np.nan],
+        "now_basis": ["本次测算", "文件数据"],
+        "base_value": [np.nan, 116_300.0000000014],
+        "source": ["004", "001"],
+    }
+    return pd.DataFrame({say(f"ind.head.plan.{k}", lang): v for k, v in heads.items()})
+
+
+def test_plan_sheet_from_a_small_table_in_both_languages(tmp_path):
+    long = pd.DataFrame(
+        {
+            "metric": ["pop", "coverage"],
+            "value": [588_700.0000000014, 93.4321],
+            "unit_of_measure": ["persons", "%"],
+        }
+    )
+    path = write_xlsx({"indicators": long, "plan": _plan("zh")}, tmp_path / "zh.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["规划指标表", "指标明细"]
+    ws = book.worksheets[0]
+    assert [c.value for c in ws[1]][:7] == PLAN_HEADS_ZH
+    assert ws["A2"].data_type == "s" and ws["A2"].quotePrefix  # the formula guard on text cells
+    assert (ws["B2"].value, ws["B3"].value) == ("—", "2022年：1,915")
+    assert (ws["C2"].value, ws["C2"].number_format, ws["C3"].value) == (0.9, "0.0%", "+300")
+    assert ws["E2"].value == pytest.approx(0.9344) and ws["E2"].number_format == "0.0%"
+    assert (ws["E3"].value, ws["E3"].number_format, ws["F3"].value) == (2000, "#,##0", "—")
+    base = next(c for c in ws[1] if c.value == say("ind.head.plan.base_value", "zh")).column_letter
+    assert (ws[f"{base}3"].value, ws[f"{base}3"].number_format) == (116_300, "#,##0")
+    long_ws = book["指标明细"]
+    assert (long_ws["B2"].value, long_ws["B2"].number_format) == (588_700, "#,##0")
+    assert long_ws["B3"].value == pytest.approx(0.934321) and long_ws["B3"].number_format == "0.0%"
+    en = openpyxl.load_workbook(write_xlsx({"plan": _plan("en")}, tmp_path / "en.xlsx", lang="en"))
+    assert en.sheetnames == ["Plan indicators"]
+    assert [c.value for c in en.worksheets[0][1]][:7] == [
+        "Indicator",
+        "Baseline year and value",
+        "2025 target",
+        "Binding/expected",
+        "Now",
+        "Gap",
+        "Source",
+    ]
+    assert en.worksheets[0]["B3"].value == "2022: 1,915"
+
+
+def test_csv_rounding_of_a_small_table(tmp_path):
+    table = pd.DataFrame(
+        {
+            "metric": ["pop", "coverage", "time_median_min", "gini_time"],
+            "value": [588_700.0000000014, 93.4321, 7.26, 0.32731],
+            "unit_of_measure": ["persons", "%", "min", np.nan],
+            "base_value": [np.nan, 116_300.0000000014, np.nan, np.nan],
+        }
+    )
+    text = write_indicators_csv(table, tmp_path / "t.csv").read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0] == "metric,value,value_shown,unit_of_measure,base_value"
+    assert lines[1] == "pop,588700,588700,persons,"
+    assert lines[2] == "coverage,93.4321,93.4,%,116300"
+    assert lines[3] == "time_median_min,7.26,7.3,min,"
+    assert lines[4] == "gini_time,0.32731,0.33,,"
