@@ -85,8 +85,9 @@ used. Names not listed here stay importable from their modules (``lifecircle.cov
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..geodata.common import lazy_exports
 
 if TYPE_CHECKING:  # the names for type checkers and editors; imported lazily below
     from .access import AccessResult, two_step_fca
@@ -189,17 +190,5 @@ __all__ = [
     "two_step_fca",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    """Import the module of a public name on first use (so ``lifecircle --help`` loads no numpy)."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    """The public names (for tab completion in notebooks)."""
-    return list(__all__)
+#: Module attributes: each public name's module is imported the first time the name is used.
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)

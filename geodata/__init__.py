@@ -96,10 +96,9 @@ used. Names not listed here stay importable from their modules (``lifecircle.geo
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .common import Assumption, InputError, Msg, Note, say
+from .common import Assumption, InputError, Msg, Note, lazy_exports, say
 
 if TYPE_CHECKING:  # the names for type checkers and editors; imported lazily below
     from .admin import attribute_admin, read_admin_codes, read_admin_units
@@ -214,17 +213,5 @@ __all__ = [
     "write_facilities",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    """Import the module of a public name on first use (so ``lifecircle --help`` loads no geopandas)."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    """The public names (for tab completion in notebooks)."""
-    return list(__all__)
+#: Module attributes: each public name's module is imported the first time the name is used.
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)

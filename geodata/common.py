@@ -165,6 +165,38 @@ class Rows:
         return say(key, lang, shown=shown, more=more, n=len(numbers))
 
 
+# -- lazy package exports ------------------------------------------------------------------------------
+
+
+def lazy_exports(package: str, table: dict[str, str], names: list[str]):
+    """``__getattr__`` and ``__dir__`` for a package whose public names load on first use.
+
+    Parameters
+    ----------
+    package
+        The package's ``__name__``.
+    table
+        Public name → the module (relative to ``package``) that defines it.
+    names
+        The package's ``__all__`` (what ``dir()`` shows, for tab completion in notebooks).
+    """
+    import importlib
+    import sys
+
+    def __getattr__(name: str) -> Any:  # noqa: N807 (the module protocol's name)
+        module = table.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f".{module}", package), name)
+        setattr(sys.modules[package], name, value)  # later look-ups skip this function
+        return value
+
+    def __dir__() -> list[str]:  # noqa: N807 (the module protocol's name)
+        return list(names)
+
+    return __getattr__, __dir__
+
+
 # -- errors, notes, assumptions -----------------------------------------------------------------------
 
 
