@@ -18,21 +18,59 @@ ALLOWED: frozenset[str] = frozenset(
     w.lower()
     for w in (
         # data, formats, datums, standards
-        "OSM", "OpenStreetMap", "GCJ", "GCJ-02", "WGS", "WGS84", "WGS-84", "BD-09", "EPSG", "CRS",
-        "CSV", "XLSX", "HTML", "PNG", "GeoJSON", "GPKG", "GeoPackage", "JSON", "YAML", "PBF", "DEM",
-        "Leaflet", "Tianditu", "Amap", "HiGHS", "MILP", "LSCP", "MCLP", "Dask", "Voronoi",
-        "lifecircle", "ID", "SHA", "URL", "API",
+        "OSM",
+        "OpenStreetMap",
+        "GCJ",
+        "GCJ-02",
+        "WGS",
+        "WGS84",
+        "WGS-84",
+        "BD-09",
+        "EPSG",
+        "CRS",
+        "CSV",
+        "XLSX",
+        "HTML",
+        "PNG",
+        "GeoJSON",
+        "GPKG",
+        "GeoPackage",
+        "JSON",
+        "YAML",
+        "PBF",
+        "DEM",
+        "Leaflet",
+        "Tianditu",
+        "Amap",
+        "HiGHS",
+        "MILP",
+        "LSCP",
+        "MCLP",
+        "Dask",
+        "Voronoi",
+        "lifecircle",
+        "ID",
+        "SHA",
+        "URL",
+        "API",
         # SI units with a number
-        "m", "km", "s", "ms", "MB", "GB",
+        "m",
+        "km",
+        "s",
+        "ms",
+        "MB",
+        "GB",
     )
 )
 
 #: A run of Latin letters (with inner hyphens, digits or underscores: ``pop_60``, ``GCJ-02``).
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
+_EXT = "geojson|gpkg|csv|xlsx|xls|html|json|yaml|yml|png|pbf|osm|tif|tiff|shp|zip|txt"
+_FILE_NAME = rf"[\w\-]+\.(?:{_EXT})\b"
 #: Things that are not words of a language even when they hold letters.
 _NOT_WORDS = (
     re.compile(r"(?:[\w.\-]+[/\\])+[\w.\-]*"),  # paths
-    re.compile(r"[\w\-]+\.(?:geojson|gpkg|csv|xlsx|xls|html|json|yaml|yml|png|pbf|osm|tif|tiff|shp|zip|txt)\b", re.I),
+    re.compile(_FILE_NAME, re.I),
     re.compile(r"https?://\S+"),
     re.compile(r"\b[0-9a-f]{12,}\b", re.I),  # hashes
     re.compile(r"#[0-9a-fA-F]{3,8}\b"),  # colours
