@@ -37,7 +37,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 BIN = Path(sys.executable).parent
-RESULTS = ROOT / "benchmarks" / "results"
 ROADS = SHARED / "chongqing" / "osm_roads_yuzhong.geojson"
 BUILDINGS = SHARED / "chongqing" / "osm_buildings_yuzhong.geojson"
 SEED = 15
@@ -257,10 +256,11 @@ def main() -> None:
             + ", ".join(f"{k.split(',')[0]} {100 * v:.1f}%" for k, v in shares.items())
         )
     print(table)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "run.md").write_text(table + "\n", encoding="utf-8")
     shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    main()
+    from results import recorded
+
+    with recorded("run"):
+        main()
