@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import warnings
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from .admin_codes import code_kind, header_words, name_kind, urban_cells
 from .common import InputError, Msg, say
 from .crs import to_wgs84
 from .files import require_file
@@ -24,16 +23,6 @@ from .schema import ADMIN_COLUMNS, ADMIN_LEVELS
 #: Chinese headers of the catalogue's ``admin.columns.*`` entries.
 _CODE_COLS = ("code", "adcode", "admin_code")
 _PARENT_COLS = ("parent", "parent_code")
-
-
-@cache
-def header_words(msg_id: str) -> tuple[str, ...]:
-    """Chinese words of a catalogue vocabulary entry (``|``-separated), in their order.
-
-    Column headers and name endings that Chinese data uses are words of the catalogue, not of
-    the code: ``admin.columns.code`` holds the Chinese headers of a code column, for instance.
-    """
-    return tuple(w for w in say(msg_id, "zh").split("|") if w)
 
 
 def _code_cols() -> tuple[str, ...]:
@@ -46,17 +35,6 @@ def _name_cols() -> tuple[str, ...]:
 
 def _parent_cols() -> tuple[str, ...]:
     return (*_PARENT_COLS, *header_words("admin.columns.parent"))
-
-
-@cache
-def _name_rules() -> tuple[tuple[str, ...], tuple[str, ...], re.Pattern, re.Pattern]:
-    """Urban endings, rural endings, urban words and rural words of unit names (policy-digest §5)."""
-    return (
-        header_words("admin.name_ends.urban"),
-        header_words("admin.name_ends.rural"),
-        re.compile("|".join(header_words("admin.name_words.urban"))),
-        re.compile("|".join(header_words("admin.name_words.rural"))),
-    )
 
 
 def level_msg(level: str) -> Msg:
@@ -87,52 +65,6 @@ def rows_msg(mask: np.ndarray, limit: int = 5) -> Msg:
     if len(numbers) > limit:
         return Msg("admin.rows.more", shown=numbers[:limit], more=len(numbers) - limit)
     return Msg("admin.rows", shown=numbers)
-
-
-def name_kind(names: np.ndarray | pd.Series | list[str]) -> np.ndarray:
-    """Classify admin-unit names: 1 urban, 0 rural, -1 unknown (``int8`` array).
-
-    The ending decides (a community whose name holds the word for village is still a
-    community, so urban); names whose ending is none of the known unit types are classified by
-    the words they contain, the urban words (community, residents' committee, street) before the
-    rural ones (village, town, township). The words are the catalogue's ``admin.name_ends.*`` and
-    ``admin.name_words.*``.
-    """
-    urban_end, rural_end, urban_any, rural_any = _name_rules()
-    s = pd.Series(np.asarray(names, dtype=object)).fillna("").astype(str).str.strip()
-    out = np.full(len(s), -1, dtype=np.int8)
-    is_urban_end = s.str.endswith(urban_end).to_numpy()
-    is_rural_end = s.str.endswith(rural_end).to_numpy() & ~is_urban_end
-    out[is_urban_end] = 1
-    out[is_rural_end] = 0
-    rest = out == -1
-    has_urban = s.str.contains(urban_any).to_numpy() & rest
-    has_rural = s.str.contains(rural_any).to_numpy() & rest & ~has_urban
-    out[has_urban] = 1
-    out[has_rural] = 0
-    return out
-
-
-def code_kind(codes: np.ndarray | pd.Series | list[str]) -> np.ndarray:
-    """Classify statistical division codes: 1 urban, 0 rural, -1 unknown (``int8`` array).
-
-    National Bureau of Statistics rules for statistical division codes: in a 12-digit
-    village-level code, digits 10–12 of 001–199 mark a residents' committee (urban) and 200–399
-    a villagers' committee (rural); in a 9-digit township code, digits 7–9 of 001–099 mark a
-    street (urban), 100–199 a town and 200–399 a township (rural). Other codes are unknown.
-    """
-    s = pd.Series(np.asarray(codes, dtype=object)).fillna("").astype(str).str.strip()
-    out = np.full(len(s), -1, dtype=np.int8)
-    digits = s.str.fullmatch(r"\d+").to_numpy()
-    n = s.str.len().to_numpy()
-    tail = pd.to_numeric(s.str[-3:], errors="coerce").fillna(-1).to_numpy()
-    v12 = digits & (n == 12)
-    v9 = digits & (n == 9)
-    out[v12 & (tail >= 1) & (tail <= 199)] = 1
-    out[v12 & (tail >= 200) & (tail <= 399)] = 0
-    out[v9 & (tail >= 1) & (tail <= 99)] = 1
-    out[v9 & (tail >= 100) & (tail <= 399)] = 0
-    return out
 
 
 def urban_from_name(names: np.ndarray | pd.Series | list[str], *, where: str | Msg = "") -> np.ndarray:
@@ -173,8 +105,10 @@ class UnitLayer:
         Values for a single-polygon layer without attributes, such as the bare district outline
         ``boundaries/500103.gcj02.geojson`` (``code="500103"`` and the district's name).
     urban
-        Set the urban flag of every unit; by default it comes from the names (`name_kind`),
-        then from statistical codes (`code_kind`), and is urban with a warning otherwise.
+        Set the urban flag of every unit; by default a column ``urban`` (or a Chinese header of
+        ``admin.columns.urban``: 城乡) sets it per unit (城/乡, urban/rural, true/false, 1/0), then
+        the names decide (`name_kind`), then statistical codes (`code_kind`), and it is urban
+        with a warning otherwise.
         Districts are urban by default without a warning: their flag classifies no demand
         (`attribute_admin` takes it from streets and communities).
     lookup
@@ -256,6 +190,15 @@ def _unit_table(gdf: gpd.GeoDataFrame, opts: UnitLayer, where: str | Msg) -> pd.
     empty = (table["code"] == "").to_numpy()
     if empty.any():
         raise InputError("admin.empty_codes", where=where, rows=rows_msg(empty))
+    urban = _column_or_value(
+        gdf, cols, (None, None), ("urban", *header_words("admin.columns.urban")), "", where
+    )
+    if urban is not None:  # the layer's own class of each unit overrides its name's
+        flags = urban_cells(urban)
+        bad = pd.isna(flags) & ~pd.Series(urban, dtype=object).fillna("").astype(str).str.strip().eq("")
+        if bad.any():
+            raise InputError("admin.bad_urban", where=where, rows=rows_msg(bad.to_numpy()))
+        table["urban"] = flags
     return table
 
 
@@ -512,7 +455,8 @@ def _fill_from_lookup(table: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame
         missing = out[col] == ""
         out.loc[missing, col] = out.loc[missing, "code"].map(look[col]).fillna("").to_numpy()
     if "urban" in look.columns:
-        out["urban"] = out["code"].map(look["urban"].astype(object)).to_numpy()
+        listed = out["code"].map(look["urban"].astype(object)).to_numpy()
+        out["urban"] = out["urban"].where(out["urban"].notna(), listed) if "urban" in out else listed
     return out
 
 

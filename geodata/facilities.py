@@ -32,7 +32,15 @@ from .facility_osm import (
     OSM_TIERS,
     facilities_from_osm,
 )
-from .facility_tables import FIELDS, HEADERS, LAYER_SUFFIXES, TABLE_SUFFIXES, match_columns, read_source
+from .facility_tables import (
+    FIELDS,
+    HEADERS,
+    LAYER_SUFFIXES,
+    LISTED,
+    TABLE_SUFFIXES,
+    match_columns,
+    read_source,
+)
 from .files import neutralize_formulas, require_file
 from .schema import FACILITY_COLUMNS, SERVICES, STATUSES
 
@@ -78,7 +86,10 @@ def read_facilities(
     Returns
     -------
     geopandas.GeoDataFrame
-        The normalized facility table in EPSG:4326.
+        The normalized facility table in EPSG:4326. The district, street, community and division
+        code a civil-affairs list names (所属区县, 所属街道, 所属社区, 区划代码) are kept as text in
+        the columns of `LISTED` (``listed_district``, ``listed_street``, ``listed_community``,
+        ``listed_code``) when the list has them.
 
     Raises
     ------
@@ -107,8 +118,9 @@ def read_facilities(
     data["id"] = ids(src, cols)
     data["name"] = text_column(src.table, cols.get("name"))
     data["tier"] = text_column(src.table, cols.get("tier"))
+    listed = {col: text_column(src.table, cols[field]) for field, col in LISTED.items() if field in cols}
     gdf = gpd.GeoDataFrame(
-        {c: data[c] for c in FACILITY_COLUMNS}, geometry=shapely.points(lon, lat), crs=None
+        {c: data[c] for c in FACILITY_COLUMNS} | listed, geometry=shapely.points(lon, lat), crs=None
     )
     if declared is not None:
         gdf = to_wgs84(gdf, declared, where=where)
@@ -177,6 +189,7 @@ __all__ = [
     "FIELDS",
     "HEADERS",
     "LAYER_SUFFIXES",
+    "LISTED",
     "OSM_AMENITIES",
     "OSM_CHILD_FOR",
     "OSM_ELDERLY_FOR",

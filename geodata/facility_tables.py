@@ -38,7 +38,21 @@ FIELDS: tuple[str, ...] = (
     "beds",
     "places",
     "capacity",
+    "district",
+    "street",
+    "community",
+    "admin_code",
 )
+#: Fields kept as plain text on the facility table when the list has them, with their column:
+#: the district, street (街道/镇) and community (社区/村) a civil-affairs list names, and the unit's
+#: division code (12 digits a community, 9 a street). `lifecircle.geodata.admin_codes` matches them
+#: to the official units.
+LISTED: dict[str, str] = {
+    "district": "listed_district",
+    "street": "listed_street",
+    "community": "listed_community",
+    "admin_code": "listed_code",
+}
 
 #: Brackets around a unit in a header, e.g. ``(GCJ-02)``, in ASCII, full-width or lenticular form.
 _BRACKETS = re.compile(r"[\(\uff08\[\u3010].*?[\)\uff09\]\u3011]")
