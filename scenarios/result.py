@@ -73,6 +73,9 @@ class RunResult:
     #: Service → names of the facility sources given for it (`facility_sources`); None: not known,
     #: every service counts as having a facility list.
     facility_sources: dict[str, tuple[str, ...]] | None = None
+    #: How each facility of a list naming its street and community was matched to the official
+    #: units (`lifecircle.geodata.admin_codes.UnitMatch.report`); None when no list names units.
+    unit_matches: pd.DataFrame | None = None
 
     def no_list(self) -> tuple[str, ...]:
         """Services no facility source covers: their coverage is "no data", never 0."""
