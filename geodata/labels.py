@@ -12,9 +12,11 @@ from .common import Msg, say
 
 _METRICS = (
     "pop",
+    "threshold_min",
     "pop_covered",
     "coverage",
     "pop_beyond",
+    "extra_median_min",
     "pop_unreached",
     "time_median_min",
     "time_p90_min",

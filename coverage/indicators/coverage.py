@@ -20,7 +20,7 @@ from .inputs import Population, check_access, groups_for, ordered
 from .notes import no_group_note, no_list_note, note
 from .rows import Cell, RowKey, Rows
 from .stats import seg_gini, seg_quantiles
-from .units import AREAS, Level, area_units
+from .units import AREAS, Level, area_units, with_demand
 
 #: Coverage metrics that need a facility list (``pop`` does not), with their units of measure.
 REACH_METRICS: tuple[tuple[str, str], ...] = (
@@ -28,6 +28,7 @@ REACH_METRICS: tuple[tuple[str, str], ...] = (
     ("coverage", "%"),
     ("pop_beyond", "persons"),
     ("pop_unreached", "persons"),
+    ("extra_median_min", "min"),
     ("time_median_min", "min"),
     ("time_p90_min", "min"),
     ("gini_time", ""),
@@ -77,10 +78,30 @@ class _Sorted:
         ends = np.searchsorted(idx_s, units, side="right")
         return cls(order, idx_s, values[order], starts, ends)
 
+    def medians(self, w: np.ndarray) -> np.ndarray:
+        """The weighted median of each unit's values (weights ``w`` per demand point; NaN: no weight)."""
+        return seg_quantiles(self.values, w[self.order], self.starts, self.ends, (0.5,))[0]
+
     @property
     def finite(self) -> np.ndarray:
         """Whether each sorted value is finite (a walking time, not "no path")."""
         return np.isfinite(self.values)
+
+
+@dataclass(frozen=True)
+class _LevelSort:
+    """One service's demand points sorted by unit of a level, by walking time and by extra time.
+
+    The extra time is the time beyond the threshold (zero for the people within it).
+    """
+
+    time: _Sorted
+    extra: _Sorted
+
+    @classmethod
+    def of(cls, walk: _Walk, level: Level) -> _LevelSort:
+        extra = np.where(walk.beyond, walk.t - walk.thr, 0.0)
+        return cls(_Sorted.of(walk.t, level), _Sorted.of(extra, level))
 
 
 def thr_note(thr: np.ndarray, mask: np.ndarray) -> str:
@@ -114,16 +135,18 @@ def coverage_rows(
     ``facilities`` (the counted ones) lets the note of a service whose sources hold none of its
     facilities name what was searched (its coverage 0 is then a measured 0).
     """
+    top = levels[0] if levels else None
+    levels = with_demand(levels)
     for svc, (t, thr) in tt.items():
         wanted = groups_for(svc, groups)
         if sources is not None and svc in sources and not len(sources[svc]):
             for level in levels:
-                _no_list_rows(rows, level, people, svc, wanted, top=level is levels[0])
+                _no_list_rows(rows, level, people, svc, wanted, top=level is top)
             continue
         searched = searched_note(svc, sources[svc], facilities) if sources and svc in sources else ""
         walk = _Walk(svc, t, thr, wanted, searched)
         for level in levels:
-            _level_coverage(rows, level, people, walk, top=level is levels[0])
+            _level_coverage(rows, level, people, walk, top=level is top)
 
 
 def _unknown_group_row(rows: Rows, level: Level, sel: np.ndarray, key: RowKey) -> None:
@@ -135,7 +158,7 @@ def _unknown_group_row(rows: Rows, level: Level, sel: np.ndarray, key: RowKey) -
 def _level_coverage(rows: Rows, level: Level, people: Population, walk: _Walk, *, top: bool) -> None:
     """The coverage rows of one service at one level, every area and group."""
     masks = people.masks()
-    seg = _Sorted.of(walk.t, level)
+    seg = _LevelSort.of(walk, level)
     for area in AREAS:
         sel = area_units(level, area)
         if not sel.any():
@@ -144,13 +167,29 @@ def _level_coverage(rows: Rows, level: Level, people: Population, walk: _Walk, *
         thr = thr_note(walk.thr, m)
         if walk.searched:
             thr = f"{thr}; {walk.searched}" if thr else walk.searched
+        limit = _unit_threshold(level, walk.thr, m, thr)
         for grp in walk.groups:
             key = RowKey(area, walk.service, grp)
             if grp in people.unknown:
                 if top and area == "all":
                     _unknown_group_row(rows, level, sel, key)
                 continue
+            rows.add(level, sel, key, limit)
             _group_coverage(rows, level, sel, key, people.pops[grp] * m, walk, seg, thr)
+
+
+def _unit_threshold(level: Level, thr: np.ndarray, mask: np.ndarray, thr_text: str) -> Cell:
+    """``threshold_min`` per unit: the walking minutes of its demand points in ``mask``.
+
+    NaN when they differ (the note then names them) and without demand.
+    """
+    g_n = level.keys.size
+    lo, hi = np.full(g_n, np.inf), np.full(g_n, -np.inf)
+    np.minimum.at(lo, level.idx[mask], thr[mask])
+    np.maximum.at(hi, level.idx[mask], thr[mask])
+    same = np.isfinite(lo) & (lo == hi)
+    value = np.where(same, lo / 60.0, np.nan)
+    return Cell("threshold_min", value, uom="min", note=np.where(same | ~np.isfinite(lo), "", thr_text))
 
 
 def _group_coverage(
@@ -160,10 +199,15 @@ def _group_coverage(
     key: RowKey,
     w: np.ndarray,
     walk: _Walk,
-    seg: _Sorted,
+    seg: _LevelSort,
     thr: str,
 ) -> None:
-    """Population, coverage and walking-time rows of one group (weights ``w``) in the units ``sel``."""
+    """Population, coverage and walking-time rows of one group (weights ``w``) in the units ``sel``.
+
+    ``extra_median_min`` is the weighted median of the minutes beyond the threshold (time −
+    threshold) of the people who walk longer than it (``pop_beyond``; people without a path are
+    not counted), NaN where nobody does.
+    """
     g_n = level.keys.size
     pop = np.bincount(level.idx, w, minlength=g_n)
     cov = np.bincount(level.idx, w * walk.covered, minlength=g_n)
@@ -172,20 +216,24 @@ def _group_coverage(
     share = np.divide(100.0 * cov, pop, out=np.full(g_n, np.nan), where=pop > 0)
     empty = np.where(pop > 0, thr, note("ind.note.no_population"))
     no_path = np.where(unr > 0, note("ind.note.no_path"), "")
+    extra = seg.extra.medians(w * walk.beyond) / 60.0
+    nobody = np.where(np.isnan(extra) & (pop > 0), note("units.note.nobody_beyond"), "")
     for cell in (
         Cell("pop", pop, uom="persons"),
         Cell("pop_covered", cov, uom="persons", note=thr),
         Cell("coverage", share, uom="%", note=empty),
         Cell("pop_beyond", bey, uom="persons", note=thr),
+        Cell("extra_median_min", extra, uom="min", note=nobody),
         Cell("pop_unreached", unr, uom="persons", note=no_path),
     ):
         rows.add(level, sel, key, cell)
     # times of the people with a path only: a no-path person is never a time
-    fin = seg.finite
-    t_fin = np.where(fin, seg.values, 0.0)
-    wp = w[seg.order] * fin
-    q = seg_quantiles(t_fin, wp, seg.starts, seg.ends, (0.5, 0.9)) / 60.0
-    gini = seg_gini(t_fin, wp, seg.idx, seg.starts, seg.ends)
+    times = seg.time
+    fin = times.finite
+    t_fin = np.where(fin, times.values, 0.0)
+    wp = w[times.order] * fin
+    q = seg_quantiles(t_fin, wp, times.starts, times.ends, (0.5, 0.9)) / 60.0
+    gini = seg_gini(t_fin, wp, times.idx, times.starts, times.ends)
     t_note = np.where(
         (pop > 0) & (pop - unr <= 0),
         note("ind.note.nobody_has_a_path"),
@@ -240,7 +288,7 @@ def access_rows(
         a = check_access(svc, access[svc], people.urban.size)
         std, base, src = standards.per_1000(svc) if standards else (None, "", "")
         ratio = _Ratio(np.nan if std is None else std, base, src)
-        for level in levels:
+        for level in with_demand(levels):
             _level_access(rows, level, people, (svc, a), groups_for(svc, groups), ratio)
 
 

@@ -254,6 +254,20 @@ def _class(urban: np.ndarray) -> str:
     return "mixed" if urban.any() and (~urban).any() else "urban" if urban.any() else "rural"
 
 
+def with_demand(levels: list[Level]) -> list[Level]:
+    """The levels whose demand is placed in their units (for coverage rows).
+
+    The total and districts always; a street or community level only when some demand point
+    falls in one of its units. A code list without polygons lists the units but places no home
+    in them: coverage by those units is unknown, not zero, so they get no coverage rows.
+    """
+    return [
+        lv
+        for lv in levels
+        if lv.scope in ("total", "district") or lv.idx.size == 0 or (lv.unit[lv.idx] != "").any()
+    ]
+
+
 def area_units(level: Level, area: str) -> np.ndarray:
     """Units that get rows for ``area``: all for ``all``; the top scopes and mixed units otherwise."""
     if area == "all":
