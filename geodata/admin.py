@@ -106,7 +106,7 @@ class UnitLayer:
         ``boundaries/500103.gcj02.geojson`` (``code="500103"`` and the district's name).
     urban
         Set the urban flag of every unit; by default a column ``urban`` (or a Chinese header of
-        ``admin.columns.urban``: 城乡) sets it per unit (城/乡, urban/rural, true/false, 1/0), then
+        ``admin.columns.urban``) sets it per unit (urban/rural in either language, true/false, 1/0), then
         the names decide (`name_kind`), then statistical codes (`code_kind`), and it is urban
         with a warning otherwise.
         Districts are urban by default without a warning: their flag classifies no demand

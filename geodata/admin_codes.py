@@ -1,7 +1,7 @@
 """Unit names and statistical codes: urban/rural class, name stems, facility lists matched to code lists.
 
-Civil-affairs facility lists name the street and community of each facility (所属街道, 所属社区, or a
-12-digit division code) instead of giving polygons. `match_units` finds each facility's official
+Civil-affairs facility lists name the street and community of each facility (in Chinese columns, or
+as a 12-digit division code) instead of giving polygons. `match_units` finds each facility's official
 street and community in a code list (`lifecircle.geodata.admin.read_admin_codes`) or in an admin-unit
 table: by 12- or 9-digit code first, else by name, comparing names after `clean_names` (full-width
 forms and spaces unified) and then their stems (`name_stems`: the endings of the catalogue entries
@@ -121,7 +121,7 @@ def urban_cells(values: np.ndarray | pd.Series | list) -> np.ndarray:
     """Cells of an urban/rural column as flags: True, False, or None where empty or unknown.
 
     Booleans and 1/0 are read as they are; text by the catalogue words ``admin.urban_values.*``
-    (城/乡, urban/rural, true/false).
+    (urban/rural in either language, true/false).
     """
     s = pd.Series(np.asarray(values, dtype=object))
     text = clean_names(s.astype(object).where(s.notna(), "").astype(str)).str.lower()
@@ -160,7 +160,7 @@ def _strip(s: pd.Series, pattern: re.Pattern) -> pd.Series:
 
 
 def core_names(values: np.ndarray | pd.Series | list[str]) -> pd.Series:
-    """Cleaned names without a committee ending: 华一坡社区居民委员会 → 华一坡社区.
+    """Cleaned names without a committee ending: "X community residents' committee" → "X community".
 
     The endings are the catalogue's ``units.name_ends.committee`` (residents' and villagers'
     committees, work stations, offices).
@@ -169,10 +169,10 @@ def core_names(values: np.ndarray | pd.Series | list[str]) -> pd.Series:
 
 
 def name_stems(values: np.ndarray | pd.Series | list[str]) -> pd.Series:
-    """Name stems: committee and unit-type endings dropped until none is left (华一坡社区 → 华一坡).
+    """Name stems: committee and unit-type endings dropped until none is left ("X community" → "X").
 
     The unit-type endings (community, village, street, town, township) are the catalogue's
-    ``units.name_ends.unit``; a stem keeps at least two characters (重庆村社区 → 重庆).
+    ``units.name_ends.unit``; a stem keeps at least two characters.
     """
     s = core_names(values)
     for _ in range(4):
@@ -360,8 +360,8 @@ def match_units(
     district
         The district's 6-digit code: a facility whose code starts otherwise is ``outside``.
     district_names
-        Names of the district (``重庆市渝中区``): a facility whose district column names another
-        district is ``outside``; its codes stay empty.
+        Names of the district (the jurisdiction's Chinese name): a facility whose district
+        column names another district is ``outside``; its codes stay empty.
 
     Returns
     -------
@@ -408,8 +408,8 @@ def _outside(
 ) -> np.ndarray:
     """Facilities that their own columns place in another district (by code prefix or district name).
 
-    A district cell is the district's when it is its code or part of one of its names (渝中区 of
-    重庆市渝中区).
+    A district cell is the district's when it is its code or part of one of its names (the
+    district's short name within the city-and-district name).
     """
     out = np.zeros(len(text), dtype=bool)
     if district:

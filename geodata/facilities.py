@@ -60,8 +60,7 @@ def read_facilities(
 
     Columns are found by their header, case-insensitively, Chinese headers included (`HEADERS`);
     service and status cells are read in Chinese or English (catalogue ``facilities.value.*``).
-    A few title rows above the header row are skipped. Point layers use their geometry (other
-    geometries their representative point) unless they have none.
+    Title rows above the header are skipped. Layers use their (representative) points.
 
     Parameters
     ----------
@@ -86,17 +85,15 @@ def read_facilities(
     Returns
     -------
     geopandas.GeoDataFrame
-        The normalized facility table in EPSG:4326. The district, street, community and division
-        code a civil-affairs list names (所属区县, 所属街道, 所属社区, 区划代码) are kept as text in
-        the columns of `LISTED` (``listed_district``, ``listed_street``, ``listed_community``,
-        ``listed_code``) when the list has them.
+        The normalized facility table in EPSG:4326, and the units a list names as text (`LISTED`:
+        ``listed_district``, ``listed_street``, ``listed_community``, ``listed_code``).
 
     Raises
     ------
     InputError
-        For a missing or unreadable file, no coordinate columns, swapped latitude and longitude,
-        a GCJ-02/BD-09 layer outside China, non-numeric capacities or coordinates, duplicate ids,
-        or unknown service or status values; the message names the file, the field and the fix.
+        For a missing or unreadable file, no coordinate columns, swapped latitude and longitude, a
+        GCJ-02/BD-09 layer outside China, non-numeric capacities or coordinates, duplicate ids, or
+        unknown service or status values (the message names the file, the field and the fix).
     """
     path = require_file(path, Msg("what.facility_table"))
     where = str(path)

@@ -44,7 +44,7 @@ FIELDS: tuple[str, ...] = (
     "admin_code",
 )
 #: Fields kept as plain text on the facility table when the list has them, with their column:
-#: the district, street (街道/镇) and community (社区/村) a civil-affairs list names, and the unit's
+#: the district, street (or town) and community (or village) a civil-affairs list names, and the unit's
 #: division code (12 digits a community, 9 a street). `lifecircle.geodata.admin_codes` matches them
 #: to the official units.
 LISTED: dict[str, str] = {

@@ -7,6 +7,7 @@ settings the engine takes, through the readers of `lifecircle.geodata`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,13 @@ from shapely.geometry.base import BaseGeometry
 from ..coverage import indicators as _ind
 from ..coverage.profiles import get_profile
 from ..geodata import admin as _admin
+from ..geodata import admin_codes as _codes
 from ..geodata import crs as _crs
 from ..geodata import demand as _demand
 from ..geodata import facilities as _fac
 from ..geodata.boundaries import boundary_from_adcode
 from ..geodata.common import Assumption, InputError, Msg, Note, has_message, say
+from ..geodata.facility_tables import LISTED
 from ..geodata.network import WalkNetwork, utm_crs_for
 from ..geodata.sources import read_clip
 from .presets import Jurisdiction, policy
@@ -152,8 +155,11 @@ def buffer_wgs84(area: BaseGeometry, metres: float) -> BaseGeometry:
     return g.iloc[0]
 
 
-def admin_units(scen: Scenario) -> gpd.GeoDataFrame | None:
-    """All admin unit layers of the scenario in one table (WGS84), ``None`` without any."""
+def admin_units(scen: Scenario, codes: pd.DataFrame | None = None) -> gpd.GeoDataFrame | None:
+    """All admin unit layers of the scenario in one table (WGS84), ``None`` without any.
+
+    ``codes`` (`code_list`) supplies the names, parents and urban flags a layer leaves out.
+    """
     if not scen.admin:
         return None
     layers = [
@@ -164,10 +170,85 @@ def admin_units(scen: Scenario) -> gpd.GeoDataFrame | None:
             name_col=a.name_col,
             parent_col=a.parent_col,
             crs=a.crs,
+            lookup=codes,
         )
         for a in scen.admin
     ]
     return gpd.GeoDataFrame(pd.concat(layers, ignore_index=True), crs=4326)
+
+
+def code_list(scen: Scenario, juris: Jurisdiction) -> pd.DataFrame | None:
+    """The official streets and communities of the scenario's ``admin_codes`` (one district), or None."""
+    spec = scen.admin_codes
+    if spec is None:
+        return None
+    district = spec.district or juris.adcode
+    if not district:
+        raise InputError("units.no_district", where=f"jurisdiction {juris.id}")
+    streets = scen.resolve(spec.streets)
+    communities = scen.resolve(spec.communities) if spec.communities else None
+    codes = _admin.read_admin_codes(streets, communities, districts=district)
+    if not (codes["level"] == "street").any():
+        raise InputError("units.codes_empty", path=streets, district=district)
+    return codes
+
+
+@dataclass(frozen=True, eq=False)
+class AdminInputs:
+    """The scenario's admin units: polygons (WGS84), the official code list, and the two as one table.
+
+    Attributes
+    ----------
+    units
+        The unit polygons (`admin_units`), None without ``admin:`` layers.
+    codes
+        The code list (`code_list`), None without ``admin_codes:``.
+    table
+        Every unit (``code, name, level, parent, urban``): the polygons', then the code list's
+        others; None without either. The indicators' unit table.
+    district
+        The district the code list covers ("" without one).
+    """
+
+    units: gpd.GeoDataFrame | None
+    codes: pd.DataFrame | None
+    table: pd.DataFrame | None
+    district: str = ""
+
+
+def admin_inputs(scen: Scenario, juris: Jurisdiction) -> AdminInputs:
+    """Read the scenario's admin polygons and code list (`admin_units`, `code_list`)."""
+    codes = code_list(scen, juris)
+    units = admin_units(scen, codes)
+    tables = []
+    if units is not None:
+        tables.append(pd.DataFrame(units.drop(columns="geometry")))
+    if codes is not None:
+        known = set(tables[0]["code"]) if tables else set()
+        tables.append(codes.loc[~codes["code"].isin(known)])
+    table = pd.concat(tables, ignore_index=True) if tables else None
+    district = (scen.admin_codes.district if scen.admin_codes else None) or juris.adcode
+    return AdminInputs(units, codes, table, district or "")
+
+
+def match_units(
+    facilities: gpd.GeoDataFrame, admin: AdminInputs, juris: Jurisdiction
+) -> tuple[_codes.UnitMatch | None, list[str]]:
+    """Each listed facility's official street and community, and the run's notes on them.
+
+    Returns None for the match when no facility list names units (no ``listed_*`` column) or no
+    units are known. The notes: one per kind of facility not found (`UnitMatch.notes`), and one
+    saying that coverage is not reported per unit when a code list comes without polygons.
+    """
+    notes: list[str] = []
+    if admin.codes is not None and admin.units is None:
+        notes.append(Note("units.note.no_polygons"))
+    if admin.table is None or not any(c in facilities.columns for c in LISTED.values()):
+        return None, notes
+    found = _codes.match_units(
+        facilities, admin.table, district=admin.district, district_names=(juris.name_zh,)
+    )
+    return found, [*found.notes(), *notes]
 
 
 def load_demand(scen: Scenario, area: BaseGeometry | None, units: gpd.GeoDataFrame | None):
@@ -284,17 +365,30 @@ def datum_notes(
     return notes
 
 
-def with_admin(facilities: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None) -> pd.DataFrame:
-    """The facilities as a plain table with their district, street and community (blank without units)."""
+def with_admin(
+    facilities: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None, matched: _codes.UnitMatch | None = None
+) -> pd.DataFrame:
+    """The facilities as a plain table with their district, street and community (blank without units).
+
+    A facility whose list names a unit that was found (``matched``) belongs to that unit; the
+    others fall in the polygon they lie in. Facilities the list places in another district are
+    left out (they count for walking reach, not for this district's units and supply).
+    """
     fac = facilities.copy()
+    cols = ("district", "street", "community")
     if units is not None and len(fac):
         adm = _admin.attribute_admin(fac, units)
-        for col in ("district", "street", "community"):
+        for col in cols:
             fac[col] = adm[col].to_numpy()
     else:
-        for col in ("district", "street", "community"):
+        for col in cols:
             fac[col] = ""
-    return pd.DataFrame(fac.drop(columns="geometry"))
+    if matched is not None:
+        placed = matched.placed
+        for col in cols:
+            fac[col] = np.where(placed, matched.report[col].to_numpy(dtype=object), fac[col].to_numpy(object))
+        fac = fac.loc[~matched.outside]
+    return pd.DataFrame(fac.drop(columns="geometry")).reset_index(drop=True)
 
 
 def demand_where(scen: Scenario) -> str:

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 
 from ..coverage import access as _access
 from ..coverage import indicators as _ind
@@ -147,7 +146,8 @@ def _run(scen: Scenario, out_dir: str | Path | None, lang: str, clock: _Clock, e
             scen.resolve(scen.network.source), clip=clip, lines_crs=scen.network.crs, keep=scen.network.keep
         )
     with clock.step("admin"):
-        units = loading.admin_units(scen)
+        admin = loading.admin_inputs(scen, setup.juris)
+        units = admin.units
     with clock.step("demand"):
         dem = loading.load_demand(scen, area, units)
         demand = dem.table.reset_index(drop=True)
@@ -155,6 +155,8 @@ def _run(scen: Scenario, out_dir: str | Path | None, lang: str, clock: _Clock, e
     with clock.step("facilities"):
         facilities = loading.load_facilities(scen, clip)
         sources = loading.facility_sources(scen, facilities)
+        matched, unit_notes = loading.match_units(facilities, admin, setup.juris)
+        notes.extend(unit_notes)
         notes.extend(loading.datum_notes(scen, net, demand, facilities))
     elevation = None
     if scen.network.dem:
@@ -182,9 +184,9 @@ def _run(scen: Scenario, out_dir: str | Path | None, lang: str, clock: _Clock, e
             demand,
             {s: r.reach.time_s for s, r in services.items()},
             {s: r.threshold_s for s, r in services.items()},
-            facilities=loading.with_admin(facilities, units),
+            facilities=loading.with_admin(facilities, units, matched),
             standards=setup.standards,
-            units=None if units is None else pd.DataFrame(units.drop(columns="geometry")),
+            units=admin.table,
             access={s: r.access for s, r in services.items() if r.access is not None},
             provenance=loading.provenance(scen, setup.juris),
             facility_sources=sources,
@@ -194,6 +196,7 @@ def _run(scen: Scenario, out_dir: str | Path | None, lang: str, clock: _Clock, e
         demand=demand, facilities=facilities, units=units, services=services, indicators=indicators,
         assumptions=loading.assumptions(scen, setup.juris, setup.profiles, dem.assumptions), notes=notes,
         elevation=elevation, facility_sources=sources,
+        unit_matches=None if matched is None else matched.report,
     )  # fmt: skip
     if scen.siting is not None:
         with clock.step("siting"):

@@ -184,6 +184,26 @@ class AdminLayer(_Model):
     parent_col: str | None = None
 
 
+class AdminCodes(_Model):
+    """The official code lists of streets (9 digits) and communities (12 digits), one district of them.
+
+    Facility lists that name their street and community (by name, or by division code)
+    are matched to these units, so the one-per-unit rules are checked without polygons; the
+    district is the jurisdiction's adcode unless ``district`` names another.
+    """
+
+    streets: str
+    communities: str | None = None
+    district: str | None = None
+
+    @field_validator("district", mode="before")
+    @classmethod
+    def _district(cls, v: Any) -> Any:
+        if v is not None and not re.fullmatch(r"\d{6}", str(v)):
+            raise _InvalidError("units.bad_district", value=_quoted(v))
+        return None if v is None else str(v)
+
+
 class ThresholdOverride(_Model):
     """Walking minutes for urban and rural demand, overriding the jurisdiction preset."""
 
@@ -288,6 +308,7 @@ class Scenario(_Model):
     facilities: list[FacilitySource] = []
     demand: DemandSpec
     admin: list[AdminLayer] = []
+    admin_codes: AdminCodes | None = None
     thresholds: dict[str, ThresholdOverride] = {}
     profiles: dict[str, ProfileOverride] = {}
     siting: SitingSpec | None = None
