@@ -31,7 +31,8 @@ The package's modules, by job:
 - compute: `stats` (weighted quantiles and Gini), `units` (admin units and their levels),
   `inputs` (checked inputs), `coverage` (coverage, walking-time and access rows), `rules`
   (one-per-unit rows), `capacity` (supply, need and gap rows), `gaps` (gaps from documented
-  figures), `table` (the whole table and its parts);
+  figures), `table` (the whole table and its parts), `by_unit` (per-unit rows, worst covered
+  first);
 - shape: `rows` (columns, blocks of rows, fixed order);
 - label and localize: `notes` (the table's words from the catalogue), `plan` (the plan-style
   table), `wide` (the by-unit table and labels).
@@ -48,6 +49,7 @@ from ...geodata.labels import (
     label,
     label_msg,
 )
+from .by_unit import units_worst_first
 from .capacity import SAME_AREA_TOLERANCE, Provenance
 from .gaps import CapacityGap, capacity_gap, documented_gaps, gap_frame
 from .inputs import SERVICE_GROUPS
@@ -97,6 +99,7 @@ __all__ = [
     "no_list_note",
     "plan_table",
     "unit_rule_indicators",
+    "units_worst_first",
     "weighted_gini",
     "weighted_quantile",
 ]
