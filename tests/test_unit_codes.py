@@ -248,3 +248,31 @@ def test_run_reports_units_without_a_station(tmp_path, monkeypatch, capsys):
     ]
     district = district[district["area"] == "all"]
     assert np.isfinite(district["value"]).all() and len(district) == 1
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def test_whatif_example_runs(tmp_path, monkeypatch, capsys):
+    """examples/yuzhong_whatif.yaml: the ILLUSTRATIVE XLSX (GCJ-02) against the official code list."""
+    shared_file("chongqing", "admin_codes", "communities.csv")
+    import yaml
+
+    book = pd.read_excel(EXAMPLES / "yuzhong_whatif_facilities.xlsx", sheet_name=None, dtype=str)
+    spec = yaml.safe_load((EXAMPLES / "yuzhong_whatif_rows.yaml").read_text(encoding="utf-8"))
+    assert list(book) == [spec["sheet"], spec["note_sheet"]]  # the list and its illustrative note
+    assert book[spec["sheet"]].iloc[:, 0].tolist() == [r["name"] for r in spec["rows"]]
+    out = tmp_path / "whatif"
+    code, stdout, stderr = run_cli(
+        monkeypatch, capsys, "run", str(EXAMPLES / "yuzhong_whatif.yaml"), "--out", str(out)
+    )
+    assert code == 0, stdout + stderr
+    table = pd.read_csv(out / "indicators.csv", dtype={"unit": str})
+    top = table[(table["scope"] == "district") & (table["metric"] == "units_compliant")]
+    assert top.set_index("rule")["value"].to_dict() == {
+        "community_station": 10.0,
+        "street_centre": 8.0,
+        "childcare_point": 3.0,
+    }
+    counts = table[(table["metric"] == "facility_count") & (table["rule"] == "community_station")]
+    assert (counts["value"] < 1).sum() == 70
