@@ -269,3 +269,18 @@ def test_units_named_and_flagged_from_code_list(codes):
     assert units["name"].tolist() == [street_comm["name"], town_village["name"]]
     assert units["parent"].tolist() == [street_comm["parent"], town_village["parent"]]
     assert units["urban"].tolist() == [True, False]
+
+
+def test_layer_urban_column_overrides_names_and_code_list(codes):
+    """A layer's own urban/rural column (城乡) sets each unit's class; empty cells keep the name's."""
+    gdf = gpd.GeoDataFrame(
+        {"code": ["500103001", "500103003", "500103004"], "城乡": ["乡", "", "城"]},
+        geometry=[_box(0, 0, 1, 1), _box(1, 0, 2, 1), _box(2, 0, 3, 1)],
+        crs=4326,
+    )
+    units = read_admin_units(gdf, level="street", lookup=codes)
+    assert units["name"].tolist() == ["七星岗街道", "解放碑街道", "两路口街道"]  # from the code list
+    assert units["urban"].tolist() == [False, True, True]
+    gdf["城乡"] = ["rural", "maybe", ""]
+    with pytest.raises(InputError, match="neither urban nor rural in rows 2"):
+        read_admin_units(gdf, level="street")
