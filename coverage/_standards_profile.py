@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..geodata.bilingual import Pair, remember, source_of
 from ..geodata.common import InputError, Msg, Note, render
 from ._standards_types import SUPPLY_KEYS, Figure, Standards, Target, UnitRule, key_list
 
@@ -42,20 +43,10 @@ _FIGURE_KINDS: tuple[str, ...] = ("census", "projection", "derived")
 BASELINE_TOLERANCE = 0.05
 
 
-@dataclass(frozen=True)
-class ProfileText:
-    """Words a profile gives itself (a data-quality note, a label), in English and maybe Chinese.
-
-    Pass it as the field of a message whose template is the field alone (``standards.profile_note``)
-    to make a `Note` of it; the Chinese falls back to the English where the profile gives none.
-    """
-
-    en: str
-    zh: str | None = None
-
-    def text(self, lang: str = "zh") -> str:
-        """The words in ``lang``."""
-        return self.zh if lang != "en" and self.zh else self.en
+#: Words a profile gives itself (a data-quality note, a label), in English and maybe Chinese: pass it
+#: as the field of ``standards.profile_note`` to make a `Note` of it; the Chinese falls back to the
+#: English where the profile gives none.
+ProfileText = Pair
 
 
 @dataclass(frozen=True)
@@ -160,10 +151,31 @@ def _notes(raw: Mapping[str, Any], where: Where) -> list[str]:
     ok = isinstance(notes, list) and all(isinstance(n, str) or _is_pair(n) for n in notes)
     if not ok:
         raise InputError("standards.bad_notes", where=where)
-    return [
-        Note("standards.profile_note", text=ProfileText(n["en"], n.get("zh"))) if _is_pair(n) else n
-        for n in notes
-    ]
+    return [_pair_note(n) if _is_pair(n) else n for n in notes]
+
+
+def _pair_note(n: Mapping[str, Any]) -> Note:
+    """An ``{en, zh}`` pair as a `Note` (its value the English), remembered for the outputs."""
+    note = Note("standards.profile_note", text=ProfileText(n["en"], n.get("zh")))
+    remember(note)
+    return note
+
+
+def said(value: Any, where: Where) -> str:
+    """A text of the profile: a citation ``{doc, clause, text}``, an ``{en, zh}`` pair, or plain text.
+
+    Citations and pairs become `Note` objects (a `str` holding the English) that render in each
+    language (`lifecircle.geodata.bilingual`); plain text stays as it is.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, Mapping) and "doc" in value:
+        return source_of(value)
+    if _is_pair(value):
+        return _pair_note(value)
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return str(value)
+    raise InputError("standards.bad_text", where=where, value=repr(value))
 
 
 def _is_pair(n: Any) -> bool:
@@ -184,7 +196,7 @@ def _ratio_fields(raw: Mapping[str, Any], where: Where) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "circle_min_urban": _num(thr.get("urban"), where + ": thresholds.elderly.urban"),
         "circle_min_rural": _num(thr.get("rural"), where + ": thresholds.elderly.rural"),
-        "circle_source": str(thr.get("source", "")),
+        "circle_source": said(thr.get("source"), at),
     }
     for prefix, block, default_group in (
         ("beds", "beds_per_1000_elderly", "pop_60"),
@@ -197,16 +209,16 @@ def _ratio_fields(raw: Mapping[str, Any], where: Where) -> dict[str, Any]:
             fields[f"{prefix}_group"] = str(e.get("group", default_group))
         fields[f"{prefix}_year"] = e.get("year")
         fields[f"{prefix}_binding"] = _binding(e.get("binding"), at)
-        fields[f"{prefix}_source"] = str(e.get("source", ""))
+        fields[f"{prefix}_source"] = said(e.get("source"), at)
         if default_group:
             fields[f"{prefix}_base"], fields[f"{prefix}_base_note"] = _base(e, raw, at)
     by_area, at = ratios["places_per_1000_by_area"], where + ": standards.places_per_1000_by_area"
     fields["places_per_1000_new_residential"] = _num(by_area.get("new_residential"), at)
     fields["places_per_1000_old_areas"] = _num(by_area.get("old_areas"), at)
-    fields["places_area_source"] = str(by_area.get("source", ""))
+    fields["places_area_source"] = said(by_area.get("source"), at)
     land = ratios["land_per_capita_m2"]
     fields["land_m2_per_capita"] = _num(land.get("value"), where + ": standards.land_per_capita_m2")
-    fields["land_source"] = str(land.get("source", ""))
+    fields["land_source"] = said(land.get("source"), where + ": standards.land_per_capita_m2")
     return fields
 
 
@@ -223,7 +235,7 @@ def _base(entry: Mapping[str, Any], raw: Mapping[str, Any], where: Where) -> tup
         )
     note = entry.get("base_note", "")
     if _is_pair(note):
-        note = Note("standards.profile_note", text=ProfileText(note["en"], note.get("zh")))
+        note = _pair_note(note)
     elif not isinstance(note, str):
         raise InputError("standards.bad_base_note", where=where)
     return ("" if block is None else str(block)), note
@@ -336,8 +348,8 @@ def _figures(raw: Mapping[str, Any], where: Where) -> tuple[Figure, ...]:
             value = _num(own.get("value") if own else v, at + f".{grp}")
             if value is None:
                 raise InputError("standards.population_no_value", where=at + f".{grp}")
-            source = str(own.get("source", block.get("source", "")))
-            note = str(own.get("note", block.get("note", kind)))
+            source = said(own.get("source", block.get("source")), at + f".{grp}")
+            note = said(own.get("note", block.get("note", kind)), at + f".{grp}")
             out.append(Figure(grp, value, block.get("year", ""), source, note, block=str(kind)))
     supply = _known(_mapping(raw.get("supply"), where + ": supply"), _SUPPLIES, where + ": supply")
     for what, block in supply.items():
@@ -348,7 +360,7 @@ def _figures(raw: Mapping[str, Any], where: Where) -> tuple[Figure, ...]:
             if value is None:
                 raise InputError("standards.supply_no_value", where=at)
             out.append(
-                Figure(what, value, e.get("date", ""), str(e.get("source", "")), str(e.get("note", "")))
+                Figure(what, value, e.get("date", ""), said(e.get("source"), at), said(e.get("note"), at))
             )
     return tuple(out)
 
@@ -381,8 +393,9 @@ def _rules(entries: Any, where: Where) -> list[UnitRule]:
             share_target=100.0 if share is None else share,
             year=r.get("year"),
             binding=_binding(r.get("binding"), at),
-            source=str(r.get("source", "")),
-            **{k: str(r.get(k, "")) for k in ("label_zh", "label_en", "note")},
+            source=said(r.get("source"), at),
+            note=said(r.get("note"), at),
+            **{k: str(r.get(k, "")) for k in ("label_zh", "label_en")},
         )
         rules.append(_made(UnitRule, rule, at))
     return rules
@@ -432,7 +445,7 @@ def _targets(entries: Any, rules: list[UnitRule], where: Where) -> list[Target]:
             year=year,
             binding=_binding(t.get("binding"), at),
             lead_unit=str(t.get("lead_unit", "")),
-            source=str(t.get("source", "")),
+            source=said(t.get("source"), at),
             service=str(t.get("service", "elderly")),
             group=str(t.get("group", "")),
             area="all" if area == "district" else area,
@@ -440,7 +453,8 @@ def _targets(entries: Any, rules: list[UnitRule], where: Where) -> list[Target]:
             baseline=baseline,
             baseline_year=t.get("baseline_year"),
             comparison=str(t.get("comparison", ">=")),
-            **{k: str(t.get(k, "")) for k in ("label_zh", "label_en", "note")},
+            note=said(t.get("note"), at),
+            **{k: str(t.get(k, "")) for k in ("label_zh", "label_en")},
         )
         targets.append(_made(Target, target, at))
     return targets
@@ -472,7 +486,7 @@ def _rule_for(rules: list[UnitRule], t: Mapping[str, Any], metric: str) -> str:
             share_target=float(t["value"]) if metric == "share_units_with_service" else 100.0,
             year=t.get("year"),
             binding=_binding(t.get("binding")),
-            source=str(t.get("source", "")),
+            source=said(t.get("source"), "targets"),
         )
     )
     return key

@@ -56,7 +56,9 @@ def _policy_help(option: str) -> str:
         value, source = shared.spacing_m, shared.spacing_source
     else:
         value, source = shared.min_area_m2, shared.min_area_source
-    return _h(f"site.{option}", value=value, doc=source.split()[0] if source.strip() else source)
+    from ..geodata.bilingual import cite_doc
+
+    return _h(f"site.{option}", value=value, doc=cite_doc(source))
 
 
 app = typer.Typer(

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from ..geodata.bilingual import source_of
 from ..geodata.common import InputError, Msg
 
 _PRESETS = resources.files("lifecircle.scenarios") / "presets"
@@ -22,7 +23,7 @@ class Threshold:
 
     urban_min: float
     rural_min: float
-    source: str
+    source: str  # a citation (`lifecircle.geodata.bilingual.cite`: English value) or ``assumption``
 
     @property
     def is_assumption(self) -> bool:
@@ -128,7 +129,9 @@ def policy() -> Policy:
             v["profile"],
             v["group"],
             Threshold(
-                float(v["threshold"]["urban"]), float(v["threshold"]["rural"]), v["threshold"]["source"]
+                float(v["threshold"]["urban"]),
+                float(v["threshold"]["rural"]),
+                source_of(v["threshold"]["source"]),
             ),
             bool(v.get("one_radius", False)),
         )
@@ -139,8 +142,8 @@ def policy() -> Policy:
         services,
         float(spacing["value"]),
         float(area["value"]),
-        spacing_source=str(spacing["source"]),
-        min_area_source=str(area["source"]),
+        spacing_source=source_of(spacing["source"]),
+        min_area_source=source_of(area["source"]),
     )
 
 
@@ -204,8 +207,12 @@ def yaml_line(exc: Exception) -> Msg | str:
 def _jurisdiction(raw: dict[str, Any], where: str) -> Jurisdiction:
     """The profile's fields (a missing or malformed one raises ``KeyError``, ``TypeError``, …)."""
     thresholds = {
-        svc: Threshold(float(v["urban"]), float(v.get("rural", v["urban"])), str(v["source"]))
+        svc: Threshold(float(v["urban"]), float(v.get("rural", v["urban"])), source_of(v["source"]))
         for svc, v in raw["thresholds"].items()
+    }
+    population = {
+        block: {**values, "source": source_of(values.get("source"))} if isinstance(values, dict) else values
+        for block, values in (raw.get("population") or {}).items()
     }
     return Jurisdiction(
         id=raw["id"],
@@ -215,7 +222,7 @@ def _jurisdiction(raw: dict[str, Any], where: str) -> Jurisdiction:
         adcode=str(raw.get("adcode", "")),
         thresholds=thresholds,
         profiles=dict(raw.get("profiles") or {}),
-        population=dict(raw.get("population") or {}),
+        population=population,
         raw=raw,
         origin=where,
     )

@@ -24,9 +24,11 @@ from lifecircle.coverage.indicators import (
     weighted_quantile,
 )
 from lifecircle.coverage.standards import Target, UnitRule
+from lifecircle.geodata.bilingual import cite_doc
 from lifecircle.geodata.common import InputError
 from lifecircle.scenarios.presets import jurisdiction_names, load_jurisdiction
 from tests.conftest import shared_file
+from tests.latin_scan import latin_words
 
 
 def _preset(key: str) -> st.Standards:
@@ -523,7 +525,7 @@ def test_plan_table_says_why_a_value_is_missing():
     t = indicator_table(d, TIMES, {"elderly": 900.0}, standards=_preset("chongqing"))
     p = plan_table(t, _preset("chongqing"))
     rural = p[p["指标"].str.startswith("乡镇（村）")].iloc[0]
-    assert np.isnan(rural["现状"]) and rural["备注"] == "no rural population in the study area"
+    assert np.isnan(rural["现状"]) and rural["备注"] == "研究区内没有农村（乡镇/村）人口"
     names = plan_table(
         t,
         st.standards_from_dict(
@@ -559,12 +561,17 @@ def test_coverage_wide_by_community():
 def test_standards_cite_their_documents(key):
     s = _preset(key)
     assert s.document in {"000", "001", "002", "003", "004"}
+    docs = {"000", "001", "002", "003", "004"}
     for t in s.coverage_targets:
-        assert t.source[:3] in {"000", "001", "002", "003", "004"}, t
+        assert cite_doc(t.source) in docs, t
+        # each language renders its own citation: "文件 001 任务8：…" / "Document 001, task 8: …"
+        assert t.source.startswith(f"Document {cite_doc(t.source)}")
+        assert t.source.text("zh").startswith(f"文件 {cite_doc(t.source)}")
+        assert not latin_words(t.source.text("zh"))
     for r in s.one_per_unit:
-        assert r.source[:3] in {"000", "001", "002", "003", "004"}, r
+        assert cite_doc(r.source) in docs, r
     for f in s.figures:
-        assert f.source[:3] in {"000", "001", "002", "003", "004"} or f.source.startswith("derived"), f
+        assert cite_doc(f.source) in docs or f.source.startswith("derived"), f
     assert st.standards_from_dict(s.to_dict()) == s
 
 
@@ -577,7 +584,7 @@ def test_standards_numbers_from_the_digest():
     assert _preset("bazhong").beds_per_1000_elderly is None  # 003 sets no bed ratio
     assert _preset("bazhong").rule("regional_centre").share_target == 65
     # Bazhong is in Sichuan: none of Chongqing's municipal targets apply
-    assert not any(t.source.startswith("004") for t in _preset("bazhong").coverage_targets)
+    assert not any(cite_doc(t.source) == "004" for t in _preset("bazhong").coverage_targets)
     assert sum(t.binding is True and t.area == "rural" for t in _preset("shapingba").coverage_targets) == 1
 
 
@@ -610,7 +617,8 @@ def test_presets_carry_every_policy_number():
     assert (bz.nursing_share_pct, bz.nursing_binding) == (55, None)
     # 003 task 7: 托位 per 1,000 in new (≥10) and built-up (≥8) residential areas
     assert (bz.places_per_1000_new_residential, bz.places_per_1000_old_areas) == (10, 8)
-    assert bz.places_area_source.startswith("003 task 7")
+    assert bz.places_area_source.startswith("Document 003, task 7: ")
+    assert bz.places_area_source.text("zh").startswith("文件 003 任务7：")
     # attributes the digest gives as "—" stay unstated, not 预期性
     assert jl.beds_binding is None and bz.places_binding is None
     assert yz.beds_binding is False and jl.places_binding is False

@@ -80,10 +80,10 @@ def test_yuzhong_plan_table_uses_documented_supply_and_the_documents_bases():
     beds = _plan_row(p, "养老服务床位")
     # 001 (digest §3.3, §4): 1,915 beds at baseline; 2025 target 4,000
     assert beds["现状"] == 1915 and beds["现状口径"] == "规划文件数据"
-    assert beds["现状来源"].startswith("001") and "1,915" in beds["现状来源"]
+    assert beds["现状来源"].startswith("文件 001") and "1,915" in beds["现状来源"]
     assert beds["目标值"] == "4000"
     # 001 (digest §7 item 1): 32 per 1,000 × the 2025 projection of 125,000 aged 60+ = 4,000 beds
-    assert beds["人口基数"] == 125_000 and beds["基数年份"] == "2025"
+    assert beds["人口基数"] == 125_000 and beds["基数年份"] == "2025年"
     assert beds["人口基数口径"] == "60岁以上老年人（预测）"
     assert beds["按标准需求（取整）"] == 32 * 125_000 / 1000 == 4000
     assert beds["差距"] == 4000 - 1915 == 2085  # 001's stated bed gap
@@ -92,7 +92,7 @@ def test_yuzhong_plan_table_uses_documented_supply_and_the_documents_bases():
     assert places["现状"] == 1088 and places["现状口径"] == "规划文件数据"
     # 001 (digest §7 item 1): 2,650 = 588,700 × 4.5 / 1,000 (the 2020 census, not the 2025
     # projection of 568,000, which would give 4.5 × 568,000 / 1,000 = 2,556), rounded up
-    assert places["人口基数"] == 588_700 and places["基数年份"] == "2020"
+    assert places["人口基数"] == 588_700 and places["基数年份"] == "2020年"
     assert places["按标准需求（取整）"] == math.ceil(4.5 * 588_700 / 1000) == 2650
     assert places["差距"] == 2650 - 1088 == 1562
     # the document's own gap, 1,639 = 2,650 − 1,011, is shown and reconciled
@@ -139,7 +139,7 @@ def test_yuzhong_long_table_district_rows():
     e = {"service": "elderly", "group": "pop_60"}
     supply = _one(t, metric="supply", **e)
     assert supply["value"] == 1915 and supply["value_basis"] == "documented"
-    assert supply["source"].startswith("001")
+    assert supply["source"].startswith("Document 001")
     need = _one(t, metric="need", **e)
     assert need["value"] == 4000 and (need["base_value"], need["base_year"]) == (125_000, "2025")
     gap = _one(t, metric="gap", **e)
@@ -202,7 +202,11 @@ def test_supply_rows_of_every_preset(key, service):
     if now is None:
         assert np.isnan(row["Now"]) and np.isnan(row["Gap"]) and row["Note"].count("no data: needs") == 1
     else:
-        assert row["Now"] == now and row["Gap"] == gap and row["Now: source"][:3] == std.document
+        assert (
+            row["Now"] == now
+            and row["Gap"] == gap
+            and row["Now: source"].startswith(f"Document {std.document}")
+        )
     if need is None:
         assert np.isnan(row["Need at the standard (rounded up)"]) and row["Base year"] == ""
     else:
@@ -305,10 +309,10 @@ def test_yuzhong_example_district_rows():
     assert np.isnan(_one(t, group="pop_80", metric="coverage")["value"])
     p = plan_table(t, result.standards)
     beds, places = _plan_row(p, "养老服务床位"), _plan_row(p, "托位数")
-    assert (beds["现状"], beds["差距"], beds["人口基数"], beds["基数年份"]) == (1915, 2085, 125_000, "2025")
+    assert (beds["现状"], beds["差距"], beds["人口基数"], beds["基数年份"]) == (1915, 2085, 125_000, "2025年")
     assert (places["现状"], places["差距"], places["人口基数"], places["基数年份"]) == (
         1088,
         1562,
         588_700,
-        "2020",
+        "2020年",
     )

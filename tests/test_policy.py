@@ -21,7 +21,9 @@ def _thresholds(service: str, urban: np.ndarray) -> np.ndarray:
 def test_elderly_minutes_are_the_documents_15_urban_20_rural():
     urban = np.array([True, False, True])
     np.testing.assert_allclose(_thresholds("elderly", urban), [900, 1200, 900])
-    assert policy().services["elderly"].threshold.source.startswith("000 Table 1")
+    source = policy().services["elderly"].threshold.source
+    assert source.startswith("Document 000, table 1 policy no. 2: ")
+    assert source.text("zh").startswith("文件 000 表1 政策第2项：城市社区15分钟")
     assert not policy().services["elderly"].threshold.is_assumption
 
 

@@ -39,7 +39,8 @@ def test_every_preset_loads_with_cited_thresholds():
         j = load_jurisdiction(key)
         th = j.thresholds["elderly"]
         assert (th.urban_min, th.rural_min) == (urban, rural)
-        assert th.source.startswith(doc) and not th.is_assumption
+        assert th.source.startswith(f"Document {doc}") and not th.is_assumption
+        assert th.source.text("zh").startswith(f"文件 {doc}")
         assert j.document["code"] == doc
         assert j.thresholds["childcare"].is_assumption  # no document sets a childcare radius
 

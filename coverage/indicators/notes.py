@@ -12,13 +12,46 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from ...geodata.bilingual import english, in_lang
 from ...geodata.common import Msg, has_message, say
 from ...geodata.labels import label
 
+#: Fields of the notes that hold a code of the table (``elderly``, ``pop_60``, ``street``): English
+#: notes name the code, Chinese ones its label (`Code`).
+CODE_FIELDS: frozenset[str] = frozenset({"service", "group", "level", "area", "scope", "key"})
+
 
 def note(msg_id: str, /, **fields: Any) -> str:
-    """A note of the long table: the catalogue message ``msg_id`` in English."""
-    return say(msg_id, "en", **fields)
+    """A note of the long table: the catalogue message ``msg_id`` in English.
+
+    The note is remembered (`lifecircle.geodata.bilingual.english`), so that the XLSX and the
+    report show it in the reader's language; code fields (`CODE_FIELDS`) read as labels there.
+    """
+    coded = {k: Code(v) if k in CODE_FIELDS and isinstance(v, str) and v else v for k, v in fields.items()}
+    return english(msg_id, **coded)
+
+
+def text_in(value: Any, lang: str) -> str:
+    """A note or source of the standards or the long table in ``lang`` ("" for none)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(in_lang(value, lang))
+
+
+def year_text(value: Any, lang: str = "zh") -> str:
+    """A year or date as the plans write it (``ind.year.*``): a year, a month, "baseline"."""
+    text = "" if value is None or (isinstance(value, float) and value != value) else str(value).strip()
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    if not text:
+        return ""
+    if text.isdigit():
+        return say("ind.year.year", lang, year=text)
+    head, _, tail = text.partition("-")
+    if head.isdigit() and tail.isdigit():
+        return say("ind.year.month", lang, year=head, month=int(tail))
+    key = f"ind.year.{text.replace('-', '_')}"
+    return say(key, lang) if has_message(key) else text
 
 
 def unit_name(msg_id: str) -> str:

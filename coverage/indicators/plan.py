@@ -18,7 +18,7 @@ from ...geodata.common import Msg, Note, say
 from ...geodata.labels import label, label_msg
 from ..standards import BASELINE_TOLERANCE, Standards, Target
 from .capacity import BASE_GROUPS
-from .notes import Code, kind_word, no_list_prefix, uom_word
+from .notes import Code, kind_word, no_list_prefix, text_in, uom_word, year_text
 from .rows import BASES
 
 #: ``value_basis`` in the plan table's words: basis → message id.
@@ -62,7 +62,7 @@ class _Now:
     basis: str
     date: str = ""
     source: str = ""
-    note: str = ""
+    note: object = ""
 
 
 def _no_data(lack: Msg, lang: str) -> _Now:
@@ -70,8 +70,8 @@ def _no_data(lack: Msg, lang: str) -> _Now:
 
 
 def _run_note(msg_id: str, **fields: object) -> _Now:
-    """No value, and a note of the run's own (in English, like the long table's notes)."""
-    return _Now(np.nan, "no_data", note=say(msg_id, "en", **fields))
+    """No value, and a note of the run's own (rendered in the table's language by `_plan_row`)."""
+    return _Now(np.nan, "no_data", note=Msg(msg_id, **fields))
 
 
 def _run_rows(top: pd.DataFrame, t: Target) -> pd.Series:
@@ -122,7 +122,8 @@ def _nursing_now(standards: Standards, lang: str) -> _Now:
     beds = standards.documented_supply("elderly") if nb is not None else None
     if nb is None or beds is None or beds.value <= 0:
         return _no_data(Msg("ind.now.lack.nursing"), lang)
-    return _Now(100.0 * nb.value / beds.value, "documented", str(nb.year), f"{nb.source}; {beds.source}")
+    source = say("sep.clauses", lang).join(text_in(x, lang) for x in (nb.source, beds.source))
+    return _Now(100.0 * nb.value / beds.value, "documented", str(nb.year), source)
 
 
 def _documented_now(t: Target, standards: Standards, lang: str) -> _Now:
@@ -177,9 +178,9 @@ def _need(t: Target, standards: Standards, lang: str) -> dict[str, object]:
     out.update(
         base_group=say("ind.plan.base_group", lang, group=label_msg(fig.key), kind=kind_word(kind)),
         base_value=fig.value,
-        base_year=str(fig.year),
+        base_year=year_text(fig.year, lang),
         need=float(math.ceil(per * fig.value / 1000.0 - 1e-9)),
-        base_source=fig.source,
+        base_source=text_in(fig.source, lang),
         why=why.text(lang) if isinstance(why, Note) else str(why),
     )
     return out
@@ -231,9 +232,9 @@ def _plan_row(t: Target, top: pd.DataFrame | None, standards: Standards, lang: s
         "indicator": _target_name(t, lang),
         "unit_of_measure": _uom(t, lang),
         "baseline": np.nan if t.baseline is None else float(t.baseline),
-        "baseline_year": "" if t.baseline_year is None else str(t.baseline_year),
+        "baseline_year": year_text(t.baseline_year, lang),
         "target": _target_text(t),
-        "target_year": str(t.year),
+        "target_year": year_text(t.year, lang),
         "attribute": say(attribute, lang) if attribute else "—",
         "now": now.value,
         "gap": gap,
@@ -242,12 +243,14 @@ def _plan_row(t: Target, top: pd.DataFrame | None, standards: Standards, lang: s
         "base_year": need["base_year"],
         "need": need["need"],
         "now_basis": say(BASIS_LABELS[now.basis], lang),
-        "now_date": now.date,
-        "now_source": now.source,
+        "now_date": year_text(now.date, lang),
+        "now_source": text_in(now.source, lang),
         "base_source": need["base_source"],
         "lead_unit": t.lead_unit,
-        "source": t.source,
-        "note": "; ".join(str(x) for x in (t.note, need["why"], now.note, check) if x),
+        "source": text_in(t.source, lang),
+        "note": say("sep.clauses", lang).join(
+            text_in(x, lang) for x in (t.note, need["why"], now.note, check) if x
+        ),
     }
 
 
