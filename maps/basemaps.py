@@ -1,15 +1,16 @@
 """Basemaps under the map: none (offline, the default), OpenStreetMap, Tianditu and Amap.
 
 Each basemap's tiles are in a datum (`BASEMAP_DATUM`): Amap's in GCJ-02, the others' in WGS84.
-The map draws its tables as given; `check_datum` refuses tables in another datum than the tiles.
+The page holds all four in a switch (`basemap_options`); when a reader picks tiles in another
+datum than the tables, the page moves every overlay by the GCJ-02 shift (both ways), so the
+overlays stay on the streets of the tiles. `check_datum` still refuses a start basemap whose
+tiles are in another datum than the tables.
 """
 
 from __future__ import annotations
 
 import os
 import re
-
-import folium
 
 from ..geodata.common import InputError, say
 from .i18n import t
@@ -23,6 +24,7 @@ _TIANDITU = (
     "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
     "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}"
 )
+_OSM = "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"
 _AMAP = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
 
 
@@ -55,33 +57,45 @@ def tianditu_api_key(key: str | None) -> str:
     return key
 
 
-def add_basemap(fmap: folium.Map, basemap: str, key: str | None, lang: str) -> None:
-    """Add the tile layers of ``basemap`` to ``fmap`` (nothing for ``none``)."""
-    if basemap == "osm":
-        folium.TileLayer("OpenStreetMap", name=t("basemap_osm", lang)).add_to(fmap)
-    elif basemap == "tianditu":
-        attr = say("map.basemap.tianditu_attr", lang)
-        folium.TileLayer(
-            tiles=_TIANDITU.replace("{layer}", "vec").replace("{key}", key or ""),
-            attr=attr,
-            name=t("basemap_tianditu", lang),
-            subdomains="01234567",
-            max_zoom=18,
-        ).add_to(fmap)
-        folium.TileLayer(
-            tiles=_TIANDITU.replace("{layer}", "cva").replace("{key}", key or ""),
-            attr=attr,
-            name=say("map.basemap.tianditu_labels", lang),
-            subdomains="01234567",
-            overlay=True,
-            control=False,
-            max_zoom=18,
-        ).add_to(fmap)
-    elif basemap == "amap":
-        folium.TileLayer(
-            tiles=_AMAP,
-            attr=say("map.basemap.amap_attr", lang),
-            name=t("basemap_amap", lang),
-            subdomains="1234",
-            max_zoom=18,
-        ).add_to(fmap)
+def basemap_options(basemap: str, key: str | None, lang: str) -> dict:
+    """The basemap switch of the page: every basemap with its tiles, datum and attribution.
+
+    Nothing is fetched until a reader picks an online basemap (``start`` is the one the page
+    opens with: ``basemap``). Tianditu's URLs carry ``{key}`` where no key was given; the page
+    then asks the reader for one and never stores it.
+    """
+    tdt = [_TIANDITU.replace("{layer}", layer) for layer in ("vec", "cva")]
+    if key:
+        tdt = [u.replace("{key}", key) for u in tdt]
+    options = [
+        {"id": "none", "label": t("basemap_none", lang), "tiles": [], "datum": None},
+        {
+            "id": "osm",
+            "label": t("basemap_osm", lang),
+            "tiles": [_OSM],
+            "subdomains": "abc",
+            "attr": say("map.basemap.osm_attr", lang),
+            "datum": "wgs84",
+            "maxZoom": 19,
+        },
+        {
+            "id": "tianditu",
+            "label": t("basemap_tianditu", lang),
+            "tiles": tdt,
+            "subdomains": "01234567",
+            "attr": say("map.basemap.tianditu_attr", lang),
+            "datum": "wgs84",
+            "maxZoom": 18,
+            "needsKey": not key,
+        },
+        {
+            "id": "amap",
+            "label": t("basemap_amap", lang),
+            "tiles": [_AMAP],
+            "subdomains": "1234",
+            "attr": say("map.basemap.amap_attr", lang),
+            "datum": "gcj02",
+            "maxZoom": 18,
+        },
+    ]
+    return {"start": check_basemap(basemap), "options": options}

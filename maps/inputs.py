@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 
 from ..geodata.common import Assumption, InputError
@@ -14,8 +15,23 @@ from ..geodata.schema import SERVICES
 
 #: Datums the tables may be in: WGS84, or GCJ-02 for basemaps whose tiles are in GCJ-02.
 DATUMS: tuple[str, ...] = ("wgs84", "gcj02")
-#: The tables of `MapInputs`.
-TABLES: tuple[str, ...] = ("demand", "isochrones", "facilities", "sites", "admin", "streets")
+#: The tables of `MapInputs` that hold geometries (moved together between datums).
+TABLES: tuple[str, ...] = (
+    "demand",
+    "isochrones",
+    "facilities",
+    "sites",
+    "admin",
+    "streets",
+    "outline",
+    "isochrones_before",
+    "changes",
+    "facility_changes",
+)
+#: Suffix of a service key holding the second state of a service (with the proposed sites, or run B).
+AFTER = "_after"
+#: The two views of a map whose services have a second state: the first state, the second.
+VIEWS: tuple[str, ...] = ("base", "after")
 _WGS84 = pyproj.CRS.from_epsg(4326)
 
 
@@ -69,20 +85,44 @@ class MapInputs:
         ``capacity``, ``capacity_used``.
     admin
         Unit polygons with ``code, name, level`` and coverage shares ``share_<service>_<group>``
-        in 0–1 (NaN where the unit has nobody of that group); optional ``pop_<group>``.
+        in 0–1 (NaN where the unit has nobody of that group); optional ``pop_<group>``. Their
+        outlines are drawn on top (hover: the unit's name); the shading is a layer to tick.
     streets
         The walk network as lines (e.g. `WalkNetwork.geometry` in WGS84), drawn grey for context
         — the only street picture an offline map has; optional ``highway`` (class) marks steps
         and footways.
+    outline
+        The district or study-area outline (polygons, optional ``name``), drawn as a line.
+    isochrones_before
+        Isochrones of an earlier state (a comparison's run A), with ``service`` and ``minutes``;
+        drawn as dashed outlines over the second state's circles.
+    changes
+        Demand points whose coverage changed between two states: ``service``, ``change``
+        (``"gained"``: newly within reach, ``"lost"``: no longer), optional population groups and
+        ``unit`` (the name of the unit they live in).
+    facility_changes
+        Facilities added or removed between two states: ``service``, ``change`` (``"added"``,
+        ``"removed"``), optional ``name`` and ``tier``.
+    unit_changes
+        People newly within reach by unit for the chart panel: ``service``, ``unit`` (name),
+        ``gain`` (people), optional ``coverage_a``, ``coverage_b`` (percent).
     services
         Services to draw, in order; by default every service found in the tables. The first
-        one with isochrones or facilities starts visible.
+        one with isochrones or facilities starts visible. A key ``<service>_after`` is that
+        service's second state (with the proposed sites): the map opens on the first state and
+        a switch in the page shows the second.
+    states
+        Names of the two states in the switch (default: the present state, with the proposed
+        sites).
+    start_view
+        ``"base"`` (default) or ``"after"``: the state the map opens on.
     assumptions
         Shown in the legend beside the results that depend on them.
     sources
         Data sources with licences, listed in the legend.
     title, headlines
-        Title of the map and a few ``(label, value)`` pairs shown under it.
+        Title of the map and a few ``(label, value)`` pairs shown under it (``after=True``
+        ones, `headlines_after`, are shown in the second state).
     no_data
         Services whose walking times are unknown because no facility list was given: their
         demand points are drawn in one grey class (never as "no walking route") and the legend
@@ -104,6 +144,13 @@ class MapInputs:
     headlines: Sequence[tuple[str, str]] = field(default_factory=tuple)
     no_data: tuple[str, ...] = ()
     datum: str = "wgs84"
+    outline: gpd.GeoDataFrame | None = None
+    isochrones_before: gpd.GeoDataFrame | None = None
+    changes: gpd.GeoDataFrame | None = None
+    facility_changes: gpd.GeoDataFrame | None = None
+    unit_changes: pd.DataFrame | None = None
+    states: tuple[str, str] | None = None
+    start_view: str = "base"
 
 
 def lonlat(inputs: MapInputs) -> MapInputs:
@@ -138,12 +185,33 @@ def services_of(inputs: MapInputs) -> list[str]:
 
 
 def first_service(inputs: MapInputs, services: Sequence[str]) -> str | None:
-    """The service shown when the map opens: the first that has isochrones or facilities."""
-    for service in services:
+    """The service shown when the map opens: the first that has isochrones or facilities.
+
+    A second state (``<service>_after``) counts as its service: the map opens on the first state.
+    """
+    firsts = [s for s in services if view_of(s, services) != "after"]
+    for service in firsts:
+        keys = (service, f"{service}{AFTER}")
         for gdf in (inputs.isochrones, inputs.facilities):
-            if gdf is not None and "service" in gdf.columns and (gdf["service"].astype(str) == service).any():
+            if gdf is not None and "service" in gdf.columns and gdf["service"].astype(str).isin(keys).any():
                 return service
-    return services[0] if services else None
+    return firsts[0] if firsts else None
+
+
+def view_of(service: str, services: Sequence[str]) -> str | None:
+    """The view a service key belongs to.
+
+    ``"after"``: a second state; ``"base"``: the first state of a service that has a second;
+    ``None``: shown in both.
+    """
+    if service.endswith(AFTER) and service.removesuffix(AFTER) in services:
+        return "after"
+    return "base" if f"{service}{AFTER}" in services else None
+
+
+def has_views(services: Sequence[str]) -> bool:
+    """Whether the map has two states to switch between."""
+    return any(view_of(s, services) == "after" for s in services)
 
 
 def admin_names(admin: gpd.GeoDataFrame | None) -> dict[str, str]:
@@ -156,20 +224,28 @@ def admin_names(admin: gpd.GeoDataFrame | None) -> dict[str, str]:
 
 def bounds(inputs: MapInputs) -> tuple[float, float, float, float]:
     """West, south, east, north of every table drawn; `InputError` when all are empty."""
+    box = _box([getattr(inputs, name) for name in TABLES])
+    if box is None:
+        raise InputError("map.empty")
+    return box
+
+
+def focus_bounds(inputs: MapInputs) -> tuple[float, float, float, float]:
+    """West, south, east, north of the study area the map opens on.
+
+    The outline, the units, the residents, facilities and sites; not the walk network and the
+    circles, which reach beyond the area. Every table drawn when none of those is given.
+    """
+    tables = (inputs.outline, inputs.admin, inputs.demand, inputs.facilities, inputs.sites)
+    return _box(list(tables)) or bounds(inputs)
+
+
+def _box(tables: list) -> tuple[float, float, float, float] | None:
     boxes = [
-        gdf.total_bounds
-        for gdf in (
-            inputs.admin,
-            inputs.isochrones,
-            inputs.demand,
-            inputs.facilities,
-            inputs.sites,
-            inputs.streets,
-        )
-        if gdf is not None and len(gdf) and not gdf.geometry.is_empty.all()
+        gdf.total_bounds for gdf in tables if gdf is not None and len(gdf) and not gdf.geometry.is_empty.all()
     ]
     if not boxes:
-        raise InputError("map.empty")
+        return None
     b = np.vstack(boxes)
     return (
         float(np.nanmin(b[:, 0])),

@@ -34,6 +34,21 @@ PRIMARY_GROUP: dict[str, str] = {
     "childcare_after": "pop_0_3",
 }
 
+#: Outlines of the study area and of admin units, by level (lines only; hover names the unit).
+OUTLINE_STYLES: dict[str, dict] = {
+    "district": {"color": "#1a1a1a", "weight": 3, "opacity": 0.9, "fill": False},
+    "street": {"color": "#3f3f3f", "weight": 1.8, "opacity": 0.9, "fill": False},
+    "community": {"color": "#5a5a5a", "weight": 1, "opacity": 0.8, "dashArray": "4 3", "fill": False},
+}
+#: Colours of what changed between two states: residents newly within reach or no longer,
+#: facilities added or removed.
+CHANGE_COLORS: dict[str, str] = {
+    "gained": "#00a651",
+    "lost": "#d7191c",
+    "added": "#00a651",
+    "removed": "#d7191c",
+}
+
 #: Street classes drawn thin and light (the rest: roads; ``steps`` dashed brown).
 FOOT = ("footway", "path", "pedestrian", "cycleway", "track", "corridor", "bridleway")
 STREET_STYLES = [

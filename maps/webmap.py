@@ -9,7 +9,12 @@ small runtime (``templates/lifecircle.js``) that escapes all text from input fil
 reaches HTML. Leaflet itself is inlined from the ``django-js-lib-leaflet`` package, so with
 ``basemap="none"`` (the default) the file loads nothing from anywhere. The tables are drawn in
 the datum they come in (`MapInputs.datum`): for the Amap basemap, whose tiles are in GCJ-02,
-the caller converts them to GCJ-02 first.
+the caller converts them to GCJ-02 first. A basemap switch in the page offers the other
+basemaps (nothing is fetched until a reader picks one) and moves the overlays by the GCJ-02
+shift when the tiles' datum differs from the tables'.
+
+The page opens on the first state (`MapInputs.start_view`), with the study area fitted into the
+part of the map the side panel leaves free; a switch shows the state with the proposed sites.
 """
 
 from __future__ import annotations
@@ -23,12 +28,12 @@ import folium
 from branca.element import Element, Figure
 from folium.map import Layer
 
-from ..geodata.common import atomic_path
+from ..geodata.common import InputError, atomic_path
 from . import assets
-from .basemaps import BASEMAPS, add_basemap, check_basemap, check_datum, tianditu_api_key
+from .basemaps import BASEMAPS, basemap_options, check_basemap, check_datum, tianditu_api_key
 from .i18n import check_lang, t
-from .inputs import DataSource, MapInputs, admin_names, assumption_rows, bounds, lonlat, services_of
-from .layers import layer_specs
+from .inputs import VIEWS, DataSource, MapInputs, assumption_rows, bounds, focus_bounds, has_views, lonlat
+from .layers import layer_specs, scene_of
 from .panels import panels_html
 from .style import PRIMARY_GROUP, SHARE_BINS, TIME_BINS_MIN
 
@@ -75,16 +80,20 @@ def build_map(
     """
     check_lang(lang)
     check_basemap(basemap)
-    key = tianditu_api_key(tianditu_key) if basemap == "tianditu" else None
+    key = tianditu_api_key(tianditu_key) if basemap == "tianditu" or tianditu_key else None
     inputs = lonlat(inputs)
     check_datum(basemap, inputs.datum)
-    west, south, east, north = bounds(inputs)
+    if inputs.start_view not in VIEWS:
+        raise InputError("map.bad_view", view=inputs.start_view, choices=VIEWS)
+    bounds(inputs)  # InputError when there is nothing to draw
+    west, south, east, north = focus_bounds(inputs)
     fmap = folium.Map(
         location=[(south + north) / 2, (west + east) / 2],
         zoom_start=13,
         tiles=None,
         prefer_canvas=True,
-        control_scale=True,
+        control_scale=False,  # the page adds a metric scale (metres only in Chinese)
+        zoom_control="topright",
     )
     fmap.default_js, fmap.default_css = [], []  # everything is inlined below, nothing from a CDN
     root = fmap.get_root()
@@ -98,18 +107,28 @@ def build_map(
     root.header.add_child(_Raw(f"<title>{html.escape(title)}</title>"), name="title")
     fmap.add_child(_MapHook())
 
-    add_basemap(fmap, basemap, key, lang)
+    scene = scene_of(inputs, lang)
+    views = has_views(scene.services)
     labels = _spec_labels(lang)
-    for spec in layer_specs(inputs, lang, admin_names(inputs.admin)):
+    for spec in layer_specs(inputs, lang):
         show = spec.pop("_show")
+        spec["show"] = show
         spec["labels"] = labels
-        fmap.add_child(_DataLayer(spec, show=show))
+        in_view = spec.get("view") is None or not views or spec["view"] == inputs.start_view
+        fmap.add_child(_DataLayer(spec, show=show and in_view))
 
-    panels = panels_html(inputs, services_of(inputs), basemap, lang)
-    root.html.add_child(_Raw(panels), name="lifecircle_panels")
-    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
-    fmap.fit_bounds([[south, west], [north, east]])
-    fmap.add_child(_ReadyHook())
+    options = basemap_options(basemap, key, lang)
+    root.html.add_child(_Raw(panels_html(inputs, scene, options)), name="lifecircle_panels")
+    folium.LayerControl(collapsed=False, position="topleft").add_to(fmap)
+    config = {
+        "lang": lang,
+        "datum": inputs.datum,
+        "bounds": [west, south, east, north],
+        "basemaps": options,
+        "views": views,
+        "view": inputs.start_view,
+    }
+    fmap.add_child(_ReadyHook(config))
     _stable_ids(root)
     return fmap
 
@@ -141,6 +160,7 @@ def _spec_labels(lang: str) -> dict[str, str]:
         "unreached": t("unreached", lang),
         "min": t("minutes", lang),
         "none": "—",
+        "people": t("people", lang),
         "locale": "en-US" if lang == "en" else "zh-CN",
     }
 
@@ -192,11 +212,16 @@ class _MapHook(Layer):
 
 
 class _ReadyHook(_MapHook):
-    """Marks the page as fully built (``window.lifecircle.ready``)."""
+    """Sets up the page (panel, switches, scale, fit) and marks it built (``window.lifecircle.ready``)."""
+
+    def __init__(self, config: dict) -> None:
+        super().__init__()
+        self.config = config
 
     # ``**_kwargs``: the branca protocol (see `_Raw.render`).
     def render(self, **_kwargs) -> None:
-        self.get_root().script.add_child(_Raw("lifecircle.ready = true;"), name=self.get_name())
+        code = f"lifecircle.setup({_spec_json(dict(self.config))});\nlifecircle.ready = true;"
+        self.get_root().script.add_child(_Raw(code), name=self.get_name())
 
 
 def _stable_ids(root: Figure) -> None:

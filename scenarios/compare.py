@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 
-from ..coverage.indicators import NO_LIST_NOTE, label
-from ..geodata.common import InputError, Msg, say
+from ..coverage.indicators import label
+from ..geodata.common import InputError, say
 from ..geodata.files import foreign_entry, read_manifest, staged_folder
 from ..geodata.network import utm_crs_for
 from ..geodata.schema import GROUPS
-from ..maps.export import restore_formulas, write_indicators_csv
+from ..maps.comparison import ComparisonInputs, write_comparison
+from ..maps.export import write_indicators_csv
 from ..maps.i18n import t
-from ..maps.report import ReportInputs, write_report
-from ..maps.webmap import MapInputs, write_map
+from ..maps.webmap import write_map
+from .compare_map import comparison_map_inputs, facility_changes, home_changes, unit_names, unit_table
+from .run_folder import RunFolder, load_run
 
 #: Indicator rows compared (the rest of the long table is carried in the CSV as is).
 COMPARED_METRICS = (
@@ -36,122 +35,6 @@ COMPARED_METRICS = (
 _KEYS = ["scope", "unit", "unit_name", "area", "service", "group", "rule", "metric"]
 #: Grid cell size (m) used to report gains by area when a run has no admin units.
 GRID_M = 1000.0
-
-
-@dataclass
-class RunFolder:
-    """What `compare` reads from a run folder (or from the "after" state of one run)."""
-
-    path: Path
-    label: str
-    record: dict
-    indicators: pd.DataFrame
-    demand: gpd.GeoDataFrame
-    sites: gpd.GeoDataFrame | None
-    isochrones: gpd.GeoDataFrame | None
-    units: gpd.GeoDataFrame | None
-    #: Services the run had no facility list for: their coverage is unknown ("no data"), never 0.
-    no_data: tuple[str, ...] = ()
-    #: Whether this is the "after" state of a run (its proposed sites open); ``label`` says so.
-    optimized: bool = False
-
-    def name(self, lang: str = "zh") -> str:
-        """The run's label in ``lang``: the scenario name, marked when it is the optimized state."""
-        return say("compare.optimized", lang, name=self.label) if self.optimized else self.label
-
-
-def no_list_services(indicators: pd.DataFrame) -> tuple[str, ...]:
-    """Services whose coverage rows say "no data: needs a facility list for …" (see `indicator_table`)."""
-    if not {"metric", "service", "note"} <= set(indicators.columns):
-        return ()
-    cov = indicators[indicators["metric"] == "coverage"]
-    flagged = cov["note"].fillna("").astype(str).str.startswith(NO_LIST_NOTE)
-    return tuple(sorted(set(cov.loc[flagged, "service"].astype(str))))
-
-
-def _damaged(path: Path, what: Msg) -> InputError:
-    """The one sentence for a run folder file that is missing or cannot be read (``what`` is wrong)."""
-    return InputError("compare.damaged", path=path, what=what)
-
-
-def _read_record(path: Path) -> dict:
-    """The run record ``run.json`` of a run folder, checked to be a JSON object."""
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise _damaged(path, Msg("compare.what.unreadable_record", kind=exc.__class__.__name__)) from None
-    if not isinstance(record, dict):
-        raise _damaged(path, Msg("compare.what.not_object", kind=type(record).__name__))
-    return record
-
-
-def _read_layers(gpkg: Path, after: bool) -> dict[str, gpd.GeoDataFrame | None]:
-    """The layers ``compare`` uses from a run's ``layers.gpkg`` (absent optional ones are None)."""
-    if not gpkg.is_file():
-        raise _damaged(gpkg, Msg("compare.what.no_file"))
-    try:
-        names = {name for name, _ in pyogrio.list_layers(gpkg)}
-        if "demand" not in names:
-            raise _damaged(gpkg, Msg("compare.what.no_demand_layer"))
-        wanted = ["demand", "isochrones", "units"] + (["sites"] if after else [])
-        return {n: gpd.read_file(gpkg, layer=n) if n in names else None for n in wanted}
-    except InputError:
-        raise
-    except Exception as exc:
-        raise _damaged(gpkg, Msg("compare.what.bad_gpkg", kind=exc.__class__.__name__)) from None
-
-
-def _read_indicators(path: Path) -> pd.DataFrame:
-    """An indicator CSV of a run folder, its formula guard taken off."""
-    try:
-        indicators = pd.read_csv(path, encoding="utf-8-sig", dtype={"unit": str, "parent": str})
-    except Exception as exc:
-        raise _damaged(path, Msg("compare.what.bad_indicators", kind=exc.__class__.__name__)) from None
-    missing = [c for c in ("scope", "service", "metric", "value") if c not in indicators.columns]
-    if missing:
-        raise _damaged(path, Msg("compare.what.no_column", columns=missing))
-    return restore_formulas(indicators)  # the CSV's guard "'" in front of formula-like text
-
-
-def load_run(path: str | Path, *, after: bool = False) -> RunFolder:
-    """Read a run folder written by ``lifecircle run``; ``after=True`` takes its optimized state.
-
-    Raises
-    ------
-    InputError
-        One sentence naming the file, when the folder has no ``run.json``, or its ``run.json``
-        is not a JSON object, or its indicator CSV or ``layers.gpkg`` is missing or unreadable.
-    """
-    path = Path(path)
-    rec_path = path / "run.json"
-    if not rec_path.exists():
-        raise InputError("compare.not_run_folder", path=path)
-    record = _read_record(rec_path)
-    ind_name = "indicators_after.csv" if after else "indicators.csv"
-    if not (path / ind_name).exists():
-        raise InputError(
-            "compare.no_indicators_after" if after else "compare.no_indicators", path=path, name=ind_name
-        )
-    indicators = _read_indicators(path / ind_name)
-    found = _read_layers(path / "layers.gpkg", after)
-    demand = found["demand"]
-    if after:
-        for col in [c for c in demand.columns if c.endswith("_after")]:
-            demand[col.removesuffix("_after")] = demand[col]
-    scenario = record.get("scenario")
-    name = scenario.get("name") if isinstance(scenario, dict) else None
-    return RunFolder(
-        path=path,
-        label=str(name) if name else path.name,
-        record=record,
-        indicators=indicators,
-        demand=demand,
-        sites=found.get("sites"),
-        isochrones=None if after else found["isochrones"],
-        units=found["units"],
-        no_data=no_list_services(indicators),
-        optimized=after,
-    )
 
 
 def check_out_apart(out_dir: str | Path, runs: list[str | Path]) -> None:
@@ -305,9 +188,14 @@ def compare_runs(
 ) -> dict:
     """Compare two runs and write ``comparison.html``, ``map.html``, ``deltas.csv``, ``gains.csv``.
 
-    With ``run_b`` left out, ``run_a`` is compared with its own optimized state (its proposed
-    sites added to the existing facilities). ``out_dir`` defaults to `default_compare_dir`.
-    Returns headline numbers and the folder written (``out_dir``).
+    The map opens on run B's state with run A's walking circles dashed over it, the homes newly
+    within reach (and those no longer) highlighted and the facilities added or removed drawn; a
+    switch shows run A's state. The page lists per service and unit the people newly within
+    reach, largest gain first, with the coverage before and after. With ``run_b`` left out,
+    ``run_a`` is compared with its own optimized state (its proposed sites added to the
+    existing facilities). ``out_dir`` defaults to `default_compare_dir` (named after both runs,
+    never another comparison's folder). Returns headline numbers, the per-unit table
+    (``units``) and the folder written (``out_dir``).
     """
     out_dir = Path(out_dir) if out_dir is not None else default_compare_dir(run_a, run_b)
     check_out_apart(out_dir, [run_a] if run_b is None else [run_a, run_b])
@@ -322,37 +210,64 @@ def compare_runs(
     )
     deltas = indicator_deltas(a.indicators, b.indicators)
     gains = gains_by_unit(a, b, services)
+    names = unit_names(a, b)
+    units = unit_table(gains, names)
     head = _headline(deltas, lang)
-    demand = b.demand.copy()
-    mi = MapInputs(
-        demand=demand,
-        isochrones=b.isochrones,
-        sites=b.sites,
-        admin=b.units,
-        services=tuple(services),
-        title=_title(a, b, lang),
-        headlines=tuple(head),
-        no_data=b.no_data,
+    states = (say("compare.state.a", lang), say("compare.state.b", lang))
+    changes = home_changes(a, b, services, names)
+    fac_changes = facility_changes(a, b)
+    mi = comparison_map_inputs(
+        a,
+        b,
+        {
+            "services": services,
+            "units": units,
+            "changes": changes,
+            "facility_changes": fac_changes,
+            "title": _title(a, b, lang),
+            "headlines": head,
+            "states": states,
+        },
     )
-    gain_tables = {}
-    for (svc, level), sub in gains.groupby(["service", "level"], sort=True):
-        gain_tables[f"{level}:{svc}"] = sub.drop(columns=["service", "level"])
-    ri = ReportInputs(
-        title=_title(a, b, lang),
-        coverage_by_unit=gain_tables or None,
-        indicators=deltas,
-        headlines=tuple(head),
-        run_info=(
-            ("A", str(a.path)),
-            ("B", say("compare.optimized", lang, name=b.path) if b.optimized else str(b.path)),
-        ),
-    )
+    page = _page(a, b, units, fac_changes, (head, states, services), lang)
     with staged_folder(out_dir, "compare", meta={"pair": compare_pair(run_a, run_b)}) as tmp:
         write_indicators_csv(deltas, tmp / "deltas.csv")
-        write_indicators_csv(gains, tmp / "gains.csv")
+        write_indicators_csv(units, tmp / "gains.csv")
         write_map(mi, tmp / "map.html", lang=lang)
-        write_report(ri, tmp / "comparison.html", lang=lang)
-    return {"headline": head, "deltas": len(deltas), "gain_rows": len(gains), "out_dir": out_dir}
+        write_comparison(page, tmp / "comparison.html", lang=lang)
+    return {
+        "headline": head,
+        "deltas": len(deltas),
+        "gain_rows": len(gains),
+        "units": units,
+        "out_dir": out_dir,
+    }
+
+
+def _page(
+    a: RunFolder, b: RunFolder, units: pd.DataFrame, fac_changes, words: tuple, lang: str
+) -> ComparisonInputs:
+    """What the comparison page shows; ``words`` is (headlines, the states' names, services)."""
+    head, states, services = words
+    return ComparisonInputs(
+        title=_title(a, b, lang),
+        runs=(
+            (say("compare.run_a", lang, name=a.name(lang)), str(a.path)),
+            (say("compare.run_b", lang, name=b.name(lang)), str(b.path)),
+        ),
+        headlines=tuple(head),
+        units=units,
+        facility_changes=None if fac_changes is None else pd.DataFrame(fac_changes.drop(columns="geometry")),
+        states=states,
+        notes=[
+            *(
+                say("compare.page.no_data", lang, service=label(s, lang))
+                for s in services
+                if s in a.no_data or s in b.no_data
+            ),
+            say("compare.page.files", lang),
+        ],
+    )
 
 
 def _title(a: RunFolder, b: RunFolder, lang: str) -> str:

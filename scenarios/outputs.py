@@ -26,6 +26,7 @@ from ..maps.inputs import TABLES, lonlat
 from ..maps.report import ReportInputs, write_report
 from ..maps.webmap import DataSource, MapInputs, write_map
 from .result import RunResult, headline, headline_text, run_record
+from .site_names import PLACE_COLUMNS, named_sites
 
 #: Licences of the data sources the tool knows by name.
 _OSM = "ODbL © OpenStreetMap contributors"
@@ -62,8 +63,9 @@ def map_inputs(result: RunResult, lang: str = "zh") -> MapInputs:
         streets=streets,
         isochrones=isochrones,
         facilities=result.facilities,
-        sites=result.sites,
+        sites=None if result.sites is None else named_sites(result.sites, lang),
         admin=admin,
+        outline=study_outline(result, lang),
         services=tuple(runs),
         assumptions=result.assumptions,
         sources=sources(result, lang),
@@ -86,6 +88,32 @@ def for_basemap(mi: MapInputs, basemap: str) -> MapInputs:
     return replace(mi, datum="gcj02", **shifted)
 
 
+def study_outline(result: RunResult, lang: str = "zh") -> gpd.GeoDataFrame | None:
+    """The study area's outline in WGS84, named after the jurisdiction (``None`` without an area)."""
+    if result.area is None or result.area.is_empty:
+        return None
+    return gpd.GeoDataFrame({"name": [result.jurisdiction.name(lang)]}, geometry=[result.area], crs=4326)
+
+
+def export_sites(result: RunResult, lang: str = "zh") -> pd.DataFrame | None:
+    """The proposed-sites table the report and the XLSX get.
+
+    The siting explanation by rank, with the sites' names (`site_names`), nearest named street
+    and coordinates, never a candidate id.
+    """
+    siting = result.siting
+    table = getattr(siting, "sites_table", None) if siting is not None else None
+    if table is None or result.sites is None:
+        return table
+    named = named_sites(result.sites, lang)
+    keep = ["rank", "name", *[c for c in PLACE_COLUMNS if c in named.columns]]
+    if (named["candidate_name"].astype(str).str.strip() != "").any():
+        keep.append("candidate_name")
+    places = pd.DataFrame(named[keep])
+    out = pd.DataFrame(table).drop(columns=["site", "candidate", "geometry"], errors="ignore")
+    return places.merge(out, on="rank", how="right")[[*keep, *[c for c in out.columns if c != "rank"]]]
+
+
 def _headline_label(service: str, group: str, lang: str, proposed_only: bool = False) -> str:
     if service.endswith("_after"):
         base = _headline_label(service.removesuffix("_after"), group, lang)
@@ -101,17 +129,28 @@ def _title(result: RunResult, lang: str) -> str:
 
 
 def _admin_shares(result: RunResult) -> gpd.GeoDataFrame | None:
+    """The units with their coverage shares, ``share_<service>_<group>`` (0–1).
+
+    For the sited service also with the proposed sites, ``share_<service>_after_<group>``.
+    """
     units = result.units
     if units is None or len(units) == 0:
         return None
-    tab = result.indicators
-    cov = tab[
-        (tab["metric"] == "coverage") & (tab["area"] == "all") & tab["scope"].isin(["street", "community"])
-    ]
     out = units.copy()
-    for (svc, grp), sub in cov.groupby(["service", "group"]):
-        m = dict(zip(sub["unit"].astype(str), sub["value"].astype(float) / 100.0, strict=False))
-        out[f"share_{svc}_{grp}"] = out["code"].astype(str).map(m)
+    tables = [(result.indicators, "")]
+    if result.indicators_after is not None and result.after is not None:
+        tables.append((result.indicators_after, "_after"))
+    for tab, suffix in tables:
+        cov = tab[
+            (tab["metric"] == "coverage")
+            & (tab["area"] == "all")
+            & tab["scope"].isin(["street", "community"])
+        ]
+        if suffix:
+            cov = cov[cov["service"] == result.after.service]
+        for (svc, grp), sub in cov.groupby(["service", "group"]):
+            m = dict(zip(sub["unit"].astype(str), sub["value"].astype(float) / 100.0, strict=False))
+            out[f"share_{svc}{suffix}_{grp}"] = out["code"].astype(str).map(m)
     return out
 
 
@@ -170,7 +209,7 @@ def report_inputs(result: RunResult, mi: MapInputs, lang: str = "zh") -> ReportI
         plan_table=plan,
         coverage_by_unit=by_unit or None,
         capacity_gaps=cap if len(cap) else None,
-        sites=getattr(siting, "sites_table", None),
+        sites=export_sites(result, lang),
         siting_summary=_siting_summary(siting, lang),
         indicators=tab,
         assumptions=result.assumptions,
@@ -241,8 +280,10 @@ def layers(result: RunResult, mi: MapInputs) -> dict[str, gpd.GeoDataFrame | pd.
         out["facilities"] = result.facilities
     if mi.admin is not None:
         out["units"] = mi.admin
-    if result.sites is not None:
-        out["sites"] = result.sites
+    if mi.outline is not None:
+        out["study_area"] = mi.outline
+    if mi.sites is not None:
+        out["sites"] = mi.sites
     out["indicators"] = result.indicators
     if result.indicators_after is not None:
         out["indicators_after"] = result.indicators_after
@@ -260,8 +301,8 @@ def write_outputs(result: RunResult, out_dir: Path, *, lang: str = "zh") -> Path
         _export.write_indicators_csv(result.indicators, tmp / "indicators.csv")
         if result.indicators_after is not None:
             _export.write_indicators_csv(result.indicators_after, tmp / "indicators_after.csv")
-        if result.sites is not None:
-            sites = result.sites.copy()
+        if mi.sites is not None:  # named in the run's language, as on the map and in the tables
+            sites = mi.sites.copy()
             sites["tier"], sites["status"] = "proposed", "planned"
             sites.to_file(tmp / "sites.geojson", driver="GeoJSON")
         tables = {"indicators": result.indicators}
@@ -270,10 +311,9 @@ def write_outputs(result: RunResult, out_dir: Path, *, lang: str = "zh") -> Path
         missing = _ind.missing_units(result.indicators)
         if len(missing):
             tables["missing_units"] = missing
-        if result.siting is not None and getattr(result.siting, "sites_table", None) is not None:
-            tables["sites"] = pd.DataFrame(result.siting.sites_table).drop(
-                columns="geometry", errors="ignore"
-            )
+        sites_table = export_sites(result, lang)
+        if sites_table is not None:
+            tables["sites"] = sites_table
         _export.write_xlsx(tables, tmp / "indicators.xlsx", lang=lang)
         _export.write_gpkg(layers(result, mi), tmp / "layers.gpkg")
         (tmp / "run.json").write_text(

@@ -25,9 +25,11 @@ from ..coverage.snapping import Layers
 from ..geodata.common import InputError, Msg, say
 from ..geodata.files import require_file
 from ..geodata.network import WalkNetwork
+from ..geodata.settings import settings
 from ..geodata.sites import id_columns
 from .executors import Executor, ReachContext, ReachJob, Sites
 from .result import RunResult, ServiceRun
+from .site_names import site_names, site_places
 
 #: The scenario field of the grid candidates' spacing, for messages.
 _SPACING_FIELD = Msg("scenario.field", field="siting.candidates.spacing_m")
@@ -67,7 +69,7 @@ def candidates(result: RunResult) -> gpd.GeoDataFrame:
     elif spec.kind in ("demand", "buildings"):
         pts = result.demand
         out = gpd.GeoDataFrame(
-            {"id": pts["id"].astype(str).to_numpy(), "name": pts["id"].astype(str).to_numpy()},
+            {"id": pts["id"].astype(str).to_numpy(), "name": ""},  # an id is never a name (site_names)
             geometry=pts.geometry.to_numpy(),
             crs=4326,
         )
@@ -102,7 +104,7 @@ def grid_candidates(net: WalkNetwork, spacing_m: float) -> gpd.GeoDataFrame:
     pts = shapely.shortest_line(net.geometry[ei], centres[ci])
     start = shapely.get_point(pts, 0)
     gdf = gpd.GeoDataFrame({"id": [f"grid-{i}" for i in ci]}, geometry=start, crs=net.crs).to_crs(4326)
-    gdf["name"], gdf["cost"], gdf["capacity"] = gdf["id"], 1.0, np.nan
+    gdf["name"], gdf["cost"], gdf["capacity"] = "", 1.0, np.nan
     return gdf
 
 
@@ -278,7 +280,7 @@ def run_siting(result: RunResult, ctx: ReachContext, jobs: dict[str, ReachJob], 
         inputs = _capacitated(result, inputs)
     opts = SitingOptions(spec.model, spec.p, spec.budget, spec.time_limit_s)
     result.siting = solve_siting(ctx, jobs[svc], ex, inputs, opts)
-    result.sites = _sites_table(result.siting, cand, svc)
+    result.sites = _sites_table(result.siting, cand, svc, result.network)
     _after(result, run, jobs[svc])
 
 
@@ -296,12 +298,17 @@ def _capacitated(result: RunResult, inputs: SitingInputs) -> SitingInputs:
     return dataclasses.replace(inputs, weights=coverage_need(inputs.weights, per_1000), capacity=capacity)
 
 
-def _sites_table(res: SitingResult, cand: gpd.GeoDataFrame, svc: str) -> gpd.GeoDataFrame:
-    """The proposed sites in rank order, with their gains, walks and top units."""
+def _sites_table(
+    res: SitingResult, cand: gpd.GeoDataFrame, svc: str, network: WalkNetwork
+) -> gpd.GeoDataFrame:
+    """The proposed sites in rank order, named (`site_names`), with their gains, walks and top units."""
     chosen = cand.iloc[np.asarray(res.sites, dtype=np.int64)].reset_index(drop=True)
-    sites = gpd.GeoDataFrame(chosen[["id", "name"]].copy(), geometry=chosen.geometry.to_numpy(), crs=4326)
+    sites = gpd.GeoDataFrame(chosen[["id"]].copy(), geometry=chosen.geometry.to_numpy(), crs=4326)
     sites["service"] = svc
     sites["rank"] = np.arange(1, len(sites) + 1)
+    sites["candidate_name"] = chosen["name"].fillna("").astype(str).to_numpy()
+    sites = sites.join(site_places(sites, network))
+    sites.insert(1, "name", site_names(sites, settings.lang))
     tab = res.sites_table
     if tab is not None and len(tab) == len(sites):
         for col in tab.columns:

@@ -46,8 +46,9 @@ XSS: dict[int, str] = {
 #: Spreadsheet payloads: admin unit names (the first three) and candidate site ids.
 FORMULAS = ('=HYPERLINK("http://x","c")', "+1+1", "-2+3", "@SUM(A1)")
 #: Payloads no output carries: the facility reader keeps only the columns it knows, and the
-#: road layer's names and classes outside the walkable ones are not drawn.
-DROPPED = {5, 7, 13}
+#: road layer's classes outside the walkable ones are not drawn. (Road names do travel: a
+#: proposed site is named after its nearest named street, escaped like every other name.)
+DROPPED = {5, 13}
 #: Openings of the HTML payloads; none may appear unescaped in any page.
 OPENINGS = (
     "<script>window.__xss",
@@ -188,8 +189,8 @@ def test_pages_hold_every_payload_only_escaped(runs):
     assert missing == []
     jurisdiction = result.jurisdiction.name("zh")
     assert f"<title>{html.escape(XSS[1])} — {jurisdiction}</title>" in texts["run_a/map.html"]
-    # facility, unit and site names travel to the map as JSON with '<' spelled \u003c
-    for n in (4, 6, 12):
+    # facility, unit, site and street names travel to the map as JSON with '<' spelled \u003c
+    for n in (4, 6, 7, 12):
         assert XSS[n].replace("<", "\\u003c").replace(">", "\\u003e") in texts["run_a/map.html"], n
     for n in DROPPED:
         assert [page for page, text in texts.items() if f"__xss_{n}" in text] == [], n
@@ -207,9 +208,13 @@ def test_xlsx_stores_formula_payloads_as_text(runs):
         risky = [c for c in cells if isinstance(c.value, str) and c.value[:1] in "=+-@\t\r"]
         assert all(c.data_type == "s" and c.quotePrefix for c in risky), run
         found = {c.value for c in risky}
-        # unit names reach the indicator sheet; run A's candidate ids reach its sites sheet
-        expected = set(FORMULAS[:3]) | ({"-2+3", "@SUM(A1)"} if run == "run_a" else set())
-        assert expected <= found, (run, expected - found)
+        # unit names reach the indicator sheet, run A's candidate names ("+1+1") its sites sheet;
+        # a candidate's id is never a site's name, so the ids reach no sheet of run A
+        assert set(FORMULAS[:3]) <= found, (run, set(FORMULAS[:3]) - found)
+        if run == "run_a":
+            sheet = wb["建议新增站点"]  # the sites sheet (zh)
+            sites = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
+            assert "+1+1" in sites and "@SUM(A1)" not in found
         assert {c.data_type for c in cells if isinstance(c.value, float)} == {"n"}  # numbers stay numbers
 
 
