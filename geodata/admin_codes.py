@@ -486,3 +486,20 @@ def _unmatched_text(text: pd.DataFrame, report: pd.DataFrame, outside: np.ndarra
     first = np.where(comm_missing, text["community"], np.where(street_missing, text["street"], text["code"]))
     where_else = np.where(text["district"] != "", text["district"], text["code"])
     return np.where(outside, where_else, np.where(bad, first, "")).astype(object)
+
+
+def match_table(report: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The match report for a reader: headers, match kinds and levels in ``lang`` (exports).
+
+    Parameters
+    ----------
+    report
+        `UnitMatch.report` (``RunResult.unit_matches``).
+    lang
+        ``zh`` or ``en``.
+    """
+    out = report.copy()
+    out["match"] = out["match"].map({k: say(f"units.match.{k}", lang) for k in MATCH_KINDS})
+    levels = {lv: say(f"units.level.{lv}", lang) for lv in ("street", "community")}
+    out["level"] = out["level"].map(levels).fillna("")
+    return out.rename(columns={c: say(f"units.column.{c}", lang) for c in out.columns if c in REPORT_COLUMNS})

@@ -21,6 +21,7 @@ from lifecircle.geodata.admin import read_admin_codes
 from lifecircle.geodata.admin_codes import (
     clean_names,
     core_names,
+    match_table,
     match_units,
     name_stems,
     urban_cells,
@@ -165,6 +166,9 @@ def test_hand_made_list_against_the_yuzhong_code_list(listed, codes):
     assert [n.msg.id for n in notes] == ["units.note.unmatched", "units.note.ambiguous", "units.note.outside"]
     assert "枇杷山社区养老服务站（琵琶山正街社区，是否为枇杷山正街社区居民委员会？）" in notes[0].zh
     assert "桂花社区养老服务站" in notes[1].zh and "小龙坎社区养老服务站（沙坪坝区）" in notes[2].zh
+    zh = match_table(rep, "zh")
+    assert zh.columns[0] == "编号" and "按代码匹配" in set(zh["匹配方式"])
+    assert match_table(rep, "en")["Match"].value_counts()["by name"] == 14
 
 
 def test_codes_win_and_other_district_codes_are_outside(codes):
