@@ -127,9 +127,13 @@
     s.cov = new Uint8Array(H.n);
     s.history = [];
     rebuildBest(s);
-    s.baseCov = new Uint8Array(H.n);
+    s.flips = new Uint32Array(H.n);
+    s.mark = new Uint8Array(s.nSites);
+    s.gain = new Float64Array(s.nSites);
+    coverage(s);
+    regain(s, true);
+    s.baseCov = s.cov.slice();
     s.base = aggregate(s);
-    s.baseCov.set(s.cov);
     return s;
   }
 
@@ -198,13 +202,28 @@
     return true;
   }
 
-  /* People within reach by group and unit, and the primary group's walking-time histogram. */
-  function aggregate(s) {
+  /* Each home's coverage from its best time; the homes whose coverage changed go to s.flips. */
+  function coverage(s) {
     var n = H.n;
     var thr = s.thr;
     var best = s.best;
     var cov = s.cov;
-    for (var i = 0; i < n; i++) cov[i] = best[i] <= thr[i] ? 1 : 0;
+    var nf = 0;
+    for (var i = 0; i < n; i++) {
+      var c = best[i] <= thr[i] ? 1 : 0;
+      if (c !== cov[i]) {
+        cov[i] = c;
+        s.flips[nf++] = i;
+      }
+    }
+    s.nFlips = nf;
+  }
+
+  /* People within reach by group and unit, and the primary group's walking-time histogram. */
+  function aggregate(s) {
+    var n = H.n;
+    var best = s.best;
+    var cov = s.cov;
     var out = { groups: {}, units: [], hist: new Float64Array(s.nBins + 1) };
     s.spec.groups.forEach(function (g) {
       var w = H.w[g];
@@ -233,28 +252,59 @@
     });
     var wp = H.w[s.spec.group];
     var last = s.nBins - 1;
-    for (i = 0; i < n; i++) {
+    for (var i = 0; i < n; i++) {
       var b = best[i] === NONE ? s.nBins : Math.min(last, Math.floor(best[i] / 60));
       out.hist[b] += wp[i];
     }
     return out;
   }
 
+  /* People of the service's group a site would bring within reach (its gain), summed over its
+   * column in a fixed order: the same number whether computed for all sites or some. */
+  function gainOf(s, w, j) {
+    var g = 0;
+    for (var p = s.cp[j]; p < s.cp[j + 1]; p++) {
+      var i = s.rows[p];
+      if (!s.cov[i] && s.ct[p] <= s.thr[i]) g += w[i];
+    }
+    return g;
+  }
+
+  /* Gains again for the sites that reach a home whose coverage changed (all sites with ``all``). */
+  function regain(s, all) {
+    var w = H.w[s.spec.group];
+    var j;
+    if (all) {
+      for (j = 0; j < s.nSites; j++) s.gain[j] = gainOf(s, w, j);
+      return;
+    }
+    var list = [];
+    for (var f = 0; f < s.nFlips; f++) {
+      var i = s.flips[f];
+      for (var k = s.indptr[i]; k < s.indptr[i + 1]; k++) {
+        j = s.indices[k];
+        if (!s.mark[j]) {
+          s.mark[j] = 1;
+          list.push(j);
+        }
+      }
+    }
+    for (var q = 0; q < list.length; q++) {
+      j = list[q];
+      s.mark[j] = 0;
+      s.gain[j] = gainOf(s, w, j);
+    }
+  }
+
   /* The closed new site (not an existing facility) that brings the most people of the service's
    * group within reach, and that number; the lowest index among equal gains. */
   function bestNext(s) {
-    var w = H.w[s.spec.group];
     var bj = -1;
     var bg = 0;
     for (var j = 0; j < s.nSites; j++) {
       if (s.open[j] || s.kind[j] === EXISTING) continue;
-      var g = 0;
-      for (var p = s.cp[j]; p < s.cp[j + 1]; p++) {
-        var i = s.rows[p];
-        if (!s.cov[i] && s.ct[p] <= s.thr[i]) g += w[i];
-      }
-      if (g > bg) {
-        bg = g;
+      if (s.gain[j] > bg) {
+        bg = s.gain[j];
         bj = j;
       }
     }
@@ -283,44 +333,62 @@
     });
   }
 
+  /* The homes as small squares written straight into the canvas's pixels, coloured by their
+   * state against today: kept, newly covered, lost, not covered (drawn in that order of rising
+   * priority). */
   function drawHomes(c) {
     var size = map.getSize();
     var dpr = window.devicePixelRatio || 1;
+    var wpx = Math.max(1, Math.round(size.x * dpr));
+    var hpx = Math.max(1, Math.round(size.y * dpr));
     var tl = map.containerPointToLayerPoint([0, 0]);
     L.DomUtil.setPosition(c, tl);
-    c.width = Math.round(size.x * dpr);
-    c.height = Math.round(size.y * dpr);
-    c.style.width = size.x + "px";
-    c.style.height = size.y + "px";
+    if (c.width !== wpx || c.height !== hpx) {
+      c.width = wpx;
+      c.height = hpx;
+      c.style.width = size.x + "px";
+      c.style.height = size.y + "px";
+    }
     var g = c.getContext("2d");
-    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    if (!c.lcImage || c.lcImage.width !== wpx || c.lcImage.height !== hpx) {
+      c.lcImage = g.createImageData(wpx, hpx);
+      c.lcPixels = new Uint32Array(c.lcImage.data.buffer);
+    }
+    var px = c.lcPixels;
+    px.fill(0);
     var z = map.getZoom();
-    var scale = Math.pow(2, z);
+    var scale = Math.pow(2, z) * dpr;
     var org = map.getPixelOrigin();
-    var ox = org.x + tl.x;
-    var oy = org.y + tl.y;
-    var d = z >= 16 ? 6 : z >= 14 ? 4 : 3;
-    var h = d / 2;
+    var ox = (org.x + tl.x) * dpr;
+    var oy = (org.y + tl.y) * dpr;
+    var d = Math.max(2, Math.round((z >= 16 ? 6 : z >= 14 ? 4 : 3) * dpr));
     var cov = S.cov;
     var base = S.baseCov;
-    var passes = [
-      [COLORS.out, 0, 0],
-      [COLORS.kept, 1, 1],
-      [COLORS.fresh, 1, 0],
-      [COLORS.lost, 0, 1],
-    ];
-    for (var q = 0; q < passes.length; q++) {
-      g.fillStyle = passes[q][0];
-      var wantCov = passes[q][1];
-      var wantBase = passes[q][2];
+    [
+      ["out", 0, 0],
+      ["kept", 1, 1],
+      ["fresh", 1, 0],
+      ["lost", 0, 1],
+    ].forEach(function (pass) {
+      var col = rgba(COLORS[pass[0]]);
       for (var i = 0; i < H.n; i++) {
-        if (cov[i] !== wantCov || base[i] !== wantBase) continue;
-        var x = H.x[i] * scale - ox;
-        var y = H.y[i] * scale - oy;
-        if (x < -d || y < -d || x > size.x + d || y > size.y + d) continue;
-        g.fillRect(x - h, y - h, d, d);
+        if (cov[i] !== pass[1] || base[i] !== pass[2]) continue;
+        var x0 = Math.round(H.x[i] * scale - ox) - (d >> 1);
+        var y0 = Math.round(H.y[i] * scale - oy) - (d >> 1);
+        if (x0 < 0 || y0 < 0 || x0 + d > wpx || y0 + d > hpx) continue;
+        for (var dy = 0; dy < d; dy++) {
+          var row = (y0 + dy) * wpx + x0;
+          for (var dx = 0; dx < d; dx++) px[row + dx] = col;
+        }
       }
-    }
+    });
+    g.putImageData(c.lcImage, 0, 0);
+  }
+
+  /* A #rrggbb colour as one opaque pixel of a little-endian Uint32 view of RGBA bytes. */
+  function rgba(hex) {
+    var v = parseInt(hex.slice(1), 16);
+    return ((255 << 24) | ((v & 0xff) << 16) | (v & 0xff00) | ((v >> 16) & 0xff)) >>> 0;
   }
 
   function siteStyle(s, j) {
@@ -523,12 +591,20 @@
 
   function update() {
     var s = S;
-    s.now = aggregate(s);
+    var t = [performance.now()];
+    coverage(s);
+    regain(s, false);
     s.next = bestNext(s);
-    if (ui.homes) ui.homes.draw();
+    t.push(performance.now());
+    s.now = aggregate(s);
+    t.push(performance.now());
+    if (ui.homes && expanded) ui.homes.draw();
+    t.push(performance.now());
     showHeadline(s);
     showUnits(s);
     drawChart(s);
+    t.push(performance.now());
+    W.parts = { coverage: t[1] - t[0], counts: t[2] - t[1], homes: t[3] - t[2], panel: t[4] - t[3] };
   }
 
   function showHeadline(s) {
@@ -670,7 +746,8 @@
     var yamlName = "whatif_" + s.key + "_scenario.yaml";
     var yaml = tx("yaml_head", { service: s.spec.label, n: n, csv: csvName }) + "\n";
     yaml += "facilities:\n  - path: " + csvName + "\n    crs: wgs84\n    service: " + s.key + "\n";
-    return { csv: "\ufeff" + lines.join("\r\n") + "\r\n", yaml: yaml, csvName: csvName, yamlName: yamlName, n: n };
+    var csv = "\ufeff" + lines.join("\r\n") + "\r\n";
+    return { csv: csv, yaml: yaml, csvName: csvName, yamlName: yamlName, n: n };
   }
 
   function download(name, text, type) {
@@ -791,8 +868,47 @@
       else map.removeLayer(layer);
     });
     map.getPane("lcWhatIfSites").style.display = expanded ? "" : "none";
+    hideOthers(expanded);
     if (expanded && S) update();
+    refit();
     return expanded;
+  }
+
+  /* While the panel is open, the page's own point layers (homes, facilities, proposed sites) step
+   * aside: the panel draws them in their what-if state. They come back when it closes. */
+  function hideOthers(on) {
+    var lc = window.lifecircle;
+    (ui.hidden || []).forEach(function (layer) {
+      map.addLayer(layer);
+    });
+    ui.hidden = [];
+    if (!on || !lc || !lc.layers) return;
+    Object.keys(lc.layers).forEach(function (name) {
+      var spec = lc.specs && lc.specs[name];
+      var layer = lc.layers[name];
+      if (!spec || (spec.kind !== "points" && spec.kind !== "sites") || !map.hasLayer(layer)) return;
+      map.removeLayer(layer);
+      ui.hidden.push(layer);
+    });
+  }
+
+  /* Fit the study area into the part of the map the side panel and this panel leave free. */
+  function refit() {
+    var lc = window.lifecircle;
+    var b = lc && lc.config && lc.config.bounds;
+    if (!b) return;
+    if (!expanded && lc.fit) {
+      lc.fit();
+      return;
+    }
+    var side = document.getElementById("lc-side");
+    var left = side && !side.hidden ? side.offsetLeft + side.offsetWidth + 16 : 12;
+    var right = ui.box.offsetWidth + 24;
+    map.fitBounds([lc.ll(b[1], b[0]), lc.ll(b[3], b[2])], {
+      paddingTopLeft: [left, 16],
+      paddingBottomRight: [right, 36],
+      animate: false,
+    });
   }
 
   function selectService(key) {
@@ -833,7 +949,7 @@
     var Control = L.Control.extend({
       options: { position: "topright" },
       onAdd: function () {
-        var box = L.DomUtil.create("div", "lc-wi leaflet-bar");
+        var box = (ui.box = L.DomUtil.create("div", "lc-wi leaflet-bar"));
         ui.toggle = el("button", "lc-wi-toggle", "", box);
         ui.toggle.type = "button";
         ui.toggle.addEventListener("click", function () {
