@@ -1,9 +1,16 @@
-"""Isochrone polygons exact by construction: reached parts of edges, cut at the reach point, buffered."""
+"""Isochrone polygons holding every reached part of every edge (cut at the reach point), buffered.
+
+Two ways to draw the buffers' union: ``union`` dissolves the buffers with GEOS (the exact
+buffer; district scale), ``contour`` traces it by marching squares on a distance grid
+(`_contours`; city scale, within about a cell of the exact buffer). Both keep 100% of the reached
+length inside, and report it.
+"""
 
 from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -12,6 +19,7 @@ import pandas as pd
 import shapely
 
 from ..geodata.common import InputError
+from ._contours import CELLS_PER_WIDTH, contour_group, ranges
 from .reach import TIERS_MIN, ServiceReach
 from .routing import SplitGraph, per_facility_searches
 
@@ -25,6 +33,9 @@ ACCESS_WIDTH_M = 50.0
 
 _VERTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _MERGE_TILE_M = 5000.0
+#: ``method="auto"`` traces contours once one polygon gathers this many reached pieces (below it
+#: the GEOS union takes well under a second and gives the exact buffer).
+CONTOUR_FROM = 20_000
 
 COLUMNS = (
     "service",
@@ -126,8 +137,15 @@ def substrings(net: WalkNetwork, edge: np.ndarray, start: np.ndarray, end: np.nd
     Each result runs through the edge's own vertices between the two cut points, so it lies
     exactly on the edge.
     """
+    return _lines(*_substring_coords(net, edge, start, end))
+
+
+def _substring_coords(
+    net: WalkNetwork, edge: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices of `substrings`, concatenated, and the number of vertices of each part."""
     if len(edge) == 0:
-        return np.array([], dtype=object)
+        return np.zeros((0, 2)), np.zeros(0, dtype=np.int64)
     coords, gpos, e_off, last_along = _vertices(net)
     s = np.clip(start, 0.0, last_along[edge])
     t = np.clip(end, 0.0, last_along[edge])
@@ -147,7 +165,14 @@ def substrings(net: WalkNetwork, edge: np.ndarray, start: np.ndarray, end: np.nd
         line = np.repeat(np.arange(len(edge)), inner)
         k = np.arange(int(inner.sum())) - np.repeat(np.r_[0, np.cumsum(inner)[:-1]], inner)
         out[offs[line] + 1 + k] = coords[i0[line] + k]
-    return shapely.linestrings(out, indices=np.repeat(np.arange(len(edge)), cnt))
+    return out, cnt
+
+
+def _lines(xy: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Linestrings from concatenated vertices and vertices per line."""
+    if len(count) == 0:
+        return np.array([], dtype=object)
+    return shapely.linestrings(xy, indices=np.repeat(np.arange(len(count)), count))
 
 
 def _tiers(minutes: Sequence[float] | None, reach: ServiceReach) -> np.ndarray:
@@ -159,7 +184,65 @@ def _tiers(minutes: Sequence[float] | None, reach: ServiceReach) -> np.ndarray:
     return mins
 
 
-def _polygons(lines: np.ndarray, group: np.ndarray, n_groups: int, width_m: float, quad_segs: int):
+@dataclass(frozen=True)
+class _Pieces:
+    """Reached pieces as concatenated vertices, vertices per piece and the group of each piece."""
+
+    xy: np.ndarray
+    count: np.ndarray
+    group: np.ndarray
+
+    @classmethod
+    def join(cls, xy: list, count: list, group: list) -> _Pieces:
+        if not count:
+            return cls(np.zeros((0, 2)), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        return cls(np.concatenate(xy), np.concatenate(count), np.concatenate(group).astype(np.int64))
+
+
+def _choose(method: str, pieces: _Pieces) -> str:
+    """The polygon method: ``auto`` traces contours once one group has `CONTOUR_FROM` pieces."""
+    if method not in ("auto", "union", "contour"):
+        raise ValueError(f"method must be 'auto', 'union' or 'contour', not {method!r}")
+    if method != "auto":
+        return method
+    largest = np.bincount(pieces.group).max() if len(pieces.group) else 0
+    return "contour" if largest >= CONTOUR_FROM else "union"
+
+
+def _polygons(pieces: _Pieces, n_groups: int, tiers: int, width_m: float, quad_segs: int, method: str):
+    """Each group's polygon, reached length and length inside, by the chosen method.
+
+    Groups run ``owner × tiers + tier``, tiers ascending.
+    """
+    if _choose(method, pieces) == "contour":
+        return _contour_polygons(pieces, n_groups, width_m, tiers)
+    return _union_polygons(_lines(pieces.xy, pieces.count), pieces.group, n_groups, width_m, quad_segs)
+
+
+def _contour_polygons(pieces: _Pieces, n_groups: int, width_m: float, tiers: int):
+    """Marching-squares polygons per group (`_contours.contour_group`), each tier holding the one below."""
+    polys = np.full(n_groups, None, dtype=object)
+    length = np.zeros(n_groups)
+    inside = np.zeros(n_groups)
+    if len(pieces.count) == 0:
+        return polys, length, inside
+    o = np.argsort(pieces.group, kind="stable")
+    ends = np.r_[0, np.cumsum(pieces.count)]
+    count, group = pieces.count[o], pieces.group[o]
+    xy = pieces.xy[ranges(ends[o], ends[o + 1])]
+    vend = np.r_[0, np.cumsum(count)]
+    present, first = np.unique(group, return_index=True)
+    last = np.r_[first[1:], len(group)]
+    cell = width_m / CELLS_PER_WIDTH
+    marked, prev = None, -1
+    for gid, p0, p1 in zip(present, first, last, strict=True):
+        inner = marked if gid % tiers and prev == gid - 1 else None
+        poly, ln, ins, marked = contour_group(xy[vend[p0] : vend[p1]], count[p0:p1], width_m, cell, inner)
+        polys[gid], length[gid], inside[gid], prev = poly, ln.sum(), ins.sum(), gid
+    return polys, length, inside
+
+
+def _union_polygons(lines: np.ndarray, group: np.ndarray, n_groups: int, width_m: float, quad_segs: int):
     """Dissolved buffers of the lines of each group, and each group's reached and inside length."""
     polys = np.full(n_groups, None, dtype=object)
     length = np.zeros(n_groups)
@@ -219,6 +302,7 @@ def service_isochrones(
     minutes: Sequence[float] | None = None,
     width_m: float = ACCESS_WIDTH_M,
     quad_segs: int = 8,
+    method: str = "auto",
 ) -> gpd.GeoDataFrame:
     """One polygon per time tier for a whole service, from its single multi-source search.
 
@@ -237,7 +321,11 @@ def service_isochrones(
     width_m
         Access width either side of a reached street, metres.
     quad_segs
-        Segments per quarter circle of the buffer.
+        Segments per quarter circle of the buffer (``union`` only).
+    method
+        ``union`` (the exact buffer, dissolved by GEOS), ``contour`` (marching squares on a
+        grid of a quarter of the width: within about a cell of the buffer, linear in the city's
+        extent) or ``auto`` (``contour`` once a polygon gathers `CONTOUR_FROM` pieces).
 
     Returns
     -------
@@ -251,14 +339,15 @@ def service_isochrones(
     g = reach.graph
     t = reach.split_time_s
     tf_, tt_ = t[g.p_from], t[g.p_to]
-    all_lines, all_group = [], []
+    xy_l, cnt_l, group_l = [], [], []
     for i, m in enumerate(mins):
         _, edge, s, e = reached_intervals(g, reach.costs, tf_, tt_, m * 60.0)
-        all_lines.append(substrings(net, edge, s, e))
-        all_group.append(np.full(len(edge), i))
-    lines = np.concatenate(all_lines) if all_lines else np.array([], dtype=object)
-    group = np.concatenate(all_group).astype(np.int64)
-    polys, length, inside = _polygons(lines, group, len(mins), width_m, quad_segs)
+        xy, cnt = _substring_coords(net, edge, s, e)
+        xy_l.append(xy)
+        cnt_l.append(cnt)
+        group_l.append(np.full(len(edge), i))
+    pieces = _Pieces.join(xy_l, cnt_l, group_l)
+    polys, length, inside = _polygons(pieces, len(mins), len(mins), width_m, quad_segs, method)
     return _frame(reach.service, mins, np.full(len(mins), -1), polys, length, inside, net)
 
 
@@ -270,6 +359,7 @@ def facility_isochrones(
     facilities: Sequence[int] | np.ndarray | None = None,
     width_m: float = ACCESS_WIDTH_M,
     quad_segs: int = 8,
+    method: str = "auto",
 ) -> gpd.GeoDataFrame:
     """One polygon per facility and tier: what each facility alone reaches.
 
@@ -288,7 +378,9 @@ def facility_isochrones(
     width_m
         Access width either side of a reached street, metres.
     quad_segs
-        Segments per quarter circle of the buffer.
+        Segments per quarter circle of the buffer (``union`` only).
+    method
+        As for `service_isochrones`; ``auto`` decides by the largest (facility, tier) polygon.
 
     Returns
     -------
@@ -296,35 +388,9 @@ def facility_isochrones(
         As `service_isochrones`, one row per (facility, tier), in ``net.crs``.
     """
     mins = _tiers(minutes, reach)
-    g = reach.graph
-    n_fac = len(reach.facilities)
-    # node → pieces incidence
-    inc_node = np.concatenate([g.p_from, g.p_to])
-    inc_piece = np.concatenate([np.arange(len(g.p_edge))] * 2)
-    o = np.argsort(inc_node, kind="stable")
-    inc_node, inc_piece = inc_node[o], inc_piece[o]
-    ptr = np.zeros(g.n_total + 1, dtype=np.int64)
-    np.cumsum(np.bincount(inc_node, minlength=g.n_total), out=ptr[1:])
-    lines_l, group_l = [], []
-    for fac, nodes, dist in per_facility_searches(g, net, reach.costs, mins.max() * 60.0, facilities):
-        cnt = ptr[nodes + 1] - ptr[nodes]
-        j = np.repeat(ptr[nodes] - np.r_[0, np.cumsum(cnt)[:-1]], cnt) + np.arange(int(cnt.sum()))
-        pcs = np.unique(inc_piece[j])
-        lf = np.searchsorted(nodes, g.p_from[pcs]).clip(max=len(nodes) - 1)
-        lt = np.searchsorted(nodes, g.p_to[pcs]).clip(max=len(nodes) - 1)
-        okf = nodes[lf] == g.p_from[pcs]
-        okt = nodes[lt] == g.p_to[pcs]
-        tfrom = np.where(okf, dist[:, lf], np.inf).ravel()  # (k, |pcs|) flattened
-        tto = np.where(okt, dist[:, lt], np.inf).ravel()
-        all_pcs = np.tile(pcs, len(fac))
-        for i, m in enumerate(mins):
-            row, edge, s, e = reached_intervals(g, reach.costs, tfrom, tto, m * 60.0, all_pcs)
-            lines_l.append(substrings(net, edge, s, e))
-            group_l.append(fac[row // len(pcs)] * len(mins) + i)
-    n_groups = n_fac * len(mins)
-    lines = np.concatenate(lines_l) if lines_l else np.array([], dtype=object)
-    group = np.concatenate(group_l).astype(np.int64) if group_l else np.zeros(0, dtype=np.int64)
-    polys, length, inside = _polygons(lines, group, n_groups, width_m, quad_segs)
+    pieces = _facility_pieces(reach, net, mins, facilities)
+    n_groups = len(reach.facilities) * len(mins)
+    polys, length, inside = _polygons(pieces, n_groups, len(mins), width_m, quad_segs, method)
     wanted = (
         np.flatnonzero(reach.graph.fac_node >= 0)
         if facilities is None
@@ -340,6 +406,37 @@ def facility_isochrones(
         inside[sel],
         net,
     )
+
+
+def _facility_pieces(reach: ServiceReach, net: WalkNetwork, mins: np.ndarray, facilities) -> _Pieces:
+    """Reached pieces of each facility's own searches, grouped ``facility × len(mins) + tier``."""
+    g = reach.graph
+    # node → pieces incidence
+    inc_node = np.concatenate([g.p_from, g.p_to])
+    inc_piece = np.concatenate([np.arange(len(g.p_edge))] * 2)
+    o = np.argsort(inc_node, kind="stable")
+    inc_node, inc_piece = inc_node[o], inc_piece[o]
+    ptr = np.zeros(g.n_total + 1, dtype=np.int64)
+    np.cumsum(np.bincount(inc_node, minlength=g.n_total), out=ptr[1:])
+    xy_l, cnt_l, group_l = [], [], []
+    for fac, nodes, dist in per_facility_searches(g, net, reach.costs, mins.max() * 60.0, facilities):
+        cnt = ptr[nodes + 1] - ptr[nodes]
+        j = np.repeat(ptr[nodes] - np.r_[0, np.cumsum(cnt)[:-1]], cnt) + np.arange(int(cnt.sum()))
+        pcs = np.unique(inc_piece[j])
+        lf = np.searchsorted(nodes, g.p_from[pcs]).clip(max=len(nodes) - 1)
+        lt = np.searchsorted(nodes, g.p_to[pcs]).clip(max=len(nodes) - 1)
+        okf = nodes[lf] == g.p_from[pcs]
+        okt = nodes[lt] == g.p_to[pcs]
+        tfrom = np.where(okf, dist[:, lf], np.inf).ravel()  # (k, |pcs|) flattened
+        tto = np.where(okt, dist[:, lt], np.inf).ravel()
+        all_pcs = np.tile(pcs, len(fac))
+        for i, m in enumerate(mins):
+            row, edge, s, e = reached_intervals(g, reach.costs, tfrom, tto, m * 60.0, all_pcs)
+            xy, n = _substring_coords(net, edge, s, e)
+            xy_l.append(xy)
+            cnt_l.append(n)
+            group_l.append(fac[row // len(pcs)] * len(mins) + i)
+    return _Pieces.join(xy_l, cnt_l, group_l)
 
 
 def _frame(service, mins, facility, polys, length, inside, net) -> gpd.GeoDataFrame:
