@@ -23,7 +23,17 @@ import shapely
 
 from .common import InputError, Msg, atomic_path
 from .crs import parse_crs, to_wgs84
-from .facility_fields import capacities, check_coordinates, coordinates, ids, services, statuses, text_column
+from .facility_fields import (
+    capacities,
+    check_coordinates,
+    coordinates,
+    facility_counts_column,
+    ids,
+    repeat_counted,
+    services,
+    statuses,
+    text_column,
+)
 from .facility_osm import (
     OSM_AMENITIES,
     OSM_CHILD_FOR,
@@ -55,6 +65,7 @@ def read_facilities(
     columns: Mapping[str, str] | None = None,
     sheet: str | int | None = None,
     status: str = "existing",
+    count_col: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a facility list (CSV, XLSX, GeoJSON, GeoPackage, Shapefile) into the normalized table.
 
@@ -81,6 +92,10 @@ def read_facilities(
         Worksheet name or 0-based index (XLSX), or layer name (GeoPackage).
     status
         Status of rows without a status column or with an empty status cell.
+    count_col
+        A column holding how many facilities each row stands for (a grid of counts, such as
+        schools per population cell): a row counting n becomes n facilities at its point (ids
+        ``<id>#1`` … ``<id>#n`` when n > 1), a row counting 0 none. Counts are whole numbers ≥ 0.
 
     Returns
     -------
@@ -126,6 +141,8 @@ def read_facilities(
     else:
         gdf = gdf.set_crs(4326)
     keep = np.ones(len(gdf), dtype=bool) if service is None else svc == service
+    if count_col is not None:
+        return repeat_counted(gdf, facility_counts_column(src, count_col), keep)
     return gdf.loc[keep].reset_index(drop=True)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,9 @@ from .common import InputError, Msg, render, say
 from .crs import in_china
 from .facility_tables import FacilitySource, chinese_word, vocabulary
 from .schema import SERVICES, STATUSES
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 #: Cell text meaning "unknown" in a capacity column, besides the words of ``facilities.unknown_words``.
 _UNKNOWN_MARKS = ("", "-", "--", "—", "–", "/")
@@ -272,4 +276,27 @@ def ids(src: FacilitySource, cols: dict[str, str]) -> np.ndarray:
             shown=_Joined(items, "facilities.sep.items"),
             more=more,
         )
+    return out
+
+
+def facility_counts_column(src: FacilitySource, column: str) -> np.ndarray:
+    """How many facilities each row stands for: the whole numbers ≥ 0 of ``column``."""
+    if column not in src.table.columns:
+        raise InputError("facilities.no_count_column", where=src.where, column=repr(column))
+    vals, bad = numbers(src.table[column])
+    bad |= ~bad & ((vals < 0) | (np.mod(np.nan_to_num(vals), 1) != 0) | np.isnan(vals))
+    if bad.any():
+        raise InputError("facilities.bad_count", where=src.where, column=repr(column), rows=src.numbers(bad))
+    return vals.astype(np.int64)
+
+
+def repeat_counted(gdf: gpd.GeoDataFrame, counts: np.ndarray, keep: np.ndarray) -> gpd.GeoDataFrame:
+    """Each kept row ``counts`` times, ids ``<id>#k`` where a row stands for more than one facility."""
+    n = np.where(keep, counts, 0)
+    idx = np.repeat(np.arange(len(gdf)), n)
+    out = gdf.iloc[idx].reset_index(drop=True)
+    k = np.arange(len(idx)) - np.repeat(np.cumsum(n) - n, n) + 1
+    many = np.repeat(n > 1, n)
+    base = out["id"].astype(str)
+    out["id"] = np.where(many, base + "#" + k.astype(str), base).astype(object)
     return out

@@ -170,6 +170,7 @@ def admin_units(scen: Scenario, codes: pd.DataFrame | None = None) -> gpd.GeoDat
             name_col=a.name_col,
             parent_col=a.parent_col,
             crs=a.crs,
+            urban=a.urban,
             lookup=codes,
         )
         for a in scen.admin
@@ -318,6 +319,7 @@ def load_facilities(scen: Scenario, clip: BaseGeometry | None) -> gpd.GeoDataFra
                 columns=src.columns,
                 sheet=src.sheet,
                 status=src.status,
+                count_col=src.count_col,
             )
         frames.append(f)
     if not frames:

@@ -136,6 +136,7 @@ class FacilitySource(_Model):
     status: Literal["existing", "planned", "candidate"] = "existing"
     columns: dict[str, str] | None = None
     sheet: str | None = None
+    count_col: str | None = None  # a column saying how many facilities each row stands for
 
     @model_validator(mode="after")
     def _one_of(self) -> FacilitySource:
@@ -182,6 +183,7 @@ class AdminLayer(_Model):
     code_col: str | None = None
     name_col: str | None = None
     parent_col: str | None = None
+    urban: bool | None = None  # every unit urban (true) or rural (false); default: its column or name
 
 
 class AdminCodes(_Model):

@@ -158,8 +158,9 @@ def _upper_rows(rows: Rows, upper: Level, fac_paths: Paths, check: _Check, units
         rows.add(upper, sel, check.key, share)
         return
     up = parent_index(units.level, upper)
-    tot = np.bincount(up[units.applies], minlength=n).astype(float)
-    good = np.bincount(up[units.applies & units.ok], minlength=n).astype(float)
+    placed = units.applies & (up >= 0)  # units whose parent unit is not known count nowhere above
+    tot = np.bincount(up[placed], minlength=n).astype(float)
+    good = np.bincount(up[placed & units.ok], minlength=n).astype(float)
     sel = tot > 0
     ratio = np.divide(100.0 * good, tot, out=np.full(n, np.nan), where=tot > 0)
     if not check.listed:

@@ -111,6 +111,8 @@ class Admin:
         self.parent: dict[str, str] = {}
         self.urban: dict[str, bool] = {}
         self.codes: dict[str, list[str]] = {lvl: [] for lvl in ADMIN_LEVELS}
+        #: the district of units whose table names none (the jurisdiction's, set by `in_jurisdiction`)
+        self.home_district = ""
         self._by_name: dict[tuple[str, str, str], str] = {}
         if units is None:
             return
@@ -150,9 +152,9 @@ class Admin:
         if level == "district":
             return (code, "", "")
         if level == "street":
-            return (self.parent.get(code, ""), code, "")
+            return (self.parent.get(code, "") or self.home_district, code, "")
         street = self.parent.get(code, "")
-        return (self.parent.get(street, ""), street, code)
+        return (self.parent.get(street, "") or self.home_district, street, code)
 
 
 def unit_paths(admin: Admin, frame: pd.DataFrame, what: Msg) -> Paths:
@@ -176,6 +178,7 @@ def in_jurisdiction(admin: Admin, paths: Paths, standards: Standards | None) -> 
     if standards is None or not standards.adcode:
         return paths
     d, s, c = paths
+    admin.home_district = standards.adcode
     blank = d == ""
     if blank.any():
         admin.name.setdefault(standards.adcode, standards.name_zh or standards.adcode)
