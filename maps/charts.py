@@ -16,7 +16,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from ..geodata.common import say
-from .i18n import t
+from .i18n import code_label, t
 from .inputs import MapInputs
 from .layers_units import LEVELS
 from .scene import Scene
@@ -219,7 +219,7 @@ def _gain_charts(inputs: MapInputs, scene: Scene) -> list[Chart]:
         gain = pd.to_numeric(sub["gain"], errors="coerce").to_numpy(dtype=float)
         order = np.argsort(-np.nan_to_num(gain, nan=-np.inf), kind="stable")[:MAX_BARS]
         names = sub["unit"].astype(str).to_numpy()[order]
-        title = say("map.chart.gains", lang, service=scene.label(service))
+        title = say("map.chart.gains", lang, service=code_label(service, lang))
         note = say("map.chart.top", lang, shown=len(order), total=len(sub)) if len(sub) > len(order) else ""
         out.append(Chart(title, bar_chart(list(names), gain[order], "people", lang), note, None))
     return out

@@ -86,7 +86,7 @@ def change_specs(changes: gpd.GeoDataFrame | None, scene: Scene) -> Iterable[dic
             if not len(part):
                 continue
             label = t(f"change_{change}", lang)
-            name = say("map.layer.change", lang, service=scene.label(service), change=label)
+            name = say("map.layer.change", lang, service=code_label(service, lang), change=label)
             x, y = points_xy(part)
             cols, rows = _people(part, lang)
             cols["unit"] = texts(column(part, "unit", ""))
@@ -145,7 +145,7 @@ def facility_change_specs(fc: gpd.GeoDataFrame | None, scene: Scene) -> Iterable
             tiers = column(part, "tier", "").fillna("").astype(str)
             yield {
                 "name": safe_name(
-                    say("map.layer.facility_change", lang, service=scene.label(service), change=label)
+                    say("map.layer.facility_change", lang, service=code_label(service, lang), change=label)
                 ),
                 "kind": "points",
                 "x": x,

