@@ -34,6 +34,7 @@ from ..geodata.crs import wgs84_to_gcj02
 from ..geodata.labels import label
 from .executors import InProcess, ReachContext, ReachJob, Sites
 from .result import SERVICE_GROUP, RunResult
+from .site_names import nearest_named_street, site_names, street_for
 
 #: Spacing of the network points offered as candidates to a service without a siting proposal,
 #: metres (a technical default of the what-if, not a policy number: about one point per block).
@@ -136,7 +137,7 @@ def service_payload(
 ) -> dict:
     """One service's part of the payload: thresholds, sites and the packed home × site matrix."""
     run = result.services[service]
-    sites = site_table(result, service, spacing_m)
+    sites = site_table(result, service, spacing_m, lang)
     matrix = site_matrix(result, service, sites)
     indptr, indices, seconds = pack_times(matrix, run.threshold_s)
     group = primary_group(result, service)
@@ -165,12 +166,16 @@ def primary_group(result: RunResult, service: str) -> str:
     return group if w is not None and np.isfinite(w).all() and w.sum() > 0 else "pop_total"
 
 
-def site_table(result: RunResult, service: str, spacing_m: float = SPACING_M) -> gpd.GeoDataFrame:
-    """The sites of a service's what-if: ``id``, ``name``, ``tier``, ``kind`` (`KINDS` code), WGS84 points.
+def site_table(
+    result: RunResult, service: str, spacing_m: float = SPACING_M, lang: str = "zh"
+) -> gpd.GeoDataFrame:
+    """The sites of a service's what-if: ``id``, ``name``, ``tier``, ``kind`` (`KINDS` code), ``near``.
 
     Existing facilities first (as the run counted them), then the planned ones, then the siting
-    proposal's candidates with the chosen ones marked ``proposed`` (named as the run names them),
-    or, for a service the run did not site, network points every ``spacing_m`` metres.
+    proposal's candidates with the chosen ones marked ``proposed`` (named in ``lang`` as the run
+    names them: rank and nearest street), or, for a service the run did not site, network points
+    every ``spacing_m`` metres. ``near`` is the nearest named street as a reader of ``lang`` sees
+    it (the page names an unnamed candidate by it). Points in WGS84.
     """
     existing = _sites(result.services[service].facilities, KINDS.index("existing"))
     fac = result.facilities
@@ -182,15 +187,18 @@ def site_table(result: RunResult, service: str, spacing_m: float = SPACING_M) ->
         cand = _sites(candidates(result), KINDS.index("candidate"))
         chosen = np.asarray(result.siting.sites, dtype=np.int64)
         cand.loc[chosen, "kind"] = KINDS.index("proposed")
-        if result.sites is not None and len(result.sites) == len(chosen):
-            cand.loc[chosen, "name"] = result.sites["name"].fillna("").astype(str).to_numpy()
+        if result.sites is not None and len(result.sites) == len(chosen) and "rank" in result.sites:
+            cand.loc[chosen, "name"] = site_names(result.sites, lang)
     else:
         from .siting import grid_candidates
 
         cand = _sites(grid_candidates(result.network, spacing_m), KINDS.index("candidate"))
     parts.append(cand)
-    out = pd.concat(parts, ignore_index=True)
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=4326)
+    out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=4326)
+    near, _ = nearest_named_street(out.geometry, result.network)
+    names, inverse = np.unique(near.astype(str), return_inverse=True)
+    out["near"] = np.asarray([street_for(n, lang) for n in names], dtype=object)[inverse]
+    return out
 
 
 def _sites(table: gpd.GeoDataFrame, kind: int) -> gpd.GeoDataFrame:
@@ -319,6 +327,7 @@ def _sites_json(sites: gpd.GeoDataFrame) -> dict:
         "id": sites["id"].astype(str).tolist(),
         "name": sites["name"].astype(str).tolist(),
         "tier": sites["tier"].astype(str).tolist(),
+        "near": sites["near"].astype(str).tolist(),
         "kind": encode(sites["kind"].to_numpy(), "u1"),
         "lon": encode(lon, "f8"),
         "lat": encode(lat, "f8"),

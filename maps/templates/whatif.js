@@ -159,14 +159,18 @@
     s.ct = ct;
   }
 
-  /* Display names: the payload's, else the kind and its ordinal ("candidate 12"). */
+  /* Display names: the payload's, else the kind, its ordinal and the nearest named street
+   * ("candidate 12 (near X Road)"). */
   function names(s) {
     var count = [0, 0, 0, 0];
+    var near = s.spec.sites.near || [];
     s.names = s.spec.sites.name.map(function (name, j) {
       var k = s.kind[j];
       count[k] += 1;
       if (name) return name;
-      return k === EXISTING ? tx("name_existing", { n: count[k] }) : tx("name_candidate", { n: count[k] });
+      if (k === EXISTING) return tx("name_existing", { n: count[k] });
+      var f = { n: count[k], street: near[j] };
+      return near[j] ? tx("name_candidate_near", f) : tx("name_candidate", f);
     });
   }
 
@@ -361,7 +365,7 @@
     var org = map.getPixelOrigin();
     var ox = (org.x + tl.x) * dpr;
     var oy = (org.y + tl.y) * dpr;
-    var d = Math.max(2, Math.round((z >= 16 ? 6 : z >= 14 ? 4 : 3) * dpr));
+    var d = Math.max(2, Math.round((z >= 16 ? 7 : z >= 14 ? 5 : 4) * dpr));
     var cov = S.cov;
     var base = S.baseCov;
     [
@@ -391,6 +395,11 @@
     return ((255 << 24) | ((v & 0xff) << 16) | (v & 0xff00) | ((v >> 16) & 0xff)) >>> 0;
   }
 
+  /* Closed candidates are small rings, smaller still below zoom 15 where they crowd. */
+  function candidateRadius() {
+    return map.getZoom() >= 15 ? 4 : 2.5;
+  }
+
   function siteStyle(s, j) {
     var k = KINDS[s.kind[j]];
     var open = s.open[j] === 1;
@@ -411,7 +420,7 @@
     }
     return open
       ? { radius: 7, color: "#ffffff", weight: 2, fillColor: "#4575b4", fillOpacity: 1, dashArray: null }
-      : { radius: 3, color: "#636363", weight: 1, fillColor: "#969696", fillOpacity: 0.7, dashArray: null };
+      : { radius: candidateRadius(), color: "#525252", weight: 1, fillColor: "#969696", fillOpacity: 0, dashArray: null };
   }
 
   function tipOf(s, j) {
@@ -426,6 +435,7 @@
 
   function buildSites(s) {
     if (ui.sites) map.removeLayer(ui.sites);
+    ui.candidateRadius = candidateRadius();
     ui.sites = L.layerGroup();
     s.markers = new Array(s.nSites);
     var order = [2, 3, 1, 0];
@@ -874,8 +884,10 @@
     return expanded;
   }
 
-  /* While the panel is open, the page's own point layers (homes, facilities, proposed sites) step
-   * aside: the panel draws them in their what-if state. They come back when it closes. */
+  /* While the panel is open, the page's layers of today's state (homes, facilities, proposed
+   * sites, walking circles, units shaded by coverage: every layer with points or popups) step
+   * aside, since the panel draws the what-if state; the street network and the outlines stay.
+   * They come back when it closes. */
   function hideOthers(on) {
     var lc = window.lifecircle;
     (ui.hidden || []).forEach(function (layer) {
@@ -886,7 +898,8 @@
     Object.keys(lc.layers).forEach(function (name) {
       var spec = lc.specs && lc.specs[name];
       var layer = lc.layers[name];
-      if (!spec || (spec.kind !== "points" && spec.kind !== "sites") || !map.hasLayer(layer)) return;
+      var today = spec && (spec.kind !== "shapes" || !!spec.popup);
+      if (!today || !map.hasLayer(layer)) return;
       map.removeLayer(layer);
       ui.hidden.push(layer);
     });
@@ -995,6 +1008,13 @@
       HomesLayer = homesLayerClass();
       ui.homes = new HomesLayer();
       map.on("click", onMapClick);
+      map.on("zoomend", function () {
+        if (!S || ui.candidateRadius === candidateRadius()) return;
+        ui.candidateRadius = candidateRadius();
+        var closed = [];
+        for (var j = 0; j < S.nSites; j++) if (S.kind[j] === 2 && !S.open[j]) closed.push(j);
+        restyle(S, closed);
+      });
       wrapBasemap();
       selectService(D.services[0].key);
     }
@@ -1018,16 +1038,27 @@
     var list = indices(ids);
     act(function () {
       apply(S, "open", list, true);
-    });
+    }, tx("opened", { name: listed(list) }));
     return W.state();
   });
   W.close = guard(function (ids) {
     var list = indices(ids);
     act(function () {
       apply(S, "close", list, true);
-    });
+    }, tx("closed", { name: listed(list) }));
     return W.state();
   });
+
+  /* The names of sites ``list``, the first three and how many more. */
+  function listed(list) {
+    var text = list
+      .slice(0, 3)
+      .map(function (j) {
+        return S.names[j];
+      })
+      .join(tx("sep"));
+    return list.length > 3 ? text + tx("more", { n: list.length - 3 }) : text;
+  }
   W.reset = guard(function () {
     reset();
     return W.state();
