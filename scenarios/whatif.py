@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -29,7 +30,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..coverage.indicators.units import admin_str
-from ..geodata.common import has_message, say
+from ..geodata.common import atomic_path, has_message, say
 from ..geodata.crs import wgs84_to_gcj02
 from ..geodata.labels import label
 from .executors import InProcess, ReachContext, ReachJob, Sites
@@ -62,13 +63,14 @@ class WhatIfOptions:
     services
         The services offered (default every service of the run).
     command
-        The command the page shows when the run is too large for the what-if.
+        The command the page shows when the run is too large for the what-if (default: the
+        catalogue's ``whatif.command`` in the page's language).
     """
 
     spacing_m: float = SPACING_M
     max_bytes: int = MAX_BYTES
     services: tuple[str, ...] | None = None
-    command: str = "lifecircle run scenario.yaml --out run"
+    command: str | None = None
 
 
 def encode(values: np.ndarray, dtype: str) -> dict[str, str]:
@@ -115,21 +117,39 @@ def whatif_payload(result: RunResult, *, lang: str = "zh", options: WhatIfOption
         part = service_payload(result, svc, lang=lang, spacing_m=opts.spacing_m)
         size += payload_bytes(part)
         if size > opts.max_bytes:
-            return too_large(size, opts)
+            return too_large(size, opts, lang)
         payload["services"].append(part)
     payload["bytes"] = payload_bytes(payload)
     return payload
 
 
-def too_large(size: int, opts: WhatIfOptions) -> dict:
+def too_large(size: int, opts: WhatIfOptions, lang: str = "zh") -> dict:
     """The stand-in payload of a run too large to embed: its size, the limit and the command."""
     return {
         "v": 1,
         "too_large": True,
         "bytes": int(size),
         "limit": int(opts.max_bytes),
-        "command": opts.command,
+        "command": opts.command or say("whatif.command", lang),
     }
+
+
+def add_whatif(
+    result: RunResult, path: str | Path, *, lang: str = "zh", options: WhatIfOptions | None = None
+) -> int:
+    """Insert the what-if of ``result`` into the map written at ``path``; return the bytes it adds.
+
+    The map is the one `lifecircle.maps.webmap.write_map` wrote for the run; the file is replaced
+    atomically. A run too large for the what-if gets the panel that says so and shows the command.
+    """
+    from ..maps.whatif import insert_whatif, whatif_html
+
+    path = Path(path)
+    page = path.read_text(encoding="utf-8")
+    out = insert_whatif(page, whatif_html(whatif_payload(result, lang=lang, options=options), lang))
+    with atomic_path(path) as tmp:
+        tmp.write_text(out, encoding="utf-8")
+    return len(out.encode("utf-8")) - len(page.encode("utf-8"))
 
 
 def service_payload(

@@ -343,6 +343,27 @@ def test_yuzhong_random_sets_equal_the_engine(yz):
             assert np.array_equal(wi.covered_homes(part, pick), reach.time_s <= run.threshold_s)
 
 
+def test_helsinki_demo_payload(tmp_path):
+    from lifecircle.maps.webmap import write_map
+    from lifecircle.scenarios.outputs import map_inputs
+    from lifecircle.scenarios.presets import example_scenario
+    from lifecircle.scenarios.schema import load_scenario
+
+    result = run_scenario(load_scenario(example_scenario("helsinki")), None, lang="zh")
+    path = write_map(map_inputs(result, "zh"), tmp_path / "map.html", lang="zh")
+    size = path.stat().st_size
+    added = wi.add_whatif(result, path, lang="zh")
+    assert 'id="lc-whatif-data"' in path.read_text(encoding="utf-8")
+    payload = wi.whatif_payload(result, lang="zh")
+    assert "too_large" not in payload
+    for part in payload["services"]:
+        run = result.services[part["key"]]
+        kinds = wi.decode(part["sites"]["kind"])
+        got = wi.covered_homes(part, np.flatnonzero(kinds == 0))
+        assert np.array_equal(got, run.reach.time_s <= run.threshold_s)
+    print(f"\nHelsinki demo: map.html {size:,} bytes, the what-if adds {added:,} bytes")
+
+
 def test_too_large_runs_point_to_the_command_line(yz):
     result, _, _ = yz
     small = wi.WhatIfOptions(max_bytes=100_000, command="lifecircle run yuzhong.yaml --out run")
@@ -351,3 +372,5 @@ def test_too_large_runs_point_to_the_command_line(yz):
     assert "services" not in got and got["command"].startswith("lifecircle run")
     block = whatif_html(got, "zh")
     assert "lifecircle run yuzhong.yaml" in block
+    default = wi.whatif_payload(result, lang="zh", options=wi.WhatIfOptions(max_bytes=1))
+    assert default["command"].startswith("lifecircle run ") and CJK.search(default["command"])

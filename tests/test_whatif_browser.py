@@ -69,8 +69,13 @@ def yz(tmp_path_factory):
 @pytest.fixture(scope="module")
 def page(driver, yz):  # noqa: F811
     result, payload, _, tmp = yz
-    size, added = map_with_whatif(map_inputs(result, "zh"), payload, tmp / "map.html")
-    print(f"\nYuzhong map.html {size:,} bytes; the what-if adds {added:,} bytes")
+    path = write_map(map_inputs(result, "zh"), tmp / "map.html", lang="zh")
+    size = path.stat().st_size
+    added = wi.add_whatif(result, path, lang="zh")  # what write_outputs will call after write_map
+    assert path.stat().st_size == size + added and added < 5_000_000
+    print(
+        f"\nYuzhong map.html {size:,} bytes; the what-if adds {added:,} bytes (payload {payload['bytes']:,})"
+    )
     return open_page(driver, tmp / "map.html")
 
 
