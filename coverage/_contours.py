@@ -167,7 +167,8 @@ def trace(grid: Grid, mark: np.ndarray, reach: int, lv: float):
     Each strip of rows gets its distances from the marks of its rows and ``reach`` rows either
     side (exact there), and its own marching squares. Neighbouring strips share their boundary
     row, so the pieces cut there meet vertex for vertex and `shapely.coverage_union_all` joins
-    them into the polygon one pass over the whole grid would give, with a fraction of its memory.
+    them (only those reaching a cut row) into the polygon one pass over the whole grid would
+    give, with a fraction of its memory.
 
     Returns
     -------
@@ -187,7 +188,16 @@ def trace(grid: Grid, mark: np.ndarray, reach: int, lv: float):
     if not parts:
         return shapely.Polygon(), ok
     polys = np.concatenate(parts)
-    return (polys[0] if len(polys) == 1 else shapely.coverage_union_all(polys)), ok
+    if len(polys) == 1:
+        return polys[0], ok
+    # only the pieces reaching a cut row have a neighbour to join
+    cut = grid.y0 + grid.cell * np.arange(rows, grid.ny - 1, rows)
+    b = shapely.bounds(polys)
+    joined = np.isin(b[:, 1], cut) | np.isin(b[:, 3], cut)
+    if joined.any():
+        whole = shapely.get_parts(shapely.coverage_union_all(polys[joined]))
+        polys = np.concatenate([polys[~joined], whole])
+    return (polys[0] if len(polys) == 1 else shapely.multipolygons(polys)), ok
 
 
 def _filled(grid: Grid, d2: np.ndarray, r0: int, lv: float) -> np.ndarray:
