@@ -152,13 +152,13 @@ def facility_change_specs(fc: gpd.GeoDataFrame | None, scene: Scene) -> Iterable
                 "y": y,
                 "cls": [0] * len(part),
                 "styles": [
-                    {
-                        "radius": 8,
+                    {  # rings, apart from the filled dots of the residents
+                        "radius": 9,
                         "color": color,
-                        "weight": 3,
-                        "fillColor": color if change == "added" else "#ffffff",
-                        "fillOpacity": 0.9 if change == "added" else 0.4,
-                        **({"dashArray": "3 3"} if change == "removed" else {}),
+                        "weight": 4,
+                        "fillColor": "#ffffff",
+                        "fillOpacity": 0.85,
+                        **({"dashArray": "4 3"} if change == "removed" else {}),
                     }
                 ],
                 "cols": {

@@ -137,7 +137,7 @@ def _labels(services: Sequence[str], lang: str) -> dict[str, str]:
     labels = {k: t(k, lang) for k in _HEADINGS}
     labels["circles"] = t("isochrones", lang)
     labels["sites"] = t("sites_layer", lang)
-    groups = [t(PRIMARY_GROUP.get(s, "pop_total"), lang) for s in services]
+    groups = list(dict.fromkeys(t(PRIMARY_GROUP.get(s, "pop_total"), lang) for s in services))
     labels["coverage"] = say("map.legend.coverage", lang, share=t("coverage_share", lang), groups=groups)
     return labels
 
