@@ -30,7 +30,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..coverage.indicators.units import admin_str
-from ..geodata.common import atomic_path, has_message, say
+from ..geodata.common import Note, atomic_path, has_message, say
 from ..geodata.crs import wgs84_to_gcj02
 from ..geodata.labels import label
 from .executors import InProcess, ReachContext, ReachJob, Sites
@@ -113,7 +113,11 @@ def whatif_payload(result: RunResult, *, lang: str = "zh", options: WhatIfOption
     opts = options or WhatIfOptions()
     payload: dict = {"v": 1, "homes": _homes(result, lang), "levels": _levels(result, lang), "services": []}
     size = payload_bytes(payload)
+    if size > opts.max_bytes:  # the homes alone pass the limit: no matrix is computed
+        return too_large(size, opts, lang)
     for svc in opts.services or tuple(result.services):
+        if primary_group(result, svc) not in payload["homes"]["weights"]:
+            continue  # no population to count for this service
         part = service_payload(result, svc, lang=lang, spacing_m=opts.spacing_m)
         size += payload_bytes(part)
         if size > opts.max_bytes:
@@ -146,7 +150,11 @@ def add_whatif(
 
     path = Path(path)
     page = path.read_text(encoding="utf-8")
-    out = insert_whatif(page, whatif_html(whatif_payload(result, lang=lang, options=options), lang))
+    try:
+        out = insert_whatif(page, whatif_html(whatif_payload(result, lang=lang, options=options), lang))
+    except Exception as exc:  # the what-if is an addition: the map stays as written, the run notes why
+        result.notes.append(Note("whatif.failed", error=str(exc)))
+        return 0
     with atomic_path(path) as tmp:
         tmp.write_text(out, encoding="utf-8")
     return len(out.encode("utf-8")) - len(page.encode("utf-8"))

@@ -374,3 +374,21 @@ def test_too_large_runs_point_to_the_command_line(yz):
     assert "lifecircle run yuzhong.yaml" in block
     default = wi.whatif_payload(result, lang="zh", options=wi.WhatIfOptions(max_bytes=1))
     assert default["command"].startswith("lifecircle run ") and CJK.search(default["command"])
+
+
+def test_a_failing_whatif_leaves_the_map_and_notes_why(yz, monkeypatch, tmp_path):
+    result = yz[0]
+
+    def boom(*_args, **_kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(wi, "whatif_payload", boom)
+    path = tmp_path / "map.html"
+    path.write_text("<html><body>map</body></html>", encoding="utf-8")
+    n = len(result.notes)
+    try:
+        assert wi.add_whatif(result, path, lang="zh") == 0
+        assert path.read_text(encoding="utf-8") == "<html><body>map</body></html>"
+        assert len(result.notes) == n + 1 and "boom" in result.notes[-1].text("zh")
+    finally:
+        del result.notes[n:]
