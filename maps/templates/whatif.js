@@ -995,6 +995,7 @@
   }
 
   function init() {
+    var t0 = performance.now();
     D = JSON.parse(document.getElementById("lc-whatif-data").textContent);
     TX = D.texts || {};
     map = window.lifecircle.map;
@@ -1019,6 +1020,7 @@
       selectService(D.services[0].key);
     }
     setExpanded(false);
+    W.initMs = performance.now() - t0;
     W.ready = true;
   }
 
