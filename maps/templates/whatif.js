@@ -905,15 +905,12 @@
     });
   }
 
-  /* Fit the study area into the part of the map the side panel and this panel leave free. */
+  /* Fit the study area into the part of the map the side panel and this panel (open, or its
+   * button) leave free. */
   function refit() {
     var lc = window.lifecircle;
     var b = lc && lc.config && lc.config.bounds;
     if (!b) return;
-    if (!expanded && lc.fit) {
-      lc.fit();
-      return;
-    }
     var side = document.getElementById("lc-side");
     var left = side && !side.hidden ? side.offsetLeft + side.offsetWidth + 16 : 12;
     var right = ui.box.offsetWidth + 24;
