@@ -13,13 +13,13 @@ catalogue entries ``whatif.js.*`` handed over in the payload; every text reaches
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
 from importlib import resources
 
 from ..geodata.common import catalogue
 from .i18n import check_lang
+from .webmap import _spec_json  # the map's own JSON for inline scripts (no </script>, no markers)
 
 _PACKAGE = "lifecircle.maps"
 _PREFIX = "whatif.js."
@@ -63,7 +63,7 @@ def whatif_html(payload: dict, lang: str = "zh") -> str:
     js = _template("whatif.js").replace("</script", "<\\/script")
     return (
         f"<style>{css}</style>\n"
-        f'<script type="application/json" id="lc-whatif-data">{_json(data)}</script>\n'
+        f'<script type="application/json" id="lc-whatif-data">{_spec_json(data)}</script>\n'
         f"<script>{js}</script>\n"
     )
 
@@ -74,15 +74,3 @@ def insert_whatif(page: str, block: str) -> str:
     if at < 0:
         return page + block
     return page[:at] + block + page[at:]
-
-
-def _json(data: dict) -> str:
-    """JSON safe inside a ``<script>`` element: no ``<``, ``>`` or ``&``, no line separators."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return (
-        text.replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )

@@ -1033,20 +1033,18 @@
     return setExpanded(on === undefined ? true : on);
   };
   W.service = guard(selectService);
-  W.open = guard(function (ids) {
-    var list = indices(ids);
-    act(function () {
-      apply(S, "open", list, true);
-    }, tx("opened", { name: listed(list) }));
-    return W.state();
-  });
-  W.close = guard(function (ids) {
-    var list = indices(ids);
-    act(function () {
-      apply(S, "close", list, true);
-    }, tx("closed", { name: listed(list) }));
-    return W.state();
-  });
+  /* Open or close sites ``ids`` as one step of the history; the state after. */
+  function change(op, said) {
+    return guard(function (ids) {
+      var list = indices(ids);
+      act(function () {
+        apply(S, op, list, true);
+      }, tx(said, { name: listed(list) }));
+      return W.state();
+    });
+  }
+  W.open = change("open", "opened");
+  W.close = change("close", "closed");
 
   /* The names of sites ``list``, the first three and how many more. */
   function listed(list) {
