@@ -1,9 +1,10 @@
 """The map's what-if payload: packing, exactness against the engine, sizes (no browser here).
 
 The Yuzhong run used here gets a small facility list (20 building centroids drawn with a fixed
-seed: illustrative, not real stations) and SYNTHETIC street polygons (a Voronoi split of the
-district outline into its official number of streets, named from the official code list): they
-are made up for the test, never real boundaries. `tests/test_whatif_browser.py` reuses these
+seed: illustrative, not real stations) and the SYNTHETIC street polygons of
+`tests/test_units_yuzhong.py` (a Voronoi split of the district outline into its official number of
+streets, named from the official code list, two marked rural): made up for the test, never real
+boundaries. `tests/test_whatif_browser.py` reuses these
 helpers for the page.
 """
 
@@ -18,14 +19,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-import shapely
 import yaml
 from conftest import SHARED, shared_file
+from test_units_yuzhong import synthetic_streets
 
 from lifecircle.coverage import indicators as _ind
 from lifecircle.coverage.reach import ZERO_TIME_S, service_reach
 from lifecircle.coverage.snapping import Layers
-from lifecircle.geodata.crs import to_wgs84
+from lifecircle.geodata.admin import read_admin_codes
 from lifecircle.maps.whatif import insert_whatif, whatif_html, whatif_texts
 from lifecircle.scenarios import whatif as wi
 from lifecircle.scenarios.pipeline import run_scenario
@@ -50,43 +51,35 @@ def facility_list(path: Path, n: int = 20, seed: int = 7) -> Path:
     return path
 
 
-def synthetic_streets(path: Path, seed: int = 3) -> Path:
-    """SYNTHETIC street polygons of Yuzhong (not real boundaries).
-
-    A Voronoi split of the district outline (GCJ-02, converted to WGS84) into as many cells as
-    the official code list has streets for 500103, seeded at building centroids drawn with
-    ``seed``, each cell named and coded from the code list.
-    """
-    codes = pd.read_csv(shared_file("chongqing", "admin_codes", "streets.csv"), dtype=str)
-    codes = codes[codes["areaCode"] == "500103"].reset_index(drop=True)
-    outline = gpd.read_file(shared_file("chongqing", "boundaries", "500103.gcj02.geojson"))
-    outline = to_wgs84(outline, "gcj02", where="outline").geometry.union_all()
-    b = gpd.read_file(shared_file("chongqing", "osm_buildings_yuzhong.geojson"))
-    pts = b.geometry.to_crs(32648).centroid.to_crs(4326)
-    pts = pts[pts.within(outline)].to_numpy()
-    rng = np.random.default_rng(seed)
-    seeds = pts[rng.choice(len(pts), len(codes), replace=False)]
-    cells = shapely.voronoi_polygons(shapely.MultiPoint(list(seeds)), extend_to=outline, ordered=True)
-    polys = [shapely.intersection(c, outline) for c in shapely.get_parts(cells)]
-    gdf = gpd.GeoDataFrame({"code": codes["code"], "name": codes["name"]}, geometry=polys, crs=4326)
-    gdf.to_file(path, driver="GeoJSON")
+def streets_layer(tmp: Path) -> Path:
+    """The SYNTHETIC Yuzhong streets of `tests/test_units_yuzhong.py` (two of them rural), in ``tmp``."""
+    path = tmp / "streets_synthetic.geojson"
+    if not path.exists():
+        folder = shared_file("chongqing", "admin_codes")
+        codes = read_admin_codes(folder / "streets.csv", folder / "communities.csv", districts="500103")
+        synthetic_streets(
+            path,
+            shared_file("chongqing", "boundaries", "500103.gcj02.geojson"),
+            shared_file("chongqing", "osm_buildings_yuzhong.geojson"),
+            codes,
+        )
     return path
 
 
 def yuzhong_scenario(tmp: Path, *, facilities: list[dict] | None = None, siting: bool = True):
-    """The Yuzhong example with the illustrative facility list and the synthetic streets."""
+    """The Yuzhong example with the illustrative facility list and the synthetic streets.
+
+    Two synthetic streets are rural, so elderly homes there get 15 minutes (an override for the
+    test) and the others the example's 10: the what-if carries a threshold per home.
+    """
     shared_file("chongqing", "osm_roads_yuzhong.geojson")
     raw = yaml.safe_load((EXAMPLES / "yuzhong.yaml").read_text(encoding="utf-8"))
     raw["data_dir"] = str(SHARED)
     if facilities is None:
         facilities = [{"path": str(facility_list(tmp / "fac.csv")), "crs": "wgs84"}]
     raw["facilities"] = facilities
-    streets = tmp / "streets.geojson"
-    if not streets.exists():
-        synthetic_streets(streets)
-    raw["admin"] = [
-        {"path": str(streets), "level": "street", "crs": "wgs84", "code_col": "code", "name_col": "name"}
-    ]
+    raw["admin"] = [{"path": str(streets_layer(tmp)), "level": "street", "crs": "gcj02"}]
+    raw["thresholds"] = {"elderly": {"urban": 10, "rural": 15}}  # both thresholds in play
     if not siting:
         raw.pop("siting", None)
     return scenario_from_dict(raw, where="whatif test", base_dir=EXAMPLES)
@@ -307,7 +300,8 @@ def test_yuzhong_payload_size_and_sites(yz):
     el = payload["services"][0]
     kinds = np.bincount(wi.decode(el["sites"]["kind"]), minlength=4)
     assert kinds[0] == 20 and kinds[1] == len(result.sites) and kinds[2] + kinds[1] == len(result.demand)
-    assert el["minutes"] == "10" and el["group"] == "pop_60" and el["known"]
+    assert el["minutes"] == "10/15" and el["group"] == "pop_60" and el["known"]
+    assert set(np.unique(wi.decode(el["thr"]))) == {600, 900}
     street = payload["levels"][0]
     assert street["scope"] == "street" and len(street["codes"]) == 11
     assert all(CJK.search(n) for n in street["names"])
