@@ -2,17 +2,20 @@
 
 The reached lines are sampled at most one cell apart and every sample marks its nearest grid
 node. A separable transform gives each node its distance (in cells) to the nearest mark, capped a
-little beyond the access width, and `contourpy` traces the filled contour below the width. The
-polygon approximates the union of the buffers (its boundary lies within about one cell of it) at
-a cost linear in the grid, where the GEOS union of city-scale buffers is not.
+little beyond the access width, and `contourpy` traces the filled contour below the width, strip
+by strip. The polygon approximates the union of the buffers at a cost linear in the grid, where
+the GEOS union of city-scale buffers is not: on Yuzhong's roads with 12.5 m cells every
+difference lies within 1.5 cells of the exact buffer's boundary, on average about 2 m outside it
+(marks rounded to nodes sit up to half a cell off the line), the area 1.4–2.2% larger.
 
 The guarantee is checked, not assumed. A grid cell whose four corners lie below the level is
 filled whole by marching squares. Every point of a reached line is within half a cell of a sample,
 so it lies in the 3 × 3 cells around that sample's cell; when all sixteen corners of those cells
-are below the level the line is inside. With cells at most a quarter of the width this holds for
-every sample (a corner is at most √2 cells from a line point and a mark at most ½√2 cells from its
-sample), so the fallback (exact `shapely.intersection` for any piece not proven inside) never runs
-in practice, and the reported inside share is measured either way.
+are below the level the line is inside. Each of those corners is at most 2√2 cells from the
+sample, whose mark is at most ½√2 cells from it: 3.54 cells, below the level of 4 cells when the
+cell is a quarter of the width. So the fallback (the exact `shapely.intersection` length of any
+piece not proven inside) does not run at the default cell, and the reported inside share is
+measured either way.
 """
 
 from __future__ import annotations
