@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .common import Msg, Note, say
+from .common import Msg, Note, has_message, say
 
 #: English text → the message it renders (anything with ``text(lang)``); cleared when it grows
 #: past `_LIMIT` entries, so a long session holding many runs stays small.
@@ -145,3 +145,22 @@ def source_of(value: Any) -> Any:
         remember(p)
         return Note("cite.text", text=p)
     return "" if value is None else value
+
+
+def year_text(value: Any, lang: str = "zh") -> str:
+    """A year or date as the plans write it (``year.*``): a year, a year and month, "baseline".
+
+    Text that is none of these (already written out, say) comes back as it is.
+    """
+    text = "" if value is None or (isinstance(value, float) and value != value) else str(value).strip()
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    if not text:
+        return ""
+    if text.isdigit():
+        return say("year.year", lang, year=text)
+    head, _, tail = text.partition("-")
+    if head.isdigit() and tail.isdigit():
+        return say("year.month", lang, year=head, month=int(tail))
+    key = f"year.{text.replace('-', '_')}"
+    return say(key, lang) if has_message(key) else text

@@ -33,7 +33,14 @@ from ..geodata.files import (  # noqa: F401 (the formula guard is part of this m
     neutralize_formulas,
     restore_formulas,
 )
-from .export_formats import apply_formats, long_table_sheet, plan_first, plan_sheet, readable_csv
+from .export_formats import (
+    apply_formats,
+    localise_texts,
+    long_table_sheet,
+    plan_first,
+    plan_sheet,
+    readable_csv,
+)
 from .i18n import check_lang, has, t
 from .report import CODE_COLUMNS, column_label, pick_language, value_label
 
@@ -196,9 +203,10 @@ def _flatten(df: pd.DataFrame) -> pd.DataFrame:
 def _localise(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Labels for codes (``elderly``), binding or expected for ``binding``, minutes for ``*_s`` times.
 
-    Numbers stay numbers so the sheet can be summed and sorted.
+    Notes, citations, years and units in ``lang`` (`localise_texts`). Numbers stay numbers so the
+    sheet can be summed and sorted.
     """
-    out = df.copy()
+    out = localise_texts(df, lang)
     for col in out.columns:
         name = str(col)
         values = out[col]

@@ -16,9 +16,8 @@ and that unit decides how a number is shown:
 
 The plan sheet (`plan_sheet`) is the plan's own table: indicator | baseline year and value |
 2025 target | binding or expected | now | gap | source (headers from the catalogue, ids
-``ind.head.plan.*`` and ``xlsx.head.*``, in the run's language), then the
-columns that explain a row (unit, basis and date of the current value, population base, need,
-lead unit, note).
+``ind.head.plan.*`` and ``xlsx.head.*``, in the run's language), then the columns that explain a
+row (unit, basis and date of the current value, population base, need, lead unit, one note).
 """
 
 from __future__ import annotations
@@ -29,7 +28,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ..geodata.common import say
+from ..geodata.bilingual import in_lang, year_text
+from ..geodata.common import has_message, say
 from .i18n import has
 
 #: Number formats of the XLSX cells.
@@ -37,6 +37,7 @@ INTEGER = "#,##0"
 PERCENT = "0.0%"
 ONE_DECIMAL = "0.0"
 TWO_DECIMALS = "0.00"
+DEGREES = "0.000000"
 
 #: Units of the long table (``unit_of_measure``) and of the plan table.
 PEOPLE = "persons"
@@ -44,19 +45,53 @@ PERCENT_UNIT = "%"
 MINUTES = "min"
 PER_MILLE = "‰"
 
-#: Columns of any sheet that hold people (``pop_60``, ``gain_pop_total``, ``base_value`` …).
-_PEOPLE_PREFIXES = ("pop", "gain_pop", "new_pop", "covered_pop", "lost_pop")
-_PEOPLE_COLUMNS = frozenset({"population", "base_value", "need"})
+#: Columns of any sheet that hold people (``pop_60``, ``gain_pop_total``, ``base_value`` …) or other
+#: whole counts (the people a site brings in, its load).
+_PEOPLE_PREFIXES = ("pop", "gain_pop", "new_pop", "covered_pop", "lost_pop", "n_")
+_PEOPLE_COLUMNS = frozenset({"population", "base_value", "need", "gain", "new_weight", "load", "capacity"})
 
 #: The plan table's columns (`coverage.indicators.plan_table`) that make the plan's seven.
-_PLAN_KEYS = ("indicator", "unit_of_measure", "baseline", "baseline_year", "target", "target_year")
+_PLAN_NEED = ("indicator", "unit_of_measure", "baseline", "baseline_year", "target", "target_year")
 _PLAN_MORE = ("attribute", "now", "gap", "source")
+#: Columns that explain a row, kept after the seven when the table has them.
+_PLAN_EXPLAIN = ("unit_of_measure", "now_basis", "now_date", "base_group", "base_value", "base_year", "need")
+_PLAN_LAST = ("lead_unit",)
+#: Columns merged into the sheet's last column, the note: ``{key: catalogue id of its label}``.
+_PLAN_NOTES = {"note": "", "now_source": "xlsx.note.now_source", "base_source": "xlsx.note.base_source"}
 
 #: A target that is a plain number (``+300``, an increase, and ``≤5`` stay text).
 _PLAIN_NUMBER = re.compile(r"\d+(\.\d+)?")
 
 #: ``{column position: one number format (or None) per row}``.
 Formats = dict[int, list[str | None]]
+
+
+#: Columns of the long table holding notes and citations the outputs show in the reader's language.
+TEXT_COLUMNS: frozenset[str] = frozenset(
+    {"note", "source", "base_source", "standard_source", "supply_source"}
+)
+#: Columns holding a year or a date (``2020``, ``2022-10``, ``baseline``).
+YEAR_COLUMNS: frozenset[str] = frozenset({"base_year", "year", "supply_date"})
+
+
+def uom_label(unit: object, lang: str) -> object:
+    """A unit of measure of the long table (``persons``, ``beds per 1,000``) in ``lang``."""
+    key = f"xlsx.uom.{str(unit).replace(' per 1,000', '_per_1000').replace(' ', '_')}"
+    return say(key, lang) if isinstance(unit, str) and has_message(key) else unit
+
+
+def localise_texts(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Notes and citations (`TEXT_COLUMNS`), years (`YEAR_COLUMNS`) and units of measure in ``lang``."""
+    out = df.copy()
+    for col in out.columns:
+        name = str(col)
+        if name in TEXT_COLUMNS:
+            out[col] = out[col].map(lambda v: in_lang(v, lang))
+        elif name in YEAR_COLUMNS:
+            out[col] = out[col].map(lambda v: year_text(v, lang) if isinstance(v, str | int) else v)
+        elif name == "unit_of_measure":
+            out[col] = out[col].map(lambda v: uom_label(v, lang))
+    return out
 
 
 # -- CSV -------------------------------------------------------------------------------------------
@@ -146,59 +181,131 @@ def column_formats(df: pd.DataFrame) -> Formats:
     """
     formats: Formats = {}
     for j, col in enumerate(df.columns):
-        name = str(col)
-        if not pd.api.types.is_numeric_dtype(df.iloc[:, j]):
-            continue
-        fmt = None
-        if name.startswith("share"):
-            fmt = PERCENT
-        elif name.startswith(_PEOPLE_PREFIXES) or name in _PEOPLE_COLUMNS:
-            fmt = INTEGER
-        elif name.endswith("_s") and has(name[:-2]):
-            fmt = ONE_DECIMAL
+        fmt = column_format(str(col)) if pd.api.types.is_numeric_dtype(df.iloc[:, j]) else None
         if fmt is not None:
             formats[j] = [fmt] * len(df)
     return formats
 
 
+def column_format(name: str) -> str | None:
+    """The number format of a column by its name (None: shown as it is).
+
+    Shares (``share_*``, ``*_share``, ``capacity_used``) ``0.0%``; people and counts ``#,##0``;
+    minutes (``*_min``, labelled ``*_s`` times, which the writers turn into minutes) ``0.0``.
+    """
+    if name.startswith("share") or name.endswith("_share") or name == "capacity_used":
+        return PERCENT
+    if name.startswith(("lon", "lat")):
+        return DEGREES
+    if name.startswith(_PEOPLE_PREFIXES) or name in _PEOPLE_COLUMNS or name.endswith("_m"):
+        return INTEGER
+    if name.endswith("_min") or (name.endswith("_s") and has(name[:-2])):
+        return ONE_DECIMAL
+    return None
+
+
+def shown(value: object, fmt: str | None) -> str:
+    """A number as text in the look of its XLSX format: ``1,915``, ``37.4%``, ``9.6``; "—" for none."""
+    if value is None or isinstance(value, str):
+        return "—" if value is None else value
+    number = float(value)  # type: ignore[arg-type]
+    if not np.isfinite(number):
+        return "—" if np.isnan(number) else ("∞" if number > 0 else "−∞")
+    if fmt == PERCENT:
+        return f"{number:.1%}"
+    if fmt == INTEGER:
+        return f"{number:,.0f}"
+    if fmt == ONE_DECIMAL:
+        return f"{number:,.1f}"
+    if fmt == TWO_DECIMALS:
+        return f"{number:,.2f}"
+    if fmt == DEGREES:
+        return f"{number:.6f}"
+    return _number_text(number, False)
+
+
 def plan_sheet(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, Formats] | None:
     """The plan table (`coverage.indicators.plan_table`) in the plan's own shape, with its formats.
 
-    None when ``df`` does not have the plan table's columns (headers in ``lang``).
+    Columns: indicator | baseline year and value | 2025 target | binding or expected | now | gap |
+    source, then the unit, the basis and date of the current value, the population base (group,
+    count, year), the need at the standard, the lead unit and one note (the row's remarks and the
+    sources of its current value and base). Where the current value is missing, the "now" cell
+    says why ("not computed: needs …"). None when ``df`` does not have the plan table's columns
+    (headers in ``lang``).
     """
-    heads = {k: say(f"ind.head.plan.{k}", lang) for k in (*_PLAN_KEYS, *_PLAN_MORE)}
-    if not set(heads.values()) <= set(df.columns):
+    heads = {k: say(f"ind.head.plan.{k}", lang) for k in _plan_keys()}
+    if not {heads[k] for k in (*_PLAN_NEED, *_PLAN_MORE)} <= set(df.columns):
         return None
     df = df.reset_index(drop=True)
-    units = df[heads["unit_of_measure"]].astype(str).to_numpy()
+
+    def col(key: str) -> pd.Series:
+        return df[heads[key]] if heads[key] in df.columns else pd.Series("", index=df.index, dtype=object)
+
+    units = col("unit_of_measure").astype(str).to_numpy()
     percent = units == PERCENT_UNIT
-    years = df[heads["target_year"]].astype(str)
-    one_year = bool(len(years)) and years.eq(years.iloc[0]).all() and bool(years.iloc[0])
-    targets = [_target_cell(v, p) for v, p in zip(df[heads["target"]], percent, strict=True)]
-    if not one_year:
+    years = col("target_year").astype(str)
+    year = _one_year(years)
+    targets = [_target_cell(v, p) for v, p in zip(col("target"), percent, strict=True)]
+    if not year:
         targets = [_in_year(v, y, p, lang) for v, y, p in zip(targets, years, percent, strict=True)]
     plan = {
-        heads["indicator"]: df[heads["indicator"]],
+        heads["indicator"]: col("indicator"),
         say("xlsx.head.baseline", lang): [
             _baseline_text(v, y, p, lang)
-            for v, y, p in zip(df[heads["baseline"]], df[heads["baseline_year"]], percent, strict=True)
+            for v, y, p in zip(col("baseline"), col("baseline_year"), percent, strict=True)
         ],
-        _target_head(years, one_year, lang): pd.Series(targets, dtype=object),
-        say("xlsx.head.attribute", lang): df[heads["attribute"]],
-        heads["now"]: _scaled(df[heads["now"]], percent),
-        heads["gap"]: _scaled(df[heads["gap"]], percent),
-        say("xlsx.head.source", lang): df[heads["source"]],
+        _target_head(year, lang): pd.Series(targets, dtype=object),
+        say("xlsx.head.attribute", lang): col("attribute"),
+        heads["now"]: _now_cells(_scaled(col("now"), percent), col("now_status")),
+        heads["gap"]: _scaled(col("gap"), percent),
+        say("xlsx.head.source", lang): col("source"),
     }
-    used = {heads[k] for k in heads if k != "unit_of_measure"}
-    out = pd.concat([pd.DataFrame(plan), df[[c for c in df.columns if c not in used]]], axis=1)
+    plan |= {heads[k]: col(k) for k in (*_PLAN_EXPLAIN, *_PLAN_LAST) if heads[k] in df.columns}
+    plan[heads["note"]] = _plan_notes(df, heads, lang)
+    out = pd.DataFrame(plan)
     return out, _plan_formats(out, units, lang)
 
 
-def _target_head(years: pd.Series, one_year: bool, lang: str) -> str:
+def _plan_keys() -> tuple[str, ...]:
+    return (*_PLAN_NEED, *_PLAN_MORE, *_PLAN_EXPLAIN, *_PLAN_LAST, "now_status", *_PLAN_NOTES)
+
+
+def _one_year(years: pd.Series) -> str:
+    """The target year shared by every row (its digits, ``2025``), or "" when they differ."""
+    found = years.str.extract(r"(\d{4})", expand=False).fillna("")
+    if not len(found) or not found.iloc[0] or not found.eq(found.iloc[0]).all():
+        return ""
+    return str(found.iloc[0])
+
+
+def _now_cells(now: pd.Series, status: pd.Series) -> pd.Series:
+    """The current values, and where one is missing the reason ("not computed: needs …") in its place."""
+    cells = now.astype(object)
+    why = status.fillna("").astype(str)
+    missing = now.isna().to_numpy() & (why != "").to_numpy()
+    cells[missing] = why[missing]
+    return cells
+
+
+def _plan_notes(df: pd.DataFrame, heads: dict[str, str], lang: str) -> list[str]:
+    """One note per row: its remarks, then the sources of its current value and population base."""
+    sep = say("sep.clauses", lang)
+    out = []
+    for i in range(len(df)):
+        parts = []
+        for key, label in _PLAN_NOTES.items():
+            text = df[heads[key]].iloc[i] if heads[key] in df.columns else ""
+            text = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
+            if text:
+                parts.append(say(label, lang, text=text) if label else text)
+        out.append(sep.join(parts))
+    return out
+
+
+def _target_head(year: str, lang: str) -> str:
     """``2025 target`` when every target has the same year, else ``Target`` (the cells then name it)."""
-    return (
-        say("xlsx.head.target_year", lang, year=years.iloc[0]) if one_year else say("xlsx.head.target", lang)
-    )
+    return say("xlsx.head.target_year", lang, year=year) if year else say("xlsx.head.target", lang)
 
 
 def _plan_formats(out: pd.DataFrame, units: np.ndarray, lang: str) -> Formats:
@@ -231,7 +338,7 @@ def _target_cell(text: object, percent: bool) -> object:
 def _in_year(target: object, year: str, percent: bool, lang: str) -> str:
     """A target with its year, as text (the targets of the sheet have different years)."""
     shown = _number_text(target, percent) if isinstance(target, float) else str(target)
-    return say("xlsx.target_in_year", lang, target=shown, year=year) if year else shown
+    return say("xlsx.target_in_year", lang, target=shown, year=year_text(year, lang)) if year else shown
 
 
 def _baseline_text(value: object, year: object, percent: bool, lang: str) -> str:
@@ -240,7 +347,7 @@ def _baseline_text(value: object, year: object, percent: bool, lang: str) -> str
     if pd.isna(number):
         return "—"
     shown = _number_text(float(number) / 100.0 if percent else float(number), percent)
-    year = "" if year is None or pd.isna(year) else str(year)
+    year = year_text(year, lang)
     return say("xlsx.baseline", lang, year=year, value=shown) if year else shown
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import io
 import textwrap
 import warnings
-from functools import cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -41,24 +41,67 @@ _COVERED = "#3182bd"
 #: File-name patterns of the CJK fonts in `CJK_FONTS` (lower case), for fonts installed after
 #: matplotlib built its font cache.
 _CJK_FILES: tuple[str, ...] = ("notosanscjk", "sourcehansans", "wqy-zenhei", "wqy-microhei", "simhei", "msyh")
+#: Where Debian-like systems put CJK font files (``fonts-noto-cjk``, ``fonts-wqy-*``).
+CJK_FONT_GLOBS: tuple[str, ...] = (
+    "/usr/share/fonts/opentype/noto/*CJK*",
+    "/usr/share/fonts/truetype/noto/*CJK*",
+    "/usr/share/fonts/truetype/wqy/*",
+    "/usr/share/fonts/opentype/source-han-sans/*",
+)
+_FOUND: list[str] = []
 
 
-@cache
 def cjk_font() -> str | None:
     """Name of an installed font that has Chinese glyphs, or ``None``.
 
-    matplotlib's font cache is built once and does not see fonts installed later (for example
-    ``apt-get install fonts-noto-cjk`` after the first plot), so when the cache knows none of
-    `CJK_FONTS` the system font folders are scanned for their files, which are then added.
+    matplotlib's font cache (``fontlist-*.json`` in its config folder) is built once and does not
+    see fonts installed later (for example ``apt-get install fonts-noto-cjk`` after the first
+    plot): such a stale cache would leave Chinese figures in English. When the cache knows none
+    of `CJK_FONTS`, the CJK font files on disk (`CJK_FONT_GLOBS` and the system font folders) are
+    added to the font manager and the cache file is rewritten, so later processes see them too.
+    A font found is remembered; ``None`` is not, so a font installed later is still found.
     """
+    if _FOUND:
+        return _FOUND[0]
     found = _known_cjk()
-    if found is None:
-        for path in font_manager.findSystemFonts():
-            if any(k in Path(path).name.lower().replace("_", "") for k in _CJK_FILES):
-                with contextlib.suppress(Exception):  # an unreadable font file is skipped
-                    font_manager.fontManager.addfont(path)
+    if found is None and _add_cjk_files():
         found = _known_cjk()
+        if found is not None:
+            _save_font_cache()
+    if found is not None:
+        _FOUND.append(found)
     return found
+
+
+def _clear_found() -> None:
+    """Forget the font found (tests that change the font manager)."""
+    _FOUND.clear()
+
+
+cjk_font.cache_clear = _clear_found  # type: ignore[attr-defined]
+
+
+def _add_cjk_files() -> bool:
+    """Add the CJK font files on disk to matplotlib's font manager; whether any was added."""
+    paths = {p for pattern in CJK_FONT_GLOBS for p in glob.glob(pattern)}
+    paths |= {
+        p
+        for p in font_manager.findSystemFonts()
+        if any(k in Path(p).name.lower().replace("_", "") for k in _CJK_FILES)
+    }
+    added = False
+    for path in sorted(paths):
+        with contextlib.suppress(Exception):  # an unreadable font file is skipped
+            font_manager.fontManager.addfont(path)
+            added = True
+    return added
+
+
+def _save_font_cache() -> None:
+    """Rewrite matplotlib's font cache with the fonts added (a read-only config folder is left as is)."""
+    cache = Path(matplotlib.get_cachedir()) / f"fontlist-v{font_manager.FontManager.__version__}.json"
+    with contextlib.suppress(OSError, AttributeError):
+        font_manager.json_dump(font_manager.fontManager, cache)
 
 
 def _known_cjk() -> str | None:
@@ -100,7 +143,23 @@ def coverage_png(
     size_in: tuple[float, float] = (8.0, 8.0),
     dpi: int = 150,
 ) -> bytes:
-    """Draw one service's coverage as a PNG and return its bytes.
+    """Draw one service's coverage as a PNG and return its bytes (see `coverage_figure`)."""
+    fig, rc = coverage_figure(inputs, service=service, lang=lang, size_in=size_in, dpi=dpi)
+    with matplotlib.rc_context(rc):
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def coverage_figure(
+    inputs: MapInputs,
+    *,
+    service: str,
+    lang: str = "zh",
+    size_in: tuple[float, float] = (8.0, 8.0),
+    dpi: int = 150,
+) -> tuple[Figure, dict]:
+    """Draw one service's coverage; return the figure and the rc settings (fonts) to save it with.
 
     Admin units (outlines), the service's isochrones (lighter for longer tiers), demand points
     (blue within reach, red beyond the circle, purple with no walking route), facilities,
@@ -144,7 +203,7 @@ def coverage_png(
             *_draw_facilities(ax, fac, service, lang),
             *_draw_sites(ax, sites, service, lang),
         ]
-        _draw_frame(ax, handles, f"{code_label(service, lang)} · {t('figure', lang)}")
+        _draw_frame(ax, handles, f"{code_label(service, lang)} · {t('figure', lang)}", lang)
         note = _assumption_note(inputs, lang)
         if note:
             # parse_math off: a "$" in an input path (the DEM) would otherwise be read as mathtext
@@ -160,9 +219,7 @@ def coverage_png(
                 parse_math=False,
             )
         fig.tight_layout(rect=(0, 0.06 if note else 0, 1, 1))
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-    return buf.getvalue()
+    return fig, rc
 
 
 def _dot(color: str, label: str, markersize: float | None = None) -> Line2D:
@@ -262,7 +319,7 @@ def _draw_sites(ax, sites: gpd.GeoDataFrame | None, service: str, lang: str) -> 
     return [_dot(color, t("sites_layer", lang), markersize=8)]
 
 
-def _draw_frame(ax, handles: list, title: str) -> None:
+def _draw_frame(ax, handles: list, title: str, lang: str) -> None:
     """Equal axes without ticks, a scale bar, a north arrow, the legend and the title."""
     ax.set_aspect("equal")
     ax.set_axis_off()
@@ -274,7 +331,7 @@ def _draw_frame(ax, handles: list, title: str) -> None:
     label = f"{bar / 1000:g} km" if bar >= 1000 else f"{bar:g} m"
     ax.text(bx + bar / 2, by + 0.015 * (y1 - y0), label, ha="center", va="bottom", fontsize=8, zorder=7)
     ax.annotate(
-        "N",
+        say("plot.north", lang),
         xy=(0.96, 0.95),
         xytext=(0.96, 0.87),
         xycoords="axes fraction",

@@ -20,10 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..geodata.common import Assumption, atomic_path, note_text, say
+from ..geodata.common import Assumption, atomic_path, has_message, note_text, say
 from ..geodata.labels import label as _indicator_label
 from ..geodata.schema import GROUPS
 from . import assets
+from .export_formats import column_format, localise_texts, plan_sheet, shown, uom_label
 from .i18n import check_lang, code_label, has, t
 from .inputs import DataSource, assumption_rows
 
@@ -60,7 +61,8 @@ class ReportInputs:
     siting_summary
         ``(label, value)`` pairs about the solve: model, objective, bound, gap, status.
     indicators
-        The long indicator table, printed as an appendix up to ``max_rows`` rows.
+        The long indicator table: not printed (it belongs in the CSV and XLSX); its section says
+        where to find it.
     assumptions, sources
         Shown in their own sections.
     notes
@@ -154,6 +156,8 @@ def column_label(column: str, lang: str = "zh") -> str:
     """Header for a table column: known names translated, ``gain_pop_60`` → "Newly covered · Aged 60+"."""
     if has(column):
         return t(column, lang)
+    if has_message(f"table.col.{column}"):
+        return say(f"table.col.{column}", lang)
     if column.endswith("_s") and has(column[:-2]):
         return t(column[:-2], lang)
     for prefix in ("gain_", "new_"):
@@ -222,11 +226,10 @@ def _cell(value: Any, column: str, lang: str) -> tuple[str, str]:
         return f"{int(value):,}" if column not in ("year", "base_year", "code", "unit") else str(value), "num"
     if isinstance(value, (float, np.floating)):
         value = float(value)
-        if column.startswith("share") or column.endswith("_share"):
-            return f"{value * 100:.1f}%", "num"
         if column in ("year", "base_year") and value.is_integer():
             return str(int(value)), "num"
-        return _number(value), "num"
+        fmt = column_format(column)
+        return (shown(value, fmt) if fmt else _number(value)), "num"
     return value_label(column, str(value), lang), ""
 
 
@@ -249,10 +252,18 @@ def value_label(column: str, value: str, lang: str = "zh") -> str:
 
 
 def _table(
-    df: pd.DataFrame | None, lang: str, *, caption: str = "", max_rows: int = 2000, css: str = ""
+    df: pd.DataFrame | None,
+    lang: str,
+    *,
+    caption: str = "",
+    max_rows: int = 2000,
+    css: str = "",
+    formats: Mapping[str, str] | None = None,
 ) -> dict:
+    """A table for the template: headers in ``lang``, cells as text (``formats``: by column)."""
     if df is None:
         return {"caption": caption, "headers": [], "rows": [], "more": "", "css": css}
+    formats = dict(formats or getattr(df, "attrs", {}).get("formats", {}))
     df = pick_language(pd.DataFrame(df), lang)
     df = df.drop(columns=[c for c in df.columns if c == "geometry" or str(df[c].dtype) == "geometry"])
     more = ""
@@ -261,7 +272,10 @@ def _table(
         df = df.iloc[:max_rows]
     columns = [str(c) for c in df.columns]
     rows = [
-        [_cell(v, c, lang) for v, c in zip(record, columns, strict=True)]
+        [
+            (shown(v, formats[c]), "num") if c in formats and not isinstance(v, str) else _cell(v, c, lang)
+            for v, c in zip(record, columns, strict=True)
+        ]
         for record in df.itertuples(index=False, name=None)
     ]
     return {
@@ -299,32 +313,137 @@ def _caption(key: str, lang: str) -> str:
     return " · ".join(code_label(part, lang) for part in str(key).split(":"))
 
 
+# --------------------------------------------------------------------------------------------
+# the plan's own table
+
+
+def _plan_tables(plan: pd.DataFrame | None, lang: str, max_rows: int) -> list[dict]:
+    """The plan table in its seven columns, numbers formatted, and its notes below it.
+
+    A table that is not `coverage.indicators.plan_table`'s (other columns) is shown as it is.
+    """
+    shaped = plan_sheet(pick_language(pd.DataFrame(plan), lang), lang) if plan is not None else None
+    if shaped is None:
+        return [_table(plan, lang, max_rows=max_rows)]
+    df, formats = shaped
+    rows, notes = [], []
+    for i in range(len(df)):
+        cells = [_plan_cell(df.iloc[i, j], (formats.get(j) or [None] * len(df))[i], j) for j in range(7)]
+        note = _plan_note(df.iloc[i], lang)
+        if note:
+            notes.append([(str(len(notes) + 1), "num"), (note, "")])
+            mark = say("table.plan.note_mark", lang, n=len(notes))
+            cells[0] = (f"{cells[0][0]}{mark}", "")
+        rows.append(cells)
+    table = {"caption": "", "headers": [str(c) for c in df.columns[:7]], "rows": rows, "more": "", "css": ""}
+    heads = [say("table.plan.notes_mark", lang), say("table.plan.notes_text", lang)]
+    caption = say("table.plan.notes_caption", lang)
+    foot = {"caption": caption, "headers": heads, "rows": notes, "more": "", "css": "notes"}
+    return [table, foot] if notes else [table]
+
+
+def _plan_cell(value: Any, fmt: str | None, column: int) -> tuple[str, str]:
+    """One cell of the plan's seven columns: a target of 100% reads "100%", not "100.0%"."""
+    if isinstance(value, str) or value is None:
+        return (value or "—"), ""
+    text = shown(value, fmt)
+    if column == 2 and text.endswith(".0%"):
+        text = text[:-3] + "%"
+    return text, "num"
+
+
+def _plan_note(row: pd.Series, lang: str) -> str:
+    """A row's note: its population base and need, the basis of its current value, lead unit, remarks."""
+
+    def get(key: str) -> Any:
+        value = row.get(say(f"ind.head.plan.{key}", lang), "")
+        return "" if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+    parts = []
+    if get("base_value") != "":
+        need = get("need")
+        parts.append(
+            say(
+                "table.plan.base",
+                lang,
+                group=get("base_group"),
+                value=shown(get("base_value"), "#,##0"),
+                year=get("base_year"),
+                need=shown(need, "#,##0") if need != "" else "—",
+            )
+        )
+    if get("now_basis") and get("now_date"):
+        parts.append(say("table.plan.basis", lang, basis=get("now_basis"), date=get("now_date")))
+    if get("lead_unit"):
+        parts.append(say("table.plan.lead", lang, unit=get("lead_unit")))
+    if get("note"):
+        parts.append(str(get("note")))
+    return say("sep.clauses", lang).join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# capacity and siting
+
+
+#: Columns of the long indicator table the capacity section shows, in order.
+_CAPACITY_COLUMNS = (
+    "service",
+    "metric",
+    "value",
+    "unit_of_measure",
+    "value_basis",
+    "base_value",
+    "base_year",
+)
+
+
+def _capacity_tables(cap: pd.DataFrame | None, lang: str, max_rows: int) -> list[dict]:
+    """Supply, per 1,000, need and gap of the long table's rows, in a few readable columns."""
+    if cap is None or not {"metric", "value", "unit_of_measure", "service"} <= set(cap.columns):
+        return [_table(cap, lang, max_rows=max_rows)]
+    df = localise_texts(pd.DataFrame(cap)[[c for c in _CAPACITY_COLUMNS if c in cap.columns]], lang)
+    units = pd.DataFrame(cap)["unit_of_measure"].astype(str)
+    values = [shown(v, "0.0" if "1,000" in u else "#,##0") for v, u in zip(cap["value"], units, strict=True)]
+    df["value"] = values
+    df["unit_of_measure"] = [uom_label(u, lang) for u in units]
+    return [_table(df, lang, max_rows=max_rows, formats={"base_value": "#,##0"})]
+
+
+def _siting_tables(inputs: ReportInputs, lang: str) -> list[dict]:
+    """The solve's summary (model, objective, bound, gap, status) and the proposed sites."""
+    tables = []
+    if inputs.siting_summary:
+        pairs = [(label, _summary_value(value, lang)) for label, value in inputs.siting_summary]
+        tables.append(_table(pd.DataFrame(pairs, columns=["key", "value"]), lang))
+    tables.append(_table(inputs.sites, lang, max_rows=inputs.max_rows))
+    return tables
+
+
+def _summary_value(value: str, lang: str) -> str:
+    """A value of the siting summary: a solver status in words, a model's name in capitals."""
+    text = str(value)
+    if has_message(f"table.status.{text}"):
+        return say(f"table.status.{text}", lang)
+    return text.upper() if text.isalpha() and text.islower() and len(text) <= 6 else text
+
+
 def _sections(inputs: ReportInputs, lang: str) -> list[dict]:
     n = inputs.max_rows
-    gaps_intro = say("report.gaps_intro", lang)
-    siting_tables = []
-    if inputs.siting_summary:
-        summary = pd.DataFrame(list(inputs.siting_summary), columns=["key", "value"])
-        siting_tables.append(_table(summary, lang))
-    siting_tables.append(_table(inputs.sites, lang, max_rows=n))
     sections = [
-        {
-            "id": "plan",
-            "heading": t("plan_table", lang),
-            "tables": [_table(inputs.plan_table, lang, max_rows=n)],
-        },
+        {"id": "plan", "heading": t("plan_table", lang), "tables": _plan_tables(inputs.plan_table, lang, n)},
         {
             "id": "coverage",
             "heading": t("coverage_by_unit", lang),
+            "intro": say("table.coverage_intro", lang) if inputs.coverage_by_unit is not None else "",
             "tables": _coverage_tables(inputs.coverage_by_unit, lang, n),
         },
         {
             "id": "capacity",
             "heading": t("capacity_gaps", lang),
-            "intro": gaps_intro,
-            "tables": [_table(inputs.capacity_gaps, lang, max_rows=n)],
+            "intro": say("report.gaps_intro", lang),
+            "tables": _capacity_tables(inputs.capacity_gaps, lang, n),
         },
-        {"id": "siting", "heading": t("siting", lang), "tables": siting_tables},
+        {"id": "siting", "heading": t("siting", lang), "tables": _siting_tables(inputs, lang)},
     ]
     if inputs.figures:
         sections.append(
@@ -339,15 +458,12 @@ def _sections(inputs: ReportInputs, lang: str) -> list[dict]:
                 ],
             }
         )
-    if inputs.indicators is not None:
+    if inputs.indicators is not None:  # the long table belongs in the CSV and the XLSX
         sections.append(
-            {
-                "id": "indicators",
-                "heading": t("indicators", lang),
-                "tables": [_table(inputs.indicators, lang, max_rows=n)],
-            }
+            {"id": "indicators", "heading": t("indicators", lang), "intro": say("table.long_pointer", lang)}
         )
     for s in sections:
         s.setdefault("intro", "")
+        s.setdefault("tables", [])
         s.setdefault("figures", [])
     return sections

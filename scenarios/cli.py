@@ -15,8 +15,9 @@ from typing import Annotated
 
 import typer
 
-from ..geodata.common import InputError, say
+from ..geodata.common import InputError, Msg, say
 from ..geodata.settings import settings
+from .cli_help import HELP_LANG, HelpCommand, HelpGroup
 from .cli_print import (
     print_comparison,
     print_demand_summary,
@@ -34,8 +35,8 @@ from .presets import policy
 
 
 def _h(key: str, **fields: object) -> str:
-    """The ``--help`` text ``help.<key>`` (in English, as ``--help`` has always been)."""
-    return say(f"help.{key}", "en", **fields)
+    """The ``--help`` text ``help.<key>`` in the language of ``--help`` (`cli_help.HELP_LANG`)."""
+    return say(f"help.{key}", HELP_LANG, **fields)
 
 
 def _policy_help(option: str) -> str:
@@ -58,13 +59,15 @@ def _policy_help(option: str) -> str:
         value, source = shared.min_area_m2, shared.min_area_source
     from ..geodata.bilingual import cite_doc
 
-    return _h(f"site.{option}", value=value, doc=cite_doc(source))
+    doc = Msg("cite.assumption_short") if source == "assumption" else cite_doc(source)
+    return _h(f"site.{option}", value=value, doc=doc)
 
 
 app = typer.Typer(
+    cls=HelpGroup,
     add_completion=False,
     no_args_is_help=True,
-    help=_h("app", circles=ZhTerm("cli.term.circles")),
+    help=_h("app", circles=Msg("cli.term.circles")),
     pretty_exceptions_enable=False,
 )
 
@@ -78,11 +81,16 @@ Text = str | None
 @app.callback()
 def _root(
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help=_h("progress"))] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help=_h("root_lang"))] = None,
 ) -> None:
     settings.show_progress = sys.stderr.isatty() if progress is None else progress
+    if lang is not None:
+        from ..geodata.common import check_lang
+
+        settings.lang = check_lang(lang)
 
 
-@app.command(help=_h("network"))
+@app.command(cls=HelpCommand, help=_h("network"))
 def network(
     source: Annotated[str, typer.Argument(help=_h("network.source"))],
     clip: Annotated[Text, typer.Option(help=_h("network.clip"))] = None,
@@ -104,7 +112,7 @@ def network(
     print_network_summary(summary, lang)
 
 
-@app.command(help=_h("facilities"))
+@app.command(cls=HelpCommand, help=_h("facilities"))
 def facilities(
     source: Annotated[str, typer.Argument(help=_h("facilities.source"))],
     service: Annotated[Text, typer.Option(help=_h("facilities.service"))] = None,
@@ -130,7 +138,7 @@ def facilities(
         print_saved(save, lang)
 
 
-@app.command(help=_h("demand"))
+@app.command(cls=HelpCommand, help=_h("demand"))
 def demand(
     source: Annotated[str, typer.Argument(help=_h("demand.source"))],
     kind: Annotated[str, typer.Option("--kind", help=_h("demand.kind"))] = "auto",
@@ -176,7 +184,7 @@ def demand(
     print_demand_summary(summary, source, lang)
 
 
-@app.command(help=_h("demo"))
+@app.command(cls=HelpCommand, help=_h("demo"))
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help=_h("out_folder"))] = Path("out/demo"),
     lang: Lang = "zh",
@@ -194,7 +202,7 @@ def demo(
     print_run(result, [out_dir / name for name in OUTPUT_FILES], lang)
 
 
-@app.command(help=_h("run"))
+@app.command(cls=HelpCommand, help=_h("run"))
 def run(
     scenario: Annotated[Path | None, typer.Argument(help=_h("run.scenario"))] = None,
     out_dir: Annotated[Path, typer.Option("--out", help=_h("out_folder"))] = Path("out/run"),
@@ -218,7 +226,7 @@ def run(
     print_run(result, [out_dir / name for name in OUTPUT_FILES], lang)
 
 
-@app.command(help=_h("compare"))
+@app.command(cls=HelpCommand, help=_h("compare"))
 def compare(
     run_a: Annotated[Path, typer.Argument(help=_h("compare.run_a"))],
     run_b: Annotated[Path | None, typer.Argument(help=_h("compare.run_b"))] = None,
@@ -236,7 +244,7 @@ def compare(
     print_comparison(res["headline"], [out_dir / name for name in files], lang)
 
 
-@app.command(help=_h("coverage"))
+@app.command(cls=HelpCommand, help=_h("coverage"))
 def coverage(
     network_source: Network,
     facilities: Annotated[list[str], typer.Option("--facilities", "-f", help=_h("coverage.facilities"))],
@@ -276,7 +284,7 @@ def coverage(
         print_note(note, lang)
 
 
-@app.command(help=_h("site"))
+@app.command(cls=HelpCommand, help=_h("site"))
 def site(
     network_source: Network,
     demand: Annotated[Path, typer.Option("--demand", "-d", help=_h("site.demand"))],
@@ -287,18 +295,14 @@ def site(
     spacing: Annotated[float | None, typer.Option(help=_policy_help("spacing"))] = None,
     min_area: Annotated[float | None, typer.Option(help=_policy_help("min_area"))] = None,
     cost_col: Annotated[Text, typer.Option(help=_h("site.cost_col"))] = None,
-    capacity_col: Annotated[
-        Text, typer.Option(help=_h("site.capacity_col", places=ZhTerm("ui.places")))
-    ] = None,
+    capacity_col: Annotated[Text, typer.Option(help=_h("site.capacity_col", places=Msg("ui.places")))] = None,
     candidates_crs: Annotated[Text, typer.Option(help=_h("site.candidates_crs"))] = None,
     facilities: Annotated[Path | None, typer.Option("--facilities", "-f", help=_h("site.facilities"))] = None,
     facilities_crs: Annotated[Text, typer.Option(help=_h("site.facilities_crs"))] = None,
     fixed: Annotated[list[str] | None, typer.Option(help=_h("site.fixed"))] = None,
     service: Annotated[str, typer.Option(help=_h("site.service"))] = "elderly",
     group: Annotated[str, typer.Option(help=_h("site.group"))] = "pop_60",
-    per_1000: Annotated[
-        float | None, typer.Option(help=_h("site.per_1000", places=ZhTerm("ui.places")))
-    ] = None,
+    per_1000: Annotated[float | None, typer.Option(help=_h("site.per_1000", places=Msg("ui.places")))] = None,
     minutes: Annotated[float | None, typer.Option(help=_policy_help("minutes"))] = None,
     rural_minutes: Annotated[float | None, typer.Option(help=_policy_help("rural_minutes"))] = None,
     time_limit: Annotated[float, typer.Option(help=_h("site.time_limit"))] = 60.0,

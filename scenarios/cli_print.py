@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..geodata.common import has_message, note_text, say
+from ..geodata.common import Msg, has_message, note_text, say
 
 out = Console()
 err = Console(stderr=True)
@@ -22,6 +22,11 @@ err = Console(stderr=True)
 def label(key: str, lang: str) -> str:
     """The ``ui.<key>`` label of a code read from data (a service, a status), or the code itself."""
     return say(f"ui.{key}", lang) if has_message(f"ui.{key}") else key
+
+
+def status_word(status: str) -> Msg | str:
+    """A solver status (``optimal``, ``time_limit``) as words in the language asked, else as it is."""
+    return Msg(f"table.status.{status}") if has_message(f"table.status.{status}") else status
 
 
 def print_json(summary: dict, **options) -> None:
@@ -137,7 +142,9 @@ def print_run(result, files: list[Path], lang: str) -> None:
     tab = headline_table(result, lang)
     if result.siting is not None:
         siting = result.siting
-        sites = say("cli.run.sites", lang, n=len(siting.sites), status=siting.status, gap=siting.gap)
+        sites = say(
+            "cli.run.sites", lang, n=len(siting.sites), status=status_word(siting.status), gap=siting.gap
+        )
         tab.add_row(say("ui.sites", lang), sites)
     seconds = result.timings.get("total_compute", 0) + result.timings.get("outputs", 0)
     tab.add_row(say("ui.seconds", lang), f"{seconds:.1f}")
@@ -170,7 +177,7 @@ def print_siting(res, model: str, written: Path | None, before_known: bool, lang
         ("objective", f"{res.objective:,.2f}"),
         ("bound", f"{res.bound:,.2f}"),
         ("gap", f"{res.gap:.3%}"),
-        ("status", res.status),
+        ("status", say("cli.site.status_word", lang, status=status_word(res.status))),
         ("seconds", f"{res.seconds:.2f}"),
         ("uncoverable", str(len(res.uncoverable))),
     ]
@@ -185,7 +192,7 @@ def print_siting(res, model: str, written: Path | None, before_known: bool, lang
     no_data = say("ui.no_data", lang)
     for r in res.indicators.itertuples():
         before = f"{r.share_before:.1%}" if before_known else no_data
-        ind.add_row(str(r.group), before, f"{r.share_after:.1%}", f"{r.newly_covered:,.0f}")
+        ind.add_row(label(str(r.group), lang), before, f"{r.share_after:.1%}", f"{r.newly_covered:,.0f}")
     out.print(ind)
 
 

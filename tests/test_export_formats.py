@@ -52,11 +52,11 @@ def test_plan_table_is_the_first_sheet_with_the_plans_columns(helsinki_out):
 def test_long_sheet_people_are_integers_and_shares_percentages(helsinki_out):
     book = openpyxl.load_workbook(helsinki_out / "indicators.xlsx")
     rows = _rows(book["指标明细"])
-    people = [r["数值"] for r in rows if r["单位"].value == "persons" and r["数值"].value is not None]
+    people = [r["数值"] for r in rows if r["单位"].value == "人" and r["数值"].value is not None]
     assert people and all(isinstance(c.value, int) and c.number_format == "#,##0" for c in people)
     shares = [r["数值"] for r in rows if r["单位"].value == "%" and r["数值"].value is not None]
     assert shares and all(c.number_format == "0.0%" and 0 <= c.value <= 1 for c in shares)
-    minutes = [r["数值"] for r in rows if r["单位"].value == "min" and r["数值"].value is not None]
+    minutes = [r["数值"] for r in rows if r["单位"].value == "分钟" and r["数值"].value is not None]
     assert minutes and all(c.number_format == "0.0" for c in minutes)
 
 

@@ -491,7 +491,7 @@ def test_plan_table_now_and_gap():
     std = _preset("jiulongpo")
     t = _full()
     p = plan_table(t, std)
-    assert list(p.columns)[:9] == [
+    assert list(p.columns)[:10] == [
         "指标",
         "单位",
         "基期值",
@@ -500,6 +500,7 @@ def test_plan_table_now_and_gap():
         "目标年份",
         "属性",
         "现状",
+        "现状说明",
         "差距",
     ]
     first = p.iloc[0]  # 000 Table 2 no. 5, binding, urban 60+
@@ -511,7 +512,7 @@ def test_plan_table_now_and_gap():
     assert places["差距"] == pytest.approx(2841 + 5000 - 40)
     nursing = p[p["指标"] == "护理型床位占比"].iloc[0]
     # 000 documents no nursing-bed count: no data, not 0
-    assert np.isnan(nursing["现状"]) and "无数据：需要各设施的护理型床位数" in nursing["备注"]
+    assert np.isnan(nursing["现状"]) and nursing["现状说明"] == "未计算：需要各设施的护理型床位数"
     assert nursing["现状口径"] == "无数据"
     binding = plan_table(t, std, binding=True)
     assert set(binding["属性"]) == {"约束性"}
@@ -525,7 +526,7 @@ def test_plan_table_says_why_a_value_is_missing():
     t = indicator_table(d, TIMES, {"elderly": 900.0}, standards=_preset("chongqing"))
     p = plan_table(t, _preset("chongqing"))
     rural = p[p["指标"].str.startswith("乡镇（村）")].iloc[0]
-    assert np.isnan(rural["现状"]) and rural["备注"] == "研究区内没有农村（乡镇/村）人口"
+    assert np.isnan(rural["现状"]) and rural["现状说明"] == "研究区内没有农村（乡镇/村）人口"
     names = plan_table(
         t,
         st.standards_from_dict(
@@ -543,15 +544,19 @@ def test_plan_table_says_why_a_value_is_missing():
 def test_coverage_wide_by_community():
     std = _preset("jiulongpo")
     w = coverage_wide(_full(), level="community", standards=std)
-    assert list(w["代码"]) == ["C1", "C2", "C3", "C9", "C4", "V1"]  # by street code, then community
+    # worst covered first; equal shares by code; a community without people last
+    assert list(w["代码"]) == ["C3", "V1", "C1", "C2", "C4", "C9"]
     v1 = w[w["代码"] == "V1"].iloc[0]
-    assert v1["街道/镇"] == "一镇" and v1["城乡"].startswith("农村")
-    assert v1["60岁以上老年人覆盖率（%）"] == pytest.approx(50.0)
+    assert (v1["街道/镇"], v1["城乡"], v1["步行阈值（分钟）"]) == ("一镇", "乡", 20)  # a village: 20 minutes
+    assert v1["覆盖率"] == pytest.approx(0.5) and v1["60岁以上老年人（人）"] == 10
     assert v1["每个村设置1个互助养老点：达标"] == "缺"
+    c3 = w.iloc[0]
+    assert (c3["阈值外人数"], c3["阈值外者多走时间中位数（分钟）"]) == (30, pytest.approx(100 / 60))
     c1 = w[w["代码"] == "C1"].iloc[0]
     assert c1["一社区一站点：达标"] == "" and c1["一社区一站点：设施数"] == 1
+    assert w.attrs["formats"]["覆盖率"] == "0.0%" and w.attrs["formats"]["60岁以上老年人（人）"] == "#,##0"
     s = coverage_wide(_full(), level="street", lang="en")
-    assert s.loc[s["Code"] == "S2", "Aged 60+ Coverage (%)"].iloc[0] == 0.0
+    assert s["Code"].iloc[0] == "S2" and s.loc[s["Code"] == "S2", "Covered"].iloc[0] == 0.0
 
 
 # -- standards -----------------------------------------------------------------------------------------

@@ -172,7 +172,9 @@ def test_plan_table_in_english_says_documented():
     assert beds["Population base"] == "Aged 60+ (projection)" and beds["Base year"] == "2025"
     point = p[p["Indicator"] == "Community childcare points"].iloc[0]
     assert np.isnan(point["Now"]) and point["Now: basis"] == "no data"
-    assert point["Note"].startswith("no data: needs a facility list with childcare facilities")
+    assert point["Now: why missing"].startswith(
+        "not computed: needs a facility list with childcare facilities"
+    )
 
 
 # -- every preset ------------------------------------------------------------------------------------
@@ -200,7 +202,11 @@ def test_supply_rows_of_every_preset(key, service):
     now, basis, need, base, year, gap = SUPPLY[(key, service)]
     assert row["Now: basis"] == {"documented": "documented", "no_data": "no data"}[basis]
     if now is None:
-        assert np.isnan(row["Now"]) and np.isnan(row["Gap"]) and row["Note"].count("no data: needs") == 1
+        assert (
+            np.isnan(row["Now"])
+            and np.isnan(row["Gap"])
+            and row["Now: why missing"].startswith("not computed: needs")
+        )
     else:
         assert (
             row["Now"] == now

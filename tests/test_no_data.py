@@ -134,7 +134,7 @@ def test_yuzhong_report_map_and_plan_sheet_say_no_data(yuzhong_run):
     _, run = yuzhong_run
     report = (run / "report.html").read_text(encoding="utf-8")
     assert not ZERO_PCT.search(report)
-    assert "无数据：需要养老服务设施清单" in report  # the plan table's coverage rows
+    assert "未计算：需要养老服务设施清单" in report  # the plan table's coverage rows
     assert "养老服务：未提供设施清单，覆盖率无数据（不是 0）。" in report
     head = re.search(r'id="lc-title".*?</table>', (run / "map.html").read_text(encoding="utf-8"), re.S)
     assert head is not None and not ZERO_PCT.search(head.group(0))
@@ -144,7 +144,7 @@ def test_yuzhong_report_map_and_plan_sheet_say_no_data(yuzhong_run):
     heads = [c.value for c in plan[1]]
     rows = {r[0]: dict(zip(heads, r, strict=True)) for r in plan.iter_rows(min_row=2, values_only=True)}
     row = rows["街道（社区）养老服务覆盖率：60岁以上老年人"]
-    assert (row["现状"], row["差距"], row["现状口径"]) == ("—", "—", "无数据")
+    assert (row["现状"], row["差距"], row["现状口径"]) == ("未计算：需要养老服务设施清单", "—", "无数据")
     assert rows["养老服务床位"]["现状"] == 1915  # 001's documented beds stay a number
 
 
@@ -247,10 +247,14 @@ def test_plan_table_coverage_without_a_list_is_no_data_in_both_languages():
         standards=std,
         facility_sources={"elderly": (), "childcare": ("c.csv",)},
     )
-    for lang, says in (("zh", "无数据：需要养老服务设施清单"), ("en", NO_LIST + "elderly")):
+    needs = (
+        ("zh", "未计算：需要养老服务设施清单"),
+        ("en", "not computed: needs a facility list for elderly"),
+    )
+    for lang, says in needs:
         p = plan_table(t, std, lang=lang)
         cov = p[p.iloc[:, 0].str.contains("覆盖率|coverage", case=False)]
-        now_col, gap_col, note_col = p.columns[7], p.columns[8], p.columns[-1]
+        now_col, note_col, gap_col = p.columns[7], p.columns[8], p.columns[9]
         assert len(cov) == 3 and cov[now_col].isna().all() and cov[gap_col].isna().all()
         assert cov[note_col].str.contains(says).sum() == 2  # the urban rows; the rural one has nobody
 

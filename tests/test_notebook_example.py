@@ -212,7 +212,7 @@ def _probe(args: list[str]) -> dict:
         cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "Usage" in proc.stdout  # the help was shown
+    assert "用法：" in proc.stdout  # the help was shown (in Chinese, the default)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 

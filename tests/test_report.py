@@ -192,7 +192,7 @@ def test_assumptions_sources_and_figure():
 def test_report_escapes_input_text(tmp_path):
     page = write_report(_report_inputs(), tmp_path / "report.html").read_text(encoding="utf-8")
     assert EVIL not in page
-    assert page.count("&lt;img src=x onerror=alert(1)&gt;") == 3  # community, site, indicator unit
+    assert page.count("&lt;img src=x onerror=alert(1)&gt;") == 2  # community, site (no long table)
 
 
 def test_english_report():
@@ -222,9 +222,15 @@ def test_missing_parts_are_said_missing():
 
 def test_long_tables_are_cut_with_a_pointer():
     big = pd.DataFrame({"unit": [f"u{i}" for i in range(50)], "value": np.arange(50.0)})
-    page = render_report(ReportInputs(indicators=big, max_rows=10))
+    page = render_report(ReportInputs(sites=big, max_rows=10))
     assert "仅列出前 10 行（共 50 行）" in page
     assert "u9" in page and "u10" not in page
+
+
+def test_long_indicator_table_is_not_dumped_but_pointed_to():
+    big = pd.DataFrame({"unit": [f"u{i}" for i in range(50)], "value": np.arange(50.0)})
+    page = render_report(ReportInputs(indicators=big))
+    assert "u1" not in page and "indicators.xlsx" in page and "指标明细" in page
 
 
 def test_column_labels_and_language_pick():

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ...geodata.common import Msg, say
+from ...geodata.common import Msg
 from ...geodata.schema import SERVICES
 from ..standards import Figure, Standards
 from .inputs import Population, capacities, ordered
-from .notes import kind_word, no_group_note, note, uom_word
+from .notes import Words, kind_word, no_group_note, note, uom_word
 from .rows import Cell, PopBase, RowKey, Rows
 from .units import Level, Paths, facility_units
 
@@ -69,11 +69,11 @@ def figure_text(fig: Figure) -> Msg:
 
 
 def table_uom(service: str) -> str:
-    """The unit of measure of a service's capacity rows: ``beds``, or childcare places in the plans' word.
+    """The unit of measure of a service's capacity rows: ``beds`` or ``places`` (childcare places).
 
-    The table has always written childcare places in Chinese, the word of the plans.
+    Like every unit of the long table it is a code; the outputs a planner reads label it.
     """
-    return "beds" if service == "elderly" else say("ind.uom.places", "zh")
+    return "beds" if service == "elderly" else "places"
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ def _service(
     notes = {
         "supply": note(
             "ind.note.supply",
-            statuses="/".join(statuses),
+            statuses=Words(tuple(statuses)),
             service=svc,
             source=prov.supply_source,
             date=_as_of(prov.supply_date),

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from ...geodata.bilingual import english, in_lang
-from ...geodata.common import Msg, has_message, say
-from ...geodata.labels import label
+from ...geodata.bilingual import english, in_lang, year_text
+from ...geodata.common import Msg, Note, has_message, say
+from ...geodata.labels import label, label_id
 
 #: Fields of the notes that hold a code of the table (``elderly``, ``pop_60``, ``street``): English
 #: notes name the code, Chinese ones its label (`Code`).
 CODE_FIELDS: frozenset[str] = frozenset({"service", "group", "level", "area", "scope", "key"})
+#: Fields of the notes that hold a year or a date (``2020``, ``2022-10``, ``baseline``).
+YEAR_FIELDS: frozenset[str] = frozenset({"year", "date"})
 
 
 def note(msg_id: str, /, **fields: Any) -> str:
@@ -27,8 +29,46 @@ def note(msg_id: str, /, **fields: Any) -> str:
     The note is remembered (`lifecircle.geodata.bilingual.english`), so that the XLSX and the
     report show it in the reader's language; code fields (`CODE_FIELDS`) read as labels there.
     """
-    coded = {k: Code(v) if k in CODE_FIELDS and isinstance(v, str) and v else v for k, v in fields.items()}
-    return english(msg_id, **coded)
+    return english(msg_id, **{k: _coded(k, v) for k, v in fields.items()})
+
+
+def _coded(name: str, value: Any) -> Any:
+    """A field of a note, with its codes as `Code` and its years as `Year`, in nested messages too."""
+    if isinstance(value, Msg):
+        return Msg(value.id, **{k: _coded(k, v) for k, v in value.fields.items()})
+    if isinstance(value, Note) or value is None or value == "":
+        return value
+    if name in YEAR_FIELDS and isinstance(value, str | int):
+        return Year(value)
+    if isinstance(value, str) and (name in CODE_FIELDS or (name in ("a", "b") and label_id(value))):
+        return Code(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Year:
+    """A year or date in a note: as written in English, as the plans write it in Chinese (2020, baseline)."""
+
+    value: str | int
+
+    def text(self, lang: str = "zh") -> str:
+        """The year in ``lang`` (`lifecircle.geodata.bilingual.year_text`)."""
+        return year_text(self.value, lang)
+
+
+@dataclass(frozen=True)
+class Words:
+    """Codes joined with ``/`` (facility statuses): as they are in English, their labels in Chinese."""
+
+    items: tuple[str, ...]
+
+    def text(self, lang: str = "zh") -> str:
+        """The codes in ``lang``."""
+        if lang == "en":
+            return "/".join(self.items)
+        return "/".join(
+            say(f"ui.{k}", lang) if has_message(f"ui.{k}") else label(k, lang) for k in self.items
+        )
 
 
 def text_in(value: Any, lang: str) -> str:
@@ -36,22 +76,6 @@ def text_in(value: Any, lang: str) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
     return str(in_lang(value, lang))
-
-
-def year_text(value: Any, lang: str = "zh") -> str:
-    """A year or date as the plans write it (``ind.year.*``): a year, a month, "baseline"."""
-    text = "" if value is None or (isinstance(value, float) and value != value) else str(value).strip()
-    if text.endswith(".0") and text[:-2].isdigit():
-        text = text[:-2]
-    if not text:
-        return ""
-    if text.isdigit():
-        return say("ind.year.year", lang, year=text)
-    head, _, tail = text.partition("-")
-    if head.isdigit() and tail.isdigit():
-        return say("ind.year.month", lang, year=head, month=int(tail))
-    key = f"ind.year.{text.replace('-', '_')}"
-    return say(key, lang) if has_message(key) else text
 
 
 def unit_name(msg_id: str) -> str:

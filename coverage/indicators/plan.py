@@ -14,11 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ...geodata.bilingual import year_text
 from ...geodata.common import Msg, Note, say
 from ...geodata.labels import label, label_msg
 from ..standards import BASELINE_TOLERANCE, Standards, Target
 from .capacity import BASE_GROUPS
-from .notes import Code, kind_word, no_list_prefix, text_in, uom_word, year_text
+from .notes import Code, kind_word, no_list_prefix, text_in, uom_word
 from .rows import BASES
 
 #: ``value_basis`` in the plan table's words: basis → message id.
@@ -33,6 +34,7 @@ PLAN_COLUMNS: tuple[str, ...] = (
     "target_year",
     "attribute",
     "now",
+    "now_status",
     "gap",
     "base_group",
     "base_value",
@@ -56,22 +58,27 @@ def _top(table: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class _Now:
-    """The plan table's "now": a value, its basis (computed, documented, no_data), date, source, note."""
+    """The plan table's "now": a value, its basis (computed, documented, no_data), date, source, note.
+
+    ``status`` says why a value is missing ("not computed: needs …"), shown in its place.
+    """
 
     value: float
     basis: str
     date: str = ""
     source: str = ""
     note: object = ""
+    status: object = ""
 
 
-def _no_data(lack: Msg, lang: str) -> _Now:
-    return _Now(np.nan, "no_data", note=say("ind.note.no_data_needs", lang, needs=lack))
+def _no_data(lack: Msg, _lang: str = "zh") -> _Now:
+    """Not computed: the run lacks the input ``lack`` (a message naming it)."""
+    return _Now(np.nan, "no_data", status=Msg("ind.plan.not_computed", needs=lack))
 
 
 def _run_note(msg_id: str, **fields: object) -> _Now:
-    """No value, and a note of the run's own (rendered in the table's language by `_plan_row`)."""
-    return _Now(np.nan, "no_data", note=Msg(msg_id, **fields))
+    """No value, and the run's reason (rendered in the table's language by `_plan_row`)."""
+    return _Now(np.nan, "no_data", status=Msg(msg_id, **fields))
 
 
 def _run_rows(top: pd.DataFrame, t: Target) -> pd.Series:
@@ -237,6 +244,7 @@ def _plan_row(t: Target, top: pd.DataFrame | None, standards: Standards, lang: s
         "target_year": year_text(t.year, lang),
         "attribute": say(attribute, lang) if attribute else "—",
         "now": now.value,
+        "now_status": text_in(now.status, lang),
         "gap": gap,
         "base_group": need["base_group"],
         "base_value": need["base_value"],

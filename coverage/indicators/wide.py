@@ -1,7 +1,7 @@
 """The long table shown to planners: coverage by street or community in one row per unit, and labels.
 
-`coverage_wide` renders the plans' by-street and by-community tables from the long table;
-`localize` adds the labels of its codes in Chinese or English.
+`coverage_wide` renders the plans' by-street and by-community tables from the long table, worst
+covered first; `localize` adds the labels of its codes in Chinese or English.
 """
 
 from __future__ import annotations
@@ -13,34 +13,22 @@ import pandas as pd
 
 from ...geodata.common import InputError, Msg, say
 from ...geodata.labels import label, label_msg
-from ...geodata.schema import GROUPS
 from ..standards import Standards
+from .by_unit import units_worst_first
+from .inputs import SERVICE_GROUPS
 
 _KEY = ["parent", "unit"]
-_TIME_METRICS = ("pop", "coverage", "time_median_min", "time_p90_min")
+#: Number formats of the by-unit table's columns (the XLSX formats' names), kept in ``attrs["formats"]``.
+PERCENT, INTEGER, ONE_DECIMAL = "0.0%", "#,##0", "0.0"
 
 
 def _above(level: str) -> str:
     return {"community": "street", "street": "district"}.get(level, "")
 
 
-def _units(table: pd.DataFrame, level: str, lang: str) -> pd.DataFrame:
-    """One row per unit of ``level``: code, name, the enclosing unit's name, urban/rural class."""
-    out = table.loc[table["scope"] == level, [*_KEY, "unit_name", "unit_class"]].drop_duplicates(subset=_KEY)
+def _parent_names(table: pd.DataFrame, level: str) -> dict[str, str]:
     names = table.loc[table["scope"] == _above(level), ["unit", "unit_name"]].drop_duplicates("unit")
-    out["parent_name"] = (
-        out["parent"].map(dict(zip(names["unit"], names["unit_name"], strict=True))).fillna("")
-    )
-    out["unit_class"] = out["unit_class"].map(lambda c: label(c, lang) if c else "")
-    return out[[*_KEY, "unit_name", "parent_name", "unit_class"]]
-
-
-def _group_head(group: str, metric: str, lang: str) -> str:
-    """Column head of one group's metric: "Aged 60+ (persons)", "Aged 60+ Coverage (%)"."""
-    if metric == "pop":
-        return say("ind.wide.pop", lang, group=label_msg(group))
-    unit = "%" if metric == "coverage" else Msg("ind.wide.minutes")
-    return say("ind.wide.metric", lang, group=label_msg(group), metric=label_msg(metric), unit=unit)
+    return dict(zip(names["unit"], names["unit_name"], strict=True))
 
 
 def _rule_columns(
@@ -64,46 +52,83 @@ def _rule_columns(
     return out
 
 
+def _group_of(service: str, group: str | None, groups: Sequence[str] | None, table: pd.DataFrame) -> str:
+    """The population group a by-unit table shows: the one asked, else the service's first one known."""
+    if group:
+        return group
+    known = set(table.loc[table["metric"] == "pop", "group"])
+    wanted = list(groups or ()) + list(SERVICE_GROUPS.get(service, ())) + ["pop_total"]
+    return next((g for g in wanted if g in known), wanted[0])
+
+
 def coverage_wide(
     table: pd.DataFrame,
     *,
     level: str = "street",
     service: str = "elderly",
+    group: str | None = None,
     groups: Sequence[str] | None = None,
     standards: Standards | None = None,
     lang: str = "zh",
 ) -> pd.DataFrame:
-    """Coverage by street or community, one row per unit (the plans' by-street and by-community table).
+    """Coverage by street or community, one row per unit, worst covered first (the plans' by-unit table).
 
-    Columns: unit code and name, the enclosing unit's name, urban/rural class; per group the
-    population, the coverage (%), the median and 90th-percentile walking time (min); then, per
-    one-per-unit rule of ``service`` at this level, the facility count and "missing" where the
-    unit has fewer than the rule asks. Rules are named by their label in ``standards`` when given.
+    Columns: unit code and name, the enclosing unit's name (communities), urban or rural class, the
+    unit's walking threshold (minutes), the group's people, the share covered, the people beyond
+    the threshold and their median extra minutes (when the table has ``extra_median_min``), then,
+    per one-per-unit rule of ``service`` at this level, the facility count and "missing" where
+    the unit has fewer than the rule asks. Rules are named by their label in ``standards``.
+
+    The group is ``group``, else the first of ``groups`` the table knows, else the service's own
+    (aged 60+ for elderly care, 0–3 for childcare). Shares are fractions (0.934); the number
+    format of each column is in ``attrs["formats"]`` (``0.0%``, ``#,##0``, ``0.0``).
     """
     if level not in ("street", "community", "district"):
         raise InputError("ind.wide.bad_level", level=level)
+    grp = _group_of(service, group, groups, table)
+    rows = units_worst_first(table, scope=level, service=service, group=grp)
+    if rows.empty:  # no coverage rows at this level: the units of the rules, by code
+        rows = _rule_units(table, level)
+    extra = "extra_median_min" in set(table["metric"]) and rows.get("extra_median_min") is not None
+    out = pd.DataFrame({"parent": rows["parent"], "unit": rows["unit"]})
+    heads, formats = _heads(level, grp, lang), {}
+    out[heads["unit"]] = rows["unit"].to_numpy()
+    out[heads["unit_name"]] = rows["unit_name"].to_numpy()
+    if _above(level) == "street":
+        out[heads["parent_name"]] = rows["parent"].map(_parent_names(table, level)).fillna("").to_numpy()
+    out[heads["unit_class"]] = [say(f"ind.wide.class.{c}", lang) if c else "" for c in rows["unit_class"]]
+    numbers = [("threshold_min", ONE_DECIMAL, 1.0), ("pop", INTEGER, 1.0), ("coverage", PERCENT, 0.01)]
+    numbers += [("pop_beyond", INTEGER, 1.0)] + ([("extra_median_min", ONE_DECIMAL, 1.0)] if extra else [])
+    for key, fmt, scale in numbers:
+        values = rows[key] if key in rows else pd.Series(np.nan, index=rows.index)
+        out[heads[key]] = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float) * scale
+        formats[heads[key]] = fmt
     sub = table[(table["scope"] == level) & (table["area"] == "all") & (table["service"] == service)]
-    out = _units(table, level, lang)
-    grp_list = (
-        list(groups)
-        if groups is not None
-        else [g for g in GROUPS if g in set(sub.loc[sub["metric"] == "pop", "group"])]
-    )
-    for g in grp_list:
-        for mname in _TIME_METRICS:
-            col = sub[(sub["group"] == g) & (sub["metric"] == mname)][[*_KEY, "value"]]
-            out = out.merge(col.rename(columns={"value": _group_head(g, mname, lang)}), on=_KEY, how="left")
-    out = _rule_columns(out, sub, standards, lang)
-    out = out.sort_values(_KEY, kind="mergesort").reset_index(drop=True)
-    above = _above(level)
-    out = out.drop(columns=["parent"] + (["parent_name"] if not above else []))
-    heads = {
+    out = _rule_columns(out, sub, standards, lang).drop(columns=_KEY)
+    formats |= {c: INTEGER for c in out.columns if c not in formats and pd.api.types.is_numeric_dtype(out[c])}
+    out.attrs["formats"] = formats
+    return out
+
+
+def _rule_units(table: pd.DataFrame, level: str) -> pd.DataFrame:
+    """The units of ``level`` the rules list (no coverage rows), by code, with no coverage figures."""
+    units = table.loc[table["scope"] == level, [*_KEY, "unit_name", "unit_class"]].drop_duplicates(_KEY)
+    return units.sort_values(_KEY, kind="mergesort").reset_index(drop=True)
+
+
+def _heads(level: str, group: str, lang: str) -> dict[str, str]:
+    """The by-unit table's column heads in ``lang``."""
+    return {
         "unit": say("ind.wide.code", lang),
         "unit_name": label(level, lang),
-        "parent_name": label(above, lang) if above else "",
+        "parent_name": label(_above(level), lang),
         "unit_class": say("ind.wide.class", lang),
+        "threshold_min": say("ind.wide.threshold", lang),
+        "pop": say("ind.wide.pop", lang, group=label_msg(group)),
+        "coverage": say("ind.wide.coverage", lang),
+        "pop_beyond": say("ind.wide.beyond", lang),
+        "extra_median_min": say("ind.wide.extra", lang, unit=Msg("ind.wide.minutes")),
     }
-    return out.rename(columns={k: v for k, v in heads.items() if v})
 
 
 def localize(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
