@@ -93,9 +93,8 @@ def read_facilities(
     status
         Status of rows without a status column or with an empty status cell.
     count_col
-        A column holding how many facilities each row stands for (a grid of counts, such as
-        schools per population cell): a row counting n becomes n facilities at its point (ids
-        ``<id>#1`` … ``<id>#n`` when n > 1), a row counting 0 none. Counts are whole numbers ≥ 0.
+        A column of whole numbers ≥ 0 saying how many facilities each row stands for (schools
+        per population cell): n facilities at the row's point (ids ``<id>#k`` when n > 1).
 
     Returns
     -------
@@ -128,22 +127,25 @@ def read_facilities(
     data = {"service": svc, "capacity": capacities(src, cols, svc)}  # checked in this order
     data["status"] = statuses(src, cols, status)
     data["id"] = ids(src, cols)
-    data["name"] = text_column(src.table, cols.get("name"))
-    data["tier"] = text_column(src.table, cols.get("tier"))
+    data |= {f: text_column(src.table, cols.get(f)) for f in ("name", "tier")}
     listed = {col: text_column(src.table, cols[field]) for field, col in LISTED.items() if field in cols}
     gdf = gpd.GeoDataFrame(
         {c: data[c] for c in FACILITY_COLUMNS} | listed, geometry=shapely.points(lon, lat), crs=None
     )
-    if declared is not None:
-        gdf = to_wgs84(gdf, declared, where=where)
-    elif geo_crs is not None:
-        gdf = gdf.set_crs(geo_crs).to_crs(4326)
-    else:
-        gdf = gdf.set_crs(4326)
+    gdf = _in_wgs84(gdf, declared, geo_crs, where)
     keep = np.ones(len(gdf), dtype=bool) if service is None else svc == service
     if count_col is not None:
         return repeat_counted(gdf, facility_counts_column(src, count_col), keep)
     return gdf.loc[keep].reset_index(drop=True)
+
+
+def _in_wgs84(gdf: gpd.GeoDataFrame, declared: pyproj.CRS | None, layer_crs, where: str) -> gpd.GeoDataFrame:
+    """The table in WGS84: from the declared CRS (GCJ-02 and BD-09 included), else the layer's own."""
+    if declared is not None:
+        return to_wgs84(gdf, declared, where=where)
+    if layer_crs is not None:
+        return gdf.set_crs(layer_crs).to_crs(4326)
+    return gdf.set_crs(4326)
 
 
 def write_facilities(facilities: gpd.GeoDataFrame, path: str | Path) -> Path:
