@@ -23,9 +23,12 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	PYTHONWARNINGS='ignore:Editable installation' $(PY) -m pip install -qq -e '.[test,bench]'
+	$(PY) benchmarks/bench_run.py
 	$(PY) benchmarks/bench_coverage.py
+	$(PY) benchmarks/bench_isochrones.py
 	$(PY) benchmarks/bench_siting.py
 	$(PY) benchmarks/bench_scale.py
+	$(PY) benchmarks/readme.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
