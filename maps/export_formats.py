@@ -76,7 +76,7 @@ YEAR_COLUMNS: frozenset[str] = frozenset({"base_year", "year", "supply_date"})
 
 def uom_label(unit: object, lang: str) -> object:
     """A unit of measure of the long table (``persons``, ``beds per 1,000``) in ``lang``."""
-    key = f"xlsx.uom.{str(unit).replace(' per 1,000', '_per_1000').replace(' ', '_')}"
+    key = f"xlsx.uom.{str(unit).replace('per 1,000', 'per_1000').replace(' ', '_')}"
     return say(key, lang) if isinstance(unit, str) and has_message(key) else unit
 
 
