@@ -28,6 +28,7 @@ from ..maps.report import ReportInputs, write_report
 from ..maps.webmap import DataSource, MapInputs, write_map
 from .result import RunResult, headline, headline_text, run_record
 from .site_names import PLACE_COLUMNS, named_sites
+from .whatif import add_whatif
 
 
 def map_inputs(result: RunResult, lang: str = "zh") -> MapInputs:
@@ -311,6 +312,7 @@ def write_outputs(result: RunResult, out_dir: Path, *, lang: str = "zh") -> Path
     with staged_folder(out_dir, "run", meta={"scenario": scen.name}) as tmp:
         basemap = scen.outputs.basemap
         write_map(for_basemap(mi, basemap), tmp / "map.html", basemap=basemap, lang=lang)
+        add_whatif(result, tmp / "map.html", lang=lang)  # the what-if panel (docs/whatif.md)
         write_report(report_inputs(result, mi, lang), tmp / "report.html", lang=lang)
         _export.write_indicators_csv(result.indicators, tmp / "indicators.csv")
         if result.indicators_after is not None:
