@@ -21,6 +21,7 @@ _RATIOS: dict[str, tuple[str, ...]] = {
     "places_per_1000_by_area": ("new_residential", "old_areas", "source"),
     "nursing_share": ("value", "year", "binding", "source"),
     "land_per_capita_m2": ("value", "source"),
+    "colocation_m": ("value", "source"),
 }
 _RULE_FIELDS: tuple[str, ...] = (
     *(f.name for f in dataclasses.fields(UnitRule)),
@@ -219,6 +220,9 @@ def _ratio_fields(raw: Mapping[str, Any], where: Where) -> dict[str, Any]:
     land = ratios["land_per_capita_m2"]
     fields["land_m2_per_capita"] = _num(land.get("value"), where + ": standards.land_per_capita_m2")
     fields["land_source"] = said(land.get("source"), where + ": standards.land_per_capita_m2")
+    near = ratios["colocation_m"]
+    fields["colocation_m"] = _num(near.get("value"), where + ": standards.colocation_m")
+    fields["colocation_source"] = said(near.get("source"), where + ": standards.colocation_m")
     return fields
 
 
@@ -395,6 +399,7 @@ def _rules(entries: Any, where: Where) -> list[UnitRule]:
             binding=_binding(r.get("binding"), at),
             source=said(r.get("source"), at),
             note=said(r.get("note"), at),
+            feature=str(r.get("feature", "")),
             **{k: str(r.get(k, "")) for k in ("label_zh", "label_en")},
         )
         rules.append(_made(UnitRule, rule, at))

@@ -23,7 +23,29 @@ TARGET_METRICS: tuple[str, ...] = (
     "supply",  # total beds or childcare places
     "unit_share",  # % of units at a rule's level that meet the rule (needs ``rule``)
     "facilities",  # number of facilities counted by a rule (needs ``rule``)
-    "nursing_share",  # % of beds that are nursing beds (reported, not computed from the map)
+    "nursing_share",  # % of beds that are nursing beds (facility list's nursing_beds, else documented)
+    "puhui_share",  # % of beds or childcare places that are affordable (puhui)
+    "puhui_supply",  # affordable (puhui) beds
+    "social_share",  # % of elderly facilities run by social operators
+    "social_bed_share",  # % of elderly beds run by social operators
+    "public_bed_share",  # % of elderly beds run by the government
+    "land_per_capita",  # elderly-care land per resident, m²
+    "colocated_share",  # % of elderly facilities with a health facility near (integrated care)
+    "new_residential_m2",  # elderly floor area per 100 households of new residential areas
+    "new_residential_compliance",  # % of new residential areas whose facilities comply
+    "new_residential_places",  # childcare places per 1,000 residents of new (or old) residential areas
+    "reported",  # a percentage kept in the departments' records, not computed from spatial data
+    "reported_count",  # a count kept in the departments' records (institutions, beds of a kind)
+)
+#: Metrics read from the facility list's own columns (`coverage.indicators.attributes`).
+ATTRIBUTE_METRICS: tuple[str, ...] = (
+    "puhui_share",
+    "puhui_supply",
+    "social_share",
+    "social_bed_share",
+    "public_bed_share",
+    "land_per_capita",
+    "colocated_share",
 )
 
 AREAS: tuple[str, ...] = ("all", "urban", "rural")
@@ -123,6 +145,9 @@ class UnitRule:
         The rule in the document's words and in English.
     note
         Caveats (e.g. "implied, not stated").
+    feature
+        A yes/no column of the facility list a facility must have to count (``meal`` for meal
+        service, ``day_care`` for day care); "" when any facility of the tiers counts.
     """
 
     key: str
@@ -138,6 +163,7 @@ class UnitRule:
     label_zh: str = ""
     label_en: str = ""
     note: str = ""
+    feature: str = ""
 
     def __post_init__(self) -> None:
         if self.level not in ("street", "community"):
@@ -284,6 +310,10 @@ class Standards:
         Minimum share of nursing beds and its year, attribute and citation.
     land_m2_per_capita, land_source
         Elderly-care land per capita (m²) and citation.
+    colocation_m, colocation_source
+        Straight-line distance within which an elderly facility and a health facility count as
+        co-located ("integrated or adjacent"; an assumption: no document gives a distance), and
+        its source.
     one_per_unit
         The "one per unit" rules (`UnitRule`).
     coverage_targets
@@ -325,6 +355,8 @@ class Standards:
     nursing_source: str = ""
     land_m2_per_capita: float | None = None
     land_source: str = ""
+    colocation_m: float | None = None
+    colocation_source: str = ""
     one_per_unit: tuple[UnitRule, ...] = ()
     coverage_targets: tuple[Target, ...] = ()
     figures: tuple[Figure, ...] = ()

@@ -29,6 +29,7 @@ from __future__ import annotations
 from ._standards_profile import BASELINE_TOLERANCE, ProfileText, baseline_flags, standards_from_profile
 from ._standards_types import (
     AREAS,
+    ATTRIBUTE_METRICS,
     COMPARISONS,
     LEVELS,
     SUPPLY_KEYS,
@@ -45,6 +46,7 @@ from ._standards_types import (
 
 __all__ = [
     "AREAS",
+    "ATTRIBUTE_METRICS",
     "BASELINE_TOLERANCE",
     "COMPARISONS",
     "LEVELS",

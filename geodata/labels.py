@@ -34,6 +34,13 @@ _METRICS = (
     "need",
     "gap",
     "nursing_share",
+    "puhui_share",
+    "puhui_supply",
+    "social_share",
+    "social_bed_share",
+    "public_bed_share",
+    "land_per_capita",
+    "colocated_share",
 )
 
 #: Metric keys with their message ids, in table order.

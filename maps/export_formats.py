@@ -44,6 +44,7 @@ PEOPLE = "persons"
 PERCENT_UNIT = "%"
 MINUTES = "min"
 PER_MILLE = "‰"
+LAND = "m2_per_capita"
 
 #: Columns of any sheet that hold people (``pop_60``, ``gain_pop_total``, ``base_value`` …) or other
 #: whole counts (the people a site brings in, its load).
@@ -141,6 +142,8 @@ def _digits(unit: object) -> int:
         return 2
     if unit in (PERCENT_UNIT, MINUTES, PER_MILLE) or "per 1,000" in unit:
         return 1
+    if unit == LAND:
+        return 2
     return 0
 
 
@@ -310,8 +313,16 @@ def _target_head(year: str, lang: str) -> str:
 
 def _plan_formats(out: pd.DataFrame, units: np.ndarray, lang: str) -> Formats:
     """Row formats of the target, now and gap columns; people formats of the base and need."""
+    land = say("ind.plan.uom.land_per_capita", lang)
     rows: list[str | None] = [
-        PERCENT if u == PERCENT_UNIT else ONE_DECIMAL if u == PER_MILLE else INTEGER for u in units
+        PERCENT
+        if u == PERCENT_UNIT
+        else ONE_DECIMAL
+        if u == PER_MILLE
+        else TWO_DECIMALS
+        if u == land
+        else INTEGER
+        for u in units
     ]
     formats: Formats = dict.fromkeys((2, 4, 5), rows)
     for key in ("base_value", "need"):
@@ -352,8 +363,10 @@ def _baseline_text(value: object, year: object, percent: bool, lang: str) -> str
 
 
 def _number_text(value: float, percent: bool) -> str:
+    """A stated number as text: ``37.4%``, a whole share ``100%``, ``1,915``, ``16.5``."""
     if percent:
-        return f"{value:.1%}"
+        text = f"{value:.1%}"
+        return text[:-3] + "%" if text.endswith(".0%") else text
     if float(value).is_integer():
         return f"{value:,.0f}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")

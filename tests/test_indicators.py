@@ -512,7 +512,7 @@ def test_plan_table_now_and_gap():
     assert places["差距"] == pytest.approx(2841 + 5000 - 40)
     nursing = p[p["指标"] == "护理型床位占比"].iloc[0]
     # 000 documents no nursing-bed count: no data, not 0
-    assert np.isnan(nursing["现状"]) and nursing["现状说明"] == "未计算：需要各设施的护理型床位数"
+    assert np.isnan(nursing["现状"]) and nursing["现状说明"] == "未计算：需要含“护理型床位数”列的养老设施清单"
     assert nursing["现状口径"] == "无数据"
     binding = plan_table(t, std, binding=True)
     assert set(binding["属性"]) == {"约束性"}
@@ -675,7 +675,7 @@ def test_profile_errors_name_the_file_entry_and_field(tmp_path):
         raw["targets"][-2]["rule"] = "childcare_station"
 
     with pytest.raises(
-        InputError, match=r"targets\[9\]: rule 'childcare_station' is not the key of a one_per"
+        InputError, match=r"targets\[43\]: rule 'childcare_station' is not the key of a one_per"
     ):
         load_jurisdiction(_profile_file(tmp_path, dangling))
 

@@ -158,9 +158,9 @@ def test_yuzhong_long_table_district_rows():
 def test_rules_without_facilities_or_units_are_not_checked():
     t = _yuzhong_table()
     share = t[t["metric"] == "unit_share"]
-    assert len(share) == 3 and share["value"].isna().all() and (share["value_basis"] == "no_data").all()
-    miss = missing_units(t)  # three rules not checked: one row each, never "all compliant"
-    assert sorted(miss["rule"]) == ["childcare_point", "community_station", "street_centre"]
+    assert len(share) == 4 and share["value"].isna().all() and (share["value_basis"] == "no_data").all()
+    miss = missing_units(t)  # four rules not checked: one row each, never "all compliant"
+    assert sorted(miss["rule"]) == ["childcare_point", "community_station", "meal_community", "street_centre"]
     assert miss["count"].isna().all() and miss["note"].str.startswith("no data: needs").all()
     assert set(miss["unit_name"]) == {"重庆市渝中区"}
 
@@ -196,7 +196,8 @@ def test_supply_rows_of_every_preset(key, service):
     std = _preset(key)
     d = _demand(1000, 200, 30)  # a study area far smaller than the jurisdiction
     p = plan_table(indicator_table(d, TIMES, THRESHOLDS, standards=std), std, lang="en")
-    rows = p[p["Unit"] == ("beds" if service == "elderly" else "places")]  # the supply targets
+    unit = "beds" if service == "elderly" else "places"
+    rows = p[(p["Unit"] == unit) & ~p["Indicator"].str.startswith("Affordable")]  # the supply targets
     assert len(rows) == 1
     row = rows.iloc[0]
     now, basis, need, base, year, gap = SUPPLY[(key, service)]

@@ -17,9 +17,9 @@ import pandas as pd
 from ...geodata.bilingual import year_text
 from ...geodata.common import Msg, Note, say
 from ...geodata.labels import label, label_msg
-from ..standards import BASELINE_TOLERANCE, Standards, Target
-from .capacity import BASE_GROUPS
-from .notes import Code, kind_word, no_list_prefix, text_in, uom_word
+from ..standards import ATTRIBUTE_METRICS, BASELINE_TOLERANCE, Standards, Target
+from .capacity import BASE_GROUPS, SAME_AREA_TOLERANCE
+from .notes import Code, kind_word, no_list_prefix, note, text_in, uom_word
 from .rows import BASES
 
 #: ``value_basis`` in the plan table's words: basis → message id.
@@ -48,7 +48,38 @@ PLAN_COLUMNS: tuple[str, ...] = (
     "source",
     "note",
 )
-_PERCENT = ("coverage", "unit_share", "nursing_share")
+_PERCENT = (
+    "coverage",
+    "unit_share",
+    "nursing_share",
+    "puhui_share",
+    "social_share",
+    "social_bed_share",
+    "public_bed_share",
+    "colocated_share",
+    "new_residential_compliance",
+    "reported",
+)
+#: Metrics whose run value counts only when computed (else the target's documented figure is used).
+_COMPUTED_ONLY = ("supply", "per_1000", "unit_share", "facilities", "nursing_share", *ATTRIBUTE_METRICS)
+#: Metrics no run computes: the plan row says what it needs.
+_NEVER_COMPUTED = {
+    "reported": "ind.now.lack.reported",
+    "reported_count": "ind.now.lack.reported",
+    "new_residential_m2": "ind.now.lack.new_residential",
+    "new_residential_compliance": "ind.now.lack.new_residential",
+    "new_residential_places": "ind.now.lack.new_residential",
+}
+#: The facility column each attribute metric reads.
+_COLUMN_OF = {
+    "nursing_share": "nursing_beds",
+    "puhui_share": "puhui",
+    "puhui_supply": "puhui",
+    "social_share": "operator",
+    "social_bed_share": "operator",
+    "public_bed_share": "operator",
+    "land_per_capita": "land_m2",
+}
 
 
 def _top(table: pd.DataFrame) -> pd.DataFrame:
@@ -90,37 +121,97 @@ def _run_rows(top: pd.DataFrame, t: Target) -> pd.Series:
             m &= top["group"] == t.group
     elif t.metric in ("unit_share", "facilities"):
         m &= top["rule"] == t.rule
-    if "value_basis" in top and t.metric in ("supply", "per_1000", "unit_share", "facilities"):
+    if "value_basis" in top and t.metric in _COMPUTED_ONLY:
         m &= top["value_basis"] == "computed"  # else the target's own documented figure is used
     return m
 
 
 def _now(top: pd.DataFrame, t: Target, standards: Standards, lang: str) -> _Now:
     """The current value of a target: this run's, else the documented one, else no data (never 0)."""
-    if t.metric == "nursing_share":
-        return _nursing_now(standards, lang)
+    if t.metric in _NEVER_COMPUTED:
+        return _no_data(Msg(_NEVER_COMPUTED[t.metric]))
     m = _run_rows(top, t)
     sel = top.loc[m, "value"]
     if sel.size and sel.notna().all():
-        if t.metric in ("coverage", "per_1000", "unit_share"):
+        if t.metric in (*_PERCENT, "per_1000", "land_per_capita"):
             if sel.size > 1:
                 return _run_note("ind.now.several_districts")
-            return _Now(float(sel.iloc[0]), "computed")
+            return _Now(float(sel.iloc[0]), "computed", note=_units_ok(top, t))
         return _Now(float(sel.sum()), "computed")
     if t.metric == "coverage":
-        if sel.empty and t.area != "all":
-            return _run_note("ind.now.no_area_population", area=Code(t.area))
-        if "note" in top and top.loc[m, "note"].astype(str).str.startswith(no_list_prefix()).any():
-            return _no_data(Msg("ind.now.lack.list", service=Code(t.service)), lang)
-        return _run_note("ind.now.no_value")
+        return _coverage_missing(top, t, sel)
+    if t.metric == "nursing_share":
+        return _nursing_now(standards, lang)
     if t.metric in ("supply", "per_1000"):
         return _documented_now(t, standards, lang)
+    if t.metric in _COLUMN_OF:
+        column = Msg(f"ind.column.{_COLUMN_OF[t.metric]}")
+        return _no_data(Msg("ind.lack.column", column=column, service=Code(t.service)))
+    if t.metric == "colocated_share":
+        return _no_data(Msg("ind.now.lack.colocation"))
     if t.baseline is not None:  # facilities, unit_share: the plan's own baseline count
         return _Now(float(t.baseline), "documented", str(t.baseline_year or ""), t.source)
+    return _no_data(_rule_lack(t, standards))
+
+
+def _coverage_missing(top: pd.DataFrame, t: Target, sel: pd.Series) -> _Now:
+    """Why a coverage target has no value: no people of its area or group, or no facility list."""
+    if sel.empty and t.area != "all":
+        return _run_note("ind.now.no_area_population", area=Code(t.area))
+    same = (top["metric"] == "coverage") & (top["service"] == t.service)
+    notes = top.loc[same, "note"].astype(str) if "note" in top else pd.Series([], dtype=str)
+    lacks: list[Msg] = []
+    if notes.str.startswith(no_list_prefix()).any():
+        lacks.append(Msg("ind.now.lack.list", service=Code(t.service)))
+    group_rows = (top["metric"] == "pop") & (top["group"] == t.group) & (top["area"] == "all")
+    if t.group and top.loc[group_rows, "value"].isna().all():
+        lacks.append(Msg("ind.now.lack.group", group=Code(t.group)))
+    if not lacks:
+        return _run_note("ind.now.no_value")
+    return _no_data(lacks[0] if len(lacks) == 1 else Msg("ind.join.and", a=lacks[0], b=lacks[1]))
+
+
+def _rule_lack(t: Target, standards: Standards) -> Msg:
+    """What a one-per-unit target lacks: the facility list (with its feature column) and the units."""
     rule = standards.rule(t.rule) if t.rule in {r.key for r in standards.one_per_unit} else None
     level = rule.level if rule is not None and rule.level in ("street", "community") else "any"
-    lack = Msg("ind.now.lack.rule", service=Code(t.service), units=Msg(f"ind.now.units.{level}"))
-    return _no_data(lack, lang)
+    units = Msg(f"ind.now.units.{level}")
+    if rule is not None and rule.feature:
+        column = Msg(f"ind.column.{rule.feature}")
+        return Msg("ind.now.lack.feature", column=column, service=Code(t.service), units=units)
+    return Msg("ind.now.lack.rule", service=Code(t.service), units=units)
+
+
+def _units_ok(top: pd.DataFrame, t: Target) -> Msg | str:
+    """For a one-per-unit share: how many units comply out of how many ("" for other metrics)."""
+    if t.metric != "unit_share":
+        return ""
+    rows = top[(top["rule"] == t.rule) & (top["service"] == t.service)]
+    good = rows.loc[rows["metric"] == "units_compliant", "value"]
+    total = rows.loc[rows["metric"] == "units_total", "value"]
+    if good.size != 1 or total.size != 1:
+        return ""
+    return Msg("ind.now.units_ok", good=float(good.iloc[0]), total=float(total.iloc[0]))
+
+
+def other_area(top: pd.DataFrame | None, standards: Standards) -> bool:
+    """Whether the run's area is not the jurisdiction the documented figures describe.
+
+    Its people (the first of all residents, 60+ and 0–3 the profile documents) differ from the
+    documented ones by more than `SAME_AREA_TOLERANCE`; where the profile documents no population,
+    the capacity rows' note that it could not be checked says so.
+    """
+    if top is None or top.empty:
+        return False
+    for group in ("pop_total", "pop_60", "pop_0_3"):
+        ref = standards.current_population(group)
+        rows = top[(top["metric"] == "pop") & (top["group"] == group) & (top["area"] == "all")]
+        have = rows["value"].dropna()
+        if ref is None or ref.value <= 0 or have.empty:
+            continue
+        return abs(float(have.iloc[0]) - ref.value) > SAME_AREA_TOLERANCE * ref.value
+    said = note("ind.note.no_documented_population")  # the capacity rows could not check either
+    return bool(top["note"].astype(str).str.contains(said, regex=False).any()) if "note" in top else False
 
 
 def _nursing_now(standards: Standards, lang: str) -> _Now:
@@ -128,7 +219,9 @@ def _nursing_now(standards: Standards, lang: str) -> _Now:
     nb = next((f for f in standards.figures if f.key == "nursing_beds"), None)
     beds = standards.documented_supply("elderly") if nb is not None else None
     if nb is None or beds is None or beds.value <= 0:
-        return _no_data(Msg("ind.now.lack.nursing"), lang)
+        return _no_data(
+            Msg("ind.lack.column", column=Msg("ind.column.nursing_beds"), service=Code("elderly"))
+        )
     source = say("sep.clauses", lang).join(text_in(x, lang) for x in (nb.source, beds.source))
     return _Now(100.0 * nb.value / beds.value, "documented", str(nb.year), source)
 
@@ -213,9 +306,11 @@ def _target_name(t: Target, lang: str) -> str:
 def _uom(t: Target, lang: str) -> str:
     if t.metric in _PERCENT:
         return "%"
-    if t.metric == "per_1000":
+    if t.metric in ("land_per_capita", "new_residential_m2"):
+        return say(f"ind.plan.uom.{t.metric}", lang)
+    if t.metric in ("per_1000", "new_residential_places"):
         return "‰"
-    if t.metric == "facilities":
+    if t.metric in ("facilities", "reported_count"):
         return say("ind.plan.uom.facilities", lang)
     return say("ind.plan.uom.beds" if t.service == "elderly" else "ind.plan.uom.places", lang)
 
@@ -229,6 +324,8 @@ def _target_text(t: Target) -> str:
 def _plan_row(t: Target, top: pd.DataFrame | None, standards: Standards, lang: str) -> dict[str, object]:
     """The row of target ``t`` (``top``: the top scope's rows of the long table; None: it is empty)."""
     now = _now(top, t, standards, lang) if top is not None else _run_note("ind.now.empty_table")
+    if now.basis == "documented" and other_area(top, standards):
+        now = _Now(now.value, now.basis, now.date, now.source, Msg("ind.now.not_this_area"), now.status)
     gap = now.value - t.goal if t.comparison == "<=" else t.goal - now.value
     attribute = {True: "ind.plan.binding", False: "ind.plan.expected"}.get(t.binding)  # type: ignore[arg-type]
     need = _need(t, standards, lang)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ...geodata.common import Msg
 from ..standards import Standards, UnitRule
+from .attributes import AttributeInputs, attribute_rows, counted_facilities, flags
 from .capacity import Provenance, capacity_rows
 from .coverage import access_rows, coverage_rows
 from .inputs import check_demand, check_facilities, check_times, demand_stub, no_facilities
@@ -233,15 +234,38 @@ def build_table(inputs: TableInputs) -> pd.DataFrame:
         if "rules" in parts:
             rules = inputs.rules
             use_rules = tuple(rules) if rules is not None else (standards.one_per_unit if standards else ())
-            rule_rows(rows, levels, fac_paths, facilities, use_rules, inputs.statuses)
+            rule_rows(
+                rows, levels, fac_paths, facilities, [r for r in use_rules if not r.feature], inputs.statuses
+            )
+            for rule in (r for r in use_rules if r.feature):
+                rule_rows(
+                    rows, levels, fac_paths, featured(facilities, rule.feature), [rule], inputs.statuses
+                )
         if "capacity" in parts:
             capacity_rows(
                 rows, levels, people, fac_paths, facilities, standards, inputs.statuses, inputs.provenance
             )
+            counted = counted_facilities(facilities, inputs.statuses)
+            attribute_rows(rows, levels, AttributeInputs(facilities, fac_paths, counted, people, standards))
     table = rows.frame()
     if standards is not None:
         table = attach_targets(table, standards)
     return sort_table(table)
+
+
+def featured(facilities: pd.DataFrame, feature: str) -> pd.DataFrame:
+    """The facility table as a rule with a ``feature`` (``meal``) sees it: others do not count.
+
+    Without the column the list cannot say which facilities have the feature: its facilities are
+    then not of the rule's service, so the rule is "no data", never "missing everywhere".
+    """
+    out = facilities.copy()
+    if feature not in out.columns:
+        out["service"] = ""
+        return out
+    has = flags(out[feature]) == 1.0
+    out["status"] = np.where(has, out["status"].astype(str), "")
+    return out
 
 
 def _facilities(inputs: TableInputs, admin: Admin) -> tuple[pd.DataFrame | None, Paths | None]:
