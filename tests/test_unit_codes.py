@@ -242,7 +242,8 @@ def test_run_reports_units_without_a_station(tmp_path, monkeypatch, capsys):
     assert share["value"].round(3).tolist() == [12.5]  # 10 of 80 communities
     sheets = pd.read_excel(out / "indicators.xlsx", sheet_name=None, dtype=str)
     # the missing-units sheet: 70 communities, 3 streets, and the childcare rule (no childcare list)
-    lists = [df for df in sheets.values() if len(df) == 74]
+    # and the meal-service rule (no meal column in the list), one row each
+    lists = [df for df in sheets.values() if len(df) == 75]
     assert len(lists) == 1
     assert any(missing | STREETS_WITHOUT_CENTRE <= set(lists[0][c]) for c in lists[0].columns)
     # no coverage rows by street or community without polygons (unknown, not zero)
@@ -273,10 +274,11 @@ def test_whatif_example_runs(tmp_path, monkeypatch, capsys):
     assert code == 0, stdout + stderr
     table = pd.read_csv(out / "indicators.csv", dtype={"unit": str})
     top = table[(table["scope"] == "district") & (table["metric"] == "units_compliant")]
-    assert top.set_index("rule")["value"].to_dict() == {
+    assert top.set_index("rule")["value"].dropna().to_dict() == {
         "community_station": 10.0,
         "street_centre": 8.0,
         "childcare_point": 3.0,
     }
+    assert top.set_index("rule")["value"].isna().to_dict()["meal_community"]  # the list has no meal column
     counts = table[(table["metric"] == "facility_count") & (table["rule"] == "community_station")]
     assert (counts["value"] < 1).sum() == 70
