@@ -78,7 +78,7 @@ class WalkProfile:
                     value=float(new.speed_mps),
                     unit="m/s",
                     msg=Msg("profiles.speed_set", speed=float(new.speed_mps)),
-                    source="configuration",
+                    source=Msg("profiles.source.configuration"),
                 )
             )
         if "steps_factor" in changes:
@@ -88,7 +88,7 @@ class WalkProfile:
                     value=float(new.steps_factor),
                     unit="×",
                     msg=Msg("profiles.steps_set", factor=float(new.steps_factor)),
-                    source="configuration",
+                    source=Msg("profiles.source.configuration"),
                 )
             )
         return replace(new, assumptions=new.assumptions + tuple(added))
@@ -104,8 +104,7 @@ _ELDERLY_SPEED = Assumption(
     value=0.9,
     unit="m/s",
     msg=Msg("profiles.assume.speed_elderly"),
-    source="gait studies of people over 65: mean 0.76 m/s (UK cohort at risk of disability, n=768); "
-    "0.8–0.9 m/s (normal speed, n>3000, Age and Ageing)",
+    source=Msg("profiles.source.speed_elderly"),
 )
 _ELDERLY_STEPS = Assumption(
     key="steps.elderly",
@@ -118,7 +117,7 @@ _ADULT_SPEED = Assumption(
     value=1.2,
     unit="m/s",
     msg=Msg("profiles.assume.speed_adult"),
-    source="pedestrian crossing design speed",
+    source=Msg("profiles.source.speed_adult"),
 )
 _ADULT_STEPS = Assumption(
     key="steps.adult",

@@ -313,7 +313,8 @@ class Assumption:
     en
         The English text (with a text ``msg``; filled from the message otherwise).
     source
-        Where the number comes from (a study, a standard outside the policy documents), or
+        Where the number comes from (a study, a standard outside the policy documents): a
+        catalogue message for the product's own citations, the text as written for a user's, or
         ``"assumption"`` when it is a tool default.
     zh
         The Chinese text (filled from ``msg``).
@@ -324,7 +325,7 @@ class Assumption:
     unit: str
     msg: Msg | str | None = None
     en: str = ""
-    source: str = "assumption"
+    source: Msg | str = "assumption"
     zh: str = ""
 
     def __post_init__(self) -> None:
@@ -339,6 +340,12 @@ class Assumption:
         """The sentence in ``lang``."""
         return self.en if lang == "en" else self.zh
 
+    def source_text(self, lang: str = "zh") -> str:
+        """Where the number comes from, in ``lang`` ("" for a tool default)."""
+        if isinstance(self.source, Msg):
+            return self.source.text(lang)
+        return "" if self.source in ("", "assumption") else self.source
+
     def record(self) -> dict[str, Any]:
         """The assumption as plain values for ``run.json``: key, value, unit, both sentences, source."""
         return {
@@ -347,7 +354,7 @@ class Assumption:
             "unit": self.unit,
             "zh": self.zh,
             "en": self.en,
-            "source": self.source,
+            "source": self.source.text("en") if isinstance(self.source, Msg) else self.source,
         }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -33,6 +34,7 @@ AFTER = "_after"
 #: The two views of a map whose services have a second state: the first state, the second.
 VIEWS: tuple[str, ...] = ("base", "after")
 _WGS84 = pyproj.CRS.from_epsg(4326)
+
 
 
 @dataclass(frozen=True)
@@ -256,12 +258,27 @@ def _box(tables: list) -> tuple[float, float, float, float] | None:
 
 
 def assumption_rows(assumptions: Sequence[Assumption], lang: str) -> list[tuple[str, str, str]]:
-    """``(sentence, value with unit, source)`` per assumption, for the legend and the report."""
+    """``(sentence, value with unit, source)`` per assumption, worded in ``lang``.
 
-    def _value(a: Assumption) -> str:
-        value = f"{a.value:g}" if isinstance(a.value, (int, float)) else str(a.value)
-        return f"{value} {a.unit}".strip()
+    Units and code values with a catalogue label (``ui.uom.<unit>``, ``ui.assumption_value.<value>``)
+    are written in ``lang``; a code value without one is left out (the sentence says it). The
+    product's own sources are catalogue messages in ``lang``; a user's source is shown as written.
+    """
+    from .i18n import has, t
 
-    return [
-        (a.text(lang), _value(a), "" if a.source in ("", "assumption") else a.source) for a in assumptions
-    ]
+    out = []
+    for a in assumptions:
+        if isinstance(a.value, bool) or not isinstance(a.value, (int, float)):
+            key = f"assumption_value_{_key(str(a.value))}"
+            value = t(key, lang) if has(key) else ""
+        else:
+            unit_key = f"uom_{_key(a.unit)}"
+            unit = t(unit_key, lang) if a.unit and has(unit_key) else a.unit
+            value = f"{a.value:g} {unit}".strip()
+        out.append((a.text(lang), value, a.source_text(lang)))
+    return out
+
+
+def _key(text: str) -> str:
+    """A catalogue key part from a unit or value: lower case, runs of other characters as ``_``."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower().replace("²", "2")).strip("_")

@@ -8,14 +8,13 @@ Every text comes from the catalogue or is escaped by the template.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from ..geodata.common import Assumption, say
 from . import assets
 from .charts import charts
-from .i18n import code_label, has, t
-from .inputs import VIEWS, MapInputs, has_views
+from .i18n import code_label, t
+from .inputs import VIEWS, MapInputs, assumption_rows, has_views
 from .layers_points import facility_kinds
 from .scene import Scene
 from .style import (
@@ -33,8 +32,6 @@ from .style import (
 from .tables import column
 
 #: English words in a source (three letters or more): left out of a Chinese legend.
-_ENGLISH = re.compile(r"[A-Za-z]{3,}")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 #: Facility statuses in the legend, in this order.
 _STATUSES = ("existing", "planned", "candidate")
 #: Headings of the legend, by label key.
@@ -95,33 +92,11 @@ def panels_html(inputs: MapInputs, scene: Scene, basemaps: dict) -> str:
 
 
 def legend_assumptions(assumptions: Sequence[Assumption], lang: str) -> list[tuple[str, str, str]]:
-    """``(sentence, value with unit, source)`` per assumption, worded in ``lang``.
-
-    Units and code values with a catalogue label (``ui.uom.<unit>``, ``ui.assumption_value.<value>``)
-    are written in ``lang``; a code value without one is left out (the sentence says it). In
-    Chinese a source written in English only is left out too (a source holding Chinese, as a
-    planner writes it in a scenario, is kept as written): the sentence carries the citation, and
-    ``run.json`` keeps every source as given.
-    """
-    out = []
-    for a in assumptions:
-        if isinstance(a.value, bool) or not isinstance(a.value, (int, float)):
-            key = f"assumption_value_{_key(str(a.value))}"
-            value = t(key, lang) if has(key) else ""
-        else:
-            unit_key = f"uom_{_key(a.unit)}"
-            unit = t(unit_key, lang) if a.unit and has(unit_key) else a.unit
-            value = f"{a.value:g} {unit}".strip()
-        source = "" if a.source in ("", "assumption") else a.source
-        if lang == "zh" and _ENGLISH.search(source) and not _CJK.search(source):
-            source = ""  # an English-only citation (the tool's own, say): run.json keeps it
-        out.append((a.text(lang), value, say("map.legend.source", lang, source=source) if source else ""))
-    return out
-
-
-def _key(text: str) -> str:
-    """A catalogue key part from a unit or value: lower case, runs of other characters as ``_``."""
-    return re.sub(r"[^a-z0-9]+", "_", text.lower().replace("²", "2")).strip("_")
+    """`assumption_rows` with each source as the legend says it (``来源：…``)."""
+    return [
+        (text, value, say("map.legend.source", lang, source=source) if source else "")
+        for text, value, source in assumption_rows(assumptions, lang)
+    ]
 
 
 def _views(inputs: MapInputs, scene: Scene) -> list[tuple[str, str, bool]]:

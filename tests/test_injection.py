@@ -173,10 +173,9 @@ def test_pages_hold_every_payload_only_escaped(runs):
         assert text.count("<title>") == 1, page  # the one escaped title, nothing from branca
     # the text is kept, escaped, where a planner reads it
     shown = {
-        # 10, an English-only population source, is left out of a Chinese map's legend
-        "run_a/map.html": {1, 2, 3, 8, 9},  # title, data sources, legend
+        "run_a/map.html": {1, 2, 3, 8, 9, 10},  # title, data sources, legend
         "run_a/report.html": {1, 2, 3, 6, 8, 10},  # title, sources, unit tables, notes, assumptions
-        "run_b/map.html": {11, 2, 3, 8, 9},
+        "run_b/map.html": {11, 2, 3, 8, 9, 10},
         "run_b/report.html": {11, 2, 3, 6, 8, 10},
         "cmp/map.html": {1, 11},
         "cmp/comparison.html": {1, 11, 2},
@@ -319,7 +318,7 @@ def test_no_payload_runs_in_chromium(runs, driver):  # noqa: F811
     assert seen["cmp/comparison.html"]["title"].startswith(f"方案比较：{XSS[1]}")
     assert XSS[11] in seen["cmp/comparison.html"]["title"]
     a_map = "\n".join(seen["run_a/map.html"]["texts"])
-    for n in (2, 3, 4, 6, 8, 9, 12):  # 10 (an English-only source) is not in a Chinese legend
+    for n in (2, 3, 4, 6, 8, 9, 10, 12):
         assert XSS[n] in a_map, n
     assert seen["run_a/map.html"]["opened"] > 100  # every demand point, facility, site and unit
     a_report = "\n".join(seen["run_a/report.html"]["texts"])

@@ -302,8 +302,8 @@ def test_text_from_inputs_is_escaped(page):
 
 
 def test_assumptions_and_sources_in_legend(page):
-    # the Chinese legend writes units in Chinese and leaves an English source out (run.json keeps it)
-    assert "老年人步行速度取0.9米/秒" in page and "0.9 米/秒" in page and "gait studies" not in page
+    # the Chinese legend writes units in Chinese; a user's own source is shown as written
+    assert "老年人步行速度取0.9米/秒" in page and "0.9 米/秒" in page and "gait studies, 65+" in page
     assert "托育步行圈取15分钟（政策未规定）" in page and "15 分钟" in page
     assert "ODbL © OpenStreetMap contributors" in page
     assert "图例" in page and "未覆盖（超出服务圈）" in page

@@ -60,7 +60,9 @@ def test_override_replaces_assumption():
     p = get_profile("elderly", speed_mps=0.8)
     assert p.speed_mps == 0.8 and p.steps_factor == 0.5
     speed = [a for a in p.assumptions if a.key == "speed.elderly"]
-    assert len(speed) == 1 and speed[0].value == 0.8 and speed[0].source == "configuration"
+    assert (
+        len(speed) == 1 and speed[0].value == 0.8 and speed[0].source_text("en") == "this run's configuration"
+    )
     assert any(a.key == "steps.elderly" and a.value == 0.5 for a in p.assumptions)
     with pytest.raises(InputError, match="speed_mps"):
         get_profile("elderly", speed_mps=-1)

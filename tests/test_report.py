@@ -180,9 +180,9 @@ def test_coverage_by_street_and_community_and_sites():
 def test_assumptions_sources_and_figure():
     page = render_report(_report_inputs())
     rows = _cells(page)
-    assert ["老年人步行速度取0.9米/秒", "0.9 m/s", ""] in rows
-    assert ["托育步行圈取15分钟", "15 min", "GB 50180-2018"] in rows
-    assert ["人口按建筑面积分配", "dasymetric", ""] in rows
+    assert ["老年人步行速度取0.9米/秒", "0.9 米/秒", ""] in rows
+    assert ["托育步行圈取15分钟", "15 分钟", "GB 50180-2018"] in rows
+    assert ["人口按建筑面积分配", "", ""] in rows
     assert ["OSM 道路", "ODbL © OpenStreetMap contributors", "osm_roads.geojson"] in rows
     encoded = base64.b64encode(FAKE_PNG).decode()
     assert f'src="data:image/png;base64,{encoded}"' in page
