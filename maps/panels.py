@@ -92,7 +92,7 @@ def panels_html(inputs: MapInputs, scene: Scene, basemaps: dict) -> str:
 
 
 def legend_assumptions(assumptions: Sequence[Assumption], lang: str) -> list[tuple[str, str, str]]:
-    """`assumption_rows` with each source as the legend says it (``来源：…``)."""
+    """`assumption_rows` with each source worded as the legend says it (``map.legend.source``)."""
     return [
         (text, value, say("map.legend.source", lang, source=source) if source else "")
         for text, value, source in assumption_rows(assumptions, lang)
