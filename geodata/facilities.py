@@ -43,6 +43,7 @@ from .facility_osm import (
     facilities_from_osm,
 )
 from .facility_tables import (
+    ATTRIBUTES,
     FIELDS,
     HEADERS,
     LAYER_SUFFIXES,
@@ -99,8 +100,8 @@ def read_facilities(
     Returns
     -------
     geopandas.GeoDataFrame
-        The normalized facility table in EPSG:4326, and the units a list names as text (`LISTED`:
-        ``listed_district``, ``listed_street``, ``listed_community``, ``listed_code``).
+        The normalized facility table in EPSG:4326, with the units a list names (`LISTED`) and
+        the plan indicators' columns it has (`ATTRIBUTES`: nursing beds, puhui, operator…) as text.
 
     Raises
     ------
@@ -122,13 +123,13 @@ def read_facilities(
     cols = match_columns(src.table.columns, columns, where)
     lon, lat, geo_crs = coordinates(src, cols)
     check_coordinates(lon, lat, declared, src, cols)
-
     svc = services(src, cols, service)
     data = {"service": svc, "capacity": capacities(src, cols, svc)}  # checked in this order
     data["status"] = statuses(src, cols, status)
     data["id"] = ids(src, cols)
     data |= {f: text_column(src.table, cols.get(f)) for f in ("name", "tier")}
-    listed = {col: text_column(src.table, cols[field]) for field, col in LISTED.items() if field in cols}
+    kept = LISTED | dict(zip(ATTRIBUTES, ATTRIBUTES, strict=True))  # as the list gives them
+    listed = {col: text_column(src.table, cols[field]) for field, col in kept.items() if field in cols}
     gdf = gpd.GeoDataFrame(
         {c: data[c] for c in FACILITY_COLUMNS} | listed, geometry=shapely.points(lon, lat), crs=None
     )

@@ -42,6 +42,12 @@ FIELDS: tuple[str, ...] = (
     "street",
     "community",
     "admin_code",
+    "nursing_beds",
+    "puhui",
+    "operator",
+    "land_m2",
+    "meal",
+    "day_care",
 )
 #: Fields kept as plain text on the facility table when the list has them, with their column:
 #: the district, street (or town) and community (or village) a civil-affairs list names, and the unit's
@@ -53,6 +59,10 @@ LISTED: dict[str, str] = {
     "community": "listed_community",
     "admin_code": "listed_code",
 }
+#: Fields kept as the list gives them, under the field's name, for the plan indicators that read
+#: them (`lifecircle.coverage.indicators.attributes`): nursing beds, affordable (puhui), operator,
+#: land area, and the meal-service and day-care flags of community stations.
+ATTRIBUTES: tuple[str, ...] = ("nursing_beds", "puhui", "operator", "land_m2", "meal", "day_care")
 
 #: Brackets around a unit in a header, e.g. ``(GCJ-02)``, in ASCII, full-width or lenticular form.
 _BRACKETS = re.compile(r"[\(\uff08\[\u3010].*?[\)\uff09\]\u3011]")

@@ -459,3 +459,19 @@ def test_facility_counts(civil_csv):
     empty = facility_counts(fac.iloc[:0])
     assert list(empty.columns) == ["service", "tier", "status", "count", "capacity", "capacity_known"]
     assert isinstance(empty, pd.DataFrame) and len(empty) == 0
+
+
+def test_plan_indicator_columns_are_kept_as_the_list_gives_them(tmp_path):
+    # nursing beds, puhui, operator, land, meal and day care feed the plan table's facility rows
+    p = tmp_path / "list.csv"
+    p.write_text(
+        "名称,经度,纬度,床位数,护理型床位数,是否普惠,运营方式,用地面积,是否助餐,日间照料\n"
+        "甲,106.55,29.55,100,60,是,公建民营,800,是,否\n"
+        "乙,106.56,29.56,50,,否,政府,,否,是\n",
+        encoding="utf-8",
+    )
+    f = read_facilities(p, service="elderly", crs="wgs84")
+    assert f["nursing_beds"].tolist() == ["60", ""] and f["puhui"].tolist() == ["是", "否"]
+    assert f["operator"].tolist() == ["公建民营", "政府"] and f["land_m2"].tolist() == ["800", ""]
+    assert f["meal"].tolist() == ["是", "否"] and f["day_care"].tolist() == ["否", "是"]
+    assert f["capacity"].tolist() == [100.0, 50.0]
