@@ -8,7 +8,7 @@ ones hollow in red.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 
 import geopandas as gpd
 import pandas as pd
@@ -74,41 +74,45 @@ def _state(scene: Scene, k: int) -> str:
 
 def change_specs(changes: gpd.GeoDataFrame | None, scene: Scene) -> Iterable[dict]:
     """Residents whose coverage changed, one layer per service and kind (newly covered on top)."""
-    changes = drop_empty(changes)
-    if changes is None or not len(changes):
-        return
-    require(changes, "changes", ("service", "change"))
     lang = scene.lang
-    svc, kind = changes["service"].astype(str), changes["change"].astype(str)
+    for service, change, part, label in _parts(changes, "changes", HOME_CHANGES, scene):
+        name = say("map.layer.change", lang, service=code_label(service, lang), change=label)
+        x, y = points_xy(part)
+        cols, rows = _people(part, lang)
+        cols["unit"] = texts(column(part, "unit", ""))
+        rows.append([t("unit", lang), "unit", "text", True])
+        cols["what"] = [label] * len(part)
+        color = CHANGE_COLORS[change]
+        yield {
+            "name": safe_name(name),
+            "kind": "points",
+            "x": x,
+            "y": y,
+            "cls": [0] * len(part),
+            "styles": [{"radius": 5, "color": "#222", "weight": 1, "fillColor": color, "fillOpacity": 0.95}],
+            "cols": cols,
+            "popup": {"title_col": "what", "rows": rows},
+            "tooltip": [["what", "text"], ["unit", "text"], [_main(part), "people"]],
+            "tipGroup": True,
+            "view": None,
+            "_show": True,
+        }
+
+
+def _parts(
+    frame: gpd.GeoDataFrame | None, what: str, kinds: Sequence[str], scene: Scene
+) -> Iterator[tuple[str, str, gpd.GeoDataFrame, str]]:
+    """``(service, change, rows, label)`` of each service and kind of change that has rows."""
+    frame = drop_empty(frame)
+    if frame is None or not len(frame):
+        return
+    require(frame, what, ("service", "change"))
+    svc, kind = frame["service"].astype(str), frame["change"].astype(str)
     for service in scene.services:
-        for change in HOME_CHANGES:
-            part = changes.loc[(svc == service) & (kind == change)]
-            if not len(part):
-                continue
-            label = t(f"change_{change}", lang)
-            name = say("map.layer.change", lang, service=code_label(service, lang), change=label)
-            x, y = points_xy(part)
-            cols, rows = _people(part, lang)
-            cols["unit"] = texts(column(part, "unit", ""))
-            rows.append([t("unit", lang), "unit", "text", True])
-            cols["what"] = [label] * len(part)
-            color = CHANGE_COLORS[change]
-            yield {
-                "name": safe_name(name),
-                "kind": "points",
-                "x": x,
-                "y": y,
-                "cls": [0] * len(part),
-                "styles": [
-                    {"radius": 5, "color": "#222", "weight": 1, "fillColor": color, "fillOpacity": 0.95}
-                ],
-                "cols": cols,
-                "popup": {"title_col": "what", "rows": rows},
-                "tooltip": [["what", "text"], ["unit", "text"], [_main(part), "people"]],
-                "tipGroup": True,
-                "view": None,
-                "_show": True,
-            }
+        for change in kinds:
+            part = frame.loc[(svc == service) & (kind == change)]
+            if len(part):
+                yield service, change, part, t(f"change_{change}", scene.lang)
 
 
 def _main(part: pd.DataFrame) -> str:
@@ -128,49 +132,39 @@ def _people(part: pd.DataFrame, lang: str) -> tuple[dict[str, list], list[list]]
 
 def facility_change_specs(fc: gpd.GeoDataFrame | None, scene: Scene) -> Iterable[dict]:
     """Facilities added or removed, one layer per service and kind."""
-    fc = drop_empty(fc)
-    if fc is None or not len(fc):
-        return
-    require(fc, "facility_changes", ("service", "change"))
     lang = scene.lang
-    svc, kind = fc["service"].astype(str), fc["change"].astype(str)
-    for service in scene.services:
-        for change in FACILITY_CHANGES:
-            part = fc.loc[(svc == service) & (kind == change)]
-            if not len(part):
-                continue
-            label = t(f"change_{change}", lang)
-            x, y = points_xy(part)
-            color = CHANGE_COLORS[change]
-            tiers = column(part, "tier", "").fillna("").astype(str)
-            yield {
-                "name": safe_name(
-                    say("map.layer.facility_change", lang, service=code_label(service, lang), change=label)
-                ),
-                "kind": "points",
-                "x": x,
-                "y": y,
-                "cls": [0] * len(part),
-                "styles": [
-                    {  # rings, apart from the filled dots of the residents
-                        "radius": 9,
-                        "color": color,
-                        "weight": 4,
-                        "fillColor": "#ffffff",
-                        "fillOpacity": 0.85,
-                        **({"dashArray": "4 3"} if change == "removed" else {}),
-                    }
-                ],
-                "cols": {
-                    "name": texts(column(part, "name", "")),
-                    "tier": [tier_label(tr, service, lang) for tr in tiers],
-                    "what": [label] * len(part),
-                },
-                "popup": {
-                    "title_col": "name",
-                    "rows": [[t("change", lang), "what", "text"], [t("tier", lang), "tier", "text", True]],
-                },
-                "tooltip": [["what", "text"], ["name", "text"]],
-                "view": None,
-                "_show": True,
-            }
+    for service, change, part, label in _parts(fc, "facility_changes", FACILITY_CHANGES, scene):
+        x, y = points_xy(part)
+        color = CHANGE_COLORS[change]
+        tiers = column(part, "tier", "").fillna("").astype(str)
+        yield {
+            "name": safe_name(
+                say("map.layer.facility_change", lang, service=code_label(service, lang), change=label)
+            ),
+            "kind": "points",
+            "x": x,
+            "y": y,
+            "cls": [0] * len(part),
+            "styles": [
+                {  # rings, apart from the filled dots of the residents
+                    "radius": 9,
+                    "color": color,
+                    "weight": 4,
+                    "fillColor": "#ffffff",
+                    "fillOpacity": 0.85,
+                    **({"dashArray": "4 3"} if change == "removed" else {}),
+                }
+            ],
+            "cols": {
+                "name": texts(column(part, "name", "")),
+                "tier": [tier_label(tr, service, lang) for tr in tiers],
+                "what": [label] * len(part),
+            },
+            "popup": {
+                "title_col": "name",
+                "rows": [[t("change", lang), "what", "text"], [t("tier", lang), "tier", "text", True]],
+            },
+            "tooltip": [["what", "text"], ["name", "text"]],
+            "view": None,
+            "_show": True,
+        }
