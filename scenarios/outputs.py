@@ -265,7 +265,10 @@ def _siting_summary(siting, lang: str) -> list[tuple[str, str]]:
         "solver": siting.solver,
         "seconds": f"{siting.seconds:.2f}",
     }
-    return [(say(f"outputs.summary.{key}", lang), value) for key, value in values.items()]
+    rows = [(say(f"outputs.summary.{key}", lang), value) for key, value in values.items()]
+    # why the count may differ from a plan's: the walking model, not the usual node snapping
+    model = (say("outputs.summary.walking_model", lang), say("outputs.summary.walking_model_text", lang))
+    return [*rows, model]
 
 
 def _run_info(result: RunResult, lang: str) -> list[tuple[str, str]]:
