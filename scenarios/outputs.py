@@ -7,6 +7,9 @@ The map draws its tables in the datum it is given: for a basemap whose tiles are
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..coverage import indicators as _ind
+from ..geodata.admin_codes import match_table
 from ..geodata.common import Note, say
 from ..geodata.crs import from_wgs84
 from ..geodata.files import staged_folder
@@ -309,33 +313,57 @@ def layers(result: RunResult, mi: MapInputs) -> dict[str, gpd.GeoDataFrame | pd.
 
 
 def write_outputs(result: RunResult, out_dir: Path, *, lang: str = "zh") -> Path:
-    """Write every output into ``out_dir`` at once (staged in a temporary folder, then moved)."""
+    """Write every output into ``out_dir`` at once (staged in a temporary folder, then moved).
+
+    Each output's cost goes into the run's timings (``write:<output>`` in ``run.json``).
+    """
     mi = map_inputs(result, lang)
     scen = result.scenario
     with staged_folder(out_dir, "run", meta={"scenario": scen.name}) as tmp:
         basemap = scen.outputs.basemap
-        write_map(for_basemap(mi, basemap), tmp / "map.html", basemap=basemap, lang=lang)
-        add_whatif(result, tmp / "map.html", lang=lang)  # the what-if panel (docs/whatif.md)
-        write_report(report_inputs(result, mi, lang), tmp / "report.html", lang=lang)
-        _export.write_indicators_csv(result.indicators, tmp / "indicators.csv")
-        if result.indicators_after is not None:
-            _export.write_indicators_csv(result.indicators_after, tmp / "indicators_after.csv")
+        with _timed(result, "map"):
+            write_map(for_basemap(mi, basemap), tmp / "map.html", basemap=basemap, lang=lang)
+        with _timed(result, "whatif"):
+            add_whatif(result, tmp / "map.html", lang=lang)  # the what-if panel (docs/whatif.md)
+        with _timed(result, "report"):
+            write_report(report_inputs(result, mi, lang), tmp / "report.html", lang=lang)
+        with _timed(result, "csv"):
+            _export.write_indicators_csv(result.indicators, tmp / "indicators.csv")
+            if result.indicators_after is not None:
+                _export.write_indicators_csv(result.indicators_after, tmp / "indicators_after.csv")
         if mi.sites is not None:  # named in the run's language, as on the map and in the tables
             sites = mi.sites.copy()
             sites["tier"], sites["status"] = "proposed", "planned"
             sites.to_file(tmp / "sites.geojson", driver="GeoJSON")
-        tables = {"indicators": result.indicators}
-        if len(result.standards.coverage_targets):
-            tables["plan"] = _ind.plan_table(result.indicators, result.standards, lang=lang)
-        missing = _ind.missing_units(result.indicators)
-        if len(missing):
-            tables["missing_units"] = missing
-        sites_table = export_sites(result, lang)
-        if sites_table is not None:
-            tables["sites"] = sites_table
-        _export.write_xlsx(tables, tmp / "indicators.xlsx", lang=lang)
-        _export.write_gpkg(layers(result, mi), tmp / "layers.gpkg")
+        with _timed(result, "xlsx"):
+            _export.write_xlsx(_xlsx_tables(result, lang), tmp / "indicators.xlsx", lang=lang)
+        with _timed(result, "gpkg"):
+            _export.write_gpkg(layers(result, mi), tmp / "layers.gpkg")
         (tmp / "run.json").write_text(
             json.dumps(run_record(result), ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )
     return out_dir
+
+
+def _xlsx_tables(result: RunResult, lang: str) -> dict[str, pd.DataFrame]:
+    """The workbook's tables: the plan first, the long table, units without a station, sites, matches."""
+    tables = {"indicators": result.indicators}
+    if len(result.standards.coverage_targets):
+        tables["plan"] = _ind.plan_table(result.indicators, result.standards, lang=lang)
+    missing = _ind.missing_units(result.indicators)
+    if len(missing):
+        tables["missing_units"] = missing
+    sites_table = export_sites(result, lang)
+    if sites_table is not None:
+        tables["sites"] = sites_table
+    if result.unit_matches is not None and len(result.unit_matches):
+        tables["unit_matches"] = match_table(result.unit_matches, lang)
+    return tables
+
+
+@contextmanager
+def _timed(result: RunResult, name: str) -> Iterator[None]:
+    """Add the block's wall time to the run's timings as ``write:<name>``."""
+    t0 = time.perf_counter()
+    yield
+    result.timings[f"write:{name}"] = round(time.perf_counter() - t0, 3)

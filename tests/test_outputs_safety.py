@@ -9,6 +9,7 @@ staging folder and keep the previous run intact (a partitioned run also closes i
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import json
 import os
@@ -80,6 +81,11 @@ def tripwire(monkeypatch):
     import lifecircle.geodata.sources as sources_mod
     import lifecircle.scenarios.compare as compare_mod
     import lifecircle.scenarios.pipeline as pipeline_mod
+
+    # modules that bind these names at their first import take the real functions now, not the
+    # patched ones (a later test in this process would otherwise meet the tripwire)
+    for name in ("site_command", "commands_inputs", "commands_site", "commands_coverage", "loading"):
+        importlib.import_module(f"lifecircle.scenarios.{name}")
 
     monkeypatch.setattr(pipeline_mod, "run_scenario", boom)
     monkeypatch.setattr(sources_mod, "read_network", boom)

@@ -10,6 +10,7 @@ ILLUSTRATIVE (positions are OSM building centroids of Yuzhong), not a real regis
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -282,3 +283,9 @@ def test_whatif_example_runs(tmp_path, monkeypatch, capsys):
     assert top.set_index("rule")["value"].isna().to_dict()["meal_community"]  # the list has no meal column
     counts = table[(table["metric"] == "facility_count") & (table["rule"] == "community_station")]
     assert (counts["value"] < 1).sum() == 70
+    # the match report is a sheet of the workbook, one row per facility of the list, and the run
+    # records what each output cost
+    matches = pd.read_excel(out / "indicators.xlsx", sheet_name="设施所属单元核对")
+    assert len(matches) == len(spec["rows"])
+    timings = json.loads((out / "run.json").read_text(encoding="utf-8"))["timings_s"]
+    assert {f"write:{k}" for k in ("map", "whatif", "report", "csv", "xlsx", "gpkg")} <= set(timings)
