@@ -109,3 +109,23 @@ def hand_network():
         crs=UTM48,
     )
     return build_network(lines, source="hand", crs=UTM48)
+
+
+def yuzhong_scenario_yaml(name: str, facility_list: Path | str, extra: str = "") -> str:
+    """A Yuzhong scenario on the real data in ../shared: one elderly facility list (WGS84), the
+    buildings holding document 001's population, and ``extra`` YAML lines (units, thresholds)."""
+    return f"""
+name: {name}
+data_dir: {SHARED}
+jurisdiction: yuzhong
+study_area:
+  boundary: {{path: chongqing/boundaries/500103.gcj02.geojson, crs: gcj02}}
+network: {{source: chongqing/osm_roads_yuzhong.geojson}}
+services: [elderly]
+facilities:
+  - {{path: {facility_list}, crs: wgs84, service: elderly}}
+demand:
+  kind: buildings
+  path: chongqing/osm_buildings_yuzhong.geojson
+  totals: {{pop_total: 588700, pop_60: 116300, pop_0_3: 17420}}
+{extra}"""

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import SHARED, shared_file
+from conftest import shared_file, yuzhong_scenario_yaml
 
 from lifecircle.geodata.admin import read_admin_codes
 from lifecircle.scenarios.compare import compare_runs, default_compare_dir
@@ -81,23 +81,7 @@ def _stations(buildings_path) -> pd.DataFrame:
 
 
 def _scenario(tmp, name: str, facilities, streets) -> object:
-    text = f"""
-name: {name}
-data_dir: {SHARED}
-jurisdiction: yuzhong
-study_area:
-  boundary: {{path: chongqing/boundaries/500103.gcj02.geojson, crs: gcj02}}
-network: {{source: chongqing/osm_roads_yuzhong.geojson}}
-services: [elderly]
-facilities:
-  - {{path: {facilities}, crs: wgs84, service: elderly}}
-demand:
-  kind: buildings
-  path: chongqing/osm_buildings_yuzhong.geojson
-  totals: {{pop_total: 588700, pop_60: 116300, pop_0_3: 17420}}
-admin:
-  - {{path: {streets}, level: street}}
-"""
+    text = yuzhong_scenario_yaml(name, facilities, f"admin:\n  - {{path: {streets}, level: street}}\n")
     path = tmp / f"{name}.yaml"
     path.write_text(text, encoding="utf-8")
     return load_scenario(path)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SHARED, run_cli, shared_file
+from conftest import run_cli, shared_file, yuzhong_scenario_yaml
 
 from lifecircle.geodata.admin import read_admin_codes
 from lifecircle.geodata.admin_codes import (
@@ -199,24 +199,11 @@ def test_same_stem_in_two_streets_is_ambiguous_district_wide():
 
 
 def _scenario(tmp_path: Path, facility_list: Path) -> Path:
-    text = f"""
-name: 渝中区 一社区一站点（手工清单，示意）
-data_dir: {SHARED}
-jurisdiction: yuzhong
-study_area:
-  boundary: {{path: chongqing/boundaries/500103.gcj02.geojson, crs: gcj02}}
-network: {{source: chongqing/osm_roads_yuzhong.geojson}}
-services: [elderly]
-facilities:
-  - {{path: {facility_list}, crs: wgs84, service: elderly}}
-demand:
-  kind: buildings
-  path: chongqing/osm_buildings_yuzhong.geojson
-  totals: {{pop_total: 588700, pop_60: 116300, pop_0_3: 17420}}
-admin_codes:
-  streets: chongqing/admin_codes/streets.csv
-  communities: chongqing/admin_codes/communities.csv
-"""
+    codes = (
+        "admin_codes:\n  streets: chongqing/admin_codes/streets.csv\n"
+        "  communities: chongqing/admin_codes/communities.csv\n"
+    )
+    text = yuzhong_scenario_yaml("渝中区 一社区一站点（手工清单，示意）", facility_list, codes)
     path = tmp_path / "scenario.yaml"
     path.write_text(text, encoding="utf-8")
     return path

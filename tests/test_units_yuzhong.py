@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from conftest import SHARED, shared_file
+from conftest import shared_file, yuzhong_scenario_yaml
 from test_unit_codes import write_list
 
 from lifecircle.coverage.indicators import units_worst_first, weighted_quantile
@@ -65,27 +65,14 @@ def run(tmp_path_factory):
     codes = read_admin_codes(folder / "streets.csv", folder / "communities.csv", districts="500103")
     layer = synthetic_streets(tmp / "streets_synthetic.geojson", outline, buildings, codes)
     facility_list = write_list(tmp / "list.csv")
-    text = f"""
-name: 渝中区 分街道覆盖（合成街道边界，示意）
-data_dir: {SHARED}
-jurisdiction: yuzhong
-study_area:
-  boundary: {{path: chongqing/boundaries/500103.gcj02.geojson, crs: gcj02}}
-network: {{source: chongqing/osm_roads_yuzhong.geojson}}
-services: [elderly]
-thresholds: {{elderly: {{urban: 15, rural: 20}}}}
-facilities:
-  - {{path: {facility_list}, crs: wgs84, service: elderly}}
-demand:
-  kind: buildings
-  path: chongqing/osm_buildings_yuzhong.geojson
-  totals: {{pop_total: 588700, pop_60: 116300, pop_0_3: 17420}}
+    extra = f"""thresholds: {{elderly: {{urban: 15, rural: 20}}}}
 admin:
   - {{path: {tmp / "streets_synthetic.geojson"}, level: street, crs: gcj02}}
 admin_codes:
   streets: chongqing/admin_codes/streets.csv
   communities: chongqing/admin_codes/communities.csv
 """
+    text = yuzhong_scenario_yaml("渝中区 分街道覆盖（合成街道边界，示意）", facility_list, extra)
     scen_path = tmp / "scenario.yaml"
     scen_path.write_text(text, encoding="utf-8")
     return run_scenario(load_scenario(scen_path)), layer
