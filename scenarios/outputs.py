@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -25,14 +26,13 @@ from ..geodata.files import staged_folder
 from ..geodata.schema import GROUPS
 from ..maps import export as _export
 from ..maps.basemaps import basemap_datum
-from ..maps.figures import coverage_png
 from ..maps.i18n import label_msg
-from ..maps.inputs import TABLES, lonlat
-from ..maps.report import ReportInputs, write_report
-from ..maps.webmap import DataSource, MapInputs, write_map
+from ..maps.inputs import TABLES, DataSource, MapInputs, lonlat
 from .result import RunResult, headline, headline_text, run_record
 from .site_names import PLACE_COLUMNS, named_sites
-from .whatif import add_whatif
+
+if TYPE_CHECKING:
+    from ..maps.report import ReportInputs
 
 
 def map_inputs(result: RunResult, lang: str = "zh") -> MapInputs:
@@ -208,6 +208,8 @@ def _licence(path: str | None, lang: str) -> str:
 
 def report_inputs(result: RunResult, mi: MapInputs, lang: str = "zh") -> ReportInputs:
     """The report's tables, taken from the indicator table and the siting result."""
+    from ..maps.report import ReportInputs  # the report's template engine: only when a report is written
+
     tab = result.indicators
     plan = (
         _ind.plan_table(tab, result.standards, lang=lang) if len(result.standards.coverage_targets) else None
@@ -242,6 +244,8 @@ def report_inputs(result: RunResult, mi: MapInputs, lang: str = "zh") -> ReportI
 
 def _figures(result: RunResult, mi: MapInputs, lang: str) -> list[tuple[str, bytes]]:
     """A static coverage map per service; one that cannot be drawn is noted in the run record."""
+    from ..maps.figures import coverage_png  # matplotlib: only when figures are drawn
+
     figures = []
     for svc in result.services:
         try:
@@ -317,6 +321,11 @@ def write_outputs(result: RunResult, out_dir: Path, *, lang: str = "zh") -> Path
 
     Each output's cost goes into the run's timings (``write:<output>`` in ``run.json``).
     """
+    # the drawing libraries (folium, matplotlib) load here, not for the commands that write no map
+    from ..maps.report import write_report
+    from ..maps.webmap import write_map
+    from .whatif import add_whatif
+
     mi = map_inputs(result, lang)
     scen = result.scenario
     with staged_folder(out_dir, "run", meta={"scenario": scen.name}) as tmp:
