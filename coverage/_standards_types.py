@@ -37,16 +37,6 @@ TARGET_METRICS: tuple[str, ...] = (
     "reported",  # a percentage kept in the departments' records, not computed from spatial data
     "reported_count",  # a count kept in the departments' records (institutions, beds of a kind)
 )
-#: Metrics read from the facility list's own columns (`coverage.indicators.attributes`).
-ATTRIBUTE_METRICS: tuple[str, ...] = (
-    "puhui_share",
-    "puhui_supply",
-    "social_share",
-    "social_bed_share",
-    "public_bed_share",
-    "land_per_capita",
-    "colocated_share",
-)
 
 AREAS: tuple[str, ...] = ("all", "urban", "rural")
 LEVELS: tuple[str, ...] = ("district", "street", "community")

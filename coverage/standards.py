@@ -26,10 +26,10 @@ this module is their public face.
 
 from __future__ import annotations
 
+from ..geodata.labels import ATTRIBUTE_METRICS
 from ._standards_profile import BASELINE_TOLERANCE, ProfileText, baseline_flags, standards_from_profile
 from ._standards_types import (
     AREAS,
-    ATTRIBUTE_METRICS,
     COMPARISONS,
     LEVELS,
     SUPPLY_KEYS,

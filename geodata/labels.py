@@ -10,6 +10,17 @@ from __future__ import annotations
 
 from .common import Msg, say
 
+#: Metrics read from the facility list's own columns (`coverage.indicators.attributes`).
+ATTRIBUTE_METRICS: tuple[str, ...] = (
+    "puhui_share",
+    "puhui_supply",
+    "social_share",
+    "social_bed_share",
+    "public_bed_share",
+    "land_per_capita",
+    "colocated_share",
+)
+
 _METRICS = (
     "pop",
     "threshold_min",
@@ -34,13 +45,7 @@ _METRICS = (
     "need",
     "gap",
     "nursing_share",
-    "puhui_share",
-    "puhui_supply",
-    "social_share",
-    "social_bed_share",
-    "public_bed_share",
-    "land_per_capita",
-    "colocated_share",
+    *ATTRIBUTE_METRICS,
 )
 
 #: Metric keys with their message ids, in table order.
