@@ -119,9 +119,7 @@ def bar_chart(names: Sequence[str], values: np.ndarray, kind: str, lang: str) ->
     for i, (name, v) in enumerate(zip(names, values, strict=True)):
         y = 4 + i * row
         label = str(name) if len(str(name)) <= 9 else str(name)[:8] + "…"
-        body.append(
-            f'<text x="{left - 4}" y="{y + 11}" text-anchor="end">{html.escape(label)}</text>'
-        )
+        body.append(f'<text x="{left - 4}" y="{y + 11}" text-anchor="end">{html.escape(label)}</text>')
         if np.isfinite(v):
             w = max(width * v / vmax, 1.0)
             fill = SHARE_COLORS[int(classes[i])] if kind == "share" else "#00a651"

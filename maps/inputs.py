@@ -36,7 +36,6 @@ VIEWS: tuple[str, ...] = ("base", "after")
 _WGS84 = pyproj.CRS.from_epsg(4326)
 
 
-
 @dataclass(frozen=True)
 class DataSource:
     """One input named with its licence, shown on the map and in the report.

@@ -37,7 +37,7 @@ from .style import (
     time_classes,
     time_styles,
 )
-from .tables import column, drop_empty, geoms_json, nums, points_xy, require, texts
+from .tables import column, drop_empty, geoms_json, isochrone_rows, nums, points_xy, texts
 
 __all__ = ["layer_specs", "scene_of"]
 
@@ -189,11 +189,9 @@ def street_specs(streets: gpd.GeoDataFrame | None, scene: Scene) -> Iterable[dic
 
 def isochrone_specs(iso: gpd.GeoDataFrame | None, scene: Scene) -> Iterable[dict]:
     """One layer per service key and threshold tier, the largest tier first."""
-    iso = drop_empty(iso)
-    if iso is None or not len(iso):
+    iso = isochrone_rows(iso)
+    if iso is None:
         return
-    require(iso, "isochrones", ("service", "minutes"))
-    iso = iso.assign(minutes=pd.to_numeric(iso["minutes"], errors="coerce"))
     lang = scene.lang
     for service in scene.services:
         part = iso.loc[iso["service"].astype(str) == service]

@@ -19,7 +19,7 @@ from .i18n import code_label, t
 from .layers_points import tier_label
 from .scene import Scene
 from .style import CHANGE_COLORS, SERVICE_COLORS, minutes_text, safe_name, service_color
-from .tables import column, drop_empty, geoms_json, nums, points_xy, require, texts
+from .tables import column, drop_empty, geoms_json, isochrone_rows, nums, points_xy, require, texts
 
 #: Kinds of change of a resident and of a facility, in drawing order.
 HOME_CHANGES = ("lost", "gained")
@@ -32,11 +32,9 @@ def isochrone_before_specs(iso: gpd.GeoDataFrame | None, scene: Scene) -> Iterab
     ``iso`` names its services by their plain key (``elderly``); with two states the layers
     belong to the second state's view.
     """
-    iso = drop_empty(iso)
-    if iso is None or not len(iso):
+    iso = isochrone_rows(iso)
+    if iso is None:
         return
-    require(iso, "isochrones", ("service", "minutes"))
-    iso = iso.assign(minutes=pd.to_numeric(iso["minutes"], errors="coerce"))
     lang = scene.lang
     for service in [s for s in scene.services if scene.view(s) != "after"]:
         part = iso.loc[iso["service"].astype(str) == service]

@@ -71,6 +71,15 @@ def drop_empty(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
     return gdf.loc[keep]
 
 
+def isochrone_rows(iso: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """The drawable isochrones (``service``, numeric ``minutes``); ``None`` when there are none."""
+    iso = drop_empty(iso)
+    if iso is None or not len(iso):
+        return None
+    require(iso, "isochrones", ("service", "minutes"))
+    return iso.assign(minutes=pd.to_numeric(iso["minutes"], errors="coerce"))
+
+
 def require(gdf: pd.DataFrame, table: str, columns: Iterable[str]) -> None:
     """Raise `InputError` naming the first of ``columns`` that ``gdf`` (the ``table``) lacks."""
     missing = [c for c in columns if c not in gdf.columns]
