@@ -62,19 +62,20 @@ HEALTH_SERVICES = frozenset({"health", "clinic"})
 
 def flags(values: pd.Series) -> np.ndarray:
     """A yes/no column as 1.0, 0.0 and NaN (unknown or empty)."""
-    text = values.astype(str).str.strip().str.lower()
-    out = np.full(len(values), np.nan)
-    out[text.isin(cell_values("yes")).to_numpy()] = 1.0
-    out[text.isin(cell_values("no")).to_numpy()] = 0.0
-    return out
+    return _two_kinds(values, "yes", "no")
 
 
 def operators(values: pd.Series) -> np.ndarray:
     """The ``operator`` column as 1.0 (social operator), 0.0 (government) and NaN (unknown)."""
+    return _two_kinds(values, "social", "public")
+
+
+def _two_kinds(values: pd.Series, one: str, zero: str) -> np.ndarray:
+    """Cells of the catalogue's ``one`` kind as 1.0, of its ``zero`` kind as 0.0, others NaN."""
     text = values.astype(str).str.strip().str.lower()
     out = np.full(len(values), np.nan)
-    out[text.isin(cell_values("social")).to_numpy()] = 1.0
-    out[text.isin(cell_values("public")).to_numpy()] = 0.0
+    out[text.isin(cell_values(one)).to_numpy()] = 1.0
+    out[text.isin(cell_values(zero)).to_numpy()] = 0.0
     return out
 
 
