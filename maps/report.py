@@ -2,14 +2,13 @@
 
 Sections: headline numbers, the plan's indicator table (metric, baseline, 2025 target,
 binding or expected, now, gap), coverage by street and community, capacity gaps with their population
-base and year, the siting proposal, static coverage maps (PNG, inlined as base64), the
+base and year, the siting proposal, static coverage maps (inline SVG), the
 assumptions and the data sources with their licences. Every value is escaped by the template
 engine; the report only renders the tables it is given and computes nothing.
 """
 
 from __future__ import annotations
 
-import base64
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from ..geodata.common import Assumption, atomic_path, has_message, note_text, say
 from ..geodata.labels import label as _indicator_label
@@ -69,7 +69,8 @@ class ReportInputs:
         Data-quality notes: inconsistencies in the source documents (policy-digest §7 item 18)
         and what the run could not use (points off the network, …), shown after the assumptions.
     figures
-        ``(caption, PNG bytes)`` pairs, e.g. from `lifecircle.maps.figures.coverage_png`.
+        ``(caption, SVG markup, note lines)`` per figure, e.g. from
+        `lifecircle.maps.figure_svg.coverage_svg` and `lifecircle.maps.figure_svg.assumption_lines`.
     headlines, run_info
         ``(label, value)`` pairs shown at the top.
     max_rows
@@ -86,7 +87,7 @@ class ReportInputs:
     assumptions: Sequence[Assumption] = ()
     notes: Sequence[str] = ()
     sources: Sequence[DataSource] = ()
-    figures: Sequence[tuple[str, bytes]] = ()
+    figures: Sequence[tuple[str, Markup, Sequence[str]]] = ()
     headlines: Sequence[tuple[str, str]] = ()
     run_info: Sequence[tuple[str, str]] = ()
     max_rows: int = 2000
@@ -453,8 +454,8 @@ def _sections(inputs: ReportInputs, lang: str) -> list[dict]:
                 "intro": t("map_caption", lang),
                 "tables": [],
                 "figures": [
-                    {"caption": caption, "data": base64.b64encode(png).decode("ascii")}
-                    for caption, png in inputs.figures
+                    {"caption": caption, "svg": svg, "notes": list(notes)}
+                    for caption, svg, notes in inputs.figures
                 ],
             }
         )

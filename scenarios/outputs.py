@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -26,12 +26,17 @@ from ..geodata.files import staged_folder
 from ..geodata.schema import GROUPS
 from ..maps import export as _export
 from ..maps.basemaps import basemap_datum
+from ..maps.figure_svg import assumption_lines, coverage_svg
 from ..maps.i18n import label_msg
 from ..maps.inputs import TABLES, DataSource, MapInputs, lonlat
 from .result import RunResult, headline, headline_text, run_record
 from .site_names import PLACE_COLUMNS, named_sites
 
+T = TypeVar("T")
+
 if TYPE_CHECKING:
+    from markupsafe import Markup
+
     from ..maps.report import ReportInputs
 
 
@@ -242,21 +247,34 @@ def report_inputs(result: RunResult, mi: MapInputs, lang: str = "zh") -> ReportI
     )
 
 
-def _figures(result: RunResult, mi: MapInputs, lang: str) -> list[tuple[str, bytes]]:
-    """A static coverage map per service; one that cannot be drawn is noted in the run record."""
-    from ..maps.figures import coverage_png  # matplotlib: only when figures are drawn
+def _figures(result: RunResult, mi: MapInputs, lang: str) -> list[tuple[str, Markup, list[str]]]:
+    """A coverage map per service as inline SVG, with its assumption lines."""
+    notes = assumption_lines(mi, lang)
+    return [
+        (say("outputs.figure_caption", lang, service=_ind.label(svc, lang)), svg, notes)
+        for svc, svg in _drawn(result, lambda svc: coverage_svg(mi, service=svc, lang=lang))
+    ]
 
-    figures = []
+
+def _write_pngs(result: RunResult, mi: MapInputs, folder: Path, lang: str) -> None:
+    """``figure_<service>.png`` per service (`lifecircle.maps.figures.coverage_png`), for print."""
+    from ..maps.figures import coverage_png  # matplotlib: only when the PNGs are asked for
+
+    for svc, png in _drawn(result, lambda svc: coverage_png(mi, service=svc, lang=lang)):
+        (folder / f"figure_{svc}.png").write_bytes(png)
+
+
+def _drawn(result: RunResult, draw: Callable[[str], T]) -> Iterator[tuple[str, T]]:
+    """``(service, draw(service))`` per service; one that cannot be drawn is noted in the run record."""
     for svc in result.services:
         try:
-            png = coverage_png(mi, service=svc, lang=lang)
+            figure = draw(svc)
         except Exception as exc:  # a figure is a convenience; the run record notes why it is missing
             result.notes.append(
                 Note("outputs.figure_failed", service=svc, label=label_msg(svc), error=str(exc))
             )
             continue
-        figures.append((say("outputs.figure_caption", lang, service=_ind.label(svc, lang)), png))
-    return figures
+        yield svc, figure
 
 
 def _siting_summary(siting, lang: str) -> list[tuple[str, str]]:
@@ -348,6 +366,9 @@ def write_outputs(result: RunResult, out_dir: Path, *, lang: str = "zh") -> Path
             _export.write_xlsx(_xlsx_tables(result, lang), tmp / "indicators.xlsx", lang=lang)
         with _timed(result, "gpkg"):
             _export.write_gpkg(layers(result, mi), tmp / "layers.gpkg")
+        if scen.outputs.png:
+            with _timed(result, "png"):
+                _write_pngs(result, mi, tmp, lang)
         (tmp / "run.json").write_text(
             json.dumps(run_record(result), ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )

@@ -273,6 +273,9 @@ class OutputSpec(_Model):
     tiers: list[float] = [5, 10, 15, 20]
     access_width_m: float = Field(default=50.0, ge=0)
     max_snap_m: float = Field(default=250.0, gt=0)
+    #: Also write each service's coverage map as a PNG for print (``figure_<service>.png``); the
+    #: report always carries the same map as inline SVG.
+    png: bool = False
 
     @field_validator("tiers")
     @classmethod

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import re
 
 import geopandas as gpd
@@ -11,6 +10,7 @@ import openpyxl
 import pandas as pd
 import pyogrio
 import pytest
+from markupsafe import Markup
 
 from lifecircle.geodata.common import InputError
 from lifecircle.maps.export import write_gpkg, write_indicators_csv, write_xlsx
@@ -25,7 +25,7 @@ from lifecircle.maps.report import (
 from lifecircle.maps.webmap import DataSource
 
 EVIL = "<img src=x onerror=alert(1)>"
-FAKE_PNG = b"\x89PNG\r\n\x1a\nfake"
+FAKE_SVG = Markup('<svg class="figure" viewBox="0 0 10 10"><circle cx="5" cy="5" r="2"/></svg>')
 
 # Yuzhong (001) numbers from the policy digest: 托位 demand 588,700 × 4.5 / 1,000 = 2,650 (rounded
 # in the plan), supply 1,088 → gap 1,561.15; beds 32 per 1,000 elderly of 116,300 → 3,721.6.
@@ -125,7 +125,7 @@ def _report_inputs(**kw) -> ReportInputs:
             ),
         ),
         "sources": (DataSource("OSM 道路", "ODbL © OpenStreetMap contributors", "osm_roads.geojson"),),
-        "figures": (("养老覆盖情况", FAKE_PNG),),
+        "figures": (("养老覆盖情况", FAKE_SVG, ["老年人步行速度取0.9米/秒 (0.9 米/秒)"]),),
         "headlines": (("60岁及以上老年人覆盖率", "87.2%"),),
         "run_info": (("情景", "渝中区 2025"),),
     }
@@ -184,8 +184,8 @@ def test_assumptions_sources_and_figure():
     assert ["托育步行圈取15分钟", "15 分钟", "GB 50180-2018"] in rows
     assert ["人口按建筑面积分配", "", ""] in rows
     assert ["OSM 道路", "ODbL © OpenStreetMap contributors", "osm_roads.geojson"] in rows
-    encoded = base64.b64encode(FAKE_PNG).decode()
-    assert f'src="data:image/png;base64,{encoded}"' in page
+    assert "<figure>" + str(FAKE_SVG) + "<figcaption>养老覆盖情况" in page  # the SVG inline, as given
+    assert '<span class="note">老年人步行速度取0.9米/秒 (0.9 米/秒)</span>' in page
     assert "http" not in page.replace("http-equiv", "")  # one self-contained file
 
 

@@ -122,6 +122,23 @@ def test_default_run_writes_every_output(helsinki_run):
     assert "0.9" in html  # the elderly walking speed is shown where the result appears
 
 
+def test_png_figures_only_when_asked(helsinki_run, tmp_path):
+    from dataclasses import replace
+
+    from lifecircle.scenarios.outputs import write_outputs
+
+    result, out = helsinki_run
+    assert not list(out.glob("*.png"))  # the report carries the maps as inline SVG
+    assert (out / "report.html").read_text(encoding="utf-8").count('<svg class="figure"') == 2
+    scen = result.scenario.model_copy(
+        update={"outputs": result.scenario.outputs.model_copy(update={"png": True})}
+    )
+    write_outputs(replace(result, scenario=scen), tmp_path / "png")
+    pngs = sorted(p.name for p in (tmp_path / "png").glob("*.png"))
+    assert pngs == ["figure_childcare.png", "figure_elderly.png"]
+    assert (tmp_path / "png" / "figure_elderly.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_default_run_numbers_agree_across_outputs(helsinki_run):
     result, out = helsinki_run
     demand = gpd.read_file(out / "layers.gpkg", layer="demand")
