@@ -20,8 +20,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..geodata.common import say
+from .figure_svg import assumption_lines, nice_length
 from .i18n import check_lang, code_label, t
-from .inputs import MapInputs, assumption_rows, lonlat
+from .inputs import MapInputs, lonlat
 from .style import SERVICE_COLORS, SITE_COLORS, UNCOVERED, UNREACHED
 
 #: Fonts tried, in order, for Chinese labels.
@@ -115,24 +116,13 @@ def _metric(gdf: gpd.GeoDataFrame | None, crs) -> gpd.GeoDataFrame | None:
     return gdf.to_crs(crs)
 
 
-def _nice_length(width_m: float) -> float:
-    """A round scale-bar length close to a fifth of the map width."""
-    target = width_m / 5.0
-    steps = np.array([50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 50000], dtype=float)
-    return float(steps[np.argmin(np.abs(steps - target))])
-
-
 def _assumption_note(inputs: MapInputs, lang: str, limit: int = 5) -> str:
     """One footnote line per assumption (the first ``limit``), so the PNG carries them too."""
-    rows = assumption_rows(inputs.assumptions, lang)[:limit]
-    if not rows:
+    lines = assumption_lines(inputs, lang, limit)
+    if not lines:
         return ""
-    head = say("figure.assumptions", lang)
     width = 150 if lang == "en" else 75
-    lines = [
-        textwrap.shorten(f"{text} ({value})" if value not in text else text, width) for text, value, _ in rows
-    ]
-    return head + "\n".join(lines)
+    return say("figure.assumptions", lang) + "\n".join(textwrap.shorten(line, width) for line in lines)
 
 
 def coverage_png(
@@ -325,7 +315,7 @@ def _draw_frame(ax, handles: list, title: str, lang: str) -> None:
     ax.set_axis_off()
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    bar = _nice_length(x1 - x0)
+    bar = nice_length(x1 - x0)
     bx, by = x0 + 0.04 * (x1 - x0), y0 + 0.04 * (y1 - y0)
     ax.plot([bx, bx + bar], [by, by], color="black", linewidth=3, solid_capstyle="butt", zorder=7)
     label = f"{bar / 1000:g} km" if bar >= 1000 else f"{bar:g} m"
