@@ -315,3 +315,6 @@ def test_gpkg_one_layer_per_table(tmp_path):
     with pytest.raises(InputError, match="no tables"):
         write_gpkg({}, tmp_path / "none.gpkg")
     assert not (tmp_path / "none.gpkg").exists()
+    # the GDAL settings of the write (no flush per commit, fixed dates) are put back afterwards
+    assert pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS") is None
+    assert pyogrio.get_gdal_config_option("OGR_CURRENT_DATE") is None
