@@ -29,6 +29,7 @@ from ..maps.basemaps import basemap_datum
 from ..maps.figure_svg import assumption_lines, coverage_svg
 from ..maps.i18n import label_msg
 from ..maps.inputs import TABLES, DataSource, MapInputs, lonlat
+from .beside import run_beside
 from .result import RunResult, headline, headline_text, run_record
 from .site_names import PLACE_COLUMNS, named_sites
 
@@ -337,42 +338,66 @@ def layers(result: RunResult, mi: MapInputs) -> dict[str, gpd.GeoDataFrame | pd.
 def write_outputs(result: RunResult, out_dir: Path, *, lang: str = "zh") -> Path:
     """Write every output into ``out_dir`` at once (staged in a temporary folder, then moved).
 
-    Each output's cost goes into the run's timings (``write:<output>`` in ``run.json``).
+    The map with its what-if is written in a forked process while this one writes the report,
+    the tables and the layers (`lifecircle.scenarios.beside.run_beside`; one after the other
+    where processes cannot be forked). Each output's cost goes into the run's timings
+    (``write:<output>`` in ``run.json``).
     """
-    # the drawing libraries (folium, matplotlib) load here, not for the commands that write no map
-    from ..maps.report import write_report
-    from ..maps.webmap import write_map
-    from .whatif import add_whatif
-
     mi = map_inputs(result, lang)
-    scen = result.scenario
-    with staged_folder(out_dir, "run", meta={"scenario": scen.name}) as tmp:
-        basemap = scen.outputs.basemap
-        with _timed(result, "map"):
-            write_map(for_basemap(mi, basemap), tmp / "map.html", basemap=basemap, lang=lang)
-        with _timed(result, "whatif"):
-            add_whatif(result, tmp / "map.html", lang=lang)  # the what-if panel (docs/whatif.md)
-        with _timed(result, "report"):
-            write_report(report_inputs(result, mi, lang), tmp / "report.html", lang=lang)
-        with _timed(result, "csv"):
-            _export.write_indicators_csv(result.indicators, tmp / "indicators.csv")
-            if result.indicators_after is not None:
-                _export.write_indicators_csv(result.indicators_after, tmp / "indicators_after.csv")
-        if mi.sites is not None:  # named in the run's language, as on the map and in the tables
-            sites = mi.sites.copy()
-            sites["tier"], sites["status"] = "proposed", "planned"
-            sites.to_file(tmp / "sites.geojson", driver="GeoJSON")
-        with _timed(result, "xlsx"):
-            _export.write_xlsx(_xlsx_tables(result, lang), tmp / "indicators.xlsx", lang=lang)
-        with _timed(result, "gpkg"):
-            _export.write_gpkg(layers(result, mi), tmp / "layers.gpkg")
-        if scen.outputs.png:
-            with _timed(result, "png"):
-                _write_pngs(result, mi, tmp, lang)
+    with staged_folder(out_dir, "run", meta={"scenario": result.scenario.name}) as tmp:
+        timings, notes = run_beside(
+            lambda: _write_map(result, mi, tmp, lang), lambda: _write_files(result, mi, tmp, lang)
+        )
+        result.timings.update(timings)
+        result.notes.extend(notes)
         (tmp / "run.json").write_text(
             json.dumps(run_record(result), ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )
     return out_dir
+
+
+def _write_map(result: RunResult, mi: MapInputs, folder: Path, lang: str) -> tuple[dict, list]:
+    """``map.html`` with its what-if panel; return their timings and the notes they added.
+
+    The notes are taken out of ``result`` and returned, so the caller adds them the same way
+    whether this ran in a child process or here.
+    """
+    # the drawing libraries (folium) load here, not for the commands that write no map
+    from ..maps.webmap import write_map
+    from .whatif import add_whatif
+
+    start = len(result.notes)
+    basemap = result.scenario.outputs.basemap
+    with _timed(result, "map"):
+        write_map(for_basemap(mi, basemap), folder / "map.html", basemap=basemap, lang=lang)
+    with _timed(result, "whatif"):
+        add_whatif(result, folder / "map.html", lang=lang)  # the what-if panel (docs/whatif.md)
+    notes = result.notes[start:]
+    del result.notes[start:]
+    return {k: result.timings[k] for k in ("write:map", "write:whatif")}, notes
+
+
+def _write_files(result: RunResult, mi: MapInputs, folder: Path, lang: str) -> None:
+    """The report, the indicator tables, the proposed sites, the layers (and PNGs when asked)."""
+    from ..maps.report import write_report  # the report's template engine
+
+    with _timed(result, "report"):
+        write_report(report_inputs(result, mi, lang), folder / "report.html", lang=lang)
+    with _timed(result, "csv"):
+        _export.write_indicators_csv(result.indicators, folder / "indicators.csv")
+        if result.indicators_after is not None:
+            _export.write_indicators_csv(result.indicators_after, folder / "indicators_after.csv")
+    if mi.sites is not None:  # named in the run's language, as on the map and in the tables
+        sites = mi.sites.copy()
+        sites["tier"], sites["status"] = "proposed", "planned"
+        sites.to_file(folder / "sites.geojson", driver="GeoJSON")
+    with _timed(result, "xlsx"):
+        _export.write_xlsx(_xlsx_tables(result, lang), folder / "indicators.xlsx", lang=lang)
+    with _timed(result, "gpkg"):
+        _export.write_gpkg(layers(result, mi), folder / "layers.gpkg")
+    if result.scenario.outputs.png:
+        with _timed(result, "png"):
+            _write_pngs(result, mi, folder, lang)
 
 
 def _xlsx_tables(result: RunResult, lang: str) -> dict[str, pd.DataFrame]:
