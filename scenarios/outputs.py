@@ -212,14 +212,25 @@ def _licence(path: str | None, lang: str) -> str:
     return say("outputs.licence.user", lang)
 
 
-def report_inputs(result: RunResult, mi: MapInputs, lang: str = "zh") -> ReportInputs:
-    """The report's tables, taken from the indicator table and the siting result."""
+def plan_of(result: RunResult, lang: str = "zh") -> pd.DataFrame | None:
+    """The plan's indicator table of the run (``None`` when its standards set no coverage target)."""
+    if not len(result.standards.coverage_targets):
+        return None
+    return _ind.plan_table(result.indicators, result.standards, lang=lang)
+
+
+def report_inputs(
+    result: RunResult, mi: MapInputs, lang: str = "zh", *, shared: tuple | None = None
+) -> ReportInputs:
+    """The report's tables, taken from the indicator table and the siting result.
+
+    ``shared`` is ``(plan table, sites table)`` when the caller has them already
+    (`plan_of`, `export_sites`); they are computed otherwise.
+    """
     from ..maps.report import ReportInputs  # the report's template engine: only when a report is written
 
     tab = result.indicators
-    plan = (
-        _ind.plan_table(tab, result.standards, lang=lang) if len(result.standards.coverage_targets) else None
-    )
+    plan, sites = shared if shared is not None else (plan_of(result, lang), export_sites(result, lang))
     by_unit: dict[str, pd.DataFrame] = {}
     for level in ("street", "community"):
         known = tab.loc[tab["scope"] == level, "unit"].fillna("").astype(str)
@@ -236,7 +247,7 @@ def report_inputs(result: RunResult, mi: MapInputs, lang: str = "zh") -> ReportI
         plan_table=plan,
         coverage_by_unit=by_unit or None,
         capacity_gaps=cap if len(cap) else None,
-        sites=export_sites(result, lang),
+        sites=sites,
         siting_summary=_siting_summary(siting, lang),
         indicators=tab,
         assumptions=result.assumptions,
@@ -381,8 +392,9 @@ def _write_files(result: RunResult, mi: MapInputs, folder: Path, lang: str) -> N
     """The report, the indicator tables, the proposed sites, the layers (and PNGs when asked)."""
     from ..maps.report import write_report  # the report's template engine
 
+    shared = (plan_of(result, lang), export_sites(result, lang))  # in the report and the workbook
     with _timed(result, "report"):
-        write_report(report_inputs(result, mi, lang), folder / "report.html", lang=lang)
+        write_report(report_inputs(result, mi, lang, shared=shared), folder / "report.html", lang=lang)
     with _timed(result, "csv"):
         _export.write_indicators_csv(result.indicators, folder / "indicators.csv")
         if result.indicators_after is not None:
@@ -392,7 +404,7 @@ def _write_files(result: RunResult, mi: MapInputs, folder: Path, lang: str) -> N
         sites["tier"], sites["status"] = "proposed", "planned"
         sites.to_file(folder / "sites.geojson", driver="GeoJSON")
     with _timed(result, "xlsx"):
-        _export.write_xlsx(_xlsx_tables(result, lang), folder / "indicators.xlsx", lang=lang)
+        _export.write_xlsx(_xlsx_tables(result, lang, shared), folder / "indicators.xlsx", lang=lang)
     with _timed(result, "gpkg"):
         _export.write_gpkg(layers(result, mi), folder / "layers.gpkg")
     if result.scenario.outputs.png:
@@ -400,15 +412,18 @@ def _write_files(result: RunResult, mi: MapInputs, folder: Path, lang: str) -> N
             _write_pngs(result, mi, folder, lang)
 
 
-def _xlsx_tables(result: RunResult, lang: str) -> dict[str, pd.DataFrame]:
-    """The workbook's tables: the plan first, the long table, units without a station, sites, matches."""
+def _xlsx_tables(result: RunResult, lang: str, shared: tuple) -> dict[str, pd.DataFrame]:
+    """The workbook's tables: the plan first, the long table, units without a station, sites, matches.
+
+    ``shared`` is ``(plan table, sites table)`` as the report got them.
+    """
     tables = {"indicators": result.indicators}
-    if len(result.standards.coverage_targets):
-        tables["plan"] = _ind.plan_table(result.indicators, result.standards, lang=lang)
+    plan, sites_table = shared
+    if plan is not None:
+        tables["plan"] = plan
     missing = _ind.missing_units(result.indicators)
     if len(missing):
         tables["missing_units"] = missing
-    sites_table = export_sites(result, lang)
     if sites_table is not None:
         tables["sites"] = sites_table
     if result.unit_matches is not None and len(result.unit_matches):
