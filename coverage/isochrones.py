@@ -20,6 +20,7 @@ import shapely
 
 from ..geodata.common import InputError
 from ._contours import CELLS_PER_WIDTH, contour_group, ranges
+from ._threads import thread_map
 from .reach import TIERS_MIN, ServiceReach
 from .routing import SplitGraph, per_facility_searches
 
@@ -254,10 +255,12 @@ def _union_polygons(lines: np.ndarray, group: np.ndarray, n_groups: int, width_m
     chains, chain_group = _chains(lines, group)
     # buffering each chain and dissolving by cascaded union is far faster in GEOS than
     # buffering one MultiLineString, and gives the same polygon (buffer distributes over union)
-    buffers = shapely.buffer(chains, width_m, quad_segs=quad_segs)
+    # GEOS runs outside the GIL: the buffers in two halves and the groups' unions on two threads
+    halves = np.array_split(chains, 2)
+    buffers = np.concatenate(thread_map(lambda c: shapely.buffer(c, width_m, quad_segs=quad_segs), halves))
     present, first = np.unique(chain_group, return_index=True)
-    for gid, part in zip(present, np.split(buffers, first[1:]), strict=True):
-        polys[gid] = shapely.union_all(part)
+    parts = np.split(buffers, first[1:])
+    polys[present] = thread_map(shapely.union_all, parts, sizes=[len(p) for p in parts])
     length[:] = np.bincount(group, shapely.length(lines), minlength=n_groups)
     # the check runs on the chains: the same linework as the lines, in fewer pieces
     shapely.prepare(polys[present])
