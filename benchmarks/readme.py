@@ -20,6 +20,10 @@ SECTIONS = {
     "coverage": ("Coverage against the peers", "bench_coverage.py"),
     "isochrones": ("Isochrone polygons at city scale", "bench_isochrones.py"),
     "siting": ("Siting against spopt", "bench_siting.py"),
+    "siting_syn": (
+        "The large MCLP, five seeds",
+        "bench_siting.py --only SYN --seeds 1 2 3 4 5 --time-limit 60",
+    ),
     "scale": ("Scale-out on Dask", "bench_scale.py"),
 }
 
