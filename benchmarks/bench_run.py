@@ -163,8 +163,9 @@ def stages(out: Path) -> str:
     """The run's own stage timings (``run.json``), largest first."""
     rec = json.loads((out / "run.json").read_text(encoding="utf-8"))
     t = {k: v for k, v in rec.get("timings_s", {}).items() if isinstance(v, (int, float))}
-    top = sorted(t.items(), key=lambda kv: -kv[1])[:6]
-    return ", ".join(f"{k} {v:.2f}" for k, v in top)
+    head = [k for k in ("total_compute", "write:all") if k in t]
+    top = [k for k, _ in sorted(t.items(), key=lambda kv: -kv[1]) if k not in head][:5]
+    return ", ".join(f"{k} {t[k]:.2f}" for k in [*head, *top])
 
 
 def main() -> None:
@@ -256,7 +257,25 @@ def main() -> None:
             + ", ".join(f"{k.split(',')[0]} {100 * v:.1f}%" for k, v in shares.items())
         )
     print(table)
+    print(targets(cases))
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def targets(cases: list[Case]) -> str:
+    """Issue 14's targets for the user's wait against what this run measured."""
+    wall = {c.name: c.wall for c in cases}
+    floor = cases[0].wall
+    checks = []
+    for name in ("lifecircle run examples/yuzhong.yaml", "lifecircle demo (Helsinki)"):
+        if name in wall:
+            checks.append(
+                (f"{name} ≤ 3 × `import geopandas`", f"{wall[name] / floor:.1f} ×", wall[name] <= 3 * floor)
+            )
+    cov, pdn = wall.get("coverage CLI, Yuzhong, 30 stations"), wall.get("pandana script, same files")
+    if cov and pdn:
+        checks.append(("coverage CLI faster than the pandana script", f"{cov / pdn:.2f} ×", cov < pdn))
+    rows = [f"| {n} | {v} | {'yes' if ok else 'no'} |" for n, v, ok in checks]
+    return "\n".join(["", "| target | measured | met |", "|---|---|---|", *rows]) if rows else ""
 
 
 if __name__ == "__main__":

@@ -352,14 +352,16 @@ def write_outputs(result: RunResult, out_dir: Path, *, lang: str = "zh") -> Path
     The map with its what-if is written in a forked process while this one writes the report,
     the tables and the layers (`lifecircle.scenarios.beside.run_beside`; one after the other
     where processes cannot be forked). Each output's cost goes into the run's timings
-    (``write:<output>`` in ``run.json``).
+    (``write:<output>`` in ``run.json``), and the wall time of the whole writing as ``write:all``.
     """
+    t0 = time.perf_counter()
     mi = map_inputs(result, lang)
     with staged_folder(out_dir, "run", meta={"scenario": result.scenario.name}) as tmp:
         timings, notes = run_beside(
             lambda: _write_map(result, mi, tmp, lang), lambda: _write_files(result, mi, tmp, lang)
         )
         result.timings.update(timings)
+        result.timings["write:all"] = round(time.perf_counter() - t0, 3)  # both processes, wall
         result.notes.extend(notes)
         (tmp / "run.json").write_text(
             json.dumps(run_record(result), ensure_ascii=False, indent=2, default=str), encoding="utf-8"

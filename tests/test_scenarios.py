@@ -114,6 +114,10 @@ def test_default_run_writes_every_output(helsinki_run):
     pbf = next(i for i in rec["inputs"] if i["path"] == "embedded")
     assert len(pbf["sha256"]) == 64 and pbf["bytes"] > 500_000
     assert rec["versions"]["numpy"] and "reach:elderly" in rec["timings_s"]
+    # each output's cost, the map's from the process that wrote it, and the wall of all the writing
+    assert {"write:map", "write:whatif", "write:report", "write:xlsx", "write:gpkg", "write:all"} <= set(
+        rec["timings_s"]
+    )
     keys = {a["key"] for a in rec["assumptions"]}
     assert {"threshold.childcare", "access_width"} <= keys
     assert any("speed" in k for k in keys)  # the walking speed is stated as an assumption
