@@ -17,6 +17,7 @@ from shapely.geometry.base import BaseGeometry
 from ._progress import progress_task
 from .common import InputError, Msg
 from .crs import bbox_msg, to_wgs84
+from .extract_cache import cached_ways
 from .files import require_file
 from .network import WalkNetwork, build_network, network_from_saved
 from .settings import cache_dir
@@ -119,6 +120,9 @@ def read_pbf(path: str | Path, *, clip: BaseGeometry | None = None, keep: str = 
 def pbf_ways(path: str | Path, clip: BaseGeometry | None = None) -> gpd.GeoDataFrame:
     """The highway ways of an OSM PBF extract, read through pyrosm, before any filtering.
 
+    The parse is kept in the cache folder and reused while the file is unchanged
+    (`lifecircle.geodata.extract_cache`).
+
     Parameters
     ----------
     path
@@ -138,9 +142,16 @@ def pbf_ways(path: str | Path, clip: BaseGeometry | None = None) -> gpd.GeoDataF
     InputError
         When the file is missing, cannot be read, or holds no highway (inside ``clip``).
     """
-    from pyrosm import OSM
+    from importlib.metadata import version
 
     path = require_file(path, Msg("what.osm_pbf"))
+    return cached_ways(Path(path), clip, f"pyrosm {version('pyrosm')}", lambda: _parse_pbf(path, clip))
+
+
+def _parse_pbf(path: Path, clip: BaseGeometry | None) -> gpd.GeoDataFrame:
+    """`pbf_ways` without the cache: pyrosm's parse of the extract."""
+    from pyrosm import OSM
+
     try:
         osm = OSM(str(path), bounding_box=clip)
         ways = osm.get_network(network_type="all", extra_attributes=["foot", "access"])

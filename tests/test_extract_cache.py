@@ -1,0 +1,61 @@
+"""The parsed ways of an OSM extract are reused while the file is unchanged, and never when it changed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from lifecircle.geodata import sources
+
+
+@pytest.fixture()
+def pbf(tmp_path, monkeypatch):
+    """A private copy of the embedded Helsinki extract, a private cache, and a parse counter."""
+    monkeypatch.setenv("LIFECIRCLE_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "helsinki.osm.pbf"
+    shutil.copy(sources.embedded_pbf(), path)
+    calls = []
+    parse = sources._parse_pbf
+    monkeypatch.setattr(sources, "_parse_pbf", lambda *a: calls.append(a) or parse(*a))
+    return path, calls
+
+
+def test_second_read_comes_from_the_cache_and_builds_the_same_network(pbf, monkeypatch):
+    path, calls = pbf
+    first = sources.pbf_ways(path)
+    again = sources.pbf_ways(path)
+    assert len(calls) == 1  # parsed once
+    assert len(again) == len(first) == 2469
+    assert again["way_id"].tolist() == first["way_id"].tolist()
+    assert again["highway"].tolist() == first["highway"].tolist()
+    assert np.array_equal(again.geometry.to_numpy(), first.geometry.to_numpy())  # exact coordinates
+    a = sources.read_pbf(path)  # from the cache
+    monkeypatch.setenv("LIFECIRCLE_CACHE", "off")
+    b = sources.read_pbf(path)  # parsed
+    assert len(calls) == 2
+    assert (a.n_nodes, a.n_edges) == (b.n_nodes, b.n_edges)
+    assert a.edges_gdf()["length_m"].sum() == pytest.approx(b.edges_gdf()["length_m"].sum(), rel=1e-12)
+
+
+def test_a_changed_file_or_clip_is_parsed_again(pbf):
+    path, calls = pbf
+    sources.pbf_ways(path)
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    sources.pbf_ways(path)
+    assert len(calls) == 2
+    from shapely import box
+
+    clipped = sources.pbf_ways(path, clip=box(24.93, 60.16, 24.95, 60.17))
+    assert len(calls) == 3 and len(clipped) < 2469
+
+
+def test_cache_off(pbf, monkeypatch):
+    path, calls = pbf
+    monkeypatch.setenv("LIFECIRCLE_CACHE", "off")
+    sources.pbf_ways(path)
+    sources.pbf_ways(path)
+    assert len(calls) == 2
