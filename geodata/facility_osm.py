@@ -96,12 +96,12 @@ def _check_clip_overlaps(path: Path, area: BaseGeometry) -> None:
     """
     if not path.name.lower().endswith(".pbf"):
         return
-    from pyrosm import OSM
+    from .osm_pbf import pyrosm_osm
 
     try:
         # pyrosm has no public call for the extent of an extract's nodes (the optional header
         # bbox may be absent or larger): read the nodes and use the coordinates pyrosm keeps
-        osm = OSM(str(path))
+        osm = pyrosm_osm(str(path))
         osm._read_pbf()
         lon = np.asarray(osm._nodes["lon"], dtype=float)
         lat = np.asarray(osm._nodes["lat"], dtype=float)
@@ -121,12 +121,12 @@ def _check_clip_overlaps(path: Path, area: BaseGeometry) -> None:
 
 
 def _osm_pbf_features(path: Path, area: BaseGeometry | None) -> pd.DataFrame:
-    from pyrosm import OSM
+    from .osm_pbf import pyrosm_osm
 
     with progress_task(Msg("facilities.progress.reading", name=path.name)), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Could not find any POIs")
         try:
-            osm = OSM(str(path), bounding_box=area)
+            osm = pyrosm_osm(str(path), bounding_box=area)
             feats = osm.get_pois(
                 custom_filter={"amenity": list(OSM_AMENITIES)},
                 extra_attributes=["social_facility:for", "capacity", "beds", "name:zh"],

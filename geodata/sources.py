@@ -17,7 +17,7 @@ from shapely.geometry.base import BaseGeometry
 from ._progress import progress_task
 from .common import InputError, Msg
 from .crs import bbox_msg, to_wgs84
-from .extract_cache import cached_ways
+from .extract_cache import cached_table
 from .files import require_file
 from .network import WalkNetwork, build_network, network_from_saved
 from .settings import cache_dir
@@ -145,15 +145,15 @@ def pbf_ways(path: str | Path, clip: BaseGeometry | None = None) -> gpd.GeoDataF
     from importlib.metadata import version
 
     path = require_file(path, Msg("what.osm_pbf"))
-    return cached_ways(Path(path), clip, f"pyrosm {version('pyrosm')}", lambda: _parse_pbf(path, clip))
+    return cached_table(Path(path), clip, f"pyrosm {version('pyrosm')}", lambda: _parse_pbf(path, clip))
 
 
 def _parse_pbf(path: Path, clip: BaseGeometry | None) -> gpd.GeoDataFrame:
     """`pbf_ways` without the cache: pyrosm's parse of the extract."""
-    from pyrosm import OSM
+    from .osm_pbf import pyrosm_osm
 
     try:
-        osm = OSM(str(path), bounding_box=clip)
+        osm = pyrosm_osm(str(path), bounding_box=clip)
         ways = osm.get_network(network_type="all", extra_attributes=["foot", "access"])
     except Exception as exc:  # pyrosm raises bare exceptions on corrupt files
         raise InputError("sources.pbf_unreadable", path=path, error=exc.__class__.__name__) from None

