@@ -34,9 +34,11 @@ ACCESS_WIDTH_M = 50.0
 
 _VERTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _MERGE_TILE_M = 5000.0
-#: ``method="auto"`` traces contours once one polygon gathers this many reached pieces (below it
-#: the GEOS union takes well under a second and gives the exact buffer).
-CONTOUR_FROM = 20_000
+#: ``method="auto"`` traces contours once one polygon gathers this many reached pieces. Below it
+#: the GEOS union takes a few tenths of a second and gives the exact buffer; above it the union
+#: grows faster than linearly (Yuzhong's 3,049 pieces 0.56 s, São Paulo's 9,322 pieces 1.25 s)
+#: while the contours take 0.1 s, about 2 % larger in area (within one grid cell of the buffer).
+CONTOUR_FROM = 2_500
 
 COLUMNS = (
     "service",

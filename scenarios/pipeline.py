@@ -254,7 +254,9 @@ def _service_run(
     scen: Scenario, ctx: ReachContext, job: ReachJob, thr: np.ndarray, got: ReachOutcome, tiers: list[float]
 ) -> ServiceRun:
     """One service's reach, thresholds, isochrones and 2SFCA access."""
-    iso = service_isochrones(got.reach, ctx.net, minutes=tiers, width_m=scen.outputs.access_width_m)
+    iso = service_isochrones(
+        got.reach, ctx.net, minutes=tiers, width_m=scen.outputs.access_width_m, method=scen.outputs.isochrones
+    )
     acc = None
     if got.matrix is not None:
         pop = ctx.demand[SERVICE_GROUP.get(job.service, "pop_total")].to_numpy(dtype=float)

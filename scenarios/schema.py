@@ -273,6 +273,11 @@ class OutputSpec(_Model):
     tiers: list[float] = [5, 10, 15, 20]
     access_width_m: float = Field(default=50.0, ge=0)
     max_snap_m: float = Field(default=250.0, gt=0)
+    #: How isochrone polygons are drawn: ``union`` the exact buffer of the reached streets (GEOS),
+    #: ``contour`` traced on a grid of a quarter of the access width (within one cell of it),
+    #: ``auto`` the union for small polygons, contours from 2,500 reached street pieces. Every
+    #: reached metre of street is inside the polygon either way; no coverage number comes from them.
+    isochrones: Literal["auto", "union", "contour"] = "auto"
     #: Also write each service's coverage map as a PNG for print (``figure_<service>.png``); the
     #: report always carries the same map as inline SVG.
     png: bool = False

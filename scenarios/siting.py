@@ -367,7 +367,11 @@ def _after(result: RunResult, run: ServiceRun, job: ReachJob) -> None:
         reach=after,
         threshold_s=run.threshold_s,
         isochrones=service_isochrones(
-            after, result.network, minutes=minutes, width_m=scen.outputs.access_width_m
+            after,
+            result.network,
+            minutes=minutes,
+            width_m=scen.outputs.access_width_m,
+            method=scen.outputs.isochrones,
         ),
     )
 

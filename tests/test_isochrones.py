@@ -145,7 +145,7 @@ def test_yuzhong_elderly_ten_minutes(yuzhong_network, yuzhong_buildings):
     assert np.array_equal(covered_m, r.time_s <= 600)
     assert elderly[covered_m].sum() / elderly.sum() == pytest.approx(share)
     # polygons: 100% of reached length inside, and every covered home's street position inside
-    gdf = service_isochrones(r, net, minutes=[5, 10, 15, 20])
+    gdf = service_isochrones(r, net, minutes=[5, 10, 15, 20], method="union")  # the exact buffer
     np.testing.assert_allclose(gdf["inside_share"], 1.0, atol=1e-9)
     assert (np.diff(gdf["reached_length_m"]) > 0).all()
     ten = gdf.loc[gdf["minutes"] == 10].geometry.iloc[0]
@@ -261,10 +261,13 @@ def yuzhong_reach(yuzhong_network, yuzhong_buildings):
 def test_yuzhong_contours_agree_with_the_exact_buffers(yuzhong_network, yuzhong_reach, monkeypatch):
     net, r = yuzhong_network, yuzhong_reach
     exact = service_isochrones(r, net, method="union")
-    # a district stays below the size where auto traces contours: auto is the exact buffer
-    auto = service_isochrones(r, net)
-    assert shapely.equals(auto.geometry.values, exact.geometry.values).all()
     gdf = service_isochrones(r, net, method="contour")
+    # the 20-minute polygon gathers more than CONTOUR_FROM reached pieces: auto traces contours
+    auto = service_isochrones(r, net)
+    assert shapely.equals(auto.geometry.values, gdf.geometry.values).all()
+    monkeypatch.setattr(isochrones, "CONTOUR_FROM", 10**9)  # ... and below it, the exact buffer
+    assert shapely.equals(service_isochrones(r, net).geometry.values, exact.geometry.values).all()
+    monkeypatch.undo()
     np.testing.assert_allclose(gdf["reached_length_m"], exact["reached_length_m"], rtol=1e-12)
     np.testing.assert_allclose(gdf["inside_share"], 1.0, rtol=0, atol=1e-9)
     np.testing.assert_allclose(_measured_inside(net, r, gdf), 1.0, rtol=0, atol=1e-9)
