@@ -400,3 +400,20 @@ def test_pmedian_scenario_counts_the_walk_to_existing_sites(tmp_path):
         assert res.siting.status == "optimal" and res.siting.gap <= 1e-9
         objective[with_existing] = res.siting.objective
     assert objective[True] < objective[False]
+
+
+def test_isochrone_method_is_the_scenarios(monkeypatch):
+    """``outputs.isochrones`` reaches every polygon call, the base state's and the proposal's."""
+    from lifecircle.scenarios import pipeline, siting
+
+    raw = yaml.safe_load(example_scenario("helsinki").read_text(encoding="utf-8"))
+    raw["outputs"]["isochrones"] = "union"
+    seen = []
+    for module in (pipeline, siting):
+        real = module.service_isochrones
+        monkeypatch.setattr(
+            module, "service_isochrones", lambda *a, _f=real, **k: seen.append(k["method"]) or _f(*a, **k)
+        )
+    result = run_scenario(scenario_from_dict(raw, where="inline"), None)
+    assert seen == ["union"] * 3  # elderly, childcare, elderly with the proposed sites
+    assert (result.after.isochrones["inside_share"] > 1 - 1e-9).all()
