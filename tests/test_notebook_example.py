@@ -38,6 +38,10 @@ HEAVY = (
     "numpy",
     "scipy",
     "pyproj",
+    "pyogrio",
+    "osmnx",
+    "networkx",
+    "openpyxl",
 )
 
 # -- the README's notebook example ---------------------------------------------------------------
