@@ -158,6 +158,21 @@ def _isochrones(iso: gpd.GeoDataFrame | None, service: str, fr: _Frame, lang: st
     return "".join(out), legend
 
 
+def demand_classes(demand: pd.DataFrame, service: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per demand point: whether it has a walking route, and whether it is within its threshold.
+
+    ``None`` when ``demand`` has no times for ``service``; a missing time (NaN) counts as no route.
+    """
+    if f"time_s_{service}" not in demand.columns:
+        return None
+    seconds = pd.to_numeric(demand[f"time_s_{service}"], errors="coerce").to_numpy(dtype=float)
+    seconds = np.where(np.isnan(seconds), np.inf, seconds)
+    thr_col = f"threshold_s_{service}" if f"threshold_s_{service}" in demand.columns else "threshold_s"
+    threshold = pd.to_numeric(demand[thr_col], errors="coerce").to_numpy(dtype=float)
+    reached = np.isfinite(seconds)
+    return reached, reached & (seconds <= threshold)
+
+
 def _demand(demand: gpd.GeoDataFrame | None, service: str, no_data: bool, fr: _Frame, lang: str):
     """Demand points by class: within reach, beyond the circle, no walking route (grey: no data)."""
     if demand is None or not len(demand):
@@ -165,14 +180,10 @@ def _demand(demand: gpd.GeoDataFrame | None, service: str, no_data: bool, fr: _F
     x, y = _points(demand, fr)
     if no_data:
         return _dots(x, y, NO_DATA, 2.0), [_Entry("dot", NO_DATA, t("no_facility_list", lang))]
-    if f"time_s_{service}" not in demand.columns:
+    classes = demand_classes(demand, service)
+    if classes is None:
         return "", []
-    seconds = pd.to_numeric(demand[f"time_s_{service}"], errors="coerce").to_numpy(dtype=float)
-    seconds = np.where(np.isnan(seconds), np.inf, seconds)
-    thr_col = f"threshold_s_{service}" if f"threshold_s_{service}" in demand.columns else "threshold_s"
-    threshold = pd.to_numeric(demand[thr_col], errors="coerce").to_numpy(dtype=float)
-    reached = np.isfinite(seconds)
-    covered = reached & (seconds <= threshold)
+    reached, covered = classes
     out, legend = [], []
     for mask, color, size, key in (
         (covered, COVERED, 2.0, "covered"),

@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..geodata.common import say
-from .figure_svg import assumption_lines, nice_length
+from .figure_svg import assumption_lines, demand_classes, nice_length
 from .i18n import check_lang, code_label, t
 from .inputs import MapInputs, lonlat
 from .style import SERVICE_COLORS, SITE_COLORS, UNCOVERED, UNREACHED
@@ -243,14 +243,10 @@ def _draw_demand(ax, demand: gpd.GeoDataFrame | None, service: str, no_data: boo
     if no_data:  # no facility list: no times to class
         ax.scatter(x, y, s=2.0, color="#b0b0b0", linewidths=0, zorder=3)
         return [_dot("#b0b0b0", t("no_facility_list", lang))]
-    if f"time_s_{service}" not in demand.columns:
+    classes = demand_classes(demand, service)
+    if classes is None:
         return []
-    seconds = pd.to_numeric(demand[f"time_s_{service}"], errors="coerce").to_numpy(dtype=float)
-    seconds = np.where(np.isnan(seconds), np.inf, seconds)
-    thr_col = f"threshold_s_{service}" if f"threshold_s_{service}" in demand.columns else "threshold_s"
-    threshold = pd.to_numeric(demand[thr_col], errors="coerce").to_numpy(dtype=float)
-    reached = np.isfinite(seconds)
-    covered = reached & (seconds <= threshold)
+    reached, covered = classes
     handles = []
     for mask, color, size, key in (
         (covered, _COVERED, 2.0, "covered"),
