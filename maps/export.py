@@ -1,7 +1,9 @@
 """Table exports: ``indicators.csv`` (UTF-8 with BOM), ``indicators.xlsx`` and ``layers.gpkg``.
 
 All three are written to a temporary name and renamed, and the same tables give byte-identical
-files (fixed timestamps inside the XLSX zip and in the GeoPackage metadata).
+files (fixed timestamps inside the XLSX zip and in the GeoPackage metadata). The XLSX is streamed
+(xlsxwriter in constant-memory mode): each row is written once, in order, each cell with its
+number format, so nothing walks the cells a second time.
 
 No formula injection: text from input files (unit and facility names, file names, sources) can
 start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, which a spreadsheet would
@@ -14,17 +16,16 @@ Numbers, and text that is a plain number such as ``-3.5``, are left as they are.
 
 from __future__ import annotations
 
+import contextlib
 import re
-import zipfile
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from ..geodata.common import InputError, atomic_path, say
 from ..geodata.files import (  # noqa: F401 (the formula guard is part of this module's API)
@@ -34,18 +35,30 @@ from ..geodata.files import (  # noqa: F401 (the formula guard is part of this m
     restore_formulas,
 )
 from .export_formats import (
-    apply_formats,
+    CellStyles,
     localise_texts,
     long_table_sheet,
     plan_first,
     plan_sheet,
     readable_csv,
+    write_rows,
 )
 from .i18n import check_lang, has, t
 from .report import CODE_COLUMNS, column_label, pick_language, value_label
 
 _FIXED_TIME = "2000-01-01T00:00:00Z"
-_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+_CREATED = datetime.fromisoformat(_FIXED_TIME)
+#: Options of the workbook: rows streamed to disk once, in order; text is never read as a formula,
+#: a link or a number (the cells are written by type anyway, see `write_rows`).
+_BOOK_OPTIONS = {
+    "constant_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "remove_timezone": True,
+}
+#: Pixels per character of the default font: a width of ``n`` characters is ``7 n`` pixels.
+_DIGIT_PIXELS = 7
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 #: Separator of the names in a list cell, in every language: the tables are read back by programs.
@@ -98,17 +111,24 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path, *, lang: st
     keys = plan_first(tables, PLAN_SHEETS)
     names = _sheet_names(keys, lang)
     path = Path(path)
+    import xlsxwriter  # the streaming writer, loaded by the commands that write a workbook
+
     with atomic_path(path) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        book = xlsxwriter.Workbook(str(tmp), _BOOK_OPTIONS)
+        try:
+            book.set_properties({"author": "lifecircle", "created": _CREATED})
+            styles = CellStyles(book)
             for key, sheet in zip(keys, names, strict=True):
-                _write_sheet(writer, sheet, key, tables[key], lang)
-            props = writer.book.properties
-            props.creator = "lifecircle"
-        _normalise_zip(tmp)
+                _write_sheet(book.add_worksheet(sheet), styles, key, tables[key], lang)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                book.close()  # removes the sheets' row files; the half-written file goes with ``tmp``
+            raise
+        book.close()
     return path
 
 
-def _write_sheet(writer: pd.ExcelWriter, sheet: str, key: str, table: pd.DataFrame, lang: str) -> None:
+def _write_sheet(ws, styles: CellStyles, key: str, table: pd.DataFrame, lang: str) -> None:
     """One sheet: the table in ``lang``, its number formats, widths, frozen header, formula guard."""
     df = pick_language(pd.DataFrame(table), lang)
     df = _flatten(df.drop(columns=[c for c in df.columns if _is_geometry(df[c])]))
@@ -118,11 +138,13 @@ def _write_sheet(writer: pd.ExcelWriter, sheet: str, key: str, table: pd.DataFra
     if key in DASH_SHEETS:
         df = _dash_missing(df)
     header = [column_label(str(c), lang) for c in df.columns]
-    df.to_excel(writer, sheet_name=sheet, index=False, header=header, inf_rep="∞")
-    ws = writer.sheets[sheet]
-    _format_sheet(ws, df, header)
-    apply_formats(ws, formats, len(df))
-    _text_not_formulas(ws, df, header)
+    ws.freeze_panes(1, 0)
+    for j, width in enumerate(_widths(df, header)):  # in pixels: the file then holds ``width``
+        ws.set_column_pixels(j, j, width * _DIGIT_PIXELS)
+    guard = formula_like(header)
+    for j, name in enumerate(header):
+        ws.write_string(0, j, name, styles(None, quote=bool(guard[j]), head=True))
+    write_rows(ws, df, formats, styles)
 
 
 def write_gpkg(layers: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
@@ -158,22 +180,6 @@ def write_gpkg(layers: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
 
 # --------------------------------------------------------------------------------------------
 # helpers
-
-
-def _text_not_formulas(ws, df: pd.DataFrame, header: list[str]) -> None:
-    """Store header and data cells that look like formulas as quote-prefixed text."""
-    rows, cols = [], []
-    flagged = formula_like(header)
-    cols += list(np.flatnonzero(flagged) + 1)
-    rows += [1] * int(flagged.sum())
-    for j in range(df.shape[1]):
-        hits = np.flatnonzero(formula_like(df.iloc[:, j]))
-        rows += list(hits + 2)
-        cols += [j + 1] * len(hits)
-    for r, c in zip(rows, cols, strict=True):  # only the flagged cells, usually none
-        cell = ws.cell(row=int(r), column=int(c))
-        cell.data_type = "s"
-        cell.quotePrefix = True
 
 
 def _dash_missing(df: pd.DataFrame) -> pd.DataFrame:
@@ -228,7 +234,7 @@ def _localise(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 def _sheet_names(keys: list[str], lang: str) -> list[str]:
     names: list[str] = []
     for key in keys:
-        base = _SHEET_BAD.sub("_", t(key, lang) if has(key) else str(key))[:31] or "sheet"
+        base = _SHEET_BAD.sub("_", t(key, lang) if has(key) else str(key))[:31].strip("'") or "sheet"
         name, k = base, 2
         while name.lower() in {n.lower() for n in names}:
             suffix = f"_{k}"
@@ -237,36 +243,17 @@ def _sheet_names(keys: list[str], lang: str) -> list[str]:
     return names
 
 
-def _format_sheet(ws, df: pd.DataFrame, header: list[str]) -> None:
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="F3EDE6")
-    for cell in ws[1]:
-        cell.font = bold
-        cell.fill = fill
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    ws.freeze_panes = "A2"
+def _widths(df: pd.DataFrame, header: list[str]) -> list[int]:
+    """Column widths in characters: the longest of the header and the first 200 cells, 8 to 60."""
     sample = df.head(200).astype(str)
-    for j, name in enumerate(header, start=1):
-        lengths = sample.iloc[:, j - 1].map(_display_width) if len(sample) else pd.Series([0])
+    widths = []
+    for j, name in enumerate(header):
+        lengths = sample.iloc[:, j].map(_display_width) if len(sample) else pd.Series([0])
         width = max(_display_width(name), int(lengths.max()) if len(lengths) else 0)
-        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
+        widths.append(min(max(width + 2, 8), 60))
+    return widths
 
 
 def _display_width(text: str) -> int:
     """Width in Excel character units: CJK characters count twice."""
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(text))
-
-
-def _normalise_zip(path: Path) -> None:
-    """Rewrite the XLSX zip with fixed timestamps so equal tables give equal bytes."""
-    with zipfile.ZipFile(path) as src:
-        entries = [(info.filename, src.read(info.filename)) for info in src.infolist()]
-    stamp = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        for name, data in entries:
-            if name == "docProps/core.xml":
-                data = stamp.sub(rb"\g<1>" + _FIXED_TIME.encode() + rb"\g<2>", data)
-            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            dst.writestr(info, data)

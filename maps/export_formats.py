@@ -24,12 +24,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..geodata.bilingual import in_lang, year_text
 from ..geodata.common import has_message, say
+from ..geodata.files import formula_like
 from .i18n import has
 
 #: Number formats of the XLSX cells.
@@ -38,6 +42,11 @@ PERCENT = "0.0%"
 ONE_DECIMAL = "0.0"
 TWO_DECIMALS = "0.00"
 DEGREES = "0.000000"
+#: Formats of date cells (pandas' Excel writer's).
+DATE = "yyyy-mm-dd"
+DATE_TIME = "yyyy-mm-dd h:mm:ss"
+#: Fill of the header row.
+HEADER_FILL = "#F3EDE6"
 
 #: Units of the long table (``unit_of_measure``) and of the plan table.
 PEOPLE = "persons"
@@ -372,18 +381,75 @@ def _number_text(value: float, percent: bool) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def apply_formats(ws, formats: Formats, n_rows: int) -> None:
-    """Set the number format of the data cells; ``#,##0`` cells holding a float become integers."""
-    for j, per_row in formats.items():
-        for i, (cell,) in enumerate(
-            ws.iter_rows(min_row=2, max_row=n_rows + 1, min_col=j + 1, max_col=j + 1)
-        ):
-            fmt = per_row[i]
-            if fmt is None or not isinstance(cell.value, int | float):
-                continue
-            cell.number_format = fmt
-            if fmt == INTEGER and isinstance(cell.value, float) and np.isfinite(cell.value):
-                cell.value = int(np.rint(cell.value))
+@dataclass
+class CellStyles:
+    """The workbook's cell formats, each made once: a number format, the quote prefix, the header.
+
+    ``styles(fmt, quote=..., head=...)`` is the format of a cell (None: the default one). The
+    header is bold on `HEADER_FILL`, centred and wrapped; a quote-prefixed cell shows its text
+    as typed and is not evaluated, even after an edit.
+    """
+
+    book: Any  # an ``xlsxwriter.Workbook``
+    made: dict[tuple[str | None, bool, bool], Any] = field(default_factory=dict)
+
+    def __call__(self, fmt: str | None, *, quote: bool = False, head: bool = False) -> Any:
+        """The format of a cell with number format ``fmt`` (or None), quote-prefixed, in the header."""
+        key = (fmt, quote, head)
+        if key not in self.made:
+            props: dict[str, object] = {"num_format": fmt} if fmt else {}
+            if quote:
+                props["quote_prefix"] = True
+            if head:
+                props |= {"bold": True, "pattern": 1, "fg_color": HEADER_FILL}
+                props |= {"align": "center", "valign": "vcenter", "text_wrap": True}
+            self.made[key] = self.book.add_format(props) if props else None
+        return self.made[key]
+
+
+def write_rows(ws: Any, df: pd.DataFrame, formats: Formats, styles: CellStyles) -> None:
+    """Write the data rows of ``df`` below the header, each row once and in order (streaming).
+
+    Numbers stay numbers with their format from ``formats`` (``#,##0`` cells holding a float are
+    written as integers); ``inf`` is the text ``∞``; NaN, None and "" are blank cells; text that looks
+    like a formula (`formula_like`) is quote-prefixed text, other text plain text, never a formula.
+    """
+    columns = [_column_cells(ws, df.iloc[:, j], formats.get(j), styles) for j in range(df.shape[1])]
+    for i, row in enumerate(zip(*columns, strict=True), start=1):
+        for j, cell in enumerate(row):
+            if cell is not None:
+                write, value, style = cell
+                write(i, j, value, style)
+
+
+def _column_cells(ws: Any, values: pd.Series, per_row: list[str | None] | None, styles: CellStyles) -> list:
+    """``(write method, value, format)`` of each cell of one column; None for a blank cell."""
+    fmts = per_row if per_row is not None else [None] * len(values)
+    guard = formula_like(values).tolist()
+    return [_cell(ws, v, f, q, styles) for v, f, q in zip(values.tolist(), fmts, guard, strict=True)]
+
+
+def _cell(ws: Any, value: object, fmt: str | None, quote: bool, styles: CellStyles) -> tuple | None:
+    """One cell as pandas' Excel writer had it: numbers, booleans, dates, else text."""
+    if isinstance(value, str):  # "" is a blank cell, as pandas' writer left it
+        return (ws.write_string, value, styles(None, quote=True) if quote else None) if value else None
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return ws.write_boolean, bool(value), styles(fmt)
+    if isinstance(value, int | np.integer):
+        return ws.write_number, int(value), styles(fmt)
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if np.isnan(number):
+            return None
+        if np.isinf(number):
+            return ws.write_string, "∞" if number > 0 else "-∞", None
+        return ws.write_number, round(number) if fmt == INTEGER else number, styles(fmt)
+    if isinstance(value, date):
+        return ws.write_datetime, value, styles(DATE_TIME if isinstance(value, datetime) else DATE)
+    text = str(value)
+    return ws.write_string, text, styles(None, quote=True) if formula_like([text])[0] else None
 
 
 def plan_first(keys: Iterable[str], plan_keys: Iterable[str]) -> list[str]:
