@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zipfile
 
 import numpy as np
 import openpyxl
@@ -148,3 +149,75 @@ def test_csv_rounding_of_a_small_table(tmp_path):
     assert lines[2] == "coverage,93.4321,93.4,%,116300"
     assert lines[3] == "time_median_min,7.26,7.3,min,"
     assert lines[4] == "gini_time,0.32731,0.33,,"
+
+
+def _widths(ws) -> dict[str, float]:
+    """Column widths by letter; a range of equal columns (``<col min="12" max="13">``) spread to each."""
+    return {
+        openpyxl.utils.get_column_letter(j): dim.width
+        for dim in ws.column_dimensions.values()
+        for j in range(dim.min, dim.max + 1)
+    }
+
+
+def test_xlsx_cells_keep_formats_guard_header_widths_and_bytes(tmp_path):
+    table = pd.DataFrame(
+        {
+            "=1+1": ["=SUM(A1)", "-3.5", "", "ok"],  # a header and a cell that look like formulas
+            "pop_60": [116_300.0000000014, np.nan, 2.6, 7.0],  # people: #,##0, written as integers
+            "share_covered": [0.934, np.inf, -np.inf, 0.5],  # 0.0%; no route is the text ∞
+            "time_min": [7.26, 1.0, 2.0, 3.0],  # 0.0
+            "n_sites": np.array([1, 2, 3, 4]),  # #,##0
+            "flag": [True, False, True, False],
+        }
+    )
+    path = write_xlsx({"t": table}, tmp_path / "t.xlsx")
+    ws = openpyxl.load_workbook(path).active
+    head = ws["A1"]
+    assert (head.value, head.data_type, head.quotePrefix, head.font.bold) == ("=1+1", "s", True, True)
+    assert head.fill.fill_type == "solid" and head.fill.fgColor.rgb.endswith("F3EDE6")
+    assert (head.alignment.horizontal, head.alignment.vertical, head.alignment.wrap_text) == (
+        "center",
+        "center",
+        True,
+    )
+    assert all(c.font.bold and not c.quotePrefix for c in ws[1][1:])
+    assert [(c.value, c.data_type, bool(c.quotePrefix)) for c in ws["A"][1:]] == [
+        ("=SUM(A1)", "s", True),
+        ("-3.5", "s", False),
+        (None, "n", False),  # "" is a blank cell
+        ("ok", "s", False),
+    ]
+    cells = [[(c.value, c.number_format) for c in ws[col][1:]] for col in "BCDE"]
+    assert cells[0] == [(116_300, "#,##0"), (None, "General"), (3, "#,##0"), (7, "#,##0")]
+    assert all(isinstance(v, int) for v, _ in cells[0] if v is not None)
+    assert cells[1] == [(0.934, "0.0%"), ("∞", "General"), ("-∞", "General"), (0.5, "0.0%")]
+    assert cells[2] == [(7.26, "0.0"), (1, "0.0"), (2, "0.0"), (3, "0.0")]
+    assert cells[3] == [(1, "#,##0"), (2, "#,##0"), (3, "#,##0"), (4, "#,##0")]
+    assert [c.value for c in ws["F"][1:]] == [True, False, True, False]
+    assert ws.freeze_panes == "A2" and not [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    widths = _widths(ws)
+    assert widths["A"] == 10 and sorted(widths) == list("ABCDEF")  # "=SUM(A1)" + 2
+    assert all(8 <= w <= 60 for w in widths.values())
+    # the same tables give the same bytes; the zip carries one fixed date, the workbook a fixed one
+    again = write_xlsx({"t": table}, tmp_path / "again.xlsx")
+    assert again.read_bytes() == path.read_bytes()
+    with zipfile.ZipFile(path) as book:
+        assert len({info.date_time for info in book.infolist()}) == 1
+        core = book.read("docProps/core.xml").decode()
+    assert "2000-01-01T00:00:00Z" in core and "<dc:creator>lifecircle</dc:creator>" in core
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again.xlsx", "t.xlsx"]
+
+
+class _Unprintable:
+    def __str__(self) -> str:
+        raise ValueError("no text")
+
+
+def test_xlsx_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    path = write_xlsx({"t": pd.DataFrame({"a": [1.0]})}, tmp_path / "t.xlsx")
+    before = path.read_bytes()
+    bad = pd.DataFrame({"a": [1.0], "b": [_Unprintable()]})
+    with pytest.raises(ValueError, match="no text"):
+        write_xlsx({"t": pd.DataFrame({"a": [2.0]}), "u": bad}, path)
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["t.xlsx"]
