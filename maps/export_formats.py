@@ -424,8 +424,14 @@ def write_rows(ws: Any, df: pd.DataFrame, formats: Formats, styles: CellStyles) 
 
 def _column_cells(ws: Any, values: pd.Series, per_row: list[str | None] | None, styles: CellStyles) -> list:
     """``(write method, value, format)`` of each cell of one column; None for a blank cell."""
-    fmts = per_row if per_row is not None else [None] * len(values)
     guard = formula_like(values).tolist()
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:  # text or missing only
+        write, quoted = ws.write_string, styles(None, quote=True)
+        return [
+            (write, v, quoted if q else None) if isinstance(v, str) and v else None
+            for v, q in zip(values.tolist(), guard, strict=True)
+        ]
+    fmts = per_row if per_row is not None else [None] * len(values)
     return [_cell(ws, v, f, q, styles) for v, f, q in zip(values.tolist(), fmts, guard, strict=True)]
 
 
