@@ -221,3 +221,10 @@ def test_xlsx_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
     with pytest.raises(ValueError, match="no text"):
         write_xlsx({"t": pd.DataFrame({"a": [2.0]}), "u": bad}, path)
     assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["t.xlsx"]
+
+
+def test_xlsx_sheet_names_excel_accepts(tmp_path):
+    table = pd.DataFrame({"a": [1.0]})
+    tables = {"'quoted'": table, "a/b:c": table, "A/B:C": table, "x" * 40: table}
+    names = openpyxl.load_workbook(write_xlsx(tables, tmp_path / "t.xlsx")).sheetnames
+    assert names == ["quoted", "a_b_c", "A_B_C_2", "x" * 31]
