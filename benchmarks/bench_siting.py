@@ -31,6 +31,11 @@ Usage::
     .venv/bin/python benchmarks/bench_siting.py                # all instances
     .venv/bin/python benchmarks/bench_siting.py --only YZ      # one instance
     .venv/bin/python benchmarks/bench_siting.py --only SYN SYN16 SYN24 --time-limit 120
+    .venv/bin/python benchmarks/bench_siting.py --only SYN --seeds 1 2 3 4 5 --time-limit 60
+
+With ``--seeds`` each synthetic instance is built once per seed of `synthetic` (rows ``SYN:1``,
+``SYN:2``, ...; "ours" only) and the output is recorded as ``results/siting_syn.md`` instead
+of ``results/siting.md``.
 """
 
 from __future__ import annotations
@@ -230,6 +235,12 @@ def synthetic(
 SYN_SIDES = {"SYN": 20_000.0, "SYN16": 16_000.0, "SYN24": 24_000.0}
 
 
+def syn_spec(inst: str) -> tuple[str, int]:
+    """Base name and seed of a synthetic instance name: ``SYN`` (seed 7) or ``SYN:3`` (seed 3)."""
+    base, _, seed = inst.partition(":")
+    return base, int(seed) if seed else 7
+
+
 def yuzhong_question() -> list[dict]:
     """LSCP for every elderly resident of Yuzhong within 10 minutes, two walking models, with proof."""
     import geopandas as gpd
@@ -299,9 +310,10 @@ def _load(path: Path) -> tuple[sp.csr_matrix, np.ndarray, float]:
 
 def run_one(inst: str, path: str, model: str, p: int, solver: str, time_limit: float) -> dict:
     """Run one solver on one instance; return a JSON-able record (times measured here)."""
-    if inst in SYN_SIDES:
+    base, seed = syn_spec(inst)
+    if base in SYN_SIDES:
         t0 = time.perf_counter()
-        reach, w, limit = synthetic(side=SYN_SIDES[inst])
+        reach, w, limit = synthetic(side=SYN_SIDES[base], seed=seed)
         gen_s = time.perf_counter() - t0
     else:
         reach, w, limit = _load(Path(path))
@@ -338,7 +350,7 @@ def run_one(inst: str, path: str, model: str, p: int, solver: str, time_limit: f
     pb = siting_problem(reach, w, threshold_s=limit)
     mdl = LSCP(pb) if model == "lscp" else MCLP(pb, p)
     if solver == "ours":
-        gap = 0.01 if inst in SYN_SIDES else 0.0
+        gap = 0.01 if base in SYN_SIDES else 0.0
         res = mdl.solve(method="auto", time_limit=time_limit, mip_gap=gap)
     elif solver == "plain-highs":
         res = mdl.solve(method="exact", time_limit=time_limit, reduce=False)
@@ -410,6 +422,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", nargs="*", default=["SP", "YZ", "SYN"])
     ap.add_argument("--time-limit", type=float, default=120.0)
+    ap.add_argument("--seeds", nargs="*", type=int, help="Seeds of the synthetic city (one row each).")
     ap.add_argument("--json", type=Path, help="Also write the records here.")
     ap.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -419,7 +432,8 @@ def main() -> None:
         return
     tmp = Path(tempfile.mkdtemp(prefix="bench_siting_"))
     records, infos = [], {}
-    for inst in a.only:
+    for inst in _instances(a.only, a.seeds):
+        base, seed = syn_spec(inst)
         path = tmp / f"{inst}.npz"
         if inst == "SP":
             infos[inst] = build_sp(path)
@@ -427,7 +441,7 @@ def main() -> None:
             infos[inst] = build_yz(path)
         else:
             t0 = time.perf_counter()
-            reach, w, _ = synthetic(side=SYN_SIDES[inst])
+            reach, w, _ = synthetic(side=SYN_SIDES[base], seed=seed)
             infos[inst] = {
                 "build_s": time.perf_counter() - t0,
                 "demand": reach.shape[0],
@@ -437,8 +451,8 @@ def main() -> None:
             }
             del reach, w
         print(f"# {inst}: {json.dumps(infos[inst], default=float)}", flush=True)
-        for model, p in PLAN[inst]:
-            for solver in SOLVERS[inst]:
+        for model, p in PLAN[base]:
+            for solver in SOLVERS[base] if inst == base else ["ours"]:
                 rec = _child([inst, str(path), model, str(p), solver, str(a.time_limit)])
                 records.append(rec)
                 print("  " + _row(rec), flush=True)
@@ -465,6 +479,16 @@ def main() -> None:
                 {"instances": infos, "runs": records, "yuzhong_question": question}, indent=1, default=float
             )
         )
+
+
+def _instances(only: list[str], seeds: list[int] | None) -> list[str]:
+    """The instances to run: each synthetic one once per seed when seeds are given."""
+    if not seeds:
+        return list(only)
+    return [
+        *(i for i in only if i not in SYN_SIDES),
+        *(f"{i}:{s}" for i in only if i in SYN_SIDES for s in seeds),
+    ]
 
 
 def _row(r: dict) -> str:
@@ -553,5 +577,6 @@ if __name__ == "__main__":
     from results import recorded
 
     # a child process prints one JSON record for its parent, not a table for the README
-    with nullcontext() if "--child" in sys.argv else recorded("siting"):
+    name = "siting_syn" if "--seeds" in sys.argv else "siting"
+    with nullcontext() if "--child" in sys.argv else recorded(name):
         main()

@@ -90,6 +90,11 @@ class DecompositionBound:
         Price rounds made.
     seconds
         Wall time.
+    opened
+        Per candidate, the share of its price paid in the regions whose MIP (of the best round)
+        opened it, :math:`\sum_k z^k_j \mu_{kj} / \sum_k \mu_{kj}` (0 where no region ran):
+        where the regions, each solved with integrality, want sites — a start for the search
+        (`lagrangian_start`).
     """
 
     bound: float
@@ -100,6 +105,7 @@ class DecompositionBound:
     shared: int
     rounds: int
     seconds: float
+    opened: np.ndarray
 
 
 def partition_rows(
@@ -296,7 +302,7 @@ def decomposition_bound(
     row_part = np.bincount(row_region, weights=np.maximum(w - lam, 0.0), minlength=n_regions)
     lp_bound = master + float((row_part + _price_part(pr, pr.price)).sum())
     job = _Regions(a.astype(np.float64).tocsr(), w, row_region, pr, row_part)
-    best, solved, optimal, done = _price_rounds(job, master, lower, s, t0 + s.time_limit)
+    best, solved, optimal, done, opened = _price_rounds(job, master, lower, s, t0 + s.time_limit)
     return DecompositionBound(
         bound=best,
         lp_bound=lp_bound,
@@ -306,6 +312,7 @@ def decomposition_bound(
         shared=int((np.bincount(pr.col, minlength=n_col) > 1).sum()),
         rounds=done,
         seconds=time.perf_counter() - t0,
+        opened=opened,
     )
 
 
@@ -332,14 +339,19 @@ def _price_part(pr: RegionPrices, price: np.ndarray) -> np.ndarray:
 
 def _price_rounds(
     job: _Regions, master: float, lower: float, s: DecompositionSettings, deadline: float
-) -> tuple[float, int, int, int]:
-    """Solve every region, move the shared candidates' prices, again: best bound, solved, optimal, rounds."""
+) -> tuple[float, int, int, int, np.ndarray]:
+    """Solve every region, move the shared candidates' prices, again.
+
+    Returns the best bound, the regions solved and optimal in its round, the rounds made and
+    the candidates' opened shares of that round (see `DecompositionBound`).
+    """
     pr = job.pr
     n_col = job.a_csr.shape[1]
     workers = default_workers() if s.workers is None else s.workers
     price = pr.price.copy()
     lagr = job.lagrangian(price)
     best_bound, solved, optimal, done = master + float(lagr.sum()), 0, 0, 0
+    share = np.zeros(n_col)
     for _ in range(max(int(s.rounds), 1)):
         if deadline - time.perf_counter() < 0.5:
             break
@@ -348,6 +360,9 @@ def _price_rounds(
         bound = master + float(np.where(ran, np.minimum(values, lagr), lagr).sum())
         if bound < best_bound:
             best_bound, solved, optimal = bound, int(ran.sum()), int((status == "optimal").sum())
+            paid = np.bincount(pr.col, weights=np.maximum(price, 0.0), minlength=n_col)
+            got = np.bincount(pr.col, weights=opened * np.maximum(price, 0.0), minlength=n_col)
+            share = np.divide(got, paid, out=np.zeros(n_col), where=paid > 0)
         done += 1
         # projected subgradient step on the prices of shared candidates
         mean = np.bincount(pr.col, weights=opened, minlength=n_col) / np.bincount(pr.col, minlength=n_col)
@@ -358,7 +373,7 @@ def _price_rounds(
         price = price + 0.5 * (bound - lower) / norm * g
         # the regions' Lagrangian values at the new prices (valid for any prices)
         lagr = job.lagrangian(price)
-    return best_bound, solved, optimal, done
+    return best_bound, solved, optimal, done, share
 
 
 def _solve_regions(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._decompose import decomposition_bound
+from ._decompose import DecompositionBound, decomposition_bound
 from ._highs import HighsSettings
 from ._lagrange import mclp_lp, subgradient
 from ._lns import CoverInstance, LnsSettings, mip_lns, parallel_lns
@@ -172,7 +172,9 @@ def _large_max_cover(
     if not greedy_only and not handover and (bound - best.val) > target_gap * max(best.val, 1e-9):
         # the LP bound is too weak to prove the gap: take off each region's integrality gap
         seconds = large.decomposition_share * opts.time_limit
-        bound = min(bound, _decomposition(start, lam, best.val, seconds))
+        dec = _decomposition(start, lam, best.val, seconds)
+        bound = min(bound, dec.bound)
+        _lagrangian_start(start, best, dec.opened, lp_x, opts.swap)
     target = bound / (1.0 + target_gap) if target_gap > 0 else bound
     if not greedy_only and best.val < target - 1e-9 * max(best.val, 1.0):
         _search(start, best, target, lp_x, handover, opts.time_limit, large)
@@ -211,7 +213,7 @@ def _lp_rounding(start: _Start, best: _Best, lp_x: np.ndarray, swap: bool) -> No
     best.offer(top, covered_weight(a, w, top), "lp-rounding+swap")
 
 
-def _decomposition(start: _Start, lam: np.ndarray, lower: float, seconds: float) -> float:
+def _decomposition(start: _Start, lam: np.ndarray, lower: float, seconds: float) -> DecompositionBound:
     """The regional decomposition bound (reduced rows), its counters recorded in the stats."""
     a, w = start.red.a, start.red.weight
     dec = decomposition_bound(a, w, start.p, lam, lower=lower, time_limit=seconds)
@@ -221,7 +223,31 @@ def _decomposition(start: _Start, lam: np.ndarray, lower: float, seconds: float)
         decomposition_regions_optimal=dec.optimal,
         decomposition_seconds=round(dec.seconds, 3),
     )
-    return dec.bound
+    return dec
+
+
+def _lagrangian_start(
+    start: _Start, best: _Best, opened: np.ndarray, lp_x: np.ndarray | None, swap: bool
+) -> None:
+    """The sites the regional MIPs open (largest opened share first), topped up greedily and swapped.
+
+    Each region of the decomposition is solved with integrality, so where its MIP opens sites is
+    a better start for the search than the LP's fractions; at most ``p`` of them are kept, the
+    rest of the ``p`` sites are added greedily on the demand they leave uncovered.
+    """
+    a, w = start.red.a, start.red.weight
+    tie = np.zeros(len(opened)) if lp_x is None else 1e-6 * lp_x
+    order = np.argsort(-(opened + tie), kind="stable")
+    picked = order[opened[order] > 0][: start.p]
+    if not len(picked):
+        return
+    left = np.where(np.asarray(a[:, picked].sum(axis=1)).ravel() > 0, 0.0, w)
+    more = greedy_max_cover(a, left, start.p - len(picked)) if len(picked) < start.p else picked[:0]
+    g = np.r_[picked, more[~np.isin(more, picked)]].astype(np.int64)
+    g = swap_improve(a, w, g, a_csr=a.tocsr()) if swap and len(g) == start.p else g
+    val = covered_weight(a, w, g)
+    start.stats["decomposition_start"] = start.base_w + val
+    best.offer(g, val, "decomposition+swap")
 
 
 def _search(

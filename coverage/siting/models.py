@@ -40,8 +40,9 @@ HANDOVER_NNZ_LIMIT = 150_000
 LNS_SHARE = 0.3
 
 #: Search settings for MCLPs beyond `HANDOVER_NNZ_LIMIT`: `parallel_lns` on the usable cores,
-#: LP-guided windows of 10 sites growing to 24, each window solve capped at 3 s.
-LARGE_LNS = {"k": 10, "k_max": 24, "window_seconds": 3.0}
+#: LP-guided windows of 10 sites growing to 24, each window solve capped at 1 s, pools first
+#: over the candidates the LP gives at least 0.05 of a site, then 0.01, then all.
+LARGE_LNS = {"k": 10, "k_max": 24, "window_seconds": 1.0, "pool_floors": (0.05, 0.01, 0.0)}
 
 #: Share of the time limit the regional decomposition bound (`decomposition_bound`) may take
 #: on MCLPs beyond `HANDOVER_NNZ_LIMIT`, before the search.
