@@ -122,10 +122,20 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path, *, lang: st
                 _write_sheet(book.add_worksheet(sheet), styles, key, tables[key], lang)
         except BaseException:
             with contextlib.suppress(Exception):
-                book.close()  # removes the sheets' row files; the half-written file goes with ``tmp``
+                _close(book)  # the half-written file goes with ``tmp``
             raise
-        book.close()
+        _close(book)
     return path
+
+
+def _close(book) -> None:
+    """Close the workbook and remove the sheets' row files (xlsxwriter keeps those of empty sheets)."""
+    try:
+        book.close()
+    finally:
+        for ws in book.worksheets():
+            if ws.row_data_filename:
+                Path(ws.row_data_filename).unlink(missing_ok=True)
 
 
 def _write_sheet(ws, styles: CellStyles, key: str, table: pd.DataFrame, lang: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tempfile
 import zipfile
 
 import numpy as np
@@ -214,13 +215,19 @@ class _Unprintable:
         raise ValueError("no text")
 
 
-def test_xlsx_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
-    path = write_xlsx({"t": pd.DataFrame({"a": [1.0]})}, tmp_path / "t.xlsx")
+def test_xlsx_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
+    scratch = tmp_path / "scratch"  # where the writer keeps each sheet's rows until it closes
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    out = tmp_path / "out"
+    path = write_xlsx({"t": pd.DataFrame({"a": [1.0]}), "empty": pd.DataFrame()}, out / "t.xlsx")
+    assert openpyxl.load_workbook(path).sheetnames == ["t", "empty"] and not list(scratch.iterdir())
     before = path.read_bytes()
     bad = pd.DataFrame({"a": [1.0], "b": [_Unprintable()]})
     with pytest.raises(ValueError, match="no text"):
         write_xlsx({"t": pd.DataFrame({"a": [2.0]}), "u": bad}, path)
-    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["t.xlsx"]
+    assert path.read_bytes() == before and [p.name for p in out.iterdir()] == ["t.xlsx"]
+    assert not list(scratch.iterdir())
 
 
 def test_xlsx_sheet_names_excel_accepts(tmp_path):
