@@ -42,6 +42,7 @@ HEAVY = (
     "osmnx",
     "networkx",
     "openpyxl",
+    "xlsxwriter",
 )
 
 # -- the README's notebook example ---------------------------------------------------------------
