@@ -50,10 +50,14 @@ import scipy.sparse as sp
 from ._highs import INF, HighsSettings, Milp, solve_milp
 from ._procs import can_fork, default_workers
 
-#: Reduced rows per region. On the 100,000 × 10,000 benchmark, 400 rows per region took 9.5 s
-#: on two cores and took 0.17 points off the LP gap, 600 rows 13.5 s and 0.26 points, 800 rows
-#: 33 s and 0.29 points (some regions stopped at their time limit), 1,200 rows stopped early.
-ROWS_PER_REGION = 600
+#: Reduced rows per region. On the 100,000 × 10,000 benchmark (two cores, 5 s per region),
+#: seed 7: 400 rows per region took 15 s and 0.17 points off the LP gap (every region
+#: optimal), 600 rows 29 s and 0.20 points (3 of 23 regions stopped at their limit), 800 rows
+#: 34 s and 0.06 points (most stopped); seed 1: 250 rows 9 s and 0.07 points, 400 rows 16 s
+#: and 0.17 points (all optimal), 600 rows 25 s and 0.11 points (7 of 22 regions not reached).
+#: Regions of 600 rows and more are too hard on some seeds; a second price round of 400-row
+#: regions gave nothing more.
+ROWS_PER_REGION = 400
 
 #: HiGHS settings for the regional MIPs: only the dual bound is wanted, so no primal
 #: heuristics (they took two thirds of the time), and presolve is skipped (it costs more than
