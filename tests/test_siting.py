@@ -372,3 +372,27 @@ def test_parallel_lp_guided_lns_reaches_brute_force_optimum(seed, workers):
     assert stats["lns_trace"][0][1] == pytest.approx(v0)
     # the trace only goes up
     assert all(b[1] > a_[1] for a_, b in itertools.pairwise(stats["lns_trace"]))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lns_with_pool_floors_reaches_brute_force_optimum(seed):
+    """Pools first over the candidates the LP gives at least half a site, then over all."""
+    from lifecircle.coverage.siting._lagrange import mclp_lp
+    from lifecircle.coverage.siting._lns import CoverInstance, LnsSettings, mip_lns
+
+    rng = np.random.default_rng(200 + seed)
+    t, thr, w = _random_instance(rng, 40, 12, density=0.25)
+    a = t <= thr[:, None]
+    p = 3
+    best = _brute_mclp(a, w, p)
+    ac = sp.csc_matrix(a)
+    lp = mclp_lp(ac, w, p)
+    worst = min(itertools.combinations(range(12), p), key=lambda s: w[a[:, list(s)].any(axis=1)].sum())
+    settings = LnsSettings(k=2, k_max=p, window_seconds=1.0, pool_floors=(0.5, 0.0))
+    chosen, value, stats = mip_lns(
+        CoverInstance.of(ac, w), np.array(worst), time_limit=10.0, target=best, guide=lp.x, settings=settings
+    )
+    assert len(np.unique(chosen)) == len(chosen) <= p
+    assert value == pytest.approx(w[a[:, chosen].any(axis=1)].sum())
+    assert value == pytest.approx(best)
+    assert stats["lns_floor"] in (0.5, 0.0)

@@ -91,6 +91,29 @@ def test_regional_mips_take_off_integrality_gap():
     assert best - 1e-6 <= regions.bound < lp.bound - 5.0
 
 
+def test_opened_share_of_one_region_is_its_mip_answer():
+    """One region: every candidate pays all of tau there, so the bound is the region MIP's value.
+
+    With the MIP's sites :math:`Z` (``opened`` = 1), :math:`U = p\tau + w(\text{covered by } Z) -
+    \tau |Z|`, at least the optimum and at most the LP bound.
+    """
+    a, w = geometric_instance(1)
+    p = 8
+    best = exact_mclp(a, w, p)
+    lp = mclp_lp(a, w, p)
+    dec = decomposition_bound(a, w, p, lp.lam, rows_per_region=10_000, workers=1)
+    assert dec.regions == dec.optimal == 1
+    assert set(np.unique(dec.opened).tolist()) <= {0.0, 1.0}
+    z = np.flatnonzero(dec.opened)
+    tau = np.sort(a.T @ np.clip(lp.lam, 0, w))[-p]
+    covered = float(w[np.asarray(a[:, z].sum(axis=1)).ravel() > 0].sum())
+    assert dec.bound == pytest.approx(p * tau + covered - tau * len(z), rel=1e-6)
+    assert best - 1e-6 <= dec.bound <= lp.bound + 1e-6
+    # several regions: shares between 0 and 1, some candidate opened
+    dec5 = decomposition_bound(a, w, p, lp.lam, rows_per_region=80, workers=1)
+    assert ((dec5.opened >= 0) & (dec5.opened <= 1 + 1e-9)).all() and dec5.opened.max() > 0
+
+
 def test_no_time_leaves_the_lp_bound():
     a, w = geometric_instance(2)
     lp = mclp_lp(a, w, 6)
@@ -131,6 +154,8 @@ def test_large_path_uses_the_decomposition_bound(monkeypatch):
     assert best - 1e-6 <= res.stats["decomposition_bound"] < res.stats["lp_bound"]
     assert res.bound == pytest.approx(res.stats["decomposition_bound"])
     assert res.objective <= best + 1e-6
+    # the regional MIPs' sites, topped up and swapped, are a feasible start the search never loses
+    assert res.stats["decomposition_start"] <= res.objective + 1e-6
     assert res.gap == pytest.approx((res.bound - res.objective) / res.objective)
     # proved within 0.5 % thanks to the regional bound (the LP bound alone proves 0.72 % at best)
     assert res.status == "gap_limit" and res.gap <= 0.005
