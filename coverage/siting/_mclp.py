@@ -158,10 +158,12 @@ def _large_max_cover(
     accuracy). Up to ``large.handover_nnz`` nonzeros the LNS (`mip_lns`) hands over to HiGHS;
     above it, HiGHS cannot improve the LP bound (reduced-cost fixing fixes nothing and its cuts
     barely move it), so the bound is tightened by the regional decomposition
-    (`decomposition_bound`, at most ``large.decomposition_share`` of the time) and
-    `parallel_lns` searches on the usable cores with windows guided by the LP solution
-    (``large.lns``). The search stops once the proven gap is at most ``mip_gap`` or the time is
-    up. With ``method="greedy"`` only the greedy(+swap) answer and the bound are returned.
+    (`decomposition_bound`, at most ``large.decomposition_share`` of the time), whose regional
+    MIP answers give one more start (`_lagrangian_start`), and `parallel_lns` searches on the
+    usable cores from the best start with windows guided by the LP solution (``large.lns``;
+    pools first over the LP support). The search stops once the proven gap is at most
+    ``mip_gap`` or the time is up. With ``method="greedy"`` only the greedy(+swap) answer and
+    the bound are returned.
     """
     greedy_only = opts.method == "greedy"
     bound, lp_x, lam = _lp_bound(start, best.val, opts.time_limit)
