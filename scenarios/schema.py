@@ -20,7 +20,7 @@ from ..geodata.common import InputError, Msg
 from ..geodata.crs import bbox_msg
 from ..geodata.schema import GROUPS, SERVICES
 from .cli_words import Worded
-from .presets import YAML_LOADER, yaml_line
+from .presets import yaml_line
 
 
 class _Model(BaseModel):
@@ -378,7 +378,7 @@ def load_scenario(path: str | Path) -> Scenario:
     if path.is_dir():
         raise InputError("schema.is_folder", path=path)
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))  # pure Python: too-deep files say so
     except yaml.YAMLError as exc:
         raise InputError("schema.bad_yaml", path=path, at=yaml_line(exc)) from None
     except UnicodeDecodeError:
