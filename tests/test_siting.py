@@ -334,24 +334,30 @@ def test_large_path_lp_bound_and_lns(monkeypatch):
     assert greedy.status == "heuristic" and greedy.bound >= exact.objective - 1e-6
 
 
-@pytest.mark.parametrize("seed", range(3))
-@pytest.mark.parametrize("workers", [1, 2])
-def test_parallel_lp_guided_lns_reaches_brute_force_optimum(seed, workers):
-    from lifecircle.coverage.siting._lagrange import mclp_lp
-    from lifecircle.coverage.siting._lns import parallel_lns
-    from lifecircle.coverage.siting.greedy import covered_weight
+def _lns_case(seed: int):
+    """A 40 × 12 MCLP with p = 3: matrix, weights, p, brute-force optimum, LP, the worst triple.
 
-    rng = np.random.default_rng(100 + seed)
+    The search starts from the worst triple, so it has to move every site.
+    """
+    from lifecircle.coverage.siting._lagrange import mclp_lp
+
+    rng = np.random.default_rng(seed)
     t, thr, w = _random_instance(rng, 40, 12, density=0.25)
     a = t <= thr[:, None]
     p = 3
-    best = _brute_mclp(a, w, p)
     ac = sp.csc_matrix(a)
-    lp = mclp_lp(ac, w, p)
-    assert lp.bound >= best - 1e-6
-    # start from the worst triple, so the search has to move every site
     worst = min(itertools.combinations(range(12), p), key=lambda s: w[a[:, list(s)].any(axis=1)].sum())
-    start = np.array(worst)
+    return ac, w, p, _brute_mclp(a, w, p), mclp_lp(ac, w, p), np.array(worst)
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("workers", [1, 2])
+def test_parallel_lp_guided_lns_reaches_brute_force_optimum(seed, workers):
+    from lifecircle.coverage.siting._lns import parallel_lns
+    from lifecircle.coverage.siting.greedy import covered_weight
+
+    ac, w, p, best, lp, start = _lns_case(100 + seed)
+    assert lp.bound >= best - 1e-6
     v0 = covered_weight(ac, w, start)
     assert v0 < best
     chosen, value, stats = parallel_lns(
@@ -377,22 +383,14 @@ def test_parallel_lp_guided_lns_reaches_brute_force_optimum(seed, workers):
 @pytest.mark.parametrize("seed", range(3))
 def test_lns_with_pool_floors_reaches_brute_force_optimum(seed):
     """Pools first over the candidates the LP gives at least half a site, then over all."""
-    from lifecircle.coverage.siting._lagrange import mclp_lp
     from lifecircle.coverage.siting._lns import CoverInstance, LnsSettings, mip_lns
 
-    rng = np.random.default_rng(200 + seed)
-    t, thr, w = _random_instance(rng, 40, 12, density=0.25)
-    a = t <= thr[:, None]
-    p = 3
-    best = _brute_mclp(a, w, p)
-    ac = sp.csc_matrix(a)
-    lp = mclp_lp(ac, w, p)
-    worst = min(itertools.combinations(range(12), p), key=lambda s: w[a[:, list(s)].any(axis=1)].sum())
+    ac, w, p, best, lp, worst = _lns_case(200 + seed)
     settings = LnsSettings(k=2, k_max=p, window_seconds=1.0, pool_floors=(0.5, 0.0))
     chosen, value, stats = mip_lns(
         CoverInstance.of(ac, w), np.array(worst), time_limit=10.0, target=best, guide=lp.x, settings=settings
     )
     assert len(np.unique(chosen)) == len(chosen) <= p
-    assert value == pytest.approx(w[a[:, chosen].any(axis=1)].sum())
+    assert value == pytest.approx(w[np.asarray(ac[:, chosen].sum(axis=1)).ravel() > 0].sum())
     assert value == pytest.approx(best)
     assert stats["lns_floor"] in (0.5, 0.0)
