@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
+
+from .._threads import usable_cpus
 
 
 def default_workers() -> int:
     """Two processes when at least two CPUs are usable by this process, else one."""
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return min(2, usable)
+    return min(2, usable_cpus())
 
 
 def can_fork() -> bool:
