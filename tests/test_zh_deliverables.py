@@ -169,8 +169,9 @@ def _zh_counts(result, folder: Path, capsys) -> dict[str, Counter]:
     ok = (*PROPER, *FOREIGN, *OSM_TAGS)
     counts = {"report.html": latin_words(_report(folder), ok)}
     counts |= {f"xlsx:{sheet}": latin_words(cells, ok) for sheet, cells in _xlsx(folder).items()}
-    texts, _ = _figure_texts(result, "zh")
-    counts["figures"] = latin_words(texts, ok)
+    if cjk_font() is not None:  # without one the PNG figure falls back to English, with a warning
+        texts, _ = _figure_texts(result, "zh")
+        counts["figures"] = latin_words(texts, ok)
     notes = [note_text(n, "zh") for n in [*result.notes, *result.standards.notes]]
     counts["notes"] = latin_words(notes, ok)
     counts["terminal"] = latin_words(_terminal(result, folder, "zh", capsys), ok)
