@@ -1,7 +1,8 @@
-"""GEOS work on two threads: shapely 2 releases the GIL inside its operations, so threads suffice."""
+"""The usable CPUs and work on two of them: GEOS on threads (it releases the GIL), forks where allowed."""
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +15,14 @@ R = TypeVar("R")
 def usable_cpus() -> int:
     """CPUs this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    """Whether a child process may be forked here: a POSIX system, and not inside a daemonic worker.
+
+    A daemonic process (a Dask or pool worker) may not start processes of its own.
+    """
+    return hasattr(os, "fork") and "fork" in mp.get_all_start_methods() and not mp.current_process().daemon
 
 
 def thread_map(fn: Callable[[T], R], items: Sequence[T], sizes: Sequence[float] | None = None) -> list[R]:

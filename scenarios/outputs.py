@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -29,7 +30,7 @@ from ..maps.basemaps import basemap_datum
 from ..maps.figure_svg import assumption_lines, coverage_svg
 from ..maps.i18n import label_msg
 from ..maps.inputs import TABLES, DataSource, MapInputs, lonlat
-from .beside import run_beside
+from .beside import Prepared, run_beside
 from .result import RunResult, headline, headline_text, run_record
 from .site_names import PLACE_COLUMNS, named_sites
 
@@ -346,19 +347,25 @@ def layers(result: RunResult, mi: MapInputs) -> dict[str, gpd.GeoDataFrame | pd.
     return out
 
 
-def write_outputs(result: RunResult, out_dir: Path, *, lang: str = "zh") -> Path:
+def write_outputs(
+    result: RunResult, out_dir: Path, *, lang: str = "zh", writer: Prepared | None = None
+) -> Path:
     """Write every output into ``out_dir`` at once (staged in a temporary folder, then moved).
 
-    The map with its what-if is written in a forked process while this one writes the report,
+    The map with its what-if is written in another process while this one writes the report,
     the tables and the layers (`lifecircle.scenarios.beside.run_beside`; one after the other
-    where processes cannot be forked). Each output's cost goes into the run's timings
-    (``write:<output>`` in ``run.json``), and the wall time of the whole writing as ``write:all``.
+    where processes cannot be forked): in ``writer``, a child started with `warm_writer` at
+    the start of the run, when given, else in a child forked now. Each output's cost goes into
+    the run's timings (``write:<output>`` in ``run.json``), and the wall time of the whole
+    writing as ``write:all``.
     """
     t0 = time.perf_counter()
     mi = map_inputs(result, lang)
     with staged_folder(out_dir, "run", meta={"scenario": result.scenario.name}) as tmp:
         timings, notes = run_beside(
-            lambda: _write_map(result, mi, tmp, lang), lambda: _write_files(result, mi, tmp, lang)
+            partial(_write_map, result, mi, tmp, lang),
+            partial(_write_files, result, mi, tmp, lang),
+            child=writer,
         )
         result.timings.update(timings)
         result.timings["write:all"] = round(time.perf_counter() - t0, 3)  # both processes, wall
@@ -367,6 +374,20 @@ def write_outputs(result: RunResult, out_dir: Path, *, lang: str = "zh") -> Path
             json.dumps(run_record(result), ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )
     return out_dir
+
+
+def warm_writer() -> None:
+    """Load what `_write_map` needs (folium and its templates, the page's scripts), ahead of the job.
+
+    Run in the child `lifecircle.scenarios.beside.prepared` starts at the beginning of a run,
+    so the half second these imports take is spent on the second core while the first computes.
+    """
+    from ..maps import assets
+    from ..maps.webmap import write_map  # noqa: F401  (imported for its side effect: loaded)
+    from .whatif import add_whatif  # noqa: F401
+
+    for text in (assets.leaflet_js, assets.leaflet_css, assets.runtime_js, assets.runtime_css):
+        text()
 
 
 def _write_map(result: RunResult, mi: MapInputs, folder: Path, lang: str) -> tuple[dict, list]:

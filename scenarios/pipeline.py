@@ -28,6 +28,7 @@ from ..coverage.standards import Standards, standards_from_profile
 from ..geodata.dem import read_dem
 from ..geodata.sources import read_network
 from . import loading
+from .beside import Prepared, prepared
 from .executors import Executor, InProcess, ReachContext, ReachJob, ReachOutcome
 from .presets import Jurisdiction, load_jurisdiction
 from .result import (
@@ -119,8 +120,20 @@ def run_scenario(
         the same.
     """
     executor = executor or InProcess()
-    with executor.session() as ex:
-        return _run(scen, out_dir, lang or scen.outputs.lang, _Clock(log), ex)
+    with _writer(out_dir) as writer, executor.session() as ex:
+        return _run(scen, out_dir, lang or scen.outputs.lang, _Clock(log), ex, writer)
+
+
+@contextmanager
+def _writer(out_dir: str | Path | None) -> Iterator[Prepared | None]:
+    """With an output folder: the map's writing process, started now to load its libraries meanwhile."""
+    if out_dir is None:
+        yield None
+        return
+    from .outputs import warm_writer
+
+    with prepared(warm_writer) as writer:
+        yield writer
 
 
 def _setup(scen: Scenario) -> _Setup:
@@ -131,7 +144,14 @@ def _setup(scen: Scenario) -> _Setup:
     return _Setup(juris, standards_from_profile(juris), limits, tiers, profiles)
 
 
-def _run(scen: Scenario, out_dir: str | Path | None, lang: str, clock: _Clock, ex: Executor) -> RunResult:
+def _run(
+    scen: Scenario,
+    out_dir: str | Path | None,
+    lang: str,
+    clock: _Clock,
+    ex: Executor,
+    writer: Prepared | None,
+) -> RunResult:
     t_start = time.perf_counter()
     notes: list[str] = []
     with clock.step("profile"):
@@ -203,11 +223,17 @@ def _run(scen: Scenario, out_dir: str | Path | None, lang: str, clock: _Clock, e
             from . import siting as _siting
 
             _siting.run_siting(result, ctx, {svc: job for svc, (job, _) in jobs.items()}, ex)
-    return _finish(result, out_dir, lang, clock, ex, t_start)
+    return _finish(result, out_dir, lang, clock, ex, t_start, writer)
 
 
 def _finish(
-    result: RunResult, out_dir: str | Path | None, lang: str, clock: _Clock, ex: Executor, t_start: float
+    result: RunResult,
+    out_dir: str | Path | None,
+    lang: str,
+    clock: _Clock,
+    ex: Executor,
+    t_start: float,
+    writer: Prepared | None = None,
 ) -> RunResult:
     """Record the timings (and the executor's report) and write the outputs when asked."""
     result.timings = clock.timings
@@ -218,7 +244,7 @@ def _finish(
         with clock.step("outputs"):
             from . import outputs as _outputs
 
-            result.out_dir = _outputs.write_outputs(result, Path(out_dir), lang=lang)
+            result.out_dir = _outputs.write_outputs(result, Path(out_dir), lang=lang, writer=writer)
         result.timings.update(clock.timings)
     return result
 

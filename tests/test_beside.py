@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 
@@ -56,3 +57,46 @@ def test_without_fork_the_two_run_in_turn(monkeypatch):
     order: list[str] = []
     got = run_beside(lambda: order.append("job") or os.getpid(), lambda: order.append("here"))
     assert got == os.getpid() and order == ["job", "here"]
+
+
+def _pid_and(value: int) -> tuple[int, int]:
+    return os.getpid(), value
+
+
+def _fails() -> None:
+    raise InputError("export.no_tables", path="y.xlsx", kind="XLSX")
+
+
+def test_a_prepared_child_gets_its_job_pickled_and_answers(tmp_path):
+    marks = tmp_path / "warm"
+
+    def warm() -> None:
+        marks.write_text(str(os.getpid()))
+
+    with beside.prepared(warm) as child:
+        assert child is not None
+        value = {"made": "after the fork"}  # the child never saw it: it comes pickled with the job
+        got_pid, got = run_beside(functools.partial(_pid_and, len(value["made"])), lambda: None, child=child)
+    assert got == len("after the fork") and got_pid == child.pid != os.getpid()
+    assert int(marks.read_text()) == child.pid  # the warm-up ran in that same child
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child.pid, 0)  # reaped
+
+
+def test_a_prepared_child_raises_its_error_here():
+    with beside.prepared(lambda: None) as child, pytest.raises(InputError, match=r"y\.xlsx"):
+        run_beside(_fails, lambda: None, child=child)
+
+
+def test_an_unused_prepared_child_is_stopped_and_a_closure_forks_afresh(tmp_path):
+    with beside.prepared(lambda: time.sleep(30)) as child:
+        pid = child.pid
+        local = tmp_path  # a closure cannot be pickled: a fresh fork runs it, the waiting child is stopped
+        got = run_beside(lambda: (os.getpid(), local.name), lambda: None, child=child)
+    assert got[0] not in (pid, os.getpid()) and got[1] == tmp_path.name
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, 0)
+    with beside.prepared(lambda: time.sleep(30)) as child:
+        pid = child.pid
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, 0)  # stopped and reaped when the block ended without a job
