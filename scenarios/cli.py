@@ -9,6 +9,9 @@ Nothing heavy is imported until a command runs, so ``lifecircle --help`` stays q
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -334,6 +337,32 @@ def site(
         print_json(summary, default=float)
         return
     print_siting(res, model, out_file, facilities is not None, lang)
+
+
+def console() -> None:
+    """The ``lifecircle`` command: `main`, then leave without tearing the interpreter down.
+
+    Once a command has ended (its outputs written, closed and moved into place), the exit
+    handlers run as usual and the process leaves with ``os._exit``: freeing a run's objects one
+    by one took 0.45 s of a 4 s Yuzhong run on two busy cores, and gives a reader nothing. An
+    error this entry point does not know (a bug) keeps Python's usual ending, traceback and all.
+    """
+    try:
+        main()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_handlers is None:  # not CPython: the usual ending
+        sys.exit(code)
+    if code is not None and not isinstance(code, int):  # sys.exit("text"): printed, status 1
+        print(code, file=sys.stderr)
+        code = 1
+    run_exit_handlers()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code or 0)
 
 
 def main() -> None:
