@@ -26,6 +26,7 @@ from ..geodata.common import say
 from .i18n import check_lang, code_label, t
 from .inputs import MapInputs, assumption_rows, lonlat
 from .style import NO_DATA, SERVICE_COLORS, SITE_COLORS, UNCOVERED, UNREACHED
+from .tables import display_simplify
 
 #: Demand points within reach, the facilities and the admin outlines.
 COVERED, FACILITY, OUTLINE = "#3182bd", "#222222", "#666666"
@@ -95,7 +96,7 @@ def _ring_path(geoms: np.ndarray, fr: _Frame) -> str:
     polys = polys[shapely.get_type_id(polys) == 3]
     if not len(polys):
         return ""
-    polys = shapely.simplify(polys, fr.m_per_px / 3.0 / _M_PER_DEG)
+    polys = display_simplify(polys, fr.m_per_px / 3.0 / _M_PER_DEG)
     rings = shapely.get_rings(polys)
     coords, ring = shapely.get_coordinates(rings, return_index=True)
     if not len(coords):

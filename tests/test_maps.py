@@ -424,3 +424,26 @@ def test_cjk_font_found_when_installed_after_the_font_cache(monkeypatch):
         assert figures.cjk_font() in figures.CJK_FONTS
     finally:
         figures.cjk_font.cache_clear()
+
+
+def test_display_simplify_keeps_every_part():
+    import shapely
+
+    from lifecircle.maps.tables import display_simplify
+
+    # Douglas-Peucker at 1.5 drops the 1 x 1 island; the fallback (topology-preserving) keeps it.
+    # The bump loses its hole, 0.3 wide (narrower than the tolerance), and a 1 cm wiggle goes
+    island = shapely.MultiPolygon([shapely.box(0, 0, 10, 10), shapely.box(20, 0, 21, 1)])
+    bump = shapely.Polygon(
+        [(0, 0), (10, 0), (10, 10), (5, 11), (0, 10)],
+        holes=[[(4.8, 10.2), (5.2, 10.2), (5.2, 10.5), (4.8, 10.5)]],
+    )
+    wiggly = shapely.Polygon([(0, 0), (5, 0.01), (10, 0), (10, 10), (0, 10)])
+    geoms = np.array([island, bump, wiggly], dtype=object)
+    plain = shapely.simplify(geoms, 1.5, preserve_topology=False)
+    assert shapely.get_num_geometries(plain[0]) == 1 and shapely.get_num_interior_rings(plain[1]) == 0
+    got = display_simplify(geoms, 1.5)
+    assert shapely.is_valid(got).all()
+    assert shapely.get_num_geometries(got[0]) == 2
+    assert shapely.get_num_interior_rings(got[1]) == 0 and shapely.get_num_coordinates(got[1]) == 5
+    assert shapely.get_num_coordinates(got[2]) == 5
