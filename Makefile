@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bytecode clean
 
 # -qq: errors only. pip otherwise warns once per package about a pip.conf naming local index folders
 # that do not exist, and setuptools announces every editable install (a notice that asks nothing of us).
@@ -14,14 +14,20 @@ $(STAMP): pyproject.toml
 	PYTHONWARNINGS='ignore:Editable installation' $(PY) -m pip install -qq -e '.[test]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# The package's bytecode, as installing a wheel writes it: an editable install compiles nothing,
+# and where PYTHONDONTWRITEBYTECODE is set Python never caches it, so every command compiled the
+# package's 110 modules again (0.3 s of a 3 s district run). Only changed files are recompiled.
+bytecode: $(STAMP)
+	$(PY) -m compileall -q coverage geodata maps scenarios
+
+demo: bytecode
 	$(VENV)/bin/lifecircle demo --out out/demo
 
-test: $(STAMP)
+test: bytecode
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 
-bench: $(STAMP)
+bench: bytecode
 	PYTHONWARNINGS='ignore:Editable installation' $(PY) -m pip install -qq -e '.[test,bench]'
 	$(PY) benchmarks/bench_run.py
 	$(PY) benchmarks/bench_coverage.py
