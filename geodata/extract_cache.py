@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import pyogrio
 from shapely.geometry.base import BaseGeometry
 
 from .common import atomic_path
-from .settings import cache_dir
+from .settings import cache_folder
 
 #: Bumped when what is stored changes shape.
 FORMAT = 1
@@ -46,15 +45,15 @@ def cached_table(
     kind: str = "ways",
 ) -> gpd.GeoDataFrame:
     """The table ``kind`` of ``path`` from the cache, or ``parse()`` it and store it for next time."""
-    if os.environ.get("LIFECIRCLE_CACHE", "").lower() == "off":
+    folder = cache_folder(kind)
+    if folder is None:
         return parse()
-    entry = cache_dir() / kind / f"{cache_key(path, clip, parser, kind)}.gpkg"
+    entry = folder / f"{cache_key(path, clip, parser, kind)}.gpkg"
     if entry.exists():
         with contextlib.suppress(Exception):  # an unreadable entry is parsed again and replaced
             return pyogrio.read_dataframe(entry, layer=kind)
     ways = parse()
     with contextlib.suppress(OSError, RuntimeError, ValueError):  # a cache that cannot be written
-        entry.parent.mkdir(parents=True, exist_ok=True)
         previous = pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS")
         pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF"})  # renamed when complete
         try:

@@ -34,3 +34,19 @@ def cache_dir() -> Path:
     path = Path(root) if root else Path.home() / ".cache" / "lifecircle"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def cache_folder(kind: str) -> Path | None:
+    """The cache's subfolder ``kind``, made if needed; ``None`` when the cache is off or cannot be written.
+
+    ``LIFECIRCLE_CACHE=off`` turns every cache off; a folder that cannot be made or written (a
+    read-only home) means no cache, never an error: the work is simply done again.
+    """
+    if os.environ.get("LIFECIRCLE_CACHE", "").lower() == "off":
+        return None
+    try:
+        folder = cache_dir() / kind
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
