@@ -77,32 +77,3 @@ def test_reading_an_extract_loads_no_graph_library():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
-
-
-def test_templates_are_compiled_once_into_the_cache(tmp_path, monkeypatch):
-    import jinja2
-
-    from lifecircle.maps import assets
-
-    compiled: list[str] = []
-    compile_source = jinja2.Environment.compile
-
-    def counting(self, source, name=None, filename=None, *args, **kwargs):
-        compiled.append(name)
-        return compile_source(self, source, name, filename, *args, **kwargs)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", counting)
-    monkeypatch.setenv("LIFECIRCLE_CACHE", str(tmp_path))
-    assets._environment.cache_clear()
-    try:
-        assets.template("report.html.j2")
-        assert compiled == ["report.html.j2"] and len(list((tmp_path / "templates").iterdir())) == 1
-        assets._environment.cache_clear()  # a new run: the compiled template comes from the cache
-        assets.template("report.html.j2")
-        assert compiled == ["report.html.j2"]
-        monkeypatch.setenv("LIFECIRCLE_CACHE", "off")
-        assets._environment.cache_clear()
-        assets.template("report.html.j2")
-        assert compiled == ["report.html.j2"] * 2
-    finally:
-        assets._environment.cache_clear()
