@@ -65,7 +65,7 @@ def test_the_catalogue_is_parsed_once_and_read_back(tmp_path, monkeypatch):
 def test_catalogue_files_are_merged_and_checked(tmp_path, monkeypatch):
     monkeypatch.setenv("LIFECIRCLE_CACHE", str(tmp_path))
     common.catalogue.cache_clear()
-    texts = [("a.yaml", b'x.one: {zh: "\u4e00", en: one}\n')]
+    texts = [("a.yaml", b'x.one: {zh: "\\u4e00", en: one}\n')]  # YAML's escape of the character
     try:
         common.catalogue()
         key_of = common._catalogue_entry
