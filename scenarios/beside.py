@@ -17,14 +17,18 @@ staged folder is thrown away as before.
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import TypeVar
+
+import numpy as np
 
 from ..coverage._threads import can_fork
 
@@ -137,8 +141,10 @@ def _hand_over(job: Callable[[], object], child: Prepared) -> threading.Thread |
     loading) drains the pipe. A job that cannot be pickled stops the child instead.
     """
     child.used = True
+    buffer = io.BytesIO()
     try:
-        data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(job)
+        data = buffer.getvalue()
     except Exception:  # a closure or an open handle: the caller forks afresh
         _close(child.job_fd, child.answer_fd)
         _stop(child.pid)
@@ -154,6 +160,25 @@ def _hand_over(job: Callable[[], object], child: Prepared) -> threading.Thread |
     thread = threading.Thread(target=send, name="lifecircle-hand-over", daemon=True)
     thread.start()
     return thread
+
+
+class _Pickler(pickle.Pickler):
+    """A pickler that writes arrays of shapely geometries as one WKB array, not one by one.
+
+    A run's network keeps its edges as such an array; pickled geometry by geometry they took
+    most of the hand-over (3,040 Yuzhong edges: 0.15 s under a profiler, one call each).
+    """
+
+    def reducer_override(self, obj: object) -> object:
+        if type(obj) is not np.ndarray or obj.dtype != object or not obj.size:
+            return NotImplemented
+        if "shapely" not in sys.modules:
+            return NotImplemented
+        import shapely
+
+        if not (shapely.is_geometry(obj) | shapely.is_missing(obj)).all():
+            return NotImplemented
+        return shapely.from_wkb, (shapely.to_wkb(obj),)
 
 
 def _waiting_child(warm: Callable[[], object], job_fd: int, answer_fd: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import os
 import time
 
@@ -100,3 +101,25 @@ def test_an_unused_prepared_child_is_stopped_and_a_closure_forks_afresh(tmp_path
         pid = child.pid
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, 0)  # stopped and reaped when the block ended without a job
+
+
+def _geometries_back(arrays: tuple) -> tuple:
+    return arrays
+
+
+def test_geometry_arrays_travel_whole_and_other_object_arrays_as_they_are():
+    import numpy as np
+    import shapely
+
+    lines = np.array([shapely.LineString([(0, 0), (1, k)]) for k in range(50)] + [None], dtype=object)
+    mixed = np.array([shapely.Point(0, 1), "a street", 3], dtype=object)
+    with beside.prepared(lambda: None) as child:
+        got_lines, got_mixed = run_beside(
+            functools.partial(_geometries_back, (lines, mixed)), lambda: None, child=child
+        )
+    assert got_lines.shape == (51,) and got_lines[-1] is None
+    assert shapely.equals_exact(got_lines[:-1], lines[:-1], 0).all()
+    assert got_mixed[0] == shapely.Point(0, 1) and list(got_mixed[1:]) == ["a street", 3]
+    reducer = beside._Pickler(io.BytesIO()).reducer_override
+    assert reducer(lines)[0] is shapely.from_wkb  # one WKB array, not 50 pickled geometries
+    assert reducer(mixed) is NotImplemented
