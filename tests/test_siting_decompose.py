@@ -72,6 +72,9 @@ def test_bound_is_between_the_optimum_and_the_lp_bound(seed):
         assert dec.lp_bound == pytest.approx(lp.bound, rel=1e-9)
         assert best - 1e-6 <= dec.bound <= dec.lp_bound + 1e-6
         assert dec.solved == dec.regions == max(1, -(-a.shape[0] // rows_per_region))
+        # one start per round whose regions all ran, each a share per candidate
+        assert len(dec.starts) == dec.rounds
+        assert all(((o >= 0) & (o <= 1 + 1e-9)).all() for o in dec.starts)
 
 
 def test_regional_mips_take_off_integrality_gap():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -45,6 +45,8 @@ class LargeSearch:
         `LnsSettings` fields for `parallel_lns` beyond ``handover_nnz``.
     decomposition_share
         Share of the time limit the regional decomposition bound may take beyond ``handover_nnz``.
+    decomposition
+        `DecompositionSettings` fields for `decomposition_bound` (``rounds``, ``step``, ...).
     """
 
     direct_nnz: int
@@ -52,6 +54,7 @@ class LargeSearch:
     lns_share: float
     lns: Mapping[str, float]
     decomposition_share: float
+    decomposition: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -174,9 +177,10 @@ def _large_max_cover(
     if not greedy_only and not handover and (bound - best.val) > target_gap * max(best.val, 1e-9):
         # the LP bound is too weak to prove the gap: take off each region's integrality gap
         seconds = large.decomposition_share * opts.time_limit
-        dec = _decomposition(start, lam, best.val, seconds)
+        dec = _decomposition(start, lam, best.val, seconds, large.decomposition)
         bound = min(bound, dec.bound)
-        _lagrangian_start(start, best, dec.opened, lp_x, opts.swap)
+        for opened in dec.starts or (dec.opened,):
+            _lagrangian_start(start, best, opened, lp_x, opts.swap)
     target = bound / (1.0 + target_gap) if target_gap > 0 else bound
     if not greedy_only and best.val < target - 1e-9 * max(best.val, 1.0):
         _search(start, best, target, lp_x, handover, opts.time_limit, large)
@@ -215,11 +219,14 @@ def _lp_rounding(start: _Start, best: _Best, lp_x: np.ndarray, swap: bool) -> No
     best.offer(top, covered_weight(a, w, top), "lp-rounding+swap")
 
 
-def _decomposition(start: _Start, lam: np.ndarray, lower: float, seconds: float) -> DecompositionBound:
+def _decomposition(
+    start: _Start, lam: np.ndarray, lower: float, seconds: float, settings: Mapping[str, float]
+) -> DecompositionBound:
     """The regional decomposition bound (reduced rows), its counters recorded in the stats."""
     a, w = start.red.a, start.red.weight
-    dec = decomposition_bound(a, w, start.p, lam, lower=lower, time_limit=seconds)
+    dec = decomposition_bound(a, w, start.p, lam, lower=lower, time_limit=seconds, **settings)
     start.stats.update(
+        decomposition_rounds=dec.rounds,
         decomposition_bound=start.base_w + dec.bound,
         decomposition_regions=dec.regions,
         decomposition_regions_optimal=dec.optimal,
@@ -248,7 +255,8 @@ def _lagrangian_start(
     g = np.r_[picked, more[~np.isin(more, picked)]].astype(np.int64)
     g = swap_improve(a, w, g, a_csr=a.tocsr()) if swap and len(g) == start.p else g
     val = covered_weight(a, w, g)
-    start.stats["decomposition_start"] = start.base_w + val
+    best_start = max(start.base_w + val, start.stats.get("decomposition_start", -math.inf))
+    start.stats["decomposition_start"] = best_start
     best.offer(g, val, "decomposition+swap")
 
 

@@ -48,6 +48,9 @@ LARGE_LNS = {"k": 10, "k_max": 24, "window_seconds": 1.0, "pool_floors": (0.05, 
 #: on MCLPs beyond `HANDOVER_NNZ_LIMIT`, before the search.
 DECOMPOSITION_SHARE = 0.35
 
+#: Settings of the regional decomposition bound (`DecompositionSettings` fields).
+LARGE_DECOMPOSITION: dict = {"rounds": 1}
+
 
 def _large_search() -> LargeSearch:
     """The settings above, read when a solve starts."""
@@ -57,6 +60,7 @@ def _large_search() -> LargeSearch:
         lns_share=LNS_SHARE,
         lns=LARGE_LNS,
         decomposition_share=DECOMPOSITION_SHARE,
+        decomposition=LARGE_DECOMPOSITION,
     )
 
 
