@@ -8,7 +8,9 @@ tables and layers in the other. Two ways to get the child:
 - `prepared` forks at the start of a run, before the computing begins, and the child loads
   what its job needs (the map's libraries and templates) on the second core while the first
   computes; `run_beside` then hands it the job, pickled through a pipe (a few megabytes for a
-  district, a tenth of a second against the half second the imports take).
+  district, a few hundredths of a second against the half second the imports take). Before
+  that, `Prepared.ahead` may hand it work that needs only what is known already (the what-if's
+  walking times while the siting model is solved); the job finds its value with `early`.
 
 Only the child's small answer (timings, notes) comes back, pickled through a pipe; an error in
 the child is raised again in the caller, so a failed write still fails the whole run and the
@@ -20,24 +22,26 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import queue
 import signal
+import struct
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import numpy as np
 
 from ..coverage._threads import can_fork
 
-__all__ = ["Prepared", "can_fork", "prepared", "run_beside"]
+__all__ = ["Prepared", "can_fork", "early", "prepared", "run_beside"]
 
 T = TypeVar("T")
 
 
-@dataclass
+@dataclass(eq=False)
 class Prepared:
     """A forked child that has loaded what its job needs and waits for it (see `prepared`).
 
@@ -46,25 +50,74 @@ class Prepared:
     pid
         The child's process id.
     job_fd
-        Where the pickled job is written (the child reads it to the end).
+        Where the pickled jobs are written, each as a length and a pickle (`_FRAME`).
     answer_fd
         Where the child's pickled answer comes from.
     used
-        Whether a job was handed over (a child is used once).
+        Whether the job was handed over (a child answers once).
     """
 
     pid: int
     job_fd: int
     answer_fd: int
     used: bool = False
+    _frames: queue.SimpleQueue | None = field(default=None, repr=False)
+    _sender: threading.Thread | None = field(default=None, repr=False)
+
+    def ahead(self, name: str, job: Callable[[], object]) -> bool:
+        """Hand the child ``job`` to run now; its value waits there as ``early(name)`` for the job.
+
+        ``job`` is pickled here, at once, so later changes to its arguments do not reach it.
+        Returns whether it was handed over (not after the job, not when it cannot be pickled).
+        A failing early job leaves ``early(name)`` empty: the job does that work itself.
+        """
+        if self.used:
+            return False
+        data = _dumps((name, job))
+        if data is None:
+            return False
+        self._send(data)
+        return True
+
+    def _send(self, data: bytes | None) -> None:
+        """Queue a frame for the sender thread (started on the first); ``None`` closes the pipe."""
+        if self._sender is None:
+            if data is None:
+                _close(self.job_fd)
+                return
+            self._frames = queue.SimpleQueue()
+            self._sender = threading.Thread(
+                target=_send_frames,
+                args=(self.job_fd, self._frames),
+                name="lifecircle-hand-over",
+                daemon=True,
+            )
+            self._sender.start()
+        self._frames.put(data)
+
+    def _finish_sending(self) -> threading.Thread | None:
+        """Close the job pipe after what is queued; the sender thread to join, if any."""
+        self._send(None)
+        return self._sender
+
+
+#: A frame's header: the length of the pickle that follows.
+_FRAME = struct.Struct("<Q")
+#: In a prepared child: the values of the early jobs, by name (see `Prepared.ahead`).
+_EARLY: dict[str, object] = {}
+
+
+def early(name: str) -> object | None:
+    """In the writing process: the value of the early job ``name``, or ``None`` (none ran, or it failed)."""
+    return _EARLY.get(name)
 
 
 @contextmanager
 def prepared(warm: Callable[[], object]) -> Iterator[Prepared | None]:
-    """Fork a child now that runs ``warm`` (imports, templates) and then waits for one job.
+    """Fork a child now that runs ``warm`` (imports, templates) and then waits for its jobs.
 
     Yields the child for `run_beside` (``child=``), or ``None`` where processes cannot be
-    forked (`can_fork`). A child not handed a job by the end of the block is stopped, so a
+    forked (`can_fork`). A child not handed its job by the end of the block is stopped, so a
     run that fails while computing leaves no process behind. ``warm`` failing is not an error
     here: the job meets the same problem and reports it.
     """
@@ -85,8 +138,12 @@ def prepared(warm: Callable[[], object]) -> Iterator[Prepared | None]:
         yield child
     finally:
         if not child.used:
-            _close(child.job_fd, child.answer_fd)
+            child.used = True
+            sender = child._finish_sending()
+            _close(child.answer_fd)
             _stop(pid)
+            if sender is not None:
+                sender.join()
 
 
 def run_beside(job: Callable[[], T], here: Callable[[], None], *, child: Prepared | None = None) -> T:
@@ -135,31 +192,46 @@ def run_beside(job: Callable[[], T], here: Callable[[], None], *, child: Prepare
 
 
 def _hand_over(job: Callable[[], object], child: Prepared) -> threading.Thread | None:
-    """Send the pickled ``job`` to the waiting ``child`` from a thread; ``None`` if it cannot be pickled.
+    """Queue the pickled ``job`` for the waiting ``child``; the sender thread (``None``: not picklable).
 
-    A thread writes, so this process goes on with its own work while the child (perhaps still
-    loading) drains the pipe. A job that cannot be pickled stops the child instead.
+    A thread writes, so this process goes on with its own work while the child (loading, or
+    busy with an early job) drains the pipe. A job that cannot be pickled stops the child.
     """
     child.used = True
+    data = _dumps((None, job))
+    if data is None:  # a closure or an open handle: the caller forks afresh
+        sender = child._finish_sending()
+        _close(child.answer_fd)
+        _stop(child.pid)
+        if sender is not None:
+            sender.join()
+        return None
+    child._send(data)
+    return child._finish_sending()
+
+
+def _dumps(obj: object) -> bytes | None:
+    """``obj`` pickled with `_Pickler`, or ``None`` when it cannot be pickled."""
     buffer = io.BytesIO()
     try:
-        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(job)
-        data = buffer.getvalue()
-    except Exception:  # a closure or an open handle: the caller forks afresh
-        _close(child.job_fd, child.answer_fd)
-        _stop(child.pid)
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    except Exception:
         return None
+    return buffer.getvalue()
 
-    def send() -> None:
-        try:
-            with os.fdopen(child.job_fd, "wb") as pipe:
+
+def _send_frames(fd: int, frames: queue.SimpleQueue) -> None:
+    """The sender thread: write each queued pickle with its length, until ``None``; then close."""
+    with os.fdopen(fd, "wb") as pipe:
+        while (data := frames.get()) is not None:
+            try:
+                pipe.write(_FRAME.pack(len(data)))
                 pipe.write(data)
-        except OSError:  # the child died; its missing answer is reported by run_beside
-            pass
-
-    thread = threading.Thread(target=send, name="lifecircle-hand-over", daemon=True)
-    thread.start()
-    return thread
+                pipe.flush()
+            except OSError:  # the child died; its missing answer is reported by run_beside
+                with suppress(OSError):
+                    pipe.close()
+                return
 
 
 class _Pickler(pickle.Pickler):
@@ -182,17 +254,24 @@ class _Pickler(pickle.Pickler):
 
 
 def _waiting_child(warm: Callable[[], object], job_fd: int, answer_fd: int) -> None:
-    """The prepared child: warm up, read the job to the end of the pipe, run it, answer."""
+    """The prepared child: warm up, run the early jobs as they come, then the job; answer, leave."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     with suppress(BaseException):  # a failed warm-up: the job meets the same problem and reports it
         warm()
     try:
-        with os.fdopen(job_fd, "rb") as pipe:
-            data = pipe.read()
-        if not data:  # the run ended without a job for us
-            os._exit(0)
-        job = pickle.loads(data)
+        pipe = os.fdopen(job_fd, "rb")
+        while True:
+            head = pipe.read(_FRAME.size)
+            if len(head) < _FRAME.size:  # the run ended without a job for us
+                os._exit(0)
+            name, job = pickle.loads(pipe.read(_FRAME.unpack(head)[0]))
+            if name is None:
+                break
+            try:
+                _EARLY[name] = job()
+            except Exception:  # the job does this work itself
+                _EARLY.pop(name, None)
     except BaseException:
         os._exit(1)
     _answer(job, answer_fd)

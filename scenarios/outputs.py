@@ -30,7 +30,7 @@ from ..maps.basemaps import basemap_datum
 from ..maps.figure_svg import assumption_lines, coverage_svg
 from ..maps.i18n import label_msg
 from ..maps.inputs import TABLES, DataSource, MapInputs, lonlat
-from .beside import Prepared, run_beside
+from .beside import Prepared, early, run_beside
 from .result import RunResult, headline, headline_text, run_record
 from .site_names import PLACE_COLUMNS, named_sites
 
@@ -390,6 +390,27 @@ def warm_writer() -> None:
         text()
 
 
+def write_ahead(writer: Prepared | None, result: RunResult, lang: str) -> None:
+    """Hand the writing process what it can compute before the siting step ends (the what-if's times).
+
+    Called with the run before its siting step: the what-if's sites and walking times do not
+    depend on the proposal (`lifecircle.scenarios.whatif.early_sites`), so the writing process,
+    idle once loaded, computes them while this one solves the siting model.
+    """
+    if writer is not None:
+        writer.ahead(_EARLY_WHATIF, partial(_early_whatif, result, lang))
+
+
+#: The name of the what-if's early job in the writing process.
+_EARLY_WHATIF = "whatif"
+
+
+def _early_whatif(result: RunResult, lang: str) -> dict:
+    from .whatif import early_sites
+
+    return early_sites(result, lang)
+
+
 def _write_map(result: RunResult, mi: MapInputs, folder: Path, lang: str) -> tuple[dict, list]:
     """``map.html`` with its what-if panel; return their timings and the notes they added.
 
@@ -404,8 +425,8 @@ def _write_map(result: RunResult, mi: MapInputs, folder: Path, lang: str) -> tup
     basemap = result.scenario.outputs.basemap
     with _timed(result, "map"):
         write_map(for_basemap(mi, basemap), folder / "map.html", basemap=basemap, lang=lang)
-    with _timed(result, "whatif"):
-        add_whatif(result, folder / "map.html", lang=lang)  # the what-if panel (docs/whatif.md)
+    with _timed(result, "whatif"):  # the what-if panel (docs/whatif.md)
+        add_whatif(result, folder / "map.html", lang=lang, ready=early(_EARLY_WHATIF))
     notes = result.notes[start:]
     del result.notes[start:]
     return {k: result.timings[k] for k in ("write:map", "write:whatif")}, notes

@@ -219,11 +219,28 @@ def _run(
         unit_matches=None if matched is None else matched.report,
     )  # fmt: skip
     if scen.siting is not None:
-        with clock.step("siting"):
-            from . import siting as _siting
-
-            _siting.run_siting(result, ctx, {svc: job for svc, (job, _) in jobs.items()}, ex)
+        _site(result, ctx, {svc: job for svc, (job, _) in jobs.items()}, ex, clock, writer, lang)
     return _finish(result, out_dir, lang, clock, ex, t_start, writer)
+
+
+def _site(
+    result: RunResult,
+    ctx: ReachContext,
+    jobs: dict[str, ReachJob],
+    ex: Executor,
+    clock: _Clock,
+    writer: Prepared | None,
+    lang: str,
+) -> None:
+    """The siting step; the writing process computes the what-if's walking times meanwhile."""
+    if writer is not None:
+        from .outputs import write_ahead
+
+        write_ahead(writer, result, lang)
+    with clock.step("siting"):
+        from . import siting as _siting
+
+        _siting.run_siting(result, ctx, jobs, ex)
 
 
 def _finish(

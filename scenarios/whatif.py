@@ -90,7 +90,13 @@ def payload_bytes(payload: dict) -> int:
     return len(text.encode("utf-8"))
 
 
-def whatif_payload(result: RunResult, *, lang: str = "zh", options: WhatIfOptions | None = None) -> dict:
+def whatif_payload(
+    result: RunResult,
+    *,
+    lang: str = "zh",
+    options: WhatIfOptions | None = None,
+    ready: dict[str, ServiceSites] | None = None,
+) -> dict:
     """The what-if of a finished run, ready for `lifecircle.maps.whatif.whatif_html`.
 
     Parameters
@@ -101,6 +107,9 @@ def whatif_payload(result: RunResult, *, lang: str = "zh", options: WhatIfOption
         Language of the labels (service, group, unit level, site names).
     options
         Candidates' spacing, size limit, services (`WhatIfOptions`).
+    ready
+        Per service, its sites and matrix computed before the siting proposal (`early_sites`),
+        so only the proposal's marks and names remain to be added.
 
     Returns
     -------
@@ -118,7 +127,7 @@ def whatif_payload(result: RunResult, *, lang: str = "zh", options: WhatIfOption
     for svc in opts.services or tuple(result.services):
         if primary_group(result, svc) not in payload["homes"]["weights"]:
             continue  # no population to count for this service
-        part = service_payload(result, svc, lang=lang, spacing_m=opts.spacing_m)
+        part = service_payload(result, svc, lang=lang, spacing_m=opts.spacing_m, ready=(ready or {}).get(svc))
         size += payload_bytes(part)
         if size > opts.max_bytes:
             return too_large(size, opts, lang)
@@ -139,19 +148,27 @@ def too_large(size: int, opts: WhatIfOptions, lang: str = "zh") -> dict:
 
 
 def add_whatif(
-    result: RunResult, path: str | Path, *, lang: str = "zh", options: WhatIfOptions | None = None
+    result: RunResult,
+    path: str | Path,
+    *,
+    lang: str = "zh",
+    options: WhatIfOptions | None = None,
+    ready: dict[str, ServiceSites] | None = None,
 ) -> int:
     """Insert the what-if of ``result`` into the map written at ``path``; return the bytes it adds.
 
     The map is the one `lifecircle.maps.webmap.write_map` wrote for the run; the file is replaced
     atomically. A run too large for the what-if gets the panel that says so and shows the command.
+    ``ready`` is as in `whatif_payload`.
     """
     from ..maps.whatif import insert_whatif, whatif_html
 
     path = Path(path)
     page = path.read_text(encoding="utf-8")
     try:
-        out = insert_whatif(page, whatif_html(whatif_payload(result, lang=lang, options=options), lang))
+        out = insert_whatif(
+            page, whatif_html(whatif_payload(result, lang=lang, options=options, ready=ready), lang)
+        )
     except Exception as exc:  # the what-if is an addition: the map stays as written, the run notes why
         result.notes.append(Note("whatif.failed", error=str(exc)))
         return 0
@@ -161,12 +178,21 @@ def add_whatif(
 
 
 def service_payload(
-    result: RunResult, service: str, *, lang: str = "zh", spacing_m: float = SPACING_M
+    result: RunResult,
+    service: str,
+    *,
+    lang: str = "zh",
+    spacing_m: float = SPACING_M,
+    ready: ServiceSites | None = None,
 ) -> dict:
-    """One service's part of the payload: thresholds, sites and the packed home × site matrix."""
+    """One service's part of the payload: thresholds, sites and the packed home × site matrix.
+
+    ``ready`` is the service's sites and matrix computed before the siting proposal
+    (`service_sites`); without it both are computed here.
+    """
     run = result.services[service]
-    sites = site_table(result, service, spacing_m, lang)
-    matrix = site_matrix(result, service, sites)
+    ready = ready or service_sites(result, service, spacing_m, lang)
+    sites, matrix = mark_proposed(result, service, ready.sites.copy(), lang), ready.matrix
     indptr, indices, seconds = pack_times(matrix, run.threshold_s)
     group = primary_group(result, service)
     minutes = "/".join(f"{m:g}" for m in np.unique(np.round(run.threshold_s / 60.0, 2)))
@@ -194,6 +220,49 @@ def primary_group(result: RunResult, service: str) -> str:
     return group if w is not None and np.isfinite(w).all() and w.sum() > 0 else "pop_total"
 
 
+@dataclass(frozen=True)
+class ServiceSites:
+    """A service's what-if sites before the siting proposal marks them, and their matrix.
+
+    Attributes
+    ----------
+    sites
+        As `site_table`, the proposal's chosen sites still ``candidate`` and unnamed.
+    matrix
+        Home × site walking seconds (`site_matrix`).
+    """
+
+    sites: gpd.GeoDataFrame
+    matrix: sp.csr_matrix
+
+
+def service_sites(
+    result: RunResult, service: str, spacing_m: float = SPACING_M, lang: str = "zh"
+) -> ServiceSites:
+    """The sites of a service's what-if and their matrix, as far as they do not depend on the proposal.
+
+    The siting proposal only marks and names some candidates (`mark_proposed`); which sites
+    there are and how far each home walks to them is known before it, so a run computes this
+    while its siting model is solved (`early_sites`).
+    """
+    sites = _site_rows(result, service, spacing_m, lang)
+    return ServiceSites(sites, site_matrix(result, service, sites))
+
+
+def early_sites(
+    result: RunResult, lang: str = "zh", options: WhatIfOptions | None = None
+) -> dict[str, ServiceSites]:
+    """`service_sites` of every service the what-if will offer, for `whatif_payload`'s ``ready``.
+
+    Called with the run before its siting step (the writing process does it meanwhile).
+    """
+    opts = options or WhatIfOptions()
+    return {
+        svc: service_sites(result, svc, opts.spacing_m, lang)
+        for svc in opts.services or tuple(result.services)
+    }
+
+
 def site_table(
     result: RunResult, service: str, spacing_m: float = SPACING_M, lang: str = "zh"
 ) -> gpd.GeoDataFrame:
@@ -205,23 +274,37 @@ def site_table(
     every ``spacing_m`` metres. ``near`` is the nearest named street as a reader of ``lang`` sees
     it (the page names an unnamed candidate by it). Points in WGS84.
     """
+    return mark_proposed(result, service, _site_rows(result, service, spacing_m, lang), lang)
+
+
+def mark_proposed(
+    result: RunResult, service: str, sites: gpd.GeoDataFrame, lang: str = "zh"
+) -> gpd.GeoDataFrame:
+    """``sites`` (from `service_sites`) with the siting proposal's chosen candidates marked and named."""
+    if result.siting is None or result.scenario.siting is None or result.scenario.siting.service != service:
+        return sites
+    chosen = np.asarray(result.siting.sites, dtype=np.int64)
+    rows = int((sites["kind"].to_numpy() != KINDS.index("candidate")).sum()) + chosen  # candidates come last
+    sites.loc[rows, "kind"] = KINDS.index("proposed")
+    if result.sites is not None and len(result.sites) == len(chosen) and "rank" in result.sites:
+        sites.loc[rows, "name"] = site_names(result.sites, lang)
+    return sites
+
+
+def _site_rows(result: RunResult, service: str, spacing_m: float, lang: str) -> gpd.GeoDataFrame:
+    """`site_table` without the proposal's marks and names."""
     existing = _sites(result.services[service].facilities, KINDS.index("existing"))
     fac = result.facilities
     planned = fac[(fac["service"] == service) & (fac["status"] == "planned")] if len(fac) else fac.iloc[:0]
     parts = [existing, _sites(planned, KINDS.index("planned"))]
-    if result.siting is not None and result.scenario.siting.service == service:
+    if result.scenario.siting is not None and result.scenario.siting.service == service:
         from .siting import candidates
 
-        cand = _sites(candidates(result), KINDS.index("candidate"))
-        chosen = np.asarray(result.siting.sites, dtype=np.int64)
-        cand.loc[chosen, "kind"] = KINDS.index("proposed")
-        if result.sites is not None and len(result.sites) == len(chosen) and "rank" in result.sites:
-            cand.loc[chosen, "name"] = site_names(result.sites, lang)
+        parts.append(_sites(candidates(result), KINDS.index("candidate")))
     else:
         from .siting import grid_candidates
 
-        cand = _sites(grid_candidates(result.network, spacing_m), KINDS.index("candidate"))
-    parts.append(cand)
+        parts.append(_sites(grid_candidates(result.network, spacing_m), KINDS.index("candidate")))
     out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=4326)
     near, _ = nearest_named_street(out.geometry, result.network)
     names, inverse = np.unique(near.astype(str), return_inverse=True)

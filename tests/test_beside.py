@@ -123,3 +123,39 @@ def test_geometry_arrays_travel_whole_and_other_object_arrays_as_they_are():
     reducer = beside._Pickler(io.BytesIO()).reducer_override
     assert reducer(lines)[0] is shapely.from_wkb  # one WKB array, not 50 pickled geometries
     assert reducer(mixed) is NotImplemented
+
+
+def _total(values: list) -> int:
+    return sum(values)
+
+
+def _early_values(*names: str) -> list:
+    return [beside.early(name) for name in names]
+
+
+def _broken() -> None:
+    raise ValueError("early job failed")
+
+
+def test_early_jobs_run_in_the_child_and_the_job_finds_their_values():
+    values = [1, 2, 3]
+    with beside.prepared(lambda: None) as child:
+        assert child.ahead("sum", functools.partial(_total, values))
+        values.append(100)  # pickled when handed over: the child never sees this
+        assert child.ahead("broken", _broken)
+        assert not child.ahead("closure", lambda: values)  # cannot be pickled: not handed over
+        got = run_beside(
+            functools.partial(_early_values, "sum", "broken", "closure"), lambda: None, child=child
+        )
+        assert not child.ahead("late", functools.partial(_total, values))  # after the job: refused
+    assert got == [6, None, None]
+    assert beside.early("sum") is None  # the values live in the child only
+
+
+def test_a_prepared_child_with_early_jobs_is_stopped_when_unused():
+    with beside.prepared(lambda: None) as child:
+        pid = child.pid
+        for k in range(5):  # more than a pipe holds while the child is busy
+            child.ahead(f"big{k}", functools.partial(_total, list(range(200_000))))
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, 0)

@@ -386,3 +386,42 @@ def test_a_failing_whatif_leaves_the_map_and_notes_why(yz, monkeypatch, tmp_path
         assert len(result.notes) == n + 1 and "boom" in result.notes[-1].text("zh")
     finally:
         del result.notes[n:]
+
+
+def test_sites_computed_before_the_proposal_give_the_same_payload(yz):
+    result, payload, _ = yz
+    ready = wi.early_sites(result, "zh")
+    assert wi.whatif_payload(result, lang="zh", ready=ready) == payload
+    kinds = wi.decode(payload["services"][0]["sites"]["kind"])
+    assert (kinds == wi.KINDS.index("proposed")).sum() == len(result.siting.sites) > 0
+
+
+def test_the_run_writes_the_payload_its_writer_computed_ahead(yz, tmp_path):
+    _, payload, tmp = yz
+    run = run_scenario(yuzhong_scenario(tmp), tmp_path / "out", lang="zh")  # the writer's early job
+    page = (tmp_path / "out" / "map.html").read_text(encoding="utf-8")
+    data = re.search(r'<script type="application/json" id="lc-whatif-data">(.*?)</script>', page, re.S)
+    written = json.loads(data.group(1))
+    assert {k: written[k] for k in payload} == payload
+    assert run.timings["write:whatif"] > 0
+
+
+def _early_whatif_services() -> list[str]:
+    from lifecircle.scenarios.beside import early
+
+    ready = early("whatif")
+    return sorted(ready) if ready is not None else []
+
+
+def test_the_writer_computes_the_sites_ahead_in_its_own_process(yz):
+    from functools import partial
+
+    from lifecircle.scenarios import beside, outputs
+
+    result, _, _ = yz
+    if not beside.can_fork():
+        pytest.skip("needs os.fork (POSIX)")
+    with beside.prepared(lambda: None) as child:
+        outputs.write_ahead(child, result, "zh")
+        got = beside.run_beside(partial(_early_whatif_services), lambda: None, child=child)
+    assert got == ["childcare", "elderly"]
