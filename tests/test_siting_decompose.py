@@ -65,9 +65,23 @@ def test_bound_is_between_the_optimum_and_the_lp_bound(seed):
     p = 6
     best = exact_mclp(a, w, p)
     lp = mclp_lp(a, w, p)
-    for rows_per_region, rounds in ((60, 1), (60, 3), (150, 1), (10_000, 1)):
+    for rows_per_region, rounds, step in (
+        (60, 1, None),
+        (60, 3, None),
+        (60, 3, 0.5),
+        (150, 1, None),
+        (10_000, 1, None),
+    ):
         dec = decomposition_bound(
-            a, w, p, lp.lam, lower=0.9 * best, rows_per_region=rows_per_region, rounds=rounds, workers=1
+            a,
+            w,
+            p,
+            lp.lam,
+            lower=0.9 * best,
+            rows_per_region=rows_per_region,
+            rounds=rounds,
+            step=step,
+            workers=1,
         )
         assert dec.lp_bound == pytest.approx(lp.bound, rel=1e-9)
         assert best - 1e-6 <= dec.bound <= dec.lp_bound + 1e-6
