@@ -34,3 +34,30 @@ def test_bad_input_keeps_its_exit_code_and_sentence(tmp_path):
     assert "missing.yaml" in got.stderr and "Traceback" not in got.stderr
     assert "exit handler ran" in got.stdout
     assert not (tmp_path / "out").exists()
+
+
+def test_the_collector_is_paused_for_the_imports_only(tmp_path):
+    code = (
+        "import atexit, gc, sys\n"
+        "from lifecircle.scenarios import cli\n"
+        "atexit.register(lambda: print('collector', gc.isenabled(), gc.get_freeze_count() > 1000))\n"
+        "sys.argv = ['lifecircle', *sys.argv[1:]]\n"
+        "cli.console()\n"
+    )
+    missing = str(tmp_path / "missing.yaml")
+    got = subprocess.run(
+        [sys.executable, "-c", code, "run", missing, "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert got.returncode == 2, got.stderr  # the run's libraries were imported, then the file was missing
+    assert "collector True True" in got.stdout  # resumed, the imported objects frozen out of it
+    import gc
+
+    from lifecircle.scenarios import cli
+
+    before, frozen = gc.isenabled(), gc.get_freeze_count()
+    cli._imports_done()  # outside the command (tests, the library): nothing changes
+    assert (gc.isenabled(), gc.get_freeze_count()) == (before, frozen)
