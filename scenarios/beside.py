@@ -19,6 +19,7 @@ staged folder is thrown away as before.
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import pickle
@@ -257,8 +258,11 @@ def _waiting_child(warm: Callable[[], object], job_fd: int, answer_fd: int) -> N
     """The prepared child: warm up, run the early jobs as they come, then the job; answer, leave."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    gc.disable()  # the warm-up loads libraries: long-lived objects, not garbage (see cli._imports_done)
     with suppress(BaseException):  # a failed warm-up: the job meets the same problem and reports it
         warm()
+    gc.freeze()
+    gc.enable()
     try:
         pipe = os.fdopen(job_fd, "rb")
         while True:
