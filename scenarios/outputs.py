@@ -365,7 +365,7 @@ def write_outputs(
         timings, notes = run_beside(
             partial(_write_map, result, mi, tmp, lang),
             partial(_write_files, result, mi, tmp, lang),
-            child=writer,
+            child=writer if _hand_over_rows(result) <= HAND_OVER_ROWS else None,
         )
         result.timings.update(timings)
         result.timings["write:all"] = round(time.perf_counter() - t0, 3)  # both processes, wall
@@ -397,8 +397,20 @@ def write_ahead(writer: Prepared | None, result: RunResult, lang: str) -> None:
     depend on the proposal (`lifecircle.scenarios.whatif.early_sites`), so the writing process,
     idle once loaded, computes them while this one solves the siting model.
     """
-    if writer is not None:
+    if writer is not None and _hand_over_rows(result) <= HAND_OVER_ROWS:
         writer.ahead(_EARLY_WHATIF, partial(_early_whatif, result, lang))
+
+
+#: Largest run (network edges plus homes) whose tables are handed to the prepared writer: about
+#: 850 bytes of pickle each (Yuzhong: 3,040 edges and 1,842 homes, 4.1 MB), so 64 MB at most,
+#: half a second to pickle and unpickle. A larger run forks its writer when the tables are
+#: ready instead, sharing them without a copy, and loads the map's libraries then (0.4 s).
+HAND_OVER_ROWS = 75_000
+
+
+def _hand_over_rows(result: RunResult) -> int:
+    """What the hand-over's size grows with: the network's edges and the homes."""
+    return int(result.network.n_edges) + len(result.demand)
 
 
 #: The name of the what-if's early job in the writing process.
