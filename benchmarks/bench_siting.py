@@ -401,8 +401,9 @@ def run_one(inst: str, path: str, model: str, p: int, solver: str, time_limit: f
 def _child(args: list[str]) -> dict:
     cmd = ["/usr/bin/time", "-v", sys.executable, __file__, "--child", *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
-    if proc.returncode != 0:
-        return {"error": proc.stderr.strip().splitlines()[-12:] if proc.stderr else "failed", "args": args}
+    if proc.returncode != 0:  # the child's own last words, before /usr/bin/time's report
+        said = proc.stderr.split("\tCommand being timed:")[0].strip().splitlines()
+        return {"error": said[-1] if said else "failed", "args": args}
     rec = json.loads(proc.stdout.strip().splitlines()[-1])
     mem = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
     rec["peak_mb"] = int(mem.group(1)) / 1024 if mem else math.nan
