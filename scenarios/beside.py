@@ -127,11 +127,9 @@ def prepared(warm: Callable[[], object]) -> Iterator[Prepared | None]:
         return
     job_r, job_w = os.pipe()
     answer_r, answer_w = os.pipe()
-    pid = os.fork()
+    pid = _fork()
     if pid == 0:  # the child: never returns
-        os.close(job_w)
-        os.close(answer_r)
-        _waiting_child(warm, job_r, answer_w)
+        _in_child(_waiting_child, warm, job_r, answer_w, close=(job_w, answer_r))
     os.close(job_r)
     os.close(answer_w)
     child = Prepared(pid, job_w, answer_r)
@@ -167,10 +165,9 @@ def run_beside(job: Callable[[], T], here: Callable[[], None], *, child: Prepare
         return value
     else:
         read, write = os.pipe()
-        pid = os.fork()
+        pid = _fork()
         if pid == 0:  # the child: never returns
-            os.close(read)
-            _answer(job, write)
+            _in_child(_answer, job, write, close=(read,))
         os.close(write)
     pipe = os.fdopen(read, "rb")
     try:
@@ -254,10 +251,42 @@ class _Pickler(pickle.Pickler):
         return shapely.from_wkb, (shapely.to_wkb(obj),)
 
 
+#: The signals a child must not handle with its parent's handlers (see `_fork`).
+_STOPS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _fork() -> int:
+    """``os.fork()``, the child's Ctrl-C ignored and SIGTERM fatal before any of it can arrive.
+
+    The parent's handlers turn these signals into exceptions (`lifecircle.geodata.common.interruptible`);
+    run in a child they would unwind the parent's stack there (a failed run stops its writer with
+    SIGTERM at once, before the child has set its own handlers). So both are blocked across the
+    fork, the child sets its dispositions, and then each side takes its mask back.
+    """
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    try:
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    return pid
+
+
+def _in_child(body: Callable[..., object], *args: object, close: tuple[int, ...]) -> None:
+    """Run a child's ``body`` after closing the parent's ends ``close``; leave, whatever happens."""
+    code = 1
+    try:
+        _close(*close)
+        body(*args)
+        code = 0
+    finally:
+        os._exit(code)
+
+
 def _waiting_child(warm: Callable[[], object], job_fd: int, answer_fd: int) -> None:
     """The prepared child: warm up, run the early jobs as they come, then the job; answer, leave."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     gc.disable()  # the warm-up loads libraries: long-lived objects, not garbage (see cli._imports_done)
     with suppress(BaseException):  # a failed warm-up: the job meets the same problem and reports it
         warm()
@@ -283,8 +312,6 @@ def _waiting_child(warm: Callable[[], object], job_fd: int, answer_fd: int) -> N
 
 def _answer(job: Callable[[], object], write: int) -> None:
     """Run ``job`` in the child, send its pickled value (or error) through ``write``, leave."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     code = 0
     try:
         try:

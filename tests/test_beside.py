@@ -159,3 +159,35 @@ def test_a_prepared_child_with_early_jobs_is_stopped_when_unused():
             child.ahead(f"big{k}", functools.partial(_total, list(range(200_000))))
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, 0)
+
+
+def test_a_child_stopped_at_once_never_runs_its_parents_code(tmp_path, monkeypatch):
+    import signal
+
+    parent = os.getpid()
+    close = beside._close
+
+    def slow_close(*fds: int) -> None:  # the child's first step, slowed: the SIGTERM arrives during it
+        if os.getpid() != parent:
+            time.sleep(0.2)
+        close(*fds)
+
+    monkeypatch.setattr(beside, "_close", slow_close)
+
+    def interrupted(signum, frame):  # as lifecircle.geodata.common.interruptible does
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupted)
+    try:
+        for _ in range(3):
+            try:
+                with beside.prepared(lambda: None):
+                    pass  # no job: the child is sent SIGTERM right after the fork
+            finally:
+                with open(tmp_path / "pids", "a") as f:
+                    f.write(f"{os.getpid()}\n")
+                if os.getpid() != parent:  # a child that unwound into this test: record it, leave
+                    os._exit(0)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert set((tmp_path / "pids").read_text().split()) == {str(parent)}
