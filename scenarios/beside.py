@@ -101,6 +101,15 @@ class Prepared:
         self._send(None)
         return self._sender
 
+    def _abandon(self) -> None:
+        """Stop the child without a job (none was handed over, or it could not be pickled)."""
+        self.used = True
+        sender = self._finish_sending()
+        _close(self.answer_fd)
+        _stop(self.pid)
+        if sender is not None:
+            sender.join()
+
 
 #: A frame's header: the length of the pickle that follows.
 _FRAME = struct.Struct("<Q")
@@ -137,12 +146,7 @@ def prepared(warm: Callable[[], object]) -> Iterator[Prepared | None]:
         yield child
     finally:
         if not child.used:
-            child.used = True
-            sender = child._finish_sending()
-            _close(child.answer_fd)
-            _stop(pid)
-            if sender is not None:
-                sender.join()
+            child._abandon()
 
 
 def run_beside(job: Callable[[], T], here: Callable[[], None], *, child: Prepared | None = None) -> T:
@@ -195,15 +199,11 @@ def _hand_over(job: Callable[[], object], child: Prepared) -> threading.Thread |
     A thread writes, so this process goes on with its own work while the child (loading, or
     busy with an early job) drains the pipe. A job that cannot be pickled stops the child.
     """
-    child.used = True
     data = _dumps((None, job))
     if data is None:  # a closure or an open handle: the caller forks afresh
-        sender = child._finish_sending()
-        _close(child.answer_fd)
-        _stop(child.pid)
-        if sender is not None:
-            sender.join()
+        child._abandon()
         return None
+    child.used = True
     child._send(data)
     return child._finish_sending()
 
