@@ -24,7 +24,7 @@ from markupsafe import Markup
 
 from ..geodata.common import say
 from .i18n import check_lang, code_label, t
-from .inputs import MapInputs, assumption_rows, lonlat
+from .inputs import AFTER, MapInputs, assumption_rows, lonlat
 from .style import NO_DATA, SERVICE_COLORS, SITE_COLORS, UNCOVERED, UNREACHED
 from .tables import display_simplify
 
@@ -276,6 +276,13 @@ def _furniture(fr: _Frame, lang: str) -> str:
     )
 
 
+def _before(iso: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """The isochrones of the services as they are, without those with the proposal open (`AFTER`)."""
+    if iso is None or "service" not in iso.columns:
+        return iso
+    return iso.loc[~iso["service"].astype(str).str.endswith(AFTER)]
+
+
 def coverage_svg(inputs: MapInputs, *, service: str, lang: str = "zh", width: float = 720.0) -> Markup:
     """Draw one service's coverage as an inline SVG element (escaped, ready for the report).
 
@@ -301,6 +308,9 @@ def coverage_svg(inputs: MapInputs, *, service: str, lang: str = "zh", width: fl
     present = [g for g in tables if g is not None and len(g)]
     if not present:
         raise ValueError(say("figure.nothing_to_draw", "en"))
+    # the frame holds what the figures draw: not the isochrones with the proposal open
+    drawn = (inputs.admin, _before(inputs.isochrones), inputs.demand, inputs.facilities, inputs.sites)
+    present = [g for g in drawn if g is not None and len(g)] or present
     if inputs.outline is not None and len(inputs.outline):
         present.append(inputs.outline)
     bounds = np.array([g.total_bounds for g in present])

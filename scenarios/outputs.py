@@ -31,7 +31,7 @@ from ..maps.figure_svg import assumption_lines, coverage_svg
 from ..maps.i18n import label_msg
 from ..maps.inputs import TABLES, DataSource, MapInputs, lonlat
 from .beside import Prepared, early, run_beside
-from .result import RunResult, headline, headline_text, run_record
+from .result import RunResult, ServiceRun, headline, headline_text, run_record
 from .site_names import PLACE_COLUMNS, named_sites
 
 T = TypeVar("T")
@@ -52,16 +52,10 @@ def map_inputs(result: RunResult, lang: str = "zh") -> MapInputs:
     demand = result.demand.copy()
     runs = result.runs()
     unknown = result.no_list()
-    iso = []
     for key, r in runs.items():
         demand[f"time_s_{key}"] = np.nan if key in unknown else r.reach.time_s
         demand[f"threshold_s_{key}"] = r.threshold_s
-        if len(r.isochrones):
-            iso.append(r.isochrones.to_crs(4326).assign(service=key))
-    isochrones = gpd.GeoDataFrame(pd.concat(iso, ignore_index=True), crs=4326) if iso else None
-    if isochrones is not None:
-        isochrones = isochrones[~isochrones.geometry.is_empty]
-        isochrones = isochrones.rename(columns={"reached_length_m": "length_m"})
+    isochrones = isochrone_table(runs)
     admin = _admin_shares(result)
     heads = [
         (_headline_label(svc, grp, lang, result.proposed_only(svc)), headline_text(share, lang))
@@ -83,6 +77,20 @@ def map_inputs(result: RunResult, lang: str = "zh") -> MapInputs:
         headlines=tuple(heads),
         no_data=unknown,
     )
+
+
+def isochrone_table(runs: dict[str, ServiceRun]) -> gpd.GeoDataFrame | None:
+    """The runs' isochrones in one WGS84 table, ``service`` the run's key (``None``: none drawn).
+
+    A run whose isochrones the writing process has not drawn yet (``None``) is left out.
+    """
+    drawn = {key: r.isochrones for key, r in runs.items() if r.isochrones is not None and len(r.isochrones)}
+    iso = [table.to_crs(4326).assign(service=key) for key, table in drawn.items()]
+    if not iso:
+        return None
+    isochrones = gpd.GeoDataFrame(pd.concat(iso, ignore_index=True), crs=4326)
+    isochrones = isochrones[~isochrones.geometry.is_empty]
+    return isochrones.rename(columns={"reached_length_m": "length_m"})
 
 
 def for_basemap(mi: MapInputs, basemap: str) -> MapInputs:
@@ -362,11 +370,13 @@ def write_outputs(
     t0 = time.perf_counter()
     mi = map_inputs(result, lang)
     with staged_folder(out_dir, "run", meta={"scenario": result.scenario.name}) as tmp:
-        timings, notes = run_beside(
+        timings, notes, after = run_beside(
             partial(_write_map, result, mi, tmp, lang),
             partial(_write_files, result, mi, tmp, lang),
             child=writer if _hand_over_rows(result) <= HAND_OVER_ROWS else None,
         )
+        if after is not None:  # drawn by the writing process: the run keeps them too
+            result.after.isochrones = after
         result.timings.update(timings)
         result.timings["write:all"] = round(time.perf_counter() - t0, 3)  # both processes, wall
         result.notes.extend(notes)
@@ -390,15 +400,25 @@ def warm_writer() -> None:
         text()
 
 
-def write_ahead(writer: Prepared | None, result: RunResult, lang: str) -> None:
+def write_ahead(writer: Prepared | None, result: RunResult, lang: str) -> bool:
     """Hand the writing process what it can compute before the siting step ends (the what-if's times).
 
     Called with the run before its siting step: the what-if's sites and walking times do not
     depend on the proposal (`lifecircle.scenarios.whatif.early_sites`), so the writing process,
-    idle once loaded, computes them while this one solves the siting model.
+    idle once loaded, computes them while this one solves the siting model. Returns whether
+    the writing process takes this run's tables (the job then goes to it, see `draw_ahead`).
     """
-    if writer is not None and _hand_over_rows(result) <= HAND_OVER_ROWS:
-        writer.ahead(_EARLY_WHATIF, partial(_early_whatif, result, lang))
+    if writer is None or _hand_over_rows(result) > HAND_OVER_ROWS:
+        return False
+    return writer.ahead(_EARLY_WHATIF, partial(_early_whatif, result, lang))
+
+
+def draw_ahead(writer: Prepared, drawing: Callable[[], gpd.GeoDataFrame]) -> bool:
+    """Have the writing process draw the isochrones with the proposed sites open (`drawing`).
+
+    Returns whether it took them; the map's job then finds them ready (`_after_isochrones`).
+    """
+    return writer.ahead(_EARLY_AFTER_ISOCHRONES, drawing)
 
 
 #: Largest run (network edges plus homes) whose tables are handed to the prepared writer: about
@@ -413,8 +433,9 @@ def _hand_over_rows(result: RunResult) -> int:
     return int(result.network.n_edges) + len(result.demand)
 
 
-#: The name of the what-if's early job in the writing process.
+#: The names of the early jobs in the writing process: the what-if's times, the proposal's isochrones.
 _EARLY_WHATIF = "whatif"
+_EARLY_AFTER_ISOCHRONES = "after_isochrones"
 
 
 def _early_whatif(result: RunResult, lang: str) -> dict:
@@ -423,8 +444,13 @@ def _early_whatif(result: RunResult, lang: str) -> dict:
     return early_sites(result, lang)
 
 
-def _write_map(result: RunResult, mi: MapInputs, folder: Path, lang: str) -> tuple[dict, list]:
-    """``map.html`` with its what-if panel, then ``layers.gpkg``; return their timings and new notes.
+def _write_map(
+    result: RunResult, mi: MapInputs, folder: Path, lang: str
+) -> tuple[dict, list, gpd.GeoDataFrame | None]:
+    """``map.html`` with its what-if panel, then ``layers.gpkg``; their timings, new notes, isochrones drawn.
+
+    The proposal's isochrones are drawn here when the run left them to this process
+    (`_after_isochrones`), and returned so the caller's run keeps them.
 
     The layers go with the map because, with the what-if's times computed ahead, this side is
     the shorter one (Helsinki demo: map and what-if 0.2 s, report and workbook 0.3 s). The notes
@@ -436,6 +462,9 @@ def _write_map(result: RunResult, mi: MapInputs, folder: Path, lang: str) -> tup
     from .whatif import add_whatif
 
     start = len(result.notes)
+    after = _after_isochrones(result)
+    if after is not None:
+        mi = replace(mi, isochrones=isochrone_table(result.runs()))
     basemap = result.scenario.outputs.basemap
     with _timed(result, "map"):
         write_map(for_basemap(mi, basemap), folder / "map.html", basemap=basemap, lang=lang)
@@ -445,7 +474,21 @@ def _write_map(result: RunResult, mi: MapInputs, folder: Path, lang: str) -> tup
         _export.write_gpkg(layers(result, mi), folder / "layers.gpkg")
     notes = result.notes[start:]
     del result.notes[start:]
-    return {k: result.timings[k] for k in ("write:map", "write:whatif", "write:gpkg")}, notes
+    return {k: result.timings[k] for k in ("write:map", "write:whatif", "write:gpkg")}, notes, after
+
+
+def _after_isochrones(result: RunResult) -> gpd.GeoDataFrame | None:
+    """Draw the proposal's isochrones where this process was given them to draw; ``None`` otherwise.
+
+    Taken from the early job (`draw_ahead`) when it ran, else drawn now; put into ``result``.
+    """
+    if result.after is None or result.after.isochrones is not None:
+        return None
+    from .siting import after_isochrones
+
+    drawn = early(_EARLY_AFTER_ISOCHRONES)
+    result.after.isochrones = drawn if drawn is not None else after_isochrones(result)()
+    return result.after.isochrones
 
 
 def _write_files(result: RunResult, mi: MapInputs, folder: Path, lang: str) -> None:

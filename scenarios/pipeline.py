@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import geopandas as gpd
@@ -232,15 +233,22 @@ def _site(
     writer: Prepared | None,
     lang: str,
 ) -> None:
-    """The siting step; the writing process computes the what-if's walking times meanwhile."""
+    """The siting step; the writing process computes the what-if's walking times meanwhile.
+
+    With a writing process that takes this run's tables (`lifecircle.scenarios.outputs.write_ahead`),
+    the isochrones with the proposed sites open are drawn there too, while this process
+    computes the indicators after: nothing but the map and the layers show them.
+    """
+    from . import siting as _siting
+
+    hand_over = None
     if writer is not None:
-        from .outputs import write_ahead
+        from .outputs import draw_ahead, write_ahead
 
-        write_ahead(writer, result, lang)
+        if write_ahead(writer, result, lang):
+            hand_over = partial(draw_ahead, writer)
     with clock.step("siting"):
-        from . import siting as _siting
-
-        _siting.run_siting(result, ctx, jobs, ex)
+        _siting.run_siting(result, ctx, jobs, ex, hand_over=hand_over)
 
 
 def _finish(

@@ -43,7 +43,9 @@ class ServiceRun:
     facilities: gpd.GeoDataFrame
     reach: ServiceReach
     threshold_s: np.ndarray
-    isochrones: gpd.GeoDataFrame
+    #: Polygons per time tier, in the network's CRS; ``None`` while the writing process draws
+    #: them (the proposal's, `lifecircle.scenarios.siting.after_isochrones`).
+    isochrones: gpd.GeoDataFrame | None
     access: np.ndarray | None = None
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import geopandas as gpd
@@ -253,8 +255,21 @@ def _missing(model: str, field_: str) -> InputError:
     return InputError("scenario.mclp_p_needed")
 
 
-def run_siting(result: RunResult, ctx: ReachContext, jobs: dict[str, ReachJob], ex: Executor) -> None:
-    """Solve the scenario's siting model and fill ``result.siting``, ``sites``, ``indicators_after``."""
+def run_siting(
+    result: RunResult,
+    ctx: ReachContext,
+    jobs: dict[str, ReachJob],
+    ex: Executor,
+    *,
+    hand_over: Callable[[Callable[[], gpd.GeoDataFrame]], bool] | None = None,
+) -> None:
+    """Solve the scenario's siting model and fill ``result.siting``, ``sites``, ``indicators_after``.
+
+    ``result.after`` gets the reach with the proposed sites open and its isochrones. With
+    ``hand_over``, their drawing (`after_isochrones`) is offered to it first, before the
+    indicators after are computed; when it takes it (returns true) they are left ``None`` here
+    for the writing process to draw, as only the map and the layers show them.
+    """
     scen = result.scenario
     spec = scen.siting
     svc = spec.service
@@ -281,7 +296,7 @@ def run_siting(result: RunResult, ctx: ReachContext, jobs: dict[str, ReachJob], 
     opts = SitingOptions(spec.model, spec.p, spec.budget, spec.time_limit_s)
     result.siting = solve_siting(ctx, jobs[svc], ex, inputs, opts)
     result.sites = _sites_table(result.siting, cand, svc, result.network)
-    _after(result, run, jobs[svc])
+    _after(result, run, jobs[svc], hand_over)
 
 
 def _capacitated(result: RunResult, inputs: SitingInputs) -> SitingInputs:
@@ -323,8 +338,13 @@ def _sites_table(
     return sites
 
 
-def _after(result: RunResult, run: ServiceRun, job: ReachJob) -> None:
-    """Indicators, reach and isochrones with the existing facilities plus the proposed sites."""
+def _after(
+    result: RunResult,
+    run: ServiceRun,
+    job: ReachJob,
+    hand_over: Callable[[Callable[[], gpd.GeoDataFrame]], bool] | None = None,
+) -> None:
+    """Reach, isochrones and indicators with the existing facilities plus the proposed sites."""
     scen, svc, sites = result.scenario, job.service, result.sites
     new = gpd.GeoDataFrame(
         {
@@ -347,6 +367,10 @@ def _after(result: RunResult, run: ServiceRun, job: ReachJob) -> None:
         costs=job.costs,
         layers=Layers(scen.outputs.max_snap_m),
     )  # no search limit: the true times after, however long
+    result.after = ServiceRun(svc, both, after, run.threshold_s, isochrones=None)
+    drawing = after_isochrones(result)
+    if hand_over is None or not hand_over(drawing):
+        result.after.isochrones = drawing()
     times = {s: r.reach.time_s for s, r in result.services.items()}
     times[svc] = after.time_s
     sources = None if result.facility_sources is None else dict(result.facility_sources)
@@ -360,19 +384,25 @@ def _after(result: RunResult, run: ServiceRun, job: ReachJob) -> None:
         standards=result.standards,
         facility_sources=sources,
     )
-    minutes = sorted(set(run.isochrones["minutes"].tolist())) if len(run.isochrones) else None
-    result.after = ServiceRun(
-        service=svc,
-        facilities=both,
-        reach=after,
-        threshold_s=run.threshold_s,
-        isochrones=service_isochrones(
-            after,
-            result.network,
-            minutes=minutes,
-            width_m=scen.outputs.access_width_m,
-            method=scen.outputs.isochrones,
-        ),
+
+
+def after_isochrones(result: RunResult) -> Callable[[], gpd.GeoDataFrame]:
+    """The drawing of ``result.after``'s isochrones, ready to call here or in the writing process.
+
+    The tiers are those of the sited service's own isochrones (the scenario's when it has none),
+    drawn as the scenario's outputs say. The callable holds only the reach and the network, so
+    it is cheap to hand to another process (about 1 MB for Yuzhong).
+    """
+    after, scen = result.after, result.scenario
+    base = result.services[after.service].isochrones
+    minutes = sorted(set(base["minutes"].tolist())) if base is not None and len(base) else None
+    return partial(
+        service_isochrones,
+        after.reach,
+        result.network,
+        minutes=minutes,
+        width_m=scen.outputs.access_width_m,
+        method=scen.outputs.isochrones,
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from test_maps import EVIL, synthetic_inputs
 
@@ -90,3 +91,15 @@ def test_assumption_lines_carry_values(inputs):
     lines = assumption_lines(inputs, "zh")
     assert lines[0].startswith("老年人步行速度取0.9米/秒") and "0.9" in lines[0]
     assert len(assumption_lines(inputs, "zh", limit=1)) == 1
+
+
+def test_the_frame_holds_what_is_drawn_not_the_isochrones_after(inputs):
+    """Isochrones with the proposal open are not drawn, so however far they reach the figure is the same."""
+    far = inputs.isochrones.iloc[:1].copy()
+    far["service"] = "elderly_after"
+    far.geometry = far.geometry.translate(0.5, 0.5)  # some 50 km north-east
+    wider = replace(inputs, isochrones=gpd.GeoDataFrame(pd.concat([inputs.isochrones, far]), crs=4326))
+    assert str(coverage_svg(wider, service="elderly")) == str(coverage_svg(inputs, service="elderly"))
+    moved = far.assign(service="childcare")  # an isochrone that is drawn moves the frame
+    other = replace(inputs, isochrones=gpd.GeoDataFrame(pd.concat([inputs.isochrones, moved]), crs=4326))
+    assert str(coverage_svg(other, service="elderly")) != str(coverage_svg(inputs, service="elderly"))

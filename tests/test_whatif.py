@@ -409,6 +409,16 @@ def test_the_run_writes_the_payload_its_writer_computed(yz, tmp_path, monkeypatc
     written = json.loads(data.group(1))
     assert {k: written[k] for k in payload} == payload
     assert run.timings["write:whatif"] > 0 and (tmp_path / "out" / "layers.gpkg").exists()
+    # the isochrones with the proposal open: drawn by the writer (handed over) or here, the same,
+    # kept by the run and written to the layers
+    drawn = yz[0].after.isochrones  # a run without outputs has no writer: drawn in this process
+    got = run.after.isochrones
+    assert len(drawn) == 4 and got is not None
+    pd.testing.assert_frame_equal(got.drop(columns="geometry"), drawn.drop(columns="geometry"))
+    assert got.geometry.geom_equals_exact(drawn.geometry, 1e-6).all()
+    layer = gpd.read_file(tmp_path / "out" / "layers.gpkg", layer="isochrones")
+    after = layer[layer["service"] == "elderly_after"]
+    np.testing.assert_allclose(after["area_m2"], drawn["area_m2"])
 
 
 def _early_whatif_services() -> list[str]:
