@@ -25,12 +25,13 @@ import contextlib
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from ..coverage.reach import reach_matrix, service_reach
-from ..coverage.snapping import Layers
+from ..coverage.snapping import Layers, Snap, snap_points
 from ..geodata.common import InputError
 
 if TYPE_CHECKING:
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 
     from ..coverage.profiles import EdgeCosts, WalkProfile
     from ..coverage.reach import ServiceReach
-    from ..coverage.snapping import Snap
     from ..geodata.network import WalkNetwork
 
 
@@ -79,6 +79,11 @@ class ReachContext:
     dem: str | None = None
     clip: BaseGeometry | None = None
     draw_limit_s: float = np.inf
+
+    @cached_property
+    def homes(self) -> Snap:
+        """The homes attached to the network, once for every service's search of the run."""
+        return snap_points(self.net, self.demand, max_snap_m=self.max_snap_m, what="demand")
 
 
 @dataclass(frozen=True, eq=False)
@@ -211,7 +216,7 @@ class InProcess:
 def _client_reach(ctx: ReachContext, job: ReachJob, limit_s: float) -> ServiceReach:
     return service_reach(
         ctx.net,
-        ctx.demand,
+        ctx.homes,
         job.facilities,
         service=job.service,
         costs=job.costs,
