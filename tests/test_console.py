@@ -40,7 +40,8 @@ def test_the_collector_is_paused_for_the_imports_only(tmp_path):
     code = (
         "import atexit, gc, sys\n"
         "from lifecircle.scenarios import cli\n"
-        "atexit.register(lambda: print('collector', gc.isenabled(), gc.get_freeze_count() > 1000))\n"
+        "atexit.register(lambda: print('collector', gc.isenabled(), gc.get_freeze_count() > 1000,"
+        " gc.get_threshold()[0] == cli.YOUNG_COLLECTION))\n"
         "sys.argv = ['lifecircle', *sys.argv[1:]]\n"
         "cli.console()\n"
     )
@@ -53,11 +54,11 @@ def test_the_collector_is_paused_for_the_imports_only(tmp_path):
         check=False,
     )
     assert got.returncode == 2, got.stderr  # the run's libraries were imported, then the file was missing
-    assert "collector True True" in got.stdout  # resumed, the imported objects frozen out of it
+    assert "collector True True True" in got.stdout  # resumed, the imported objects frozen out of it
     import gc
 
     from lifecircle.scenarios import cli
 
-    before, frozen = gc.isenabled(), gc.get_freeze_count()
+    before = gc.isenabled(), gc.get_freeze_count(), gc.get_threshold()
     cli._imports_done()  # outside the command (tests, the library): nothing changes
-    assert (gc.isenabled(), gc.get_freeze_count()) == (before, frozen)
+    assert (gc.isenabled(), gc.get_freeze_count(), gc.get_threshold()) == before
