@@ -255,15 +255,19 @@ def _sheet_names(keys: list[str], lang: str) -> list[str]:
 
 def _widths(df: pd.DataFrame, header: list[str]) -> list[int]:
     """Column widths in characters: the longest of the header and the first 200 cells, 8 to 60."""
-    sample = df.head(200).astype(str)
+    sample = df.head(200)
     widths = []
     for j, name in enumerate(header):
-        lengths = sample.iloc[:, j].map(_display_width) if len(sample) else pd.Series([0])
-        width = max(_display_width(name), int(lengths.max()) if len(lengths) else 0)
+        width = _display_width([name, *sample.iloc[:, j].astype(str).tolist()])
         widths.append(min(max(width + 2, 8), 60))
     return widths
 
 
-def _display_width(text: str) -> int:
-    """Width in Excel character units: CJK characters count twice."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(text))
+def _display_width(texts: list[str]) -> int:
+    """The widest of ``texts`` in Excel character units: CJK characters count twice.
+
+    Read off the texts' code points as one array (a character from U+2E80 on is wide).
+    """
+    codes = np.asarray(texts, dtype=str)
+    codes = codes.view(np.uint32).reshape(len(texts), -1)
+    return int(((codes > 0).sum(axis=1) + (codes > 0x2E80).sum(axis=1)).max())
