@@ -169,7 +169,9 @@ def _coords(part: gpd.GeoDataFrame, lon: str, lat: str) -> list[str]:
 def _site_columns(part: gpd.GeoDataFrame, lang: str) -> tuple[dict[str, list], list[list]]:
     """Popup columns and rows of the proposed sites of one service, ranked."""
     heads = [say("map.site.rank", lang, rank=r) for r in part["rank"]]
-    gains = {g: pd.to_numeric(column(part, f"gain_{g}"), errors="coerce") for g in GROUPS}
+    gains = {
+        g: pd.to_numeric(column(part, f"gain_{g}"), errors="coerce").to_numpy(dtype=float) for g in GROUPS
+    }
     cap = pd.to_numeric(column(part, "capacity"), errors="coerce")
     used = pd.to_numeric(column(part, "capacity_used"), errors="coerce")
     sep = say("sep.list", lang)
@@ -208,14 +210,14 @@ def _site_columns(part: gpd.GeoDataFrame, lang: str) -> tuple[dict[str, list], l
     return cols, rows
 
 
-def _site_sentence(head: str, gains: dict[str, pd.Series], i: int, lang: str) -> str:
+def _site_sentence(head: str, gains: dict[str, np.ndarray], i: int, lang: str) -> str:
     """One sentence per site: its rank, the people it brings into reach, and how many of each group."""
     parts = [
-        say("map.site.group", lang, group=t(g, lang), people=gains[g].iloc[i])
+        say("map.site.group", lang, group=t(g, lang), people=gains[g][i])
         for g in GROUPS[1:]
-        if np.isfinite(gains[g].iloc[i])
+        if np.isfinite(gains[g][i])
     ]
-    main = gains["pop_total"].iloc[i]
+    main = gains["pop_total"][i]
     total = say("map.site.total", lang, people=main) if np.isfinite(main) else ""
     detail = say("map.site.detail", lang, parts=say("map.site.part_sep", lang).join(parts)) if parts else ""
     return say("map.site.sentence", lang, rank=head, total=total, detail=detail) if total or detail else head
