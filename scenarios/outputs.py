@@ -37,6 +37,7 @@ from .site_names import PLACE_COLUMNS, named_sites
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    import scipy.sparse as sp
     from markupsafe import Markup
 
     from ..maps.report import ReportInputs
@@ -413,6 +414,16 @@ def write_ahead(writer: Prepared | None, result: RunResult, lang: str) -> bool:
     return writer.ahead(_EARLY_WHATIF, partial(_early_whatif, result, lang))
 
 
+def share_matrix(writer: Prepared, service: str, matrix: sp.csr_matrix) -> None:
+    """Hand the writing process the siting model's home × candidate matrix of ``service``.
+
+    `write_ahead`'s job leaves the candidates' columns of the sited service's what-if to this
+    one (`lifecircle.scenarios.whatif.ServiceSites.with_candidates`); a what-if left without
+    them computes them itself.
+    """
+    writer.ahead(_EARLY_CANDIDATES, partial(_with_candidates, service, matrix))
+
+
 def draw_ahead(writer: Prepared, drawing: Callable[[], gpd.GeoDataFrame]) -> bool:
     """Have the writing process draw the isochrones with the proposed sites open (`drawing`).
 
@@ -433,15 +444,26 @@ def _hand_over_rows(result: RunResult) -> int:
     return int(result.network.n_edges) + len(result.demand)
 
 
-#: The names of the early jobs in the writing process: the what-if's times, the proposal's isochrones.
+#: The names of the early jobs in the writing process: the what-if's times, the siting model's
+#: times to its candidates (the what-if's too), the proposal's isochrones.
 _EARLY_WHATIF = "whatif"
+_EARLY_CANDIDATES = "whatif_candidates"
 _EARLY_AFTER_ISOCHRONES = "after_isochrones"
 
 
 def _early_whatif(result: RunResult, lang: str) -> dict:
     from .whatif import early_sites
 
-    return early_sites(result, lang)
+    return early_sites(result, lang, candidates_later=True)
+
+
+def _with_candidates(service: str, matrix: sp.csr_matrix) -> bool:
+    """In the writing process: complete the early what-if of ``service`` with the candidates' matrix."""
+    ready = early(_EARLY_WHATIF)
+    if not isinstance(ready, dict) or service not in ready:
+        return False
+    ready[service] = ready[service].with_candidates(matrix)
+    return True
 
 
 def _write_map(

@@ -236,19 +236,22 @@ def _site(
     """The siting step; the writing process computes the what-if's walking times meanwhile.
 
     With a writing process that takes this run's tables (`lifecircle.scenarios.outputs.write_ahead`),
-    the isochrones with the proposed sites open are drawn there too, while this process
-    computes the indicators after: nothing but the map and the layers show them.
+    the siting model's matrix of the candidates goes to it as soon as it is computed (the
+    what-if's walks to the candidates are the same), and the isochrones with the proposed sites
+    open are drawn there, while this process computes the indicators after: nothing but the map
+    and the layers show them.
     """
     from . import siting as _siting
 
-    hand_over = None
+    on_matrix = hand_over = None
     if writer is not None:
-        from .outputs import draw_ahead, write_ahead
+        from .outputs import draw_ahead, share_matrix, write_ahead
 
         if write_ahead(writer, result, lang):
+            on_matrix = partial(share_matrix, writer, result.scenario.siting.service)
             hand_over = partial(draw_ahead, writer)
     with clock.step("siting"):
-        _siting.run_siting(result, ctx, jobs, ex, hand_over=hand_over)
+        _siting.run_siting(result, ctx, jobs, ex, on_matrix=on_matrix, hand_over=hand_over)
 
 
 def _finish(

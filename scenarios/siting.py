@@ -187,20 +187,28 @@ class SitingInputs:
 
 
 def solve_siting(
-    ctx: ReachContext, job: ReachJob, ex: Executor, inputs: SitingInputs, opts: SitingOptions
+    ctx: ReachContext,
+    job: ReachJob,
+    ex: Executor,
+    inputs: SitingInputs,
+    opts: SitingOptions,
+    on_matrix: Callable[[sp.csr_matrix], object] | None = None,
 ) -> SitingResult:
     """The siting step: the home × candidate matrix from the executor, the model, its solution.
 
     The matrix is kept up to the largest threshold and comes from the run's executor (in this
-    process, or merged from the tiles of a partitioned run: the same numbers). Existing
-    facilities count as already covering (lscp, mclp, budget) or enter the model with their own
-    matrix (p-median: the walk to them; capacitated: their capacity).
+    process, or merged from the tiles of a partitioned run: the same numbers); ``on_matrix``
+    is given it as soon as it is computed. Existing facilities count as already covering (lscp,
+    mclp, budget) or enter the model with their own matrix (p-median: the walk to them;
+    capacitated: their capacity).
     """
     limit = float(np.max(inputs.threshold_s))
     cand = inputs.candidates
     matrix = ex.matrix(
         ctx, job, Sites(cand, limit, inputs.homes, where=inputs.candidates_where, what="candidates")
     )
+    if on_matrix is not None:
+        on_matrix(matrix)
     existing: np.ndarray | sp.csr_matrix | None = inputs.existing_covered
     existing_capacity = None
     needs_matrix = opts.model in ("pmedian", "capacitated") or existing is None
@@ -261,14 +269,16 @@ def run_siting(
     jobs: dict[str, ReachJob],
     ex: Executor,
     *,
+    on_matrix: Callable[[sp.csr_matrix], object] | None = None,
     hand_over: Callable[[Callable[[], gpd.GeoDataFrame]], bool] | None = None,
 ) -> None:
     """Solve the scenario's siting model and fill ``result.siting``, ``sites``, ``indicators_after``.
 
-    ``result.after`` gets the reach with the proposed sites open and its isochrones. With
-    ``hand_over``, their drawing (`after_isochrones`) is offered to it first, before the
-    indicators after are computed; when it takes it (returns true) they are left ``None`` here
-    for the writing process to draw, as only the map and the layers show them.
+    ``on_matrix`` is given the home × candidate matrix as soon as it is computed (the what-if
+    shows the same walks). ``result.after`` gets the reach with the proposed sites open and its
+    isochrones. With ``hand_over``, their drawing (`after_isochrones`) is offered to it first,
+    before the indicators after are computed; when it takes it (returns true) they are left
+    ``None`` here for the writing process to draw, as only the map and the layers show them.
     """
     scen = result.scenario
     spec = scen.siting
@@ -294,7 +304,7 @@ def run_siting(
     if spec.model == "capacitated":
         inputs = _capacitated(result, inputs)
     opts = SitingOptions(spec.model, spec.p, spec.budget, spec.time_limit_s)
-    result.siting = solve_siting(ctx, jobs[svc], ex, inputs, opts)
+    result.siting = solve_siting(ctx, jobs[svc], ex, inputs, opts, on_matrix)
     result.sites = _sites_table(result.siting, cand, svc, result.network)
     _after(result, run, jobs[svc], hand_over)
 

@@ -191,7 +191,8 @@ def service_payload(
     (`service_sites`); without it both are computed here.
     """
     run = result.services[service]
-    ready = ready or service_sites(result, service, spacing_m, lang)
+    if ready is None or not ready.complete:  # (a matrix still waiting for its candidates' columns)
+        ready = service_sites(result, service, spacing_m, lang)
     sites, matrix = mark_proposed(result, service, ready.sites.copy(), lang), ready.matrix
     indptr, indices, seconds = pack_times(matrix, run.threshold_s)
     group = primary_group(result, service)
@@ -229,38 +230,70 @@ class ServiceSites:
     sites
         As `site_table`, the proposal's chosen sites still ``candidate`` and unnamed.
     matrix
-        Home × site walking seconds (`site_matrix`).
+        Home × site walking seconds (`site_matrix`); while the siting step computes the
+        candidates' columns (`early_sites` with ``candidates_later``) only the columns of the
+        sites before them.
     """
 
     sites: gpd.GeoDataFrame
     matrix: sp.csr_matrix
 
+    @property
+    def complete(self) -> bool:
+        """Whether the matrix has a column for every site."""
+        return self.matrix.shape[1] == len(self.sites)
+
+    def with_candidates(self, matrix: sp.csr_matrix) -> ServiceSites:
+        """These sites with the siting candidates' columns (the siting step's matrix) added."""
+        return ServiceSites(self.sites, sp.hstack([self.matrix, matrix], format="csr"))
+
 
 def service_sites(
-    result: RunResult, service: str, spacing_m: float = SPACING_M, lang: str = "zh"
+    result: RunResult,
+    service: str,
+    spacing_m: float = SPACING_M,
+    lang: str = "zh",
+    *,
+    candidates_later: bool = False,
 ) -> ServiceSites:
     """The sites of a service's what-if and their matrix, as far as they do not depend on the proposal.
 
     The siting proposal only marks and names some candidates (`mark_proposed`); which sites
     there are and how far each home walks to them is known before it, so a run computes this
-    while its siting model is solved (`early_sites`).
+    while its siting model is solved (`early_sites`). With ``candidates_later``, the sited
+    service's matrix leaves out its candidates: they are the siting model's own columns, same
+    homes, same walking times, same limit, and come from the siting step
+    (`ServiceSites.with_candidates`).
     """
     sites = _site_rows(result, service, spacing_m, lang)
+    if candidates_later and _sited(result, service):
+        first = int((sites["kind"].to_numpy() != KINDS.index("candidate")).sum())  # candidates come last
+        return ServiceSites(sites, site_matrix(result, service, sites.iloc[:first]))
     return ServiceSites(sites, site_matrix(result, service, sites))
 
 
 def early_sites(
-    result: RunResult, lang: str = "zh", options: WhatIfOptions | None = None
+    result: RunResult,
+    lang: str = "zh",
+    options: WhatIfOptions | None = None,
+    *,
+    candidates_later: bool = False,
 ) -> dict[str, ServiceSites]:
     """`service_sites` of every service the what-if will offer, for `whatif_payload`'s ``ready``.
 
-    Called with the run before its siting step (the writing process does it meanwhile).
+    Called with the run before its siting step (the writing process does it meanwhile), with
+    ``candidates_later`` when the siting step hands over its matrix of the candidates.
     """
     opts = options or WhatIfOptions()
     return {
-        svc: service_sites(result, svc, opts.spacing_m, lang)
+        svc: service_sites(result, svc, opts.spacing_m, lang, candidates_later=candidates_later)
         for svc in opts.services or tuple(result.services)
     }
+
+
+def _sited(result: RunResult, service: str) -> bool:
+    """Whether the run's siting step proposes sites for ``service`` (its candidates end the sites)."""
+    return result.scenario.siting is not None and result.scenario.siting.service == service
 
 
 def site_table(
@@ -281,7 +314,7 @@ def mark_proposed(
     result: RunResult, service: str, sites: gpd.GeoDataFrame, lang: str = "zh"
 ) -> gpd.GeoDataFrame:
     """``sites`` (from `service_sites`) with the siting proposal's chosen candidates marked and named."""
-    if result.siting is None or result.scenario.siting is None or result.scenario.siting.service != service:
+    if result.siting is None or not _sited(result, service):
         return sites
     chosen = np.asarray(result.siting.sites, dtype=np.int64)
     rows = int((sites["kind"].to_numpy() != KINDS.index("candidate")).sum()) + chosen  # candidates come last
@@ -297,7 +330,7 @@ def _site_rows(result: RunResult, service: str, spacing_m: float, lang: str) -> 
     fac = result.facilities
     planned = fac[(fac["service"] == service) & (fac["status"] == "planned")] if len(fac) else fac.iloc[:0]
     parts = [existing, _sites(planned, KINDS.index("planned"))]
-    if result.scenario.siting is not None and result.scenario.siting.service == service:
+    if _sited(result, service):
         from .siting import candidates
 
         parts.append(_sites(candidates(result), KINDS.index("candidate")))

@@ -396,14 +396,44 @@ def test_sites_computed_before_the_proposal_give_the_same_payload(yz):
     assert (kinds == wi.KINDS.index("proposed")).sum() == len(result.siting.sites) > 0
 
 
+def _same_walks(a: sp.csr_matrix, b: sp.csr_matrix) -> bool:
+    """The same walks: the same home × site pairs, times equal but for rounding (sites searched together
+    or apart add an edge's pieces in another order, 1e-13 s)."""
+    a, b = a.tocsr(), b.tocsr()
+    a.sort_indices()
+    b.sort_indices()
+    same = a.shape == b.shape and np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+    return bool(same and np.allclose(a.data, b.data, rtol=0, atol=1e-9))
+
+
+def test_the_siting_matrix_completes_the_early_what_if(yz):
+    result, payload, _ = yz
+    early = wi.early_sites(result, "zh", candidates_later=True)
+    assert not early["elderly"].complete and early["childcare"].complete
+    full = wi.early_sites(result, "zh")["elderly"]
+    first = early["elderly"].matrix.shape[1]
+    assert first == int((wi.decode(payload["services"][0]["sites"]["kind"]) == 0).sum())  # the existing ones
+    done = early["elderly"].with_candidates(full.matrix[:, first:])
+    assert done.complete and _same_walks(done.matrix, full.matrix)
+    assert wi.whatif_payload(result, lang="zh", ready={**early, "elderly": done}) == payload
+    assert wi.whatif_payload(result, lang="zh", ready=early) == payload  # left incomplete: computed anew
+
+
 @pytest.mark.parametrize("hand_over", [True, False], ids=["handed-over", "forked-when-ready"])
 def test_the_run_writes_the_payload_its_writer_computed(yz, tmp_path, monkeypatch, hand_over):
     from lifecircle.scenarios import outputs
 
     _, payload, tmp = yz
+    shared = []
     if not hand_over:  # a run too large to pickle for the prepared writer
         monkeypatch.setattr(outputs, "HAND_OVER_ROWS", 0)
+    else:  # the siting step's matrix is the what-if's candidates' columns, handed to the writer
+        share = outputs.share_matrix
+        monkeypatch.setattr(outputs, "share_matrix", lambda w, s, m: (shared.append(m), share(w, s, m)))
     run = run_scenario(yuzhong_scenario(tmp), tmp_path / "out", lang="zh")
+    if hand_over:
+        full = wi.early_sites(yz[0], "zh")["elderly"].matrix
+        assert len(shared) == 1 and _same_walks(shared[0], full[:, full.shape[1] - shared[0].shape[1] :])
     page = (tmp_path / "out" / "map.html").read_text(encoding="utf-8")
     data = re.search(r'<script type="application/json" id="lc-whatif-data">(.*?)</script>', page, re.S)
     written = json.loads(data.group(1))
