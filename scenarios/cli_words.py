@@ -1,8 +1,8 @@
 """Words of the command line that are not one catalogue message: a library's English, lists joined by "or".
 
-Click and pydantic word their own errors in English; a `Worded` keeps those words for English
-readers and gives Chinese readers the catalogue's sentence instead. An `OrList` joins choices the
-way each language lists alternatives (``.gpkg or .csv`` in English).
+Click words its own errors in English; a `Worded` keeps those words for English readers and gives
+Chinese readers the catalogue's sentence instead. An `OrList` joins choices the way each language
+lists alternatives (``.gpkg or .csv`` in English).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ class Worded:
     Parameters
     ----------
     en
-        The library's English (click's usage error, pydantic's reason), shown as it is.
+        The library's English (click's usage error), shown as it is.
     zh
         The catalogue message shown in Chinese (``""``: nothing).
     """

