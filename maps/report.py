@@ -23,7 +23,6 @@ from markupsafe import Markup
 from ..geodata.common import Assumption, atomic_path, has_message, note_text, say
 from ..geodata.labels import label as _indicator_label
 from ..geodata.schema import GROUPS
-from . import assets
 from .export_formats import column_format, localise_texts, plan_sheet, shown, uom_label
 from .i18n import check_lang, code_label, has, t
 from .inputs import DataSource, assumption_rows
@@ -123,6 +122,8 @@ def render_report(inputs: ReportInputs, *, lang: str = "zh") -> str:
             "data_quality",
         )
     }
+    from . import assets  # the template engine: loaded where a report is written, not for its helpers
+
     try:
         version = metadata.version("lifecircle")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
