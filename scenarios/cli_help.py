@@ -39,13 +39,17 @@ def help_lang(argv: Sequence[str] | None = None, environ: dict[str, str] | None 
 HELP_LANG = help_lang()
 
 
-def _type_word(param: Any, ctx: Any, lang: str) -> str:
+#: Click's names of the value types, as the catalogue's keys (``cli.help.type.<key>``) name them.
+_TYPE_NAMES = {"text": "str", "integer": "int", "boolean": "bool"}
+
+
+def _type_word(param: Any, lang: str) -> str:
     """The kind of value an option takes (path, text, number, …), or "" for a switch."""
     if getattr(param, "is_flag", False) or getattr(param, "count", False):
         return ""
-    shown = str(param.display_type(ctx) or "").strip("<>")
-    many = shown.startswith("list[")
-    kind = shown.removeprefix("list[").removesuffix("]")
+    kind = getattr(param.type, "name", "")
+    kind = _TYPE_NAMES.get(kind, kind)
+    many = bool(getattr(param, "multiple", False))
     key = f"cli.help.type.{kind}"
     word = say(key, lang) if has_message(key) else kind
     return say("cli.help.many", lang, kind=word) if many else say("cli.help.kind", lang, kind=word)
@@ -82,7 +86,7 @@ def _param_rows(cmd: Any, ctx: Any, lang: str) -> tuple[list[tuple[str, str]], l
         if param.name == "help":
             help_text = say("cli.help.help", lang)
         names = ", ".join([*param.opts, *param.secondary_opts])
-        kind = _type_word(param, ctx, lang)
+        kind = _type_word(param, lang)
         options.append((f"{names} {kind}".rstrip(), help_text + _default(param, lang)))
     return arguments, options
 

@@ -92,9 +92,10 @@ def _bad_value(exc: Exception, detail: str, kind: Msg, name: str, value: str | N
     """The sentence for a value click refused (text for a number, or another bad value)."""
     shown = "" if value is None else f" {value!r}"
     reason = Worded(str(getattr(exc, "message", "") or detail).strip().rstrip("."))
-    if not ("integer" in detail or "number" in detail or "float" in detail):
+    number = _number_kind(exc)
+    if number is None:
         return Msg("cli.usage.bad_value", kind=kind, name=name, shown=shown, reason=reason, command=command)
-    whole = "integer" in detail
+    whole = number == "whole"
     what, example = NUMBER_OPTIONS.get(name, ("cli.number.whole", "3") if whole else ("cli.number.any", "15"))
     return Msg(
         "cli.usage.not_number",
@@ -106,6 +107,16 @@ def _bad_value(exc: Exception, detail: str, kind: Msg, name: str, value: str | N
         what=Msg(what),
         example=example,
     )
+
+
+def _number_kind(exc: Exception) -> str | None:
+    """``whole`` or ``any`` when the refused value was given to a number parameter, else ``None``."""
+    kind = type(getattr(getattr(exc, "param", None), "type", None)).__name__
+    if kind in ("IntParamType", "IntRange"):
+        return "whole"
+    if kind in ("FloatParamType", "FloatRange"):
+        return "any"
+    return None
 
 
 def _usage_zh(exc: Exception, detail: str) -> Msg:
