@@ -17,7 +17,7 @@ one after the other on the same machine, so the ratios hold even when the machin
 The table goes to stdout and to ``benchmarks/results/run.md``, which ``benchmarks/readme.py`` copies
 into the README's Performance section (no number typed by hand).
 
-Run: ``.venv/bin/python benchmarks/bench_run.py [--repeat 3]`` (needs the ``bench`` extra for pandana).
+Run: ``.venv/bin/python benchmarks/bench_run.py [--repeat 5]`` (needs the ``bench`` extra for pandana).
 """
 
 from __future__ import annotations
@@ -65,20 +65,19 @@ class Case:
         return max(self.peaks_mb)
 
 
-def measure(case: Case, repeat: int) -> Case:
-    """Run ``case`` ``repeat`` times under ``/usr/bin/time -v``; keep the median wall and the peak."""
-    for _ in range(repeat):
-        if case.out is not None and case.out.exists():
-            shutil.rmtree(case.out) if case.out.is_dir() else case.out.unlink()
-        p = subprocess.run(["/usr/bin/time", "-v", *case.argv], capture_output=True, text=True, cwd=ROOT)
-        if p.returncode != 0:
-            raise SystemExit(f"{case.name} failed ({p.returncode}):\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
-        wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", p.stderr)
-        h, m, s = (float(x) if x else 0.0 for x in wall.groups())
-        case.walls.append(3600 * h + 60 * m + s)
-        rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
-        case.peaks_mb.append(int(rss.group(1)) / 1024)
-        case.stdout = p.stdout
+def measure(case: Case) -> Case:
+    """Run ``case`` once under ``/usr/bin/time -v``; add its wall time and peak to the case."""
+    if case.out is not None and case.out.exists():
+        shutil.rmtree(case.out) if case.out.is_dir() else case.out.unlink()
+    p = subprocess.run(["/usr/bin/time", "-v", *case.argv], capture_output=True, text=True, cwd=ROOT)
+    if p.returncode != 0:
+        raise SystemExit(f"{case.name} failed ({p.returncode}):\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
+    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", p.stderr)
+    h, m, s = (float(x) if x else 0.0 for x in wall.groups())
+    case.walls.append(3600 * h + 60 * m + s)
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
+    case.peaks_mb.append(int(rss.group(1)) / 1024)
+    case.stdout = p.stdout
     return case
 
 
@@ -170,7 +169,7 @@ def stages(out: Path) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=3, help="runs per case (median wall, max peak)")
+    ap.add_argument("--repeat", type=int, default=5, help="rounds of every case (median wall, max peak)")
     args = ap.parse_args()
     have_shared = ROADS.exists() and BUILDINGS.exists()
     tmp = Path(tempfile.mkdtemp(prefix="bench_run_"))
@@ -227,8 +226,10 @@ def main() -> None:
         )
     else:
         print(f"(../shared absent: {ROADS} not found; only the Helsinki demo is measured)")
+    for _ in range(args.repeat):  # round after round, every case once: the machine's drift hits all alike
+        for c in cases:
+            measure(c)
     for c in cases:
-        measure(c, args.repeat)
         print(f"  {c.name}: {c.wall:.2f} s, {c.peak_mb:.0f} MB", file=sys.stderr)
     floor = cases[0].wall
     pandana = next((c.wall for c in cases if c.name.startswith("pandana")), None)
