@@ -34,6 +34,19 @@ def argv_lang(argv: list[str]) -> str:
     return "zh"
 
 
+def command_word(argv: list[str]) -> str | None:
+    """The command a command line names: its first word that is neither an option nor ``--lang``'s value."""
+    after_lang = False
+    for arg in argv:
+        if after_lang:
+            after_lang = False
+        elif arg == "--lang":
+            after_lang = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
 def click_exceptions():
     """The click exception classes typer uses (its bundled copy when it has one)."""
     try:

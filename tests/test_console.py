@@ -63,3 +63,16 @@ def test_the_collector_is_paused_for_the_imports_only(tmp_path):
     before = gc.isenabled(), gc.get_freeze_count(), gc.get_threshold()
     cli._imports_done()  # outside the command (tests, the library): nothing changes
     assert (gc.isenabled(), gc.get_freeze_count(), gc.get_threshold()) == before
+
+
+def test_the_command_line_names_its_command_past_the_root_options():
+    from lifecircle.scenarios.cli import _dispatching, app
+    from lifecircle.scenarios.cli_usage import command_word
+
+    assert command_word(["--no-progress", "--lang", "en", "run", "x.yaml", "--lang", "zh"]) == "run"
+    assert command_word(["--lang=en", "site", "roads.geojson"]) == "site"
+    assert command_word(["--help"]) is None and command_word(["--lang", "en"]) is None
+    one = _dispatching("run")  # only the command named is turned into click options
+    assert [c.callback.__name__ for c in one.registered_commands] == ["run"] and one is not app
+    assert _dispatching("rn") is app and _dispatching(None) is app  # a misspelt or no command: the whole app
+    assert len(app.registered_commands) == 8
