@@ -329,9 +329,11 @@ def _plan_tables(plan: pd.DataFrame | None, lang: str, max_rows: int) -> list[di
         return [_table(plan, lang, max_rows=max_rows)]
     df, formats = shaped
     rows, notes = [], []
-    for i in range(len(df)):
-        cells = [_plan_cell(df.iloc[i, j], (formats.get(j) or [None] * len(df))[i], j) for j in range(7)]
-        note = _plan_note(df.iloc[i], lang)
+    values = df.iloc[:, :7].to_numpy(dtype=object)
+    fmts = [formats.get(j) or [None] * len(df) for j in range(7)]
+    for i, record in enumerate(df.to_dict("records")):
+        cells = [_plan_cell(values[i, j], fmts[j][i], j) for j in range(7)]
+        note = _plan_note(record, lang)
         if note:
             notes.append([(str(len(notes) + 1), "num"), (note, "")])
             mark = say("table.plan.note_mark", lang, n=len(notes))
@@ -354,7 +356,7 @@ def _plan_cell(value: Any, fmt: str | None, column: int) -> tuple[str, str]:
     return text, "num"
 
 
-def _plan_note(row: pd.Series, lang: str) -> str:
+def _plan_note(row: Mapping[str, Any], lang: str) -> str:
     """A row's note: its population base and need, the basis of its current value, lead unit, remarks."""
 
     def get(key: str) -> Any:
