@@ -54,6 +54,8 @@ class Prepared:
         Where the pickled jobs are written, each as a length and a pickle (`_FRAME`).
     answer_fd
         Where the child's pickled answer comes from.
+    back_fd
+        Where the values of the early jobs handed with ``send_back`` come from, framed.
     used
         Whether the job was handed over (a child answers once).
     """
@@ -61,24 +63,37 @@ class Prepared:
     pid: int
     job_fd: int
     answer_fd: int
+    back_fd: int
     used: bool = False
     _frames: queue.SimpleQueue | None = field(default=None, repr=False)
     _sender: threading.Thread | None = field(default=None, repr=False)
+    _back: _Received | None = field(default=None, repr=False)
 
-    def ahead(self, name: str, job: Callable[[], object]) -> bool:
+    def ahead(self, name: str, job: Callable[[], object], *, send_back: bool = False) -> bool:
         """Hand the child ``job`` to run now; its value waits there as ``early(name)`` for the job.
 
         ``job`` is pickled here, at once, so later changes to its arguments do not reach it.
         Returns whether it was handed over (not after the job, not when it cannot be pickled).
-        A failing early job leaves ``early(name)`` empty: the job does that work itself.
+        A failing early job leaves ``early(name)`` empty: the job does that work itself. With
+        ``send_back`` the value also comes back to this process, for `fetch`.
         """
         if self.used:
             return False
-        data = _dumps((name, job))
+        data = _dumps((name, job, send_back))
         if data is None:
             return False
+        if send_back and self._back is None:
+            self._back = _Received(self.back_fd)
         self._send(data)
         return True
+
+    def fetch(self, name: str) -> object | None:
+        """The value of the early job ``name`` handed with ``send_back``, waiting for it if need be.
+
+        ``None`` when no such job was handed over, when it failed, or when the child ended
+        without sending it: the caller then does that work itself.
+        """
+        return None if self._back is None else self._back.wait(name)
 
     def _send(self, data: bytes | None) -> None:
         """Queue a frame for the sender thread (started on the first); ``None`` closes the pipe."""
@@ -109,6 +124,50 @@ class Prepared:
         _stop(self.pid)
         if sender is not None:
             sender.join()
+        self._end_receiving()
+
+    def _end_receiving(self) -> None:
+        """Once the child has ended: the values it sent back are all read (or none was asked for)."""
+        if self._back is None:
+            _close(self.back_fd)
+        else:
+            self._back.reader.join()
+
+
+class _Received:
+    """The values a prepared child sends back, read by a thread as they come (never left in the pipe).
+
+    The child writes each as a frame (`_FRAME`, then the pickle of ``(name, value)``); the pipe is
+    drained here at once, so the child never waits on a full pipe while this process is busy.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self.values: dict[str, object] = {}
+        self.ended = False
+        self.ready = threading.Condition()
+        self.reader = threading.Thread(target=self._read, args=(fd,), name="lifecircle-back", daemon=True)
+        self.reader.start()
+
+    def _read(self, fd: int) -> None:
+        try:
+            with os.fdopen(fd, "rb") as pipe:
+                while len(head := pipe.read(_FRAME.size)) == _FRAME.size:
+                    name, value = pickle.loads(pipe.read(_FRAME.unpack(head)[0]))
+                    with self.ready:
+                        self.values[name] = value
+                        self.ready.notify_all()
+        except (OSError, EOFError, pickle.UnpicklingError):  # the child died mid-frame
+            pass
+        finally:
+            with self.ready:
+                self.ended = True
+                self.ready.notify_all()
+
+    def wait(self, name: str) -> object | None:
+        """``name``'s value once it has come, ``None`` if the child ended without sending it."""
+        with self.ready:
+            self.ready.wait_for(lambda: name in self.values or self.ended)
+            return self.values.get(name)
 
 
 #: A frame's header: the length of the pickle that follows.
@@ -136,12 +195,12 @@ def prepared(warm: Callable[[], object]) -> Iterator[Prepared | None]:
         return
     job_r, job_w = os.pipe()
     answer_r, answer_w = os.pipe()
+    back_r, back_w = os.pipe()
     pid = _fork()
     if pid == 0:  # the child: never returns
-        _in_child(_waiting_child, warm, job_r, answer_w, close=(job_w, answer_r))
-    os.close(job_r)
-    os.close(answer_w)
-    child = Prepared(pid, job_w, answer_r)
+        _in_child(_waiting_child, warm, job_r, answer_w, back_w, close=(job_w, answer_r, back_r))
+    _close(job_r, answer_w, back_w)
+    child = Prepared(pid, job_w, answer_r, back_r)
     try:
         yield child
     finally:
@@ -185,6 +244,7 @@ def run_beside(job: Callable[[], T], here: Callable[[], None], *, child: Prepare
         pipe.close()
         if sent is not None:
             sent.join()
+            child._end_receiving()
     if not data:
         raise RuntimeError(f"the writing process ended without an answer (status {status})")
     ok, value = pickle.loads(data)
@@ -199,7 +259,7 @@ def _hand_over(job: Callable[[], object], child: Prepared) -> threading.Thread |
     A thread writes, so this process goes on with its own work while the child (loading, or
     busy with an early job) drains the pipe. A job that cannot be pickled stops the child.
     """
-    data = _dumps((None, job))
+    data = _dumps((None, job, False))
     if data is None:  # a closure or an open handle: the caller forks afresh
         child._abandon()
         return None
@@ -285,26 +345,35 @@ def _in_child(body: Callable[..., object], *args: object, close: tuple[int, ...]
         os._exit(code)
 
 
-def _waiting_child(warm: Callable[[], object], job_fd: int, answer_fd: int) -> None:
-    """The prepared child: warm up, run the early jobs as they come, then the job; answer, leave."""
+def _waiting_child(warm: Callable[[], object], job_fd: int, answer_fd: int, back_fd: int) -> None:
+    """The prepared child: warm up, run the early jobs as they come, then the job; answer, leave.
+
+    The value of an early job handed with ``send_back`` is also written to ``back_fd`` (``None``
+    when it failed or cannot be pickled), where the parent reads it (`Prepared.fetch`).
+    """
     gc.disable()  # the warm-up loads libraries: long-lived objects, not garbage (see cli._imports_done)
     with suppress(BaseException):  # a failed warm-up: the job meets the same problem and reports it
         warm()
     gc.freeze()
     gc.enable()
     try:
-        pipe = os.fdopen(job_fd, "rb")
+        pipe, back = os.fdopen(job_fd, "rb"), os.fdopen(back_fd, "wb")
         while True:
             head = pipe.read(_FRAME.size)
             if len(head) < _FRAME.size:  # the run ended without a job for us
                 os._exit(0)
-            name, job = pickle.loads(pipe.read(_FRAME.unpack(head)[0]))
+            name, job, send_back = pickle.loads(pipe.read(_FRAME.unpack(head)[0]))
             if name is None:
                 break
             try:
                 _EARLY[name] = job()
             except Exception:  # the job does this work itself
                 _EARLY.pop(name, None)
+            if send_back:
+                data = _dumps((name, _EARLY.get(name))) or _dumps((name, None))
+                back.write(_FRAME.pack(len(data)))
+                back.write(data)
+                back.flush()
     except BaseException:
         os._exit(1)
     _answer(job, answer_fd)

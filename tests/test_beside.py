@@ -7,6 +7,7 @@ import io
 import os
 import time
 
+import numpy as np
 import pytest
 
 from lifecircle.geodata.common import InputError
@@ -191,3 +192,34 @@ def test_a_child_stopped_at_once_never_runs_its_parents_code(tmp_path, monkeypat
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert set((tmp_path / "pids").read_text().split()) == {str(parent)}
+
+
+def _pid_and_square(x: int) -> tuple[int, int]:
+    return os.getpid(), x * x
+
+
+def test_early_values_sent_back_are_fetched_here_while_both_work():
+    big = np.arange(200_000, dtype=np.float64)  # sent back: 1.6 MB, more than a pipe holds
+    with beside.prepared(lambda: None) as child:
+        assert child.fetch("square") is None  # nothing of that name was handed over
+        assert child.ahead("square", functools.partial(_pid_and_square, 7), send_back=True)
+        assert child.ahead("big", functools.partial(np.negative, big), send_back=True)
+        assert child.ahead("broken", _broken, send_back=True)
+        fetched = {}
+
+        def here() -> None:  # this process fetches while the child goes on with its job
+            fetched.update(square=child.fetch("square"), big=child.fetch("big"), broken=child.fetch("broken"))
+
+        got = run_beside(functools.partial(_early_values, "square"), here, child=child)
+    pid, square = fetched["square"]
+    assert square == 49 and pid == child.pid != os.getpid()  # computed in the child
+    assert np.array_equal(fetched["big"], -big) and fetched["broken"] is None  # failed: None, done here
+    assert got == [(pid, 49)]  # and the child's own job still found the value
+    assert child.fetch("square") == (pid, 49)  # kept after the child has ended
+
+
+def test_a_child_stopped_early_leaves_fetch_with_none():
+    with beside.prepared(lambda: time.sleep(0.3)) as child:
+        assert child.ahead("square", functools.partial(_pid_and_square, 3), send_back=True)
+        child._abandon()  # stopped (a run that failed) before it computed anything
+        assert child.fetch("square") is None
