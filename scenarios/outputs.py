@@ -361,23 +361,22 @@ def write_outputs(
 ) -> Path:
     """Write every output into ``out_dir`` at once (staged in a temporary folder, then moved).
 
-    The map with its what-if and the layers are written in another process while this one
-    writes the report and the tables (`lifecircle.scenarios.beside.run_beside`; one after the other
-    where processes cannot be forked): in ``writer``, a child started with `warm_writer` at
-    the start of the run, when given, else in a child forked now. Each output's cost goes into
-    the run's timings (``write:<output>`` in ``run.json``), and the wall time of the whole
-    writing as ``write:all``.
+    What is drawn (the map with its what-if, the report) is written in another process while
+    this one writes the tables and the layers (`lifecircle.scenarios.beside.run_beside`; one
+    after the other where processes cannot be forked): in ``writer``, a child started with
+    `warm_writer` at the start of the run (its drawing libraries and templates loaded), when
+    given, else in a child forked now. Each output's cost goes into the run's timings
+    (``write:<output>`` in ``run.json``), and the wall time of the whole writing as ``write:all``.
     """
     t0 = time.perf_counter()
     mi = map_inputs(result, lang)
+    prepared = writer if hand_over_rows(result) <= HAND_OVER_ROWS else None
     with staged_folder(out_dir, "run", meta={"scenario": result.scenario.name}) as tmp:
-        timings, notes, after = run_beside(
-            partial(_write_map, result, mi, tmp, lang),
-            partial(_write_files, result, mi, tmp, lang),
-            child=writer if _hand_over_rows(result) <= HAND_OVER_ROWS else None,
+        timings, notes = run_beside(
+            partial(_write_drawn, result, mi, tmp, lang),
+            partial(_write_files, result, mi, tmp, lang, prepared),
+            child=prepared,
         )
-        if after is not None:  # drawn by the writing process: the run keeps them too
-            result.after.isochrones = after
         result.timings.update(timings)
         result.timings["write:all"] = round(time.perf_counter() - t0, 3)  # both processes, wall
         result.notes.extend(notes)
@@ -388,17 +387,19 @@ def write_outputs(
 
 
 def warm_writer() -> None:
-    """Load what `_write_map` needs (folium and its templates, the page's scripts), ahead of the job.
+    """Load what `_write_drawn` needs (folium, the page's scripts, the report's templates) ahead of the job.
 
     Run in the child `lifecircle.scenarios.beside.prepared` starts at the beginning of a run,
     so the half second these imports take is spent on the second core while the first computes.
     """
     from ..maps import assets
-    from ..maps.webmap import write_map  # noqa: F401  (imported for its side effect: loaded)
+    from ..maps.report import write_report  # noqa: F401  (imported for its side effect: loaded)
+    from ..maps.webmap import write_map  # noqa: F401
     from .whatif import add_whatif  # noqa: F401
 
     for text in (assets.leaflet_js, assets.leaflet_css, assets.runtime_js, assets.runtime_css):
         text()
+    assets.template("report.html.j2")
 
 
 def write_ahead(writer: Prepared | None, result: RunResult, lang: str) -> bool:
@@ -409,7 +410,7 @@ def write_ahead(writer: Prepared | None, result: RunResult, lang: str) -> bool:
     idle once loaded, computes them while this one solves the siting model. Returns whether
     the writing process takes this run's tables (the job then goes to it, see `draw_ahead`).
     """
-    if writer is None or _hand_over_rows(result) > HAND_OVER_ROWS:
+    if writer is None or hand_over_rows(result) > HAND_OVER_ROWS:
         return False
     return writer.ahead(_EARLY_WHATIF, partial(_early_whatif, result, lang))
 
@@ -427,9 +428,10 @@ def share_matrix(writer: Prepared, service: str, matrix: sp.csr_matrix) -> None:
 def draw_ahead(writer: Prepared, drawing: Callable[[], gpd.GeoDataFrame]) -> bool:
     """Have the writing process draw the isochrones with the proposed sites open (`drawing`).
 
-    Returns whether it took them; the map's job then finds them ready (`_after_isochrones`).
+    Returns whether it took them; the map's job then finds them ready (`_after_isochrones`), and
+    they come back here for the layers (`_fetched_isochrones`).
     """
-    return writer.ahead(_EARLY_AFTER_ISOCHRONES, drawing)
+    return writer.ahead(_EARLY_AFTER_ISOCHRONES, drawing, send_back=True)
 
 
 #: Largest run (network edges plus homes) whose tables are handed to the prepared writer: about
@@ -439,7 +441,7 @@ def draw_ahead(writer: Prepared, drawing: Callable[[], gpd.GeoDataFrame]) -> boo
 HAND_OVER_ROWS = 75_000
 
 
-def _hand_over_rows(result: RunResult) -> int:
+def hand_over_rows(result: RunResult) -> int:
     """What the hand-over's size grows with: the network's edges and the homes."""
     return int(result.network.n_edges) + len(result.demand)
 
@@ -466,60 +468,56 @@ def _with_candidates(service: str, matrix: sp.csr_matrix) -> bool:
     return True
 
 
-def _write_map(
-    result: RunResult, mi: MapInputs, folder: Path, lang: str
-) -> tuple[dict, list, gpd.GeoDataFrame | None]:
-    """``map.html`` with its what-if panel, then ``layers.gpkg``; their timings, new notes, isochrones drawn.
+def _write_drawn(result: RunResult, mi: MapInputs, folder: Path, lang: str) -> tuple[dict, list]:
+    """``map.html`` with its what-if panel, then ``report.html``; return their timings and new notes.
 
     The proposal's isochrones are drawn here when the run left them to this process
-    (`_after_isochrones`), and returned so the caller's run keeps them.
-
-    The layers go with the map because, with the what-if's times computed ahead, this side is
-    the shorter one (Helsinki demo: map and what-if 0.2 s, report and workbook 0.3 s). The notes
-    are taken out of ``result`` and returned, so the caller adds them the same way whether this
-    ran in a child process or here.
+    (`_after_isochrones`). The notes are taken out of ``result`` and returned, so the caller adds
+    them the same way whether this ran in a child process or here.
     """
-    # the drawing libraries (folium) load here, not for the commands that write no map
+    # the drawing libraries (folium, the report's templates) load here, not for the commands that draw nothing
+    from ..maps.report import write_report
     from ..maps.webmap import write_map
     from .whatif import add_whatif
 
     start = len(result.notes)
-    after = _after_isochrones(result)
-    if after is not None:
+    if _after_isochrones(result, early(_EARLY_AFTER_ISOCHRONES)):
         mi = replace(mi, isochrones=isochrone_table(result.runs()))
     basemap = result.scenario.outputs.basemap
     with _timed(result, "map"):
         write_map(for_basemap(mi, basemap), folder / "map.html", basemap=basemap, lang=lang)
     with _timed(result, "whatif"):  # the what-if panel (docs/whatif.md)
         add_whatif(result, folder / "map.html", lang=lang, ready=early(_EARLY_WHATIF))
-    with _timed(result, "gpkg"):
-        _export.write_gpkg(layers(result, mi), folder / "layers.gpkg")
+    with _timed(result, "report"):
+        shared = (plan_of(result, lang), export_sites(result, lang))
+        write_report(report_inputs(result, mi, lang, shared=shared), folder / "report.html", lang=lang)
     notes = result.notes[start:]
     del result.notes[start:]
-    return {k: result.timings[k] for k in ("write:map", "write:whatif", "write:gpkg")}, notes, after
+    return {k: result.timings[k] for k in ("write:map", "write:whatif", "write:report")}, notes
 
 
-def _after_isochrones(result: RunResult) -> gpd.GeoDataFrame | None:
-    """Draw the proposal's isochrones where this process was given them to draw; ``None`` otherwise.
+def _after_isochrones(result: RunResult, drawn: gpd.GeoDataFrame | None) -> bool:
+    """Put the proposal's isochrones into ``result`` where the run left them to be drawn.
 
-    Taken from the early job (`draw_ahead`) when it ran, else drawn now; put into ``result``.
+    ``drawn`` when the writing process drew them ahead, else drawn now. Returns whether there
+    were any to put (the map's tables then need them).
     """
     if result.after is None or result.after.isochrones is not None:
-        return None
+        return False
     from .siting import after_isochrones
 
-    drawn = early(_EARLY_AFTER_ISOCHRONES)
     result.after.isochrones = drawn if drawn is not None else after_isochrones(result)()
-    return result.after.isochrones
+    return True
 
 
-def _write_files(result: RunResult, mi: MapInputs, folder: Path, lang: str) -> None:
-    """The report, the indicator tables, the proposed sites (and PNGs when asked)."""
-    from ..maps.report import write_report  # the report's template engine
+def _write_files(
+    result: RunResult, mi: MapInputs, folder: Path, lang: str, writer: Prepared | None = None
+) -> None:
+    """The indicator tables, the proposed sites, the layers (and PNGs when asked).
 
-    shared = (plan_of(result, lang), export_sites(result, lang))  # in the report and the workbook
-    with _timed(result, "report"):
-        write_report(report_inputs(result, mi, lang, shared=shared), folder / "report.html", lang=lang)
+    The layers hold the proposal's isochrones: when the run left them to ``writer``, they are
+    taken from it (`lifecircle.scenarios.beside.Prepared.fetch`), drawn here only if it sent none.
+    """
     with _timed(result, "csv"):
         _export.write_indicators_csv(result.indicators, folder / "indicators.csv")
         if result.indicators_after is not None:
@@ -529,7 +527,13 @@ def _write_files(result: RunResult, mi: MapInputs, folder: Path, lang: str) -> N
         sites["tier"], sites["status"] = "proposed", "planned"
         sites.to_file(folder / "sites.geojson", driver="GeoJSON")
     with _timed(result, "xlsx"):
+        shared = (plan_of(result, lang), export_sites(result, lang))
         _export.write_xlsx(_xlsx_tables(result, lang, shared), folder / "indicators.xlsx", lang=lang)
+    with _timed(result, "gpkg"):
+        fetched = writer.fetch(_EARLY_AFTER_ISOCHRONES) if writer is not None else None
+        if _after_isochrones(result, fetched):
+            mi = replace(mi, isochrones=isochrone_table(result.runs()))
+        _export.write_gpkg(layers(result, mi), folder / "layers.gpkg")
     if result.scenario.outputs.png:
         with _timed(result, "png"):
             _write_pngs(result, mi, folder, lang)

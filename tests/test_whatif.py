@@ -421,7 +421,7 @@ def test_the_siting_matrix_completes_the_early_what_if(yz):
 
 @pytest.mark.parametrize("hand_over", [True, False], ids=["handed-over", "forked-when-ready"])
 def test_the_run_writes_the_payload_its_writer_computed(yz, tmp_path, monkeypatch, hand_over):
-    from lifecircle.scenarios import outputs
+    from lifecircle.scenarios import beside, outputs
 
     _, payload, tmp = yz
     shared = []
@@ -430,10 +430,18 @@ def test_the_run_writes_the_payload_its_writer_computed(yz, tmp_path, monkeypatc
     else:  # the siting step's matrix is the what-if's candidates' columns, handed to the writer
         share = outputs.share_matrix
         monkeypatch.setattr(outputs, "share_matrix", lambda w, s, m: (shared.append(m), share(w, s, m)))
+    fetched = []  # what the writer sent back: the isochrones after, drawn there for the map and the layers
+    fetch = beside.Prepared.fetch
+    monkeypatch.setattr(
+        beside.Prepared, "fetch", lambda self, name: fetched.append(fetch(self, name)) or fetched[-1]
+    )
     run = run_scenario(yuzhong_scenario(tmp), tmp_path / "out", lang="zh")
     if hand_over:
         full = wi.early_sites(yz[0], "zh")["elderly"].matrix
         assert len(shared) == 1 and _same_walks(shared[0], full[:, full.shape[1] - shared[0].shape[1] :])
+        assert len(fetched) == 1 and len(fetched[0]) == 4
+    else:
+        assert fetched == []  # drawn in this process during the siting step
     page = (tmp_path / "out" / "map.html").read_text(encoding="utf-8")
     data = re.search(r'<script type="application/json" id="lc-whatif-data">(.*?)</script>', page, re.S)
     written = json.loads(data.group(1))
