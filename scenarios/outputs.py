@@ -370,11 +370,12 @@ def write_outputs(
     """
     t0 = time.perf_counter()
     mi = map_inputs(result, lang)
+    shared = (plan_of(result, lang), export_sites(result, lang))  # in the report and the workbook
     prepared = writer if hand_over_rows(result) <= HAND_OVER_ROWS else None
     with staged_folder(out_dir, "run", meta={"scenario": result.scenario.name}) as tmp:
         timings, notes = run_beside(
-            partial(_write_drawn, result, mi, tmp, lang),
-            partial(_write_files, result, mi, tmp, lang, prepared),
+            partial(_write_drawn, result, mi, shared, tmp, lang),
+            partial(_write_files, result, mi, shared, tmp, lang, prepared),
             child=prepared,
         )
         result.timings.update(timings)
@@ -468,12 +469,15 @@ def _with_candidates(service: str, matrix: sp.csr_matrix) -> bool:
     return True
 
 
-def _write_drawn(result: RunResult, mi: MapInputs, folder: Path, lang: str) -> tuple[dict, list]:
+def _write_drawn(
+    result: RunResult, mi: MapInputs, shared: tuple, folder: Path, lang: str
+) -> tuple[dict, list]:
     """``map.html`` with its what-if panel, then ``report.html``; return their timings and new notes.
 
-    The proposal's isochrones are drawn here when the run left them to this process
-    (`_after_isochrones`). The notes are taken out of ``result`` and returned, so the caller adds
-    them the same way whether this ran in a child process or here.
+    ``shared`` is ``(plan table, sites table)``, as the workbook has them. The proposal's
+    isochrones are drawn here when the run left them to this process (`_after_isochrones`). The
+    notes are taken out of ``result`` and returned, so the caller adds them the same way whether
+    this ran in a child process or here.
     """
     # the drawing libraries (folium, the report's templates) load here, not for the commands that draw nothing
     from ..maps.report import write_report
@@ -489,7 +493,6 @@ def _write_drawn(result: RunResult, mi: MapInputs, folder: Path, lang: str) -> t
     with _timed(result, "whatif"):  # the what-if panel (docs/whatif.md)
         add_whatif(result, folder / "map.html", lang=lang, ready=early(_EARLY_WHATIF))
     with _timed(result, "report"):
-        shared = (plan_of(result, lang), export_sites(result, lang))
         write_report(report_inputs(result, mi, lang, shared=shared), folder / "report.html", lang=lang)
     notes = result.notes[start:]
     del result.notes[start:]
@@ -511,9 +514,11 @@ def _after_isochrones(result: RunResult, drawn: gpd.GeoDataFrame | None) -> bool
 
 
 def _write_files(
-    result: RunResult, mi: MapInputs, folder: Path, lang: str, writer: Prepared | None = None
+    result: RunResult, mi: MapInputs, shared: tuple, folder: Path, lang: str, writer: Prepared | None = None
 ) -> None:
     """The indicator tables, the proposed sites, the layers (and PNGs when asked).
+
+    ``shared`` is ``(plan table, sites table)``, as the report has them.
 
     The layers hold the proposal's isochrones: when the run left them to ``writer``, they are
     taken from it (`lifecircle.scenarios.beside.Prepared.fetch`), drawn here only if it sent none.
@@ -527,7 +532,6 @@ def _write_files(
         sites["tier"], sites["status"] = "proposed", "planned"
         sites.to_file(folder / "sites.geojson", driver="GeoJSON")
     with _timed(result, "xlsx"):
-        shared = (plan_of(result, lang), export_sites(result, lang))
         _export.write_xlsx(_xlsx_tables(result, lang, shared), folder / "indicators.xlsx", lang=lang)
     with _timed(result, "gpkg"):
         fetched = writer.fetch(_EARLY_AFTER_ISOCHRONES) if writer is not None else None
