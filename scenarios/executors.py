@@ -136,6 +136,9 @@ class Sites:
         The homes as the service's reach snapped them (`ServiceReach.demand`).
     where, what
         The sites' layer name and kind (``facilities``, ``candidates``) for the off-network check.
+    at_homes
+        Whether the sites are the homes, row for row: in this process they are then attached
+        where the homes are (``homes``), not snapped again.
     """
 
     points: gpd.GeoDataFrame
@@ -143,6 +146,7 @@ class Sites:
     homes: Snap
     where: str | None = None
     what: str = "facilities"
+    at_homes: bool = False
 
 
 class Executor(Protocol):
@@ -205,9 +209,10 @@ class InProcess:
 
     def matrix(self, ctx: ReachContext, job: ReachJob, sites: Sites) -> sp.csr_matrix:
         """Per-site searches on local subgraphs of the whole network."""
+        points = sites.homes if sites.at_homes else sites.points
         return _canonical(
             reach_matrix(
-                ctx.net, sites.homes, sites.points, limit_s=sites.limit_s, costs=job.costs,
+                ctx.net, sites.homes, points, limit_s=sites.limit_s, costs=job.costs,
                 layers=Layers(ctx.max_snap_m, facilities_where=sites.where, facilities_what=sites.what),
             )
         )  # fmt: skip

@@ -170,6 +170,9 @@ class SitingInputs:
         The homes' table (for the per-unit summary of the result).
     assumptions
         Assumptions carried with the result.
+    candidates_at_homes
+        Whether the candidates are the homes, row for row (candidates from the demand): they are
+        then attached to the network where the homes are, not snapped again.
     """
 
     candidates: gpd.GeoDataFrame
@@ -184,6 +187,7 @@ class SitingInputs:
     fixed: np.ndarray | None = None
     demand: pd.DataFrame | None = None
     assumptions: tuple = ()
+    candidates_at_homes: bool = False
 
 
 def solve_siting(
@@ -204,9 +208,9 @@ def solve_siting(
     """
     limit = float(np.max(inputs.threshold_s))
     cand = inputs.candidates
-    matrix = ex.matrix(
-        ctx, job, Sites(cand, limit, inputs.homes, where=inputs.candidates_where, what="candidates")
-    )
+    where, at_homes = inputs.candidates_where, inputs.candidates_at_homes
+    sites = Sites(cand, limit, inputs.homes, where=where, what="candidates", at_homes=at_homes)
+    matrix = ex.matrix(ctx, job, sites)
     if on_matrix is not None:
         on_matrix(matrix)
     existing: np.ndarray | sp.csr_matrix | None = inputs.existing_covered
@@ -300,6 +304,7 @@ def run_siting(
         existing_sites=run.facilities,
         demand=demand,
         assumptions=tuple(result.assumptions),
+        candidates_at_homes=spec.candidates.kind in ("demand", "buildings") and len(cand) == len(demand),
     )
     if spec.model == "capacitated":
         inputs = _capacitated(result, inputs)

@@ -478,3 +478,20 @@ def test_the_writer_computes_the_sites_ahead_in_its_own_process(yz):
         outputs.write_ahead(child, result, "zh")
         got = beside.run_beside(partial(_early_whatif_services), lambda: None, child=child)
     assert got == ["childcare", "elderly"]
+
+
+def test_candidates_at_the_homes_walk_as_if_snapped_again(yz):
+    """Candidates from the demand are attached where the homes are: the same matrix as snapping them."""
+    from lifecircle.scenarios.executors import InProcess, ReachContext, ReachJob, Sites
+    from lifecircle.scenarios.siting import candidates
+
+    result = yz[0]
+    run, cand = result.services["elderly"], candidates(result)
+    ctx = ReachContext(result.network, result.demand, result.scenario.outputs.max_snap_m, "x")
+    job = ReachJob("elderly", run.reach.profile, run.reach.costs, run.facilities)
+    limit = float(run.threshold_s.max())
+    again = InProcess().matrix(ctx, job, Sites(cand, limit, run.reach.demand, what="candidates"))
+    at_homes = InProcess().matrix(
+        ctx, job, Sites(cand, limit, run.reach.demand, what="candidates", at_homes=True)
+    )
+    assert again.nnz > 10 * len(cand) and _same_walks(again, at_homes)
