@@ -415,6 +415,7 @@ def restore_formulas(df: pd.DataFrame) -> pd.DataFrame:
 
 # -- input files -------------------------------------------------------------------------------------
 
+
 def require_file(path: str | Path, what: Msg) -> Path:
     """Return ``path`` as a `Path`, or raise `InputError` when no such file exists.
 
