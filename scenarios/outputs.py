@@ -430,7 +430,7 @@ def draw_ahead(writer: Prepared, drawing: Callable[[], gpd.GeoDataFrame]) -> boo
     """Have the writing process draw the isochrones with the proposed sites open (`drawing`).
 
     Returns whether it took them; the map's job then finds them ready (`_after_isochrones`), and
-    they come back here for the layers (`_fetched_isochrones`).
+    they come back here for the layers (`_write_files`, `lifecircle.scenarios.beside.Prepared.fetch`).
     """
     return writer.ahead(_EARLY_AFTER_ISOCHRONES, drawing, send_back=True)
 
@@ -502,8 +502,9 @@ def _write_drawn(
 def _after_isochrones(result: RunResult, drawn: gpd.GeoDataFrame | None) -> bool:
     """Put the proposal's isochrones into ``result`` where the run left them to be drawn.
 
-    ``drawn`` when the writing process drew them ahead, else drawn now. Returns whether there
-    were any to put (the map's tables then need them).
+    ``drawn`` are those the writing process drew ahead (there: its early value; here: what it
+    sent back); without them they are drawn now. Returns whether there were any to put (the map's
+    tables and the layers then need them).
     """
     if result.after is None or result.after.isochrones is not None:
         return False
