@@ -241,8 +241,6 @@ def _site(
     open are drawn there, while this process computes the indicators after: nothing but the map
     and the layers show them.
     """
-    from . import siting as _siting
-
     on_matrix = hand_over = None
     if writer is not None:
         from .outputs import draw_ahead, share_matrix, write_ahead
@@ -250,7 +248,9 @@ def _site(
         if write_ahead(writer, result, lang):
             on_matrix = partial(share_matrix, writer, result.scenario.siting.service)
             hand_over = partial(draw_ahead, writer)
-    with clock.step("siting"):
+    with clock.step("siting"):  # its solver (highspy) loads here, counted with it
+        from . import siting as _siting
+
         _siting.run_siting(result, ctx, jobs, ex, on_matrix=on_matrix, hand_over=hand_over)
 
 
