@@ -10,7 +10,8 @@ tables and layers in the other. Two ways to get the child:
   computes; `run_beside` then hands it the job, pickled through a pipe (a few megabytes for a
   district, a few hundredths of a second against the half second the imports take). Before
   that, `Prepared.ahead` may hand it work that needs only what is known already (the what-if's
-  walking times while the siting model is solved); the job finds its value with `early`.
+  walking times while the siting model is solved); the job finds its value with `early`, and
+  a value handed with ``send_back`` also comes back to the caller (`Prepared.fetch`).
 
 Only the child's small answer (timings, notes) comes back, pickled through a pipe; an error in
 the child is raised again in the caller, so a failed write still fails the whole run and the
@@ -151,8 +152,8 @@ class _Received:
     def _read(self, fd: int) -> None:
         try:
             with os.fdopen(fd, "rb") as pipe:
-                while len(head := pipe.read(_FRAME.size)) == _FRAME.size:
-                    name, value = pickle.loads(pipe.read(_FRAME.unpack(head)[0]))
+                while (data := _read_frame(pipe)) is not None:
+                    name, value = pickle.loads(data)
                     with self.ready:
                         self.values[name] = value
                         self.ready.notify_all()
@@ -172,6 +173,21 @@ class _Received:
 
 #: A frame's header: the length of the pickle that follows.
 _FRAME = struct.Struct("<Q")
+
+
+def _write_frame(pipe: io.BufferedWriter, data: bytes) -> None:
+    """Write ``data`` as one frame (its length, then itself) and flush it to the reader."""
+    pipe.write(_FRAME.pack(len(data)))
+    pipe.write(data)
+    pipe.flush()
+
+
+def _read_frame(pipe: io.BufferedReader) -> bytes | None:
+    """The next frame's bytes, or ``None`` when the writer has closed the pipe."""
+    head = pipe.read(_FRAME.size)
+    if len(head) < _FRAME.size:
+        return None
+    return pipe.read(_FRAME.unpack(head)[0])
 #: In a prepared child: the values of the early jobs, by name (see `Prepared.ahead`).
 _EARLY: dict[str, object] = {}
 
@@ -283,9 +299,7 @@ def _send_frames(fd: int, frames: queue.SimpleQueue) -> None:
     with os.fdopen(fd, "wb") as pipe:
         while (data := frames.get()) is not None:
             try:
-                pipe.write(_FRAME.pack(len(data)))
-                pipe.write(data)
-                pipe.flush()
+                _write_frame(pipe, data)
             except OSError:  # the child died; its missing answer is reported by run_beside
                 with suppress(OSError):
                     pipe.close()
@@ -359,10 +373,10 @@ def _waiting_child(warm: Callable[[], object], job_fd: int, answer_fd: int, back
     try:
         pipe, back = os.fdopen(job_fd, "rb"), os.fdopen(back_fd, "wb")
         while True:
-            head = pipe.read(_FRAME.size)
-            if len(head) < _FRAME.size:  # the run ended without a job for us
+            data = _read_frame(pipe)
+            if data is None:  # the run ended without a job for us
                 os._exit(0)
-            name, job, send_back = pickle.loads(pipe.read(_FRAME.unpack(head)[0]))
+            name, job, send_back = pickle.loads(data)
             if name is None:
                 break
             try:
@@ -370,10 +384,7 @@ def _waiting_child(warm: Callable[[], object], job_fd: int, answer_fd: int, back
             except Exception:  # the job does this work itself
                 _EARLY.pop(name, None)
             if send_back:
-                data = _dumps((name, _EARLY.get(name))) or _dumps((name, None))
-                back.write(_FRAME.pack(len(data)))
-                back.write(data)
-                back.flush()
+                _write_frame(back, _dumps((name, _EARLY.get(name))) or _dumps((name, None)))
     except BaseException:
         os._exit(1)
     _answer(job, answer_fd)
