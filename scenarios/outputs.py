@@ -371,7 +371,7 @@ def write_outputs(
     t0 = time.perf_counter()
     mi = map_inputs(result, lang)
     shared = (plan_of(result, lang), export_sites(result, lang))  # in the report and the workbook
-    prepared = writer if hand_over_rows(result) <= HAND_OVER_ROWS else None
+    prepared = _taking(writer, result)
     with staged_folder(out_dir, "run", meta={"scenario": result.scenario.name}) as tmp:
         timings, notes = run_beside(
             partial(_write_drawn, result, mi, shared, tmp, lang),
@@ -411,9 +411,8 @@ def write_ahead(writer: Prepared | None, result: RunResult, lang: str) -> bool:
     idle once loaded, computes them while this one solves the siting model. Returns whether
     the writing process takes this run's tables (the job then goes to it, see `draw_ahead`).
     """
-    if writer is None or hand_over_rows(result) > HAND_OVER_ROWS:
-        return False
-    return writer.ahead(_EARLY_WHATIF, partial(_early_whatif, result, lang))
+    writer = _taking(writer, result)
+    return writer is not None and writer.ahead(_EARLY_WHATIF, partial(_early_whatif, result, lang))
 
 
 def share_matrix(writer: Prepared, service: str, matrix: sp.csr_matrix) -> None:
@@ -445,6 +444,11 @@ HAND_OVER_ROWS = 75_000
 def hand_over_rows(result: RunResult) -> int:
     """What the hand-over's size grows with: the network's edges and the homes."""
     return int(result.network.n_edges) + len(result.demand)
+
+
+def _taking(writer: Prepared | None, result: RunResult) -> Prepared | None:
+    """``writer`` when it takes this run's tables (at most `HAND_OVER_ROWS`), else ``None``."""
+    return writer if writer is not None and hand_over_rows(result) <= HAND_OVER_ROWS else None
 
 
 #: The names of the early jobs in the writing process: the what-if's times, the siting model's
@@ -485,8 +489,7 @@ def _write_drawn(
     from .whatif import add_whatif
 
     start = len(result.notes)
-    if _after_isochrones(result, early(_EARLY_AFTER_ISOCHRONES)):
-        mi = replace(mi, isochrones=isochrone_table(result.runs()))
+    mi = _after_isochrones(result, mi, early(_EARLY_AFTER_ISOCHRONES))
     basemap = result.scenario.outputs.basemap
     with _timed(result, "map"):
         write_map(for_basemap(mi, basemap), folder / "map.html", basemap=basemap, lang=lang)
@@ -499,19 +502,19 @@ def _write_drawn(
     return {k: result.timings[k] for k in ("write:map", "write:whatif", "write:report")}, notes
 
 
-def _after_isochrones(result: RunResult, drawn: gpd.GeoDataFrame | None) -> bool:
-    """Put the proposal's isochrones into ``result`` where the run left them to be drawn.
+def _after_isochrones(result: RunResult, mi: MapInputs, drawn: gpd.GeoDataFrame | None) -> MapInputs:
+    """Put the proposal's isochrones into ``result`` where the run left them to be drawn; ``mi`` with them.
 
     ``drawn`` are those the writing process drew ahead (there: its early value; here: what it
-    sent back); without them they are drawn now. Returns whether there were any to put (the map's
-    tables and the layers then need them).
+    sent back); without them they are drawn now. ``mi`` comes back as it is when there were none
+    to put.
     """
     if result.after is None or result.after.isochrones is not None:
-        return False
+        return mi
     from .siting import after_isochrones
 
     result.after.isochrones = drawn if drawn is not None else after_isochrones(result)()
-    return True
+    return replace(mi, isochrones=isochrone_table(result.runs()))
 
 
 def _write_files(
@@ -536,8 +539,7 @@ def _write_files(
         _export.write_xlsx(_xlsx_tables(result, lang, shared), folder / "indicators.xlsx", lang=lang)
     with _timed(result, "gpkg"):
         fetched = writer.fetch(_EARLY_AFTER_ISOCHRONES) if writer is not None else None
-        if _after_isochrones(result, fetched):
-            mi = replace(mi, isochrones=isochrone_table(result.runs()))
+        mi = _after_isochrones(result, mi, fetched)
         _export.write_gpkg(layers(result, mi), folder / "layers.gpkg")
     if result.scenario.outputs.png:
         with _timed(result, "png"):

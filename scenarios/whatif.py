@@ -267,8 +267,7 @@ def service_sites(
     """
     sites = _site_rows(result, service, spacing_m, lang)
     if candidates_later and _sited(result, service):
-        first = int((sites["kind"].to_numpy() != KINDS.index("candidate")).sum())  # candidates come last
-        return ServiceSites(sites, site_matrix(result, service, sites.iloc[:first]))
+        return ServiceSites(sites, site_matrix(result, service, sites.iloc[: _first_candidate(sites)]))
     return ServiceSites(sites, site_matrix(result, service, sites))
 
 
@@ -289,6 +288,11 @@ def early_sites(
         svc: service_sites(result, svc, opts.spacing_m, lang, candidates_later=candidates_later)
         for svc in opts.services or tuple(result.services)
     }
+
+
+def _first_candidate(sites: gpd.GeoDataFrame) -> int:
+    """The row of the first siting candidate in `site_table`'s sites (they come last)."""
+    return int((sites["kind"].to_numpy() != KINDS.index("candidate")).sum())
 
 
 def _sited(result: RunResult, service: str) -> bool:
@@ -316,10 +320,9 @@ def mark_proposed(
     """``sites`` (from `service_sites`) with the siting proposal's chosen candidates marked and named."""
     if result.siting is None or not _sited(result, service):
         return sites
-    chosen = np.asarray(result.siting.sites, dtype=np.int64)
-    rows = int((sites["kind"].to_numpy() != KINDS.index("candidate")).sum()) + chosen  # candidates come last
+    rows = _first_candidate(sites) + np.asarray(result.siting.sites, dtype=np.int64)
     sites.loc[rows, "kind"] = KINDS.index("proposed")
-    if result.sites is not None and len(result.sites) == len(chosen) and "rank" in result.sites:
+    if result.sites is not None and len(result.sites) == len(rows) and "rank" in result.sites:
         sites.loc[rows, "name"] = site_names(result.sites, lang)
     return sites
 
